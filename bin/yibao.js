@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The package's command. The TypeScript sources are compiled to dist/ by `npm ci` (the
+// `prepare` script) or `npm run build`; this file only hands over to the compiled CLI.
+import { main } from '../dist/src/cli/main.js';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: async () => {
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+});

@@ -1,0 +1,192 @@
+/**
+ * The `yibao` command.
+ *
+ * Exit codes: 0 success; 1 a visit could not be settled (no policy in force, missing parameter)
+ * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
+ * policy file), with nothing on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
+import { SettlementEngine } from '../engine/settle.js';
+import { PolicyFileError } from '../policy/load.js';
+import { loadPolicies } from '../policy/policies.js';
+import type { PolicySet } from '../policy/registry.js';
+import { renderShow, showPack } from '../policy/show.js';
+import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
+import { parseSettleRequest, RequestError } from '../request/settle-request.js';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  /** The clock, for defaults such as today's date. */
+  now?: () => number;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+const USAGE = `yibao — China's basic medical insurance policies as running software
+
+Usage:
+  yibao settle FILE [--policy-file F]... [--no-trace]
+      Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
+  yibao policy list [--policy-file F]...
+      The policy documents yibao implements, with their regions and dates.
+  yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
+      The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
+      (default today), each with its source.
+
+Options:
+  --policy-file F   A user policy file (format yibao-policy-overlay/1) supplying parameters the
+                    documents leave open. May be given more than once.
+  -h, --help        This help.
+`;
+
+class UsageError extends Error {}
+
+function policiesFrom(files: string[] | undefined): PolicySet {
+  return loadPolicies({ policyFiles: files ?? [] });
+}
+
+async function readInput(file: string, io: Io): Promise<string> {
+  if (file === '-') return io.readStdin();
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RequestError([`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+  }
+}
+
+async function settleCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'policy-file': { type: 'string', multiple: true }, 'no-trace': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) throw new UsageError('settle needs exactly one FILE (or - for stdin)');
+  const policies = policiesFrom(values['policy-file']);
+  const text = await readInput(positionals[0] as string, io);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new RequestError([`${positionals[0]}: not valid JSON (${(e as Error).message})`]);
+  }
+  const request = parseSettleRequest(data, policies);
+  const engine = new SettlementEngine(policies);
+  const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] });
+  io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(outcomeJson) }, null, 2) + '\n');
+  const failures = outcomes.filter(isFailure);
+  for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
+  return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+function policyCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'policy-file': { type: 'string', multiple: true },
+      date: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  const [sub, ...rest] = positionals;
+  const policies = policiesFrom(values['policy-file']);
+  if (sub === 'list') {
+    if (rest.length > 0) throw new UsageError('policy list takes no arguments');
+    const rows = policies.packs.map((p) => ({
+      id: p.id,
+      document: p.document.number,
+      region: p.region.code,
+      regionName: p.region.name,
+      aliases: p.region.aliases,
+      schemes: p.schemes,
+      role: p.role,
+      from: formatDate(p.effective.from),
+      to: p.effective.to === null ? null : formatDate(p.effective.to),
+      benefits: p.benefits.map((b) => `${b.scheme}/${b.visitType}`),
+      parameters: p.params.size,
+    }));
+    if (values.json) io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    else {
+      for (const r of rows) {
+        io.stdout(`${r.region} ${r.regionName.padEnd(4, '　')} ${r.document}\n`);
+        io.stdout(`    ${r.id} · ${r.schemes.join('/')} · ${r.from} – ${r.to ?? ''} · ${r.parameters} parameters · ${r.role === 'floors' ? 'provincial floors and payment periods' : r.benefits.join(', ') || 'parameters only'}\n`);
+      }
+    }
+    return EXIT_OK;
+  }
+  if (sub === 'show') {
+    if (rest.length !== 1) throw new UsageError('policy show needs one REGION (admdvs code or name)');
+    const code = policies.regionCode(rest[0] as string);
+    if (!code) {
+      throw new UsageError(
+        `unknown region ${JSON.stringify(rest[0])}; known: ${policies
+          .allRegions()
+          .map((r) => `${r.code} ${r.name}`)
+          .join(', ')}`,
+      );
+    }
+    let day: number;
+    if (values.date !== undefined) {
+      const d = parseDate(values.date);
+      if (d === undefined) throw new UsageError(`--date must be a real date YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
+      day = d;
+    } else day = chinaDay((io.now ?? Date.now)());
+    if (values.json) {
+      const chain = policies.chain(code, day);
+      io.stdout(JSON.stringify({ region: code, date: formatDate(day), inForce: chain.map((p) => showPack(p, day)) }, null, 2) + '\n');
+    } else io.stdout(renderShow(policies, code, day));
+    return policies.chain(code, day).length > 0 ? EXIT_OK : EXIT_FAILED;
+  }
+  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list or show');
+}
+
+/** Runs the command line; returns the exit code. Never throws for bad input. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'settle':
+        return await settleCommand(args, io);
+      case 'policy':
+        return policyCommand(args, io);
+      case undefined:
+      case 'help':
+      case '-h':
+      case '--help':
+        io.stdout(USAGE);
+        return command === undefined ? EXIT_INVALID : EXIT_OK;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof RequestError) {
+      io.stderr(`yibao: invalid input:\n  ${e.problems.join('\n  ')}\n`);
+      return EXIT_INVALID;
+    }
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`yibao: ${(e as Error).message}\nRun yibao --help for usage.\n`);
+      return EXIT_INVALID;
+    }
+    if (e instanceof PolicyFileError) {
+      io.stderr(`yibao: policy file rejected: ${e.message}\n`);
+      return e.file.includes('/policies/') ? EXIT_FAILED : EXIT_INVALID;
+    }
+    io.stderr(`yibao: internal error: ${(e as Error).message}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The words of the domain, shared by policy files, requests and the engine.
+ */
+
+/** 居民医保 (residents, insutype 390) or 职工医保 (employees, insutype 310). */
+export const SCHEMES = ['resident', 'employee'] as const;
+export type Scheme = (typeof SCHEMES)[number];
+
+/**
+ * Who the person is within their scheme. Residents: adult, child, student (大学生), newborn (新生儿).
+ * Employees: active (在职) or retired (退休).
+ */
+export const CATEGORIES = ['adult', 'child', 'student', 'newborn', 'active', 'retired'] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const RESIDENT_CATEGORIES: readonly Category[] = ['adult', 'child', 'student', 'newborn'];
+export const EMPLOYEE_CATEGORIES: readonly Category[] = ['active', 'retired'];
+
+/**
+ * Hardship groups (困难群众): 特困人员 tekun, 低保对象 dibao, 返贫致贫人口 fanpin, 纳入监测范围的农村易返贫致贫人口
+ * monitored, 建档立卡贫困人口 jiandang, 农村特困人员 rural-tekun, other.
+ */
+export const HARDSHIP_GROUPS = ['tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'] as const;
+export type Hardship = (typeof HARDSHIP_GROUPS)[number];
+
+/**
+ * What kind of visit is settled: ordinary outpatient (普通门诊), hypertension and diabetes drugs (两病),
+ * natural birth (自然分娩), caesarean (剖宫产), prenatal checks (围产保健 / 产前检查).
+ */
+export const VISIT_TYPES = ['outpatient', 'two-diseases', 'birth-natural', 'birth-cesarean', 'prenatal'] as const;
+export type VisitType = (typeof VISIT_TYPES)[number];
+
+/** Administrative tier of an institution: 基层 primary, 县级 county, 市级 city, 省级 province. */
+export const TIERS = ['primary', 'county', 'city', 'province'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** Hospital grade: 0 ungraded (未定级), 1 一级, 2 二级, 3 三级. */
+export const GRADES = [0, 1, 2, 3] as const;
+export type Grade = (typeof GRADES)[number];
+
+export const TIER_LABELS: Record<Tier, string> = {
+  primary: '基层',
+  county: '县级',
+  city: '市级',
+  province: '省级',
+};
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  adult: '成年居民',
+  child: '少年儿童',
+  student: '大学生',
+  newborn: '新生儿',
+  active: '在职职工',
+  retired: '退休人员',
+};
+
+export const VISIT_TYPE_LABELS: Record<VisitType, string> = {
+  outpatient: '普通门诊',
+  'two-diseases': '两病门诊用药',
+  'birth-natural': '自然分娩',
+  'birth-cesarean': '剖宫产',
+  prenatal: '围产保健（产前检查）',
+};

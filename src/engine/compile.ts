@@ -1,0 +1,312 @@
+/**
+ * Compiling policy into settlement tables.
+ *
+ * A region's history is cut into segments of constant policy (see PolicySet.timeline); for each
+ * segment and each (scheme, visit type) the governing benefit is turned into flat integer tables:
+ * an institution classifier indexed by tier and grade, deductibles in fen, ratios in basis points,
+ * caps in fen, one table per person category. Settling a visit is then a handful of array reads
+ * and integer operations: no parameter lookups, no date comparisons against policy text.
+ */
+import { formatDate, type DayNumber } from '../calendar/calendar.js';
+import { CATEGORIES, GRADES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
+import type { Fen, BasisPoints } from '../money/money.js';
+import type { AmountLimitBenefit, Benefit, MonthDayRange, Param, ParamVersion, PolicyPack, PoolingBenefit } from '../policy/model.js';
+import type { PolicySet, Segment } from '../policy/registry.js';
+import type { MissingParameter } from './errors.js';
+
+export const TIER_INDEX: Record<string, number> = Object.fromEntries(TIERS.map((t, i) => [t, i]));
+export const CATEGORY_INDEX: Record<string, number> = Object.fromEntries(CATEGORIES.map((c, i) => [c, i]));
+export const SCHEME_INDEX: Record<string, number> = Object.fromEntries(SCHEMES.map((s, i) => [s, i]));
+export const VISIT_TYPE_INDEX: Record<string, number> = Object.fromEntries(VISIT_TYPES.map((v, i) => [v, i]));
+export const benefitSlot = (scheme: number, visitType: number) => scheme * VISIT_TYPES.length + visitType;
+
+/** A value used in a settlement, with where it came from, for the trace. */
+export interface Cite {
+  path: string;
+  label: string;
+  text: string;
+  citation: string;
+  quote?: string;
+  note?: string;
+  /** Supplied by a user's policy file rather than the document. */
+  userSupplied: boolean;
+}
+
+export interface CompiledClass {
+  id: string;
+  label: string;
+  deductible: Fen;
+  deductibleCite: Cite;
+  ratio: BasisPoints;
+  ratioCite: Cite;
+}
+
+/** The pooling rule for one person category. */
+export interface PoolingTable {
+  classes: CompiledClass[];
+  /** Class index by `tier * 4 + grade`. */
+  classify: Int8Array;
+  cap: Fen;
+  capCite: Cite;
+  ratioBonus: BasisPoints;
+  ratioBonusCite: Cite | null;
+  familyDoctorBonus: BasisPoints;
+  familyDoctorBonusCite: Cite | null;
+  /** Non-empty: this table cannot settle until these are supplied. */
+  missing: MissingParameter[];
+}
+
+export const WINDOW_NONE = 0;
+export const WINDOW_NATURAL_DAY = 1;
+export const WINDOW_ROLLING_24H = 2;
+
+interface CompiledCommon {
+  pack: PolicyPack;
+  benefitId: string;
+  label: string;
+  citation: string;
+  contractedOnly: boolean;
+  contractedCite: Cite;
+}
+
+export interface CompiledPooling extends CompiledCommon {
+  kind: 'pooling';
+  bucket: string;
+  window: number;
+  windowCite: Cite | null;
+  /** By category index; undefined where the category does not belong to the benefit's scheme. */
+  tables: (PoolingTable | undefined)[];
+}
+
+export interface CompiledAmountLimit extends CompiledCommon {
+  kind: 'amount-limit';
+  amount: Fen;
+  amountCite: Cite;
+  missing: MissingParameter[];
+}
+
+export type CompiledBenefit = CompiledPooling | CompiledAmountLimit;
+
+export interface CompiledEnrollment {
+  pack: PolicyPack;
+  concentrated: MonthDayRange | null;
+  concentratedCite: Cite;
+  coverageCite: Cite;
+  waitingDays: number;
+  waitingCite: Cite;
+  exemptCategories: ReadonlySet<Category>;
+  exemptHardship: ReadonlySet<Hardship>;
+  exemptTransfer: boolean;
+  exemptCite: Cite;
+  missing: MissingParameter[];
+}
+
+export interface CompiledSegment {
+  from: DayNumber;
+  to: DayNumber | null;
+  chain: PolicyPack[];
+  /** By benefitSlot(scheme, visitType). */
+  benefits: (CompiledBenefit | undefined)[];
+  enrollment: CompiledEnrollment | undefined;
+}
+
+/** The version of a parameter in force on a day. */
+export function versionAt(param: Param, day: DayNumber): ParamVersion | undefined {
+  for (const v of param.versions) if (v.from <= day && (v.to === null || day <= v.to)) return v;
+  return undefined;
+}
+
+class Snapshot {
+  readonly missing: MissingParameter[] = [];
+  constructor(readonly day: DayNumber) {}
+
+  cite(param: Param): Cite {
+    const v = versionAt(param, this.day);
+    const cite: Cite = {
+      path: param.path,
+      label: param.label,
+      text: v?.text ?? '（未规定）',
+      citation: v?.citation ?? '（无）',
+      userSupplied: v?.supplied === 'user',
+    };
+    if (v?.quote) cite.quote = v.quote;
+    if (v?.note) cite.note = v.note;
+    return cite;
+  }
+
+  /** The value in force, recording it as missing when the documents do not give it. */
+  value<T>(param: Param, fallback: T): T {
+    const v = versionAt(param, this.day);
+    if (!v || v.value === null) {
+      this.missing.push({
+        path: param.path,
+        label: param.label,
+        citation: v?.citation ?? (param.versions[0]?.citation ?? '（无）'),
+        reason: v?.missing ?? `no value is in force on ${formatDate(this.day)}`,
+      });
+      return fallback;
+    }
+    return v.value as T;
+  }
+}
+
+function compilePoolingTable(b: PoolingBenefit, category: Category, snap: Snapshot): PoolingTable {
+  const override = b.categories[category];
+  const classes: CompiledClass[] = b.classes.map((c) => {
+    const dedParam = override?.classes[c.id]?.deductible ?? c.deductible;
+    const ratioParam = override?.classes[c.id]?.ratio ?? c.ratio;
+    return {
+      id: c.id,
+      label: c.label,
+      deductible: snap.value<number>(dedParam, 0),
+      deductibleCite: snap.cite(dedParam),
+      ratio: snap.value<number>(ratioParam, 0),
+      ratioCite: snap.cite(ratioParam),
+    };
+  });
+  const classify = new Int8Array(TIERS.length * 4).fill(-1);
+  TIERS.forEach((tier, ti) => {
+    for (const grade of GRADES) {
+      const idx = b.classes.findIndex((c) => c.tiers.includes(tier) || c.grades.includes(grade));
+      classify[ti * 4 + grade] = idx;
+    }
+  });
+  const capParam = override?.cap ?? b.cap;
+  const table: PoolingTable = {
+    classes,
+    classify,
+    cap: snap.value<number>(capParam, 0),
+    capCite: snap.cite(capParam),
+    ratioBonus: override?.ratioBonus ? snap.value<number>(override.ratioBonus, 0) : 0,
+    ratioBonusCite: override?.ratioBonus ? snap.cite(override.ratioBonus) : null,
+    familyDoctorBonus: b.familyDoctorBonus ? snap.value<number>(b.familyDoctorBonus, 0) : 0,
+    familyDoctorBonusCite: b.familyDoctorBonus ? snap.cite(b.familyDoctorBonus) : null,
+    missing: snap.missing,
+  };
+  return table;
+}
+
+const SCHEME_CATEGORIES: Record<string, readonly Category[]> = {
+  resident: ['adult', 'child', 'student', 'newborn'],
+  employee: ['active', 'retired'],
+};
+
+function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledBenefit {
+  const head = new Snapshot(day);
+  const common: CompiledCommon = {
+    pack,
+    benefitId: b.id,
+    label: b.label,
+    citation: b.citation,
+    contractedOnly: head.value<boolean>(b.contractedOnly, true),
+    contractedCite: head.cite(b.contractedOnly),
+  };
+  if (b.kind === 'amount-limit') return compileAmountLimit(b, common, head);
+  const tables: (PoolingTable | undefined)[] = CATEGORIES.map(() => undefined);
+  let needsWindow = false;
+  for (const category of SCHEME_CATEGORIES[b.scheme] ?? []) {
+    const snap = new Snapshot(day);
+    snap.missing.push(...head.missing);
+    const table = compilePoolingTable(b, category, snap);
+    if (table.classes.some((c, i) => c.deductible > 0 || table.missing.some((m) => m.path.includes(`.classes.${b.classes[i]?.id}.deductible`))))
+      needsWindow = true;
+    tables[CATEGORY_INDEX[category] as number] = table;
+  }
+  let window = WINDOW_NONE;
+  let windowCite: Cite | null = null;
+  if (needsWindow) {
+    const snap = new Snapshot(day);
+    if (b.deductibleWindow) {
+      const w = snap.value<string>(b.deductibleWindow, '');
+      window = w === 'natural-day' ? WINDOW_NATURAL_DAY : w === 'rolling-24h' ? WINDOW_ROLLING_24H : WINDOW_NONE;
+      windowCite = snap.cite(b.deductibleWindow);
+    } else {
+      snap.missing.push({
+        path: `benefits.${b.id}.deductibleWindow`,
+        label: '起付标准计算周期',
+        citation: b.citation,
+        reason: 'the benefit has a deductible but the policy file does not say over what period it is borne once',
+      });
+    }
+    for (const t of tables) if (t) t.missing.push(...snap.missing);
+  }
+  return { ...common, kind: 'pooling', bucket: b.capBucket, window, windowCite, tables };
+}
+
+function compileAmountLimit(b: AmountLimitBenefit, common: CompiledCommon, snap: Snapshot): CompiledAmountLimit {
+  return {
+    ...common,
+    kind: 'amount-limit',
+    amount: snap.value<number>(b.amount, 0),
+    amountCite: snap.cite(b.amount),
+    missing: snap.missing,
+  };
+}
+
+function compileEnrollment(pack: PolicyPack, day: DayNumber): CompiledEnrollment | undefined {
+  const e = pack.enrollment;
+  if (!e) return undefined;
+  const snap = new Snapshot(day);
+  return {
+    pack,
+    concentrated: snap.value<MonthDayRange | null>(e.concentratedPeriod, null),
+    concentratedCite: snap.cite(e.concentratedPeriod),
+    coverageCite: snap.cite(e.coverageAfterConcentrated),
+    waitingDays: snap.value<number>(e.waitingDays, 0),
+    waitingCite: snap.cite(e.waitingDays),
+    exemptCategories: new Set(snap.value<Category[]>(e.waitExemptCategories, [])),
+    exemptHardship: new Set(snap.value<Hardship[]>(e.waitExemptHardship, [])),
+    exemptTransfer: snap.value<boolean>(e.waitExemptTransfer, false),
+    exemptCite: snap.cite(e.waitExemptCategories),
+    missing: snap.missing,
+  };
+}
+
+/** Compiles one segment of a region's history. */
+export function compileSegment(segment: Segment): CompiledSegment {
+  const benefits: (CompiledBenefit | undefined)[] = [];
+  for (const scheme of SCHEMES) {
+    for (const visitType of VISIT_TYPES) {
+      let found: CompiledBenefit | undefined;
+      for (const pack of segment.chain) {
+        const b = pack.benefits.find((x) => x.scheme === scheme && x.visitType === visitType);
+        if (b) {
+          found = compileBenefit(b, pack, segment.from);
+          break;
+        }
+      }
+      benefits[benefitSlot(SCHEME_INDEX[scheme] as number, VISIT_TYPE_INDEX[visitType] as number)] = found;
+    }
+  }
+  let enrollment: CompiledEnrollment | undefined;
+  for (const pack of segment.chain) {
+    enrollment = compileEnrollment(pack, segment.from);
+    if (enrollment) break;
+  }
+  return { from: segment.from, to: segment.to, chain: segment.chain, benefits, enrollment };
+}
+
+/** A region's compiled history, searched by day. */
+export class CompiledRegion {
+  readonly segments: CompiledSegment[];
+  private last = 0;
+  constructor(policies: PolicySet, readonly code: string) {
+    this.segments = policies.timeline(code).map(compileSegment);
+  }
+
+  /** The segment containing a day, or undefined before the first. */
+  at(day: DayNumber): CompiledSegment | undefined {
+    const segs = this.segments;
+    // Visits come mostly in date order: try the last hit first.
+    const hint = segs[this.last];
+    if (hint && hint.from <= day && (hint.to === null || day <= hint.to)) return hint;
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i] as CompiledSegment;
+      if (s.from <= day && (s.to === null || day <= s.to)) {
+        this.last = i;
+        return s;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Why a visit could not be settled. These are answers, not crashes: each carries a stable code
+ * and a message an agency clerk can act on.
+ */
+
+export type SettlementErrorCode =
+  /** No policy document is in force in the region on the visit's date. */
+  | 'NO_POLICY_IN_FORCE'
+  /** Policies are in force, but none of them settles this scheme and visit type. */
+  | 'NO_BENEFIT_RULE'
+  /** The rule needs a parameter the documents do not give; a user policy file must supply it. */
+  | 'MISSING_PARAMETER'
+  /** The person's enrollment cannot be read against the payment periods. */
+  | 'ENROLLMENT_INVALID';
+
+export interface MissingParameter {
+  /** Path in the policy pack, e.g. benefits.resident-two-diseases.classes.any.ratio. */
+  path: string;
+  /** Chinese label, e.g. 支付比例. */
+  label: string;
+  /** Where the document defers or is silent. */
+  citation: string;
+  reason: string;
+}
+
+export class SettlementError extends Error {
+  constructor(
+    readonly code: SettlementErrorCode,
+    message: string,
+    readonly missing: readonly MissingParameter[] = [],
+  ) {
+    super(message);
+    this.name = 'SettlementError';
+  }
+
+  toJSON(): { code: SettlementErrorCode; message: string; missing?: readonly MissingParameter[] } {
+    return this.missing.length > 0
+      ? { code: this.code, message: this.message, missing: this.missing }
+      : { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,481 @@
+/**
+ * Loading policy files: YAML text → schema check → meaning check → {@link PolicyPack}.
+ *
+ * A file that is malformed, uncited, or inconsistent is rejected whole with a
+ * {@link PolicyFileError} whose lines each name the file, the parameter and the problem.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
+import { GRADES, TIERS, CATEGORIES, HARDSHIP_GROUPS, type Category } from '../domain.js';
+import { AmountError, parseYuan, percentToBasisPoints } from '../money/money.js';
+import type {
+  Benefit,
+  CategoryOverride,
+  InstitutionClass,
+  MonthDayRange,
+  Param,
+  ParamValue,
+  ParamVersion,
+  PolicyPack,
+  Supplier,
+} from './model.js';
+import {
+  formatIssues,
+  MONEY_UNITS,
+  overlayFile,
+  policyFile,
+  RATE_UNITS,
+  type BenefitFile,
+  type ParamFile,
+  type ParamVersionFile,
+  type PolicyFile,
+  type Unit,
+} from './schema.js';
+
+/** A policy file that cannot be used, with every problem found. */
+export class PolicyFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`}`);
+    this.name = 'PolicyFileError';
+  }
+}
+
+/** The folder of built-in policy packs shipped with yibao. */
+export const BUILTIN_POLICY_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../policies');
+
+const LABELS: Record<string, string> = {
+  cap: '年度最高支付限额',
+  deductible: '起付标准',
+  ratio: '支付比例',
+  ratioBonus: '支付比例提高',
+  familyDoctorBonus: '家庭医生签约支付比例提高',
+  deductibleWindow: '起付标准计算周期',
+  contractedOnly: '仅限定点医疗机构',
+  amount: '支付标准',
+  concentratedPeriod: '集中缴费期',
+  coverageAfterConcentrated: '集中缴费期缴费的待遇期',
+  waitingDays: '待遇等待期',
+  waitExemptCategories: '免等待期人群',
+  waitExemptHardship: '免等待期困难群众',
+  waitExemptTransfer: '转移接续免等待期',
+};
+
+/** Values a `rule` parameter may take, by the parameter's key. */
+const RULE_VALUES: Record<string, readonly string[]> = {
+  deductibleWindow: ['natural-day', 'rolling-24h'],
+  coverageAfterConcentrated: ['next-calendar-year'],
+};
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new PolicyFileError(
+      file,
+      doc.errors.map((e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  return doc.toJS();
+}
+
+/** Collects problems while building; throws them all at the end. */
+class Problems {
+  readonly list: string[] = [];
+  add(path: string, message: string): void {
+    this.list.push(`${path}: ${message}`);
+  }
+}
+
+function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValue; text: string } | string {
+  if (MONEY_UNITS.includes(unit)) {
+    if (typeof raw !== 'number' && typeof raw !== 'string') return `unit ${unit} needs an amount in yuan`;
+    try {
+      const fen = parseYuan(raw);
+      const suffix = { yuan: '元', 'yuan-per-visit': '元/次', 'yuan-per-case': '元/例', 'yuan-per-year': '元/人/年', 'yuan-per-month': '元/月' }[
+        unit as 'yuan'
+      ];
+      return { value: fen, text: `${String(raw)} ${suffix}` };
+    } catch (e) {
+      return `amount ${(e as AmountError).message}`;
+    }
+  }
+  if (RATE_UNITS.includes(unit)) {
+    if (typeof raw !== 'number' || raw < 0 || raw > 100) return `unit ${unit} needs a number from 0 to 100`;
+    try {
+      return { value: percentToBasisPoints(raw), text: unit === 'percent' ? `${raw}%` : `+${raw} 个百分点` };
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  switch (unit) {
+    case 'days':
+    case 'count':
+      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) return `unit ${unit} needs a whole number`;
+      return { value: raw, text: unit === 'days' ? `${raw} 天` : String(raw) };
+    case 'rule': {
+      const allowed = RULE_VALUES[key];
+      if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
+        return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
+      return { value: raw, text: raw };
+    }
+    case 'flag':
+      if (typeof raw !== 'boolean') return 'unit flag needs true or false';
+      return { value: raw, text: raw ? '是' : '否' };
+    case 'list':
+      if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) return 'unit list needs a list of names';
+      return { value: raw as string[], text: (raw as string[]).join('、') || '（无）' };
+    case 'month-day-range': {
+      const r = raw as { from?: unknown; to?: unknown } | null;
+      const md = (x: unknown) => (typeof x === 'string' && /^\d{2}-\d{2}$/.test(x) ? parseDate(`2000-${x}`) : undefined);
+      if (!r || typeof r !== 'object' || md(r.from) === undefined || md(r.to) === undefined)
+        return 'unit month-day-range needs { from: MM-DD, to: MM-DD }';
+      const [fm, fd] = (r.from as string).split('-').map(Number) as [number, number];
+      const [tm, td] = (r.to as string).split('-').map(Number) as [number, number];
+      const value: MonthDayRange = { from: { month: fm, day: fd }, to: { month: tm, day: td } };
+      return { value, text: `${fm}月${fd}日至${tm}月${td}日` };
+    }
+    default:
+      return `unknown unit ${String(unit)}`;
+  }
+}
+
+interface ParamContext {
+  document: string;
+  effectiveFrom: DayNumber;
+  effectiveTo: DayNumber | null;
+  supplied: Supplier;
+  suppliedBy?: string;
+  problems: Problems;
+  params: Map<string, Param>;
+}
+
+function buildParam(file: ParamFile, path: string, ctx: ParamContext, expected?: readonly Unit[]): Param {
+  const key = path.split('.').at(-1) ?? path;
+  const versions: ParamVersion[] = [];
+  const list: ParamVersionFile[] = Array.isArray(file) ? file : [file];
+  list.forEach((v, i) => {
+    const where = list.length > 1 ? `${path}[${i}]` : path;
+    if (expected && !expected.includes(v.unit)) {
+      ctx.problems.add(where, `unit must be ${expected.join(' or ')}, not ${v.unit}`);
+      return;
+    }
+    let value: ParamValue | null = null;
+    let text = '（文件未规定）';
+    if (v.value === null || v.value === undefined) {
+      if (!v.missing) {
+        ctx.problems.add(where, 'has no value: give one, or say why the document does not with `missing:`');
+        return;
+      }
+    } else {
+      if (v.missing) ctx.problems.add(where, 'has both a value and `missing:`');
+      const converted = convertValue(v.value, v.unit, key);
+      if (typeof converted === 'string') {
+        ctx.problems.add(where, converted);
+        return;
+      }
+      value = converted.value;
+      text = converted.text;
+    }
+    const from = v.from ? parseDate(v.from) : ctx.effectiveFrom;
+    const to = v.to ? parseDate(v.to) : v.to === null ? null : ctx.effectiveTo;
+    if (from === undefined || to === undefined) {
+      ctx.problems.add(where, 'from/to is not a real date');
+      return;
+    }
+    if (to !== null && to < from) ctx.problems.add(where, `to ${formatDate(to)} is before from ${formatDate(from)}`);
+    if (from < ctx.effectiveFrom) ctx.problems.add(where, `from ${formatDate(from)} is before the document takes effect`);
+    const document = v.document ?? ctx.document;
+    const version: ParamVersion = {
+      value,
+      unit: v.unit,
+      text,
+      document,
+      article: v.source,
+      citation: `${document} ${v.source}`,
+      from,
+      to,
+      supplied: ctx.supplied,
+    };
+    if (v.quote !== undefined) version.quote = v.quote;
+    if (v.note !== undefined) version.note = v.note;
+    if (v.missing !== undefined) version.missing = v.missing;
+    if (v.bound !== undefined) version.bound = v.bound;
+    if (ctx.suppliedBy !== undefined) version.suppliedBy = ctx.suppliedBy;
+    versions.push(version);
+  });
+  versions.sort((a, b) => a.from - b.from);
+  for (let i = 1; i < versions.length; i++) {
+    const prev = versions[i - 1] as ParamVersion;
+    const cur = versions[i] as ParamVersion;
+    if (prev.to === null || prev.to >= cur.from)
+      ctx.problems.add(path, `dated versions overlap (one from ${formatDate(cur.from)} while another is still in force)`);
+  }
+  const param: Param = { path, label: LABELS[key] ?? key, versions };
+  ctx.params.set(path, param);
+  return param;
+}
+
+function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit {
+  const base = `benefits.${b.id}`;
+  const common = {
+    id: b.id,
+    label: b.label,
+    visitType: b.visitType,
+    scheme: b.scheme,
+    citation: `${ctx.document} ${b.source}`,
+    contractedOnly: buildParam(b.contractedOnly, `${base}.contractedOnly`, ctx, ['flag']),
+  };
+  if (b.kind === 'amount-limit') {
+    return { ...common, kind: 'amount-limit', amount: buildParam(b.amount, `${base}.amount`, ctx, MONEY_UNITS) };
+  }
+  const classIds = new Set<string>();
+  const classes: InstitutionClass[] = b.classes.map((c) => {
+    if (classIds.has(c.id)) ctx.problems.add(`${base}.classes.${c.id}`, 'class id is used twice');
+    classIds.add(c.id);
+    return {
+      id: c.id,
+      label: c.label,
+      tiers: c.match.tiers ?? [],
+      grades: c.match.grades ?? [],
+      deductible: buildParam(c.deductible, `${base}.classes.${c.id}.deductible`, ctx, MONEY_UNITS),
+      ratio: buildParam(c.ratio, `${base}.classes.${c.id}.ratio`, ctx, ['percent']),
+    };
+  });
+  for (const tier of TIERS) {
+    for (const grade of GRADES) {
+      if (!classes.some((c) => c.tiers.includes(tier) || c.grades.includes(grade)))
+        ctx.problems.add(`${base}.classes`, `no class matches a ${tier} institution of grade ${grade}`);
+    }
+  }
+  const categories: Partial<Record<Category, CategoryOverride>> = {};
+  for (const [cat, o] of Object.entries(b.categories ?? {}) as [Category, NonNullable<BenefitFile & { kind: 'pooling' }>['categories'] extends infer R ? R extends Record<string, infer V> ? V : never : never][]) {
+    if (!o) continue;
+    const p = `${base}.categories.${cat}`;
+    const override: CategoryOverride = { classes: {} };
+    if (o.cap) override.cap = buildParam(o.cap, `${p}.cap`, ctx, MONEY_UNITS);
+    if (o.ratioBonus) override.ratioBonus = buildParam(o.ratioBonus, `${p}.ratioBonus`, ctx, ['percentage-points']);
+    for (const [classId, co] of Object.entries(o.classes ?? {})) {
+      if (!classIds.has(classId)) ctx.problems.add(`${p}.classes.${classId}`, `there is no class ${classId} in ${base}.classes`);
+      const entry: { deductible?: Param; ratio?: Param } = {};
+      if (co.deductible) entry.deductible = buildParam(co.deductible, `${p}.classes.${classId}.deductible`, ctx, MONEY_UNITS);
+      if (co.ratio) entry.ratio = buildParam(co.ratio, `${p}.classes.${classId}.ratio`, ctx, ['percent']);
+      override.classes[classId] = entry;
+    }
+    categories[cat] = override;
+  }
+  void index;
+  const benefit: Benefit = {
+    ...common,
+    kind: 'pooling',
+    capBucket: b.capBucket,
+    classes,
+    cap: buildParam(b.cap, `${base}.cap`, ctx, MONEY_UNITS),
+    categories,
+  };
+  if (b.deductibleWindow) benefit.deductibleWindow = buildParam(b.deductibleWindow, `${base}.deductibleWindow`, ctx, ['rule']);
+  if (b.familyDoctorBonus)
+    benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
+  return benefit;
+}
+
+/** Builds a pack from the parsed contents of a policy file. */
+export function buildPack(file: string, data: unknown): PolicyPack {
+  const parsed = policyFile.safeParse(data);
+  if (!parsed.success) throw new PolicyFileError(file, formatIssues(parsed.error.issues));
+  const f: PolicyFile = parsed.data;
+  const problems = new Problems();
+  const from = parseDate(f.effective.from);
+  const to = f.effective.to === null ? null : parseDate(f.effective.to);
+  if (from === undefined) throw new PolicyFileError(file, [`effective.from: ${f.effective.from} is not a real date`]);
+  if (to === undefined) throw new PolicyFileError(file, [`effective.to: ${f.effective.to} is not a real date`]);
+  const params = new Map<string, Param>();
+  const ctx: ParamContext = {
+    document: f.document.number,
+    effectiveFrom: from,
+    effectiveTo: to,
+    supplied: 'document',
+    problems,
+    params,
+  };
+  const benefitIds = new Set<string>();
+  const benefits = f.benefits.map((b, i) => {
+    if (benefitIds.has(b.id)) problems.add(`benefits.${b.id}`, 'benefit id is used twice');
+    benefitIds.add(b.id);
+    return buildBenefit(b, i, ctx);
+  });
+  const seen = new Set<string>();
+  for (const b of benefits) {
+    const key = `${b.scheme}/${b.visitType}`;
+    if (seen.has(key)) problems.add(`benefits.${b.id}`, `a second benefit for ${b.scheme} ${b.visitType} visits`);
+    seen.add(key);
+  }
+  let enrollment: PolicyPack['enrollment'];
+  if (f.enrollment) {
+    const e = f.enrollment;
+    enrollment = {
+      concentratedPeriod: buildParam(e.concentratedPeriod, 'enrollment.concentratedPeriod', ctx, ['month-day-range']),
+      coverageAfterConcentrated: buildParam(e.coverageAfterConcentrated, 'enrollment.coverageAfterConcentrated', ctx, ['rule']),
+      waitingDays: buildParam(e.waitingDays, 'enrollment.waitingDays', ctx, ['days']),
+      waitExemptCategories: buildParam(e.waitExemptCategories, 'enrollment.waitExemptCategories', ctx, ['list']),
+      waitExemptHardship: buildParam(e.waitExemptHardship, 'enrollment.waitExemptHardship', ctx, ['list']),
+      waitExemptTransfer: buildParam(e.waitExemptTransfer, 'enrollment.waitExemptTransfer', ctx, ['flag']),
+    };
+    for (const v of enrollment.waitExemptCategories.versions)
+      for (const c of (v.value as string[] | null) ?? [])
+        if (!(CATEGORIES as readonly string[]).includes(c))
+          problems.add('enrollment.waitExemptCategories', `${c} is not a category (${CATEGORIES.join(', ')})`);
+    for (const v of enrollment.waitExemptHardship.versions)
+      for (const c of (v.value as string[] | null) ?? [])
+        if (!(HARDSHIP_GROUPS as readonly string[]).includes(c))
+          problems.add('enrollment.waitExemptHardship', `${c} is not a hardship group (${HARDSHIP_GROUPS.join(', ')})`);
+  }
+  const groups: PolicyPack['groups'] = {};
+  for (const [group, entries] of Object.entries(f.parameters)) {
+    groups[group] = {};
+    for (const [name, p] of Object.entries(entries)) {
+      (groups[group] as Record<string, Param>)[name] = buildParam(p, `parameters.${group}.${name}`, ctx);
+    }
+  }
+  if (problems.list.length > 0) throw new PolicyFileError(file, problems.list);
+  const pack: PolicyPack = {
+    id: f.id,
+    file,
+    document: f.document,
+    region: { code: f.region.code, name: f.region.name, aliases: f.region.aliases },
+    role: f.role,
+    schemes: f.schemes,
+    effective: { from, to, citation: `${f.document.number} ${f.effective.source}` },
+    benefits,
+    groups,
+    params,
+    overlays: [],
+  };
+  if (f.region.parent) pack.region.parent = f.region.parent;
+  if (f.effective.quote) pack.effective.quote = f.effective.quote;
+  if (f.effective.note) pack.effective.note = f.effective.note;
+  if (enrollment) pack.enrollment = enrollment;
+  return pack;
+}
+
+/** Loads one policy file from disk. */
+export function loadPolicyFile(path: string): PolicyPack {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new PolicyFileError(path, [`cannot be read: ${(e as Error).message}`]);
+  }
+  return buildPack(path, parseYaml(path, text));
+}
+
+/** Loads every `*.yaml` policy file in a folder (the built-in packs by default). */
+export function loadPolicyDir(dir: string = BUILTIN_POLICY_DIR): PolicyPack[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+  const packs = files.map((f) => loadPolicyFile(join(dir, f)));
+  const ids = new Set<string>();
+  for (const p of packs) {
+    if (ids.has(p.id)) throw new PolicyFileError(p.file, [`id: ${p.id} is used by another policy file`]);
+    ids.add(p.id);
+  }
+  return packs;
+}
+
+/**
+ * Layers a user's policy file over the packs: each parameter it names replaces the pack's versions
+ * for the dates it gives, marked as user-supplied. Returns new packs; the input is not changed.
+ * Naming a parameter the pack does not have is an error; overriding a value the document gives is
+ * reported as a conflict (and refused), so a user file can only fill what the documents leave open.
+ */
+export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown): PolicyPack[] {
+  let raw = data;
+  if (raw === undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new PolicyFileError(path, [`cannot be read: ${(e as Error).message}`]);
+    }
+    raw = parseYaml(path, text);
+  }
+  const parsed = overlayFile.safeParse(raw);
+  if (!parsed.success) throw new PolicyFileError(path, formatIssues(parsed.error.issues));
+  const o = parsed.data;
+  const target = packs.find((p) => p.id === o.extends);
+  if (!target) throw new PolicyFileError(path, [`extends: there is no policy pack ${o.extends} (known: ${packs.map((p) => p.id).join(', ')})`]);
+  const problems = new Problems();
+  const params = new Map(target.params);
+  const ctx: ParamContext = {
+    document: `${path}（用户提供）`,
+    effectiveFrom: target.effective.from,
+    effectiveTo: target.effective.to,
+    supplied: 'user',
+    suppliedBy: path,
+    problems,
+    params,
+  };
+  const replaced = new Map<Param, Param>();
+  for (const [p, value] of Object.entries(o.parameters)) {
+    const existing = target.params.get(p);
+    if (!existing) {
+      problems.add(`parameters.${p}`, `${target.id} has no parameter ${p}`);
+      continue;
+    }
+    const unitsOf = new Set(existing.versions.map((v) => v.unit));
+    const next = buildParam(value, p, ctx, [...unitsOf]);
+    for (const v of next.versions) {
+      const clash = existing.versions.find(
+        (e) => e.value !== null && e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from,
+      );
+      if (clash)
+        problems.add(`parameters.${p}`, `conflicts with ${clash.citation}, which gives ${clash.text}; a user file may only fill parameters the documents leave open`);
+    }
+    // Keep the document's versions (including the missing ones, for the record) where the user gives none.
+    const kept = existing.versions.filter(
+      (e) => !next.versions.some((v) => e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from),
+    );
+    const merged: Param = { ...existing, versions: [...kept, ...next.versions].sort((a, b) => a.from - b.from) };
+    params.set(p, merged);
+    replaced.set(existing, merged);
+  }
+  if (problems.list.length > 0) throw new PolicyFileError(path, problems.list);
+  const swap = <T extends Param | undefined>(p: T): T => (p && replaced.has(p) ? (replaced.get(p) as T) : p);
+  const swapObject = <T extends object>(obj: T): T => {
+    const out = { ...obj } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(out)) {
+      if (v && typeof v === 'object' && 'versions' in v) out[k] = swap(v as Param);
+    }
+    return out as T;
+  };
+  const benefits = target.benefits.map((b) => {
+    const nb = swapObject(b);
+    if (nb.kind === 'pooling') {
+      nb.classes = nb.classes.map((c) => swapObject(c));
+      const cats: typeof nb.categories = {};
+      for (const [k, v] of Object.entries(nb.categories)) {
+        const classes: CategoryOverride['classes'] = {};
+        for (const [ci, cv] of Object.entries(v.classes)) classes[ci] = swapObject(cv);
+        cats[k as Category] = { ...swapObject(v), classes };
+      }
+      nb.categories = cats;
+    }
+    return nb;
+  });
+  const groups: PolicyPack['groups'] = {};
+  for (const [g, entries] of Object.entries(target.groups)) groups[g] = swapObject(entries);
+  const next: PolicyPack = {
+    ...target,
+    benefits,
+    groups,
+    params,
+    overlays: [...target.overlays, path],
+  };
+  if (target.enrollment) next.enrollment = swapObject(target.enrollment);
+  return packs.map((p) => (p === target ? next : p));
+}

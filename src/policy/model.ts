@@ -1,0 +1,121 @@
+/**
+ * A loaded policy pack: the policy file, checked, with money in fen, rates in basis points, and
+ * every parameter carrying its full citation and effective dates.
+ */
+import type { DayNumber } from '../calendar/calendar.js';
+import type { Category, Scheme, Tier, Grade, VisitType } from '../domain.js';
+import type { Unit } from './schema.js';
+
+/** Where a value came from: the document itself, or a user's policy file. */
+export type Supplier = 'document' | 'user';
+
+export interface MonthDayRange {
+  from: { month: number; day: number };
+  to: { month: number; day: number };
+}
+
+export type ParamValue = number | string | boolean | readonly string[] | MonthDayRange;
+
+/** One dated version of a parameter. */
+export interface ParamVersion {
+  /** Fen for money, basis points for rates, days, names...; null when the document does not give it. */
+  value: ParamValue | null;
+  unit: Unit;
+  /** The value as written, with its unit, e.g. `280 元/人/年`, `60%`. */
+  text: string;
+  /** Document number, e.g. 洛医保〔2023〕63号. */
+  document: string;
+  /** Article or section, e.g. 二(一)2. */
+  article: string;
+  /** `document article`, as printed in traces. */
+  citation: string;
+  quote?: string;
+  note?: string;
+  /** Why the value is missing, when it is. */
+  missing?: string;
+  bound?: 'at-least' | 'about' | 'exactly';
+  from: DayNumber;
+  /** Last day in force, inclusive; null = open. */
+  to: DayNumber | null;
+  supplied: Supplier;
+  /** The file a user-supplied value came from. */
+  suppliedBy?: string;
+}
+
+export interface Param {
+  /** Address inside the pack, e.g. benefits.resident-outpatient.cap. */
+  path: string;
+  /** Human label (Chinese), e.g. 年度最高支付限额. */
+  label: string;
+  versions: ParamVersion[];
+}
+
+export interface InstitutionClass {
+  id: string;
+  label: string;
+  tiers: readonly Tier[];
+  grades: readonly Grade[];
+  deductible: Param;
+  ratio: Param;
+}
+
+export interface CategoryOverride {
+  cap?: Param;
+  ratioBonus?: Param;
+  classes: Record<string, { deductible?: Param; ratio?: Param }>;
+}
+
+interface BenefitCommon {
+  id: string;
+  label: string;
+  visitType: VisitType;
+  scheme: Scheme;
+  /** Article the benefit as a whole comes from. */
+  citation: string;
+  contractedOnly: Param;
+}
+
+export interface PoolingBenefit extends BenefitCommon {
+  kind: 'pooling';
+  capBucket: string;
+  deductibleWindow?: Param;
+  classes: InstitutionClass[];
+  cap: Param;
+  familyDoctorBonus?: Param;
+  categories: Partial<Record<Category, CategoryOverride>>;
+}
+
+export interface AmountLimitBenefit extends BenefitCommon {
+  kind: 'amount-limit';
+  amount: Param;
+}
+
+export type Benefit = PoolingBenefit | AmountLimitBenefit;
+
+export interface EnrollmentRules {
+  concentratedPeriod: Param;
+  coverageAfterConcentrated: Param;
+  waitingDays: Param;
+  waitExemptCategories: Param;
+  waitExemptHardship: Param;
+  waitExemptTransfer: Param;
+}
+
+export interface PolicyPack {
+  id: string;
+  /** The file it was loaded from. */
+  file: string;
+  document: { number: string; title: string; issuer: string; seed?: string; note?: string };
+  region: { code: string; name: string; aliases: string[]; parent?: string };
+  role: 'rules' | 'floors';
+  schemes: Scheme[];
+  effective: { from: DayNumber; to: DayNumber | null; citation: string; quote?: string; note?: string };
+  enrollment?: EnrollmentRules;
+  benefits: Benefit[];
+  /** Other cited parameters by group (contributions, floors, ...). */
+  groups: Record<string, Record<string, Param>>;
+  /** Every parameter of the pack, by path. */
+  params: Map<string, Param>;
+  /** User policy files layered over this pack, in order. */
+  overlays: string[];
+}

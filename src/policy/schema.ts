@@ -1,0 +1,179 @@
+/**
+ * The policy file format (`format: yibao-policy/1`), as a zod schema.
+ *
+ * One file per document. Every number is a *parameter*: a value with its unit, its source (the
+ * article of the document, e.g. `二(一)2` or `第十二条(一)`), ideally the quoted original
+ * sentence, and its effective dates (which default to the document's). A parameter whose value
+ * changes over time is a list of dated versions. A parameter the document names but does not give
+ * is written with `value: null` and `missing:` saying why; settling anything that needs it fails
+ * with that name until a user policy file supplies it.
+ *
+ * See docs/policy-format.md for the whole format with examples.
+ */
+import { z } from 'zod';
+import { CATEGORIES, GRADES, HARDSHIP_GROUPS, SCHEMES, TIERS, VISIT_TYPES } from '../domain.js';
+
+export const ISO_DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+const isoDate = z.string().regex(ISO_DATE_TEXT, 'must be a date YYYY-MM-DD');
+
+/**
+ * Units, and what a value in that unit looks like. Money is written in yuan as in the documents;
+ * the loader turns it into integer fen, and percentages into basis points.
+ */
+export const UNITS = {
+  yuan: 'an amount in yuan (元)',
+  'yuan-per-visit': 'an amount in yuan per visit (元/次)',
+  'yuan-per-case': 'an amount in yuan per case (元/例)',
+  'yuan-per-year': 'an amount in yuan per person per year (元/人/年)',
+  'yuan-per-month': 'an amount in yuan per month (元/月)',
+  percent: 'a percentage 0–100 (%)',
+  'percentage-points': 'percentage points (个百分点)',
+  days: 'a whole number of days (天)',
+  count: 'a whole number',
+  rule: 'the name of a rule',
+  'month-day-range': 'a yearly period { from: MM-DD, to: MM-DD }',
+  flag: 'true or false',
+  list: 'a list of names',
+} as const;
+export type Unit = keyof typeof UNITS;
+export const MONEY_UNITS: readonly Unit[] = ['yuan', 'yuan-per-visit', 'yuan-per-case', 'yuan-per-year', 'yuan-per-month'];
+export const RATE_UNITS: readonly Unit[] = ['percent', 'percentage-points'];
+
+const unitNames = Object.keys(UNITS) as [Unit, ...Unit[]];
+
+const paramVersion = z.strictObject({
+  value: z.unknown(),
+  unit: z.enum(unitNames, { error: `must be one of ${unitNames.join(', ')}` }),
+  source: z.string({ error: 'is required: the article or section of the document' }).min(1, 'must name the article or section'),
+  quote: z.string().min(1).optional(),
+  document: z.string().min(1).optional(),
+  note: z.string().optional(),
+  from: isoDate.optional(),
+  to: isoDate.nullable().optional(),
+  missing: z.string().min(1).optional(),
+  bound: z.enum(['at-least', 'about', 'exactly']).optional(),
+});
+export type ParamVersionFile = z.infer<typeof paramVersion>;
+
+/** A parameter: one version, or a list of dated versions. */
+export const paramFile = z.union([paramVersion, z.array(paramVersion).min(1)], {
+  error: 'must be a parameter { value, unit, source, ... } or a list of dated versions',
+});
+export type ParamFile = z.infer<typeof paramFile>;
+
+const institutionClass = z.strictObject({
+  id: z.string().min(1),
+  label: z.string().min(1),
+  match: z
+    .strictObject({
+      tiers: z.array(z.enum(TIERS)).optional(),
+      grades: z.array(z.union(GRADES.map((g) => z.literal(g)) as [z.ZodLiteral<0>, z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>])).optional(),
+    })
+    .refine((m) => (m.tiers?.length ?? 0) + (m.grades?.length ?? 0) > 0, 'must name at least one tier or grade'),
+  deductible: paramFile,
+  ratio: paramFile,
+});
+
+const categoryOverride = z.strictObject({
+  cap: paramFile.optional(),
+  ratioBonus: paramFile.optional(),
+  classes: z
+    .record(z.string(), z.strictObject({ deductible: paramFile.optional(), ratio: paramFile.optional() }))
+    .optional(),
+});
+
+const benefitBase = {
+  id: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
+  label: z.string().min(1),
+  visitType: z.enum(VISIT_TYPES),
+  scheme: z.enum(SCHEMES),
+  source: z.string().min(1),
+  contractedOnly: paramFile,
+};
+
+/** Pooled benefit: deductible, ratio and annual cap by institution class (门诊统筹 and the like). */
+const poolingBenefit = z.strictObject({
+  ...benefitBase,
+  kind: z.literal('pooling'),
+  capBucket: z.string().regex(/^[a-z0-9-]+$/),
+  /** Needed only when some class has a deductible: natural-day or rolling-24h. */
+  deductibleWindow: paramFile.optional(),
+  classes: z.array(institutionClass).min(1),
+  cap: paramFile,
+  familyDoctorBonus: paramFile.optional(),
+  categories: z.partialRecord(z.enum(CATEGORIES), categoryOverride).optional(),
+});
+
+/** A fixed or limited amount per case (限额 / 定额): the fund pays the eligible cost up to it. */
+const amountLimitBenefit = z.strictObject({
+  ...benefitBase,
+  kind: z.literal('amount-limit'),
+  amount: paramFile,
+});
+
+export const benefitFile = z.discriminatedUnion('kind', [poolingBenefit, amountLimitBenefit]);
+export type BenefitFile = z.infer<typeof benefitFile>;
+export type PoolingBenefitFile = z.infer<typeof poolingBenefit>;
+
+const enrollmentRules = z.strictObject({
+  concentratedPeriod: paramFile,
+  coverageAfterConcentrated: paramFile,
+  waitingDays: paramFile,
+  waitExemptCategories: paramFile,
+  waitExemptHardship: paramFile,
+  waitExemptTransfer: paramFile,
+});
+
+/** Named parameters not (yet) executed by the engine, grouped: contributions, floors, ... */
+const parameterGroups = z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), paramFile));
+
+export const policyFile = z.strictObject({
+  format: z.literal('yibao-policy/1', { error: 'must be yibao-policy/1' }),
+  id: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
+  document: z.strictObject({
+    number: z.string().min(1),
+    title: z.string().min(1),
+    issuer: z.string().min(1),
+    seed: z.string().optional(),
+    note: z.string().optional(),
+  }),
+  region: z.strictObject({
+    code: z.string().regex(/^\d{6}$/, 'must be a six-digit admdvs code'),
+    name: z.string().min(1),
+    aliases: z.array(z.string().min(1)).default([]),
+    parent: z.string().regex(/^\d{6}$/).optional(),
+  }),
+  role: z.enum(['rules', 'floors']).default('rules'),
+  schemes: z.array(z.enum(SCHEMES)).min(1),
+  effective: z.strictObject({
+    from: isoDate,
+    to: isoDate.nullable().default(null),
+    source: z.string().min(1),
+    quote: z.string().optional(),
+    note: z.string().optional(),
+  }),
+  enrollment: enrollmentRules.optional(),
+  benefits: z.array(benefitFile).default([]),
+  parameters: parameterGroups.default({}),
+});
+export type PolicyFile = z.infer<typeof policyFile>;
+
+/** A user's policy file: values for parameters of a built-in pack, addressed by path. */
+export const overlayFile = z.strictObject({
+  format: z.literal('yibao-policy-overlay/1', { error: 'must be yibao-policy-overlay/1' }),
+  extends: z.string().min(1),
+  note: z.string().optional(),
+  parameters: z.record(z.string().min(1), paramFile),
+});
+export type OverlayFile = z.infer<typeof overlayFile>;
+
+export const HARDSHIP_NAMES = HARDSHIP_GROUPS;
+
+/** Formats zod issues as `path: message` lines. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    const where = `${prefix}${path}`.replace(/^\./, '') || '(top level)';
+    return `${where}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The settle request: one person and their visits in time order (the `yibao settle FILE`
+ * contract, shared later by HTTP). Validated with zod; every problem is reported with the path of
+ * the bad field, and nothing is settled unless the whole request is valid.
+ */
+import { z } from 'zod';
+import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
+import {
+  CATEGORIES,
+  EMPLOYEE_CATEGORIES,
+  HARDSHIP_GROUPS,
+  RESIDENT_CATEGORIES,
+  SCHEMES,
+  TIERS,
+  VISIT_TYPES,
+  type Grade,
+} from '../domain.js';
+import type { Person, Visit } from '../engine/settle.js';
+import { AmountError, parseYuan } from '../money/money.js';
+import type { PolicySet } from '../policy/registry.js';
+import { formatIssues } from '../policy/schema.js';
+
+/** Amount in yuan: a JSON number or a decimal string, at most two places. */
+const amount = z.union([z.number(), z.string()], { error: 'must be an amount in yuan (a number or a decimal string)' }).transform((v, ctx) => {
+  try {
+    return parseYuan(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as AmountError).message });
+    return z.NEVER;
+  }
+});
+
+const id = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
+const dateText = z.string({ error: 'must be a date YYYY-MM-DD' }).transform((v, ctx) => {
+  const d = parseDate(v);
+  if (d === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a real date YYYY-MM-DD, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return d;
+});
+
+const instant = z.string({ error: 'must be an ISO 8601 date-time' }).transform((v, ctx) => {
+  const t = parseInstant(v);
+  if (t === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 date-time such as 2024-03-02T10:00:00+08:00, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (issue) => `must be one of ${values.join(' | ')}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}` });
+
+const institutionSchema = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  tier: enumOf(TIERS),
+  grade: z
+    .number({ error: 'must be 0, 1, 2 or 3 (0 = ungraded)' })
+    .int('must be 0, 1, 2 or 3 (0 = ungraded)')
+    .min(0, 'must be 0, 1, 2 or 3 (0 = ungraded)')
+    .max(3, 'must be 0, 1, 2 or 3 (0 = ungraded)'),
+  contracted: z.boolean({ error: 'must be true or false' }),
+});
+
+const visitSchema = z.strictObject({
+  id,
+  time: instant,
+  type: enumOf(VISIT_TYPES),
+  institution: institutionSchema,
+  total: amount,
+  eligible: amount.optional(),
+});
+
+const enrollmentSchema = z.strictObject({
+  paidOn: dateText,
+  coverageYear: z.number({ error: 'must be a year' }).int('must be a whole year').min(1990, 'must be a year from 1990').max(2200, 'must be a year before 2200'),
+  transfer: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+const personSchema = z.strictObject({
+  id,
+  region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1),
+  scheme: enumOf(SCHEMES),
+  category: enumOf(CATEGORIES),
+  hardship: enumOf(HARDSHIP_GROUPS).optional(),
+  familyDoctorAt: id.optional(),
+  enrollment: enrollmentSchema.optional(),
+});
+
+export const settleRequestSchema = z.strictObject({
+  person: personSchema,
+  visits: z.array(visitSchema, { error: 'must be a list of visits' }).min(1, 'must list at least one visit').max(100_000, 'must list at most 100000 visits'),
+});
+
+/** A request that failed validation; `problems` are `path: message` lines. */
+export class RequestError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid request:\n  ${problems.join('\n  ')}`);
+    this.name = 'RequestError';
+  }
+}
+
+export interface SettleRequest {
+  person: Person;
+  visits: Visit[];
+}
+
+/**
+ * Validates a parsed JSON settle request and converts it: amounts to fen, times to instants,
+ * region aliases to admdvs codes.
+ *
+ * @throws RequestError naming each bad field.
+ */
+export function parseSettleRequest(data: unknown, policies: PolicySet): SettleRequest {
+  const parsed = settleRequestSchema.safeParse(data);
+  if (!parsed.success) throw new RequestError(formatIssues(parsed.error.issues));
+  const r = parsed.data;
+  const problems: string[] = [];
+  const region = policies.regionCode(r.person.region);
+  if (!region) {
+    problems.push(
+      `person.region: unknown region ${JSON.stringify(r.person.region)}; known: ${policies
+        .allRegions()
+        .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
+        .join('; ')}`,
+    );
+  }
+  const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
+  if (!allowed.includes(r.person.category)) {
+    problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
+  }
+  const e = r.person.enrollment;
+  if (e && yearOf(e.paidOn) > e.coverageYear) {
+    problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
+  }
+  const ids = new Set<string>();
+  let lastTime = -Infinity;
+  r.visits.forEach((v, i) => {
+    if (ids.has(v.id)) problems.push(`visits[${i}].id: ${v.id} is used by an earlier visit`);
+    ids.add(v.id);
+    if (v.eligible !== undefined && v.eligible > v.total) problems.push(`visits[${i}].eligible: must not exceed total`);
+    if (v.time < lastTime) problems.push(`visits[${i}].time: visits must be in time order; this one is earlier than visits[${i - 1}]`);
+    lastTime = Math.max(lastTime, v.time);
+  });
+  if (problems.length > 0) throw new RequestError(problems);
+  const person: Person = {
+    id: r.person.id,
+    region: region as string,
+    scheme: r.person.scheme,
+    category: r.person.category,
+  };
+  if (r.person.hardship) person.hardship = r.person.hardship;
+  if (r.person.familyDoctorAt) person.familyDoctorAt = r.person.familyDoctorAt;
+  if (e) person.enrollment = { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false };
+  const visits: Visit[] = r.visits.map((v) => ({
+    id: v.id,
+    time: v.time,
+    type: v.type,
+    institution: { id: v.institution.id, tier: v.institution.tier, grade: v.institution.grade as Grade, contracted: v.institution.contracted },
+    total: v.total,
+    eligible: v.eligible ?? v.total,
+  }));
+  return { person, visits };
+}
