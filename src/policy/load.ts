@@ -4,8 +4,8 @@
  * A file that is malformed, uncited, or inconsistent is rejected whole with a
  * {@link PolicyFileError} whose lines each name the file, the parameter and the problem.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
@@ -46,8 +46,19 @@ export class PolicyFileError extends Error {
   }
 }
 
-/** The folder of built-in policy packs shipped with yibao. */
-export const BUILTIN_POLICY_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../policies');
+/**
+ * The folder of built-in policy packs shipped with yibao: `policies/` at the package root, found
+ * by walking up from this module (which runs from src/ under the tests and from dist/src/ built).
+ */
+export const BUILTIN_POLICY_DIR = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'policies'))) return join(dir, 'policies');
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the policies/ folder of the yibao package');
+    dir = up;
+  }
+})();
 
 const LABELS: Record<string, string> = {
   cap: '年度最高支付限额',

@@ -1,0 +1,46 @@
+/**
+ * Hand-computed settlement cases, one YAML file per document in test/cases/ (after OpenFisca's
+ * YAML tests): a request exactly as `yibao settle` takes it, and for each visit the figures worked
+ * out by hand from the document. Only the fields a case lists are compared.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+export interface CaseExpectation {
+  visitId: string;
+  /** Expected error code instead of a settlement. */
+  error?: string;
+  /** Substrings the error message must contain. */
+  messageIncludes?: string[];
+  [field: string]: unknown;
+}
+
+export interface SettlementCase {
+  name: string;
+  /** Articles the case exercises, for the reader. */
+  articles?: string[];
+  /** How the figures were worked out. */
+  working?: string;
+  policyFiles?: string[];
+  request: unknown;
+  expect: CaseExpectation[];
+}
+
+export interface CaseFile {
+  file: string;
+  document: string;
+  cases: SettlementCase[];
+}
+
+export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
+
+export function loadCaseFiles(dir = CASES_DIR): CaseFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const data = parse(readFileSync(join(dir, f), 'utf8')) as Omit<CaseFile, 'file'>;
+      return { file: f, ...data };
+    });
+}
