@@ -1,0 +1,267 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseDate } from '../calendar/calendar.js';
+import { applyOverlay, buildPack, BUILTIN_POLICY_DIR, loadPolicyDir, loadPolicyFile, PolicyFileError } from './load.js';
+import { PolicySet } from './registry.js';
+
+const SEEDS = join(BUILTIN_POLICY_DIR, '../../shared/seeds');
+const builtin = loadPolicyDir();
+
+/** A minimal valid policy file, as data, to break in each test. */
+function minimal(): Record<string, any> {
+  return parse(`
+format: yibao-policy/1
+id: test-pack
+document: { number: 测试〔2024〕1号, title: 测试文件, issuer: 测试局 }
+region: { code: "410300", name: 洛阳市 }
+schemes: [resident]
+effective: { from: 2024-01-01, source: 末段 }
+benefits:
+  - id: resident-outpatient
+    label: 门诊统筹
+    visitType: outpatient
+    scheme: resident
+    kind: pooling
+    source: 二
+    capBucket: outpatient
+    contractedOnly: { value: true, unit: flag, source: 二 }
+    classes:
+      - id: any
+        label: 定点医疗机构
+        match: { tiers: [primary, county, city, province] }
+        deductible: { value: 0, unit: yuan-per-visit, source: 二 }
+        ratio: { value: 50, unit: percent, source: 二 }
+    cap: { value: 260, unit: yuan-per-year, source: 二 }
+`);
+}
+
+function problemsOf(data: unknown): string[] {
+  try {
+    buildPack('policies/test.yaml', data);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PolicyFileError);
+    return (e as PolicyFileError).problems;
+  }
+  throw new Error('expected the file to be rejected');
+}
+
+describe('the built-in policy packs', () => {
+  it('load: one per document, five documents', () => {
+    expect(builtin.map((p) => p.document.number).sort()).toEqual(
+      ['洛医保〔2022〕36号', '洛医保〔2023〕63号', '濮阳市职工医保门诊共济保障机制实施细则（试行）', '临医保发〔2019〕15号', '豫医保办〔2023〕71号'].sort(),
+    );
+  });
+
+  it('cite a document and an article for every parameter version, with effective dates', () => {
+    for (const pack of builtin) {
+      expect(pack.params.size, pack.id).toBeGreaterThan(0);
+      for (const p of pack.params.values()) {
+        for (const v of p.versions) {
+          expect(v.document, p.path).toMatch(/.+/);
+          expect(v.article, p.path).toMatch(/.+/);
+          expect(v.citation, p.path).toBe(`${v.document} ${v.article}`);
+          expect(v.from, p.path).toBeGreaterThanOrEqual(pack.effective.from);
+          if (v.value === null) expect(v.missing, `${pack.id} ${p.path} is missing without a reason`).toMatch(/.+/);
+        }
+      }
+    }
+  });
+
+  // The quote of each parameter must be the document's own words. Whitespace and the width of
+  // punctuation vary between the seed texts (PDF extraction), so both sides are normalised.
+  const normalise = (s: string) =>
+    s
+      .replace(/—\d+—/g, '') // page numbers of the PDF the seed was extracted from
+      .replace(/\s+/g, '')
+      .replace(/[（(]/g, '(')
+      .replace(/[）)]/g, ')')
+      .replace(/[，,]/g, ',')
+      .replace(/[：:]/g, ':')
+      .replace(/[；;]/g, ';')
+      .replace(/[〔\[]/g, '[')
+      .replace(/[〕\]]/g, ']');
+  it.skipIf(!existsSync(SEEDS))('quote each value in the words of its document (needs ../shared/seeds)', () => {
+    const seedOf = new Map(builtin.map((p) => [p.document.number, normalise(readFileSync(join(SEEDS, p.document.seed as string), 'utf8'))]));
+    let checked = 0;
+    const notFound: string[] = [];
+    for (const pack of builtin) {
+      if (pack.effective.quote) expect(seedOf.get(pack.document.number), `${pack.id} effective`).toContain(normalise(pack.effective.quote));
+      for (const p of pack.params.values()) {
+        for (const v of p.versions) {
+          expect(v.quote, `${pack.id} ${p.path} has no quote`).toBeDefined();
+          const seed = seedOf.get(v.document);
+          expect(seed, `${pack.id} ${p.path} cites ${v.document}, which is not a seed document`).toBeDefined();
+          if (!seed?.includes(normalise(v.quote as string))) notFound.push(`${pack.id} ${p.path}: «${v.quote}» not in ${v.document}`);
+          checked++;
+        }
+      }
+    }
+    expect(notFound).toEqual([]);
+    expect(checked).toBeGreaterThan(60);
+  });
+});
+
+describe('the loader rejects bad policy files, naming file, parameter and problem', () => {
+  it('accepts the minimal file', () => {
+    expect(buildPack('policies/test.yaml', minimal()).benefits).toHaveLength(1);
+  });
+
+  it('an uncited parameter', () => {
+    const f = minimal();
+    delete f.benefits[0].classes[0].ratio.source;
+    const problems = problemsOf(f);
+    expect(problems.join('\n')).toMatch(/benefits\[0\]\.classes\[0\]\.ratio.*source/);
+  });
+
+  it('a value with the wrong unit for its place', () => {
+    const f = minimal();
+    f.benefits[0].cap.unit = 'percent';
+    expect(problemsOf(f).join('\n')).toContain('benefits.resident-outpatient.cap: unit must be');
+  });
+
+  it('a ratio above 100%', () => {
+    const f = minimal();
+    f.benefits[0].classes[0].ratio.value = 150;
+    expect(problemsOf(f).join('\n')).toContain('benefits.resident-outpatient.classes.any.ratio: unit percent needs a number from 0 to 100');
+  });
+
+  it('money with more than two decimal places or negative', () => {
+    const f = minimal();
+    f.benefits[0].cap.value = 260.005;
+    expect(problemsOf(f).join('\n')).toContain('benefits.resident-outpatient.cap: amount must have at most two decimal places');
+    f.benefits[0].cap.value = -1;
+    expect(problemsOf(f).join('\n')).toContain('must not be negative');
+  });
+
+  it('a missing value without a reason', () => {
+    const f = minimal();
+    f.benefits[0].classes[0].ratio.value = null;
+    expect(problemsOf(f).join('\n')).toContain("classes.any.ratio: has no value: give one, or say why the document does not with `missing:`");
+  });
+
+  it('overlapping dated versions', () => {
+    const f = minimal();
+    f.benefits[0].cap = [
+      { value: 100, unit: 'yuan-per-year', source: '二', from: '2024-01-01', to: '2024-12-31' },
+      { value: 200, unit: 'yuan-per-year', source: '二', from: '2024-06-01' },
+    ];
+    expect(problemsOf(f).join('\n')).toContain('benefits.resident-outpatient.cap: dated versions overlap');
+  });
+
+  it('institutions no class matches', () => {
+    const f = minimal();
+    f.benefits[0].classes[0].match = { tiers: ['primary'] };
+    expect(problemsOf(f).join('\n')).toContain('no class matches a county institution of grade 0');
+  });
+
+  it('an unknown field, an unknown visit type, a bad region code', () => {
+    const f = minimal();
+    f.benefits[0].colour = 'red';
+    f.benefits[0].visitType = 'dental';
+    f.region.code = '4103';
+    const text = problemsOf(f).join('\n');
+    expect(text).toContain('region.code: must be a six-digit admdvs code');
+    expect(text).toMatch(/benefits\[0\]/);
+  });
+
+  it('a category override for a class that does not exist', () => {
+    const f = minimal();
+    f.benefits[0].categories = { student: { classes: { primary: { ratio: { value: 80, unit: 'percent', source: '二' } } } } };
+    expect(problemsOf(f).join('\n')).toContain('benefits.resident-outpatient.categories.student.classes.primary: there is no class primary');
+  });
+
+  it('YAML that does not parse, with its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yibao-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'format: yibao-policy/1\nid: [unclosed\n');
+    expect(() => loadPolicyFile(file)).toThrow(/broken\.yaml.*YAML line/s);
+  });
+});
+
+describe('resolution by region and date', () => {
+  const set = new PolicySet(builtin);
+  const docs = (code: string, date: string) => set.chain(code, parseDate(date) as number).map((p) => p.document.number);
+
+  it('finds the documents in force, most specific first', () => {
+    expect(docs('410300', '2023-05-01')).toEqual(['洛医保〔2022〕36号', '豫医保办〔2023〕71号']);
+    expect(docs('410300', '2024-05-01')).toEqual(['洛医保〔2023〕63号', '豫医保办〔2023〕71号']);
+    expect(docs('410300', '2022-05-01')).toEqual(['洛医保〔2022〕36号']);
+    expect(docs('410900', '2022-06-30')).toEqual([]);
+    expect(docs('410900', '2022-07-01')).toEqual(['濮阳市职工医保门诊共济保障机制实施细则（试行）']);
+    expect(docs('141000', '2020-03-01')).toEqual(['临医保发〔2019〕15号']);
+    expect(docs('410300', '2021-12-31')).toEqual([]);
+  });
+
+  it('accepts admdvs codes and pinyin or Chinese names', () => {
+    expect(set.regionCode('luoyang')).toBe('410300');
+    expect(set.regionCode('Puyang')).toBe('410900');
+    expect(set.regionCode('临汾')).toBe('141000');
+    expect(set.regionCode('henan')).toBe('410000');
+    expect(set.regionCode('410300')).toBe('410300');
+    expect(set.regionCode('beijing')).toBeUndefined();
+  });
+
+  it('cuts Puyang into segments where the halved 2022 caps end', () => {
+    const cuts = set.timeline('410900').map((s) => s.from);
+    expect(cuts).toContain(parseDate('2022-07-01'));
+    expect(cuts).toContain(parseDate('2023-01-01'));
+  });
+});
+
+describe('user policy files (overlays)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yibao-overlay-'));
+  const write = (name: string, text: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it('fill a parameter the documents leave open, marked as user-supplied', () => {
+    const f = write(
+      'ok.yaml',
+      `format: yibao-policy-overlay/1
+extends: luoyang-2024
+parameters:
+  benefits.resident-two-diseases.classes.any.ratio: { value: 50, unit: percent, source: 用户补充 }
+`,
+    );
+    const packs = applyOverlay(builtin, f);
+    const pack = packs.find((p) => p.id === 'luoyang-2024');
+    const ratio = pack?.params.get('benefits.resident-two-diseases.classes.any.ratio');
+    const v = ratio?.versions.find((x) => x.value !== null);
+    expect(v?.value).toBe(5000);
+    expect(v?.supplied).toBe('user');
+    expect(pack?.overlays).toEqual([f]);
+    // The built-in packs themselves are unchanged.
+    expect(builtin.find((p) => p.id === 'luoyang-2024')?.params.get('benefits.resident-two-diseases.classes.any.ratio')?.versions[0]?.value).toBeNull();
+  });
+
+  it('refuse to override what a document gives, and unknown parameters', () => {
+    const f = write(
+      'bad.yaml',
+      `format: yibao-policy-overlay/1
+extends: luoyang-2024
+parameters:
+  benefits.resident-outpatient.cap: { value: 999, unit: yuan-per-year, source: 用户 }
+  benefits.resident-outpatient.colour: { value: 1, unit: count, source: 用户 }
+`,
+    );
+    try {
+      applyOverlay(builtin, f);
+      throw new Error('expected a rejection');
+    } catch (e) {
+      expect(e).toBeInstanceOf(PolicyFileError);
+      const text = (e as PolicyFileError).problems.join('\n');
+      expect(text).toContain('parameters.benefits.resident-outpatient.cap: conflicts with 洛医保〔2023〕63号 二(一)2');
+      expect(text).toContain('luoyang-2024 has no parameter benefits.resident-outpatient.colour');
+    }
+  });
+
+  it('refuse an unknown pack', () => {
+    const f = write('unknown.yaml', 'format: yibao-policy-overlay/1\nextends: nowhere\nparameters: {}\n');
+    expect(() => applyOverlay(builtin, f)).toThrow(/extends: there is no policy pack nowhere/);
+  });
+});

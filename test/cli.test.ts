@@ -1,0 +1,170 @@
+/**
+ * The `yibao` command as a user runs it: the built bin, a real process, exit codes and streams.
+ * (`npm test` builds first; the bin runs dist/.)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/yibao.js');
+const dir = mkdtempSync(join(tmpdir(), 'yibao-cli-'));
+
+function yibao(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function requestFile(body: unknown): string {
+  const f = join(dir, `req-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
+  return f;
+}
+
+const person = { id: 'p1', region: '410300', scheme: 'resident', category: 'adult' };
+const visit = {
+  id: 'v1',
+  time: '2024-03-02T10:00:00+08:00',
+  type: 'outpatient',
+  institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+  total: 200,
+  eligible: 180,
+};
+
+describe('yibao settle', () => {
+  it('settles the example in examples/', () => {
+    const r = yibao(['settle', 'examples/luoyang-resident-2024.json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.settlements[0]).toMatchObject({ visitId: 'v1', policy: '洛医保〔2023〕63号', total: 200, eligible: 180, deductible: 50, fundPay: 65, cashPay: 135 });
+    expect(out.settlements[0].trace.map((s: { step: string }) => s.step)).toEqual(
+      expect.arrayContaining(['policy', 'eligibility', 'classify', 'deductible', 'ratio', 'cap', 'result']),
+    );
+    expect(out.settlements[1]).toMatchObject({ visitId: 'v2', deductible: 0 });
+  });
+
+  it('reads stdin with -', () => {
+    const r = yibao(['settle', '-'], JSON.stringify({ person, visits: [visit] }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).settlements[0].fundPay).toBe(65);
+  });
+
+  it('leaves the trace out with --no-trace', () => {
+    const r = yibao(['settle', requestFile({ person, visits: [visit] }), '--no-trace']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).settlements[0].trace).toBeUndefined();
+  });
+
+  const invalid: [string, unknown, RegExp[]][] = [
+    ['wrong types', { person: { ...person, category: 7 }, visits: [{ ...visit, total: true }] }, [/person\.category/, /visits\[0\]\.total/]],
+    ['a missing field', { person: { ...person, scheme: undefined }, visits: [{ ...visit, institution: { id: 'H1', tier: 'county', grade: 2 } }] }, [/person\.scheme/, /visits\[0\]\.institution\.contracted/]],
+    ['a negative amount', { person, visits: [{ ...visit, total: -5 }] }, [/visits\[0\]\.total: must not be negative/]],
+    ['three decimal places', { person, visits: [{ ...visit, total: '1.234' }] }, [/visits\[0\]\.total/]],
+    ['a huge number', { person, visits: [{ ...visit, total: 1e300 }] }, [/visits\[0\]\.total/]],
+    ['an unknown region', { person: { ...person, region: 'atlantis' }, visits: [visit] }, [/person\.region: unknown region "atlantis"/]],
+    ['a date that does not exist', { person, visits: [{ ...visit, time: '2023-02-29T10:00:00+08:00' }] }, [/visits\[0\]\.time/]],
+    ['eligible above total', { person, visits: [{ ...visit, eligible: 250 }] }, [/visits\[0\]\.eligible: must not exceed total/]],
+    ['visits out of order', { person, visits: [{ ...visit, id: 'a' }, { ...visit, id: 'b', time: '2024-03-01T10:00:00+08:00' }] }, [/visits\[1\]\.time: visits must be in time order/]],
+    ['a duplicate visit id', { person, visits: [visit, visit] }, [/visits\[1\]\.id/]],
+    ['an employee category for a resident', { person: { ...person, category: 'retired' }, visits: [visit] }, [/person\.category: retired is not a resident category/]],
+    ['an unknown field', { person, visits: [{ ...visit, colour: 'red' }] }, [/visits\[0\]/]],
+    ['no visits', { person, visits: [] }, [/visits: must list at least one visit/]],
+    ['a grade of 4', { person, visits: [{ ...visit, institution: { ...visit.institution, grade: 4 } }] }, [/visits\[0\]\.institution\.grade/]],
+  ];
+  for (const [name, body, patterns] of invalid) {
+    it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, () => {
+      const r = yibao(['settle', requestFile(body)]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      for (const p of patterns) expect(r.stderr).toMatch(p);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it('refuses a file that is not JSON, and a file that does not exist', () => {
+    const notJson = yibao(['settle', requestFile('{ nope')]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stdout).toBe('');
+    expect(notJson.stderr).toMatch(/not valid JSON/);
+    const missing = yibao(['settle', join(dir, 'absent.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot be read/);
+  });
+
+  it('reports a visit the documents cannot settle (exit 1), naming the missing parameter, and settles the rest', () => {
+    const r = yibao(['settle', requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases' }, { ...visit, id: 'v2' }] })]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.settlements[0].error.code).toBe('MISSING_PARAMETER');
+    expect(out.settlements[0].error.message).toContain('benefits.resident-two-diseases.classes.any.ratio');
+    expect(out.settlements[1].fundPay).toBe(65);
+    expect(r.stderr).toContain('MISSING_PARAMETER');
+  });
+
+  it('settles that visit once a user policy file supplies the parameter, marking it user-supplied', () => {
+    const r = yibao([
+      'settle',
+      requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases', institution: { ...visit.institution, tier: 'primary', grade: 1 } }] }),
+      '--policy-file',
+      'examples/user-policy-luoyang-two-diseases.yaml',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout).settlements[0];
+    // Example file: no deductible, 50%: 180 × 50% = 90, within the 240 cap of 63号 二(二).
+    expect(s).toMatchObject({ fundPay: 90, cashPay: 110, cap: { bucket: 'two-diseases', limit: 240 } });
+    expect(JSON.stringify(s.trace)).toContain('用户提供');
+  });
+
+  it('refuses a malformed user policy file with exit 2', () => {
+    const bad = join(dir, 'bad-overlay.yaml');
+    writeFileSync(bad, 'format: yibao-policy-overlay/1\nextends: luoyang-2024\nparameters:\n  benefits.resident-outpatient.cap: { value: 1, unit: yuan-per-year }\n');
+    const r = yibao(['settle', 'examples/luoyang-resident-2024.json', '--policy-file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/bad-overlay\.yaml.*benefits\.resident-outpatient\.cap.*source/s);
+  });
+});
+
+describe('yibao policy', () => {
+  it('lists the five documents', () => {
+    const r = yibao(['policy', 'list']);
+    expect(r.code).toBe(0);
+    for (const doc of ['洛医保〔2023〕63号', '洛医保〔2022〕36号', '豫医保办〔2023〕71号', '临医保发〔2019〕15号', '濮阳市职工医保门诊共济保障机制实施细则（试行）'])
+      expect(r.stdout).toContain(doc);
+    const json = JSON.parse(yibao(['policy', 'list', '--json']).stdout);
+    expect(json).toHaveLength(5);
+  });
+
+  it('shows the parameters in force with their sources, by code or alias and date', () => {
+    const r2024 = yibao(['policy', 'show', 'luoyang', '--date', '2024-05-01']);
+    expect(r2024.code).toBe(0);
+    expect(r2024.stdout).toContain('洛医保〔2023〕63号');
+    expect(r2024.stdout).toContain('280 元/人/年');
+    expect(r2024.stdout).toContain('洛医保〔2023〕63号 二(一)2');
+    expect(r2024.stdout).toContain('豫医保办〔2023〕71号'); // the province's payment periods apply too
+    const r2023 = yibao(['policy', 'show', '410300', '--date', '2023-05-01']);
+    expect(r2023.stdout).toContain('260 元/人/年');
+    expect(r2023.stdout).not.toContain('280 元/人/年');
+    const puyang = JSON.parse(yibao(['policy', 'show', 'puyang', '--date', '2022-08-01', '--json']).stdout);
+    const cap = puyang.inForce[0].params.find((p: { path: string }) => p.path === 'benefits.employee-outpatient.cap');
+    expect(cap).toMatchObject({ value: '750 元/人/年', source: '濮阳市职工医保门诊共济保障机制实施细则（试行） 第十二条(二)', from: '2022-07-01', to: '2022-12-31' });
+  });
+
+  it('says so when nothing is in force, and refuses unknown regions and bad dates', () => {
+    const none = yibao(['policy', 'show', '410900', '--date', '2021-01-01']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('No policy is in force');
+    expect(yibao(['policy', 'show', 'atlantis']).code).toBe(2);
+    const badDate = yibao(['policy', 'show', 'luoyang', '--date', '2024-02-30']);
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toContain('--date must be a real date');
+  });
+
+  it('refuses unknown commands and options with usage help', () => {
+    expect(yibao(['frobnicate']).code).toBe(2);
+    expect(yibao(['settle', '--bogus', 'x']).code).toBe(2);
+    expect(yibao(['--help']).stdout).toContain('yibao settle FILE');
+  });
+});
