@@ -83,6 +83,23 @@ const RULE_VALUES: Record<string, readonly string[]> = {
   coverageAfterConcentrated: ['next-calendar-year'],
 };
 
+/** How rule values and list members read in Chinese, for `policy show` and traces. */
+const VALUE_TEXT: Record<string, string> = {
+  'natural-day': '同一自然日内同一机构只负担一次',
+  'rolling-24h': '24小时内同一机构只负担一次',
+  'next-calendar-year': '次年1月1日至12月31日',
+  full: '全额资助',
+  'as-dibao': '参照低保对象标准',
+  newborn: '新生儿',
+  tekun: '特困人员',
+  dibao: '低保对象',
+  fanpin: '返贫致贫人口',
+  monitored: '监测对象',
+  jiandang: '建档立卡贫困人口',
+  'rural-tekun': '农村特困人员',
+  other: '其他困难群众',
+};
+
 function parseYaml(file: string, text: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -132,14 +149,14 @@ function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValu
       const allowed = RULE_VALUES[key];
       if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
         return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
-      return { value: raw, text: raw };
+      return { value: raw, text: VALUE_TEXT[raw] ?? raw };
     }
     case 'flag':
       if (typeof raw !== 'boolean') return 'unit flag needs true or false';
       return { value: raw, text: raw ? '是' : '否' };
     case 'list':
       if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) return 'unit list needs a list of names';
-      return { value: raw as string[], text: (raw as string[]).join('、') || '（无）' };
+      return { value: raw as string[], text: (raw as string[]).map((x) => VALUE_TEXT[x] ?? x).join('、') || '（无）' };
     case 'month-day-range': {
       const r = raw as { from?: unknown; to?: unknown } | null;
       const md = (x: unknown) => (typeof x === 'string' && /^\d{2}-\d{2}$/.test(x) ? parseDate(`2000-${x}`) : undefined);

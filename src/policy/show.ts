@@ -90,14 +90,102 @@ function groupTitle(pack: PolicyPack, path: string): string {
     return `${b.label}${cat} · ${VISIT_TYPE_LABELS[b.visitType]}`;
   }
   if (head === 'enrollment') return '参保缴费与待遇享受期';
-  if (head === 'parameters') return `其他参数 · ${id}`;
+  if (head === 'parameters') return GROUP_LABELS[id ?? ''] ?? `其他参数 · ${id}`;
   return head ?? path;
 }
 
-function paramName(path: string, label: string): string {
+const GROUP_LABELS: Record<string, string> = {
+  contributions: '筹资与缴费',
+  assistance: '困难群众资助参保',
+  maternity: '生育保险',
+  budget: '预算管理',
+  familyAccount: '个人（家庭）账户',
+  personalAccount: '职工个人账户',
+  referral: '转诊',
+  criticalIllness: '大病保险',
+  floors: '省级底线标准（供核对各市政策，不用于结算）',
+};
+
+const NAME_LABELS: Record<string, string> = {
+  fundingStandard: '筹资标准',
+  subsidyStandard: '人均财政补助标准',
+  individualContribution: '个人缴费标准',
+  centralShareWestern: '中央补助比例（比照西部开发政策县）',
+  centralShareOther: '中央补助比例（其他县市区）',
+  westernPolicyCounties: '比照西部开发政策县数量',
+  tekun: '特困人员资助',
+  dibao: '低保对象定额资助',
+  fanpin: '返贫致贫人口定额资助',
+  monitored: '监测对象资助',
+  employeeMaternityGrant: '一次性生育补助金',
+  familyDoctorServiceFee: '家庭医生签约服务费',
+  studentOutpatientBudget: '大学生门诊统筹预算',
+  noNewAllocationFrom: '不再向个人（家庭）账户分配资金的起始年度',
+  balanceMayPayOwnShare: '账户余额可冲抵门诊个人负担',
+  noOutpatientPoolingWhileInpatient: '住院期间不享受门诊统筹',
+  activeCreditRate: '在职职工个人账户计入比例（缴费基数）',
+  retireeMonthlyCredit: '退休人员个人账户月定额',
+  outpatientPrimaryDeductible: '门诊统筹基层起付标准',
+  outpatientDeductible: '门诊统筹县级及以上起付标准',
+  outpatientDeductibleWindow: '门诊统筹起付标准计算周期',
+  outpatientRatioCity: '门诊统筹市级及以上支付比例',
+  outpatientRatioCounty: '门诊统筹县级支付比例',
+  outpatientRatioPrimary: '门诊统筹基层支付比例',
+  inpatientFundShare: '住院政策范围内基金支付比例',
+  birthNatural: '居民生育医疗费（自然分娩）',
+  birthCesarean: '居民生育医疗费（剖宫产）',
+  ordinaryCentral: '一般县中央补助',
+  ordinaryProvince: '一般县省级补助',
+  ordinaryCity: '一般县市级补助',
+  ordinaryCounty: '一般县县级补助',
+  westernCentral: '西部政策县中央补助',
+  westernProvince: '西部政策县省级补助',
+  westernCity: '西部政策县市级补助',
+  westernCounty: '西部政策县县级补助',
+  jiandangIndividualPaidByFinance: '建档立卡个人缴费财政全额救助',
+  criticalIllnessFunding: '大病保险人均筹资',
+  unreferredRatioReduction: '未经转诊县域外就医报销比例下浮',
+  threshold: '起付线',
+  ratio: '支付比例',
+  cap: '年度最高支付限额',
+  hardshipThreshold: '困难群众起付线',
+  jiandangAndRuralTekunRatio: '建档立卡和农村特困人员支付比例',
+  otherHardshipRatio: '其他困难群众支付比例',
+  jiandangNoCap: '建档立卡不设封顶线',
+};
+
+function paramName(pack: PolicyPack, path: string, label: string): string {
   const parts = path.split('.');
+  if (parts[0] === 'parameters') return NAME_LABELS[parts[2] ?? ''] ?? label;
   const ci = parts.indexOf('classes');
-  return ci >= 0 && parts[ci + 1] ? `${parts[ci + 1]} ${label}` : label;
+  if (ci < 0 || !parts[ci + 1]) return label;
+  const benefit = pack.benefits.find((b) => b.id === parts[1]);
+  const cls = benefit?.kind === 'pooling' ? benefit.classes.find((c) => c.id === parts[ci + 1]) : undefined;
+  return `${cls?.label ?? parts[ci + 1]} ${label}`;
+}
+
+/** Columns a string takes in a terminal: CJK characters take two. */
+function width(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+const pad = (s: string, w: number) => s + ' '.repeat(Math.max(1, w - width(s)));
+
+/** Benefit-level parameters before per-category ones, benefits in file order. */
+function displayOrder(pack: PolicyPack, params: ShownParam[]): ShownParam[] {
+  const rank = (p: ShownParam) => {
+    const parts = p.path.split('.');
+    const head = ['enrollment', 'benefits', 'parameters'].indexOf(parts[0] ?? '');
+    const benefit = parts[0] === 'benefits' ? pack.benefits.findIndex((b) => b.id === parts[1]) : 0;
+    const category = parts.includes('categories') ? 1 : 0;
+    return [head, benefit, category];
+  };
+  return params
+    .map((p, i) => ({ p, i, r: rank(p) }))
+    .sort((a, b) => a.r[0]! - b.r[0]! || a.r[1]! - b.r[1]! || a.r[2]! - b.r[2]! || a.i - b.i)
+    .map((x) => x.p);
 }
 
 /** A terminal rendering of what is in force. */
@@ -124,7 +212,7 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
     );
     if (pack.overlays.length > 0) lines.push(`  用户提供的参数文件：${pack.overlays.join(', ')}`);
     let group = '';
-    for (const p of packParams(pack, day)) {
+    for (const p of displayOrder(pack, packParams(pack, day))) {
       const g = groupTitle(pack, p.path);
       if (g !== group) {
         lines.push(`  ${g}`);
@@ -134,7 +222,7 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
       const value = p.missing ? `（文件未规定：${p.missing}）` : `${bound === '不低于' ? bound : ''}${p.value}${bound === '左右' ? bound : ''}`;
       const dates = `${p.from} – ${p.to ?? ''}`;
       const who = p.supplied === 'user' ? ' [用户提供]' : '';
-      lines.push(`    ${paramName(p.path, p.label).padEnd(18)} ${value}${who}`);
+      lines.push(`    ${pad(paramName(pack, p.path, p.label), 34)}${value}${who}`);
       lines.push(`      ${p.source} · ${dates} · ${p.path}`);
     }
   }
