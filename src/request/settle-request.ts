@@ -65,7 +65,7 @@ const institutionSchema = z.strictObject({
   contracted: z.boolean({ error: 'must be true or false' }),
 });
 
-const visitSchema = z.strictObject({
+export const visitSchema = z.strictObject({
   id,
   time: instant,
   type: enumOf(VISIT_TYPES),
@@ -80,7 +80,7 @@ const enrollmentSchema = z.strictObject({
   transfer: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
-const personSchema = z.strictObject({
+export const personSchema = z.strictObject({
   id,
   region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1),
   scheme: enumOf(SCHEMES),
@@ -114,9 +114,10 @@ export interface SettleRequest {
  *
  * @throws RequestError naming each bad field.
  */
-export function parseSettleRequest(data: unknown, policies: PolicySet): SettleRequest {
+export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 'visit'): SettleRequest {
   const parsed = settleRequestSchema.safeParse(data);
-  if (!parsed.success) throw new RequestError(formatIssues(parsed.error.issues));
+  const rename = (lines: string[]) => (single ? lines.map((l) => l.replace(/^visits\[0\]/, single)) : lines);
+  if (!parsed.success) throw new RequestError(rename(formatIssues(parsed.error.issues)));
   const r = parsed.data;
   const problems: string[] = [];
   const region = policies.regionCode(r.person.region);
@@ -145,7 +146,7 @@ export function parseSettleRequest(data: unknown, policies: PolicySet): SettleRe
     if (v.time < lastTime) problems.push(`visits[${i}].time: visits must be in time order; this one is earlier than visits[${i - 1}]`);
     lastTime = Math.max(lastTime, v.time);
   });
-  if (problems.length > 0) throw new RequestError(problems);
+  if (problems.length > 0) throw new RequestError(rename(problems));
   const person: Person = {
     id: r.person.id,
     region: region as string,

@@ -1,0 +1,150 @@
+/**
+ * Versioned migrations, in code so they ship with the build. Each runs once, in order, recorded
+ * by Kysely's migrator in `kysely_migration`. Written with the schema builder so the same
+ * migration creates the same tables on SQLite and PostgreSQL.
+ */
+import { SqliteAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_ledger': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('persons')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('scheme', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('hardship', 'text')
+        .addColumn('family_doctor_at', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('enrollments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id'))
+        .addColumn('coverage_year', 'integer', (c) => c.notNull())
+        .addColumn('paid_on', 'text', (c) => c.notNull())
+        .addColumn('transfer', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('amount_fen', 'bigint')
+        .addColumn('payer', 'text')
+        .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('enrollments_person_year').on('enrollments').columns(['person_id', 'coverage_year']).execute();
+
+      await db.schema
+        .createTable('institutions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('tier', 'text', (c) => c.notNull())
+        .addColumn('grade', 'integer', (c) => c.notNull())
+        .addColumn('contracted', 'integer', (c) => c.notNull())
+        .addColumn('region', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('visits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id'))
+        .addColumn('institution_id', 'text', (c) => c.notNull())
+        .addColumn('time_ms', 'bigint', (c) => c.notNull())
+        .addColumn('visit_date', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('total_fen', 'bigint', (c) => c.notNull())
+        .addColumn('eligible_fen', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('settlements')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('request_id', 'text', (c) => c.notNull().unique())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('reverses', 'text', (c) => c.unique().references('settlements.id'))
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id'))
+        .addColumn('visit_id', 'text', (c) => c.notNull())
+        .addColumn('institution_id', 'text', (c) => c.notNull())
+        .addColumn('visit_date', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('benefit', 'text', (c) => c.notNull())
+        .addColumn('eligibility', 'text', (c) => c.notNull())
+        .addColumn('total_fen', 'bigint', (c) => c.notNull())
+        .addColumn('eligible_fen', 'bigint', (c) => c.notNull())
+        .addColumn('deductible_fen', 'bigint', (c) => c.notNull())
+        .addColumn('fund_pay_fen', 'bigint', (c) => c.notNull())
+        .addColumn('critical_illness_pay_fen', 'bigint', (c) => c.notNull())
+        .addColumn('assistance_pay_fen', 'bigint', (c) => c.notNull())
+        .addColumn('account_pay_fen', 'bigint', (c) => c.notNull())
+        .addColumn('cash_pay_fen', 'bigint', (c) => c.notNull())
+        .addColumn('cap_bucket', 'text')
+        .addColumn('cap_year', 'integer')
+        .addColumn('cap_before_fen', 'bigint')
+        .addColumn('cap_after_fen', 'bigint')
+        .addColumn('window_bucket', 'text')
+        .addColumn('window_opened_at', 'bigint')
+        .addColumn('window_day', 'integer')
+        .addColumn('window_borne_after_fen', 'bigint')
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('settlements_person').on('settlements').columns(['person_id', 'created_at']).execute();
+      await db.schema.createIndex('settlements_institution').on('settlements').columns(['institution_id']).execute();
+      // A visit is settled at most once, unless that settlement is reversed: enforced in the
+      // transaction (the reversal is another row with the same visit id).
+      await db.schema.createIndex('settlements_visit').on('settlements').columns(['visit_id']).execute();
+
+      await db.schema
+        .createTable('cap_usage')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('used_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('cap_usage_pk', ['person_id', 'year', 'bucket'])
+        .execute();
+
+      await db.schema
+        .createTable('deductible_windows')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('institution_id', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'bigint', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('borne_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('deductible_windows_pk', ['person_id', 'bucket', 'institution_id'])
+        .execute();
+
+      // SQLite assigns an INTEGER PRIMARY KEY from its rowid; PostgreSQL needs an identity column.
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', sqlite ? 'integer' : 'bigint', (c) => (sqlite ? c.primaryKey().autoIncrement() : c.primaryKey().generatedAlwaysAsIdentity()))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('institution_id', 'text')
+        .addColumn('label', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
