@@ -15,6 +15,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
+import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 
 export interface Io {
   stdout: (text: string) => void;
@@ -33,11 +34,23 @@ const USAGE = `yibao — China's basic medical insurance policies as running sof
 Usage:
   yibao settle FILE [--policy-file F]... [--no-trace]
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
+  yibao settle FILE --db PATH|URL
+      Settle into the ledger too, continuing each person's year from what it holds.
+  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+      The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
+  yibao ledger verify [--db PATH|URL] [--json]
+      Recompute every accumulator from the entries; exit 1 on any mismatch.
+  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
+      Create an API key (ROLE: institution | agency | analyst); prints it once.
+  yibao keys revoke ID [--db PATH|URL]
   yibao policy list [--policy-file F]...
       The policy documents yibao implements, with their regions and dates.
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
       The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
       (default today), each with its source.
+
+The ledger: a SQLite file (--db, else YIBAO_DB, else ./yibao.db), or PostgreSQL when --db or
+DATABASE_URL is a postgres:// URL.
 
 Options:
   --policy-file F   A user policy file (format yibao-policy-overlay/1) supplying parameters the
@@ -64,7 +77,12 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { 'policy-file': { type: 'string', multiple: true }, 'no-trace': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'policy-file': { type: 'string', multiple: true },
+      'no-trace': { type: 'boolean' },
+      db: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.stdout(USAGE);
@@ -80,6 +98,14 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
     throw new RequestError([`${positionals[0]}: not valid JSON (${(e as Error).message})`]);
   }
   const request = parseSettleRequest(data, policies);
+  if (values.db !== undefined) {
+    const raw = data as { person: unknown; visits: unknown[] };
+    const { outcomes, failures } = await settleIntoLedger(request, raw, policies, values.db);
+    const strip = (o: Record<string, unknown>) => (values['no-trace'] ? { ...o, trace: undefined } : o);
+    io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(strip) }, null, 2) + '\n');
+    for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
+    return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+  }
   const engine = new SettlementEngine(policies);
   const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] });
   io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(outcomeJson) }, null, 2) + '\n');
@@ -164,6 +190,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await settleCommand(args, io);
       case 'policy':
         return policyCommand(args, io);
+      case 'serve':
+        return await serveCommand(args, io, policiesFrom);
+      case 'ledger':
+        return await ledgerCommand(args, io);
+      case 'keys':
+        return await keysCommand(args, io);
       case undefined:
       case 'help':
       case '-h':
@@ -178,7 +210,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`yibao: invalid input:\n  ${e.problems.join('\n  ')}\n`);
       return EXIT_INVALID;
     }
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof LedgerUsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`yibao: ${(e as Error).message}\nRun yibao --help for usage.\n`);
       return EXIT_INVALID;
     }

@@ -561,59 +561,104 @@ export class Ledger {
   }
 
   /**
-   * Recomputes every accumulator from the entries and compares: the cap used per person, year and
-   * bucket must be the sum of the fund payments of its entries (reversals are negative); each
-   * stored deductible window must hold the deductibles its entries bore; every entry's parts must
-   * add up to its total.
+   * Fund outlay by policy and month: net of reversals, no personal data.
    */
-  async verify(): Promise<VerifyReport> {
-    const mismatches: string[] = [];
-    const sums = await this.db
+  async fundStats(year?: number): Promise<{ year: number | null; rows: Record<string, unknown>[]; totals: Record<string, number> }> {
+    let q = this.db
       .selectFrom('settlements')
-      .select(['person_id', 'cap_year', 'cap_bucket', sql<string>`sum(fund_pay_fen)`.as('total')])
-      .where('cap_bucket', 'is not', null)
-      .groupBy(['person_id', 'cap_year', 'cap_bucket'])
-      .execute();
-    const stored = await this.db.selectFrom('cap_usage').selectAll().execute();
-    const key = (p: string, y: number | null, b: string | null) => `${p} ${y} ${b}`;
-    const expected = new Map(sums.map((s) => [key(s.person_id, Number(s.cap_year), s.cap_bucket), Number(s.total)]));
-    const actual = new Map(stored.map((s) => [key(s.person_id, Number(s.year), s.bucket), Number(s.used_fen)]));
-    for (const k of new Set([...expected.keys(), ...actual.keys()])) {
-      const e = expected.get(k) ?? 0;
-      const a = actual.get(k) ?? 0;
-      if (e !== a) mismatches.push(`cap used ${k}: the entries sum to ${toYuanNumber(e)}, the accumulator holds ${toYuanNumber(a)}`);
-    }
-    const windows = await this.db.selectFrom('deductible_windows').selectAll().execute();
-    for (const w of windows) {
-      const s = await this.db
-        .selectFrom('settlements')
-        .select(sql<string>`coalesce(sum(deductible_fen), 0)`.as('borne'))
-        .where('person_id', '=', w.person_id)
-        .where('window_bucket', '=', w.bucket)
-        .where('institution_id', '=', w.institution_id)
-        .where('window_opened_at', '=', w.opened_at)
-        .executeTakeFirst();
-      if (Number(s?.borne ?? 0) !== Number(w.borne_fen)) {
-        mismatches.push(
-          `deductible window ${w.person_id} ${w.bucket} ${w.institution_id} opened ${new Date(Number(w.opened_at)).toISOString()}: the entries bore ${toYuanNumber(Number(s?.borne ?? 0))}, the accumulator holds ${toYuanNumber(Number(w.borne_fen))}`,
-        );
-      }
-    }
-    const unbalanced = await this.db
-      .selectFrom('settlements')
-      .select(['id'])
-      .where(
-        sql<boolean>`fund_pay_fen + critical_illness_pay_fen + assistance_pay_fen + account_pay_fen + cash_pay_fen <> total_fen`,
-      )
-      .execute();
-    for (const u of unbalanced) mismatches.push(`entry ${u.id}: its parts do not add up to its total`);
-    const count = await this.db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+      .select([
+        'policy',
+        sql<string>`substr(visit_date, 1, 7)`.as('month'),
+        sql<string>`sum(case when kind = 'settlement' then 1 else -1 end)`.as('settlements'),
+        sql<string>`sum(total_fen)`.as('total'),
+        sql<string>`sum(fund_pay_fen)`.as('fund'),
+        sql<string>`sum(cash_pay_fen)`.as('cash'),
+      ])
+      .groupBy(['policy', sql`substr(visit_date, 1, 7)`])
+      .orderBy('policy')
+      .orderBy(sql`substr(visit_date, 1, 7)`);
+    if (year !== undefined) q = q.where('year', '=', year);
+    const rows = await q.execute();
+    const out = rows.map((r) => ({
+      policy: r.policy,
+      month: r.month,
+      settlements: Number(r.settlements),
+      total: toYuanNumber(Number(r.total)),
+      fundPay: toYuanNumber(Number(r.fund)),
+      cashPay: toYuanNumber(Number(r.cash)),
+    }));
+    const sum = (k: 'total' | 'fund' | 'cash') => rows.reduce((a, r) => a + Number(r[k]), 0);
     return {
-      ok: mismatches.length === 0,
-      checked: { entries: Number(count?.n ?? 0), capRows: stored.length, windowRows: windows.length },
-      mismatches,
+      year: year ?? null,
+      rows: out,
+      totals: {
+        settlements: out.reduce((a, r) => a + r.settlements, 0),
+        total: toYuanNumber(sum('total')),
+        fundPay: toYuanNumber(sum('fund')),
+        cashPay: toYuanNumber(sum('cash')),
+      },
     };
   }
+
+  /** See {@link verifyLedger}. */
+  verify(): Promise<VerifyReport> {
+    return verifyLedger(this.db);
+  }
+}
+
+/**
+ * Recomputes every accumulator from the entries and compares: the cap used per person, year and
+ * bucket must be the sum of the fund payments of its entries (reversals are negative); each
+ * stored deductible window must hold the deductibles its entries bore; every entry's parts must
+ * add up to its total.
+ */
+export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> {
+  const mismatches: string[] = [];
+  const sums = await db
+    .selectFrom('settlements')
+    .select(['person_id', 'cap_year', 'cap_bucket', sql<string>`sum(fund_pay_fen)`.as('total')])
+    .where('cap_bucket', 'is not', null)
+    .groupBy(['person_id', 'cap_year', 'cap_bucket'])
+    .execute();
+  const stored = await db.selectFrom('cap_usage').selectAll().execute();
+  const key = (p: string, y: number | null, b: string | null) => `${p} ${y} ${b}`;
+  const expected = new Map(sums.map((s) => [key(s.person_id, Number(s.cap_year), s.cap_bucket), Number(s.total)]));
+  const actual = new Map(stored.map((s) => [key(s.person_id, Number(s.year), s.bucket), Number(s.used_fen)]));
+  for (const k of new Set([...expected.keys(), ...actual.keys()])) {
+    const e = expected.get(k) ?? 0;
+    const a = actual.get(k) ?? 0;
+    if (e !== a) mismatches.push(`cap used ${k}: the entries sum to ${toYuanNumber(e)}, the accumulator holds ${toYuanNumber(a)}`);
+  }
+  const windows = await db.selectFrom('deductible_windows').selectAll().execute();
+  for (const w of windows) {
+    const s = await db
+      .selectFrom('settlements')
+      .select(sql<string>`coalesce(sum(deductible_fen), 0)`.as('borne'))
+      .where('person_id', '=', w.person_id)
+      .where('window_bucket', '=', w.bucket)
+      .where('institution_id', '=', w.institution_id)
+      .where('window_opened_at', '=', w.opened_at)
+      .executeTakeFirst();
+    if (Number(s?.borne ?? 0) !== Number(w.borne_fen)) {
+      mismatches.push(
+        `deductible window ${w.person_id} ${w.bucket} ${w.institution_id} opened ${new Date(Number(w.opened_at)).toISOString()}: the entries bore ${toYuanNumber(Number(s?.borne ?? 0))}, the accumulator holds ${toYuanNumber(Number(w.borne_fen))}`,
+      );
+    }
+  }
+  const unbalanced = await db
+    .selectFrom('settlements')
+    .select(['id'])
+    .where(
+      sql<boolean>`fund_pay_fen + critical_illness_pay_fen + assistance_pay_fen + account_pay_fen + cash_pay_fen <> total_fen`,
+    )
+    .execute();
+  for (const u of unbalanced) mismatches.push(`entry ${u.id}: its parts do not add up to its total`);
+  const count = await db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+  return {
+    ok: mismatches.length === 0,
+    checked: { entries: Number(count?.n ?? 0), capRows: stored.length, windowRows: windows.length },
+    mismatches,
+  };
 }
 
 export { SettlementError };

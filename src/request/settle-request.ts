@@ -117,18 +117,23 @@ export interface SettleRequest {
 export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 'visit'): SettleRequest {
   const parsed = settleRequestSchema.safeParse(data);
   const rename = (lines: string[]) => (single ? lines.map((l) => l.replace(/^visits\[0\]/, single)) : lines);
-  if (!parsed.success) throw new RequestError(rename(formatIssues(parsed.error.issues)));
+  const rawRegion = (data as { person?: { region?: unknown } } | null)?.person?.region;
+  const region = typeof rawRegion === 'string' ? policies.regionCode(rawRegion) : undefined;
+  const regionProblem =
+    typeof rawRegion === 'string' && !region
+      ? `person.region: unknown region ${JSON.stringify(rawRegion)}; known: ${policies
+          .allRegions()
+          .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
+          .join('; ')}`
+      : undefined;
+  if (!parsed.success) {
+    const lines = formatIssues(parsed.error.issues);
+    if (regionProblem) lines.unshift(regionProblem);
+    throw new RequestError(rename(lines));
+  }
   const r = parsed.data;
   const problems: string[] = [];
-  const region = policies.regionCode(r.person.region);
-  if (!region) {
-    problems.push(
-      `person.region: unknown region ${JSON.stringify(r.person.region)}; known: ${policies
-        .allRegions()
-        .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
-        .join('; ')}`,
-    );
-  }
+  if (regionProblem) problems.push(regionProblem);
   const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
   if (!allowed.includes(r.person.category)) {
     problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
