@@ -138,7 +138,7 @@ for (const s of STORES) {
           ),
         ),
       );
-      const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ entry: { fundPay: number } }>).value.entry);
+      const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ entry: Record<string, unknown> }>).value.entry as unknown as { fundPay: number });
       expect(ok).toHaveLength(64);
       const paid = ok.reduce((sum, e) => sum + Math.round(e.fundPay * 100), 0);
       expect(paid).toBe(75_000);
