@@ -18,13 +18,61 @@ export const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Day numbers of 1 January for the years the tables cover; outside them we fall back to Date.
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 2200;
+const JAN_FIRST: Int32Array = (() => {
+  const table = new Int32Array(LAST_YEAR - FIRST_YEAR + 2);
+  for (let y = FIRST_YEAR; y <= LAST_YEAR + 1; y++) table[y - FIRST_YEAR] = utcDay(y, 1, 1);
+  return table;
+})();
+/** Days in each month of a common year. */
+const MONTH_LENGTH: Int32Array = Int32Array.from([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+/** Days before the first of each month in a common year. */
+const MONTH_START: Int32Array = Int32Array.from([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]);
+/** The day number of 1 January after the last year of the tables. */
+const END_DAY = JAN_FIRST[LAST_YEAR + 1 - FIRST_YEAR] as number;
+/** `YYYY-MM-DD` of the days the tables cover, made as asked for. */
+const DATE_TEXT: (string | undefined)[] = new Array<string | undefined>(END_DAY).fill(undefined);
+/** `00` to `59`. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+// The year found last, and its first and last day: visits come in runs of the same year.
+let cachedYear = FIRST_YEAR;
+let cachedYearFrom = 0;
+let cachedYearTo = -1;
+
 /**
  * The day number of a civil date.
  *
  * @example dayOf(1970, 1, 2) // 1
  */
 export function dayOf(year: number, month: number, day: number): DayNumber {
+  // A real date in the years the tables cover: from the tables (settlement asks for the payment
+  // windows of every resident's visit). Anything else, rolled over the way Date.UTC does.
+  if (
+    year >= FIRST_YEAR &&
+    year <= LAST_YEAR &&
+    (year | 0) === year &&
+    month >= 1 &&
+    month <= 12 &&
+    (month | 0) === month &&
+    day >= 1 &&
+    (day | 0) === day &&
+    (day <= (MONTH_LENGTH[month - 1] as number) || (month === 2 && day === 29 && isLeapYear(year)))
+  ) {
+    const leap = month > 2 && isLeapYear(year) ? 1 : 0;
+    return (JAN_FIRST[year - FIRST_YEAR] as number) + (MONTH_START[month - 1] as number) + leap + day - 1;
+  }
+  return utcDay(year, month, day);
+}
+
+function utcDay(year: number, month: number, day: number): DayNumber {
   return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+}
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /**
@@ -50,6 +98,16 @@ export function parseDate(text: string): DayNumber | undefined {
  * @example formatDate(19723) // '2024-01-01'
  */
 export function formatDate(day: DayNumber): string {
+  // Traces print a date or several for every visit: each day's text is made once, by Date.
+  if (day >= 0 && day < END_DAY && (day | 0) === day) {
+    let text = DATE_TEXT[day];
+    if (text === undefined) DATE_TEXT[day] = text = isoDate(day);
+    return text;
+  }
+  return isoDate(day);
+}
+
+function isoDate(day: DayNumber): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
@@ -62,15 +120,6 @@ export function chinaDay(epochMs: number): DayNumber {
   return Math.floor((epochMs + CHINA_OFFSET_MS) / MS_PER_DAY);
 }
 
-// Day numbers of 1 January for the years the tables cover; outside them we fall back to Date.
-const FIRST_YEAR = 1970;
-const LAST_YEAR = 2200;
-const JAN_FIRST: Int32Array = (() => {
-  const table = new Int32Array(LAST_YEAR - FIRST_YEAR + 2);
-  for (let y = FIRST_YEAR; y <= LAST_YEAR + 1; y++) table[y - FIRST_YEAR] = dayOf(y, 1, 1);
-  return table;
-})();
-
 /**
  * The calendar year of a day number. Runs in a handful of integer steps: settlement calls it for
  * every visit.
@@ -78,10 +127,16 @@ const JAN_FIRST: Int32Array = (() => {
  * @example yearOf(dayOf(2024, 12, 31)) // 2024
  */
 export function yearOf(day: DayNumber): number {
+  if (day >= cachedYearFrom && day <= cachedYearTo) return cachedYear;
   let y = FIRST_YEAR + Math.floor(day / 365.2425);
   if (y < FIRST_YEAR || y > LAST_YEAR) return new Date(day * MS_PER_DAY).getUTCFullYear();
   while (y > FIRST_YEAR && (JAN_FIRST[y - FIRST_YEAR] as number) > day) y--;
   while (y < LAST_YEAR && (JAN_FIRST[y + 1 - FIRST_YEAR] as number) <= day) y++;
+  if (y < LAST_YEAR) {
+    cachedYear = y;
+    cachedYearFrom = JAN_FIRST[y - FIRST_YEAR] as number;
+    cachedYearTo = (JAN_FIRST[y + 1 - FIRST_YEAR] as number) - 1;
+  }
   return y;
 }
 
@@ -133,5 +188,12 @@ export function parseInstant(text: string): number | undefined {
  * @example formatChinaTime(Date.parse('2024-03-02T02:00:00Z')) // '2024-03-02T10:00:00+08:00'
  */
 export function formatChinaTime(epochMs: number): string {
-  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
+  const t = epochMs + CHINA_OFFSET_MS;
+  if (t >= 0 && t < END_DAY * MS_PER_DAY && Math.floor(t) === t) {
+    const day = Math.floor(t / MS_PER_DAY);
+    const second = Math.floor((t - day * MS_PER_DAY) / 1000);
+    const minute = Math.floor(second / 60);
+    return `${formatDate(day)}T${TWO_DIGITS[Math.floor(minute / 60)] as string}:${TWO_DIGITS[minute % 60] as string}:${TWO_DIGITS[second % 60] as string}+08:00`;
+  }
+  return new Date(t).toISOString().slice(0, 19) + '+08:00';
 }

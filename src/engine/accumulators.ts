@@ -47,42 +47,209 @@ export interface AccumulatorChanges {
   deductibleWindow: WindowChange | null;
 }
 
-/** Accumulators held in memory: for the CLI, tests, simulation and benchmarks. */
+// Map-key equality (SameValueZero), as the maps these lists stand in for use. One function per
+// kind of key, so that each comparison stays specialised to strings or to numbers.
+
+/** Buckets and institution ids. */
+function sameId(a: string, b: string): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** Years. */
+function sameYear(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** Past this many slots a list is indexed by a map. */
+const LIST_LIMIT = 8;
+
+/** What the fund has paid against one cap bucket in one year. */
+class CapSlot {
+  /** -0 read as 0, as a map key is. */
+  readonly year: number;
+  /** The next slot made. */
+  next: CapSlot | null = null;
+  constructor(
+    readonly bucket: string,
+    year: number,
+    public used: Fen,
+  ) {
+    this.year = year === 0 ? 0 : year;
+  }
+}
+
+/** The last deductible window for one bucket at one institution. */
+class WindowSlot {
+  /** The slot made before this one (any institution). */
+  next: WindowSlot | null;
+  /** Another bucket's slot at the same institution, once the slots are indexed. */
+  sameInstitution: WindowSlot | null = null;
+  constructor(
+    readonly institutionId: string,
+    readonly bucket: string,
+    public window: DeductibleWindow,
+    next: WindowSlot | null,
+  ) {
+    this.next = next;
+  }
+}
+
+/**
+ * Accumulators held in memory: for the CLI, tests, simulation and benchmarks.
+ *
+ * A person has a cap slot for a bucket and a year, and a window slot for a bucket at an
+ * institution: a handful. They are kept in short lists (a map indexes them once there are many),
+ * and the slot found last is checked first, since settling reads a slot and the changes then
+ * written go to the same one.
+ */
 export class MemoryAccumulators implements Accumulators {
-  private readonly caps = new Map<string, Map<number, Fen>>();
-  private readonly windows = new Map<string, Map<string, DeductibleWindow>>();
+  /** Cap slots in the order they were made. */
+  private capFirst: CapSlot | null = null;
+  private capLast: CapSlot | null = null;
+  private capCount = 0;
+  /** Buckets in the order changes to them were first applied. */
+  private capBuckets: string[] | null = null;
+  private capIndex: Map<string, Map<number, CapSlot>> | null = null;
+  private lastCap: CapSlot | null = null;
+  /** Window slots, the newest first. */
+  private windowList: WindowSlot | null = null;
+  private windowCount = 0;
+  private windowIndex: Map<string, WindowSlot> | null = null;
+  private lastWindow: WindowSlot | null = null;
+  /** The window last looked for and not found: the change that opens it usually follows. */
+  private missedBucket: string | null = null;
+  private missedInstitution: string | null = null;
 
   capUsed(bucket: string, year: number): Fen {
-    return this.caps.get(bucket)?.get(year) ?? 0;
+    const last = this.lastCap;
+    const slot = last !== null && last.year === year && last.bucket === bucket ? last : this.findCap(bucket, year);
+    return slot === null ? 0 : (slot.used ?? 0);
   }
 
   deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
-    return this.windows.get(bucket)?.get(institutionId);
+    const last = this.lastWindow;
+    if (last !== null && last.institutionId === institutionId && last.bucket === bucket) return last.window;
+    const slot = this.findWindow(bucket, institutionId);
+    if (slot !== null) return slot.window;
+    this.missedBucket = bucket;
+    this.missedInstitution = institutionId;
+    return undefined;
   }
 
   apply(changes: AccumulatorChanges): void {
     const cap = changes.cap;
     if (cap) {
-      let byYear = this.caps.get(cap.bucket);
-      if (!byYear) this.caps.set(cap.bucket, (byYear = new Map()));
-      const current = byYear.get(cap.year) ?? 0;
-      if (current !== cap.before) {
-        throw new Error(`cap ${cap.bucket} ${cap.year}: changes computed from ${cap.before} fen but ${current} fen is recorded`);
+      const last = this.lastCap;
+      if (last !== null && last.year === cap.year && last.bucket === cap.bucket) {
+        const current = last.used ?? 0;
+        if (current !== cap.before) this.capMismatch(cap, current);
+        last.used = cap.after;
+      } else {
+        this.applyCap(cap);
       }
-      byYear.set(cap.year, cap.after);
     }
     const w = changes.deductibleWindow;
     if (w) {
-      let byInstitution = this.windows.get(w.bucket);
-      if (!byInstitution) this.windows.set(w.bucket, (byInstitution = new Map()));
-      byInstitution.set(w.institutionId, w.window);
+      const last = this.lastWindow;
+      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) last.window = w.window;
+      else this.applyWindow(w);
     }
   }
 
   /** Every cap bucket and year with what the fund has paid against it. */
   capEntries(): { bucket: string; year: number; used: Fen }[] {
     const out: { bucket: string; year: number; used: Fen }[] = [];
-    for (const [bucket, byYear] of this.caps) for (const [year, used] of byYear) out.push({ bucket, year, used });
+    for (const bucket of this.capBuckets ?? []) {
+      for (let s = this.capFirst; s !== null; s = s.next) if (sameId(s.bucket, bucket)) out.push({ bucket: s.bucket, year: s.year, used: s.used });
+    }
     return out.sort((a, b) => a.year - b.year || a.bucket.localeCompare(b.bucket));
+  }
+
+  private capMismatch(cap: CapChange, current: Fen): never {
+    throw new Error(`cap ${cap.bucket} ${cap.year}: changes computed from ${cap.before} fen but ${current} fen is recorded`);
+  }
+
+  private applyCap(cap: CapChange): void {
+    const bucket = cap.bucket;
+    const year = cap.year;
+    let slot = this.findCap(bucket, year);
+    if (slot === null) {
+      const buckets = (this.capBuckets ??= []);
+      if (!buckets.some((b) => sameId(b, bucket))) buckets.push(bucket);
+    }
+    const current = slot === null ? 0 : (slot.used ?? 0);
+    if (current !== cap.before) this.capMismatch(cap, current);
+    if (slot !== null) {
+      slot.used = cap.after;
+      return;
+    }
+    slot = new CapSlot(bucket, year, cap.after);
+    if (this.capLast === null) this.capFirst = slot;
+    else this.capLast.next = slot;
+    this.capLast = slot;
+    this.capCount++;
+    if (this.capIndex !== null) this.indexCap(slot);
+    else if (this.capCount > LIST_LIMIT) {
+      this.capIndex = new Map();
+      for (let s = this.capFirst; s !== null; s = s.next) this.indexCap(s);
+    }
+    this.lastCap = slot;
+  }
+
+  private applyWindow(w: WindowChange): void {
+    const missed = w.institutionId === this.missedInstitution && w.bucket === this.missedBucket;
+    this.missedBucket = null;
+    this.missedInstitution = null;
+    const slot = missed ? null : this.findWindow(w.bucket, w.institutionId);
+    if (slot !== null) {
+      slot.window = w.window;
+      return;
+    }
+    const made = new WindowSlot(w.institutionId, w.bucket, w.window, this.windowList);
+    this.windowList = made;
+    this.windowCount++;
+    if (this.windowIndex !== null) this.indexWindow(made);
+    else if (this.windowCount > LIST_LIMIT) {
+      this.windowIndex = new Map();
+      for (let s: WindowSlot | null = made; s !== null; s = s.next) this.indexWindow(s);
+    }
+    this.lastWindow = made;
+  }
+
+  /** The slot for a bucket and year, made the last one found; null when there is none. */
+  private findCap(bucket: string, year: number): CapSlot | null {
+    let slot: CapSlot | null;
+    if (this.capIndex === null) {
+      for (slot = this.capFirst; slot !== null; slot = slot.next) if (sameYear(slot.year, year) && sameId(slot.bucket, bucket)) break;
+    } else {
+      slot = this.capIndex.get(bucket)?.get(year) ?? null;
+    }
+    if (slot !== null) this.lastCap = slot;
+    return slot;
+  }
+
+  private indexCap(slot: CapSlot): void {
+    const index = this.capIndex as Map<string, Map<number, CapSlot>>;
+    let byYear = index.get(slot.bucket);
+    if (!byYear) index.set(slot.bucket, (byYear = new Map()));
+    byYear.set(slot.year, slot);
+  }
+
+  /** The slot for a bucket at an institution, made the last one found; null when there is none. */
+  private findWindow(bucket: string, institutionId: string): WindowSlot | null {
+    let slot: WindowSlot | null;
+    if (this.windowIndex === null) {
+      for (slot = this.windowList; slot !== null; slot = slot.next) if (sameId(slot.institutionId, institutionId) && sameId(slot.bucket, bucket)) break;
+    } else {
+      for (slot = this.windowIndex.get(institutionId) ?? null; slot !== null; slot = slot.sameInstitution) if (sameId(slot.bucket, bucket)) break;
+    }
+    if (slot !== null) this.lastWindow = slot;
+    return slot;
+  }
+
+  private indexWindow(slot: WindowSlot): void {
+    const index = this.windowIndex as Map<string, WindowSlot>;
+    slot.sameInstitution = index.get(slot.institutionId) ?? null;
+    index.set(slot.institutionId, slot);
   }
 }

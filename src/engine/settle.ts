@@ -13,21 +13,23 @@
  * = total, always.
  */
 import { chinaDay, formatChinaTime, formatDate, yearOf, yearStart, dayOf, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
+import { CATEGORY_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, VISIT_TYPES, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
 import { applyRate, formatPercent, formatYuan, ONE_HUNDRED_PERCENT, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
-import type { PolicySet } from '../policy/registry.js';
+import type { PolicySet, RegionInfo } from '../policy/registry.js';
 import type { Accumulators, AccumulatorChanges, DeductibleWindow } from './accumulators.js';
 import {
-  benefitSlot,
-  CATEGORY_INDEX,
+  categoryIndex,
   CompiledRegion,
-  SCHEME_INDEX,
-  TIER_INDEX,
-  VISIT_TYPE_INDEX,
+  schemeIndex,
+  tierIndex,
+  visitTypeIndex,
   WINDOW_NATURAL_DAY,
   WINDOW_ROLLING_24H,
   type Cite,
   type CompiledAmountLimit,
+  type CompiledBenefit,
+  type CompiledClass,
+  type PoolingTable,
   type CompiledEnrollment,
   type CompiledPooling,
   type CompiledSegment,
@@ -132,16 +134,116 @@ export interface SettleOptions {
 }
 
 const NO_CHANGES: AccumulatorChanges = Object.freeze({ cap: null, deductibleWindow: null }) as AccumulatorChanges;
-const DAY_MS = 86_400_000;
-const y = toYuanNumber;
+// The hot path writes these out as literals (a module binding costs a load and a check there).
+if (WINDOW_NATURAL_DAY !== 1 || WINDOW_ROLLING_24H !== 2 || ONE_HUNDRED_PERCENT !== 10_000) throw new Error('settle.ts: literal constants out of date');
+const VISIT_TYPE_COUNT = VISIT_TYPES.length;
+/** Above this a fen amount times basis points goes the long way round ({@link applyRate}). */
+const FAST_PRODUCT_LIMIT = 2 ** 52;
 
-function cited(c: Cite): string {
-  return c.userSupplied ? `${c.citation}（用户提供）` : c.citation;
+/**
+ * {@link applyRate}, exactly: the division done in floating point and corrected, for products
+ * where that is exact; anything else (negative, fractional, huge) goes to applyRate itself.
+ */
+function rate(amount: Fen, ratio: BasisPoints): Fen {
+  const n = amount * ratio;
+  // 10_000 below is ONE_HUNDRED_PERCENT, written out: a module binding costs a load and a check.
+  if (n > 0 && n <= 0x7fffffff && (n | 0) === n) {
+    const r = n % 10_000;
+    const q = (n - r) / 10_000;
+    return r * 2 >= 10_000 ? q + 1 : q;
+  }
+  if (n > 0 && n <= FAST_PRODUCT_LIMIT && Math.floor(n) === n) {
+    let q = Math.floor(n / ONE_HUNDRED_PERCENT);
+    let r = n - q * ONE_HUNDRED_PERCENT;
+    if (r < 0) {
+      q -= 1;
+      r += ONE_HUNDRED_PERCENT;
+    } else if (r >= ONE_HUNDRED_PERCENT) {
+      q += 1;
+      r -= ONE_HUNDRED_PERCENT;
+    }
+    return r * 2 >= ONE_HUNDRED_PERCENT ? q + 1 : q;
+  }
+  if (n === 0) return 0;
+  return applyRate(amount, ratio);
 }
 
-/** Several citations as one source line, each once. */
-function sources(...cites: (Cite | null | undefined)[]): string {
-  return [...new Set(cites.filter((c): c is Cite => !!c).map(cited))].join('；');
+/**
+ * {@link toYuanNumber}, without the detour through text: for a safe integer the quotient by 100
+ * is the double nearest the decimal, which is what parsing the decimal gives (+0 for -0, as the
+ * text has no sign).
+ */
+function y(amount: Fen): number {
+  return Number.isSafeInteger(amount) ? amount / 100 + 0 : toYuanNumber(amount);
+}
+
+const CENTS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/** Yuan text of the amounts below 2^17 fen (1,310.72 yuan) that traces have printed. */
+const YUAN_TEXT: (string | undefined)[] = new Array<string | undefined>(1 << 17).fill(undefined);
+
+/** {@link formatYuan}, with the cents from a table, and small amounts' text made once. */
+function yuanText(amount: Fen): string {
+  if (amount >= 0 && amount < 1 << 17 && (amount | 0) === amount) {
+    let text = YUAN_TEXT[amount];
+    if (text === undefined) {
+      const cents = amount % 100;
+      YUAN_TEXT[amount] = text = `${(amount - cents) / 100}.${CENTS[cents] as string}`;
+    }
+    return text;
+  }
+  if (amount >= 0 && Number.isSafeInteger(amount)) {
+    const cents = amount % 100;
+    return `${(amount - cents) / 100}.${CENTS[cents] as string}`;
+  }
+  return formatYuan(amount);
+}
+
+/** Percent text of the ratios traces have printed (0 to 100%, in basis points). */
+const PERCENT_TEXT: (string | undefined)[] = new Array<string | undefined>(10_001).fill(undefined);
+
+/** {@link formatPercent}, each ratio's text made once. */
+function percentText(rate: BasisPoints): string {
+  if (rate >= 0 && rate <= 10_000 && (rate | 0) === rate) {
+    let text = PERCENT_TEXT[rate];
+    if (text === undefined) PERCENT_TEXT[rate] = text = formatPercent(rate);
+    return text;
+  }
+  return formatPercent(rate);
+}
+
+const citedText = new WeakMap<Cite, string>();
+
+function cited(c: Cite): string {
+  let text = citedText.get(c);
+  if (text === undefined) {
+    text = c.userSupplied ? `${c.citation}（用户提供）` : c.citation;
+    citedText.set(c, text);
+  }
+  return text;
+}
+
+/** Two citations as one source line, each once (absent ones left out). */
+function sources2(a: Cite | null | undefined, b: Cite | null | undefined): string {
+  if (!a) return b ? cited(b) : '';
+  if (!b) return cited(a);
+  const ta = cited(a);
+  const tb = cited(b);
+  return ta === tb ? ta : `${ta}；${tb}`;
+}
+
+/** Three citations as one source line, each once, in order (absent ones left out). */
+function sources3(a: Cite | null | undefined, b: Cite | null | undefined, c: Cite | null | undefined): string {
+  if (!a) return sources2(b, c);
+  if (!b) return sources2(a, c);
+  if (!c) return sources2(a, b);
+  const ta = cited(a);
+  const tb = cited(b);
+  const tc = cited(c);
+  let text = ta;
+  if (tb !== ta) text += `；${tb}`;
+  if (tc !== ta && tc !== tb) text += `；${tc}`;
+  return text;
 }
 
 function missingMessage(what: string, policy: string, missing: readonly MissingParameter[]): string {
@@ -151,9 +253,29 @@ function missingMessage(what: string, policy: string, missing: readonly MissingP
 
 /**
  * Settles visits against a set of policies. Keeps compiled policy per region; otherwise stateless.
+ *
+ * The hot path (trace off) is a few reads of compiled integer tables and of the accumulators,
+ * integer arithmetic, and the result object; every line of the explanation is built in a method of
+ * its own, called only when the trace is on.
  */
 export class SettlementEngine {
   private readonly regions = new Map<string, CompiledRegion>();
+  // The segment found last, with its region and days: a person's visits come one after another.
+  private lastCode: string | undefined = undefined;
+  private lastSegment: CompiledSegment | undefined = undefined;
+  private segmentFrom = 0;
+  private segmentTo = -1;
+  private infoCode: string | undefined = undefined;
+  private info: RegionInfo | undefined = undefined;
+  // The year found last, with its first and last day.
+  private lastYear = 0;
+  private yearFrom = 0;
+  private yearTo = -1;
+  /** The residents' payment window worked out last (rules and coverage year → day numbers). */
+  private windowRules: CompiledEnrollment | undefined = undefined;
+  private windowYear = 0;
+  private windowFrom = 0;
+  private windowTo = 0;
 
   constructor(readonly policies: PolicySet) {}
 
@@ -164,6 +286,42 @@ export class SettlementEngine {
       this.regions.set(code, r);
     }
     return r;
+  }
+
+  /**
+   * The segment in force in a region on a day, or undefined when none is (or it has no packs);
+   * kept, with its days, for the visits that follow.
+   */
+  private segmentFor(code: string, day: DayNumber): CompiledSegment | undefined {
+    const segment = this.region(code).at(day);
+    if (!segment || segment.chain.length === 0) return undefined;
+    this.lastCode = code;
+    this.lastSegment = segment;
+    this.segmentFrom = segment.from;
+    this.segmentTo = segment.to === null ? Infinity : segment.to;
+    return segment;
+  }
+
+  /** The region's name and codes (PolicySet.region), the last one asked for kept. */
+  private regionInfo(code: string): RegionInfo | undefined {
+    if (code !== this.infoCode || this.infoCode === undefined) {
+      this.info = this.policies.region(code);
+      this.infoCode = code;
+    }
+    return this.info;
+  }
+
+  /** The calendar year of a day, from the year kept when the day falls in it. */
+  private year(day: DayNumber): number {
+    if (day >= this.yearFrom && day <= this.yearTo) return this.lastYear;
+    const year = yearOf(day);
+    // Only years whose bounds come from the calendar's tables (it answers the same for every day in them).
+    if (year >= 1970 && year < 2200) {
+      this.lastYear = year;
+      this.yearFrom = yearStart(year);
+      this.yearTo = yearStart(year + 1) - 1;
+    }
+    return year;
   }
 
   /** The compiled policy in force in a region on a day. */
@@ -179,53 +337,162 @@ export class SettlementEngine {
   settle(person: Person, visit: Visit, acc: Accumulators, options?: SettleOptions): Settlement {
     const traceOn = options?.trace === true;
     const day = chinaDay(visit.time);
-    const segment = this.region(person.region).at(day);
-    if (!segment || segment.chain.length === 0) {
+    const code = person.region;
+    let segment = this.lastSegment;
+    if (code !== this.lastCode || !(day >= this.segmentFrom && day <= this.segmentTo)) segment = this.segmentFor(code, day);
+    if (segment === undefined) {
       throw new SettlementError('NO_POLICY_IN_FORCE', `visit ${visit.id}: ${this.policies.describeInForce(person.region, day)}`);
     }
-    const benefit = segment.benefits[benefitSlot(SCHEME_INDEX[person.scheme] as number, VISIT_TYPE_INDEX[visit.type] as number)];
-    if (!benefit) {
+    const scheme = person.scheme;
+    const schemeAt = schemeIndex(scheme);
+    const typeAt = visitTypeIndex(visit.type);
+    const benefit = schemeAt >= 0 && typeAt >= 0 ? segment.benefits[schemeAt * VISIT_TYPE_COUNT + typeAt] : undefined;
+    if (benefit === undefined) {
       throw new SettlementError(
         'NO_BENEFIT_RULE',
         `visit ${visit.id}: no policy in force settles ${person.scheme} ${visit.type} (${VISIT_TYPE_LABELS[visit.type]}) visits; ${this.policies.describeInForce(person.region, day)}`,
       );
     }
     const trace: TraceStep[] | null = traceOn ? [] : null;
-    const policy = benefit.pack.document.number;
-    if (trace) {
-      const region = this.policies.region(person.region);
-      trace.push({
-        step: 'policy',
-        source: benefit.citation,
-        policy,
-        benefit: benefit.label,
-        region: person.region,
-        date: formatDate(day),
-        text: `${formatChinaTime(visit.time)}在${region?.name ?? person.region}就诊（${VISIT_TYPE_LABELS[visit.type]}），适用${policy}：${benefit.label}。`,
-      });
-    }
+    if (trace !== null) this.tracePolicy(trace, person, visit, day, benefit);
 
     // Eligibility (待遇享受期).
-    const eligibility = this.eligibility(person, visit, day, segment.enrollment, trace);
+    const eligibility = this.eligibility(person, scheme, visit, day, segment.enrollment, trace);
     if (eligibility !== 'covered') return this.nothingFromFund(person, visit, day, benefit, eligibility, trace);
 
     // Contracted institution (定点医疗机构).
     if (benefit.contractedOnly && !visit.institution.contracted) {
-      trace?.push({
-        step: 'contracted',
-        source: cited(benefit.contractedCite),
-        institution: visit.institution.id,
-        text: `${visit.institution.id}不是定点医疗机构，基金不予支付。`,
-      });
+      if (trace !== null) {
+        trace.push({
+          step: 'contracted',
+          source: cited(benefit.contractedCite),
+          institution: visit.institution.id,
+          text: `${visit.institution.id}不是定点医疗机构，基金不予支付。`,
+        });
+      }
       return this.nothingFromFund(person, visit, day, benefit, 'non-contracted', trace);
     }
 
-    if (benefit.kind === 'pooling') return this.settlePooling(person, visit, day, benefit, acc, trace);
-    return this.settleAmountLimit(person, visit, day, benefit, trace);
+    if (benefit.kind !== 'pooling') return this.settleAmountLimit(person, visit, day, benefit, trace);
+
+    // Pooling (统筹): the common case, here rather than in a method of its own so that it is
+    // optimized together with the steps above.
+    const categoryAt = categoryIndex(person.category);
+    const table = categoryAt >= 0 ? benefit.tables[categoryAt] : undefined;
+    if (table === undefined) {
+      throw new SettlementError(
+        'NO_BENEFIT_RULE',
+        `visit ${visit.id}: ${benefit.label} (${benefit.pack.document.number}) has no rule for category ${person.category}`,
+      );
+    }
+    if (table.missing.length > 0) {
+      throw new SettlementError(
+        'MISSING_PARAMETER',
+        `visit ${visit.id}: ${missingMessage(`${VISIT_TYPE_LABELS[visit.type]} visits (${benefit.label})`, benefit.pack.document.number, table.missing)}`,
+        table.missing,
+      );
+    }
+    const inst = visit.institution;
+    const tierAt = tierIndex(inst.tier);
+    const cls = tierAt >= 0 ? table.classes[table.classify[tierAt * 4 + inst.grade] as number] : undefined;
+    if (cls === undefined) throw new SettlementError('NO_BENEFIT_RULE', `visit ${visit.id}: no institution class for a ${inst.tier} institution of grade ${inst.grade}`);
+    const total = visit.total;
+    const eligible = visit.eligible;
+    const outOfScope = total - eligible;
+    if (trace !== null) traceClassify(trace, inst, cls, total, eligible, outOfScope);
+
+    // Deductible (起付标准), borne once per window per institution.
+    const bucket = benefit.bucket;
+    let deductible = 0;
+    let windowChange: AccumulatorChanges['deductibleWindow'] = null;
+    if (cls.deductible > 0) {
+      const open = acc.deductibleWindow(bucket, inst.id);
+      let sameWindow = false;
+      let borneBefore = 0;
+      if (open !== undefined) {
+        const kind = benefit.window;
+        // 1 and 2 are WINDOW_NATURAL_DAY and WINDOW_ROLLING_24H; 86_400_000 is a day in milliseconds.
+        if (kind === 1) sameWindow = open.day === day;
+        else if (kind === 2) sameWindow = visit.time >= open.openedAt && visit.time < open.openedAt + 86_400_000;
+        if (sameWindow) borneBefore = open.borne;
+      }
+      const remaining = cls.deductible > borneBefore ? cls.deductible - borneBefore : 0;
+      deductible = remaining < eligible ? remaining : eligible;
+      if (deductible > 0) {
+        const window: DeductibleWindow = sameWindow
+          ? { openedAt: (open as DeductibleWindow).openedAt, day: (open as DeductibleWindow).day, borne: borneBefore + deductible }
+          : { openedAt: visit.time, day, borne: deductible };
+        windowChange = { bucket, institutionId: inst.id, window };
+      }
+      if (trace !== null) traceDeductible(trace, benefit, cls, inst, sameWindow, borneBefore, deductible);
+    } else if (trace !== null) {
+      trace.push({ step: 'deductible', source: cited(cls.deductibleCite), standard: 0, deductible: 0, text: `${cls.label}不设起付标准。` });
+    }
+
+    // Ratio (支付比例).
+    let ratio = cls.ratio + table.ratioBonus;
+    const familyDoctorAt = table.familyDoctorBonus > 0 ? person.familyDoctorAt : undefined;
+    const familyDoctor = familyDoctorAt !== undefined && familyDoctorAt === inst.id;
+    if (familyDoctor) ratio += table.familyDoctorBonus;
+    if (ratio > 10_000) ratio = 10_000; // ONE_HUNDRED_PERCENT
+    const base = eligible - deductible;
+    const computed = rate(base, ratio);
+    if (trace !== null) traceRatio(trace, person, table, cls, familyDoctor, ratio, eligible, deductible, base, computed);
+
+    // Annual cap (年度最高支付限额).
+    const year = this.year(day);
+    const usedBefore = acc.capUsed(bucket, year);
+    const cap = table.cap;
+    const remainingCap = cap > usedBefore ? cap - usedBefore : 0;
+    const fundPay = computed < remainingCap ? computed : remainingCap;
+    const usedAfter = usedBefore + fundPay;
+    const cashPay = total - fundPay;
+    if (trace !== null) traceCapAndResult(trace, table, year, usedBefore, remainingCap, computed, fundPay, usedAfter, cashPay, outOfScope, deductible, base);
+    return {
+      visitId: visit.id,
+      policy: benefit.pack.document.number,
+      policyId: benefit.pack.id,
+      benefit: benefit.benefitId,
+      benefitLabel: benefit.label,
+      date: day,
+      eligibility: 'covered',
+      total,
+      eligible,
+      outOfScope,
+      deductible,
+      fundPay,
+      criticalIllnessPay: 0,
+      assistancePay: 0,
+      accountPay: 0,
+      cashPay,
+      ratio,
+      institutionClass: cls.id,
+      cap: { bucket, year, limit: cap, usedBefore, usedAfter },
+      trace,
+      changes:
+        fundPay > 0 || windowChange
+          ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
+          : NO_CHANGES,
+    };
+  }
+
+  private tracePolicy(trace: TraceStep[], person: Person, visit: Visit, day: DayNumber, benefit: CompiledBenefit): void {
+    const policy = benefit.pack.document.number;
+    const region = this.regionInfo(person.region);
+    trace.push({
+      step: 'policy',
+      source: benefit.citation,
+      policy,
+      benefit: benefit.label,
+      region: person.region,
+      date: formatDate(day),
+      text: `${formatChinaTime(visit.time)}在${region?.name ?? person.region}就诊（${VISIT_TYPE_LABELS[visit.type]}），适用${policy}：${benefit.label}。`,
+    });
   }
 
   private eligibility(
     person: Person,
+    scheme: Scheme,
     visit: Visit,
     day: DayNumber,
     rules: CompiledEnrollment | undefined,
@@ -233,23 +500,36 @@ export class SettlementEngine {
   ): Eligibility {
     const e = person.enrollment;
     if (!e) {
-      trace?.push({ step: 'eligibility', result: 'covered', text: '未提供参保缴费信息，按已参保处理。' });
+      if (trace !== null) trace.push({ step: 'eligibility', result: 'covered', text: '未提供参保缴费信息，按已参保处理。' });
       return 'covered';
     }
-    const year = yearOf(day);
+    const year = this.year(day);
     if (year !== e.coverageYear) {
-      trace?.push({
-        step: 'eligibility',
-        result: 'not-covered',
-        coverageYear: e.coverageYear,
-        text: `缴费所属待遇年度为${e.coverageYear}年，就诊日期${formatDate(day)}不在该年度内，基金不予支付。`,
-      });
+      if (trace !== null) {
+        trace.push({
+          step: 'eligibility',
+          result: 'not-covered',
+          coverageYear: e.coverageYear,
+          text: `缴费所属待遇年度为${e.coverageYear}年，就诊日期${formatDate(day)}不在该年度内，基金不予支付。`,
+        });
+      }
       return 'not-covered';
     }
-    if (person.scheme !== 'resident') {
-      trace?.push({ step: 'eligibility', result: 'covered', coverageYear: e.coverageYear, text: `${e.coverageYear}年度参保，就诊在待遇年度内。` });
+    if (scheme !== 'resident') {
+      if (trace !== null) trace.push({ step: 'eligibility', result: 'covered', coverageYear: e.coverageYear, text: `${e.coverageYear}年度参保，就诊在待遇年度内。` });
       return 'covered';
     }
+    return this.residentEligibility(person, visit, day, e, rules, trace);
+  }
+
+  private residentEligibility(
+    person: Person,
+    visit: Visit,
+    day: DayNumber,
+    e: Enrollment,
+    rules: CompiledEnrollment | undefined,
+    trace: TraceStep[] | null,
+  ): Eligibility {
     if (!rules) {
       throw new SettlementError(
         'MISSING_PARAMETER',
@@ -260,22 +540,31 @@ export class SettlementEngine {
     if (rules.missing.length > 0 || !rules.concentrated) {
       throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage('the enrollment', rules.pack.document.number, rules.missing)}`, rules.missing);
     }
-    const c = rules.concentrated;
-    const windowFrom = dayOf(e.coverageYear - 1, c.from.month, c.from.day);
-    const windowTo = dayOf(e.coverageYear - 1, c.to.month, c.to.day);
-    const coverageStart = yearStart(e.coverageYear);
-    if (e.paidOn >= windowFrom && e.paidOn <= windowTo) {
-      trace?.push({
-        step: 'eligibility',
-        source: sources(rules.concentratedCite, rules.coverageCite),
-        result: 'covered',
-        paidOn: formatDate(e.paidOn),
-        coverageYear: e.coverageYear,
-        text: `${formatDate(e.paidOn)}在集中缴费期（${rules.concentratedCite.text}）缴费，享受${e.coverageYear}年1月1日至12月31日待遇。`,
-      });
+    const coverageYear = e.coverageYear;
+    if (rules !== this.windowRules || coverageYear !== this.windowYear) {
+      const c = rules.concentrated;
+      this.windowFrom = dayOf(coverageYear - 1, c.from.month, c.from.day);
+      this.windowTo = dayOf(coverageYear - 1, c.to.month, c.to.day);
+      this.windowRules = rules;
+      this.windowYear = coverageYear;
+    }
+    const windowFrom = this.windowFrom;
+    const windowTo = this.windowTo;
+    const paidOn = e.paidOn;
+    if (paidOn >= windowFrom && paidOn <= windowTo) {
+      if (trace !== null) {
+        trace.push({
+          step: 'eligibility',
+          source: sources2(rules.concentratedCite, rules.coverageCite),
+          result: 'covered',
+          paidOn: formatDate(e.paidOn),
+          coverageYear: e.coverageYear,
+          text: `${formatDate(e.paidOn)}在集中缴费期（${rules.concentratedCite.text}）缴费，享受${e.coverageYear}年1月1日至12月31日待遇。`,
+        });
+      }
       return 'covered';
     }
-    if (e.paidOn < coverageStart) {
+    if (paidOn < yearStart(coverageYear)) {
       throw new SettlementError(
         'ENROLLMENT_INVALID',
         `person ${person.id}: enrollment.paidOn ${formatDate(e.paidOn)} is neither in the concentrated period for ${e.coverageYear} (${formatDate(windowFrom)} to ${formatDate(windowTo)}, ${rules.concentratedCite.citation}) nor in ${e.coverageYear} itself`,
@@ -287,28 +576,32 @@ export class SettlementEngine {
       (e.transfer && rules.exemptTransfer);
     const start = exempt ? e.paidOn : e.paidOn + rules.waitingDays + 1;
     if (day >= start) {
-      trace?.push({
+      if (trace !== null) {
+        trace.push({
+          step: 'eligibility',
+          source: exempt ? cited(rules.exemptCite) : cited(rules.waitingCite),
+          result: 'covered',
+          paidOn: formatDate(e.paidOn),
+          benefitsFrom: formatDate(start),
+          text: exempt
+            ? `延长缴费期${formatDate(e.paidOn)}缴费；${this.exemptReason(person, e)}不设待遇等待期，自缴费之日起享受待遇。`
+            : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天（${formatDate(e.paidOn + 1)}至${formatDate(e.paidOn + rules.waitingDays)}），${formatDate(start)}起享受待遇。`,
+        });
+      }
+      return 'covered';
+    }
+    if (trace !== null) {
+      trace.push({
         step: 'eligibility',
         source: exempt ? cited(rules.exemptCite) : cited(rules.waitingCite),
-        result: 'covered',
+        result: 'waiting-period',
         paidOn: formatDate(e.paidOn),
         benefitsFrom: formatDate(start),
         text: exempt
-          ? `延长缴费期${formatDate(e.paidOn)}缴费；${this.exemptReason(person, e)}不设待遇等待期，自缴费之日起享受待遇。`
-          : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天（${formatDate(e.paidOn + 1)}至${formatDate(e.paidOn + rules.waitingDays)}），${formatDate(start)}起享受待遇。`,
+          ? `就诊日期${formatDate(day)}早于缴费日期${formatDate(e.paidOn)}，基金不予支付。`
+          : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天，${formatDate(start)}起享受待遇；等待期期间及之前发生的费用基金不予追溯支付。`,
       });
-      return 'covered';
     }
-    trace?.push({
-      step: 'eligibility',
-      source: exempt ? cited(rules.exemptCite) : cited(rules.waitingCite),
-      result: 'waiting-period',
-      paidOn: formatDate(e.paidOn),
-      benefitsFrom: formatDate(start),
-      text: exempt
-        ? `就诊日期${formatDate(day)}早于缴费日期${formatDate(e.paidOn)}，基金不予支付。`
-        : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天，${formatDate(start)}起享受待遇；等待期期间及之前发生的费用基金不予追溯支付。`,
-    });
     return 'waiting-period';
   }
 
@@ -327,12 +620,14 @@ export class SettlementEngine {
     eligibility: Eligibility,
     trace: TraceStep[] | null,
   ): Settlement {
-    trace?.push({
-      step: 'result',
-      fundPay: 0,
-      cashPay: y(visit.total),
-      text: `基金支付0元，个人现金支付${formatYuan(visit.total)}元。`,
-    });
+    if (trace !== null) {
+      trace.push({
+        step: 'result',
+        fundPay: 0,
+        cashPay: y(visit.total),
+        text: `基金支付0元，个人现金支付${yuanText(visit.total)}元。`,
+      });
+    }
     void person;
     return {
       visitId: visit.id,
@@ -359,177 +654,6 @@ export class SettlementEngine {
     };
   }
 
-  private settlePooling(
-    person: Person,
-    visit: Visit,
-    day: DayNumber,
-    benefit: CompiledPooling,
-    acc: Accumulators,
-    trace: TraceStep[] | null,
-  ): Settlement {
-    const table = benefit.tables[CATEGORY_INDEX[person.category] as number];
-    if (!table) {
-      throw new SettlementError(
-        'NO_BENEFIT_RULE',
-        `visit ${visit.id}: ${benefit.label} (${benefit.pack.document.number}) has no rule for category ${person.category}`,
-      );
-    }
-    if (table.missing.length > 0) {
-      throw new SettlementError(
-        'MISSING_PARAMETER',
-        `visit ${visit.id}: ${missingMessage(`${VISIT_TYPE_LABELS[visit.type]} visits (${benefit.label})`, benefit.pack.document.number, table.missing)}`,
-        table.missing,
-      );
-    }
-    const inst = visit.institution;
-    const cls = table.classes[table.classify[(TIER_INDEX[inst.tier] as number) * 4 + inst.grade] as number];
-    if (!cls) throw new SettlementError('NO_BENEFIT_RULE', `visit ${visit.id}: no institution class for a ${inst.tier} institution of grade ${inst.grade}`);
-    const total = visit.total;
-    const eligible = visit.eligible;
-    const outOfScope = total - eligible;
-    trace?.push({
-      step: 'classify',
-      source: cited(cls.ratioCite),
-      institution: inst.id,
-      tier: inst.tier,
-      grade: inst.grade,
-      class: cls.id,
-      label: cls.label,
-      text: `${inst.id}（${TIER_LABELS[inst.tier]}，${inst.grade === 0 ? '未定级' : `${inst.grade}级`}）按${cls.label}结算。`,
-    });
-    if (trace && outOfScope > 0) {
-      trace.push({
-        step: 'out-of-scope',
-        amount: y(outOfScope),
-        text: `医疗费总额${formatYuan(total)}元，其中政策范围外${formatYuan(outOfScope)}元由个人负担，政策范围内${formatYuan(eligible)}元。`,
-      });
-    }
-
-    // Deductible (起付标准), borne once per window per institution.
-    let deductible = 0;
-    let windowChange: AccumulatorChanges['deductibleWindow'] = null;
-    if (cls.deductible > 0) {
-      const open = acc.deductibleWindow(benefit.bucket, inst.id);
-      const sameWindow =
-        open !== undefined &&
-        (benefit.window === WINDOW_NATURAL_DAY
-          ? open.day === day
-          : benefit.window === WINDOW_ROLLING_24H
-            ? visit.time >= open.openedAt && visit.time < open.openedAt + DAY_MS
-            : false);
-      const borneBefore = sameWindow ? (open as DeductibleWindow).borne : 0;
-      const remaining = cls.deductible > borneBefore ? cls.deductible - borneBefore : 0;
-      deductible = remaining < eligible ? remaining : eligible;
-      if (deductible > 0) {
-        const window: DeductibleWindow = sameWindow
-          ? { openedAt: (open as DeductibleWindow).openedAt, day: (open as DeductibleWindow).day, borne: borneBefore + deductible }
-          : { openedAt: visit.time, day, borne: deductible };
-        windowChange = { bucket: benefit.bucket, institutionId: inst.id, window };
-      }
-      if (trace) {
-        const period = benefit.window === WINDOW_NATURAL_DAY ? '同一自然日' : '24小时';
-        trace.push({
-          step: 'deductible',
-          source: sources(cls.deductibleCite, benefit.windowCite),
-          standard: y(cls.deductible),
-          borneBefore: y(borneBefore),
-          deductible: y(deductible),
-          text: sameWindow
-            ? `起付标准${formatYuan(cls.deductible)}元/次；${period}内已在${inst.id}负担${formatYuan(borneBefore)}元，本次负担${formatYuan(deductible)}元。`
-            : `起付标准${formatYuan(cls.deductible)}元/次，本次负担${formatYuan(deductible)}元。`,
-        });
-      }
-    } else if (trace) {
-      trace.push({ step: 'deductible', source: cited(cls.deductibleCite), standard: 0, deductible: 0, text: `${cls.label}不设起付标准。` });
-    }
-
-    // Ratio (支付比例).
-    let ratio = cls.ratio + table.ratioBonus;
-    const familyDoctor = table.familyDoctorBonus > 0 && person.familyDoctorAt !== undefined && person.familyDoctorAt === inst.id;
-    if (familyDoctor) ratio += table.familyDoctorBonus;
-    if (ratio > ONE_HUNDRED_PERCENT) ratio = ONE_HUNDRED_PERCENT;
-    const base = eligible - deductible;
-    const computed = applyRate(base, ratio);
-    if (trace) {
-      const parts = [`${cls.label}${formatPercent(cls.ratio)}`];
-      const used: Cite[] = [cls.ratioCite];
-      if (table.ratioBonus > 0 && table.ratioBonusCite) {
-        parts.push(`${CATEGORY_LABELS[person.category]}提高${table.ratioBonus / 100}个百分点`);
-        used.push(table.ratioBonusCite);
-      }
-      if (familyDoctor && table.familyDoctorBonusCite) {
-        parts.push(`签约家庭医生机构提高${table.familyDoctorBonus / 100}个百分点`);
-        used.push(table.familyDoctorBonusCite);
-      }
-      trace.push({
-        step: 'ratio',
-        source: sources(...used),
-        ratio: ratio / 100,
-        base: y(base),
-        amount: y(computed),
-        text: `支付比例${formatPercent(ratio)}（${parts.join('，')}）：(${formatYuan(eligible)} − ${formatYuan(deductible)}) × ${formatPercent(ratio)} = ${formatYuan(computed)}元（四舍五入到分）。`,
-      });
-    }
-
-    // Annual cap (年度最高支付限额).
-    const year = yearOf(day);
-    const usedBefore = acc.capUsed(benefit.bucket, year);
-    const remainingCap = table.cap > usedBefore ? table.cap - usedBefore : 0;
-    const fundPay = computed < remainingCap ? computed : remainingCap;
-    const usedAfter = usedBefore + fundPay;
-    if (trace) {
-      trace.push({
-        step: 'cap',
-        source: cited(table.capCite),
-        cap: y(table.cap),
-        usedBefore: y(usedBefore),
-        remaining: y(remainingCap),
-        fundPay: y(fundPay),
-        usedAfter: y(usedAfter),
-        text:
-          fundPay < computed
-            ? `${year}年度支付限额${formatYuan(table.cap)}元，已支付${formatYuan(usedBefore)}元，剩余${formatYuan(remainingCap)}元；本次基金支付${formatYuan(fundPay)}元，超出限额的${formatYuan(computed - fundPay)}元由个人负担。`
-            : `${year}年度支付限额${formatYuan(table.cap)}元，已支付${formatYuan(usedBefore)}元，剩余${formatYuan(remainingCap)}元；本次基金支付${formatYuan(fundPay)}元。`,
-      });
-    }
-
-    const cashPay = total - fundPay;
-    if (trace) {
-      trace.push({
-        step: 'result',
-        fundPay: y(fundPay),
-        cashPay: y(cashPay),
-        text: `统筹基金支付${formatYuan(fundPay)}元；个人现金支付${formatYuan(cashPay)}元（政策范围外${formatYuan(outOfScope)}元 + 起付标准${formatYuan(deductible)}元 + 按比例自付及超限额${formatYuan(base - fundPay)}元）。`,
-      });
-    }
-    return {
-      visitId: visit.id,
-      policy: benefit.pack.document.number,
-      policyId: benefit.pack.id,
-      benefit: benefit.benefitId,
-      benefitLabel: benefit.label,
-      date: day,
-      eligibility: 'covered',
-      total,
-      eligible,
-      outOfScope,
-      deductible,
-      fundPay,
-      criticalIllnessPay: 0,
-      assistancePay: 0,
-      accountPay: 0,
-      cashPay,
-      ratio,
-      institutionClass: cls.id,
-      cap: { bucket: benefit.bucket, year, limit: table.cap, usedBefore, usedAfter },
-      trace,
-      changes:
-        fundPay > 0 || windowChange
-          ? { cap: fundPay > 0 ? { bucket: benefit.bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
-          : NO_CHANGES,
-    };
-  }
-
   private settleAmountLimit(person: Person, visit: Visit, day: DayNumber, benefit: CompiledAmountLimit, trace: TraceStep[] | null): Settlement {
     if (benefit.missing.length > 0) {
       throw new SettlementError(
@@ -547,7 +671,7 @@ export class SettlementEngine {
         trace.push({
           step: 'out-of-scope',
           amount: y(total - eligible),
-          text: `医疗费总额${formatYuan(total)}元，其中政策范围外${formatYuan(total - eligible)}元由个人负担。`,
+          text: `医疗费总额${yuanText(total)}元，其中政策范围外${yuanText(total - eligible)}元由个人负担。`,
         });
       }
       trace.push({
@@ -556,9 +680,9 @@ export class SettlementEngine {
         standard: y(benefit.amount),
         eligible: y(eligible),
         fundPay: y(fundPay),
-        text: `${benefit.label}支付标准${benefit.amountCite.text}；政策范围内费用${formatYuan(eligible)}元，基金支付${formatYuan(fundPay)}元。`,
+        text: `${benefit.label}支付标准${benefit.amountCite.text}；政策范围内费用${yuanText(eligible)}元，基金支付${yuanText(fundPay)}元。`,
       });
-      trace.push({ step: 'result', fundPay: y(fundPay), cashPay: y(cashPay), text: `基金支付${formatYuan(fundPay)}元；个人现金支付${formatYuan(cashPay)}元。` });
+      trace.push({ step: 'result', fundPay: y(fundPay), cashPay: y(cashPay), text: `基金支付${yuanText(fundPay)}元；个人现金支付${yuanText(cashPay)}元。` });
     }
     void person;
     return {
@@ -585,4 +709,143 @@ export class SettlementEngine {
       changes: NO_CHANGES,
     };
   }
+}
+
+// The explanation of a pooling settlement, line by line (only with the trace on).
+
+/** The classify line's text by institution id, for the tier, grade and class it was made for. */
+const CLASSIFY_TEXT = new Map<string, { tier: string; grade: number; label: string; text: string }>();
+
+function classifyText(inst: Institution, cls: CompiledClass): string {
+  const known = CLASSIFY_TEXT.get(inst.id);
+  if (known !== undefined && known.tier === inst.tier && known.grade === inst.grade && known.label === cls.label) return known.text;
+  const text = `${inst.id}（${TIER_LABELS[inst.tier]}，${inst.grade === 0 ? '未定级' : `${inst.grade}级`}）按${cls.label}结算。`;
+  if (CLASSIFY_TEXT.size >= 100_000) CLASSIFY_TEXT.clear();
+  CLASSIFY_TEXT.set(inst.id, { tier: inst.tier, grade: inst.grade, label: cls.label, text });
+  return text;
+}
+
+/** The start of the cap line's text for the year and limit it was last made for. */
+let capTextYear = NaN;
+let capTextLimit = NaN;
+let capTextStart = '';
+
+function capText(year: number, limit: Fen): string {
+  if (year !== capTextYear || limit !== capTextLimit) {
+    capTextStart = `${year}年度支付限额${yuanText(limit)}元，已支付`;
+    capTextYear = year;
+    capTextLimit = limit;
+  }
+  return capTextStart;
+}
+
+function traceClassify(trace: TraceStep[], inst: Institution, cls: CompiledClass, total: Fen, eligible: Fen, outOfScope: Fen): void {
+  trace.push({
+    step: 'classify',
+    source: cited(cls.ratioCite),
+    institution: inst.id,
+    tier: inst.tier,
+    grade: inst.grade,
+    class: cls.id,
+    label: cls.label,
+    text: classifyText(inst, cls),
+  });
+  if (outOfScope > 0) {
+    trace.push({
+      step: 'out-of-scope',
+      amount: y(outOfScope),
+      text: `医疗费总额${yuanText(total)}元，其中政策范围外${yuanText(outOfScope)}元由个人负担，政策范围内${yuanText(eligible)}元。`,
+    });
+  }
+}
+
+function traceDeductible(
+  trace: TraceStep[],
+  benefit: CompiledPooling,
+  cls: CompiledClass,
+  inst: Institution,
+  sameWindow: boolean,
+  borneBefore: Fen,
+  deductible: Fen,
+): void {
+  const period = benefit.window === WINDOW_NATURAL_DAY ? '同一自然日' : '24小时';
+  trace.push({
+    step: 'deductible',
+    source: sources2(cls.deductibleCite, benefit.windowCite),
+    standard: y(cls.deductible),
+    borneBefore: y(borneBefore),
+    deductible: y(deductible),
+    text: sameWindow
+      ? `起付标准${yuanText(cls.deductible)}元/次；${period}内已在${inst.id}负担${yuanText(borneBefore)}元，本次负担${yuanText(deductible)}元。`
+      : `起付标准${yuanText(cls.deductible)}元/次，本次负担${yuanText(deductible)}元。`,
+  });
+}
+
+function traceRatio(
+  trace: TraceStep[],
+  person: Person,
+  table: PoolingTable,
+  cls: CompiledClass,
+  familyDoctor: boolean,
+  ratio: BasisPoints,
+  eligible: Fen,
+  deductible: Fen,
+  base: Fen,
+  computed: Fen,
+): void {
+  // The parts of the ratio, joined with '，', and their citations, each once.
+  let parts = `${cls.label}${percentText(cls.ratio)}`;
+  let bonusCite: Cite | null = null;
+  let doctorCite: Cite | null = null;
+  if (table.ratioBonus > 0 && table.ratioBonusCite) {
+    parts += `，${CATEGORY_LABELS[person.category]}提高${table.ratioBonus / 100}个百分点`;
+    bonusCite = table.ratioBonusCite;
+  }
+  if (familyDoctor && table.familyDoctorBonusCite) {
+    parts += `，签约家庭医生机构提高${table.familyDoctorBonus / 100}个百分点`;
+    doctorCite = table.familyDoctorBonusCite;
+  }
+  trace.push({
+    step: 'ratio',
+    source: sources3(cls.ratioCite, bonusCite, doctorCite),
+    ratio: ratio / 100,
+    base: y(base),
+    amount: y(computed),
+    text: `支付比例${percentText(ratio)}（${parts}）：(${yuanText(eligible)} − ${yuanText(deductible)}) × ${percentText(ratio)} = ${yuanText(computed)}元（四舍五入到分）。`,
+  });
+}
+
+function traceCapAndResult(
+  trace: TraceStep[],
+  table: PoolingTable,
+  year: number,
+  usedBefore: Fen,
+  remainingCap: Fen,
+  computed: Fen,
+  fundPay: Fen,
+  usedAfter: Fen,
+  cashPay: Fen,
+  outOfScope: Fen,
+  deductible: Fen,
+  base: Fen,
+): void {
+  trace.push({
+    step: 'cap',
+    source: cited(table.capCite),
+    cap: y(table.cap),
+    usedBefore: y(usedBefore),
+    remaining: y(remainingCap),
+    fundPay: y(fundPay),
+    usedAfter: y(usedAfter),
+    text:
+      fundPay < computed
+        ? `${capText(year, table.cap)}${yuanText(usedBefore)}元，剩余${yuanText(remainingCap)}元；本次基金支付${yuanText(fundPay)}元，超出限额的${yuanText(computed - fundPay)}元由个人负担。`
+        : `${capText(year, table.cap)}${yuanText(usedBefore)}元，剩余${yuanText(remainingCap)}元；本次基金支付${yuanText(fundPay)}元。`,
+  });
+  trace.push({
+    step: 'result',
+    fundPay: y(fundPay),
+    cashPay: y(cashPay),
+    text: `统筹基金支付${yuanText(fundPay)}元；个人现金支付${yuanText(cashPay)}元（政策范围外${yuanText(outOfScope)}元 + 起付标准${yuanText(deductible)}元 + 按比例自付及超限额${yuanText(base - fundPay)}元）。`,
+  });
 }
