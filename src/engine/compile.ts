@@ -118,6 +118,8 @@ export interface PoolingTable {
   ratioBonusCite: Cite | null;
   familyDoctorBonus: BasisPoints;
   familyDoctorBonusCite: Cite | null;
+  /** Bit per tier index: where the family-doctor bonus may apply. */
+  familyDoctorTierMask: number;
   /** Non-empty: this table cannot settle until these are supplied. */
   missing: MissingParameter[];
 }
@@ -256,6 +258,7 @@ function compilePoolingTable(b: PoolingBenefit, category: Category, snap: Snapsh
     ratioBonusCite: override?.ratioBonus ? snap.cite(override.ratioBonus) : null,
     familyDoctorBonus: b.familyDoctorBonus ? snap.value<number>(b.familyDoctorBonus, 0) : 0,
     familyDoctorBonusCite: b.familyDoctorBonus ? snap.cite(b.familyDoctorBonus) : null,
+    familyDoctorTierMask: b.familyDoctorTiers.reduce((m, t) => m | (1 << TIERS.indexOf(t)), 0),
     missing: snap.missing,
   };
   return table;

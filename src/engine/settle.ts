@@ -432,7 +432,8 @@ export class SettlementEngine {
     // Ratio (支付比例).
     let ratio = cls.ratio + table.ratioBonus;
     const familyDoctorAt = table.familyDoctorBonus > 0 ? person.familyDoctorAt : undefined;
-    const familyDoctor = familyDoctorAt !== undefined && familyDoctorAt === inst.id;
+    const familyDoctor =
+      familyDoctorAt !== undefined && familyDoctorAt === inst.id && (table.familyDoctorTierMask & (1 << tierAt)) !== 0;
     if (familyDoctor) ratio += table.familyDoctorBonus;
     if (ratio > 10_000) ratio = 10_000; // ONE_HUNDRED_PERCENT
     const base = eligible - deductible;

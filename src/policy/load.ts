@@ -303,9 +303,12 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
     capBucket: b.capBucket,
     classes,
     cap: buildParam(b.cap, `${base}.cap`, ctx, MONEY_UNITS),
+    familyDoctorTiers: b.familyDoctorTiers ?? [],
     categories,
   };
   if (b.deductibleWindow) benefit.deductibleWindow = buildParam(b.deductibleWindow, `${base}.deductibleWindow`, ctx, ['rule']);
+  if (b.familyDoctorBonus && !b.familyDoctorTiers)
+    ctx.problems.add(`${base}.familyDoctorTiers`, 'name the tiers of signed institutions at which familyDoctorBonus applies');
   if (b.familyDoctorBonus)
     benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
   return benefit;

@@ -82,6 +82,8 @@ export interface PoolingBenefit extends BenefitCommon {
   classes: InstitutionClass[];
   cap: Param;
   familyDoctorBonus?: Param;
+  /** Tiers at which the family-doctor bonus applies, at the signed institution. */
+  familyDoctorTiers: readonly Tier[];
   categories: Partial<Record<Category, CategoryOverride>>;
 }
 

@@ -101,6 +101,8 @@ const poolingBenefit = z.strictObject({
   classes: z.array(institutionClass).min(1),
   cap: paramFile,
   familyDoctorBonus: paramFile.optional(),
+  /** Tiers of the signed institution at which the family-doctor bonus applies (e.g. 基层 only). */
+  familyDoctorTiers: z.array(z.enum(TIERS)).min(1).optional(),
   categories: z.partialRecord(z.enum(CATEGORIES), categoryOverride).optional(),
 });
 
