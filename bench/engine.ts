@@ -182,19 +182,18 @@ export function population(seed: number, persons: number, visitsPerPerson: numbe
     const favourites = [rng.pick(pool), rng.pick(pool), rng.pick(pool)];
     const primary = favourites.filter((i) => i.tier === 'primary');
     const id = `P${String(p).padStart(7, '0')}`;
-    // Person fields in parseSettleRequest's order: id, region, scheme, category, then hardship,
-    // familyDoctorAt and enrollment when given.
+    // Persons in parseSettleRequest's shape: every key present, absent ones undefined.
     let person: Person;
     let hardship: Hardship | undefined;
     let enrollment: Person['enrollment'];
     let year: number;
     if (employee) {
       year = 2023;
-      person = { id, region: puyangCode, scheme: 'employee', category: rng.chance(0.7) ? 'active' : 'retired' };
+      person = { id, region: puyangCode, scheme: 'employee', category: rng.chance(0.7) ? 'active' : 'retired', hardship: undefined, familyDoctorAt: undefined, enrollment: undefined };
       if (rng.chance(0.8)) enrollment = { paidOn: dayOf(2022, rng.int(1, 12), rng.int(1, 28)), coverageYear: 2023, transfer: false };
     } else {
       year = 2024;
-      person = { id, region: luoyangCode, scheme: 'resident', category: rng.chance(0.8) ? 'adult' : 'student' };
+      person = { id, region: luoyangCode, scheme: 'resident', category: rng.chance(0.8) ? 'adult' : 'student', hardship: undefined, familyDoctorAt: undefined, enrollment: undefined };
       if (rng.chance(0.06)) hardship = rng.pick(HARDSHIPS);
       // Most paid in the concentrated period (Sep–Dec 2023); some late, in 2024, and wait 30 days.
       enrollment = rng.chance(0.1)

@@ -152,15 +152,17 @@ export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 
     lastTime = Math.max(lastTime, v.time);
   });
   if (problems.length > 0) throw new RequestError(rename(problems));
+  // Every person has the same keys (absent ones undefined): one object shape keeps the engine's
+  // property reads fast.
   const person: Person = {
     id: r.person.id,
     region: region as string,
     scheme: r.person.scheme,
     category: r.person.category,
+    hardship: r.person.hardship ?? undefined,
+    familyDoctorAt: r.person.familyDoctorAt ?? undefined,
+    enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
   };
-  if (r.person.hardship) person.hardship = r.person.hardship;
-  if (r.person.familyDoctorAt) person.familyDoctorAt = r.person.familyDoctorAt;
-  if (e) person.enrollment = { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false };
   const visits: Visit[] = r.visits.map((v) => ({
     id: v.id,
     time: v.time,
