@@ -28,6 +28,8 @@ export interface ServerOptions {
   bodyLimit?: number;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 const LEDGER_STATUS: Record<string, number> = {
   IDEMPOTENCY_CONFLICT: 409,
   VISIT_ALREADY_SETTLED: 409,
@@ -60,7 +62,19 @@ const errorSchema = {
   properties: {
     error: {
       type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        problems: { type: 'array', items: { type: 'string' } },
+        missing: {
+          type: 'array',
+          description: 'For MISSING_PARAMETER: each parameter the documents do not give.',
+          items: {
+            type: 'object',
+            properties: { path: { type: 'string' }, label: { type: 'string' }, citation: { type: 'string' }, reason: { type: 'string' } },
+          },
+        },
+      },
       required: ['code', 'message'],
     },
     requestId: { type: 'string' },
@@ -95,6 +109,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // zod validates every body; the JSON schemas on the routes are for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {
@@ -110,9 +126,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  // A callback hook, not an async one: no promise per response.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
-    return payload;
+    done(null, payload);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -195,8 +212,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const actor = await authenticate(req);
       allow(actor, ...personal);
       const one = parseSettleOne(req.body, policies);
-      const { entry, created } = await ledger.settle(one, actor);
-      return reply.code(created ? 201 : 200).send(entry);
+      const { body, created } = await ledger.settle(one, actor);
+      // The entry's JSON as stored: serialized once.
+      return reply.code(created ? 201 : 200).type(JSON_TYPE).send(body);
     },
   );
 
@@ -215,8 +233,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       allow(actor, ...personal);
       const { id } = parse(idParam, req.params, 'params');
       const { requestId } = parse(reverseBody, req.body, '');
-      const { entry, created } = await ledger.reverse(id, requestId, actor);
-      return reply.code(created ? 201 : 200).send(entry);
+      const { body, created } = await ledger.reverse(id, requestId, actor);
+      return reply.code(created ? 201 : 200).type(JSON_TYPE).send(body);
     },
   );
 

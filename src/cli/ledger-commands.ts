@@ -133,6 +133,7 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
   const store = await openLedgerDb({
     target,
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
+    backgroundCheckpoints: true,
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
   });
   await migrateToLatest(store.db);

@@ -3,6 +3,8 @@
  * `postgres://` URL is given. Both go through the same Kysely query code; only the dialect and a
  * few connection settings differ, and they live here.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -16,6 +18,13 @@ export interface LedgerDb {
   dialect: DialectName;
   /** Where it is: a file path or a URL with the password removed. */
   location: string;
+  /**
+   * The driver under Kysely, for the settle hot path (statements compiled once, run without the
+   * query builder): the SQLite handle (use it only while holding Kysely's connection, see
+   * `SqliteSettlePath`) or the PostgreSQL pool.
+   */
+  sqlite?: BetterSqlite3.Database;
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -26,6 +35,12 @@ export interface OpenOptions {
   poolSize?: number;
   /** Told of errors on idle PostgreSQL connections. */
   onPoolError?: (e: Error) => void;
+  /**
+   * SQLite: checkpoint the WAL from a worker thread (its own connection) instead of in the
+   * commits of the one that writes, which then never waits for a checkpoint's fsyncs. For the
+   * service; each store opened so has a thread until it is closed.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** The default SQLite file: `--db`, else `YIBAO_DB`, else `./yibao.db`. DATABASE_URL selects PostgreSQL. */
@@ -59,7 +74,7 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target);
     url.password = '';
-    return { db, dialect: 'postgres', location: url.toString(), close: () => db.destroy() };
+    return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
   }
   const sqlite = new BetterSqlite3(target, { timeout: 10_000 });
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
@@ -69,7 +84,68 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
   sqlite.pragma(`synchronous = ${process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
+  if (!options.backgroundCheckpoints || target === ':memory:') {
+    return { db, dialect: 'sqlite', location: target, sqlite, close: () => db.destroy() };
+  }
+  // The writer still checkpoints if the WAL grows past this many pages (the thread fell behind).
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  const checkpointer = startCheckpointer(target, sqlite.pragma('synchronous', { simple: true }) as number);
+  return {
+    db,
+    dialect: 'sqlite',
+    location: target,
+    sqlite,
+    close: async () => {
+      await checkpointer.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * The checkpointing thread: every 100 ms, `PRAGMA wal_checkpoint(PASSIVE)` on its own connection
+ * — copies committed pages from the WAL into the database file without blocking the writer or
+ * the readers, and never touches what is not yet committed. Durability is the WAL's, unchanged.
+ */
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { timeout: 10000 });
+db.pragma('synchronous = ' + workerData.synchronous);
+let timer;
+const tick = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (e) {
+    parentPort.postMessage(String((e && e.message) || e));
+  }
+  timer = setTimeout(tick, workerData.intervalMs);
+};
+timer = setTimeout(tick, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+function startCheckpointer(path: string, synchronous: number): { stop(): Promise<void> } {
+  const worker = new Worker(CHECKPOINTER, {
+    eval: true,
+    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, synchronous, intervalMs: 100 },
+  });
+  // A failed checkpoint is retried at the next tick; the writer's own checkpoints remain.
+  worker.on('message', () => undefined);
+  worker.on('error', () => undefined);
+  // Does not keep the process alive on its own.
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
 }
 
 /** Brings the schema to the latest version. */

@@ -15,14 +15,24 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { formatDate } from '../calendar/calendar.js';
-import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import type { Person, Settlement, SettlementEngine } from '../engine/settle.js';
+import type { Person, SettlementEngine } from '../engine/settle.js';
 import { toYuanNumber, type Fen } from '../money/money.js';
 import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { LedgerDb } from './connect.js';
+import { LedgerError } from './errors.js';
 import type { Database, SettlementsTable } from './schema.js';
+import {
+  isUniqueViolation,
+  KyselySettlePath,
+  LoadedAccumulators,
+  PostgresSettlePath,
+  SettleStatements,
+  SqliteSettlePath,
+  storedEnrollment,
+  type SettlePath,
+} from './settle-path.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -31,25 +41,7 @@ export interface Actor {
   institutionId?: string;
 }
 
-export type LedgerErrorCode =
-  | 'IDEMPOTENCY_CONFLICT'
-  | 'VISIT_ALREADY_SETTLED'
-  | 'NOT_FOUND'
-  | 'ALREADY_REVERSED'
-  | 'NOT_REVERSIBLE'
-  | 'INSTITUTION_MISMATCH'
-  | 'FORBIDDEN';
-
-/** A refused ledger operation (maps to a 4xx). Nothing was written. */
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LedgerError';
-  }
-}
+export { LedgerError, type LedgerErrorCode } from './errors.js';
 
 /** A ledger entry as the API returns it. */
 export type Entry = Record<string, unknown> & { id: string; kind: 'settlement' | 'reversal'; requestId: string };
@@ -58,6 +50,8 @@ export interface SettleResult {
   entry: Entry;
   /** False when the request id was seen before and the original entry is returned. */
   created: boolean;
+  /** The entry as JSON text, as stored: what the API sends. */
+  body: string;
 }
 
 export interface CapView {
@@ -83,20 +77,6 @@ export interface VerifyReport {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Accumulators read from the ledger inside the transaction. */
-class LoadedAccumulators implements Accumulators {
-  constructor(
-    private readonly caps: Map<string, Fen>,
-    private readonly windows: Map<string, DeductibleWindow>,
-  ) {}
-  capUsed(bucket: string, year: number): Fen {
-    return this.caps.get(`${year}\u0000${bucket}`) ?? 0;
-  }
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
-    return this.windows.get(`${bucket}\u0000${institutionId}`);
-  }
-}
-
 async function loadAccumulators(db: Db, personId: string, institutionId: string): Promise<LoadedAccumulators> {
   const [caps, windows] = await Promise.all([
     db.selectFrom('cap_usage').select(['year', 'bucket', 'used_fen']).where('person_id', '=', personId).execute(),
@@ -117,14 +97,21 @@ function entryOf(row: Pick<SettlementsTable, 'body'>): Entry {
   return JSON.parse(row.body) as Entry;
 }
 
-const isUniqueViolation = (e: unknown) => /unique|duplicate key/i.test(String((e as Error)?.message));
-
 export class Ledger {
+  private readonly settlePath: SettlePath;
+
   constructor(
     readonly store: LedgerDb,
     readonly engine: SettlementEngine,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const statements = new SettleStatements(store.db);
+    this.settlePath = store.sqlite
+      ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
+      : store.pool
+        ? new PostgresSettlePath(store.pool, statements, engine, now)
+        : new KyselySettlePath(store.db, statements, engine, now);
+  }
 
   private get db(): Kysely<Database> {
     return this.store.db;
@@ -141,8 +128,7 @@ export class Ledger {
       .orderBy('recorded_at', 'desc')
       .executeTakeFirst();
     if (!row) return person;
-    const paidOn = Date.parse(`${row.paid_on}T00:00:00Z`) / 86_400_000;
-    return { ...person, enrollment: { paidOn, coverageYear: Number(row.coverage_year), transfer: Number(row.transfer) === 1 } };
+    return { ...person, enrollment: storedEnrollment(row) };
   }
 
   /** What would be settled now. Writes nothing. */
@@ -166,192 +152,11 @@ export class Ledger {
   /**
    * Settles one visit and commits it with its accumulator changes, atomically. Idempotent by
    * request id. Throws SettlementError (the documents cannot settle it) or LedgerError (refused).
+   * The steps are in settle-path.ts.
    */
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     this.checkInstitution(req, actor);
-    const replay = await this.replay(this.db, req);
-    if (replay) return replay;
-    try {
-      return await this.db.transaction().execute((trx) => this.settleIn(trx, req, actor));
-    } catch (e) {
-      // Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry.
-      if (isUniqueViolation(e)) {
-        const again = await this.replay(this.db, req);
-        if (again) return again;
-      }
-      throw e;
-    }
-  }
-
-  private async replay(db: Db, req: SettleOne): Promise<SettleResult | undefined> {
-    const prior = await db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', req.requestId).executeTakeFirst();
-    if (!prior) return undefined;
-    if (prior.kind !== 'settlement' || prior.request_hash !== req.hash) {
-      throw new LedgerError(
-        'IDEMPOTENCY_CONFLICT',
-        `requestId: ${req.requestId} was already used for a different request; use a new request id for a new request`,
-      );
-    }
-    return { entry: entryOf(prior), created: false };
-  }
-
-  private async settleIn(trx: Transaction<Database>, req: SettleOne, actor: Actor): Promise<SettleResult> {
-    const now = this.now();
-    const { person: p, visit } = req;
-    // The upsert takes the person's row lock on PostgreSQL until commit: settlements of one person
-    // run one at a time from here on.
-    await trx
-      .insertInto('persons')
-      .values({
-        id: p.id,
-        region: p.region,
-        scheme: p.scheme,
-        category: p.category,
-        hardship: p.hardship ?? null,
-        family_doctor_at: p.familyDoctorAt ?? null,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          region: p.region,
-          scheme: p.scheme,
-          category: p.category,
-          hardship: p.hardship ?? null,
-          family_doctor_at: p.familyDoctorAt ?? null,
-          updated_at: now,
-        }),
-      )
-      .execute();
-    // Under the lock, look again: a retry may have committed while we waited.
-    const replay = await this.replay(trx, req);
-    if (replay) return replay;
-    const settled = await trx
-      .selectFrom('settlements as s')
-      .select(['s.id'])
-      .where('s.visit_id', '=', visit.id)
-      .where('s.kind', '=', 'settlement')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('settlements as r').select('r.id').whereRef('r.reverses', '=', 's.id'))))
-      .executeTakeFirst();
-    if (settled) {
-      throw new LedgerError('VISIT_ALREADY_SETTLED', `visit.id: visit ${visit.id} is already settled as ${settled.id}; reverse it first to settle it again`);
-    }
-    await this.recordInstitution(trx, visit.institution, p.region, now);
-    if (p.enrollment) {
-      await trx
-        .insertInto('enrollments')
-        .values({
-          id: `${p.id}:${p.enrollment.coverageYear}:${formatDate(p.enrollment.paidOn)}`,
-          person_id: p.id,
-          coverage_year: p.enrollment.coverageYear,
-          paid_on: formatDate(p.enrollment.paidOn),
-          transfer: p.enrollment.transfer ? 1 : 0,
-          amount_fen: null,
-          payer: null,
-          recorded_at: now,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-    }
-    const acc = await loadAccumulators(trx, p.id, visit.institution.id);
-    const person = await this.withStoredEnrollment(trx, p, new Date(visit.time + 8 * 3_600_000).getUTCFullYear());
-    const s = this.engine.settle(person, visit, acc, { trace: true });
-    const id = `S-${randomUUID()}`;
-    const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
-    await trx
-      .insertInto('visits')
-      .values({
-        id: visit.id,
-        person_id: p.id,
-        institution_id: visit.institution.id,
-        time_ms: visit.time,
-        visit_date: formatDate(s.date),
-        type: visit.type,
-        total_fen: visit.total,
-        eligible_fen: visit.eligible,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    await trx.insertInto('settlements').values(this.row(id, req, s, entry, actor, now)).execute();
-    await this.applyChanges(trx, p.id, visit.institution.id, s);
-    await this.audit(trx, actor, 'settle', id, { requestId: req.requestId, visitId: visit.id, person: p.id, fundPay: toYuanNumber(s.fundPay) }, now);
-    return { entry, created: true };
-  }
-
-  private async recordInstitution(trx: Transaction<Database>, inst: SettleOne['visit']['institution'], region: string, now: number): Promise<void> {
-    const known = await trx.selectFrom('institutions').select(['tier', 'grade', 'contracted']).where('id', '=', inst.id).executeTakeFirst();
-    if (known) {
-      if (known.tier !== inst.tier || Number(known.grade) !== inst.grade || (Number(known.contracted) === 1) !== inst.contracted) {
-        throw new LedgerError(
-          'INSTITUTION_MISMATCH',
-          `visit.institution: ${inst.id} is registered as ${known.tier}, grade ${known.grade}, ${Number(known.contracted) === 1 ? 'contracted' : 'not contracted'}; the request says ${inst.tier}, grade ${inst.grade}, ${inst.contracted ? 'contracted' : 'not contracted'}`,
-        );
-      }
-      return;
-    }
-    await trx
-      .insertInto('institutions')
-      .values({ id: inst.id, name: null, tier: inst.tier, grade: inst.grade, contracted: inst.contracted ? 1 : 0, region, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-
-  private row(id: string, req: SettleOne, s: Settlement, entry: Entry, actor: Actor, now: number): SettlementsTable {
-    const w = s.changes.deductibleWindow;
-    return {
-      id,
-      request_id: req.requestId,
-      request_hash: req.hash,
-      kind: 'settlement',
-      reverses: null,
-      person_id: req.person.id,
-      visit_id: req.visit.id,
-      institution_id: req.visit.institution.id,
-      visit_date: formatDate(s.date),
-      year: new Date(s.date * 86_400_000).getUTCFullYear(),
-      policy: s.policy,
-      benefit: s.benefit,
-      eligibility: s.eligibility,
-      total_fen: s.total,
-      eligible_fen: s.eligible,
-      deductible_fen: s.deductible,
-      fund_pay_fen: s.fundPay,
-      critical_illness_pay_fen: s.criticalIllnessPay,
-      assistance_pay_fen: s.assistancePay,
-      account_pay_fen: s.accountPay,
-      cash_pay_fen: s.cashPay,
-      cap_bucket: s.changes.cap?.bucket ?? null,
-      cap_year: s.changes.cap?.year ?? null,
-      cap_before_fen: s.changes.cap?.before ?? null,
-      cap_after_fen: s.changes.cap?.after ?? null,
-      window_bucket: w?.bucket ?? null,
-      window_opened_at: w?.window.openedAt ?? null,
-      window_day: w?.window.day ?? null,
-      window_borne_after_fen: w?.window.borne ?? null,
-      body: JSON.stringify(entry),
-      actor: actor.id,
-      created_at: now,
-    };
-  }
-
-  private async applyChanges(trx: Transaction<Database>, personId: string, institutionId: string, s: Settlement): Promise<void> {
-    const cap = s.changes.cap;
-    if (cap) {
-      await trx
-        .insertInto('cap_usage')
-        .values({ person_id: personId, year: cap.year, bucket: cap.bucket, used_fen: cap.after })
-        .onConflict((oc) => oc.columns(['person_id', 'year', 'bucket']).doUpdateSet({ used_fen: cap.after }))
-        .execute();
-    }
-    const w = s.changes.deductibleWindow;
-    if (w) {
-      await trx
-        .insertInto('deductible_windows')
-        .values({ person_id: personId, bucket: w.bucket, institution_id: institutionId, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne })
-        .onConflict((oc) =>
-          oc.columns(['person_id', 'bucket', 'institution_id']).doUpdateSet({ opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne }),
-        )
-        .execute();
-    }
+    return this.settlePath.settle(req, actor);
   }
 
   private async audit(db: Db, actor: Actor, action: string, target: string, detail: unknown, at: number): Promise<void> {
@@ -367,15 +172,17 @@ export class Ledger {
     const hash = `reverse:${settlementId}`;
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const prior = await trx.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
-        if (prior) {
-          if (prior.request_hash !== hash) throw new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${requestId} was already used for a different request`);
-          return { entry: entryOf(prior), created: false };
-        }
+        // Who may see the settlement is checked first, also for a retry: request ids are chosen by
+        // clients and may be guessed.
         const original = await trx.selectFrom('settlements').selectAll().where('id', '=', settlementId).executeTakeFirst();
         if (!original) throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
         if (actor.role === 'institution' && actor.institutionId !== original.institution_id) {
           throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
+        }
+        const prior = await trx.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
+        if (prior) {
+          if (prior.request_hash !== hash) throw new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${requestId} was already used for a different request`);
+          return { entry: entryOf(prior), created: false, body: prior.body };
         }
         if (original.kind !== 'settlement') throw new LedgerError('NOT_REVERSIBLE', `${settlementId} is a reversal; a reversal cannot be reversed`);
         // Lock the person, as settle does.
@@ -454,6 +261,7 @@ export class Ledger {
             deductibleWindow: windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
           },
         };
+        const body = JSON.stringify(entry);
         await trx
           .insertInto('settlements')
           .values({
@@ -474,18 +282,18 @@ export class Ledger {
             cap_before_fen: n(null),
             cap_after_fen: capAfter,
             window_borne_after_fen: windowAfter,
-            body: JSON.stringify(entry),
+            body,
             actor: actor.id,
             created_at: now,
           })
           .execute();
         await this.audit(trx, actor, 'reverse', id, { reverses: settlementId, requestId }, now);
-        return { entry, created: true };
+        return { entry, created: true, body };
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
         const prior = await this.db.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
-        if (prior?.request_hash === hash) return { entry: entryOf(prior), created: false };
+        if (prior?.request_hash === hash) return { entry: entryOf(prior), created: false, body: prior.body };
         const again = await this.db.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
         if (again) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${again.id}`);
       }

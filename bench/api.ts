@@ -1,0 +1,635 @@
+/**
+ * Service throughput: POST /v1/settlements end to end, over HTTP on loopback, against each store.
+ *
+ *   npm run bench:api
+ *   node dist/bench/api.js --store sqlite --duration 10 --connections 32 --persons 20000
+ *   node dist/bench/api.js --store postgres --pg postgres://postgres@127.0.0.1:5432/test
+ *   node dist/bench/api.js --cpu-prof /tmp/prof      # the server writes a .cpuprofile there on exit
+ *   node dist/bench/api.js --calibrate               # first, the same load on a no-op Fastify route
+ *
+ * For each store — SQLite (a fresh file in a temp directory) and PostgreSQL (a fresh database
+ * created through --pg / YIBAO_BENCH_PG, default postgres://postgres@127.0.0.1:5432/test, and
+ * dropped afterwards; skipped with a message when the server is unreachable):
+ *
+ * 1. `yibao keys create agency --db …` (which also migrates the store);
+ * 2. `yibao serve --db … --port 0 --host 127.0.0.1 --log-level warn` as a child process;
+ * 3. this process is the load generator (autocannon): every request has its own requestId and
+ *    visit id, for one of many persons (Puyang employees in 2023, Luoyang residents in 2024), each
+ *    person's visits in time order at a few institutions of a fixed registry, some the same day at
+ *    the same institution; a warm-up, then a timed run;
+ * 4. prints settles/s, p50/p99 latency, error counts (every response must be 2xx) and the CPU
+ *    time of the server, the load generator and (PostgreSQL) the server's backends; then stops the
+ *    server, runs `yibao ledger verify` on the store, and checks that the ledger holds an entry for
+ *    every acknowledged settle (and at most one more per connection: a request in flight when the
+ *    load stopped may commit unanswered).
+ *
+ * Exits 1 when a response was not 2xx, a request failed, or verify found a mismatch.
+ * Loopback only; everything it creates is removed at the end, also on SIGINT/SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = join(ROOT, 'bin/yibao.js');
+
+// ---------------------------------------------------------------------------------------------
+// Options.
+
+interface Options {
+  store: 'both' | 'sqlite' | 'postgres';
+  duration: number;
+  warmup: number;
+  connections: number;
+  persons: number;
+  pg: string;
+  poolSize: number | undefined;
+  cpuProf: string | undefined;
+  seed: number;
+  calibrate: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = {
+    store: 'both',
+    duration: 10,
+    warmup: 3,
+    connections: 32,
+    persons: 20_000,
+    pg: process.env.YIBAO_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
+    poolSize: undefined,
+    cpuProf: undefined,
+    seed: 20240101,
+    calibrate: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (lo: number, hi: number): number => {
+      const v = next();
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`${a}: a whole number from ${lo} to ${hi}, not ${v}`);
+      return n;
+    };
+    switch (a) {
+      case '--store': {
+        const s = next();
+        if (s !== 'both' && s !== 'sqlite' && s !== 'postgres') throw new Error(`--store: both, sqlite or postgres, not ${s}`);
+        o.store = s;
+        break;
+      }
+      case '--duration': o.duration = int(1, 300); break;
+      case '--warmup': o.warmup = int(0, 60); break;
+      case '--connections': o.connections = int(1, 1024); break;
+      case '--persons': o.persons = int(1, 10_000_000); break;
+      case '--pg': o.pg = next(); break;
+      case '--pool-size': o.poolSize = int(1, 1000); break;
+      case '--cpu-prof': o.cpuProf = resolve(next()); break;
+      case '--seed': o.seed = int(0, 2 ** 31); break;
+      case '--calibrate': o.calibrate = true; break;
+      default:
+        throw new Error(`unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate)`);
+    }
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The synthetic population and its requests.
+
+/** mulberry32: a small deterministic PRNG. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface InstitutionJson {
+  id: string;
+  tier: 'primary' | 'county' | 'city' | 'province';
+  grade: 0 | 1 | 2 | 3;
+  contracted: boolean;
+}
+
+interface PersonJson {
+  id: string;
+  region: string;
+  scheme: 'employee' | 'resident';
+  category: string;
+  hardship?: string;
+  familyDoctorAt?: string;
+  enrollment?: { paidOn: string; coverageYear: number; transfer?: boolean };
+}
+
+interface Subject {
+  person: PersonJson;
+  /** Where this person goes: a few institutions of the person's city. */
+  favourites: InstitutionJson[];
+  /** Start of the person's visits (epoch ms) and how many were sent. */
+  start: number;
+  sent: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** A fixed registry per city: an institution's tier, grade and contract never change. */
+function registry(next: () => number, prefix: string, count: number): InstitutionJson[] {
+  const tiers = ['primary', 'primary', 'primary', 'county', 'county', 'city', 'province'] as const;
+  const out: InstitutionJson[] = [];
+  for (let i = 0; i < count; i++) {
+    const tier = tiers[Math.floor(next() * tiers.length)] as InstitutionJson['tier'];
+    const grade = (tier === 'primary' ? Math.floor(next() * 2) : 1 + Math.floor(next() * 3)) as InstitutionJson['grade'];
+    out.push({ id: `${prefix}${String(i).padStart(4, '0')}`, tier, grade, contracted: next() >= 0.03 });
+  }
+  return out;
+}
+
+function population(seed: number, count: number): Subject[] {
+  const next = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+  const puyang = registry(next, 'PY', 300);
+  const luoyang = registry(next, 'LY', 300);
+  const hardships = ['tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'];
+  const subjects: Subject[] = [];
+  for (let p = 0; p < count; p++) {
+    const employee = next() < 0.5;
+    const pool = employee ? puyang : luoyang;
+    const favourites = [pick(pool), pick(pool), pick(pool)];
+    const id = `P${String(p).padStart(7, '0')}`;
+    let person: PersonJson;
+    let yearStart: number;
+    if (employee) {
+      // Puyang employees (濮阳 410900), 2023.
+      person = { id, region: '410900', scheme: 'employee', category: next() < 0.7 ? 'active' : 'retired' };
+      if (next() < 0.5) person.enrollment = { paidOn: `2022-${String(1 + Math.floor(next() * 12)).padStart(2, '0')}-15`, coverageYear: 2023 };
+      yearStart = Date.parse('2023-01-01T00:00:00+08:00');
+    } else {
+      // Luoyang residents (洛阳 410300), 2024; most paid in the concentrated period, some late.
+      person = { id, region: '410300', scheme: 'resident', category: next() < 0.85 ? 'adult' : 'student' };
+      if (next() < 0.06) person.hardship = pick(hardships);
+      const r = next();
+      if (r < 0.6) person.enrollment = { paidOn: `2023-${String(9 + Math.floor(next() * 4)).padStart(2, '0')}-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`, coverageYear: 2024 };
+      else if (r < 0.7) person.enrollment = { paidOn: `2024-0${1 + Math.floor(next() * 3)}-10`, coverageYear: 2024, transfer: next() < 0.1 };
+      yearStart = Date.parse('2024-01-01T00:00:00+08:00');
+    }
+    const primary = favourites.find((i) => i.tier === 'primary');
+    if (primary && next() < 0.4) person.familyDoctorAt = primary.id;
+    // Visits start on one of the first 200 days, between 07:00 and 12:00 China time.
+    const start = yearStart + Math.floor(next() * 200) * DAY_MS + 7 * HOUR_MS + Math.floor(next() * 300) * 60_000;
+    subjects.push({ person, favourites, start, sent: 0 });
+  }
+  return subjects;
+}
+
+/**
+ * Request bodies: each call makes a new visit for a person (persons in a shuffled round robin),
+ * with a request id and visit id never used before. A person's k-th visit is 5 h after the
+ * (k−1)-th (so some fall the same day, at the same institution), at one of the person's
+ * favourite institutions; amounts in yuan, some with a part outside the policy range.
+ */
+class Requests {
+  private readonly order: number[];
+  private cursor = 0;
+  private seq = 0;
+  private readonly next: () => number;
+  constructor(
+    private readonly subjects: Subject[],
+    private readonly tag: string,
+    seed: number,
+  ) {
+    this.next = rng(seed ^ 0x5bd1e995);
+    this.order = subjects.map((_, i) => i);
+    for (let i = this.order.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [this.order[i], this.order[j]] = [this.order[j] as number, this.order[i] as number];
+    }
+  }
+
+  get made(): number {
+    return this.seq;
+  }
+
+  body(): string {
+    const s = this.subjects[this.order[this.cursor] as number] as Subject;
+    this.cursor = (this.cursor + 1) % this.order.length;
+    const k = s.sent++ % 600; // 600 × 5 h = 125 days: stays inside the year
+    const n = ++this.seq;
+    const institution = s.favourites[Math.floor(this.next() * s.favourites.length)] as InstitutionJson;
+    const fen = this.next() < 0.9 ? 500 + Math.floor(this.next() * 40_000) : 40_000 + Math.floor(this.next() * 260_000);
+    const outside = this.next() < 0.4 ? 0 : Math.floor((fen * Math.floor(this.next() * 3000)) / 10_000);
+    const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
+    const visit: Record<string, unknown> = {
+      id: `${this.tag}-v${n}`,
+      time: new Date(s.start + k * 5 * HOUR_MS).toISOString(),
+      type: 'outpatient',
+      institution,
+      total: yuan(fen),
+    };
+    if (outside > 0) visit.eligible = yuan(fen - outside);
+    return JSON.stringify({ requestId: `${this.tag}-r${n}`, person: s.person, visit });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes.
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `yibao ARGS` to completion (bounded by a timeout). */
+function yibao(args: string[], timeoutMs = 300_000): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `yibao serve` on an ephemeral loopback port. */
+function serveArgs(db: string, o: Options, label: string): string[] {
+  const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf, '--cpu-prof-name', `yibao-${label}-${process.pid}.cpuprofile`] : [];
+  const args = [...nodeArgs, BIN, 'serve', '--db', db, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
+  if (o.poolSize !== undefined) args.push('--pool-size', String(o.poolSize));
+  return args;
+}
+
+/**
+ * For --calibrate: a Fastify server that parses the body as the service does and answers every
+ * POST /v1/settlements with a fixed entry of the size of a real one (with its trace), settling
+ * nothing. What it reaches is the ceiling of HTTP on this machine with this load generator.
+ */
+const NOOP_SERVER = `
+import Fastify from 'fastify';
+const entry = JSON.stringify({ id: 'S-00000000-0000-4000-8000-000000000000', kind: 'settlement', trace: [{ text: '统筹基金支付'.repeat(140) }] });
+const app = Fastify({ logger: { level: 'warn' } });
+app.post('/v1/settlements', async (req, reply) => reply.code(201).type('application/json; charset=utf-8').send(entry));
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stderr.write('noop serving on ' + address + '\\n');
+process.once('SIGTERM', () => app.close());
+`;
+
+/** Starts a server process (node ARGS) and waits until it says where it listens. */
+function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let exited = false;
+  const exit = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the server did not start within 30 s:\n${stderr}`));
+    }, 30_000);
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ url: m[1] as string, child, stderr: () => stderr, stop });
+      }
+    });
+    cleanups.add(stop);
+    child.on('exit', () => cleanups.delete(stop));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}) before listening:\n${stderr}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load.
+
+interface Load {
+  result: Result;
+  /** Latencies of every response, ms (autocannon's own histogram has 1 ms resolution). */
+  latencies: Float64Array;
+  responses: number;
+  statuses: Map<number, number>;
+  /** A few non-2xx bodies, to say what went wrong. */
+  samples: string[];
+}
+
+function load(url: string, key: string, requests: Requests, duration: number, connections: number): Promise<Load> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const samples: string[] = [];
+  return new Promise((resolvePromise, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections,
+        pipelining: 1,
+        duration,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/settlements',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            setupRequest: (req) => ({ ...req, body: requests.body() }),
+            onResponse: (status, body) => {
+              if ((status < 200 || status > 299) && samples.length < 5) samples.push(`${status} ${body.slice(0, 400)}`);
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        if (err) reject(err);
+        else resolvePromise({ result, latencies: Float64Array.from(latencies), responses: latencies.length, statuses, samples });
+      },
+    );
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      latencies.push(ms);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    });
+  });
+}
+
+/** CPU time (user + system) a process has used so far, in ms; NaN where /proc is not available. */
+function serverCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** CPU time of every local process named postgres (the server's backends), in ms; NaN without /proc. */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+// ---------------------------------------------------------------------------------------------
+// One store.
+
+interface Outcome {
+  store: string;
+  ok: boolean;
+  measured?: PhaseResult | undefined;
+}
+
+interface PhaseResult {
+  phase: string;
+  rate: number;
+  p50: number;
+  p99: number;
+  responses: number;
+  created: number;
+  ok: boolean;
+}
+
+/** The warm-up and the measured run against a server; prints each. */
+async function runPhases(label: string, server: Server, key: string, requests: Requests, o: Options): Promise<PhaseResult[]> {
+  const out: PhaseResult[] = [];
+  const phases: [string, number][] = o.warmup > 0 ? [['warm-up', o.warmup], ['measured', o.duration]] : [['measured', o.duration]];
+  for (const [phase, seconds] of phases) {
+    const before = requests.made;
+    const cpu0 = serverCpuMs(server.child.pid);
+    const pg0 = label === 'postgres' ? postgresCpuMs() : NaN;
+    const self0 = process.cpuUsage();
+    const r = await load(server.url, key, requests, seconds, o.connections);
+    const serverCpu = serverCpuMs(server.child.pid) - cpu0;
+    const pgCpu = label === 'postgres' ? postgresCpuMs() - pg0 : NaN;
+    const self = process.cpuUsage(self0);
+    const sorted = r.latencies.slice().sort();
+    const ok2xx = (r.statuses.get(200) ?? 0) + (r.statuses.get(201) ?? 0);
+    const non2xx = r.responses - [...r.statuses].filter(([st]) => st >= 200 && st < 300).reduce((n, [, c]) => n + c, 0);
+    const codes = [...r.statuses].sort(([x], [y]) => x - y).map(([st, c]) => `${st}×${fmt(c)}`).join(' ');
+    const rate = r.responses / r.result.duration;
+    const result: PhaseResult = {
+      phase,
+      rate,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      responses: r.responses,
+      created: r.statuses.get(201) ?? 0,
+      ok: !(non2xx > 0 || r.result.errors > 0 || r.result.timeouts > 0 || ok2xx === 0),
+    };
+    console.log(
+      `${phase}: ${fmt(rate)} ${label === 'noop' ? 'requests' : 'settles'}/s over ${fmt(r.result.duration, 1)} s (${fmt(r.responses)} responses, ${fmt(requests.made - before)} bodies made); ` +
+        `latency p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, max ${fmt(percentile(sorted, 100), 1)} ms; ` +
+        `status ${codes || 'none'}; non-2xx ${non2xx}, errors ${r.result.errors}, timeouts ${r.result.timeouts}`,
+    );
+    console.log(
+      `  cpu: server ${fmt(serverCpu)} ms (${fmt((serverCpu * 1000) / Math.max(1, r.responses))} µs per request, ${fmt(serverCpu / 10 / r.result.duration)}% of a core); ` +
+        `load generator ${fmt((self.user + self.system) / 1000)} ms (${fmt((self.user + self.system) / 10_000 / r.result.duration)}% of a core)` +
+        (Number.isNaN(pgCpu) ? '' : `; postgres processes ${fmt(pgCpu)} ms (${fmt((pgCpu * 1000) / Math.max(1, r.responses))} µs per request)`),
+    );
+    for (const sample of r.samples) console.log(`  non-2xx sample: ${sample}`);
+    out.push(result);
+  }
+  return out;
+}
+
+async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: string, o: Options): Promise<Outcome> {
+  console.log(`\n== ${label}: ${shown}`);
+  const created = await yibao(['keys', 'create', 'agency', '--db', db, '--label', 'bench']);
+  if (created.code !== 0) throw new Error(`keys create failed (${created.code}): ${created.stderr}`);
+  const key = created.stdout.trim();
+  const server = await startServer(serveArgs(db, o, label));
+  let ok = true;
+  let acknowledged = 0;
+  let measured: PhaseResult | undefined;
+  try {
+    const requests = new Requests(population(o.seed, o.persons), `b${Date.now().toString(36)}`, o.seed);
+    console.log(`server ${server.url} (pid ${server.child.pid}); ${fmt(o.persons)} persons, ${o.connections} connections`);
+    for (const r of await runPhases(label, server, key, requests, o)) {
+      acknowledged += r.created;
+      if (!r.ok) ok = false;
+      measured = r;
+    }
+  } finally {
+    await server.stop();
+    const log = server.stderr().replace(/^.*serving on.*\n/m, '').trim();
+    if (log) console.log(`server log:\n${log.split('\n').slice(0, 20).join('\n')}`);
+  }
+  const verify = await yibao(['ledger', 'verify', '--db', db, '--json']);
+  let entries = -1;
+  try {
+    const report = JSON.parse(verify.stdout) as { ok: boolean; checked: { entries: number; capRows: number; windowRows: number }; mismatches: string[] };
+    entries = report.checked.entries;
+    console.log(
+      `ledger verify: ${report.ok ? 'ok' : 'MISMATCH'} (exit ${verify.code}); ${fmt(report.checked.entries)} entries, ${fmt(report.checked.capRows)} cap accumulators, ${fmt(report.checked.windowRows)} deductible windows` +
+        (report.mismatches.length ? `\n  ${report.mismatches.slice(0, 10).join('\n  ')}` : ''),
+    );
+  } catch {
+    console.log(`ledger verify: exit ${verify.code}\n${verify.stdout}${verify.stderr}`);
+  }
+  if (verify.code !== 0) ok = false;
+  // A request in flight when the load generator stops may be committed without its answer being
+  // read: at most one per connection per phase.
+  const inFlight = o.connections * (o.warmup > 0 ? 2 : 1);
+  if (entries < acknowledged || entries > acknowledged + inFlight) {
+    console.log(`entries: the ledger holds ${fmt(entries)} entries for ${fmt(acknowledged)} acknowledged settles (+ at most ${inFlight} in flight at stop) — MISMATCH`);
+    ok = false;
+  } else console.log(`entries: ${fmt(entries)} in the ledger for ${fmt(acknowledged)} acknowledged settles (${entries - acknowledged} answered after the load generator stopped)`);
+  return { store: label, ok, measured };
+}
+
+async function calibrate(o: Options): Promise<Outcome> {
+  console.log('\n== noop: the same requests to a Fastify route that settles nothing (the ceiling on this machine)');
+  const server = await startServer(['--input-type=module', '-e', NOOP_SERVER]);
+  try {
+    const requests = new Requests(population(o.seed, o.persons), `n${Date.now().toString(36)}`, o.seed);
+    const results = await runPhases('noop', server, 'none', requests, o);
+    const measured = results[results.length - 1];
+    return { store: 'noop', ok: results.every((r) => r.ok), measured };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function probe(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (e) {
+    return (e as Error).message || String(e);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** What to undo if the bench is interrupted (the normal path undoes it in `finally`). */
+const cleanups = new Set<() => Promise<void> | void>();
+
+function onSignal(signal: NodeJS.Signals): void {
+  console.error(`\nbench:api: ${signal}, cleaning up`);
+  void Promise.allSettled([...cleanups].map((f) => f())).then(() => process.exit(130));
+}
+
+async function main(): Promise<number> {
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const o = parseArgs(process.argv.slice(2));
+  console.log(
+    `yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
+  );
+  const outcomes: Outcome[] = [];
+  if (o.calibrate) outcomes.push(await calibrate(o));
+  if (o.store !== 'postgres') {
+    const dir = mkdtempSync(join(tmpdir(), 'yibao-bench-'));
+    const removeDir = () => rmSync(dir, { recursive: true, force: true });
+    cleanups.add(removeDir);
+    try {
+      outcomes.push(await benchStore('sqlite', join(dir, 'bench.db'), `${join(dir, 'bench.db')} (WAL, synchronous=${process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL'})`, o));
+    } finally {
+      removeDir();
+      cleanups.delete(removeDir);
+    }
+  }
+  if (o.store !== 'sqlite') {
+    const admin = new URL(o.pg);
+    if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(admin.hostname)) throw new Error(`--pg must be a loopback server, not ${admin.hostname}`);
+    const unreachable = await probe(o.pg);
+    if (unreachable) console.log(`\n== postgres: SKIPPED — no PostgreSQL server at ${o.pg.replace(/:[^:@/]*@/, '@')} (${unreachable})`);
+    else {
+      const name = `yibao_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      await adminQuery(o.pg, `create database ${name}`);
+      const dropDb = () => adminQuery(o.pg, `drop database if exists ${name} with (force)`);
+      cleanups.add(dropDb);
+      try {
+        const url = new URL(o.pg);
+        url.pathname = `/${name}`;
+        outcomes.push(await benchStore('postgres', url.toString(), `database ${name} on ${url.host}`, o));
+      } finally {
+        await dropDb();
+        cleanups.delete(dropDb);
+      }
+    }
+  }
+  console.log('\nstore      settles/s   p50 ms   p99 ms   ok');
+  for (const x of outcomes) {
+    const m = x.measured;
+    console.log(
+      `${x.store.padEnd(10)} ${(m ? fmt(m.rate) : '-').padStart(9)} ${(m ? fmt(m.p50, 2) : '-').padStart(8)} ${(m ? fmt(m.p99, 2) : '-').padStart(8)}   ${x.ok ? 'yes' : 'NO'}`,
+    );
+  }
+  const failed = outcomes.filter((x) => !x.ok);
+  console.log(failed.length ? `\nFAILED: ${failed.map((x) => x.store).join(', ')}` : '\nok');
+  return failed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(`bench:api: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,860 @@
+/**
+ * The settle hot path: the steps of a settle, in one transaction.
+ *
+ *   lock      upsert the person (on PostgreSQL the row lock serializes the person's settles)
+ *   read      one query: the request id's entry (a retry), the visit's live settlement, the
+ *             institution's registry row, the person's caps, the windows at the institution, the
+ *             stored enrollment for the year
+ *   decide    a retry → the original entry, nothing written; refusals (LedgerError, or
+ *             SettlementError from the engine) → nothing written; else the engine settles it
+ *   write     the institution (if new), the enrollment (if sent), visit, settlement, cap, window,
+ *             audit
+ *
+ * The statements are Kysely queries compiled once per store with named placeholders, then run on
+ * the driver directly: no query building or compiling per settle.
+ *
+ * SQLite (SqliteSettlePath): settles that arrive together are committed together (group commit):
+ * one `BEGIN IMMEDIATE … COMMIT` holds several settles, each in its own savepoint, so a refused or
+ * failed settle leaves nothing behind while the others commit. No answer is given before the
+ * COMMIT returns, so every acknowledged settle is durable (WAL); if the COMMIT fails, every settle
+ * of the batch fails. SQLite has one writer, so the batch also serializes every person.
+ *
+ * PostgreSQL (PostgresSettlePath): two round trips, `BEGIN; lock; read` and `write; COMMIT`, the
+ * write being one statement (data-modifying CTEs), all through statements prepared once per
+ * connection.
+ *
+ * Any other store (KyselySettlePath): the same statements one by one through Kysely.
+ */
+import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
+import type pg from 'pg';
+import { formatDate } from '../calendar/calendar.js';
+import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
+import type { Person, Settlement, SettlementEngine } from '../engine/settle.js';
+import { toYuanNumber, type Fen } from '../money/money.js';
+import { settlementJson } from '../request/settle-person.js';
+import type { SettleOne } from '../request/settle-one.js';
+import type { Actor, Entry, SettleResult } from './ledger.js';
+import { LedgerError } from './errors.js';
+import type { Database, SettlementsTable } from './schema.js';
+
+// ---------------------------------------------------------------------------------------------
+// Statements compiled once, with named placeholders.
+
+/** A placeholder: compiled to a parameter whose value is `bag[key][col]` when the statement runs. */
+class Param {
+  constructor(
+    readonly key: string,
+    readonly col: string,
+  ) {}
+}
+
+const p = <T>(key: string, col: string): T => new Param(key, col) as unknown as T;
+
+/** Rows (or row-like objects) a statement takes its parameters from, by key. */
+type Bag = Record<string, object | undefined>;
+
+export class Statement {
+  constructor(
+    /** Name of the prepared statement on each PostgreSQL connection. */
+    readonly name: string,
+    readonly sql: string,
+    private readonly slots: readonly (Param | { value: unknown })[],
+  ) {}
+
+  params(bag: Bag): unknown[] {
+    const out = new Array<unknown>(this.slots.length);
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i] as Param | { value: unknown };
+      const v = s instanceof Param ? (bag[s.key] as Record<string, unknown> | undefined)?.[s.col] : s.value;
+      out[i] = v === undefined ? null : v;
+    }
+    return out;
+  }
+}
+
+function compile(name: string, c: CompiledQuery): Statement {
+  return new Statement(
+    name,
+    c.sql,
+    c.parameters.map((v) => (v instanceof Param ? v : { value: v })),
+  );
+}
+
+/** Which optional writes a settle makes. */
+const W_INSTITUTION = 1;
+const W_ENROLLMENT = 2;
+const W_CAP = 4;
+const W_WINDOW = 8;
+const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW;
+
+export class SettleStatements {
+  readonly lock: Statement;
+  readonly read: Statement;
+  readonly replay: Statement;
+  /** The writes one by one, each with the flag that asks for it (0: always). */
+  readonly writes: readonly { flag: number; stmt: Statement }[];
+  private readonly combined = new Map<number, Statement>();
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lock = compile(
+      'yb_lock',
+      db
+        .insertInto('persons')
+        .values({
+          id: p('person', 'id'),
+          region: p('person', 'region'),
+          scheme: p('person', 'scheme'),
+          category: p('person', 'category'),
+          hardship: p('person', 'hardship'),
+          family_doctor_at: p('person', 'family_doctor_at'),
+          updated_at: p('person', 'updated_at'),
+        })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            region: eb.ref('excluded.region'),
+            scheme: eb.ref('excluded.scheme'),
+            category: eb.ref('excluded.category'),
+            hardship: eb.ref('excluded.hardship'),
+            family_doctor_at: eb.ref('excluded.family_doctor_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .compile(),
+    );
+    // One round trip for everything the settle reads. Columns: k (which part), s1–s3 text, n1–n3
+    // numbers (typed in the first branch: PostgreSQL resolves a union's types pair by pair); see
+    // decide.
+    const q = (col: string) => p<string>('q', col);
+    this.read = compile(
+      'yb_read',
+      sql`select 1 as k, body as s1, request_hash as s2, kind as s3,
+                 cast(null as bigint) as n1, cast(null as bigint) as n2, cast(null as bigint) as n3
+            from settlements where request_id = ${q('request_id')}
+          union all
+          select 2, s.id, null, null, null, null, null
+            from settlements s
+           where s.visit_id = ${q('visit_id')} and s.kind = 'settlement'
+             and not exists (select 1 from settlements r where r.reverses = s.id)
+          union all
+          select 3, tier, null, null, grade, contracted, null from institutions where id = ${q('institution_id')}
+          union all
+          select 4, bucket, null, null, year, used_fen, null from cap_usage where person_id = ${q('person_id')}
+          union all
+          select 5, bucket, null, null, opened_at, day, borne_fen
+            from deductible_windows where person_id = ${q('person_id')} and institution_id = ${q('institution_id')}
+          union all
+          select 6, paid_on, null, null, coverage_year, transfer, null
+            from (select paid_on, coverage_year, transfer, recorded_at from enrollments
+                   where person_id = ${q('enrollment_person_id')} and coverage_year = ${q('coverage_year')}
+                   order by recorded_at desc limit 1) e`.compile(db),
+    );
+    this.replay = compile(
+      'yb_replay',
+      db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile(),
+    );
+    this.writes = [
+      { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
+      { flag: W_ENROLLMENT, stmt: compile('yb_w_enrollment', this.enrollmentInsert(db).compile()) },
+      { flag: 0, stmt: compile('yb_w_visit', this.visitInsert(db).compile()) },
+      { flag: 0, stmt: compile('yb_w_settlement', this.settlementInsert(db).compile()) },
+      { flag: W_CAP, stmt: compile('yb_w_cap', this.capUpsert(db).compile()) },
+      { flag: W_WINDOW, stmt: compile('yb_w_window', this.windowUpsert(db).compile()) },
+      { flag: 0, stmt: compile('yb_w_audit', this.auditInsert(db).compile()) },
+    ];
+  }
+
+  /**
+   * All of a settle's writes as one statement (PostgreSQL: data-modifying CTEs), per combination
+   * of the optional ones; compiled when first needed.
+   */
+  combinedWrite(flags: number): Statement {
+    let s = this.combined.get(flags);
+    if (!s) {
+      // Kysely adds each CTE to the query's tables; none of these is read, so keep the plain type.
+      type Creator = QueryCreator<Database>;
+      const add = (q: Creator, name: string, insert: (db: Creator) => unknown): Creator =>
+        q.with(name, (db) => insert(db as unknown as Creator) as never) as unknown as Creator;
+      let q = add(this.db, 'v', (db) => this.visitInsert(db));
+      q = add(q, 's', (db) => this.settlementInsert(db));
+      if (flags & W_INSTITUTION) q = add(q, 'i', (db) => this.institutionInsert(db));
+      if (flags & W_ENROLLMENT) q = add(q, 'e', (db) => this.enrollmentInsert(db));
+      if (flags & W_CAP) q = add(q, 'c', (db) => this.capUpsert(db));
+      if (flags & W_WINDOW) q = add(q, 'w', (db) => this.windowUpsert(db));
+      s = compile(`yb_write_${flags}`, this.auditInsert(q).compile());
+      this.combined.set(flags, s);
+    }
+    return s;
+  }
+
+  private institutionInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('institution', col);
+    return db
+      .insertInto('institutions')
+      .values({ id: c('id'), name: null, tier: c('tier'), grade: c('grade'), contracted: c('contracted'), region: c('region'), updated_at: c('updated_at') })
+      .onConflict((oc) => oc.column('id').doNothing());
+  }
+
+  private enrollmentInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('enrollment', col);
+    return db
+      .insertInto('enrollments')
+      .values({
+        id: c('id'),
+        person_id: c('person_id'),
+        coverage_year: c('coverage_year'),
+        paid_on: c('paid_on'),
+        transfer: c('transfer'),
+        amount_fen: null,
+        payer: null,
+        recorded_at: c('recorded_at'),
+      })
+      .onConflict((oc) => oc.column('id').doNothing());
+  }
+
+  private visitInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('visit', col);
+    return db
+      .insertInto('visits')
+      .values({
+        id: c('id'),
+        person_id: c('person_id'),
+        institution_id: c('institution_id'),
+        time_ms: c('time_ms'),
+        visit_date: c('visit_date'),
+        type: c('type'),
+        total_fen: c('total_fen'),
+        eligible_fen: c('eligible_fen'),
+      })
+      .onConflict((oc) => oc.column('id').doNothing());
+  }
+
+  private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const row = Object.fromEntries(SETTLEMENT_COLUMNS.map((col) => [col, p('settlement', col)])) as unknown as SettlementsTable;
+    return db.insertInto('settlements').values(row);
+  }
+
+  private capUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('cap', col);
+    return db
+      .insertInto('cap_usage')
+      .values({ person_id: c('person_id'), year: c('year'), bucket: c('bucket'), used_fen: c('used_fen') })
+      .onConflict((oc) => oc.columns(['person_id', 'year', 'bucket']).doUpdateSet((eb) => ({ used_fen: eb.ref('excluded.used_fen') })));
+  }
+
+  private windowUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('window', col);
+    return db
+      .insertInto('deductible_windows')
+      .values({ person_id: c('person_id'), bucket: c('bucket'), institution_id: c('institution_id'), opened_at: c('opened_at'), day: c('day'), borne_fen: c('borne_fen') })
+      .onConflict((oc) =>
+        oc.columns(['person_id', 'bucket', 'institution_id']).doUpdateSet((eb) => ({
+          opened_at: eb.ref('excluded.opened_at'),
+          day: eb.ref('excluded.day'),
+          borne_fen: eb.ref('excluded.borne_fen'),
+        })),
+      );
+  }
+
+  private auditInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('audit', col);
+    return db.insertInto('audit_log').values({ at: c('at'), actor: c('actor'), role: c('role'), action: c('action'), target: c('target'), detail: c('detail') });
+  }
+}
+
+const SETTLEMENT_COLUMNS: readonly (keyof SettlementsTable)[] = [
+  'id',
+  'request_id',
+  'request_hash',
+  'kind',
+  'reverses',
+  'person_id',
+  'visit_id',
+  'institution_id',
+  'visit_date',
+  'year',
+  'policy',
+  'benefit',
+  'eligibility',
+  'total_fen',
+  'eligible_fen',
+  'deductible_fen',
+  'fund_pay_fen',
+  'critical_illness_pay_fen',
+  'assistance_pay_fen',
+  'account_pay_fen',
+  'cash_pay_fen',
+  'cap_bucket',
+  'cap_year',
+  'cap_before_fen',
+  'cap_after_fen',
+  'window_bucket',
+  'window_opened_at',
+  'window_day',
+  'window_borne_after_fen',
+  'body',
+  'actor',
+  'created_at',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Deciding a settle from what the ledger holds.
+
+/** A row of the read statement. */
+interface ReadRow {
+  k: number;
+  s1: string | null;
+  s2: string | null;
+  s3: string | null;
+  n1: number | string | null;
+  n2: number | string | null;
+  n3: number | string | null;
+}
+
+/** Accumulators read from the ledger inside the transaction. */
+export class LoadedAccumulators implements Accumulators {
+  constructor(
+    private readonly caps: Map<string, Fen>,
+    private readonly windows: Map<string, DeductibleWindow>,
+  ) {}
+  capUsed(bucket: string, year: number): Fen {
+    return this.caps.get(`${year}\u0000${bucket}`) ?? 0;
+  }
+  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
+    return this.windows.get(`${bucket}\u0000${institutionId}`);
+  }
+}
+
+/** The enrollment on file, as the engine takes it. */
+export function storedEnrollment(row: { paid_on: string; coverage_year: number | string; transfer: number | string }): NonNullable<Person['enrollment']> {
+  return {
+    paidOn: Date.parse(`${row.paid_on}T00:00:00Z`) / 86_400_000,
+    coverageYear: Number(row.coverage_year),
+    transfer: Number(row.transfer) === 1,
+  };
+}
+
+export function replayOf(prior: { body: string; request_hash: string; kind: string }, req: SettleOne): SettleResult {
+  if (prior.kind !== 'settlement' || prior.request_hash !== req.hash) {
+    throw new LedgerError(
+      'IDEMPOTENCY_CONFLICT',
+      `requestId: ${req.requestId} was already used for a different request; use a new request id for a new request`,
+    );
+  }
+  return { entry: JSON.parse(prior.body) as Entry, created: false, body: prior.body };
+}
+
+/** The year (China time) whose enrollment on file applies to a visit. */
+const coverageYearOf = (time: number) => new Date(time + 8 * 3_600_000).getUTCFullYear();
+
+/** What the read statement takes. */
+function readBag(req: SettleOne): Bag {
+  const { person, visit } = req;
+  return {
+    q: {
+      request_id: req.requestId,
+      visit_id: visit.id,
+      institution_id: visit.institution.id,
+      person_id: person.id,
+      // The enrollment on file is needed only when the request brings none.
+      enrollment_person_id: person.enrollment ? null : person.id,
+      coverage_year: coverageYearOf(visit.time),
+    },
+  };
+}
+
+function personRow(req: SettleOne, now: number): Record<string, unknown> {
+  const p = req.person;
+  return {
+    id: p.id,
+    region: p.region,
+    scheme: p.scheme,
+    category: p.category,
+    hardship: p.hardship ?? null,
+    family_doctor_at: p.familyDoctorAt ?? null,
+    updated_at: now,
+  };
+}
+
+export type Decision = { replay: SettleResult } | { result: SettleResult; bag: Bag; flags: number };
+
+/**
+ * Decides a settle from the rows the read statement returned, under the person's lock: the
+ * original entry for a retry; a refusal (LedgerError, or SettlementError from the engine); or the
+ * new entry with the rows to write.
+ */
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number): Decision {
+  let replay: ReadRow | undefined;
+  let settled: string | undefined;
+  let institution: ReadRow | undefined;
+  let enrollment: ReadRow | undefined;
+  const caps = new Map<string, Fen>();
+  const windows = new Map<string, DeductibleWindow>();
+  const { person: p, visit } = req;
+  const inst = visit.institution;
+  for (const r of rows) {
+    switch (Number(r.k)) {
+      case 1:
+        replay = r;
+        break;
+      case 2:
+        settled ??= r.s1 as string;
+        break;
+      case 3:
+        institution = r;
+        break;
+      case 4:
+        caps.set(`${Number(r.n1)}\u0000${r.s1}`, Number(r.n2));
+        break;
+      case 5:
+        windows.set(`${r.s1}\u0000${inst.id}`, { openedAt: Number(r.n1), day: Number(r.n2), borne: Number(r.n3) });
+        break;
+      case 6:
+        enrollment = r;
+        break;
+    }
+  }
+  // Under the lock: a retry of a committed request (perhaps committed while we waited) gets the
+  // original entry.
+  if (replay) return { replay: replayOf({ body: replay.s1 as string, request_hash: replay.s2 as string, kind: replay.s3 as string }, req) };
+  if (settled !== undefined) {
+    throw new LedgerError('VISIT_ALREADY_SETTLED', `visit.id: visit ${visit.id} is already settled as ${settled}; reverse it first to settle it again`);
+  }
+  let flags = 0;
+  if (institution) {
+    const tier = institution.s1 as string;
+    const grade = Number(institution.n1);
+    const contracted = Number(institution.n2) === 1;
+    if (tier !== inst.tier || grade !== inst.grade || contracted !== inst.contracted) {
+      throw new LedgerError(
+        'INSTITUTION_MISMATCH',
+        `visit.institution: ${inst.id} is registered as ${tier}, grade ${grade}, ${contracted ? 'contracted' : 'not contracted'}; the request says ${inst.tier}, grade ${inst.grade}, ${inst.contracted ? 'contracted' : 'not contracted'}`,
+      );
+    }
+  } else flags |= W_INSTITUTION;
+  if (p.enrollment) flags |= W_ENROLLMENT;
+  const person =
+    p.enrollment || !enrollment ? p : { ...p, enrollment: storedEnrollment({ paid_on: enrollment.s1 as string, coverage_year: enrollment.n1 as number, transfer: enrollment.n2 as number }) };
+  const s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
+  const id = `S-${randomUUID()}`;
+  const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
+  const body = JSON.stringify(entry);
+  const visitDate = formatDate(s.date);
+  const cap = s.changes.cap;
+  const w = s.changes.deductibleWindow;
+  if (cap) flags |= W_CAP;
+  if (w) flags |= W_WINDOW;
+  const bag: Bag = {
+    visit: {
+      id: visit.id,
+      person_id: p.id,
+      institution_id: inst.id,
+      time_ms: visit.time,
+      visit_date: visitDate,
+      type: visit.type,
+      total_fen: visit.total,
+      eligible_fen: visit.eligible,
+    },
+    settlement: settlementRow(id, req, s, visitDate, body, actor, now),
+    audit: {
+      at: now,
+      actor: actor.id,
+      role: actor.role,
+      action: 'settle',
+      target: id,
+      detail: JSON.stringify({ requestId: req.requestId, visitId: visit.id, person: p.id, fundPay: toYuanNumber(s.fundPay) }),
+    },
+  };
+  if (flags & W_INSTITUTION) {
+    bag.institution = { id: inst.id, tier: inst.tier, grade: inst.grade, contracted: inst.contracted ? 1 : 0, region: p.region, updated_at: now };
+  }
+  if (p.enrollment) {
+    const paidOn = formatDate(p.enrollment.paidOn);
+    bag.enrollment = {
+      id: `${p.id}:${p.enrollment.coverageYear}:${paidOn}`,
+      person_id: p.id,
+      coverage_year: p.enrollment.coverageYear,
+      paid_on: paidOn,
+      transfer: p.enrollment.transfer ? 1 : 0,
+      recorded_at: now,
+    };
+  }
+  if (cap) bag.cap = { person_id: p.id, year: cap.year, bucket: cap.bucket, used_fen: cap.after };
+  if (w) {
+    bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
+  }
+  return { result: { entry, created: true, body }, bag, flags };
+}
+
+function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
+  const w = s.changes.deductibleWindow;
+  return {
+    id,
+    request_id: req.requestId,
+    request_hash: req.hash,
+    kind: 'settlement',
+    reverses: null,
+    person_id: req.person.id,
+    visit_id: req.visit.id,
+    institution_id: req.visit.institution.id,
+    visit_date: visitDate,
+    year: new Date(s.date * 86_400_000).getUTCFullYear(),
+    policy: s.policy,
+    benefit: s.benefit,
+    eligibility: s.eligibility,
+    total_fen: s.total,
+    eligible_fen: s.eligible,
+    deductible_fen: s.deductible,
+    fund_pay_fen: s.fundPay,
+    critical_illness_pay_fen: s.criticalIllnessPay,
+    assistance_pay_fen: s.assistancePay,
+    account_pay_fen: s.accountPay,
+    cash_pay_fen: s.cashPay,
+    cap_bucket: s.changes.cap?.bucket ?? null,
+    cap_year: s.changes.cap?.year ?? null,
+    cap_before_fen: s.changes.cap?.before ?? null,
+    cap_after_fen: s.changes.cap?.after ?? null,
+    window_bucket: w?.bucket ?? null,
+    window_opened_at: w?.window.openedAt ?? null,
+    window_day: w?.window.day ?? null,
+    window_borne_after_fen: w?.window.borne ?? null,
+    body,
+    actor: actor.id,
+    created_at: now,
+  };
+}
+
+export const isUniqueViolation = (e: unknown) => /unique|duplicate key/i.test(String((e as Error)?.message));
+
+// ---------------------------------------------------------------------------------------------
+// The paths.
+
+export interface SettlePath {
+  settle(req: SettleOne, actor: Actor): Promise<SettleResult>;
+}
+
+interface Job {
+  req: SettleOne;
+  actor: Actor;
+  resolve: (r: SettleResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** At most this many settles share one SQLite transaction. */
+const MAX_BATCH = 64;
+
+/** SQLite: settles queued in the same turn of the event loop are committed together. */
+export class SqliteSettlePath implements SettlePath {
+  private readonly queue: Job[] = [];
+  private draining = false;
+  private prepared: Map<Statement, BetterSqlite3.Statement> = new Map();
+  private readonly begin: BetterSqlite3.Statement;
+  private readonly commit: BetterSqlite3.Statement;
+  private readonly rollback: BetterSqlite3.Statement;
+  private readonly savepoint: BetterSqlite3.Statement;
+  private readonly rollbackTo: BetterSqlite3.Statement;
+  private readonly release: BetterSqlite3.Statement;
+  private readonly busyTimeout: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly statements: SettleStatements,
+    private readonly engine: SettlementEngine,
+    private readonly now: () => number,
+  ) {
+    this.begin = sqlite.prepare('begin immediate');
+    this.commit = sqlite.prepare('commit');
+    this.rollback = sqlite.prepare('rollback');
+    this.savepoint = sqlite.prepare('savepoint yb_settle');
+    this.rollbackTo = sqlite.prepare('rollback to yb_settle');
+    this.release = sqlite.prepare('release yb_settle');
+    this.busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  }
+
+  settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, actor, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private stmt(s: Statement): BetterSqlite3.Statement {
+    let st = this.prepared.get(s);
+    if (!st) {
+      st = this.sqlite.prepare(s.sql);
+      this.prepared.set(s, st);
+    }
+    return st;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          // Kysely's hold on the one connection: no other transaction is open on it meanwhile.
+          await this.db.connection().execute(async () => {
+            await this.beginImmediate();
+            this.runBatch(batch);
+          });
+        } catch (e) {
+          for (const job of batch) job.reject(e);
+        }
+        // Let the requests that arrived meanwhile in, to join the next batch.
+        if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE`: takes the write lock, without the busy wait that would block the event
+   * loop while another process (a CLI command, another server on the file) holds it: tries again
+   * a little later, for as long as the connection's busy timeout.
+   */
+  private async beginImmediate(): Promise<void> {
+    const started = Date.now();
+    for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
+      // (A pragma takes effect when prepared, so it is not kept as a prepared statement.)
+      this.sqlite.pragma('busy_timeout = 0');
+      try {
+        this.begin.run();
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started >= this.busyTimeout) throw e;
+      } finally {
+        this.sqlite.pragma(`busy_timeout = ${this.busyTimeout}`);
+      }
+      await new Promise<void>((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** Runs a batch in the transaction just begun, synchronously; answers every job after the COMMIT. */
+  private runBatch(batch: Job[]): void {
+    const outcomes: ({ ok: SettleResult } | { error: unknown })[] = [];
+    try {
+      for (const job of batch) {
+        let outcome: { ok: SettleResult } | { error: unknown };
+        this.savepoint.run();
+        try {
+          const d = this.settleOne(job);
+          // A retry writes nothing: not even the person's refresh.
+          if ('replay' in d) this.rollbackTo.run();
+          this.release.run();
+          outcome = { ok: 'replay' in d ? d.replay : d.result };
+        } catch (e) {
+          // This settle leaves nothing behind; the others of the batch go on.
+          this.rollbackTo.run();
+          this.release.run();
+          outcome = { error: e };
+        }
+        outcomes.push(outcome);
+      }
+      this.commit.run();
+    } catch (e) {
+      if (this.sqlite.inTransaction) this.rollback.run();
+      throw e;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const o = outcomes[i] as { ok: SettleResult } | { error: unknown };
+      const job = batch[i] as Job;
+      if ('ok' in o) job.resolve(o.ok);
+      else job.reject(o.error);
+    }
+  }
+
+  private settleOne(job: Job): Decision {
+    const { req, actor } = job;
+    const now = this.now();
+    const st = this.statements;
+    this.stmt(st.lock).run(st.lock.params({ person: personRow(req, now) }));
+    const rows = this.stmt(st.read).all(st.read.params(readBag(req))) as ReadRow[];
+    const d = decide(this.engine, req, actor, rows, now);
+    if ('replay' in d) return d;
+    for (const { flag, stmt } of st.writes) {
+      if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
+    }
+    return d;
+  }
+}
+
+/**
+ * A value as an SQL literal, for `EXECUTE name(…)`: quotes doubled, and backslashes doubled in an
+ * E'' string (so it reads the same whatever standard_conforming_strings says) — as pg's
+ * escapeLiteral. Numbers are sent quoted and take the parameter's type. A NUL character cannot
+ * be in a query's text: such a value is refused here and the settle sent with bound parameters.
+ */
+export function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v);
+  else throw new TypeError(`no SQL literal for ${typeof v} ${String(v)}`);
+  if (s.includes('\u0000')) throw new TypeError('a NUL character cannot be sent in a query text');
+  if (s.includes("'")) s = s.replace(/'/g, "''");
+  return s.includes('\\') ? ` E'${s.replace(/\\/g, '\\\\')}'` : `'${s}'`;
+}
+
+const hasNul = (...values: (string | undefined)[]) => values.some((v) => v !== undefined && v.includes('\u0000'));
+
+/**
+ * PostgreSQL: one pooled connection per settle, two round trips —
+ * `BEGIN; EXECUTE lock(…); EXECUTE read(…)`, then `EXECUTE write(…); COMMIT` — through
+ * statements prepared once per connection (`PREPARE`, planned by the server once). Statements of
+ * one simple-protocol message run one after the other, each with its own snapshot, so the read
+ * sees everything committed before the lock was granted. A request with a NUL character in a
+ * field goes through bound parameters instead (five round trips), where the server refuses it as
+ * it always has.
+ */
+export class PostgresSettlePath implements SettlePath {
+  /** Connections on which the statements are prepared. */
+  private readonly ready = new WeakSet<object>();
+  private readonly prepareAll: string;
+  private readonly writes: Statement[];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly statements: SettleStatements,
+    private readonly engine: SettlementEngine,
+    private readonly now: () => number,
+  ) {
+    const st = statements;
+    this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
+    this.prepareAll = [st.lock, st.read, ...this.writes].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
+  }
+
+  private static execute(s: Statement, bag: Bag): string {
+    return `execute ${s.name}(${s.params(bag).map(literal).join(', ')})`;
+  }
+
+  async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    const { person, visit } = req;
+    if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
+    const st = this.statements;
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      if (!this.ready.has(client)) {
+        await client.query(this.prepareAll).catch((e: Error) => {
+          broken = e;
+          throw e;
+        });
+        this.ready.add(client);
+      }
+      try {
+        const now = this.now();
+        const opened = (await client.query(
+          `begin; ${PostgresSettlePath.execute(st.lock, { person: personRow(req, now) })}; ${PostgresSettlePath.execute(st.read, readBag(req))}`,
+        )) as unknown as pg.QueryResult[];
+        const d = decide(this.engine, req, actor, (opened[2] as pg.QueryResult).rows as ReadRow[], now);
+        if ('replay' in d) {
+          await client.query('rollback');
+          return d.replay;
+        }
+        await client.query(`${PostgresSettlePath.execute(this.writes[d.flags] as Statement, d.bag)}; commit`);
+        return d.result;
+      } catch (e) {
+        await client.query('rollback').catch((err: Error) => (broken = err));
+        throw e;
+      }
+    } catch (e) {
+      // (Awaited here, so that the connection is released only after it.)
+      if (!broken && isUniqueViolation(e)) return await this.afterUniqueViolation(client, req, e);
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry. */
+  private async afterUniqueViolation(client: pg.PoolClient, req: SettleOne, e: unknown): Promise<SettleResult> {
+    const s = this.statements.replay;
+    const { rows } = await client.query({ text: s.sql, values: s.params({ q: { request_id: req.requestId } }) });
+    const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
+    if (prior) return replayOf(prior, req);
+    throw e;
+  }
+
+  /** The same settle with bound parameters (unnamed statements), one statement per round trip. */
+  private async settleWithParameters(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    const st = this.statements;
+    const run = (client: pg.PoolClient, s: Statement, bag: Bag) => client.query({ text: s.sql, values: s.params(bag) });
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      try {
+        await client.query('begin');
+        const now = this.now();
+        await run(client, st.lock, { person: personRow(req, now) });
+        const { rows } = await run(client, st.read, readBag(req));
+        const d = decide(this.engine, req, actor, rows as ReadRow[], now);
+        if ('replay' in d) {
+          await client.query('rollback');
+          return d.replay;
+        }
+        await run(client, this.writes[d.flags] as Statement, d.bag);
+        await client.query('commit');
+        return d.result;
+      } catch (e) {
+        await client.query('rollback').catch((err: Error) => (broken = err));
+        throw e;
+      }
+    } catch (e) {
+      // (Awaited here, so that the connection is released only after it.)
+      if (!broken && isUniqueViolation(e)) return await this.afterUniqueViolation(client, req, e);
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Ends a transaction that found a retry, by rolling it back. */
+class Replayed extends Error {
+  constructor(readonly result: SettleResult) {
+    super('replayed');
+  }
+}
+
+/** Any other store: the same statements through Kysely, one transaction per settle. */
+export class KyselySettlePath implements SettlePath {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly statements: SettleStatements,
+    private readonly engine: SettlementEngine,
+    private readonly now: () => number,
+  ) {}
+
+  async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    const st = this.statements;
+    const run = (db: Pick<Kysely<Database>, 'executeQuery'>, s: Statement, bag: Bag) => db.executeQuery(CompiledQuery.raw(s.sql, s.params(bag)));
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const now = this.now();
+        await run(trx, st.lock, { person: personRow(req, now) });
+        const { rows } = await run(trx, st.read, readBag(req));
+        const d = decide(this.engine, req, actor, rows as ReadRow[], now);
+        // A retry writes nothing: rolled back.
+        if ('replay' in d) throw new Replayed(d.replay);
+        for (const { flag, stmt } of st.writes) {
+          if (flag === 0 || d.flags & flag) await run(trx, stmt, d.bag);
+        }
+        return d.result;
+      });
+    } catch (e) {
+      if (e instanceof Replayed) return e.result;
+      if (isUniqueViolation(e)) {
+        const { rows } = await run(this.db, st.replay, { q: { request_id: req.requestId } });
+        const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
+        if (prior) return replayOf(prior, req);
+      }
+      throw e;
+    }
+  }
+}

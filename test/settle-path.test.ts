@@ -1,0 +1,204 @@
+/**
+ * The settle hot path (src/ledger/settle-path.ts) on both stores: settles batched into one SQLite
+ * transaction stay independent; values that need quoting reach PostgreSQL intact through the
+ * statements it runs with literals; a NUL character takes the bound-parameter path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { LedgerDb } from '../src/ledger/connect.js';
+import { Ledger, LedgerError, type Actor } from '../src/ledger/ledger.js';
+import { literal } from '../src/ledger/settle-path.js';
+import { SettlementError } from '../src/engine/errors.js';
+import { SettlementEngine } from '../src/engine/settle.js';
+import { loadPolicies } from '../src/policy/policies.js';
+import { parseSettleOne } from '../src/request/settle-one.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { freshSqlite, STORES } from './support/stores.js';
+
+const policies = loadPolicies();
+const engine = new SettlementEngine(policies);
+const agency: Actor = { id: 'agency-1', role: 'agency' };
+
+const person = (id: string) => ({ id, region: '410900', scheme: 'employee', category: 'active' });
+const visit = (id: string, time: string, total: number, institution = 'H1') => ({
+  id,
+  time,
+  type: 'outpatient',
+  institution: { id: institution, tier: 'city', grade: 3, contracted: true },
+  total,
+});
+const req = (requestId: string, p: unknown, v: unknown) => parseSettleOne({ requestId, person: p, visit: v }, policies);
+
+async function count(store: LedgerDb, table: 'settlements' | 'audit_log' | 'visits' | 'cap_usage'): Promise<number> {
+  const r = await store.db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+describe('literal', () => {
+  it('quotes as PostgreSQL reads it, whatever standard_conforming_strings says', () => {
+    expect(literal(null)).toBe('NULL');
+    expect(literal(undefined)).toBe('NULL');
+    expect(literal(12345)).toBe("'12345'");
+    expect(literal(-7)).toBe("'-7'");
+    expect(literal("O'Brien")).toBe("'O''Brien'");
+    expect(literal('a\\b')).toBe(" E'a\\\\b'");
+    expect(literal("\\'; drop table persons; --")).toBe(" E'\\\\''; drop table persons; --'");
+    expect(literal('洛阳')).toBe("'洛阳'");
+  });
+  it('refuses what it cannot write', () => {
+    expect(() => literal('a\u0000b')).toThrow(TypeError);
+    expect(() => literal(1.5)).toThrow(TypeError);
+    expect(() => literal(Number.NaN)).toThrow(TypeError);
+    expect(() => literal(true)).toThrow(TypeError);
+  });
+});
+
+// Each store with its own path, and through Kysely alone (a store without the driver handles).
+const PATHS = STORES.flatMap((s) => [
+  { ...s, label: s.name, kysely: false },
+  { ...s, label: `${s.name} through Kysely`, kysely: true },
+]);
+
+for (const s of PATHS) {
+  describe.skipIf(s.skip)(`settle path on ${s.label}`, () => {
+    let store: LedgerDb;
+    let ledger: Ledger;
+    beforeAll(async () => {
+      store = await s.open();
+      ledger = new Ledger(s.kysely ? { ...store, sqlite: undefined, pool: undefined } : store, engine);
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('keeps ids that need quoting intact', async () => {
+      const ids = ["O'Brien", 'back\\slash', "both\\'quote", '$1; select 1', '患者-甲'];
+      for (const [i, id] of ids.entries()) {
+        const r = await ledger.settle(req(`q-${i}`, person(id), visit(`${id}-v`, '2023-03-01T09:00:00+08:00', 250, `${id}-H`)), agency);
+        expect(r.created).toBe(true);
+        expect(r.entry).toMatchObject({ visitId: `${id}-v`, fundPay: 100 });
+        expect(JSON.parse(r.body)).toEqual(r.entry);
+        const again = await ledger.settle(req(`q-${i}`, person(id), visit(`${id}-v`, '2023-03-01T09:00:00+08:00', 250, `${id}-H`)), agency);
+        expect(again).toMatchObject({ created: false, body: r.body });
+        expect(await ledger.history(id, agency)).toEqual([r.entry]);
+        expect((await ledger.accumulators(id, 2023)).caps[0]).toMatchObject({ used: 100 });
+      }
+      expect((await ledger.verify()).ok).toBe(true);
+    });
+
+    it('one request id raced for several persons: one entry, the others refused', async () => {
+      const before = await count(store, 'settlements');
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => ledger.settle(req('race-1', person(`RACE${i}`), visit(`RACE${i}-v1`, '2023-03-01T09:00:00+08:00', 250)), agency)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+      expect(await count(store, 'settlements')).toBe(before + 1);
+    });
+
+    it('a retry writes nothing, not even the person', async () => {
+      const first = await ledger.settle(req('rw-1', person('RW'), visit('RW-v1', '2023-03-01T09:00:00+08:00', 250)), agency);
+      const row = () => store.db.selectFrom('persons').selectAll().where('id', '=', 'RW').executeTakeFirstOrThrow();
+      const before = await row();
+      const audits = await count(store, 'audit_log');
+      await new Promise((r) => setTimeout(r, 5));
+      const again = await ledger.settle(req('rw-1', person('RW'), visit('RW-v1', '2023-03-01T09:00:00+08:00', 250)), agency);
+      expect(again).toEqual({ ...first, created: false });
+      expect(await row()).toEqual(before);
+      expect(await count(store, 'audit_log')).toBe(audits);
+    });
+
+    it('a NUL character goes with bound parameters: PostgreSQL refuses it as before, SQLite stores it', async () => {
+      const before = await count(store, 'settlements');
+      const p = ledger.settle(req('nul-1', person('nul\u0000person'), visit('nul-v1', '2023-03-01T09:00:00+08:00', 100)), agency);
+      if (s.name === 'postgres') {
+        await expect(p).rejects.toThrow(/0x00|invalid byte sequence/);
+        expect(await count(store, 'settlements')).toBe(before);
+      } else {
+        expect((await p).created).toBe(true);
+        expect(await count(store, 'settlements')).toBe(before + 1);
+      }
+    });
+
+    it('settles sent together stay independent: refusals leave nothing, retries see the entry', async () => {
+      const settlements = await count(store, 'settlements');
+      const audits = await count(store, 'audit_log');
+      const twoDiseases = { ...visit('G-v2', '2024-03-01T09:00:00+08:00', 100), type: 'two-diseases' };
+      // On SQLite these form one batch, in this order; on PostgreSQL the ones that others depend on
+      // go first.
+      const first = ledger.settle(req('g-1', person('G'), visit('G-v1', '2023-05-01T09:00:00+08:00', 250)), agency);
+      const register = ledger.settle(req('g-4', person('G3'), visit('G3-v1', '2023-05-01T09:00:00+08:00', 100, 'G-H')), agency);
+      if (s.name === 'postgres') await Promise.all([first, register]);
+      const results = await Promise.allSettled([
+        first,
+        // The same visit under another request id: refused, whichever comes second.
+        ledger.settle(req('g-2', person('G'), visit('G-v1', '2023-05-01T09:00:00+08:00', 250)), agency),
+        // The documents cannot settle it.
+        ledger.settle(req('g-3', { id: 'G2', region: '410300', scheme: 'resident', category: 'adult' }, twoDiseases), agency),
+        // A retry of the first, in the same batch.
+        ledger.settle(req('g-1', person('G'), visit('G-v1', '2023-05-01T09:00:00+08:00', 250)), agency),
+        // Same id, another body.
+        ledger.settle(req('g-1', person('G'), visit('G-v1', '2023-05-01T09:00:00+08:00', 251)), agency),
+        // An institution registered differently.
+        register,
+        ledger.settle(
+          req('g-5', person('G4'), { ...visit('G4-v1', '2023-05-01T09:00:00+08:00', 100), institution: { id: 'G-H', tier: 'primary', grade: 1, contracted: true } }),
+          agency,
+        ),
+        ledger.settle(req('g-6', person('G5'), visit('G5-v1', '2023-05-01T10:00:00+08:00', 300)), agency),
+      ]);
+      const [created, second, engineRefusal, retry, conflict, registered, mismatch, other] = results;
+      expect(created).toMatchObject({ status: 'fulfilled', value: { created: true } });
+      expect(second).toMatchObject({ status: 'rejected', reason: { code: 'VISIT_ALREADY_SETTLED' } });
+      expect(engineRefusal.status).toBe('rejected');
+      expect((engineRefusal as PromiseRejectedResult).reason).toBeInstanceOf(SettlementError);
+      expect(retry).toMatchObject({ status: 'fulfilled', value: { created: false } });
+      expect((retry as PromiseFulfilledResult<{ body: string }>).value.body).toBe((created as PromiseFulfilledResult<{ body: string }>).value.body);
+      expect(conflict).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_CONFLICT' } });
+      expect((conflict as PromiseRejectedResult).reason).toBeInstanceOf(LedgerError);
+      expect(registered).toMatchObject({ status: 'fulfilled', value: { created: true } });
+      expect(mismatch).toMatchObject({ status: 'rejected', reason: { code: 'INSTITUTION_MISMATCH' } });
+      expect(other).toMatchObject({ status: 'fulfilled', value: { created: true } });
+      // Three settlements, three audit entries: nothing of the refused ones.
+      expect(await count(store, 'settlements')).toBe(settlements + 3);
+      expect(await count(store, 'audit_log')).toBe(audits + 3);
+      expect(await ledger.history('G2', agency)).toEqual([]);
+      expect(await ledger.history('G4', agency)).toEqual([]);
+      expect((await ledger.verify()).ok).toBe(true);
+    });
+  });
+}
+
+describe('settle path on sqlite, with another writer on the file', () => {
+  it('waits for the write lock without blocking the event loop', async () => {
+    const store = await freshSqlite();
+    const other = new BetterSqlite3(store.path, { timeout: 10_000 });
+    try {
+      const ledger = new Ledger(store, engine);
+      other.exec('begin immediate');
+      let settled = false;
+      const p = ledger.settle(req('w-1', person('W'), visit('W-v1', '2023-03-01T09:00:00+08:00', 250)), agency).then((r) => {
+        settled = true;
+        return r;
+      });
+      // The event loop runs on while the other connection holds the lock.
+      const ticks = await new Promise<number>((resolve) => {
+        let n = 0;
+        const t = setInterval(() => {
+          if (++n === 20) {
+            clearInterval(t);
+            resolve(n);
+          }
+        }, 5);
+      });
+      expect(ticks).toBe(20);
+      expect(settled).toBe(false);
+      other.exec('commit');
+      expect((await p).created).toBe(true);
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});
