@@ -449,32 +449,10 @@ export class SettlementEngine {
     const usedAfter = usedBefore + fundPay;
     const cashPay = total - fundPay;
     if (trace !== null) traceCapAndResult(trace, table, year, usedBefore, remainingCap, computed, fundPay, usedAfter, cashPay, outOfScope, deductible, base);
-    return {
-      visitId: visit.id,
-      policy: benefit.pack.document.number,
-      policyId: benefit.pack.id,
-      benefit: benefit.benefitId,
-      benefitLabel: benefit.label,
-      date: day,
-      eligibility: 'covered',
-      total,
-      eligible,
-      outOfScope,
-      deductible,
-      fundPay,
-      criticalIllnessPay: 0,
-      assistancePay: 0,
-      accountPay: 0,
-      cashPay,
-      ratio,
-      institutionClass: cls.id,
-      cap: { bucket, year, limit: cap, usedBefore, usedAfter },
-      trace,
-      changes:
-        fundPay > 0 || windowChange
-          ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
-          : NO_CHANGES,
-    };
+    return settlement(visit, benefit, day, 'covered', deductible, fundPay, ratio, cls.id, { bucket, year, limit: cap, usedBefore, usedAfter }, trace,
+      fundPay > 0 || windowChange
+        ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
+        : NO_CHANGES);
   }
 
   private tracePolicy(trace: TraceStep[], person: Person, visit: Visit, day: DayNumber, benefit: CompiledBenefit): void {
@@ -630,29 +608,7 @@ export class SettlementEngine {
       });
     }
     void person;
-    return {
-      visitId: visit.id,
-      policy: benefit.pack.document.number,
-      policyId: benefit.pack.id,
-      benefit: benefit.benefitId,
-      benefitLabel: benefit.label,
-      date: day,
-      eligibility,
-      total: visit.total,
-      eligible: visit.eligible,
-      outOfScope: visit.total - visit.eligible,
-      deductible: 0,
-      fundPay: 0,
-      criticalIllnessPay: 0,
-      assistancePay: 0,
-      accountPay: 0,
-      cashPay: visit.total,
-      ratio: null,
-      institutionClass: null,
-      cap: null,
-      trace,
-      changes: NO_CHANGES,
-    };
+    return settlement(visit, benefit, day, eligibility, 0, 0, null, null, null, trace, NO_CHANGES);
   }
 
   private settleAmountLimit(person: Person, visit: Visit, day: DayNumber, benefit: CompiledAmountLimit, trace: TraceStep[] | null): Settlement {
@@ -686,30 +642,50 @@ export class SettlementEngine {
       trace.push({ step: 'result', fundPay: y(fundPay), cashPay: y(cashPay), text: `基金支付${yuanText(fundPay)}元；个人现金支付${yuanText(cashPay)}元。` });
     }
     void person;
-    return {
-      visitId: visit.id,
-      policy: benefit.pack.document.number,
-      policyId: benefit.pack.id,
-      benefit: benefit.benefitId,
-      benefitLabel: benefit.label,
-      date: day,
-      eligibility: 'covered',
-      total,
-      eligible,
-      outOfScope: total - eligible,
-      deductible: 0,
-      fundPay,
-      criticalIllnessPay: 0,
-      assistancePay: 0,
-      accountPay: 0,
-      cashPay,
-      ratio: null,
-      institutionClass: null,
-      cap: null,
-      trace,
-      changes: NO_CHANGES,
-    };
+    return settlement(visit, benefit, day, 'covered', 0, fundPay, null, null, null, trace, NO_CHANGES);
   }
+}
+
+/**
+ * The one place a Settlement is made, so that every settlement has the same shape. The person's
+ * cash share is what the fund does not pay.
+ */
+function settlement(
+  visit: Visit,
+  benefit: CompiledBenefit,
+  day: DayNumber,
+  eligibility: Eligibility,
+  deductible: Fen,
+  fundPay: Fen,
+  ratio: BasisPoints | null,
+  institutionClass: string | null,
+  cap: CapUse | null,
+  trace: TraceStep[] | null,
+  changes: AccumulatorChanges,
+): Settlement {
+  return {
+    visitId: visit.id,
+    policy: benefit.pack.document.number,
+    policyId: benefit.pack.id,
+    benefit: benefit.benefitId,
+    benefitLabel: benefit.label,
+    date: day,
+    eligibility,
+    total: visit.total,
+    eligible: visit.eligible,
+    outOfScope: visit.total - visit.eligible,
+    deductible,
+    fundPay,
+    criticalIllnessPay: 0,
+    assistancePay: 0,
+    accountPay: 0,
+    cashPay: visit.total - fundPay,
+    ratio,
+    institutionClass,
+    cap,
+    trace,
+    changes,
+  };
 }
 
 // The explanation of a pooling settlement, line by line (only with the trace on).
