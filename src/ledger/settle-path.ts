@@ -737,10 +737,31 @@ export class PostgresSettlePath implements SettlePath {
     const { person, visit } = req;
     if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
     const st = this.statements;
+    return this.inTransaction(req, true, async (client) => {
+      const now = this.now();
+      const opened = (await client.query(
+        `begin; ${PostgresSettlePath.execute(st.lock, { person: personRow(req, now) })}; ${PostgresSettlePath.execute(st.read, readBag(req))}`,
+      )) as unknown as pg.QueryResult[];
+      const d = decide(this.engine, req, actor, (opened[2] as pg.QueryResult).rows as ReadRow[], now);
+      if ('replay' in d) {
+        await client.query('rollback');
+        return d.replay;
+      }
+      await client.query(`${PostgresSettlePath.execute(this.writes[d.flags] as Statement, d.bag)}; commit`);
+      return d.result;
+    });
+  }
+
+  /**
+   * Runs one settle transaction on a pooled connection (its statements prepared first when asked):
+   * rolls back on failure, answers a lost request-id race as a retry, and releases the connection
+   * (destroying it when it broke).
+   */
+  private async inTransaction(req: SettleOne, prepare: boolean, work: (client: pg.PoolClient) => Promise<SettleResult>): Promise<SettleResult> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      if (!this.ready.has(client)) {
+      if (prepare && !this.ready.has(client)) {
         await client.query(this.prepareAll).catch((e: Error) => {
           broken = e;
           throw e;
@@ -748,17 +769,7 @@ export class PostgresSettlePath implements SettlePath {
         this.ready.add(client);
       }
       try {
-        const now = this.now();
-        const opened = (await client.query(
-          `begin; ${PostgresSettlePath.execute(st.lock, { person: personRow(req, now) })}; ${PostgresSettlePath.execute(st.read, readBag(req))}`,
-        )) as unknown as pg.QueryResult[];
-        const d = decide(this.engine, req, actor, (opened[2] as pg.QueryResult).rows as ReadRow[], now);
-        if ('replay' in d) {
-          await client.query('rollback');
-          return d.replay;
-        }
-        await client.query(`${PostgresSettlePath.execute(this.writes[d.flags] as Statement, d.bag)}; commit`);
-        return d.result;
+        return await work(client);
       } catch (e) {
         await client.query('rollback').catch((err: Error) => (broken = err));
         throw e;
@@ -785,33 +796,20 @@ export class PostgresSettlePath implements SettlePath {
   private async settleWithParameters(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const st = this.statements;
     const run = (client: pg.PoolClient, s: Statement, bag: Bag) => client.query({ text: s.sql, values: s.params(bag) });
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      try {
-        await client.query('begin');
-        const now = this.now();
-        await run(client, st.lock, { person: personRow(req, now) });
-        const { rows } = await run(client, st.read, readBag(req));
-        const d = decide(this.engine, req, actor, rows as ReadRow[], now);
-        if ('replay' in d) {
-          await client.query('rollback');
-          return d.replay;
-        }
-        await run(client, this.writes[d.flags] as Statement, d.bag);
-        await client.query('commit');
-        return d.result;
-      } catch (e) {
-        await client.query('rollback').catch((err: Error) => (broken = err));
-        throw e;
+    return this.inTransaction(req, false, async (client) => {
+      await client.query('begin');
+      const now = this.now();
+      await run(client, st.lock, { person: personRow(req, now) });
+      const { rows } = await run(client, st.read, readBag(req));
+      const d = decide(this.engine, req, actor, rows as ReadRow[], now);
+      if ('replay' in d) {
+        await client.query('rollback');
+        return d.replay;
       }
-    } catch (e) {
-      // (Awaited here, so that the connection is released only after it.)
-      if (!broken && isUniqueViolation(e)) return await this.afterUniqueViolation(client, req, e);
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+      await run(client, this.writes[d.flags] as Statement, d.bag);
+      await client.query('commit');
+      return d.result;
+    });
   }
 }
 
