@@ -66,7 +66,7 @@ interface Call {
 }
 
 for (const s of STORES) {
-  describe.skipIf(s.skip)(`HTTP API on ${s.name}`, () => {
+  describe.skipIf(s.skip)(`HTTP API on ${s.label}`, () => {
     let store: LedgerDb;
     let app: FastifyInstance;
     let agency: CreatedKey;

@@ -11,11 +11,12 @@
  * afterAll / afterEach even when an assertion fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PG_ADMIN_URL, freshPostgres, freshSqlite, pgAvailable } from './support/stores.js';
+import { PG_ADMIN_URL, freshPostgres, pgAvailable } from './support/stores.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin/yibao.js');
@@ -282,9 +283,9 @@ const STORES: { name: string; skip: boolean; why: string; open: () => Promise<St
     skip: false,
     why: '',
     open: async () => {
-      const s = await freshSqlite();
-      await s.close();
-      return { db: s.path, cleanup: async () => rmSync(dirname(s.path), { recursive: true, force: true }) };
+      // A new file: `keys create` migrates it.
+      const dir = mkdtempSync(join(tmpdir(), 'yibao-crash-'));
+      return { db: join(dir, 'yibao.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
   {

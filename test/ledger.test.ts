@@ -33,7 +33,7 @@ async function count(store: LedgerDb, table: 'settlements' | 'cap_usage' | 'audi
 }
 
 for (const s of STORES) {
-  describe.skipIf(s.skip)(`ledger on ${s.name}`, () => {
+  describe.skipIf(s.skip)(`ledger on ${s.label}`, () => {
     let store: LedgerDb;
     let ledger: Ledger;
     beforeAll(async () => {

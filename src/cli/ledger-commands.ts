@@ -134,10 +134,12 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
     target,
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
     backgroundCheckpoints: true,
+    writerThread: true,
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
   });
   await migrateToLatest(store.db);
   const ledger = new Ledger(store, new SettlementEngine(policies));
+  await ledger.ready;
   const app = await buildServer({ ledger, policies, keys: new KeyStore(store.db), logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' } });
   const address = await app.listen({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -25,6 +25,13 @@ export interface LedgerDb {
    */
   sqlite?: BetterSqlite3.Database;
   pool?: pg.Pool;
+  /**
+   * SQLite opened with `writerThread`: settles go to a thread of their own with its own connection
+   * to this file (sqlite-writer.ts), set up with these.
+   */
+  writer?: { path: string; synchronous: number; busyTimeout: number; walAutocheckpoint?: number };
+  /** Runs `hook` when the store closes, before its connections close (last registered, first run). */
+  onClose?(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +48,11 @@ export interface OpenOptions {
    * service; each store opened so has a thread until it is closed.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * SQLite file: settle on a thread of its own (the writer thread), so that the service's event
+   * loop parses and answers requests while the writer settles and commits. For the service.
+   */
+  writerThread?: boolean;
 }
 
 /** The default SQLite file: `--db`, else `YIBAO_DB`, else `./yibao.db`. DATABASE_URL selects PostgreSQL. */
@@ -76,30 +88,66 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     url.password = '';
     return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
   }
-  const sqlite = new BetterSqlite3(target, { timeout: 10_000 });
-  // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
-  // transaction through a crash of the process (SIGKILL); YIBAO_SQLITE_SYNC=FULL also survives a
-  // power cut, at the cost of one fsync per commit.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL'}`);
-  sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  if (!options.backgroundCheckpoints || target === ':memory:') {
-    return { db, dialect: 'sqlite', location: target, sqlite, close: () => db.destroy() };
-  }
-  // The writer still checkpoints if the WAL grows past this many pages (the thread fell behind).
-  sqlite.pragma('wal_autocheckpoint = 10000');
-  const checkpointer = startCheckpointer(target, sqlite.pragma('synchronous', { simple: true }) as number);
-  return {
+  const sqlite = openSqlite(target, SQLITE_BUSY_TIMEOUT_MS);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const closing: (() => Promise<void>)[] = [];
+  const store: LedgerDb = {
     db,
     dialect: 'sqlite',
     location: target,
     sqlite,
+    onClose: (hook) => void closing.push(hook),
     close: async () => {
-      await checkpointer.stop();
+      for (const hook of closing.splice(0).reverse()) await hook();
       await db.destroy();
     },
   };
+  const onDisk = target !== ':memory:' && !target.startsWith('file::memory:');
+  if (options.writerThread && onDisk) {
+    store.writer = { path: target, synchronous: sqlite.pragma('synchronous', { simple: true }) as number, busyTimeout: SQLITE_BUSY_TIMEOUT_MS };
+  }
+  if (options.backgroundCheckpoints && onDisk) {
+    // The writer still checkpoints if the WAL grows past this many pages (the thread fell behind).
+    sqlite.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
+    if (store.writer) store.writer.walAutocheckpoint = BACKGROUND_AUTOCHECKPOINT_PAGES;
+    const checkpointer = startCheckpointer(target, sqlite.pragma('synchronous', { simple: true }) as number);
+    closing.unshift(() => checkpointer.stop());
+  }
+  return store;
+}
+
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+const BACKGROUND_AUTOCHECKPOINT_PAGES = 10_000;
+
+/**
+ * A connection to a SQLite ledger file, set up as every connection to it must be (this one, the
+ * writer thread's): WAL, so readers never block the writer; synchronous=NORMAL, which in WAL mode
+ * keeps every committed transaction through a crash of the process (SIGKILL) —
+ * YIBAO_SQLITE_SYNC=FULL also survives a power cut, at the cost of one fsync per commit; foreign
+ * keys enforced.
+ */
+export function openSqlite(path: string, busyTimeoutMs: number, synchronous?: number): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${synchronous ?? (process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL')}`);
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
+}
+
+/**
+ * Kysely's SQLite dialect, with transactions begun `IMMEDIATE`: a transaction that reads, then
+ * writes, takes the write lock at its start, waiting (busy timeout) while another connection (the
+ * writer thread, a CLI command) holds it. A plain `BEGIN` would take it at the first write and
+ * fail at once with SQLITE_BUSY if another connection had committed since the transaction's reads.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**

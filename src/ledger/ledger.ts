@@ -12,7 +12,6 @@
  * that opens every settle takes it), on SQLite by its single writer. So two visits settled at once
  * can never both spend the same remaining cap.
  */
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { formatDate } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
@@ -22,6 +21,7 @@ import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { LedgerDb } from './connect.js';
 import { LedgerError } from './errors.js';
+import { uuidv7 } from './ids.js';
 import type { Database, SettlementsTable } from './schema.js';
 import {
   isUniqueViolation,
@@ -33,6 +33,7 @@ import {
   storedEnrollment,
   type SettlePath,
 } from './settle-path.js';
+import { SqliteWriterPath } from './sqlite-writer.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -106,12 +107,26 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {
     const statements = new SettleStatements(store.db);
-    this.settlePath = store.sqlite
-      ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
-      : store.pool
-        ? new PostgresSettlePath(store.pool, statements, engine, now)
-        : new KyselySettlePath(store.db, statements, engine, now);
+    if (store.writer) {
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs });
+      store.onClose?.(() => writer.stop());
+      this.ready = writer.ready;
+      this.settlePath = writer;
+    } else {
+      this.ready = Promise.resolve();
+      this.settlePath = store.sqlite
+        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
+        : store.pool
+          ? new PostgresSettlePath(store.pool, statements, engine, now)
+          : new KyselySettlePath(store.db, statements, engine, now);
+    }
   }
+
+  /**
+   * Resolves when the ledger can settle: at once, or when the SQLite writer thread has opened the
+   * file (rejects if it could not). The writer thread stops when the store closes.
+   */
+  readonly ready: Promise<void>;
 
   private get db(): Kysely<Database> {
     return this.store.db;
@@ -190,7 +205,7 @@ export class Ledger {
         const already = await trx.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
         if (already) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${already.id}`);
         const now = this.now();
-        const id = `R-${randomUUID()}`;
+        const id = `R-${uuidv7(now)}`;
         const n = (v: number | null) => (v === null ? null : -Number(v));
         const fund = Number(original.fund_pay_fen);
         const deductible = Number(original.deductible_fen);

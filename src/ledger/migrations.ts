@@ -141,6 +141,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_lighter_settlement_writes': {
+    // Every index on settlements is written by every settle. Nothing reads settlements by
+    // institution alone (an institution's view is always of one person's entries, or of one
+    // entry), so settlements_institution only cost a page per settle.
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('settlements_institution').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,23 +1,24 @@
 /**
  * The settle hot path: the steps of a settle, in one transaction.
  *
- *   lock      upsert the person (on PostgreSQL the row lock serializes the person's settles)
+ *   lock      PostgreSQL: upsert the person, whose row lock serializes the person's settles
  *   read      one query: the request id's entry (a retry), the visit's live settlement, the
  *             institution's registry row, the person's caps, the windows at the institution, the
  *             stored enrollment for the year
  *   decide    a retry → the original entry, nothing written; refusals (LedgerError, or
  *             SettlementError from the engine) → nothing written; else the engine settles it
- *   write     the institution (if new), the enrollment (if sent), visit, settlement, cap, window,
- *             audit
+ *   write     the person (SQLite; only if changed), the institution (if new), the enrollment (if
+ *             sent), visit, settlement, cap, window, audit
  *
  * The statements are Kysely queries compiled once per store with named placeholders, then run on
  * the driver directly: no query building or compiling per settle.
  *
- * SQLite (SqliteSettlePath): settles that arrive together are committed together (group commit):
- * one `BEGIN IMMEDIATE … COMMIT` holds several settles, each in its own savepoint, so a refused or
- * failed settle leaves nothing behind while the others commit. No answer is given before the
- * COMMIT returns, so every acknowledged settle is durable (WAL); if the COMMIT fails, every settle
- * of the batch fails. SQLite has one writer, so the batch also serializes every person.
+ * SQLite (SqliteBatchSettler): settles that arrive together are committed together (group commit):
+ * one `BEGIN IMMEDIATE … COMMIT` holds several settles. A settle writes only after it is decided,
+ * so a refused one leaves nothing behind while the others commit. No answer is given before the
+ * COMMIT returns, so every acknowledged settle is durable (WAL). SQLite has one writer, so the
+ * batch also serializes every person. The service runs the batches on a thread of their own
+ * (sqlite-writer.ts); the CLI on its own thread (SqliteSettlePath).
  *
  * PostgreSQL (PostgresSettlePath): two round trips, `BEGIN; lock; read` and `write; COMMIT`, the
  * write being one statement (data-modifying CTEs), all through statements prepared once per
@@ -25,7 +26,6 @@
  *
  * Any other store (KyselySettlePath): the same statements one by one through Kysely.
  */
-import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
 import type pg from 'pg';
@@ -37,6 +37,7 @@ import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
 import { LedgerError } from './errors.js';
+import { uuidv7 } from './ids.js';
 import type { Database, SettlementsTable } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -111,15 +112,26 @@ export class SettleStatements {
           family_doctor_at: p('person', 'family_doctor_at'),
           updated_at: p('person', 'updated_at'),
         })
+        // The row is rewritten only when the person's details changed: no page to write for a
+        // returning person. (PostgreSQL locks the row all the same: the settle's lock.)
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            region: eb.ref('excluded.region'),
-            scheme: eb.ref('excluded.scheme'),
-            category: eb.ref('excluded.category'),
-            hardship: eb.ref('excluded.hardship'),
-            family_doctor_at: eb.ref('excluded.family_doctor_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({
+              region: eb.ref('excluded.region'),
+              scheme: eb.ref('excluded.scheme'),
+              category: eb.ref('excluded.category'),
+              hardship: eb.ref('excluded.hardship'),
+              family_doctor_at: eb.ref('excluded.family_doctor_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where((eb) =>
+              eb.or(
+                (['region', 'scheme', 'category', 'hardship', 'family_doctor_at'] as const).map((col) =>
+                  eb(eb.ref(`persons.${col}`), 'is distinct from', eb.ref(`excluded.${col}`)),
+                ),
+              ),
+            ),
         )
         .compile(),
     );
@@ -377,7 +389,7 @@ function personRow(req: SettleOne, now: number): Record<string, unknown> {
   };
 }
 
-export type Decision = { replay: SettleResult } | { result: SettleResult; bag: Bag; flags: number };
+export type Decision = { replay: SettleResult } | { result: SettleResult; bag: Bag; flags: number; now: number };
 
 /**
  * Decides a settle from the rows the read statement returned, under the person's lock: the
@@ -437,7 +449,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   const person =
     p.enrollment || !enrollment ? p : { ...p, enrollment: storedEnrollment({ paid_on: enrollment.s1 as string, coverage_year: enrollment.n1 as number, transfer: enrollment.n2 as number }) };
   const s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
-  const id = `S-${randomUUID()}`;
+  const id = `S-${uuidv7(now)}`;
   const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
   const body = JSON.stringify(entry);
   const visitDate = formatDate(s.date);
@@ -484,7 +496,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (w) {
     bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
   }
-  return { result: { entry, created: true, body }, bag, flags };
+  return { result: { entry, created: true, body }, bag, flags, now };
 }
 
 function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
@@ -534,32 +546,41 @@ export interface SettlePath {
   settle(req: SettleOne, actor: Actor): Promise<SettleResult>;
 }
 
-interface Job {
+/** One settle to run, and where its outcome goes. */
+export interface SettleJob {
   req: SettleOne;
   actor: Actor;
-  resolve: (r: SettleResult) => void;
-  reject: (e: unknown) => void;
 }
 
-/** At most this many settles share one SQLite transaction. */
-const MAX_BATCH = 64;
+/** What became of a settle of a batch: the result, or why it was refused or failed. */
+export type SettleOutcome = { ok: SettleResult } | { error: unknown };
 
-/** SQLite: settles queued in the same turn of the event loop are committed together. */
-export class SqliteSettlePath implements SettlePath {
-  private readonly queue: Job[] = [];
-  private draining = false;
-  private prepared: Map<Statement, BetterSqlite3.Statement> = new Map();
+/** At most this many settles share one SQLite transaction. */
+export const MAX_BATCH = 64;
+
+/**
+ * SQLite: a batch of settles in one `BEGIN IMMEDIATE … COMMIT`, synchronously, on one connection
+ * (group commit). Used on the event loop's thread (SqliteSettlePath) and by the writer thread
+ * (sqlite-writer.ts).
+ *
+ * Each settle first reads and decides, and writes only once the engine has settled it, so a
+ * refused settle (LedgerError, SettlementError) writes nothing and needs no savepoint: savepoints
+ * cost SQLite a copy of every page a settle touches. A write that fails (which the read and the
+ * single writer leave to disk errors and the like) rolls the whole batch back; its settles are
+ * then run again one transaction each, so only the failing one fails. No outcome is given out
+ * before the COMMIT returns: every acknowledged settle is durable (WAL).
+ *
+ * SQLite has one writer, so the batch also serializes every person: the person's row is written
+ * (only when it changed) as the first write, not read as a lock.
+ */
+export class SqliteBatchSettler {
+  private readonly prepared = new Map<Statement, BetterSqlite3.Statement>();
   private readonly begin: BetterSqlite3.Statement;
   private readonly commit: BetterSqlite3.Statement;
   private readonly rollback: BetterSqlite3.Statement;
-  private readonly savepoint: BetterSqlite3.Statement;
-  private readonly rollbackTo: BetterSqlite3.Statement;
-  private readonly release: BetterSqlite3.Statement;
-  private readonly busyTimeout: number;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly sqlite: BetterSqlite3.Database,
+    readonly sqlite: BetterSqlite3.Database,
     private readonly statements: SettleStatements,
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
@@ -567,9 +588,127 @@ export class SqliteSettlePath implements SettlePath {
     this.begin = sqlite.prepare('begin immediate');
     this.commit = sqlite.prepare('commit');
     this.rollback = sqlite.prepare('rollback');
-    this.savepoint = sqlite.prepare('savepoint yb_settle');
-    this.rollbackTo = sqlite.prepare('rollback to yb_settle');
-    this.release = sqlite.prepare('release yb_settle');
+  }
+
+  private stmt(s: Statement): BetterSqlite3.Statement {
+    let st = this.prepared.get(s);
+    if (!st) {
+      st = this.sqlite.prepare(s.sql);
+      this.prepared.set(s, st);
+    }
+    return st;
+  }
+
+  /**
+   * Settles a batch in one transaction, which this begins (busy-waiting up to the connection's
+   * timeout for the write lock) unless `begun`. Throws only when the transaction itself fails
+   * (BEGIN or COMMIT): then nothing of the batch was written.
+   */
+  settleBatch(batch: readonly SettleJob[], begun = false): SettleOutcome[] {
+    if (!begun) this.begin.run();
+    const outcomes: SettleOutcome[] = [];
+    let failed = false;
+    try {
+      for (const job of batch) {
+        const d = this.decide(job);
+        if ('error' in d || 'replay' in d) {
+          outcomes.push('error' in d ? d : { ok: d.replay });
+          continue;
+        }
+        try {
+          this.write(job.req, d);
+        } catch (e) {
+          failed = true;
+          break;
+        }
+        outcomes.push({ ok: d.result });
+      }
+      if (!failed) this.commit.run();
+    } catch (e) {
+      if (this.sqlite.inTransaction) this.rollback.run();
+      throw e;
+    }
+    if (!failed) return outcomes;
+    this.rollback.run();
+    // One settle's write failed midway: every settle again, each alone, so that only it fails.
+    if (batch.length === 1) return [{ error: this.writeError(batch[0] as SettleJob) }];
+    return batch.map((job) => {
+      try {
+        return (this.settleBatch([job]) as [SettleOutcome])[0];
+      } catch (e) {
+        return { error: e };
+      }
+    });
+  }
+
+  /** Reads what the ledger holds for the settle and decides it; writes nothing. */
+  private decide(job: SettleJob): Decision | { error: unknown } {
+    const { req, actor } = job;
+    const st = this.statements;
+    try {
+      const rows = this.stmt(st.read).all(st.read.params(readBag(req))) as ReadRow[];
+      return decide(this.engine, req, actor, rows, this.now());
+    } catch (e) {
+      return { error: e };
+    }
+  }
+
+  private write(req: SettleOne, d: Extract<Decision, { bag: Bag }>): void {
+    const st = this.statements;
+    const lock = st.lock;
+    this.stmt(lock).run(lock.params({ person: personRow(req, d.now) }));
+    for (const { flag, stmt } of st.writes) {
+      if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
+    }
+  }
+
+  /** The error a lone settle's write raises, the transaction rolled back. */
+  private writeError(job: SettleJob): unknown {
+    this.begin.run();
+    try {
+      const d = this.decide(job);
+      if ('error' in d) return d.error;
+      if ('replay' in d) return new Error('the settle was found committed on a second try');
+      this.write(job.req, d);
+      return new Error('a write of the settle failed, then succeeded on a second try; nothing was committed');
+    } catch (e) {
+      return e;
+    } finally {
+      this.rollback.run();
+    }
+  }
+}
+
+interface QueuedJob extends SettleJob {
+  resolve: (r: SettleResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Answers each queued job with its outcome. */
+export function answer(jobs: readonly QueuedJob[], outcomes: readonly SettleOutcome[]): void {
+  for (let i = 0; i < jobs.length; i++) {
+    const o = outcomes[i] as SettleOutcome;
+    const job = jobs[i] as QueuedJob;
+    if ('ok' in o) job.resolve(o.ok);
+    else job.reject(o.error);
+  }
+}
+
+/** SQLite on this thread: settles queued in the same turn of the event loop are committed together. */
+export class SqliteSettlePath implements SettlePath {
+  private readonly queue: QueuedJob[] = [];
+  private draining = false;
+  private readonly batcher: SqliteBatchSettler;
+  private readonly busyTimeout: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database,
+    statements: SettleStatements,
+    engine: SettlementEngine,
+    now: () => number,
+  ) {
+    this.batcher = new SqliteBatchSettler(sqlite, statements, engine, now);
     this.busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
   }
 
@@ -583,28 +722,21 @@ export class SqliteSettlePath implements SettlePath {
     });
   }
 
-  private stmt(s: Statement): BetterSqlite3.Statement {
-    let st = this.prepared.get(s);
-    if (!st) {
-      st = this.sqlite.prepare(s.sql);
-      this.prepared.set(s, st);
-    }
-    return st;
-  }
-
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
+        let outcomes: SettleOutcome[];
         try {
           // Kysely's hold on the one connection: no other transaction is open on it meanwhile.
-          await this.db.connection().execute(async () => {
+          outcomes = await this.db.connection().execute(async () => {
             await this.beginImmediate();
-            this.runBatch(batch);
+            return this.batcher.settleBatch(batch, true);
           });
         } catch (e) {
-          for (const job of batch) job.reject(e);
+          outcomes = batch.map(() => ({ error: e }));
         }
+        answer(batch, outcomes);
         // Let the requests that arrived meanwhile in, to join the next batch.
         if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
       }
@@ -619,68 +751,21 @@ export class SqliteSettlePath implements SettlePath {
    * a little later, for as long as the connection's busy timeout.
    */
   private async beginImmediate(): Promise<void> {
+    const sqlite = this.batcher.sqlite;
     const started = Date.now();
     for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
       // (A pragma takes effect when prepared, so it is not kept as a prepared statement.)
-      this.sqlite.pragma('busy_timeout = 0');
+      sqlite.pragma('busy_timeout = 0');
       try {
-        this.begin.run();
+        sqlite.prepare('begin immediate').run();
         return;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started >= this.busyTimeout) throw e;
       } finally {
-        this.sqlite.pragma(`busy_timeout = ${this.busyTimeout}`);
+        sqlite.pragma(`busy_timeout = ${this.busyTimeout}`);
       }
       await new Promise<void>((r) => setTimeout(r, delay));
     }
-  }
-
-  /** Runs a batch in the transaction just begun, synchronously; answers every job after the COMMIT. */
-  private runBatch(batch: Job[]): void {
-    const outcomes: ({ ok: SettleResult } | { error: unknown })[] = [];
-    try {
-      for (const job of batch) {
-        let outcome: { ok: SettleResult } | { error: unknown };
-        this.savepoint.run();
-        try {
-          const d = this.settleOne(job);
-          // A retry writes nothing: not even the person's refresh.
-          if ('replay' in d) this.rollbackTo.run();
-          this.release.run();
-          outcome = { ok: 'replay' in d ? d.replay : d.result };
-        } catch (e) {
-          // This settle leaves nothing behind; the others of the batch go on.
-          this.rollbackTo.run();
-          this.release.run();
-          outcome = { error: e };
-        }
-        outcomes.push(outcome);
-      }
-      this.commit.run();
-    } catch (e) {
-      if (this.sqlite.inTransaction) this.rollback.run();
-      throw e;
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const o = outcomes[i] as { ok: SettleResult } | { error: unknown };
-      const job = batch[i] as Job;
-      if ('ok' in o) job.resolve(o.ok);
-      else job.reject(o.error);
-    }
-  }
-
-  private settleOne(job: Job): Decision {
-    const { req, actor } = job;
-    const now = this.now();
-    const st = this.statements;
-    this.stmt(st.lock).run(st.lock.params({ person: personRow(req, now) }));
-    const rows = this.stmt(st.read).all(st.read.params(readBag(req))) as ReadRow[];
-    const d = decide(this.engine, req, actor, rows, now);
-    if ('replay' in d) return d;
-    for (const { flag, stmt } of st.writes) {
-      if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
-    }
-    return d;
   }
 }
 

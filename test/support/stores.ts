@@ -3,7 +3,7 @@
  * server is reachable (YIBAO_TEST_PG, default postgres://postgres@127.0.0.1:5432/test). Without a
  * server the PostgreSQL tests are skipped with a message saying so; CI has one.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -29,12 +29,17 @@ if (!pgAvailable) {
   process.stderr.write(`\n[yibao tests] PostgreSQL is not reachable at ${PG_ADMIN_URL}: PostgreSQL tests are SKIPPED (they run in CI).\n\n`);
 }
 
-/** A new, empty, migrated SQLite ledger file. */
-export async function freshSqlite(): Promise<LedgerDb & { path: string }> {
-  const path = join(mkdtempSync(join(tmpdir(), 'yibao-ledger-')), 'yibao.db');
-  const store = await openLedgerDb({ target: path });
+/**
+ * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
+ * service opens it: a ledger over it settles on the writer thread.
+ */
+export async function freshSqlite(options: { writerThread?: boolean } = {}): Promise<LedgerDb & { path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
+  const path = join(dir, 'yibao.db');
+  const store = await openLedgerDb({ target: path, ...options });
   await migrateToLatest(store.db);
-  return { ...store, path };
+  store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
+  return Object.assign(store, { path });
 }
 
 /** A new, empty, migrated PostgreSQL database; dropped by `close`. */
@@ -61,7 +66,12 @@ export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: st
   };
 }
 
-export const STORES: { name: 'sqlite' | 'postgres'; open: () => Promise<LedgerDb>; skip: boolean }[] = [
-  { name: 'sqlite', open: freshSqlite, skip: false },
-  { name: 'postgres', open: () => freshPostgres(), skip: !pgAvailable },
+/**
+ * The stores every ledger test runs on: SQLite settling on the caller's thread (the CLI's way),
+ * SQLite settling on the writer thread (the service's way), and PostgreSQL.
+ */
+export const STORES: { name: 'sqlite' | 'postgres'; label: string; open: () => Promise<LedgerDb>; skip: boolean }[] = [
+  { name: 'sqlite', label: 'sqlite', open: () => freshSqlite(), skip: false },
+  { name: 'sqlite', label: 'sqlite (writer thread)', open: () => freshSqlite({ writerThread: true }), skip: false },
+  { name: 'postgres', label: 'postgres', open: () => freshPostgres(), skip: !pgAvailable },
 ];
