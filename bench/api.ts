@@ -13,7 +13,9 @@
  *
  * 1. `yibao keys create agency --db …` (which also migrates the store);
  * 2. `yibao serve --db … --port 0 --host 127.0.0.1 --log-level warn` as a child process;
- * 3. this process is the load generator (autocannon): every request has its own requestId and
+ * 3. the load generator — wrk (`apt-get install wrk`) where it is installed, else autocannon in
+ *    this process, which takes most of a core from the server — sends the requests: every one has
+ *    its own requestId and
  *    visit id, for one of many persons (Puyang employees in 2023, Luoyang residents in 2024), each
  *    person's visits in time order at a few institutions of a fixed registry, some the same day at
  *    the same institution; a warm-up, then a timed run;
@@ -27,11 +29,11 @@
  * Loopback only; everything it creates is removed at the end, also on SIGINT/SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type Result } from 'autocannon';
+import autocannon from 'autocannon';
 import pg from 'pg';
 import { population, Requests } from './population.js';
 
@@ -198,19 +200,37 @@ function startServer(args: string[]): Promise<Server> {
 // Load.
 
 interface Load {
-  result: Result;
-  /** Latencies of every response, ms (autocannon's own histogram has 1 ms resolution). */
-  latencies: Float64Array;
+  generator: 'wrk' | 'autocannon';
+  seconds: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  /** autocannon: latencies of every response, ms (its own histogram has 1 ms resolution). */
+  latencies?: Float64Array | undefined;
+  /** wrk: latency percentiles, ms, by percentile ('50', '99', '100'). */
+  percentiles?: Map<string, number>;
   responses: number;
   statuses: Map<number, number>;
   /** A few non-2xx bodies, to say what went wrong. */
   samples: string[];
+  /** CPU time of the load generator, ms. */
+  cpuMs: number;
 }
 
+/**
+ * The load generator: wrk where it is installed (Debian's package `wrk`; a C program, it leaves
+ * the cores to the server), else autocannon in this process (which takes most of a core).
+ */
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
+
 function load(url: string, key: string, requests: Requests, duration: number, connections: number): Promise<Load> {
+  return WRK ? loadWithWrk(WRK, url, key, requests, duration, connections) : loadWithAutocannon(url, key, requests, duration, connections);
+}
+
+function loadWithAutocannon(url: string, key: string, requests: Requests, duration: number, connections: number): Promise<Load> {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   const samples: string[] = [];
+  const started = process.cpuUsage();
   return new Promise((resolvePromise, reject) => {
     const instance = autocannon(
       {
@@ -232,8 +252,18 @@ function load(url: string, key: string, requests: Requests, duration: number, co
         ],
       },
       (err, result) => {
-        if (err) reject(err);
-        else resolvePromise({ result, latencies: Float64Array.from(latencies), responses: latencies.length, statuses, samples });
+        if (err) return reject(err);
+        const used = process.cpuUsage(started);
+        resolvePromise({
+          generator: 'autocannon',
+          seconds: result.duration,
+          errors: result.errors + result.timeouts,
+          latencies: Float64Array.from(latencies),
+          responses: latencies.length,
+          statuses,
+          samples,
+          cpuMs: (used.user + used.system) / 1000,
+        });
       },
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
@@ -241,6 +271,89 @@ function load(url: string, key: string, requests: Requests, duration: number, co
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     });
   });
+}
+
+/**
+ * wrk with a Lua script that sends the bodies of a file, one per request, in order, and reports
+ * each status and every latency (µs) on stdout when done. The bodies are made beforehand: enough
+ * for 20,000 requests a second.
+ */
+const WRK_SCRIPT = String.raw`
+local bodies, i, key = {}, 0, os.getenv("YIBAO_BENCH_KEY")
+for line in io.lines(os.getenv("YIBAO_BENCH_BODIES")) do bodies[#bodies + 1] = line end
+-- Globals: done() reads them from each thread.
+statuses, sample = {}, nil
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. key
+request = function()
+  i = i + 1
+  if i > #bodies then error("bench: out of request bodies") end
+  return wrk.format(nil, "/v1/settlements", nil, bodies[i])
+end
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if (status < 200 or status > 299) and sample == nil then sample = status .. " " .. string.sub(body, 1, 400) end
+end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("seconds %f\nerrors %d\n", summary.duration / 1e6, e.connect + e.read + e.write + e.timeout))
+  for _, t in ipairs(threads) do
+    for status, n in pairs(t:get("statuses")) do io.write(string.format("status %d %d\n", status, n)) end
+    local s = t:get("sample")
+    if s then io.write("sample " .. string.gsub(s, "\n", " ") .. "\n") end
+  end
+  for _, p in pairs({ 50, 90, 99, 99.9 }) do io.write(string.format("latency %s %d\n", p, latency:percentile(p))) end
+  io.write(string.format("latency 100 %d\n", latency.max))
+end
+`;
+
+async function loadWithWrk(wrk: string, url: string, key: string, requests: Requests, duration: number, connections: number): Promise<Load> {
+  const dir = mkdtempSync(join(tmpdir(), 'yibao-bench-wrk-'));
+  try {
+    const bodies = join(dir, 'bodies.jsonl');
+    const count = Math.ceil(duration * 20_000) + connections;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(requests.body());
+    writeFileSync(bodies, `${lines.join('\n')}\n`);
+    const script = join(dir, 'settle.lua');
+    writeFileSync(script, WRK_SCRIPT);
+    // The shell's \`times\` reports the CPU time of wrk (its children) when it ends.
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
+      const child = spawn('sh', ['-c', '"$@"; rc=$?; times; exit $rc', 'sh', wrk, '-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '-s', script, url], {
+        env: { ...process.env, YIBAO_BENCH_KEY: key, YIBAO_BENCH_BODIES: bodies },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolvePromise({ code, stdout, stderr }));
+    });
+    if (run.code !== 0) throw new Error(`wrk failed (${run.code}): ${run.stderr}${run.stdout}`);
+    const statuses = new Map<number, number>();
+    const samples: string[] = [];
+    const latency = new Map<string, number>();
+    let seconds = NaN;
+    let errors = 0;
+    for (const line of run.stdout.split('\n')) {
+      const [word, a, b] = line.split(' ');
+      if (word === 'seconds') seconds = Number(a);
+      else if (word === 'errors') errors = Number(a);
+      else if (word === 'status') statuses.set(Number(a), Number(b));
+      else if (word === 'sample') samples.push(line.slice(7));
+      else if (word === 'latency') latency.set(a as string, Number(b) / 1000);
+    }
+    // \`times\` (last on stdout): the shell's own user and system time, then its children's: "0m1.234s 0m0.567s".
+    const children = (run.stdout.trim().split('\n').pop() ?? '').match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+    const cpuMs = children ? (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000 : NaN;
+    const responses = [...statuses.values()].reduce((n, c) => n + c, 0);
+    return { generator: 'wrk', seconds, errors, latencies: undefined, percentiles: latency, responses, statuses, samples, cpuMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** CPU time (user + system) a process has used so far, in ms; NaN where /proc is not available. */
@@ -254,6 +367,36 @@ function serverCpuMs(pid: number | undefined): number {
   }
 }
 const CLOCK_TICKS = 100;
+
+/** CPU time of each thread of a process, ms, by thread id; empty where /proc is not available. */
+function threadCpuMs(pid: number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS);
+    }
+  } catch {
+    // No /proc, or the process ended.
+  }
+  return out;
+}
+
+/** The server's CPU by thread: the event loop's (the process's own id), then the busiest others. */
+function threadReport(pid: number | undefined, before: Map<number, number>, after: Map<number, number>, responses: number): string {
+  const used = [...after].map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  const per = (ms: number) => `${fmt((ms * 1000) / Math.max(1, responses))} µs`;
+  const main = used.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = used.filter(([tid]) => tid !== pid).sort((a, b) => b[1] - a[1]);
+  const [busiest, ...rest] = others;
+  return (
+    `event loop ${per(main)}` +
+    (busiest ? `, busiest other thread (the SQLite writer, when there is one) ${per(busiest[1])}` : '') +
+    (rest.length ? `, ${rest.length} more threads ${per(rest.reduce((n, [, ms]) => n + ms, 0))}` : '') +
+    ' per request'
+  );
+}
 
 /** CPU time of every local process named postgres (the server's backends), in ms; NaN without /proc. */
 function postgresCpuMs(): number {
@@ -310,35 +453,37 @@ async function runPhases(label: string, server: Server, key: string, requests: R
     const before = requests.made;
     const cpu0 = serverCpuMs(server.child.pid);
     const pg0 = label === 'postgres' ? postgresCpuMs() : NaN;
-    const self0 = process.cpuUsage();
+    const threads0 = threadCpuMs(server.child.pid);
     const r = await load(server.url, key, requests, seconds, o.connections);
     const serverCpu = serverCpuMs(server.child.pid) - cpu0;
+    const threads = threadReport(server.child.pid, threads0, threadCpuMs(server.child.pid), r.responses);
     const pgCpu = label === 'postgres' ? postgresCpuMs() - pg0 : NaN;
-    const self = process.cpuUsage(self0);
-    const sorted = r.latencies.slice().sort();
+    const sorted = r.latencies?.slice().sort();
+    const at = (p: number) => (sorted ? percentile(sorted, p) : (r.percentiles?.get(String(p)) ?? NaN));
     const ok2xx = (r.statuses.get(200) ?? 0) + (r.statuses.get(201) ?? 0);
     const non2xx = r.responses - [...r.statuses].filter(([st]) => st >= 200 && st < 300).reduce((n, [, c]) => n + c, 0);
     const codes = [...r.statuses].sort(([x], [y]) => x - y).map(([st, c]) => `${st}×${fmt(c)}`).join(' ');
-    const rate = r.responses / r.result.duration;
+    const rate = r.responses / r.seconds;
     const result: PhaseResult = {
       phase,
       rate,
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
+      p50: at(50),
+      p99: at(99),
       responses: r.responses,
       created: r.statuses.get(201) ?? 0,
-      ok: !(non2xx > 0 || r.result.errors > 0 || r.result.timeouts > 0 || ok2xx === 0),
+      ok: !(non2xx > 0 || r.errors > 0 || ok2xx === 0),
     };
     console.log(
-      `${phase}: ${fmt(rate)} ${label === 'noop' ? 'requests' : 'settles'}/s over ${fmt(r.result.duration, 1)} s (${fmt(r.responses)} responses, ${fmt(requests.made - before)} bodies made); ` +
-        `latency p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, max ${fmt(percentile(sorted, 100), 1)} ms; ` +
-        `status ${codes || 'none'}; non-2xx ${non2xx}, errors ${r.result.errors}, timeouts ${r.result.timeouts}`,
+      `${phase}: ${fmt(rate)} ${label === 'noop' ? 'requests' : 'settles'}/s over ${fmt(r.seconds, 1)} s (${fmt(r.responses)} responses, ${fmt(requests.made - before)} bodies made); ` +
+        `latency p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, max ${fmt(at(100), 1)} ms; ` +
+        `status ${codes || 'none'}; non-2xx ${non2xx}, connection errors and timeouts ${r.errors}`,
     );
     console.log(
-      `  cpu: server ${fmt(serverCpu)} ms (${fmt((serverCpu * 1000) / Math.max(1, r.responses))} µs per request, ${fmt(serverCpu / 10 / r.result.duration)}% of a core); ` +
-        `load generator ${fmt((self.user + self.system) / 1000)} ms (${fmt((self.user + self.system) / 10_000 / r.result.duration)}% of a core)` +
+      `  cpu: server ${fmt(serverCpu)} ms (${fmt((serverCpu * 1000) / Math.max(1, r.responses))} µs per request, ${fmt(serverCpu / 10 / r.seconds)}% of a core); ` +
+        `load generator (${r.generator}) ${fmt(r.cpuMs)} ms (${fmt(r.cpuMs / 10 / r.seconds)}% of a core)` +
         (Number.isNaN(pgCpu) ? '' : `; postgres processes ${fmt(pgCpu)} ms (${fmt((pgCpu * 1000) / Math.max(1, r.responses))} µs per request)`),
     );
+    console.log(`  server threads: ${threads}`);
     for (const sample of r.samples) console.log(`  non-2xx sample: ${sample}`);
     out.push(result);
   }

@@ -9,7 +9,7 @@
  * seconds so that a busy service does not read the key table on every request; a revoked key
  * stops working within that time.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Actor } from '../ledger/ledger.js';
 import type { Database } from '../ledger/schema.js';
@@ -17,7 +17,7 @@ import type { Database } from '../ledger/schema.js';
 export const ROLES = ['institution', 'agency', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export const hashKey = (key: string) => hash('sha256', key, 'hex');
 
 export interface CreatedKey {
   id: string;

@@ -2,12 +2,11 @@
  * The service's settle request: one visit of one person, with a client-supplied request id that
  * makes the call idempotent. Person and visit have exactly the shape of `yibao settle FILE`.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import type { Person, Visit } from '../engine/settle.js';
 import type { PolicySet } from '../policy/registry.js';
-import { formatIssues } from '../policy/schema.js';
-import { parseSettleRequest, personSchema, RequestError, visitSchema } from './settle-request.js';
+import { personSchema, validateSettle, visitSchema } from './settle-request.js';
 
 export const requestIdSchema = z
   .string({ error: 'must be a string: a client-chosen id that makes retries safe' })
@@ -54,12 +53,10 @@ export function canonicalJson(value: unknown): string {
  */
 export function parseSettleOne(data: unknown, policies: PolicySet, options: { requestIdRequired?: boolean } = {}): SettleOne {
   const schema = options.requestIdRequired === false ? preSettleSchema : settleOneSchema;
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new RequestError(formatIssues(parsed.error.issues));
-  const body = data as { requestId?: string; person: unknown; visit: unknown };
-  const { person, visits } = parseSettleRequest({ person: body.person, visits: [body.visit] }, policies, 'visit');
-  const hash = createHash('sha256')
-    .update(canonicalJson({ person: body.person, visit: body.visit }))
-    .digest('hex');
-  return { requestId: parsed.data.requestId ?? '', person, visit: visits[0] as Visit, hash };
+  // One pass of zod over the body: the visit is the one visit of a settle request.
+  const { request, parsed } = validateSettle(schema, data, policies, (r) => ({ person: r.person, visits: [r.visit] }), 'visit');
+  const body = data as { person: unknown; visit: unknown };
+  // (The one-shot hash: a fifth of createHash's cost on a body this small.)
+  const hash = digest('sha256', canonicalJson({ person: body.person, visit: body.visit }), 'hex');
+  return { requestId: parsed.requestId ?? '', person: request.person, visit: request.visits[0] as Visit, hash };
 }

@@ -108,30 +108,45 @@ export interface SettleRequest {
   visits: Visit[];
 }
 
+/** The region a request names, as an admdvs code, or the problem with it. */
+function regionOf(data: unknown, policies: PolicySet): { region?: string; problem?: string } {
+  const raw = (data as { person?: { region?: unknown } } | null)?.person?.region;
+  if (typeof raw !== 'string') return {};
+  const region = policies.regionCode(raw);
+  if (region) return { region };
+  const known = policies
+    .allRegions()
+    .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
+    .join('; ');
+  return { problem: `person.region: unknown region ${JSON.stringify(raw)}; known: ${known}` };
+}
+
+type Parsed = z.output<typeof settleRequestSchema>;
+
 /**
- * Validates a parsed JSON settle request and converts it: amounts to fen, times to instants,
- * region aliases to admdvs codes.
+ * Validates `data` with `schema` (whose output has the settle request's person and visits, `pick`
+ * takes them out) and converts it: amounts to fen, times to instants, region aliases to admdvs
+ * codes. The checks zod cannot express (category for the scheme, visits in order...) come after.
+ * `single` names the one visit of a one-visit request (the service's) in the problems.
  *
  * @throws RequestError naming each bad field.
  */
-export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 'visit'): SettleRequest {
-  const parsed = settleRequestSchema.safeParse(data);
+export function validateSettle<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  policies: PolicySet,
+  pick: (parsed: z.output<S>) => Pick<Parsed, 'person' | 'visits'>,
+  single?: 'visit',
+): { request: SettleRequest; parsed: z.output<S> } {
   const rename = (lines: string[]) => (single ? lines.map((l) => l.replace(/^visits\[0\]/, single)) : lines);
-  const rawRegion = (data as { person?: { region?: unknown } } | null)?.person?.region;
-  const region = typeof rawRegion === 'string' ? policies.regionCode(rawRegion) : undefined;
-  const regionProblem =
-    typeof rawRegion === 'string' && !region
-      ? `person.region: unknown region ${JSON.stringify(rawRegion)}; known: ${policies
-          .allRegions()
-          .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
-          .join('; ')}`
-      : undefined;
+  const parsed = schema.safeParse(data);
+  const { region, problem: regionProblem } = regionOf(data, policies);
   if (!parsed.success) {
     const lines = formatIssues(parsed.error.issues);
     if (regionProblem) lines.unshift(regionProblem);
-    throw new RequestError(rename(lines));
+    throw new RequestError(lines);
   }
-  const r = parsed.data;
+  const r = pick(parsed.data);
   const problems: string[] = [];
   if (regionProblem) problems.push(regionProblem);
   const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
@@ -171,5 +186,15 @@ export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 
     total: v.total,
     eligible: v.eligible ?? v.total,
   }));
-  return { person, visits };
+  return { request: { person, visits }, parsed: parsed.data };
+}
+
+/**
+ * Validates a parsed JSON settle request and converts it: amounts to fen, times to instants,
+ * region aliases to admdvs codes.
+ *
+ * @throws RequestError naming each bad field.
+ */
+export function parseSettleRequest(data: unknown, policies: PolicySet): SettleRequest {
+  return validateSettle(settleRequestSchema, data, policies, (r) => r).request;
 }
