@@ -50,7 +50,7 @@ const instant = z.string({ error: 'must be an ISO 8601 date-time' }).transform((
   return t;
 });
 
-const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
+export const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(' | ')}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}` });
 
 const institutionSchema = z.strictObject({
@@ -74,9 +74,16 @@ export const visitSchema = z.strictObject({
   eligible: amount.optional(),
 });
 
+/** A calendar year (coverage year, funding year). */
+export const yearSchema = z
+  .number({ error: 'must be a year' })
+  .int('must be a whole year')
+  .min(1990, 'must be a year from 1990')
+  .max(2200, 'must be a year before 2200');
+
 const enrollmentSchema = z.strictObject({
   paidOn: dateText,
-  coverageYear: z.number({ error: 'must be a year' }).int('must be a whole year').min(1990, 'must be a year from 1990').max(2200, 'must be a year before 2200'),
+  coverageYear: yearSchema,
   transfer: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
@@ -103,6 +110,22 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * A request's region (admdvs code or alias) as a code, or the problem line naming the field and
+ * the known regions. A region that is not a string is left to the schema to report.
+ */
+export function readRegion(raw: unknown, field: string, policies: PolicySet): { region: string | undefined; problem: string | undefined } {
+  const region = typeof raw === 'string' ? policies.regionCode(raw) : undefined;
+  const problem =
+    typeof raw === 'string' && !region
+      ? `${field}: unknown region ${JSON.stringify(raw)}; known: ${policies
+          .allRegions()
+          .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
+          .join('; ')}`
+      : undefined;
+  return { region, problem };
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
@@ -117,15 +140,7 @@ export interface SettleRequest {
 export function parseSettleRequest(data: unknown, policies: PolicySet, single?: 'visit'): SettleRequest {
   const parsed = settleRequestSchema.safeParse(data);
   const rename = (lines: string[]) => (single ? lines.map((l) => l.replace(/^visits\[0\]/, single)) : lines);
-  const rawRegion = (data as { person?: { region?: unknown } } | null)?.person?.region;
-  const region = typeof rawRegion === 'string' ? policies.regionCode(rawRegion) : undefined;
-  const regionProblem =
-    typeof rawRegion === 'string' && !region
-      ? `person.region: unknown region ${JSON.stringify(rawRegion)}; known: ${policies
-          .allRegions()
-          .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
-          .join('; ')}`
-      : undefined;
+  const { region, problem: regionProblem } = readRegion((data as { person?: { region?: unknown } } | null)?.person?.region, 'person.region', policies);
   if (!parsed.success) {
     const lines = formatIssues(parsed.error.issues);
     if (regionProblem) lines.unshift(regionProblem);
