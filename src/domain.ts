@@ -22,6 +22,25 @@ export const EMPLOYEE_CATEGORIES: readonly Category[] = ['active', 'retired'];
 export const HARDSHIP_GROUPS = ['tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'] as const;
 export type Hardship = (typeof HARDSHIP_GROUPS)[number];
 
+/** 享受西部大开发政策的县 (western; in Henan 比照西部开发政策县) or the other counties (ordinary). */
+export const COUNTY_TYPES = ['western', 'ordinary'] as const;
+export type CountyType = (typeof COUNTY_TYPES)[number];
+
+export const COUNTY_TYPE_LABELS: Record<CountyType, string> = {
+  western: '享受西部大开发政策的县',
+  ordinary: '其他县（市、区）',
+};
+
+export const HARDSHIP_LABELS: Record<Hardship, string> = {
+  tekun: '特困人员',
+  dibao: '低保对象',
+  fanpin: '返贫致贫人口',
+  monitored: '纳入监测范围的农村易返贫致贫人口',
+  jiandang: '建档立卡贫困人口',
+  'rural-tekun': '农村特困人员',
+  other: '其他困难群众',
+};
+
 /**
  * What kind of visit is settled: ordinary outpatient (普通门诊), hypertension and diabetes drugs (两病),
  * natural birth (自然分娩), caesarean (剖宫产), prenatal checks (围产保健 / 产前检查).

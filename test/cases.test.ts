@@ -1,15 +1,20 @@
 /**
  * Runs every hand-computed case in test/cases/*.yaml through the same path as `yibao settle`:
  * validate the request, settle the visits in order with accumulators carried, render as JSON.
+ * The `contributions:` cases go the way of `yibao contribution`: validate, compute, render.
  */
 import { describe, expect, it } from 'vitest';
+import { contributionJson } from '../src/contribution/contribution.js';
+import { contributionFromRequest } from '../src/contribution/request.js';
+import { SettlementError } from '../src/engine/errors.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
-import { parseSettleRequest } from '../src/request/settle-request.js';
+import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
 import { loadCaseFiles } from './support/cases.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
+const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
 
 for (const file of loadCaseFiles()) {
   describe(`${file.file} — ${file.document}`, () => {
@@ -42,6 +47,53 @@ for (const file of loadCaseFiles()) {
           );
           expect(parts, `${visitId}: parts add up to total`).toBe(Math.round((got.total as number) * 100));
         });
+      });
+    }
+  });
+}
+
+for (const file of loadCaseFiles()) {
+  if (file.contributions.length === 0) continue;
+  describe(`${file.file} — ${file.document} — contributions`, () => {
+    for (const c of file.contributions) {
+      it(c.name, () => {
+        const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+        let got: Record<string, unknown> | undefined;
+        let thrown: unknown;
+        try {
+          got = contributionJson(contributionFromRequest(c.request, policies));
+        } catch (e) {
+          thrown = e;
+        }
+        if (c.invalid !== undefined) {
+          expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
+          const lines = (thrown as RequestError).problems;
+          for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
+          return;
+        }
+        if (c.error !== undefined) {
+          expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
+          expect((thrown as SettlementError).code).toBe(c.error);
+          for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
+          return;
+        }
+        if (thrown) throw thrown;
+        const out = got as Record<string, unknown>;
+        for (const [k, v] of Object.entries(c.expect ?? {})) {
+          if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
+          else expect(out[k], k).toEqual(v);
+        }
+        // The parts always add up: subsidy + individual = total; assistance + payable = individual;
+        // the levels (or central + local) = the subsidy, wherever the subsidy is split.
+        const subsidy = out.subsidy as Record<string, number | null>;
+        expect(fen(subsidy.total) + fen(out.individual), 'subsidy + individual = total').toBe(fen(out.total));
+        expect(fen(out.assistance) + fen(out.payable), 'assistance + payable = individual').toBe(fen(out.individual));
+        if (subsidy.central !== null) {
+          const rest = subsidy.local !== undefined ? fen(subsidy.local) : fen(subsidy.province) + fen(subsidy.city) + fen(subsidy.county);
+          expect(fen(subsidy.central) + rest, 'levels add up to the subsidy').toBe(fen(subsidy.total));
+        }
+        const sources = JSON.stringify(out.trace);
+        for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
       });
     }
   });

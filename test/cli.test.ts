@@ -168,3 +168,77 @@ describe('yibao policy', () => {
     expect(yibao(['--help']).stdout).toContain('yibao settle FILE');
   });
 });
+
+describe('yibao contribution', () => {
+  it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', () => {
+    const r = yibao(['contribution', 'examples/contribution-luoyang-2024.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    // 63号 一: 640 + 380 = 1020; 71号 一: 640 × 80% = 512, local 128; 63号 七(二): 低保 80 → 380 − 80 = 300.
+    expect(out).toMatchObject({
+      region: '410300',
+      year: 2024,
+      policy: '洛医保〔2023〕63号',
+      total: 1020,
+      individual: 380,
+      subsidy: { total: 640, central: 512, province: null, city: null, county: null, local: 128 },
+      assistance: 80,
+      payable: 300,
+      bounds: { assistance: 'at-least', payable: 'at-most' },
+    });
+    const sources = out.trace.map((s: { source?: string }) => s.source ?? '').join(' ');
+    expect(sources).toContain('洛医保〔2023〕63号 一');
+    expect(sources).toContain('豫医保办〔2023〕71号 一');
+    expect(sources).toContain('洛医保〔2023〕63号 七(二)');
+  });
+
+  it('reads stdin with -, and leaves the trace out with --no-trace', () => {
+    const r = yibao(['contribution', '-', '--no-trace'], JSON.stringify({ region: '410000', year: 2023, countyType: 'ordinary' }));
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.subsidy).toMatchObject({ central: 384, local: 256 });
+    expect(out.trace).toBeUndefined();
+  });
+
+  it('exit 1 with the error on stdout and stderr when the documents do not give the year', () => {
+    const r = yibao(['contribution', requestFile({ region: 'luoyang', year: 2023, countyType: 'ordinary' })]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('NO_CONTRIBUTION_STANDARD');
+    expect(r.stderr).toMatch(/NO_CONTRIBUTION_STANDARD: .*2023/);
+  });
+
+  it('exit 1 naming the missing parameter, then 0 once a user policy file supplies it', () => {
+    const body = { region: 'linfen', year: 2019, countyType: 'western', hardship: 'jiandang' };
+    const missing = yibao(['contribution', requestFile(body)]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.individual' }] });
+    const filled = yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
+    expect(filled.code, filled.stderr).toBe(0);
+    const out = JSON.parse(filled.stdout);
+    // 15号 一(一): 416 + 52 + 15.6 + 36.4 = 520; the user file's 220; 建档立卡 全额救助 → pays 0; 四(一) ≥ 85.
+    expect(out).toMatchObject({ total: 740, subsidy: { central: 416, province: 52, city: 15.6, county: 36.4 }, assistance: 220, payable: 0, criticalIllnessFunding: 85 });
+    expect(JSON.stringify(out.trace)).toContain('用户提供');
+  });
+
+  it('refuses an invalid request with exit 2, every bad field on stderr, nothing on stdout', () => {
+    const r = yibao(['contribution', requestFile({ region: 'atlantis', year: 'soon', countyType: 'coastal', hardship: 'rich' })]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    for (const p of [/region: unknown region "atlantis"/, /year:/, /countyType:/, /hardship:/]) expect(r.stderr).toMatch(p);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a monitored person without followsDibao (exit 2), naming the field and the article', () => {
+    const r = yibao(['contribution', requestFile({ region: 'luoyang', year: 2024, countyType: 'ordinary', hardship: 'monitored' })]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/followsDibao: required.*七\(二\)/);
+  });
+
+  it('refuses a file that is not JSON, no FILE, and an unknown option', () => {
+    expect(yibao(['contribution', requestFile('{ nope')]).stderr).toMatch(/not valid JSON/);
+    expect(yibao(['contribution']).code).toBe(2);
+    expect(yibao(['contribution', requestFile({}), '--db', 'x.db']).code).toBe(2);
+  });
+});

@@ -1,13 +1,17 @@
 /**
  * The `yibao` command.
  *
- * Exit codes: 0 success; 1 a visit could not be settled (no policy in force, missing parameter)
+ * Exit codes: 0 success; 1 a visit could not be settled or a contribution computed (no policy in
+ * force, missing parameter)
  * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
  * policy file), with nothing on stdout.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
+import { contributionJson } from '../contribution/contribution.js';
+import { contributionFromRequest } from '../contribution/request.js';
+import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { PolicyFileError } from '../policy/load.js';
 import { loadPolicies } from '../policy/policies.js';
@@ -36,6 +40,10 @@ Usage:
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
   yibao settle FILE --db PATH|URL
       Settle into the ledger too, continuing each person's year from what it holds.
+  yibao contribution FILE [--policy-file F]... [--no-trace]
+      Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
+      funding standard, individual contribution, fiscal subsidy by level, assistance, what the
+      person pays.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
@@ -73,7 +81,11 @@ async function readInput(file: string, io: Io): Promise<string> {
   }
 }
 
-async function settleCommand(args: string[], io: Io): Promise<number> {
+/**
+ * The arguments of `COMMAND FILE [--policy-file F]... [--no-trace] [--db D]` (--db only where
+ * `ledger` is true); null once help is printed.
+ */
+async function fileCommandArgs(command: string, args: string[], io: Io, ledger: boolean) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -86,17 +98,19 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   });
   if (values.help) {
     io.stdout(USAGE);
-    return EXIT_OK;
+    return null;
   }
-  if (positionals.length !== 1) throw new UsageError('settle needs exactly one FILE (or - for stdin)');
+  if (!ledger && values.db !== undefined) throw new UsageError(`${command} takes no --db`);
+  if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one FILE (or - for stdin)`);
   const policies = policiesFrom(values['policy-file']);
-  const text = await readInput(positionals[0] as string, io);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new RequestError([`${positionals[0]}: not valid JSON (${(e as Error).message})`]);
-  }
+  const data = await readJson(positionals[0] as string, io);
+  return { values, policies, data };
+}
+
+async function settleCommand(args: string[], io: Io): Promise<number> {
+  const parsed = await fileCommandArgs('settle', args, io, true);
+  if (!parsed) return EXIT_OK;
+  const { values, policies, data } = parsed;
   const request = parseSettleRequest(data, policies);
   if (values.db !== undefined) {
     const raw = data as { person: unknown; visits: unknown[] };
@@ -112,6 +126,32 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   const failures = outcomes.filter(isFailure);
   for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
   return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** Reads FILE (or stdin) as JSON; a file that cannot be read or parsed is invalid input. */
+async function readJson(file: string, io: Io): Promise<unknown> {
+  const text = await readInput(file, io);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RequestError([`${file}: not valid JSON (${(e as Error).message})`]);
+  }
+}
+
+async function contributionCommand(args: string[], io: Io): Promise<number> {
+  const parsed = await fileCommandArgs('contribution', args, io, false);
+  if (!parsed) return EXIT_OK;
+  const { values, policies, data } = parsed;
+  try {
+    const c = contributionFromRequest(data, policies);
+    io.stdout(JSON.stringify(contributionJson(c, { trace: !values['no-trace'] }), null, 2) + '\n');
+    return EXIT_OK;
+  } catch (e) {
+    if (!(e instanceof SettlementError)) throw e;
+    io.stdout(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+    io.stderr(`yibao: ${e.code}: ${e.message}\n`);
+    return EXIT_FAILED;
+  }
 }
 
 function policyCommand(args: string[], io: Io): number {
@@ -188,6 +228,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (command) {
       case 'settle':
         return await settleCommand(args, io);
+      case 'contribution':
+        return await contributionCommand(args, io);
       case 'policy':
         return policyCommand(args, io);
       case 'serve':

@@ -1,6 +1,6 @@
 /**
- * Why a visit could not be settled. These are answers, not crashes: each carries a stable code
- * and a message an agency clerk can act on.
+ * Why a visit could not be settled, or a contribution not computed. These are answers, not
+ * crashes: each carries a stable code and a message an agency clerk can act on.
  */
 
 export type SettlementErrorCode =
@@ -11,7 +11,13 @@ export type SettlementErrorCode =
   /** The rule needs a parameter the documents do not give; a user policy file must supply it. */
   | 'MISSING_PARAMETER'
   /** The person's enrollment cannot be read against the payment periods. */
-  | 'ENROLLMENT_INVALID';
+  | 'ENROLLMENT_INVALID'
+  /** No document gives the region's residents' contribution standard for the funding year. */
+  | 'NO_CONTRIBUTION_STANDARD'
+  /** The governing document says nothing of assistance (资助参保) for the person's hardship group. */
+  | 'NO_ASSISTANCE_RULE'
+  /** The policy's figures contradict each other (e.g. levels that do not add up to the subsidy). */
+  | 'INCONSISTENT_POLICY';
 
 export interface MissingParameter {
   /** Path in the policy pack, e.g. benefits.resident-two-diseases.classes.any.ratio. */

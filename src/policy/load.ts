@@ -9,18 +9,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
-import { GRADES, TIERS, CATEGORIES, HARDSHIP_GROUPS, type Category } from '../domain.js';
+import { GRADES, TIERS, CATEGORIES, COUNTY_TYPE_LABELS, COUNTY_TYPES, HARDSHIP_GROUPS, type Category } from '../domain.js';
 import { AmountError, parseYuan, percentToBasisPoints } from '../money/money.js';
-import type {
-  Benefit,
-  CategoryOverride,
-  InstitutionClass,
-  MonthDayRange,
-  Param,
-  ParamValue,
-  ParamVersion,
-  PolicyPack,
-  Supplier,
+import {
+  type Benefit,
+  type CategoryOverride,
+  type ContributionRules,
+  type SubsidyLevels,
+  type InstitutionClass,
+  type MonthDayRange,
+  type Param,
+  type ParamValue,
+  type ParamVersion,
+  type PolicyPack,
+  type Supplier,
 } from './model.js';
 import {
   formatIssues,
@@ -29,6 +31,7 @@ import {
   policyFile,
   RATE_UNITS,
   type BenefitFile,
+  type ContributionRulesFile,
   type ParamFile,
   type ParamVersionFile,
   type PolicyFile,
@@ -75,12 +78,31 @@ const LABELS: Record<string, string> = {
   waitExemptCategories: '免等待期人群',
   waitExemptHardship: '免等待期困难群众',
   waitExemptTransfer: '转移接续免等待期',
+  fundingStandard: '筹资标准',
+  subsidyStandard: '人均财政补助标准',
+  individual: '个人缴费标准',
+  criticalIllnessFunding: '大病保险人均筹资标准',
+  central: '中央财政补助',
+  province: '省级财政补助',
+  city: '市级财政补助',
+  county: '县级财政补助',
+  tekun: '特困人员资助参保',
+  dibao: '低保对象资助参保',
+  fanpin: '返贫致贫人口资助参保',
+  monitored: '监测对象资助参保',
+  jiandang: '建档立卡贫困人口资助参保',
+  'rural-tekun': '农村特困人员资助参保',
+  other: '其他困难群众资助参保',
 };
+
+/** The ways a hardship group's individual contribution is assisted, besides a fixed amount. */
+const ASSISTANCE_RULES = ['full', 'may-follow-dibao'] as const;
 
 /** Values a `rule` parameter may take, by the parameter's key. */
 const RULE_VALUES: Record<string, readonly string[]> = {
   deductibleWindow: ['natural-day', 'rolling-24h'],
   coverageAfterConcentrated: ['next-calendar-year'],
+  ...Object.fromEntries(HARDSHIP_GROUPS.map((g) => [g, ASSISTANCE_RULES])),
 };
 
 /** How rule values and list members read in Chinese, for `policy show` and traces. */
@@ -89,7 +111,7 @@ const VALUE_TEXT: Record<string, string> = {
   'rolling-24h': '24小时内同一机构只负担一次',
   'next-calendar-year': '次年1月1日至12月31日',
   full: '全额资助',
-  'as-dibao': '参照低保对象标准',
+  'may-follow-dibao': '可参照当地低保对象标准资助',
   newborn: '新生儿',
   tekun: '特困人员',
   dibao: '低保对象',
@@ -314,6 +336,58 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
   return benefit;
 }
 
+/**
+ * The residents' contributions section. Every version covers whole funding years (1 January to
+ * 31 December, or open), so that a funding year reads one version of each parameter.
+ */
+function buildContributions(c: ContributionRulesFile, ctx: ParamContext): ContributionRules {
+  const built: Param[] = [];
+  const param = (file: ParamFile, path: string, units: readonly Unit[], label?: string): Param => {
+    const p = buildParam(file, `contributions.${path}`, ctx, units);
+    if (label) p.label = label;
+    built.push(p);
+    return p;
+  };
+  const yearly = ['yuan-per-year'] as const;
+  const rules: ContributionRules = {
+    citation: `${ctx.document} ${c.source}`,
+    subsidyStandard: param(c.subsidyStandard, 'subsidyStandard', yearly),
+    individual: param(c.individual, 'individual', yearly),
+    assistance: {},
+  };
+  if (c.fundingStandard) rules.fundingStandard = param(c.fundingStandard, 'fundingStandard', yearly);
+  if (c.criticalIllnessFunding) rules.criticalIllnessFunding = param(c.criticalIllnessFunding, 'criticalIllnessFunding', yearly);
+  if (c.subsidyShares) {
+    const shares = {} as NonNullable<ContributionRules['subsidyShares']>;
+    for (const type of COUNTY_TYPES) {
+      const f = c.subsidyShares[type];
+      const level = (key: 'central' | 'province' | 'city' | 'county') => {
+        const file = f[key];
+        return file && param(file, `subsidyShares.${type}.${key}`, ['yuan-per-year', 'percent'], `${COUNTY_TYPE_LABELS[type]}${LABELS[key]}`);
+      };
+      const levels: SubsidyLevels = { central: level('central') as Param };
+      for (const key of ['province', 'city', 'county'] as const) {
+        const p = level(key);
+        if (p) levels[key] = p;
+      }
+      shares[type] = levels;
+    }
+    rules.subsidyShares = shares;
+  }
+  for (const group of HARDSHIP_GROUPS) {
+    const file = c.assistance?.[group];
+    if (file) rules.assistance[group] = param(file, `assistance.${group}`, ['rule', 'yuan-per-year']);
+  }
+  for (const p of built) {
+    for (const v of p.versions) {
+      const to = v.to === null ? null : formatDate(v.to);
+      if (!formatDate(v.from).endsWith('-01-01') || (to !== null && !to.endsWith('-12-31')))
+        ctx.problems.add(p.path, `contributions are set by funding year: from must be 1 January and to 31 December (or open), got ${formatDate(v.from)} – ${to ?? ''}`);
+    }
+  }
+  return rules;
+}
+
 /** Builds a pack from the parsed contents of a policy file. */
 export function buildPack(file: string, data: unknown): PolicyPack {
   const parsed = policyFile.safeParse(data);
@@ -365,6 +439,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
         if (!(HARDSHIP_GROUPS as readonly string[]).includes(c))
           problems.add('enrollment.waitExemptHardship', `${c} is not a hardship group (${HARDSHIP_GROUPS.join(', ')})`);
   }
+  const contributions = f.contributions ? buildContributions(f.contributions, ctx) : undefined;
   const groups: PolicyPack['groups'] = {};
   for (const [group, entries] of Object.entries(f.parameters)) {
     groups[group] = {};
@@ -390,6 +465,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
   if (f.effective.quote) pack.effective.quote = f.effective.quote;
   if (f.effective.note) pack.effective.note = f.effective.note;
   if (enrollment) pack.enrollment = enrollment;
+  if (contributions) pack.contributions = contributions;
   return pack;
 }
 
@@ -508,5 +584,10 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
     overlays: [...target.overlays, path],
   };
   if (target.enrollment) next.enrollment = swapObject(target.enrollment);
+  if (target.contributions) {
+    const c = target.contributions;
+    const shares = c.subsidyShares && { western: swapObject(c.subsidyShares.western), ordinary: swapObject(c.subsidyShares.ordinary) };
+    next.contributions = { ...swapObject(c), assistance: swapObject(c.assistance), ...(shares ? { subsidyShares: shares } : {}) };
+  }
   return packs.map((p) => (p === target ? next : p));
 }

@@ -3,7 +3,7 @@
  * every parameter carrying its full citation and effective dates.
  */
 import type { DayNumber } from '../calendar/calendar.js';
-import type { Category, Scheme, Tier, Grade, VisitType } from '../domain.js';
+import type { Category, CountyType, Hardship, Scheme, Tier, Grade, VisitType } from '../domain.js';
 import type { Unit } from './schema.js';
 
 /** Where a value came from: the document itself, or a user's policy file. */
@@ -103,6 +103,26 @@ export interface EnrollmentRules {
   waitExemptTransfer: Param;
 }
 
+/** How the fiscal subsidy is shared by level for one county type (amounts or shares of the subsidy). */
+export interface SubsidyLevels {
+  central: Param;
+  province?: Param;
+  city?: Param;
+  county?: Param;
+}
+
+/** Residents' contributions by funding year (every version covers whole calendar years). */
+export interface ContributionRules {
+  /** `document article` of the section. */
+  citation: string;
+  fundingStandard?: Param;
+  subsidyStandard: Param;
+  individual: Param;
+  subsidyShares?: Record<CountyType, SubsidyLevels>;
+  assistance: Partial<Record<Hardship, Param>>;
+  criticalIllnessFunding?: Param;
+}
+
 export interface PolicyPack {
   id: string;
   /** The file it was loaded from. */
@@ -113,6 +133,7 @@ export interface PolicyPack {
   schemes: Scheme[];
   effective: { from: DayNumber; to: DayNumber | null; citation: string; quote?: string; note?: string };
   enrollment?: EnrollmentRules;
+  contributions?: ContributionRules;
   benefits: Benefit[];
   /** Other cited parameters by group (contributions, floors, ...). */
   groups: Record<string, Record<string, Param>>;

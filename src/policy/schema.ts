@@ -126,7 +126,42 @@ const enrollmentRules = z.strictObject({
   waitExemptTransfer: paramFile,
 });
 
-/** Named parameters not (yet) executed by the engine, grouped: contributions, floors, ... */
+/**
+ * How the per-person fiscal subsidy is shared between levels of government, for one county type.
+ * Each level is an amount (yuan-per-year) or a share of the subsidy (percent). A level the
+ * document leaves to another text is `value: null` with `missing:`; the part not split is then
+ * reported as local (地方) and unsplit.
+ */
+const subsidyLevels = z.strictObject({
+  central: paramFile,
+  province: paramFile.optional(),
+  city: paramFile.optional(),
+  county: paramFile.optional(),
+});
+
+/**
+ * Residents' contributions (城乡居民医保筹资) by funding year: every version covers whole calendar
+ * years (from 1 January, to 31 December or open), the funding year(s) it governs.
+ */
+const contributionRules = z.strictObject({
+  /** Article the section as a whole comes from. */
+  source: z.string().min(1),
+  /** 筹资标准 per person, where the document states it (checked: subsidy + individual). */
+  fundingStandard: paramFile.optional(),
+  /** 人均财政补助标准. */
+  subsidyStandard: paramFile,
+  /** 个人缴费标准. */
+  individual: paramFile,
+  /** 各级财政补助: 享受西部大开发政策的县 (western) and the others (ordinary). */
+  subsidyShares: z.strictObject({ western: subsidyLevels, ordinary: subsidyLevels }).optional(),
+  /** 资助参保 by hardship group: `full` (全额资助), an amount (定额资助), or `may-follow-dibao` (可参照低保对象标准). */
+  assistance: z.partialRecord(z.enum(HARDSHIP_GROUPS), paramFile).optional(),
+  /** 大病保险人均筹资, reported with the breakdown (part of the funding, not added to it). */
+  criticalIllnessFunding: paramFile.optional(),
+});
+export type ContributionRulesFile = z.infer<typeof contributionRules>;
+
+/** Named parameters not (yet) executed by the engine, grouped: floors, referral, ... */
 const parameterGroups = z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), paramFile));
 
 export const policyFile = z.strictObject({
@@ -155,6 +190,7 @@ export const policyFile = z.strictObject({
     note: z.string().optional(),
   }),
   enrollment: enrollmentRules.optional(),
+  contributions: contributionRules.optional(),
   benefits: z.array(benefitFile).default([]),
   parameters: parameterGroups.default({}),
 });

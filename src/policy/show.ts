@@ -90,13 +90,12 @@ function groupTitle(pack: PolicyPack, path: string): string {
     return `${b.label}${cat} · ${VISIT_TYPE_LABELS[b.visitType]}`;
   }
   if (head === 'enrollment') return '参保缴费与待遇享受期';
+  if (head === 'contributions') return '居民医保筹资与资助参保（按筹资年度）';
   if (head === 'parameters') return GROUP_LABELS[id ?? ''] ?? `其他参数 · ${id}`;
   return head ?? path;
 }
 
 const GROUP_LABELS: Record<string, string> = {
-  contributions: '筹资与缴费',
-  assistance: '困难群众资助参保',
   maternity: '生育保险',
   budget: '预算管理',
   familyAccount: '个人（家庭）账户',
@@ -107,16 +106,8 @@ const GROUP_LABELS: Record<string, string> = {
 };
 
 const NAME_LABELS: Record<string, string> = {
-  fundingStandard: '筹资标准',
-  subsidyStandard: '人均财政补助标准',
-  individualContribution: '个人缴费标准',
-  centralShareWestern: '中央补助比例（比照西部开发政策县）',
-  centralShareOther: '中央补助比例（其他县市区）',
-  westernPolicyCounties: '比照西部开发政策县数量',
-  tekun: '特困人员资助',
-  dibao: '低保对象定额资助',
-  fanpin: '返贫致贫人口定额资助',
-  monitored: '监测对象资助',
+  westernPolicy: '比照西部开发政策县',
+  counties: '比照西部开发政策县数量',
   employeeMaternityGrant: '一次性生育补助金',
   familyDoctorServiceFee: '家庭医生签约服务费',
   studentOutpatientBudget: '大学生门诊统筹预算',
@@ -134,16 +125,6 @@ const NAME_LABELS: Record<string, string> = {
   inpatientFundShare: '住院政策范围内基金支付比例',
   birthNatural: '居民生育医疗费（自然分娩）',
   birthCesarean: '居民生育医疗费（剖宫产）',
-  ordinaryCentral: '一般县中央补助',
-  ordinaryProvince: '一般县省级补助',
-  ordinaryCity: '一般县市级补助',
-  ordinaryCounty: '一般县县级补助',
-  westernCentral: '西部政策县中央补助',
-  westernProvince: '西部政策县省级补助',
-  westernCity: '西部政策县市级补助',
-  westernCounty: '西部政策县县级补助',
-  jiandangIndividualPaidByFinance: '建档立卡个人缴费财政全额救助',
-  criticalIllnessFunding: '大病保险人均筹资',
   unreferredRatioReduction: '未经转诊县域外就医报销比例下浮',
   threshold: '起付线',
   ratio: '支付比例',
@@ -177,7 +158,7 @@ const pad = (s: string, w: number) => s + ' '.repeat(Math.max(1, w - width(s)));
 function displayOrder(pack: PolicyPack, params: ShownParam[]): ShownParam[] {
   const rank = (p: ShownParam) => {
     const parts = p.path.split('.');
-    const head = ['enrollment', 'benefits', 'parameters'].indexOf(parts[0] ?? '');
+    const head = ['enrollment', 'contributions', 'benefits', 'parameters'].indexOf(parts[0] ?? '');
     const benefit = parts[0] === 'benefits' ? pack.benefits.findIndex((b) => b.id === parts[1]) : 0;
     const category = parts.includes('categories') ? 1 : 0;
     return [head, benefit, category];

@@ -50,7 +50,7 @@ const instant = z.string({ error: 'must be an ISO 8601 date-time' }).transform((
   return t;
 });
 
-const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
+export const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(' | ')}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}` });
 
 const institutionSchema = z.strictObject({
@@ -74,9 +74,16 @@ export const visitSchema = z.strictObject({
   eligible: amount.optional(),
 });
 
+/** A calendar year (coverage year, funding year). */
+export const yearSchema = z
+  .number({ error: 'must be a year' })
+  .int('must be a whole year')
+  .min(1990, 'must be a year from 1990')
+  .max(2200, 'must be a year before 2200');
+
 const enrollmentSchema = z.strictObject({
   paidOn: dateText,
-  coverageYear: z.number({ error: 'must be a year' }).int('must be a whole year').min(1990, 'must be a year from 1990').max(2200, 'must be a year before 2200'),
+  coverageYear: yearSchema,
   transfer: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
@@ -103,22 +110,25 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * A request's region (admdvs code or alias) as a code, or the problem line naming the field and
+ * the known regions. A region that is not a string is left to the schema to report.
+ */
+export function readRegion(raw: unknown, field: string, policies: PolicySet): { region: string | undefined; problem: string | undefined } {
+  const region = typeof raw === 'string' ? policies.regionCode(raw) : undefined;
+  const problem =
+    typeof raw === 'string' && !region
+      ? `${field}: unknown region ${JSON.stringify(raw)}; known: ${policies
+          .allRegions()
+          .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
+          .join('; ')}`
+      : undefined;
+  return { region, problem };
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
-}
-
-/** The region a request names, as an admdvs code, or the problem with it. */
-function regionOf(data: unknown, policies: PolicySet): { region?: string; problem?: string } {
-  const raw = (data as { person?: { region?: unknown } } | null)?.person?.region;
-  if (typeof raw !== 'string') return {};
-  const region = policies.regionCode(raw);
-  if (region) return { region };
-  const known = policies
-    .allRegions()
-    .map((x) => `${x.code} (${[x.name, ...x.aliases.filter((a) => /^[a-z]/.test(a))].join(', ')})`)
-    .join('; ');
-  return { problem: `person.region: unknown region ${JSON.stringify(raw)}; known: ${known}` };
 }
 
 type Parsed = z.output<typeof settleRequestSchema>;
@@ -140,7 +150,7 @@ export function validateSettle<S extends z.ZodType>(
 ): { request: SettleRequest; parsed: z.output<S> } {
   const rename = (lines: string[]) => (single ? lines.map((l) => l.replace(/^visits\[0\]/, single)) : lines);
   const parsed = schema.safeParse(data);
-  const { region, problem: regionProblem } = regionOf(data, policies);
+  const { region, problem: regionProblem } = readRegion((data as { person?: { region?: unknown } } | null)?.person?.region, 'person.region', policies);
   if (!parsed.success) {
     const lines = formatIssues(parsed.error.issues);
     if (regionProblem) lines.unshift(regionProblem);

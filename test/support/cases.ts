@@ -27,10 +27,31 @@ export interface SettlementCase {
   expect: CaseExpectation[];
 }
 
+/**
+ * A hand-computed contribution case: a request exactly as `yibao contribution` takes it, and the
+ * figures (yuan, as printed) worked out from the document — or the error, or the invalid fields.
+ */
+export interface ContributionCase {
+  name: string;
+  articles?: string[];
+  working?: string;
+  policyFiles?: string[];
+  request: unknown;
+  /** Fields of the JSON result to compare (only those listed). */
+  expect?: Record<string, unknown>;
+  /** Expected error code instead of a result. */
+  error?: string;
+  /** Substrings the error message must contain. */
+  messageIncludes?: string[];
+  /** Patterns each of which some invalid-input line must match (the request is refused). */
+  invalid?: string[];
+}
+
 export interface CaseFile {
   file: string;
   document: string;
   cases: SettlementCase[];
+  contributions: ContributionCase[];
 }
 
 export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
@@ -40,7 +61,7 @@ export function loadCaseFiles(dir = CASES_DIR): CaseFile[] {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => {
-      const data = parse(readFileSync(join(dir, f), 'utf8')) as Omit<CaseFile, 'file'>;
-      return { file: f, ...data };
+      const data = parse(readFileSync(join(dir, f), 'utf8')) as Partial<Omit<CaseFile, 'file'>>;
+      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [] };
     });
 }
