@@ -379,6 +379,7 @@ function approve(ctx: Ctx, amount: Fen, source: string, why: string, rest: Entry
 /** The account's share of a visit's or purchase's costs (own, or a relative's). */
 function costShare(ctx: Ctx, op: CostShare, who: string): Refusal | { accountPay: Fen; cashPay: Fen; personShare: Fen; source: string; why: string } {
   const { r } = ctx;
+  text('visitId', op.visitId);
   const personShare = fen('personShare', op.personShare);
   const outOfScope = fen('outOfScope', op.outOfScope ?? 0);
   if (outOfScope > personShare) throw invalid(`outOfScope ${outOfScope} is more than personShare ${personShare}`);

@@ -79,12 +79,13 @@ export class RulesAt {
 }
 
 /**
- * The rules of `kind` in force in `region` on `day`.
+ * The rules of `kind` in force in a region (admdvs code, or an alias such as `puyang`) on `day`.
  *
  * @throws AccountError NO_POLICY_IN_FORCE when no policy is in force there then, NO_ACCOUNT_RULES
  *   when none of those in force governs this kind of account.
  */
-export function rulesAt(policies: PolicySet, region: string, kind: AccountKind, day: DayNumber): RulesAt {
+export function rulesAt(policies: PolicySet, regionOrAlias: string, kind: AccountKind, day: DayNumber): RulesAt {
+  const region = policies.regionCode(regionOrAlias) ?? regionOrAlias;
   const chain = policies.chain(region, day);
   if (chain.length === 0) throw new AccountError('NO_POLICY_IN_FORCE', `${KIND_LABELS[kind]}: ${policies.describeInForce(region, day)}`);
   for (const pack of chain) {
