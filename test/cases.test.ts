@@ -11,14 +11,17 @@ import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
-import { loadCaseFiles } from './support/cases.js';
+import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../src/account/index.js';
+import { parseYuan } from '../src/money/money.js';
+import { loadCaseFiles, type AccountCase } from './support/cases.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
 
 for (const file of loadCaseFiles()) {
   describe(`${file.file} — ${file.document}`, () => {
-    for (const c of file.cases) {
+    for (const c of file.accounts ?? []) it(`account: ${c.name}`, () => runAccountCase(c));
+    for (const c of file.cases ?? []) {
       it(c.name, () => {
         const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
         const engine = new SettlementEngine(policies);
@@ -96,5 +99,55 @@ for (const file of loadCaseFiles()) {
         for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
       });
     }
+  });
+}
+
+const yuan = (fen: number) => fen / 100;
+const MONEY_FIELDS = ['amount', 'personShare', 'outOfScope'];
+
+/** Runs an account case's steps in order, appending each approved entry, checking each expectation. */
+function runAccountCase(c: AccountCase): void {
+  const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+  let state: AccountState = { account: c.account as Account, entries: [] };
+  c.steps.forEach((step, i) => {
+    const where = `step ${i + 1}`;
+    const want = step.expect;
+    let got: { amount?: number; balanceAfter?: number; cashPay?: number; kind?: string; refused?: string; skipped?: string; error?: string; source?: string; text?: string };
+    try {
+      if (step.credit) {
+        const h = step.credit.holder;
+        const { contributionBase, ...rest } = h;
+        const holder = {
+          ...rest,
+          id: c.account.holderId,
+          region: c.account.region,
+          ...(contributionBase !== undefined ? { contributionBase: parseYuan(contributionBase) } : {}),
+        };
+        const out = creditMonth(state, holder, step.credit.month, policies);
+        state = out.state;
+        got = out.entry
+          ? { kind: 'credit', amount: yuan(out.entry.amount), balanceAfter: yuan(out.entry.balanceAfter), source: out.entry.source, text: out.entry.text }
+          : { skipped: out.skipped?.code, source: out.skipped?.source ?? '', text: out.skipped?.reason ?? '' };
+      } else {
+        const raw = { ...(step.op as Record<string, unknown>) };
+        for (const k of MONEY_FIELDS) if (raw[k] !== undefined) raw[k] = parseYuan(raw[k] as number | string);
+        const out = authorize(raw as unknown as Operation, state, policies);
+        if (out.ok) {
+          state = { account: state.account, entries: [...state.entries, out.entry] };
+          const cash = 'cashPay' in out.entry ? out.entry.cashPay : undefined;
+          got = { kind: out.entry.kind, amount: yuan(out.entry.amount), balanceAfter: yuan(out.entry.balanceAfter), source: out.entry.source, text: out.entry.text };
+          if (cash !== undefined) got.cashPay = yuan(cash);
+        } else got = { refused: out.code, source: out.source, text: out.reason };
+      }
+    } catch (e) {
+      if (!(e instanceof AccountError)) throw e;
+      got = { error: e.code, source: '', text: e.message };
+    }
+    for (const k of ['amount', 'balanceAfter', 'cashPay', 'kind', 'refused', 'skipped', 'error'] as const)
+      if (want[k] !== undefined) expect(got[k], `${where}: ${k} (${got.text ?? ''})`).toEqual(want[k]);
+    if (want.refused === undefined) expect(got.refused, `${where}: refused: ${got.text ?? ''}`).toBeUndefined();
+    if (want.error === undefined) expect(got.error, `${where}: error: ${got.text ?? ''}`).toBeUndefined();
+    for (const s of want.sourceIncludes ?? []) expect(got.source, `${where}: source`).toContain(s);
+    for (const s of want.textIncludes ?? []) expect(got.text, `${where}: text`).toContain(s);
   });
 }

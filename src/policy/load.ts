@@ -23,13 +23,17 @@ import {
   type ParamVersion,
   type PolicyPack,
   type Supplier,
+  type AccountRules,
 } from './model.js';
 import {
+  ACCOUNT_PARAMS,
   formatIssues,
   MONEY_UNITS,
   overlayFile,
   policyFile,
   RATE_UNITS,
+  type AccountParamKey,
+  type AccountRulesFile,
   type BenefitFile,
   type ContributionRulesFile,
   type ParamFile,
@@ -93,6 +97,22 @@ const LABELS: Record<string, string> = {
   jiandang: '建档立卡贫困人口资助参保',
   'rural-tekun': '农村特困人员资助参保',
   other: '其他困难群众资助参保',
+  activeRate: '在职职工个人账户计入比例（本人缴费基数）',
+  retiredMonthly: '退休人员个人账户月定额',
+  employerRateNoAccount: '按用人单位费率缴费的在职人员不享受个人账户',
+  retiredNeedsRequiredYears: '退休人员达到规定缴费年限方享受个人账户',
+  allocation: '向账户分配资金',
+  carryOver: '账户结余结转使用',
+  visitTypes: '账户可支付的就医类型',
+  visitShare: '账户可支付的费用部分',
+  pharmacy: '账户可支付定点零售药店购药',
+  familyMedical: '可使用账户的家庭成员',
+  familyResidentContribution: '可由账户代缴居民医保个人缴费的亲属',
+  ownSupplementaryContribution: '账户可缴纳本人大额医疗费用补助',
+  prohibited: '账户不得支付的支出',
+  transferOut: '医保关系转移时账户随之划转',
+  refundIfNoTransfer: '不具备转移条件时余额一次性返还本人',
+  inheritance: '参保人员死亡时结余一次性拨付合法继承人',
 };
 
 /** The ways a hardship group's individual contribution is assisted, besides a fixed amount. */
@@ -103,6 +123,7 @@ const RULE_VALUES: Record<string, readonly string[]> = {
   deductibleWindow: ['natural-day', 'rolling-24h'],
   coverageAfterConcentrated: ['next-calendar-year'],
   ...Object.fromEntries(HARDSHIP_GROUPS.map((g) => [g, ASSISTANCE_RULES])),
+  visitShare: ['whole-own-share', 'in-scope-own-share'],
 };
 
 /** How rule values and list members read in Chinese, for `policy show` and traces. */
@@ -120,6 +141,20 @@ const VALUE_TEXT: Record<string, string> = {
   jiandang: '建档立卡贫困人口',
   'rural-tekun': '农村特困人员',
   other: '其他困难群众',
+  'whole-own-share': '个人负担的全部医疗费用（含政策范围外）',
+  'in-scope-own-share': '政策范围内个人自付费用',
+  spouse: '配偶',
+  parent: '父母',
+  child: '子女',
+  household: '家庭成员',
+  'public-health': '公共卫生费用',
+  fitness: '体育健身',
+  wellness: '养生保健消费',
+  outpatient: '普通门诊',
+  'two-diseases': '两病门诊用药',
+  'birth-natural': '自然分娩',
+  'birth-cesarean': '剖宫产',
+  prenatal: '产前检查',
 };
 
 function parseYaml(file: string, text: string): unknown {
@@ -388,6 +423,24 @@ function buildContributions(c: ContributionRulesFile, ctx: ParamContext): Contri
   return rules;
 }
 
+function buildAccount(a: AccountRulesFile, ctx: ParamContext): AccountRules {
+  const base = `accounts.${a.kind}`;
+  const params: AccountRules['params'] = {};
+  const groups: Record<string, Record<string, unknown> | undefined> = { credit: a.credit, uses: a.uses, closing: a.closing };
+  const entries: [string, unknown][] = Object.entries(groups).flatMap(([g, v]) => Object.entries(v ?? {}).map(([k, p]) => [`${g}.${k}`, p] as [string, unknown]));
+  if (a.carryOver) entries.push(['carryOver', a.carryOver]);
+  for (const [key, file] of entries) {
+    if (file === undefined) continue;
+    const spec: { units: readonly Unit[]; members?: readonly string[] } = ACCOUNT_PARAMS[key as AccountParamKey];
+    const param = buildParam(file as ParamFile, `${base}.${key}`, ctx, spec.units);
+    for (const v of param.versions)
+      for (const m of spec.members && Array.isArray(v.value) ? (v.value as string[]) : [])
+        if (!spec.members?.includes(m)) ctx.problems.add(param.path, `${m} is not one of ${spec.members?.join(', ')}`);
+    params[key as AccountParamKey] = param;
+  }
+  return { kind: a.kind, label: a.label, scheme: a.scheme, citation: `${ctx.document} ${a.source}`, params };
+}
+
 /** Builds a pack from the parsed contents of a policy file. */
 export function buildPack(file: string, data: unknown): PolicyPack {
   const parsed = policyFile.safeParse(data);
@@ -419,6 +472,12 @@ export function buildPack(file: string, data: unknown): PolicyPack {
     if (seen.has(key)) problems.add(`benefits.${b.id}`, `a second benefit for ${b.scheme} ${b.visitType} visits`);
     seen.add(key);
   }
+  const accountKinds = new Set<string>();
+  const accounts = f.accounts.map((a) => {
+    if (accountKinds.has(a.kind)) problems.add(`accounts.${a.kind}`, 'a second set of rules for this account kind');
+    accountKinds.add(a.kind);
+    return buildAccount(a, ctx);
+  });
   let enrollment: PolicyPack['enrollment'];
   if (f.enrollment) {
     const e = f.enrollment;
@@ -457,6 +516,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
     schemes: f.schemes,
     effective: { from, to, citation: `${f.document.number} ${f.effective.source}` },
     benefits,
+    accounts,
     groups,
     params,
     overlays: [],
@@ -576,9 +636,11 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
   });
   const groups: PolicyPack['groups'] = {};
   for (const [g, entries] of Object.entries(target.groups)) groups[g] = swapObject(entries);
+  const accounts = target.accounts.map((a) => ({ ...a, params: swapObject(a.params) }));
   const next: PolicyPack = {
     ...target,
     benefits,
+    accounts,
     groups,
     params,
     overlays: [...target.overlays, path],

@@ -4,7 +4,7 @@
  */
 import type { DayNumber } from '../calendar/calendar.js';
 import type { Category, CountyType, Hardship, Scheme, Tier, Grade, VisitType } from '../domain.js';
-import type { Unit } from './schema.js';
+import type { AccountKind, AccountParamKey, Unit } from './schema.js';
 
 /** Where a value came from: the document itself, or a user's policy file. */
 export type Supplier = 'document' | 'user';
@@ -123,6 +123,16 @@ export interface ContributionRules {
   criticalIllnessFunding?: Param;
 }
 
+/** An account's rules (个人账户, 个人（家庭）账户): each a cited parameter, by `group.name` key. */
+export interface AccountRules {
+  kind: AccountKind;
+  label: string;
+  scheme: Scheme;
+  /** The article the account's rules as a whole come from. */
+  citation: string;
+  params: Partial<Record<AccountParamKey, Param>>;
+}
+
 export interface PolicyPack {
   id: string;
   /** The file it was loaded from. */
@@ -135,6 +145,8 @@ export interface PolicyPack {
   enrollment?: EnrollmentRules;
   contributions?: ContributionRules;
   benefits: Benefit[];
+  /** Account rules, one per account kind the document governs. */
+  accounts: AccountRules[];
   /** Other cited parameters by group (contributions, floors, ...). */
   groups: Record<string, Record<string, Param>>;
   /** Every parameter of the pack, by path. */

@@ -162,6 +162,97 @@ const contributionRules = z.strictObject({
 export type ContributionRulesFile = z.infer<typeof contributionRules>;
 
 /** Named parameters not (yet) executed by the engine, grouped: floors, referral, ... */
+/** The kinds of medical-insurance account yibao models (see src/account/). */
+export const ACCOUNT_KINDS = ['employee-personal', 'resident-family'] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
+
+/**
+ * The rules of a medical-insurance account (个人账户 / 个人（家庭）账户), each a cited parameter.
+ * Every key is optional: an operation whose rule the document does not state is refused, naming
+ * the account's article; a rule written with `value: null` and `missing:` makes the operation fail
+ * with MISSING_PARAMETER. See docs/policy-format.md.
+ */
+const accountRules = z.strictObject({
+  kind: z.enum(ACCOUNT_KINDS),
+  label: z.string().min(1),
+  scheme: z.enum(SCHEMES),
+  source: z.string().min(1),
+  credit: z
+    .strictObject({
+      /** Active employees: percent of their own contribution base, credited monthly. */
+      activeRate: paramFile.optional(),
+      /** Retirees: a fixed amount per month. */
+      retiredMonthly: paramFile.optional(),
+      /** Active insured paying at the employer rate get no account (flag). */
+      employerRateNoAccount: paramFile.optional(),
+      /** Retirees get the account only with the required contribution years (flag). */
+      retiredNeedsRequiredYears: paramFile.optional(),
+      /** Whether money is still allocated to the account at all (flag; false = no new credits). */
+      allocation: paramFile.optional(),
+    })
+    .optional(),
+  /** Balances carry over from year to year (flag). */
+  carryOver: paramFile.optional(),
+  uses: z
+    .strictObject({
+      /** Visit types whose costs the account may pay (list). */
+      visitTypes: paramFile.optional(),
+      /** Which part of a visit's cost: whole-own-share | in-scope-own-share (rule). */
+      visitShare: paramFile.optional(),
+      /** Only at contracted (定点) institutions and pharmacies (flag). */
+      contractedOnly: paramFile.optional(),
+      /** Purchases at contracted retail pharmacies (flag). */
+      pharmacy: paramFile.optional(),
+      /** Who besides the holder may use it for medical costs: spouse, parent, child, household (list). */
+      familyMedical: paramFile.optional(),
+      /** Relatives whose residents' contributions it may pay: spouse, parent, child (list). */
+      familyResidentContribution: paramFile.optional(),
+      /** The holder's own supplementary (大额医疗费用补助) contribution (flag). */
+      ownSupplementaryContribution: paramFile.optional(),
+      /** Uses it must never pay: public-health, fitness, wellness... (list). */
+      prohibited: paramFile.optional(),
+    })
+    .optional(),
+  closing: z
+    .strictObject({
+      /** The balance moves with the insurance relationship to another pooling region (flag). */
+      transferOut: paramFile.optional(),
+      /** One-time refund to the holder when the relationship moves and cannot be transferred (flag). */
+      refundIfNoTransfer: paramFile.optional(),
+      /** On death the balance is paid once to the lawful heirs (flag). */
+      inheritance: paramFile.optional(),
+    })
+    .optional(),
+});
+export type AccountRulesFile = z.infer<typeof accountRules>;
+
+/** Relatives an account may serve (第七条: 配偶、父母、子女), and a family account's household. */
+export const ACCOUNT_RELATIONS = ['spouse', 'parent', 'child', 'household'] as const;
+export type AccountRelation = (typeof ACCOUNT_RELATIONS)[number];
+
+/** Each account rule (as `group.name`), the units it may be written in, and the names a list may hold. */
+export const ACCOUNT_PARAMS = {
+  'credit.activeRate': { units: ['percent'] },
+  'credit.retiredMonthly': { units: ['yuan-per-month'] },
+  'credit.employerRateNoAccount': { units: ['flag'] },
+  'credit.retiredNeedsRequiredYears': { units: ['flag'] },
+  'credit.allocation': { units: ['flag'] },
+  carryOver: { units: ['flag'] },
+  'uses.visitTypes': { units: ['list'], members: VISIT_TYPES },
+  'uses.visitShare': { units: ['rule'] },
+  'uses.contractedOnly': { units: ['flag'] },
+  'uses.pharmacy': { units: ['flag'] },
+  'uses.familyMedical': { units: ['list'], members: ACCOUNT_RELATIONS },
+  'uses.familyResidentContribution': { units: ['list'], members: ACCOUNT_RELATIONS },
+  'uses.ownSupplementaryContribution': { units: ['flag'] },
+  'uses.prohibited': { units: ['list'] },
+  'closing.transferOut': { units: ['flag'] },
+  'closing.refundIfNoTransfer': { units: ['flag'] },
+  'closing.inheritance': { units: ['flag'] },
+} as const satisfies Record<string, { units: readonly Unit[]; members?: readonly string[] }>;
+export type AccountParamKey = keyof typeof ACCOUNT_PARAMS;
+
+/** Named parameters not (yet) executed by the engine, grouped: contributions, floors, ... */
 const parameterGroups = z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), paramFile));
 
 export const policyFile = z.strictObject({
@@ -192,6 +283,7 @@ export const policyFile = z.strictObject({
   enrollment: enrollmentRules.optional(),
   contributions: contributionRules.optional(),
   benefits: z.array(benefitFile).default([]),
+  accounts: z.array(accountRules).default([]),
   parameters: parameterGroups.default({}),
 });
 export type PolicyFile = z.infer<typeof policyFile>;

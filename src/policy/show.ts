@@ -91,6 +91,7 @@ function groupTitle(pack: PolicyPack, path: string): string {
   }
   if (head === 'enrollment') return '参保缴费与待遇享受期';
   if (head === 'contributions') return '居民医保筹资与资助参保（按筹资年度）';
+  if (head === 'accounts') return pack.accounts.find((a) => a.kind === id)?.label ?? path;
   if (head === 'parameters') return GROUP_LABELS[id ?? ''] ?? `其他参数 · ${id}`;
   return head ?? path;
 }
@@ -98,8 +99,7 @@ function groupTitle(pack: PolicyPack, path: string): string {
 const GROUP_LABELS: Record<string, string> = {
   maternity: '生育保险',
   budget: '预算管理',
-  familyAccount: '个人（家庭）账户',
-  personalAccount: '职工个人账户',
+  outpatientPooling: '门诊统筹',
   referral: '转诊',
   criticalIllness: '大病保险',
   floors: '省级底线标准（供核对各市政策，不用于结算）',
@@ -111,11 +111,7 @@ const NAME_LABELS: Record<string, string> = {
   employeeMaternityGrant: '一次性生育补助金',
   familyDoctorServiceFee: '家庭医生签约服务费',
   studentOutpatientBudget: '大学生门诊统筹预算',
-  noNewAllocationFrom: '不再向个人（家庭）账户分配资金的起始年度',
-  balanceMayPayOwnShare: '账户余额可冲抵门诊个人负担',
   noOutpatientPoolingWhileInpatient: '住院期间不享受门诊统筹',
-  activeCreditRate: '在职职工个人账户计入比例（缴费基数）',
-  retireeMonthlyCredit: '退休人员个人账户月定额',
   outpatientPrimaryDeductible: '门诊统筹基层起付标准',
   outpatientDeductible: '门诊统筹县级及以上起付标准',
   outpatientDeductibleWindow: '门诊统筹起付标准计算周期',
@@ -158,7 +154,7 @@ const pad = (s: string, w: number) => s + ' '.repeat(Math.max(1, w - width(s)));
 function displayOrder(pack: PolicyPack, params: ShownParam[]): ShownParam[] {
   const rank = (p: ShownParam) => {
     const parts = p.path.split('.');
-    const head = ['enrollment', 'contributions', 'benefits', 'parameters'].indexOf(parts[0] ?? '');
+    const head = ['enrollment', 'contributions', 'benefits', 'accounts', 'parameters'].indexOf(parts[0] ?? '');
     const benefit = parts[0] === 'benefits' ? pack.benefits.findIndex((b) => b.id === parts[1]) : 0;
     const category = parts.includes('categories') ? 1 : 0;
     return [head, benefit, category];

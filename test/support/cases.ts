@@ -47,11 +47,49 @@ export interface ContributionCase {
   invalid?: string[];
 }
 
+/**
+ * A hand-computed account case: an account, then steps in order — a month's credit or an
+ * operation — each with what it must give. Amounts in yuan, as in the settlement cases.
+ */
+export interface AccountStep {
+  /** Credit a month: the holder as in that month (id and region come from the account). */
+  credit?: { month: string; holder: { category: 'active' | 'retired'; contributionBase?: number | string; paysAtEmployerRate?: boolean; requiredYearsMet?: boolean } };
+  /** An operation for `authorize` (amount, personShare and outOfScope in yuan). */
+  op?: Record<string, unknown>;
+  expect: {
+    /** Approved: the entry's signed amount, the balance after, and for cost shares the cash left. */
+    amount?: number;
+    balanceAfter?: number;
+    cashPay?: number;
+    kind?: string;
+    /** Refused with this code. */
+    refused?: string;
+    /** Credit skipped with this code. */
+    skipped?: string;
+    /** Failed with this AccountError code. */
+    error?: string;
+    /** Substrings of the citation, the reason/text, or the error message. */
+    sourceIncludes?: string[];
+    textIncludes?: string[];
+  };
+}
+
+export interface AccountCase {
+  name: string;
+  articles?: string[];
+  working?: string;
+  policyFiles?: string[];
+  account: { id: string; kind: string; holderId: string; region: string; members?: string[] };
+  steps: AccountStep[];
+}
+
 export interface CaseFile {
   file: string;
   document: string;
   cases: SettlementCase[];
   contributions: ContributionCase[];
+  /** Hand-computed account cases (src/account). */
+  accounts?: AccountCase[];
 }
 
 export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
