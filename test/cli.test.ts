@@ -209,15 +209,15 @@ describe('yibao contribution', () => {
   });
 
   it('exit 1 naming the missing parameter, then 0 once a user policy file supplies it', () => {
-    const body = { region: 'linfen', year: 2019, countyType: 'western', hardship: 'jiandang' };
+    const body = { region: 'linfen', year: 2019, countyType: 'western', hardship: 'tekun' };
     const missing = yibao(['contribution', requestFile(body)]);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.individual' }] });
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
     const filled = yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
     expect(filled.code, filled.stderr).toBe(0);
     const out = JSON.parse(filled.stdout);
-    // 15号 一(一): 416 + 52 + 15.6 + 36.4 = 520; the user file's 220; 建档立卡 全额救助 → pays 0; 四(一) ≥ 85.
-    expect(out).toMatchObject({ total: 740, subsidy: { central: 416, province: 52, city: 15.6, county: 36.4 }, assistance: 220, payable: 0, criticalIllnessFunding: 85 });
+    // 15号 一(一): 416 + 52 + 15.6 + 36.4 = 520; 一(二) 250; the user file's 100 for 特困 → pays 150; 四(一) ≥ 85.
+    expect(out).toMatchObject({ total: 770, subsidy: { central: 416, province: 52, city: 15.6, county: 36.4 }, assistance: 100, payable: 150, criticalIllnessFunding: 85 });
     expect(JSON.stringify(out.trace)).toContain('用户提供');
   });
 
