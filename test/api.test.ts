@@ -643,6 +643,28 @@ for (const s of STORES) {
       });
     });
 
+    describe('contributions', () => {
+      it("computes a residents' contribution for every role, writes nothing, and names bad fields", async () => {
+        const before = await counts(store);
+        for (const key of [agency.key, analyst.key, h1.key]) {
+          // 63号 一 and 71号 一: 640 × 80% = 512 central in a western-policy county; 七(二) 低保 80 (at least).
+          const res = await call({ url: '/v1/contributions', key, body: { region: 'luoyang', year: 2024, countyType: 'western', hardship: 'dibao' } });
+          expect(res.statusCode).toBe(200);
+          expect(res.body_).toMatchObject({ total: 1020, individual: 380, subsidy: { total: 640, central: 512, local: 128 }, assistance: 80, payable: 300 });
+          expect(JSON.stringify(res.body_.trace)).toContain('洛医保〔2023〕63号 七(二)');
+        }
+        const bad = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'atlantis', year: 'soon', countyType: 'coastal' } });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.body_.error.code).toBe('INVALID_REQUEST');
+        for (const f of ['region', 'year', 'countyType']) expect(bad.body_.error.problems.some((p: string) => p.startsWith(f))).toBe(true);
+        const none = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'luoyang', year: 2023, countyType: 'ordinary' } });
+        expect(none.statusCode).toBe(422);
+        expect(none.body_.error.code).toBe('NO_CONTRIBUTION_STANDARD');
+        expect((await call({ url: '/v1/contributions', body: { region: 'luoyang', year: 2024, countyType: 'ordinary' } })).statusCode).toBe(401);
+        expect(await counts(store)).toEqual(before);
+      });
+    });
+
     describe('audit log', () => {
       it('records every write with who, what and which entry; refused and read-only requests add nothing', async () => {
         const audit = () => store.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
