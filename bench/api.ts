@@ -601,7 +601,9 @@ async function main(): Promise<number> {
   }
   if (o.store !== 'sqlite') {
     const admin = new URL(o.pg);
-    if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(admin.hostname)) throw new Error(`--pg must be a loopback server, not ${admin.hostname}`);
+    // A loopback address, or a Unix socket's folder (postgres://user@%2Fvar%2Frun%2Fpostgresql/db).
+    const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(admin.hostname) || decodeURIComponent(admin.hostname).startsWith('/');
+    if (!local) throw new Error(`--pg must be a server on this machine (loopback or a Unix socket), not ${admin.hostname}`);
     const unreachable = await probe(o.pg);
     if (unreachable) console.log(`\n== postgres: SKIPPED — no PostgreSQL server at ${o.pg.replace(/:[^:@/]*@/, '@')} (${unreachable})`);
     else {

@@ -13,7 +13,7 @@ import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
 import BetterSqlite3 from 'better-sqlite3';
-import { freshSqlite, STORES } from './support/stores.js';
+import { freshPostgres, freshSqlite, pgAvailable, STORES } from './support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -230,3 +230,39 @@ for (const writerThread of [false, true]) {
     });
   });
 }
+
+describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
+  it('a write that fails in a batch fails that settle alone; a new institution registered twice in a batch is checked against the first', async () => {
+    const store = await freshPostgres();
+    try {
+      await sql
+        .raw(
+          `create function refuse_visit() returns trigger language plpgsql as $$ begin raise exception 'refused by a trigger'; end $$;
+           create trigger refuse_visit before insert on visits for each row when (new.id = 'PB-v10') execute function refuse_visit();`,
+        )
+        .execute(store.db);
+      const ledger = new Ledger(store, engine);
+      // Sent together: the first four go alone (one batch per connection); the rest queue and go
+      // in one batch, with the failing visit (the 11th) and both registrations of PB-NEW.
+      const jobs = Array.from({ length: 24 }, (_, i) => ledger.settle(req(`pb-${i}`, person(`PB${i}`), visit(`PB-v${i}`, '2023-03-01T09:00:00+08:00', 250)), agency));
+      const twice = [
+        ledger.settle(req('pb-i1', person('PBI1'), visit('PBI1-v', '2023-03-01T09:00:00+08:00', 100, 'PB-NEW')), agency),
+        ledger.settle(
+          req('pb-i2', person('PBI2'), { ...visit('PBI2-v', '2023-03-01T09:00:00+08:00', 100), institution: { id: 'PB-NEW', tier: 'primary', grade: 1, contracted: true } }),
+          agency,
+        ),
+      ];
+      const results = await Promise.allSettled([...jobs, ...twice]);
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+      expect(failed.sort((a, b) => a - b)).toEqual([10, 25]);
+      expect((results[10] as PromiseRejectedResult).reason.message).toMatch(/refused by a trigger/);
+      expect((results[25] as PromiseRejectedResult).reason).toMatchObject({ code: 'INSTITUTION_MISMATCH' });
+      expect(await count(store, 'settlements')).toBe(24);
+      expect(await count(store, 'audit_log')).toBe(24);
+      expect(await store.db.selectFrom('persons').select('id').where('id', 'in', ['PB10', 'PBI2']).execute()).toEqual([]);
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -8,9 +8,9 @@
  * - reverse writes a new entry with the amounts negated and restores the accumulators; an entry is
  *   never edited, and a settlement is reversed at most once.
  *
- * Settlements of one person are serialized: on PostgreSQL by the person row's lock (the upsert
- * that opens every settle takes it), on SQLite by its single writer. So two visits settled at once
- * can never both spend the same remaining cap.
+ * Settlements of one person are serialized: on PostgreSQL by the person's advisory lock (see
+ * `personLock`; settles and reversals take it before they read), on SQLite by its single writer.
+ * So two visits settled at once can never both spend the same remaining cap.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { formatDate } from '../calendar/calendar.js';
@@ -26,6 +26,7 @@ import type { Database, SettlementsTable } from './schema.js';
 import {
   isUniqueViolation,
   KyselySettlePath,
+  personLock,
   LoadedAccumulators,
   PostgresSettlePath,
   SettleStatements,
@@ -118,7 +119,7 @@ export class Ledger {
         ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
         : store.pool
           ? new PostgresSettlePath(store.pool, statements, engine, now)
-          : new KyselySettlePath(store.db, statements, engine, now);
+          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres');
     }
   }
 
@@ -200,8 +201,8 @@ export class Ledger {
           return { entry: entryOf(prior), created: false, body: prior.body };
         }
         if (original.kind !== 'settlement') throw new LedgerError('NOT_REVERSIBLE', `${settlementId} is a reversal; a reversal cannot be reversed`);
-        // Lock the person, as settle does.
-        await trx.updateTable('persons').set({ updated_at: this.now() }).where('id', '=', original.person_id).execute();
+        // Lock the person, as settle does (SQLite: the transaction already holds the one write lock).
+        if (this.store.dialect === 'postgres') await personLock(original.person_id).execute(trx);
         const already = await trx.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
         if (already) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${already.id}`);
         const now = this.now();

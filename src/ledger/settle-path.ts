@@ -1,7 +1,7 @@
 /**
  * The settle hot path: the steps of a settle, in one transaction.
  *
- *   lock      PostgreSQL: upsert the person, whose row lock serializes the person's settles
+ *   lock      PostgreSQL: the person's advisory lock, which serializes the person's settles
  *   read      one query: the request id's entry (a retry), the visit's live settlement, the
  *             institution's registry row, the person's caps, the windows at the institution, the
  *             stored enrollment for the year
@@ -20,9 +20,9 @@
  * batch also serializes every person. The service runs the batches on a thread of their own
  * (sqlite-writer.ts); the CLI on its own thread (SqliteSettlePath).
  *
- * PostgreSQL (PostgresSettlePath): two round trips, `BEGIN; lock; read` and `write; COMMIT`, the
- * write being one statement (data-modifying CTEs), all through statements prepared once per
- * connection.
+ * PostgreSQL (PostgresSettlePath): settles batched too, two round trips per batch,
+ * `BEGIN; locks; reads` and `writes; COMMIT`, each settle's writes one statement (data-modifying
+ * CTEs), all through statements prepared once per connection.
  *
  * Any other store (KyselySettlePath): the same statements one by one through Kysely.
  */
@@ -90,8 +90,24 @@ const W_CAP = 4;
 const W_WINDOW = 8;
 const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW;
 
+/**
+ * PostgreSQL: the transaction-scoped advisory lock of a person (on the hash of the id; a collision
+ * only serializes two persons). Settles and reversals take it before reading the person's
+ * accumulators, so two of them for one person never read the same remaining cap.
+ */
+export function personLock(personId: string) {
+  return sql`select pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
+}
+
 export class SettleStatements {
+  /**
+   * PostgreSQL: the person's lock for the rest of the transaction (an advisory lock on the
+   * person id's hash: it needs no row, so a person's first settles are serialized too, and it
+   * writes nothing). Every operation that reads and then writes a person's accumulators takes it.
+   */
   readonly lock: Statement;
+  /** The person's row, written (only when it changed) with the settle's other writes. */
+  readonly person: Statement;
   readonly read: Statement;
   readonly replay: Statement;
   /** The writes one by one, each with the flag that asks for it (0: always). */
@@ -99,42 +115,8 @@ export class SettleStatements {
   private readonly combined = new Map<number, Statement>();
 
   constructor(private readonly db: Kysely<Database>) {
-    this.lock = compile(
-      'yb_lock',
-      db
-        .insertInto('persons')
-        .values({
-          id: p('person', 'id'),
-          region: p('person', 'region'),
-          scheme: p('person', 'scheme'),
-          category: p('person', 'category'),
-          hardship: p('person', 'hardship'),
-          family_doctor_at: p('person', 'family_doctor_at'),
-          updated_at: p('person', 'updated_at'),
-        })
-        // The row is rewritten only when the person's details changed: no page to write for a
-        // returning person. (PostgreSQL locks the row all the same: the settle's lock.)
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet((eb) => ({
-              region: eb.ref('excluded.region'),
-              scheme: eb.ref('excluded.scheme'),
-              category: eb.ref('excluded.category'),
-              hardship: eb.ref('excluded.hardship'),
-              family_doctor_at: eb.ref('excluded.family_doctor_at'),
-              updated_at: eb.ref('excluded.updated_at'),
-            }))
-            .where((eb) =>
-              eb.or(
-                (['region', 'scheme', 'category', 'hardship', 'family_doctor_at'] as const).map((col) =>
-                  eb(eb.ref(`persons.${col}`), 'is distinct from', eb.ref(`excluded.${col}`)),
-                ),
-              ),
-            ),
-        )
-        .compile(),
-    );
+    this.lock = compile('yb_lock', personLock(p<string>('person', 'id')).compile(db));
+    this.person = compile('yb_person', this.personUpsert(db).compile());
     // One round trip for everything the settle reads. Columns: k (which part), s1–s3 text, n1–n3
     // numbers (typed in the first branch: PostgreSQL resolves a union's types pair by pair); see
     // decide.
@@ -167,6 +149,7 @@ export class SettleStatements {
       db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile(),
     );
     this.writes = [
+      { flag: 0, stmt: this.person },
       { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
       { flag: W_ENROLLMENT, stmt: compile('yb_w_enrollment', this.enrollmentInsert(db).compile()) },
       { flag: 0, stmt: compile('yb_w_visit', this.visitInsert(db).compile()) },
@@ -188,7 +171,8 @@ export class SettleStatements {
       type Creator = QueryCreator<Database>;
       const add = (q: Creator, name: string, insert: (db: Creator) => unknown): Creator =>
         q.with(name, (db) => insert(db as unknown as Creator) as never) as unknown as Creator;
-      let q = add(this.db, 'v', (db) => this.visitInsert(db));
+      let q = add(this.db, 'p', (db) => this.personUpsert(db));
+      q = add(q, 'v', (db) => this.visitInsert(db));
       q = add(q, 's', (db) => this.settlementInsert(db));
       if (flags & W_INSTITUTION) q = add(q, 'i', (db) => this.institutionInsert(db));
       if (flags & W_ENROLLMENT) q = add(q, 'e', (db) => this.enrollmentInsert(db));
@@ -198,6 +182,44 @@ export class SettleStatements {
       this.combined.set(flags, s);
     }
     return s;
+  }
+
+  private personUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('person', col);
+    return (
+      db
+        .insertInto('persons')
+        .values({
+          id: c('id'),
+          region: c('region'),
+          scheme: c('scheme'),
+          category: c('category'),
+          hardship: c('hardship'),
+          family_doctor_at: c('family_doctor_at'),
+          updated_at: c('updated_at'),
+        })
+        // The row is rewritten only when the person's details changed: no page to write for a
+        // returning person.
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({
+              region: eb.ref('excluded.region'),
+              scheme: eb.ref('excluded.scheme'),
+              category: eb.ref('excluded.category'),
+              hardship: eb.ref('excluded.hardship'),
+              family_doctor_at: eb.ref('excluded.family_doctor_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where((eb) =>
+              eb.or(
+                (['region', 'scheme', 'category', 'hardship', 'family_doctor_at'] as const).map((col) =>
+                  eb(eb.ref(`persons.${col}`), 'is distinct from', eb.ref(`excluded.${col}`)),
+                ),
+              ),
+            ),
+        )
+    );
   }
 
   private institutionInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
@@ -458,6 +480,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (cap) flags |= W_CAP;
   if (w) flags |= W_WINDOW;
   const bag: Bag = {
+    person: personRow(req, now),
     visit: {
       id: visit.id,
       person_id: p.id,
@@ -655,8 +678,6 @@ export class SqliteBatchSettler {
 
   private write(req: SettleOne, d: Extract<Decision, { bag: Bag }>): void {
     const st = this.statements;
-    const lock = st.lock;
-    this.stmt(lock).run(lock.params({ person: personRow(req, d.now) }));
     for (const { flag, stmt } of st.writes) {
       if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
     }
@@ -789,25 +810,41 @@ export function literal(v: unknown): string {
 const hasNul = (...values: (string | undefined)[]) => values.some((v) => v !== undefined && v.includes('\u0000'));
 
 /**
- * PostgreSQL: one pooled connection per settle, two round trips —
- * `BEGIN; EXECUTE lock(…); EXECUTE read(…)`, then `EXECUTE write(…); COMMIT` — through
- * statements prepared once per connection (`PREPARE`, planned by the server once). Statements of
- * one simple-protocol message run one after the other, each with its own snapshot, so the read
- * sees everything committed before the lock was granted. A request with a NUL character in a
- * field goes through bound parameters instead (five round trips), where the server refuses it as
- * it always has.
+ * PostgreSQL: settles batched into one transaction on a pooled connection, in two round trips
+ * whatever the batch's size (group commit, one WAL flush per batch):
+ *
+ *   1. `BEGIN;` each person's advisory lock, in id order (so batches on other connections or
+ *      other servers never deadlock); then each settle's read. Statements of one simple-protocol
+ *      message run one after the other, each with its own snapshot, so every read sees what was
+ *      committed before its locks were granted.
+ *   2. Each settle decided (refusals and retries write nothing), its writes (one statement of
+ *      data-modifying CTEs each); `COMMIT`.
+ *
+ * A batch holds each person, visit and request id at most once (a later one waits for the next
+ * batch), so no read of a batch misses a write of the same batch; a new institution registered
+ * twice in a batch is checked against the first. Up to `concurrency` batches run at once, each on
+ * its own connection; under light load a batch is one settle. If a write fails, the batch is
+ * rolled back and its settles run again one per batch, so only the failing one fails (a request
+ * id raced by another connection is then answered as a retry).
+ *
+ * Statements are prepared once per connection and run with `EXECUTE name(literals)`. A request
+ * with a NUL character in a field goes through bound parameters instead, where the server
+ * refuses it as it always has.
  */
 export class PostgresSettlePath implements SettlePath {
   /** Connections on which the statements are prepared. */
   private readonly ready = new WeakSet<object>();
   private readonly prepareAll: string;
   private readonly writes: Statement[];
+  private readonly queue: QueuedJob[] = [];
+  private running = 0;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly statements: SettleStatements,
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
+    private readonly concurrency = 4,
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
@@ -818,75 +855,139 @@ export class PostgresSettlePath implements SettlePath {
     return `execute ${s.name}(${s.params(bag).map(literal).join(', ')})`;
   }
 
-  async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+  settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const { person, visit } = req;
     if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
-    const st = this.statements;
-    return this.inTransaction(req, true, async (client) => {
-      const now = this.now();
-      const opened = (await client.query(
-        `begin; ${PostgresSettlePath.execute(st.lock, { person: personRow(req, now) })}; ${PostgresSettlePath.execute(st.read, readBag(req))}`,
-      )) as unknown as pg.QueryResult[];
-      const d = decide(this.engine, req, actor, (opened[2] as pg.QueryResult).rows as ReadRow[], now);
-      if ('replay' in d) {
-        await client.query('rollback');
-        return d.replay;
-      }
-      await client.query(`${PostgresSettlePath.execute(this.writes[d.flags] as Statement, d.bag)}; commit`);
-      return d.result;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, actor, resolve, reject });
+      this.pump();
     });
   }
 
-  /**
-   * Runs one settle transaction on a pooled connection (its statements prepared first when asked):
-   * rolls back on failure, answers a lost request-id race as a retry, and releases the connection
-   * (destroying it when it broke).
-   */
-  private async inTransaction(req: SettleOne, prepare: boolean, work: (client: pg.PoolClient) => Promise<SettleResult>): Promise<SettleResult> {
+  /** Starts batches while connections are free. */
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const batch = this.takeBatch();
+      this.running++;
+      void this.runBatch(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  /** Up to MAX_BATCH queued settles, in order, each person, visit and request id once. */
+  private takeBatch(): QueuedJob[] {
+    const batch: QueuedJob[] = [];
+    const seen = new Set<string>();
+    const rest: QueuedJob[] = [];
+    for (const job of this.queue) {
+      const keys = [`p\u0000${job.req.person.id}`, `v\u0000${job.req.visit.id}`, `r\u0000${job.req.requestId}`];
+      if (batch.length < MAX_BATCH && !keys.some((k) => seen.has(k))) {
+        batch.push(job);
+        for (const k of keys) seen.add(k);
+      } else {
+        rest.push(job);
+        // A later settle of a person stays behind the earlier one.
+        for (const k of keys) seen.add(k);
+      }
+    }
+    this.queue.length = 0;
+    this.queue.push(...rest);
+    return batch;
+  }
+
+  private async runBatch(batch: QueuedJob[]): Promise<void> {
+    let outcomes: SettleOutcome[];
+    try {
+      outcomes = await this.settleBatch(batch);
+    } catch (e) {
+      outcomes = batch.length === 1 ? [{ error: e }] : [];
+      if (batch.length > 1) {
+        // A write failed: each settle again on its own, so that only the failing one fails.
+        for (const job of batch) {
+          try {
+            outcomes.push(...(await this.settleBatch([job])));
+          } catch (err) {
+            outcomes.push({ error: err });
+          }
+        }
+      }
+    }
+    answer(batch, outcomes);
+  }
+
+  /** One batch in one transaction; throws (all rolled back) when a statement fails. */
+  private async settleBatch(batch: readonly SettleJob[]): Promise<SettleOutcome[]> {
+    const st = this.statements;
+    const x = PostgresSettlePath.execute;
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      if (prepare && !this.ready.has(client)) {
+      if (!this.ready.has(client)) {
         await client.query(this.prepareAll).catch((e: Error) => {
           broken = e;
           throw e;
         });
         this.ready.add(client);
       }
+      const persons = [...new Set(batch.map((j) => j.req.person.id))].sort();
+      const locks = persons.map((id) => x(st.lock, { person: { id } }));
+      const reads = batch.map((j) => x(st.read, readBag(j.req)));
       try {
-        return await work(client);
+        const opened = (await client.query(['begin', ...locks, ...reads].join('; '))) as unknown as pg.QueryResult[];
+        const now = this.now();
+        const outcomes: SettleOutcome[] = [];
+        const writes: string[] = [];
+        const registered = new Map<string, ReadRow>();
+        batch.forEach((job, i) => {
+          try {
+            const rows = (opened[1 + locks.length + i] as pg.QueryResult).rows as ReadRow[];
+            const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now);
+            if ('replay' in d) return void outcomes.push({ ok: d.replay });
+            writes.push(x(this.writes[d.flags] as Statement, d.bag));
+            const inst = job.req.visit.institution;
+            registered.set(inst.id, { k: 3, s1: inst.tier, s2: null, s3: null, n1: inst.grade, n2: inst.contracted ? 1 : 0, n3: null });
+            outcomes.push({ ok: d.result });
+          } catch (e) {
+            outcomes.push({ error: e });
+          }
+        });
+        await client.query(writes.length > 0 ? `${writes.join('; ')}; commit` : 'rollback');
+        return outcomes;
       } catch (e) {
         await client.query('rollback').catch((err: Error) => (broken = err));
+        if (batch.length === 1 && !broken && isUniqueViolation(e)) return [await this.afterUniqueViolation(client, batch[0] as SettleJob, e)];
         throw e;
       }
-    } catch (e) {
-      // (Awaited here, so that the connection is released only after it.)
-      if (!broken && isUniqueViolation(e)) return await this.afterUniqueViolation(client, req, e);
-      throw e;
     } finally {
       client.release(broken);
     }
   }
 
   /** Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry. */
-  private async afterUniqueViolation(client: pg.PoolClient, req: SettleOne, e: unknown): Promise<SettleResult> {
+  private async afterUniqueViolation(client: pg.PoolClient, job: SettleJob, e: unknown): Promise<SettleOutcome> {
     const s = this.statements.replay;
-    const { rows } = await client.query({ text: s.sql, values: s.params({ q: { request_id: req.requestId } }) });
+    const { rows } = await client.query({ text: s.sql, values: s.params({ q: { request_id: job.req.requestId } }) });
     const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
-    if (prior) return replayOf(prior, req);
-    throw e;
+    if (!prior) throw e;
+    try {
+      return { ok: replayOf(prior, job.req) };
+    } catch (refused) {
+      return { error: refused };
+    }
   }
 
   /** The same settle with bound parameters (unnamed statements), one statement per round trip. */
   private async settleWithParameters(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const st = this.statements;
     const run = (client: pg.PoolClient, s: Statement, bag: Bag) => client.query({ text: s.sql, values: s.params(bag) });
-    return this.inTransaction(req, false, async (client) => {
+    const client = await this.pool.connect();
+    try {
       await client.query('begin');
-      const now = this.now();
-      await run(client, st.lock, { person: personRow(req, now) });
+      await run(client, st.lock, { person: { id: req.person.id } });
       const { rows } = await run(client, st.read, readBag(req));
-      const d = decide(this.engine, req, actor, rows as ReadRow[], now);
+      const d = decide(this.engine, req, actor, rows as ReadRow[], this.now());
       if ('replay' in d) {
         await client.query('rollback');
         return d.replay;
@@ -894,8 +995,23 @@ export class PostgresSettlePath implements SettlePath {
       await run(client, this.writes[d.flags] as Statement, d.bag);
       await client.query('commit');
       return d.result;
-    });
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
+}
+
+/**
+ * The read's rows, with the registry row of an institution an earlier settle of the same batch
+ * registers (the read, made before that write, did not see it).
+ */
+function withRegistered(rows: ReadRow[], req: SettleOne, registered: Map<string, ReadRow>): ReadRow[] {
+  const mine = registered.get(req.visit.institution.id);
+  if (!mine || rows.some((r) => Number(r.k) === 3)) return rows;
+  return [...rows, mine];
 }
 
 /** Ends a transaction that found a retry, by rolling it back. */
@@ -912,6 +1028,8 @@ export class KyselySettlePath implements SettlePath {
     private readonly statements: SettleStatements,
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
+    /** PostgreSQL takes the person's advisory lock; SQLite's transactions are serialized. */
+    private readonly postgres: boolean,
   ) {}
 
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
@@ -920,7 +1038,7 @@ export class KyselySettlePath implements SettlePath {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const now = this.now();
-        await run(trx, st.lock, { person: personRow(req, now) });
+        if (this.postgres) await run(trx, st.lock, { person: { id: req.person.id } });
         const { rows } = await run(trx, st.read, readBag(req));
         const d = decide(this.engine, req, actor, rows as ReadRow[], now);
         // A retry writes nothing: rolled back.
