@@ -164,6 +164,7 @@ function visitsFor(rng: Rng, personId: string, year: number, count: number, favo
       institution: { id: inst.id, tier: inst.tier, grade: inst.grade, contracted: inst.contracted },
       total,
       eligible,
+      useAccount: false,
     };
   });
 }
@@ -221,7 +222,7 @@ function request({ person, visits }: Subject): unknown {
   const e = person.enrollment;
   return {
     person: { ...person, enrollment: e ? { paidOn: formatDate(e.paidOn), coverageYear: e.coverageYear, transfer: e.transfer } : undefined },
-    visits: visits.map((v) => ({ ...v, time: formatChinaTime(v.time), total: yuan(v.total), eligible: yuan(v.eligible) })),
+    visits: visits.map(({ useAccount: _, ...v }) => ({ ...v, time: formatChinaTime(v.time), total: yuan(v.total), eligible: yuan(v.eligible) })),
   };
 }
 

@@ -72,6 +72,8 @@ describe('yibao settle', () => {
     ['an unknown field', { person, visits: [{ ...visit, colour: 'red' }] }, [/visits\[0\]/]],
     ['no visits', { person, visits: [] }, [/visits: must list at least one visit/]],
     ['a grade of 4', { person, visits: [{ ...visit, institution: { ...visit.institution, grade: 4 } }] }, [/visits\[0\]\.institution\.grade/]],
+    ['useAccount without an account', { person, visits: [{ ...visit, useAccount: true }] }, [/visits\[0\]\.useAccount: the request names no account/]],
+    ['an account with a bad balance', { person, account: { id: 'A1', balance: '-3' }, visits: [visit] }, [/account\.balance/]],
   ];
   for (const [name, body, patterns] of invalid) {
     it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, () => {

@@ -145,6 +145,7 @@ function buildVisits(start: number, pool: InstitutionSpec[], specs: VisitSpec[])
       institution: { id: `I${s.institution}`, tier: inst.tier, grade: inst.grade, contracted: inst.contracted },
       total: s.total,
       eligible: s.eligible,
+      useAccount: false,
     });
   });
   return visits;

@@ -36,6 +36,7 @@ const LEDGER_STATUS: Record<string, number> = {
   INSTITUTION_MISMATCH: 409,
   NOT_FOUND: 404,
   FORBIDDEN: 403,
+  ACCOUNT_NOT_AVAILABLE: 422,
 };
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {

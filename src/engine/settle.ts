@@ -75,6 +75,8 @@ export interface Visit {
   total: Fen;
   /** 符合政策范围金额; at most total. */
   eligible: Fen;
+  /** The person asks that their personal account pay before cash (not the engine's concern: see src/account/settle.ts). */
+  useAccount: boolean;
 }
 
 export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted';
@@ -126,6 +128,8 @@ export interface Settlement {
   cap: CapUse | null;
   trace: TraceStep[] | null;
   changes: AccumulatorChanges;
+  /** What the personal account paid, when the visit asked it to (set after the engine, src/account/settle.ts). */
+  account?: { accountId: string; paid: Fen; balanceBefore: Fen; balanceAfter: Fen; refused?: string };
 }
 
 export interface SettleOptions {

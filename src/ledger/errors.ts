@@ -7,7 +7,8 @@ export type LedgerErrorCode =
   | 'ALREADY_REVERSED'
   | 'NOT_REVERSIBLE'
   | 'INSTITUTION_MISMATCH'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  | 'ACCOUNT_NOT_AVAILABLE';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends Error {

@@ -163,6 +163,9 @@ export class Ledger {
         `visit.institution.id: an institution key for ${actor.institutionId} may settle only visits at ${actor.institutionId}, not ${req.visit.institution.id}`,
       );
     }
+    if (req.visit.useAccount) {
+      throw new LedgerError('ACCOUNT_NOT_AVAILABLE', 'visit.useAccount: the ledger does not hold personal accounts yet; settle without it (the person pays the share in cash)');
+    }
   }
 
   /**

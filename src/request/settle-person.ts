@@ -8,6 +8,8 @@ import { SettlementError } from '../engine/errors.js';
 import type { Settlement, SettlementEngine } from '../engine/settle.js';
 import { toYuanNumber } from '../money/money.js';
 import type { SettleRequest } from './settle-request.js';
+import { append } from '../account/account.js';
+import { accountView, payFromAccount, stateFromBalance } from '../account/settle.js';
 
 export interface VisitFailure {
   visitId: string;
@@ -29,9 +31,15 @@ export function settleVisits(
 ): { outcomes: VisitOutcome[]; accumulators: MemoryAccumulators } {
   const acc = options.accumulators ?? new MemoryAccumulators();
   const outcomes: VisitOutcome[] = [];
+  let account = request.account ? stateFromBalance(request.person, request.account) : undefined;
   for (const visit of request.visits) {
     try {
-      const s = engine.settle(request.person, visit, acc, { trace: options.trace ?? true });
+      let s = engine.settle(request.person, visit, acc, { trace: options.trace ?? true });
+      if (visit.useAccount && account) {
+        const paid = payFromAccount(s, visit, account, engine.policies);
+        s = { ...paid.settlement, account: accountView(paid.use) };
+        if (paid.use.entry) account = append(account, paid.use.entry);
+      }
       acc.apply(s.changes);
       outcomes.push(s);
     } catch (e) {
@@ -75,6 +83,16 @@ export function settlementJson(s: Settlement): Record<string, unknown> {
         }
       : null,
   };
+  // The personal account's part, when the visit asked it to pay (null otherwise).
+  out.account = s.account
+    ? {
+        id: s.account.accountId,
+        paid: y(s.account.paid),
+        balanceBefore: y(s.account.balanceBefore),
+        balanceAfter: y(s.account.balanceAfter),
+        ...(s.account.refused ? { refused: s.account.refused } : {}),
+      }
+    : null;
   if (s.trace) out.trace = s.trace;
   return out;
 }

@@ -16,7 +16,7 @@ import {
   type Grade,
 } from '../domain.js';
 import type { Person, Visit } from '../engine/settle.js';
-import { AmountError, parseYuan } from '../money/money.js';
+import { AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 
@@ -72,6 +72,8 @@ export const visitSchema = z.strictObject({
   institution: institutionSchema,
   total: amount,
   eligible: amount.optional(),
+  /** 使用个人账户: the account pays what it may of the person's share before cash. */
+  useAccount: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /** A calendar year (coverage year, funding year). */
@@ -97,8 +99,20 @@ export const personSchema = z.strictObject({
   enrollment: enrollmentSchema.optional(),
 });
 
+/**
+ * `yibao settle FILE` only: the person's personal account as it stands before the first visit
+ * (the service uses the account on file instead).
+ */
+const accountSchema = z.strictObject({
+  id,
+  balance: amount,
+  /** Family accounts: the household members registered on it. */
+  members: z.array(id).max(50).optional(),
+});
+
 export const settleRequestSchema = z.strictObject({
   person: personSchema,
+  account: accountSchema.optional(),
   visits: z.array(visitSchema, { error: 'must be a list of visits' }).min(1, 'must list at least one visit').max(100_000, 'must list at most 100000 visits'),
 });
 
@@ -129,6 +143,8 @@ export function readRegion(raw: unknown, field: string, policies: PolicySet): { 
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
+  /** The personal account before the first visit (file requests only). */
+  account?: { id: string; balance: Fen; members?: string[] };
 }
 
 type Parsed = z.output<typeof settleRequestSchema>;
@@ -195,6 +211,7 @@ export function validateSettle<S extends z.ZodType>(
     institution: { id: v.institution.id, tier: v.institution.tier, grade: v.institution.grade as Grade, contracted: v.institution.contracted },
     total: v.total,
     eligible: v.eligible ?? v.total,
+    useAccount: v.useAccount ?? false,
   }));
   return { request: { person, visits }, parsed: parsed.data };
 }
@@ -206,5 +223,12 @@ export function validateSettle<S extends z.ZodType>(
  * @throws RequestError naming each bad field.
  */
 export function parseSettleRequest(data: unknown, policies: PolicySet): SettleRequest {
-  return validateSettle(settleRequestSchema, data, policies, (r) => r).request;
+  const { request, parsed } = validateSettle(settleRequestSchema, data, policies, (r) => r);
+  const a = parsed.account;
+  if (a) request.account = { id: a.id, balance: a.balance, ...(a.members ? { members: a.members } : {}) };
+  else {
+    const asking = request.visits.flatMap((v, i) => (v.useAccount ? [`visits[${i}].useAccount: the request names no account to pay from; add account: { id, balance }`] : []));
+    if (asking.length > 0) throw new RequestError(asking);
+  }
+  return request;
 }
