@@ -7,7 +7,13 @@ export type LedgerErrorCode =
   | 'ALREADY_REVERSED'
   | 'NOT_REVERSIBLE'
   | 'INSTITUTION_MISMATCH'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  /** Accounts: the holder already has an open account of the kind. */
+  | 'ACCOUNT_EXISTS'
+  /** Accounts: the month is already credited (the holder's details cannot change from it). */
+  | 'ALREADY_CREDITED'
+  /** Accounts: closed by a transfer out, refund or inheritance. */
+  | 'ACCOUNT_CLOSED';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends Error {
