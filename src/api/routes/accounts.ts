@@ -25,6 +25,22 @@ import {
 import { errorSchema, HttpError, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
 
 const doc = { type: 'object', additionalProperties: true };
+/** The error body, with a refusal's reason, article and trace. */
+const refusalSchema = {
+  ...errorSchema,
+  properties: {
+    ...errorSchema.properties,
+    error: {
+      ...errorSchema.properties.error,
+      properties: {
+        ...errorSchema.properties.error.properties,
+        reason: { type: 'string', description: 'A refusal: why, in the words of the rules (Chinese).' },
+        source: { type: 'string', description: 'A refusal: the article that decides.' },
+        trace: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      },
+    },
+  },
+};
 const STATUS: Record<string, number> = { NOT_FOUND: 404, IDEMPOTENCY_CONFLICT: 409, ACCOUNT_EXISTS: 409, ALREADY_CREDITED: 409, ACCOUNT_CLOSED: 409, FORBIDDEN: 403 };
 
 /** The account's errors as HTTP answers; anything else goes to the server's handler. */
@@ -58,7 +74,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       schema: {
         summary: 'Open a personal account (个人账户) or a family account, with the holder’s details for the monthly credit. Idempotent by account id (agency).',
         body: jsonSchema(openAccountSchema),
-        response: { 200: doc, 201: doc, '4xx': errorSchema },
+        response: { 200: doc, 201: doc, '4xx': refusalSchema },
       },
     },
     async (req, reply) => {
@@ -77,7 +93,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       schema: {
         summary: 'Credit a month to every open account (按月计入, Puyang 第六条), once: a second run credits nothing more (agency)',
         body: jsonSchema(creditMonthSchema),
-        response: { 200: doc, '4xx': errorSchema },
+        response: { 200: doc, '4xx': refusalSchema },
       },
     },
     async (req, reply) => {
@@ -94,7 +110,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
         summary: "The holder's details (category, contribution base…) from a month on (agency)",
         params: jsonSchema(idParam),
         body: jsonSchema(holderSchema),
-        response: { 200: doc, '4xx': errorSchema },
+        response: { 200: doc, '4xx': refusalSchema },
       },
     },
     async (req, reply) => {
@@ -116,7 +132,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
           'An operation on an account: a visit payment, a family member’s costs or residents’ contribution, the holder’s supplementary contribution, transfer out, refund, inheritance… Refused with the reason and the article when the documents do not allow it. Idempotent by requestId (agency; an institution: visit payments at its own institution only).',
         params: jsonSchema(idParam),
         body: jsonSchema(operateSchema),
-        response: { 200: doc, 201: doc, '4xx': errorSchema },
+        response: { 200: doc, 201: doc, '4xx': refusalSchema },
       },
     },
     async (req, reply) => {
@@ -151,7 +167,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
 
   app.get(
     '/v1/accounts/:id',
-    { schema: { summary: 'An account: balance, holder’s details and every entry (agency)', params: jsonSchema(idParam), response: { 200: doc, '4xx': errorSchema } } },
+    { schema: { summary: 'An account: balance, holder’s details and every entry (agency)', params: jsonSchema(idParam), response: { 200: doc, '4xx': refusalSchema } } },
     async (req, reply) => {
       await agency(req);
       const { id } = parse(idParam, req.params, 'params');
