@@ -271,7 +271,7 @@ function checkHolder(state: AccountState, holder: Holder): void {
  * @example creditMonth(after, holder, '2023-01', policies).entry // null (skipped: ALREADY_CREDITED)
  */
 export function creditMonth(state: AccountState, holder: Holder, month: Month, policies: PolicySet): CreditOutcome {
-  const first = monthStart(month);
+  monthStart(month);
   checkHolder(state, holder);
   const existing = state.entries.find((e) => e.kind === 'credit' && e.period === month);
   if (existing) return { entry: null, state, skipped: { code: 'ALREADY_CREDITED', reason: `${month}已计入（${existing.id}），不再重复计入。`, source: existing.source } };
@@ -279,23 +279,37 @@ export function creditMonth(state: AccountState, holder: Holder, month: Month, p
   const credit = monthlyCredit(holder, month, policies, state.account.kind);
   if (!credit.entitled || credit.amount === 0)
     return { entry: null, state, credit, skipped: { code: credit.entitled ? 'NOTHING_TO_CREDIT' : 'NOT_ENTITLED', reason: credit.text, source: credit.source } };
-  const before = balance(state.entries);
-  const entry: CreditEntry = {
-    id: `${state.account.id}/credit/${month}`,
-    accountId: state.account.id,
-    seq: state.entries.length + 1,
-    date: formatDate(first),
+  const entry = creditEntry(state.account.id, { seq: state.entries.length + 1, balanceBefore: balance(state.entries) }, credit);
+  return { entry, state: append(state, entry), credit };
+}
+
+/**
+ * The credit entry of a {@link monthlyCredit} that is entitled, at a position in the account's
+ * ledger: the next seq and the balance before it. For a store that keeps the balance and the
+ * last seq on the account row (so that crediting a month for every account need not read every
+ * entry); {@link creditMonth} is the same over a whole state.
+ *
+ * @throws AccountError INVALID_INPUT when the credit is not entitled or the position is impossible.
+ */
+export function creditEntry(accountId: string, at: { readonly seq: number; readonly balanceBefore: Fen }, credit: MonthlyCredit): CreditEntry {
+  if (!credit.entitled || credit.amount <= 0) throw invalid(`${credit.period}: there is nothing to credit (${credit.text})`);
+  if (!Number.isSafeInteger(at.seq) || at.seq < 1) throw invalid(`seq must be a whole number from 1, got ${JSON.stringify(at.seq)}`);
+  if (!Number.isSafeInteger(at.balanceBefore) || at.balanceBefore < 0) throw invalid(`the balance before must be whole fen, not negative, got ${JSON.stringify(at.balanceBefore)}`);
+  return {
+    id: `${accountId}/credit/${credit.period}`,
+    accountId,
+    seq: at.seq,
+    date: formatDate(monthStart(credit.period)),
     amount: credit.amount,
-    balanceAfter: before + credit.amount,
+    balanceAfter: at.balanceBefore + credit.amount,
     source: credit.source,
     text: credit.text,
     kind: 'credit',
-    period: month,
+    period: credit.period,
     basis: credit.basis as CreditEntry['basis'],
     fundedBy: credit.fundedBy as CreditEntry['fundedBy'],
     ...(credit.contributionBase !== undefined ? { contributionBase: credit.contributionBase } : {}),
   };
-  return { entry, state: append(state, entry), credit };
 }
 
 /** What a batch credit did, account by account. */

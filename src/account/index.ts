@@ -8,6 +8,7 @@ export {
   append,
   authorize,
   balance,
+  creditEntry,
   creditMonth,
   creditMonthBatch,
   isClosed,

@@ -16,6 +16,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { RequestError } from '../request/settle-request.js';
 import { HttpError, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
+import { registerAccountRoutes } from './routes/accounts.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
@@ -108,6 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerSettlementRoutes(app, ctx);
   registerContributionRoutes(app, ctx);
+  registerAccountRoutes(app, ctx);
 
   return app;
 }

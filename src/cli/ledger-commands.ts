@@ -8,6 +8,7 @@ import { buildServer } from '../api/server.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { defaultTarget, migrateToLatest, openLedgerDb, type LedgerDb } from '../ledger/connect.js';
+import { verifyAccounts } from '../ledger/accounts.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
@@ -64,13 +65,15 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
   const store = await openStore(values.db);
   try {
     const report = await verifyLedger(store.db);
-    if (values.json) io.stdout(JSON.stringify({ store: store.location, ...report }, null, 2) + '\n');
+    const accounts = await verifyAccounts(store.db);
+    const ok = report.ok && accounts.ok;
+    if (values.json) io.stdout(JSON.stringify({ store: store.location, ...report, ok, accounts }, null, 2) + '\n');
     else {
-      io.stdout(`ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows\n`);
-      if (report.ok) io.stdout('verify: every accumulator agrees with the entries\n');
-      else for (const m of report.mismatches) io.stdout(`MISMATCH ${m}\n`);
+      io.stdout(`ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries\n`);
+      if (ok) io.stdout('verify: every accumulator and account balance agrees with the entries\n');
+      else for (const m of [...report.mismatches, ...accounts.mismatches]) io.stdout(`MISMATCH ${m}\n`);
     }
-    return report.ok ? 0 : 1;
+    return ok ? 0 : 1;
   } finally {
     await store.close();
   }

@@ -19,6 +19,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
+import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 
 export interface Io {
@@ -47,8 +48,8 @@ Usage:
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
-      Recompute every accumulator from the entries; exit 1 on any mismatch.
-  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
+      Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
+${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
       Create an API key (ROLE: institution | agency | analyst); prints it once.
   yibao keys revoke ID [--db PATH|URL]
   yibao policy list [--policy-file F]...
@@ -238,6 +239,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await ledgerCommand(args, io);
       case 'keys':
         return await keysCommand(args, io);
+      case 'accounts':
+        return await accountsCommand(args, io, readJson);
       case undefined:
       case 'help':
       case '-h':

@@ -8,7 +8,14 @@ export type LedgerErrorCode =
   | 'NOT_REVERSIBLE'
   | 'INSTITUTION_MISMATCH'
   | 'FORBIDDEN'
-  | 'ACCOUNT_NOT_AVAILABLE';
+  /** A visit asked the personal account to pay, and the person has no open account of the kind. */
+  | 'ACCOUNT_NOT_AVAILABLE'
+  /** Accounts: the holder already has an open account of the kind. */
+  | 'ACCOUNT_EXISTS'
+  /** Accounts: the month is already credited (the holder's details cannot change from it). */
+  | 'ALREADY_CREDITED'
+  /** Accounts: closed by a transfer out, refund or inheritance. */
+  | 'ACCOUNT_CLOSED';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends Error {

@@ -149,6 +149,73 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('settlements_institution').execute();
     },
   },
+  '0004_accounts': {
+    // Personal accounts (个人账户, 个人（家庭）账户): the account, its holder's details by month
+    // (what the monthly credit needs), and its entries — immutable rows, never edited. The unique
+    // indexes make a retry or a second run of a month harmless: one entry per (account, seq), one
+    // credit per (account, month), one entry per request id. balance_fen and seq on the account
+    // row are derived (the last entry's), kept for speed and locked by every write; verify
+    // recomputes them from the entries.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('holder_id', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('members', 'text')
+        .addColumn('opened_on', 'text', (c) => c.notNull())
+        .addColumn('closed_on', 'text')
+        .addColumn('balance_fen', 'bigint', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('accounts_holder').on('accounts').columns(['holder_id', 'kind']).execute();
+
+      await db.schema
+        .createTable('account_holders')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('from_month', 'text', (c) => c.notNull())
+        .addColumn('category', 'text')
+        .addColumn('contribution_base_fen', 'bigint')
+        .addColumn('pays_at_employer_rate', 'integer')
+        .addColumn('required_years_met', 'integer')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('account_holders_pk', ['account_id', 'from_month'])
+        .execute();
+
+      await db.schema
+        .createTable('account_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('entry_date', 'text', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('balance_after_fen', 'bigint', (c) => c.notNull())
+        .addColumn('period', 'text')
+        .addColumn('ref', 'text')
+        .addColumn('settlement_id', 'text')
+        .addColumn('visit_id', 'text')
+        .addColumn('member_id', 'text')
+        .addColumn('relation', 'text')
+        .addColumn('purpose', 'text')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.unique())
+        .addColumn('request_hash', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('account_entries_seq', ['account_id', 'seq'])
+        .addUniqueConstraint('account_entries_period', ['account_id', 'period'])
+        .execute();
+      await db.schema.createIndex('account_entries_period_idx').on('account_entries').columns(['period']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -128,6 +128,69 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** A personal account (个人账户) or a residents' legacy family account (个人（家庭）账户). */
+export interface AccountsTable {
+  id: string;
+  kind: string;
+  holder_id: string;
+  region: string;
+  /** Family accounts: the registered household members, JSON array of person ids. */
+  members: string | null;
+  opened_on: string;
+  /** The day of the transfer out, refund or inheritance that closed it. */
+  closed_on: string | null;
+  /** Derived: the last entry's balance_after_fen (0 with none). */
+  balance_fen: number;
+  /** Derived: the last entry's seq (0 with none). */
+  seq: number;
+  /** Hash of the opening request: the same id opened again with other details is refused. */
+  request_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The holder's details from a month on (what the month's credit needs). */
+export interface AccountHoldersTable {
+  account_id: string;
+  /** YYYY-MM: in force from this month until the next row's. */
+  from_month: string;
+  category: string | null;
+  contribution_base_fen: number | null;
+  pays_at_employer_rate: number | null;
+  required_years_met: number | null;
+  actor: string;
+  recorded_at: number;
+}
+
+/** One immutable account entry. */
+export interface AccountEntriesTable {
+  /** The model's deterministic id: `ACCOUNT/credit/YYYY-MM`, `ACCOUNT/KIND/REF`. */
+  id: string;
+  account_id: string;
+  seq: number;
+  kind: string;
+  entry_date: string;
+  /** Signed: positive into the account. */
+  amount_fen: number;
+  balance_after_fen: number;
+  /** Credits: YYYY-MM (unique per account). */
+  period: string | null;
+  ref: string | null;
+  settlement_id: string | null;
+  visit_id: string | null;
+  member_id: string | null;
+  relation: string | null;
+  purpose: string | null;
+  source: string;
+  text: string;
+  /** The entry as the model made it (JSON, fen). */
+  body: string;
+  request_id: string | null;
+  request_hash: string | null;
+  actor: string;
+  created_at: number;
+}
+
 export interface Database {
   persons: PersonsTable;
   enrollments: EnrollmentsTable;
@@ -138,4 +201,7 @@ export interface Database {
   deductible_windows: DeductibleWindowsTable;
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
+  accounts: AccountsTable;
+  account_holders: AccountHoldersTable;
+  account_entries: AccountEntriesTable;
 }
