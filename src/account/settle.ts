@@ -78,7 +78,7 @@ export function payFromAccount(
   const decision = authorize(
     {
       kind: 'visit-payment',
-      ref: visit.id,
+      ref: settlementId ?? visit.id,
       date: formatDate(settlement.date),
       visitId: visit.id,
       visitType: visit.type,

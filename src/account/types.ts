@@ -58,6 +58,7 @@ export type EntryKind =
   | 'visit-payment'
   | 'family-payment'
   | 'contribution-payment'
+  | 'visit-payment-reversal'
   | 'transfer-out'
   | 'refund'
   | 'inheritance';
@@ -173,7 +174,22 @@ export interface InheritanceEntry extends EntryCommon {
   readonly heirs: readonly string[];
 }
 
+/**
+ * 冲正: a settlement the account paid into was reversed; what the account paid goes back to it.
+ * Not an operation of the account's rules: the reversal of one of its entries.
+ */
+export interface VisitPaymentReversalEntry extends EntryCommon {
+  readonly kind: 'visit-payment-reversal';
+  readonly ref: string;
+  readonly visitId: string;
+  /** The reversed settlement. */
+  readonly settlementId: string;
+  /** The reversal entry of the ledger. */
+  readonly reversalId: string;
+}
+
 export type AccountEntry =
+  | VisitPaymentReversalEntry
   | CreditEntry
   | OpeningBalanceEntry
   | TransferInEntry

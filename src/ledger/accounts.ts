@@ -127,7 +127,7 @@ export interface AccountVerifyReport {
 const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /** The account row, locked for the rest of the transaction (PostgreSQL: FOR UPDATE; SQLite: the write lock is held). */
-async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<AccountsTable> {
+export async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<AccountsTable> {
   const q = trx.selectFrom('accounts').selectAll().where('id', '=', accountId);
   const row = await (isPostgres(trx) ? q.forUpdate() : q).executeTakeFirst();
   if (!row) throw new LedgerError('NOT_FOUND', `account ${accountId} does not exist`);
@@ -144,7 +144,7 @@ function entryOf(row: Pick<AccountEntriesTable, 'body' | 'id' | 'seq' | 'amount_
   return { ...e, id: row.id, accountId: row.account_id, seq: Number(row.seq), amount: Number(row.amount_fen), balanceAfter: Number(row.balance_after_fen) };
 }
 
-async function loadState(db: Db, row: AccountsTable): Promise<AccountState> {
+export async function loadState(db: Db, row: AccountsTable): Promise<AccountState> {
   const rows = await db.selectFrom('account_entries').select(['body', 'id', 'seq', 'amount_fen', 'balance_after_fen', 'account_id']).where('account_id', '=', row.id).orderBy('seq').execute();
   return { account: accountOf(row), entries: rows.map(entryOf) };
 }
@@ -154,7 +154,7 @@ async function audit(db: Db, actor: Actor, action: string, target: string, detai
 }
 
 /** Inserts an entry the model made and moves the account row's derived balance and seq. */
-async function insertEntry(db: Db, entry: AccountEntry, meta: { requestId: string | null; requestHash: string | null; actor: Actor; now: number }): Promise<void> {
+export async function insertEntry(db: Db, entry: AccountEntry, meta: { requestId: string | null; requestHash: string | null; actor: Actor; now: number }): Promise<void> {
   const e = entry as AccountEntry & Partial<Record<'period' | 'ref' | 'settlementId' | 'visitId' | 'memberId' | 'relation' | 'purpose', string>>;
   await db
     .insertInto('account_entries')

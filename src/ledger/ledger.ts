@@ -16,7 +16,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { formatDate } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
-import { toYuanNumber, type Fen } from '../money/money.js';
+import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
 import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { LedgerDb } from './connect.js';
@@ -35,6 +35,10 @@ import {
   type SettlePath,
 } from './settle-path.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
+import { insertEntry, loadState, lockAccount } from './accounts.js';
+import { accountKindFor, accountView, payFromAccount } from '../account/settle.js';
+import type { AccountEntry } from '../account/types.js';
+
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -101,6 +105,8 @@ function entryOf(row: Pick<SettlementsTable, 'body'>): Entry {
 
 export class Ledger {
   private readonly settlePath: SettlePath;
+  /** Settles whose visit asks the personal account to pay: one Kysely transaction each, the account locked in it. */
+  private readonly accountPath: SettlePath;
 
   constructor(
     readonly store: LedgerDb,
@@ -108,6 +114,7 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {
     const statements = new SettleStatements(store.db);
+    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs });
       store.onClose?.(() => writer.stop());
@@ -152,8 +159,28 @@ export class Ledger {
     this.checkInstitution(req, actor);
     const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
     const person = await this.withStoredEnrollment(this.db, req.person, new Date(req.visit.time + 8 * 3_600_000).getUTCFullYear());
-    const s = this.engine.settle(person, req.visit, acc, { trace: true });
+    let s = this.engine.settle(person, req.visit, acc, { trace: true });
+    if (req.visit.useAccount) {
+      const account = await this.openAccountOf(this.db, req.person);
+      const paid = payFromAccount(s, req.visit, await loadState(this.db, account), this.engine.policies);
+      s = { ...paid.settlement, account: accountView(paid.use) };
+    }
     return { preSettlement: true, ...settlementJson(s) };
+  }
+
+  /**
+   * The person's open personal account of the kind their scheme has (employees' 个人账户,
+   * residents' 个人（家庭）账户).
+   *
+   * @throws LedgerError ACCOUNT_NOT_AVAILABLE when there is none.
+   */
+  private async openAccountOf(db: Db, person: Person) {
+    const kind = accountKindFor(person);
+    const row = await db.selectFrom('accounts').selectAll().where('holder_id', '=', person.id).where('kind', '=', kind).where('closed_on', 'is', null).executeTakeFirst();
+    if (!row) {
+      throw new LedgerError('ACCOUNT_NOT_AVAILABLE', `visit.useAccount: person ${person.id} has no open ${kind} account in the ledger; open one (POST /v1/accounts) or settle without useAccount`);
+    }
+    return row;
   }
 
   private checkInstitution(req: SettleOne, actor: Actor): void {
@@ -162,9 +189,6 @@ export class Ledger {
         'FORBIDDEN',
         `visit.institution.id: an institution key for ${actor.institutionId} may settle only visits at ${actor.institutionId}, not ${req.visit.institution.id}`,
       );
-    }
-    if (req.visit.useAccount) {
-      throw new LedgerError('ACCOUNT_NOT_AVAILABLE', 'visit.useAccount: the ledger does not hold personal accounts yet; settle without it (the person pays the share in cash)');
     }
   }
 
@@ -175,7 +199,58 @@ export class Ledger {
    */
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     this.checkInstitution(req, actor);
-    return this.settlePath.settle(req, actor);
+    return (req.visit.useAccount ? this.accountPath : this.settlePath).settle(req, actor);
+  }
+
+  /**
+   * A reversed settlement the personal account paid into: what the account paid goes back to it,
+   * as a new entry (冲正), never an edit. Null when the account paid nothing.
+   */
+  private async restoreAccount(trx: Transaction<Database>, original: SettlementsTable, reversalId: string, actor: Actor, now: number) {
+    const paid = Number(original.account_pay_fen);
+    if (paid === 0) return null;
+    const payment = await trx
+      .selectFrom('account_entries')
+      .select(['account_id', 'id'])
+      .where('settlement_id', '=', original.id)
+      .where('kind', '=', 'visit-payment')
+      .executeTakeFirst();
+    if (!payment) throw new Error(`settlement ${original.id}: the account paid ${paid} fen but no account entry records it`);
+    const row = await lockAccount(trx, payment.account_id);
+    const before = Number(row.balance_fen);
+    const entry: AccountEntry = {
+      kind: 'visit-payment-reversal',
+      id: `${row.id}/visit-payment-reversal/${original.id}`,
+      accountId: row.id,
+      seq: Number(row.seq) + 1,
+      date: formatDate(Math.floor((now + 8 * 3_600_000) / 86_400_000)),
+      amount: paid,
+      balanceAfter: before + paid,
+      ref: reversalId,
+      visitId: original.visit_id,
+      settlementId: original.id,
+      reversalId,
+      source: `冲正 ${reversalId}`,
+      text: `结算${original.id}冲正，个人账户支付的${formatYuan(paid)}元退回账户（余额${formatYuan(before)}元，退回后${formatYuan(before + paid)}元）。`,
+    };
+    await insertEntry(trx, entry, { requestId: null, requestHash: null, actor, now });
+    return { id: row.id, returned: toYuanNumber(paid), balanceAfter: toYuanNumber(before + paid) };
+  }
+
+  /**
+   * The person's open personal account, locked for the transaction, with the way to append the
+   * entry the settle decides.
+   *
+   * @throws LedgerError ACCOUNT_NOT_AVAILABLE when the person has no open account of the kind.
+   */
+  private async accountAtSettle(trx: Transaction<Database>, req: SettleOne) {
+    if (!req.visit.useAccount) return undefined;
+    const open = await this.openAccountOf(trx, req.person);
+    const state = await loadState(trx, await lockAccount(trx, open.id));
+    return {
+      at: { state, policies: this.engine.policies },
+      write: (entry: AccountEntry, actor: Actor, now: number) => insertEntry(trx, entry, { requestId: null, requestHash: null, actor, now }),
+    };
   }
 
   private async audit(db: Db, actor: Actor, action: string, target: string, detail: unknown, at: number): Promise<void> {
@@ -257,6 +332,7 @@ export class Ledger {
                 .execute();
           }
         }
+        const accountRestored = await this.restoreAccount(trx, original, id, actor, now);
         const y = (v: number | null) => (v === null ? null : toYuanNumber(-Number(v)));
         const entry: Entry = {
           id,
@@ -278,6 +354,7 @@ export class Ledger {
           restored: {
             cap: capAfter === null ? null : { bucket: original.cap_bucket, year: original.cap_year, usedAfter: toYuanNumber(capAfter) },
             deductibleWindow: windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
+            account: accountRestored,
           },
         };
         const body = JSON.stringify(entry);

@@ -27,7 +27,7 @@
  * Any other store (KyselySettlePath): the same statements one by one through Kysely.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { formatDate } from '../calendar/calendar.js';
 import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
@@ -38,6 +38,9 @@ import type { SettleOne } from '../request/settle-one.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
 import { LedgerError } from './errors.js';
 import { uuidv7 } from './ids.js';
+import type { AccountEntry, AccountState } from '../account/types.js';
+import { accountView, payFromAccount } from '../account/settle.js';
+import type { PolicySet } from '../policy/registry.js';
 import type { Database, SettlementsTable } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -411,14 +414,29 @@ function personRow(req: SettleOne, now: number): Record<string, unknown> {
   };
 }
 
-export type Decision = { replay: SettleResult } | { result: SettleResult; bag: Bag; flags: number; now: number };
+export type Decision =
+  | { replay: SettleResult }
+  | {
+      result: SettleResult;
+      bag: Bag;
+      flags: number;
+      now: number;
+      /** The personal account's entry for what it paid, when the visit asked it to and it did. */
+      accountEntry?: AccountEntry;
+    };
+
+/** The person's personal account as it stands in the transaction, when the visit asks it to pay. */
+export interface AccountAtSettle {
+  state: AccountState;
+  policies: PolicySet;
+}
 
 /**
  * Decides a settle from the rows the read statement returned, under the person's lock: the
  * original entry for a retry; a refusal (LedgerError, or SettlementError from the engine); or the
  * new entry with the rows to write.
  */
-export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number): Decision {
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle): Decision {
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;
@@ -470,8 +488,15 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (p.enrollment) flags |= W_ENROLLMENT;
   const person =
     p.enrollment || !enrollment ? p : { ...p, enrollment: storedEnrollment({ paid_on: enrollment.s1 as string, coverage_year: enrollment.n1 as number, transfer: enrollment.n2 as number }) };
-  const s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
+  let s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
   const id = `S-${uuidv7(now)}`;
+  let accountEntry: AccountEntry | undefined;
+  if (account && visit.useAccount) {
+    // The fund chain's last layer before cash: the personal account (src/account/settle.ts).
+    const paid = payFromAccount(s, visit, account.state, account.policies, id);
+    s = { ...paid.settlement, account: accountView(paid.use) };
+    accountEntry = paid.use.entry;
+  }
   const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
   const body = JSON.stringify(entry);
   const visitDate = formatDate(s.date);
@@ -519,7 +544,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (w) {
     bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
   }
-  return { result: { entry, created: true, body }, bag, flags, now };
+  return { result: { entry, created: true, body }, bag, flags, now, ...(accountEntry ? { accountEntry } : {}) };
 }
 
 function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
@@ -1022,6 +1047,21 @@ class Replayed extends Error {
 }
 
 /** Any other store: the same statements through Kysely, one transaction per settle. */
+/** Runs a compiled statement through Kysely (a transaction or the database). */
+export const runStatement = (db: Pick<Kysely<Database>, 'executeQuery'>, s: Statement, bag: Bag) => db.executeQuery(CompiledQuery.raw(s.sql, s.params(bag)));
+
+/** The settle's read, through Kysely. */
+export async function readThrough(db: Pick<Kysely<Database>, 'executeQuery'>, st: SettleStatements, req: SettleOne): Promise<ReadRow[]> {
+  return (await runStatement(db, st.read, readBag(req))).rows as ReadRow[];
+}
+
+/** A decided settle's writes, one statement each, through Kysely. */
+export async function writeThrough(db: Pick<Kysely<Database>, 'executeQuery'>, st: SettleStatements, d: Extract<Decision, { bag: Bag }>): Promise<void> {
+  for (const { flag, stmt } of st.writes) {
+    if (flag === 0 || d.flags & flag) await runStatement(db, stmt, d.bag);
+  }
+}
+
 export class KyselySettlePath implements SettlePath {
   constructor(
     private readonly db: Kysely<Database>,
@@ -1030,28 +1070,34 @@ export class KyselySettlePath implements SettlePath {
     private readonly now: () => number,
     /** PostgreSQL takes the person's advisory lock; SQLite's transactions are serialized. */
     private readonly postgres: boolean,
+    /**
+     * The person's personal account, locked in the transaction, for a visit that asks it to pay
+     * (undefined when it does not); `write` appends the entry the settle decided.
+     */
+    private readonly account?: (
+      trx: Transaction<Database>,
+      req: SettleOne,
+    ) => Promise<{ at: AccountAtSettle; write: (entry: AccountEntry, actor: Actor, now: number) => Promise<void> } | undefined>,
   ) {}
 
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const st = this.statements;
-    const run = (db: Pick<Kysely<Database>, 'executeQuery'>, s: Statement, bag: Bag) => db.executeQuery(CompiledQuery.raw(s.sql, s.params(bag)));
     try {
       return await this.db.transaction().execute(async (trx) => {
         const now = this.now();
-        if (this.postgres) await run(trx, st.lock, { person: { id: req.person.id } });
-        const { rows } = await run(trx, st.read, readBag(req));
-        const d = decide(this.engine, req, actor, rows as ReadRow[], now);
+        if (this.postgres) await runStatement(trx, st.lock, { person: { id: req.person.id } });
+        const account = await this.account?.(trx, req);
+        const d = decide(this.engine, req, actor, await readThrough(trx, st, req), now, account?.at);
         // A retry writes nothing: rolled back.
         if ('replay' in d) throw new Replayed(d.replay);
-        for (const { flag, stmt } of st.writes) {
-          if (flag === 0 || d.flags & flag) await run(trx, stmt, d.bag);
-        }
+        await writeThrough(trx, st, d);
+        if (d.accountEntry) await account?.write(d.accountEntry, actor, now);
         return d.result;
       });
     } catch (e) {
       if (e instanceof Replayed) return e.result;
       if (isUniqueViolation(e)) {
-        const { rows } = await run(this.db, st.replay, { q: { request_id: req.requestId } });
+        const { rows } = await runStatement(this.db, st.replay, { q: { request_id: req.requestId } });
         const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
         if (prior) return replayOf(prior, req);
       }
