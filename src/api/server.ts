@@ -17,6 +17,7 @@ import { RequestError } from '../request/settle-request.js';
 import { HttpError, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
 import { registerContributionRoutes } from './routes/contributions.js';
+import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
 export interface ServerOptions {
@@ -107,6 +108,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerSettlementRoutes(app, ctx);
   registerContributionRoutes(app, ctx);
+  registerEnrollmentRoutes(app, ctx);
 
   return app;
 }

@@ -208,7 +208,7 @@ function percentText(rate: BasisPoints): string {
 
 const citedText = new WeakMap<Cite, string>();
 
-function cited(c: Cite): string {
+export function cited(c: Cite): string {
   let text = citedText.get(c);
   if (text === undefined) {
     text = c.userSupplied ? `${c.citation}（用户提供）` : c.citation;
@@ -218,7 +218,7 @@ function cited(c: Cite): string {
 }
 
 /** Two citations as one source line, each once (absent ones left out). */
-function sources2(a: Cite | null | undefined, b: Cite | null | undefined): string {
+export function sources2(a: Cite | null | undefined, b: Cite | null | undefined): string {
   if (!a) return b ? cited(b) : '';
   if (!b) return cited(a);
   const ta = cited(a);

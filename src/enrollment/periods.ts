@@ -145,15 +145,15 @@ export function readPayment(rules: CompiledEnrollment | undefined, who: Enrolled
  * Payments that cannot be read are passed over; when none can, the first is returned so that its
  * error is the one reported.
  *
- * `read` reads one payment (throwing SettlementError as readPayment does).
+ * `benefitsFrom` gives a payment's first day of benefits (throwing SettlementError as readPayment does).
  */
-export function governingPayment<E extends Enrollment>(payments: readonly E[], read: (e: E) => PaymentReading): E | undefined {
+export function governingPayment<E extends { paidOn: DayNumber }>(payments: readonly E[], benefitsFrom: (e: E) => DayNumber): E | undefined {
   let best: E | undefined;
   let bestFrom = Infinity;
   for (const e of payments) {
     let from: number;
     try {
-      from = read(e).benefitsFrom;
+      from = benefitsFrom(e);
     } catch (err) {
       if (err instanceof SettlementError) continue;
       throw err;

@@ -30,10 +30,11 @@ import {
   PostgresSettlePath,
   SettleStatements,
   SqliteSettlePath,
-  storedEnrollment,
+  storedPaymentFor,
   type SettlePath,
 } from './settle-path.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
+import { EnrollmentBook } from './enrollments.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -100,6 +101,8 @@ function entryOf(row: Pick<SettlementsTable, 'body'>): Entry {
 
 export class Ledger {
   private readonly settlePath: SettlePath;
+  /** Payments (参保缴费记录): recorded, and read back with the coverage they buy. */
+  readonly enrollments: EnrollmentBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -107,6 +110,7 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {
     const statements = new SettleStatements(store.db);
+    this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs });
       store.onClose?.(() => writer.stop());
@@ -132,25 +136,23 @@ export class Ledger {
     return this.store.db;
   }
 
-  /** Enrollment on file for the coverage year, when the request brings none. */
-  private async withStoredEnrollment(db: Db, person: Person, year: number): Promise<Person> {
+  /** The payment on file a visit is settled with, when the request brings none (settle-path.ts storedPaymentFor). */
+  private async withStoredEnrollment(db: Db, person: Person, visitTime: number): Promise<Person> {
     if (person.enrollment) return person;
-    const row = await db
+    const rows = await db
       .selectFrom('enrollments')
-      .select(['paid_on', 'coverage_year', 'transfer'])
+      .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
       .where('person_id', '=', person.id)
-      .where('coverage_year', '=', year)
-      .orderBy('recorded_at', 'desc')
-      .executeTakeFirst();
-    if (!row) return person;
-    return { ...person, enrollment: storedEnrollment(row) };
+      .where('coverage_year', '=', new Date(visitTime + 8 * 3_600_000).getUTCFullYear())
+      .execute();
+    return storedPaymentFor(this.engine, person, rows, visitTime);
   }
 
   /** What would be settled now. Writes nothing. */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
     this.checkInstitution(req, actor);
     const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
-    const person = await this.withStoredEnrollment(this.db, req.person, new Date(req.visit.time + 8 * 3_600_000).getUTCFullYear());
+    const person = await this.withStoredEnrollment(this.db, req.person, req.visit.time);
     const s = this.engine.settle(person, req.visit, acc, { trace: true });
     return { preSettlement: true, ...settlementJson(s) };
   }

@@ -21,7 +21,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 
 /** Amount in yuan: a JSON number or a decimal string, at most two places. */
-const amount = z.union([z.number(), z.string()], { error: 'must be an amount in yuan (a number or a decimal string)' }).transform((v, ctx) => {
+export const amount = z.union([z.number(), z.string()], { error: 'must be an amount in yuan (a number or a decimal string)' }).transform((v, ctx) => {
   try {
     return parseYuan(v);
   } catch (e) {
@@ -30,9 +30,9 @@ const amount = z.union([z.number(), z.string()], { error: 'must be an amount in 
   }
 });
 
-const id = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+export const id = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
-const dateText = z.string({ error: 'must be a date YYYY-MM-DD' }).transform((v, ctx) => {
+export const dateText = z.string({ error: 'must be a date YYYY-MM-DD' }).transform((v, ctx) => {
   const d = parseDate(v);
   if (d === undefined) {
     ctx.addIssue({ code: 'custom', message: `must be a real date YYYY-MM-DD, got ${JSON.stringify(v)}` });
