@@ -173,9 +173,9 @@ export function deriveCoverage(engine: SettlementEngine, person: CoveragePerson,
   const within = r.benefitsFrom <= r.benefitsTo;
   const tail = within ? `${formatDate(r.benefitsFrom)}起享受待遇，至${endOfYear}。` : `等待期届满时${y}年度已结束：本次缴费在${y}年度不享受待遇。`;
   if (r.exemption !== null) {
-    const source = cited(exemptionCite(c, r.exemption));
+    const source = sources2(exemptionCite(c, r.exemption), c.coverageCite);
     const label = exemptionLabel(r, person, e);
-    exemption = { reason: r.exemption, label: r.exemption === 'hardship' && as.hardship ? `${label}（${HARDSHIP_LABELS[as.hardship]}）` : label, source };
+    exemption = { reason: r.exemption, label: r.exemption === 'hardship' && as.hardship ? `${label}（${HARDSHIP_LABELS[as.hardship]}）` : label, source: cited(exemptionCite(c, r.exemption)) };
     const quote = exemptionCite(c, r.exemption).quote;
     trace.push({
       step: 'exemption',
@@ -185,9 +185,9 @@ export function deriveCoverage(engine: SettlementEngine, person: CoveragePerson,
       text: `${exemption.label}参保不设待遇等待期${quote ? `（${quote}）` : ''}，自缴费之日${tail}`,
     });
   } else {
-    const source = cited(c.waitingCite);
+    const source = sources2(c.waitingCite, c.coverageCite);
     const days = c.waitingDays;
-    if (r.waitFrom !== null && r.waitTo !== null) waitingPeriod = { from: r.waitFrom, to: r.waitTo, days, source };
+    if (r.waitFrom !== null && r.waitTo !== null) waitingPeriod = { from: r.waitFrom, to: r.waitTo, days, source: cited(c.waitingCite) };
     trace.push({
       step: 'waiting-period',
       source,

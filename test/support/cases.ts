@@ -83,6 +83,23 @@ export interface AccountCase {
   steps: AccountStep[];
 }
 
+/**
+ * A hand-computed coverage case: a request exactly as `yibao enrollment coverage` takes it, and
+ * the coverage (dates as printed) worked out from the document — or the error, or the invalid fields.
+ */
+export interface CoverageCase {
+  name: string;
+  articles?: string[];
+  working?: string;
+  policyFiles?: string[];
+  request: unknown;
+  /** Fields of the JSON result to compare (only those listed; objects partially, null exactly). */
+  expect?: Record<string, unknown>;
+  error?: string;
+  messageIncludes?: string[];
+  invalid?: string[];
+}
+
 export interface CaseFile {
   file: string;
   document: string;
@@ -90,6 +107,8 @@ export interface CaseFile {
   contributions: ContributionCase[];
   /** Hand-computed account cases (src/account). */
   accounts?: AccountCase[];
+  /** Hand-computed coverage cases (src/enrollment). */
+  coverage: CoverageCase[];
 }
 
 export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
@@ -100,6 +119,6 @@ export function loadCaseFiles(dir = CASES_DIR): CaseFile[] {
     .sort()
     .map((f) => {
       const data = parse(readFileSync(join(dir, f), 'utf8')) as Partial<Omit<CaseFile, 'file'>>;
-      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [] };
+      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [], coverage: data.coverage ?? [] };
     });
 }
