@@ -72,24 +72,8 @@ for (const file of loadCaseFiles()) {
         } catch (e) {
           thrown = e;
         }
-        if (c.invalid !== undefined) {
-          expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
-          const lines = (thrown as RequestError).problems;
-          for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
-          return;
-        }
-        if (c.error !== undefined) {
-          expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
-          expect((thrown as SettlementError).code).toBe(c.error);
-          for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
-          return;
-        }
-        if (thrown) throw thrown;
-        const out = got as Record<string, unknown>;
-        for (const [k, v] of Object.entries(c.expect ?? {})) {
-          if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
-          else expect(out[k], k).toEqual(v);
-        }
+        const out = checkOutcome(c, got, thrown);
+        if (out === undefined) return;
         // The parts always add up: subsidy + individual = total; assistance + payable = individual;
         // the levels (or central + local) = the subsidy, wherever the subsidy is split.
         const subsidy = out.subsidy as Record<string, number | null>;
@@ -130,23 +114,9 @@ function runCoverageCase(c: CoverageCase): void {
   } catch (e) {
     thrown = e;
   }
-  if (c.invalid !== undefined) {
-    expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
-    const lines = (thrown as RequestError).problems;
-    for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
-    return;
-  }
-  if (c.error !== undefined) {
-    expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
-    expect((thrown as SettlementError).code).toBe(c.error);
-    for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
-  } else {
-    if (thrown) throw thrown;
-    const out = got as Record<string, unknown>;
-    for (const [k, v] of Object.entries(c.expect ?? {})) {
-      if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
-      else expect(out[k], k).toEqual(v);
-    }
+  if (c.invalid !== undefined) return void checkOutcome(c, got, thrown);
+  const out = checkOutcome(c, got, thrown);
+  if (out !== undefined) {
     const sources = JSON.stringify(out.trace);
     for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
   }
@@ -177,6 +147,37 @@ function runCoverageCase(c: CoverageCase): void {
     const within = cov !== null && formatDate(day) >= cov.from && formatDate(day) <= cov.to;
     expect(engine.settle(person, visit, new MemoryAccumulators()).eligibility, where).toBe(within ? 'covered' : 'waiting-period');
   }
+}
+
+/**
+ * Checks a case's outcome: refused as invalid input naming the fields, or the error with its code
+ * and message, or the listed fields of the result (objects partially, the rest exactly). Returns
+ * the result when there is one to check further.
+ */
+function checkOutcome(
+  c: { invalid?: string[]; error?: string; messageIncludes?: string[]; expect?: Record<string, unknown> },
+  got: Record<string, unknown> | undefined,
+  thrown: unknown,
+): Record<string, unknown> | undefined {
+  if (c.invalid !== undefined) {
+    expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
+    const lines = (thrown as RequestError).problems;
+    for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
+    return undefined;
+  }
+  if (c.error !== undefined) {
+    expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
+    expect((thrown as SettlementError).code).toBe(c.error);
+    for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
+    return undefined;
+  }
+  if (thrown) throw thrown;
+  const out = got as Record<string, unknown>;
+  for (const [k, v] of Object.entries(c.expect ?? {})) {
+    if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
+    else expect(out[k], k).toEqual(v);
+  }
+  return out;
 }
 
 const yuan = (fen: number) => fen / 100;

@@ -85,20 +85,10 @@ export interface AccountCase {
 
 /**
  * A hand-computed coverage case: a request exactly as `yibao enrollment coverage` takes it, and
- * the coverage (dates as printed) worked out from the document — or the error, or the invalid fields.
+ * the coverage (dates as printed) worked out from the document — or the error, or the invalid
+ * fields. The same shape as a contribution case.
  */
-export interface CoverageCase {
-  name: string;
-  articles?: string[];
-  working?: string;
-  policyFiles?: string[];
-  request: unknown;
-  /** Fields of the JSON result to compare (only those listed; objects partially, null exactly). */
-  expect?: Record<string, unknown>;
-  error?: string;
-  messageIncludes?: string[];
-  invalid?: string[];
-}
+export type CoverageCase = ContributionCase;
 
 export interface CaseFile {
   file: string;
