@@ -42,7 +42,9 @@ const transfer = z.boolean({ error: 'must be true or false (医保关系转移�
 const recordPerson = personSchema.omit({ enrollment: true });
 const coveragePerson = recordPerson.extend({ id: id.optional() });
 
+/** The same file as for recording is accepted (its requestId ignored): check, then record. */
 export const coverageRequestSchema = z.strictObject({
+  requestId: requestIdSchema.optional(),
   person: coveragePerson,
   coverageYear: yearSchema,
   paidOn: dateText,
