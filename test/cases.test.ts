@@ -13,7 +13,11 @@ import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
 import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../src/account/index.js';
 import { parseYuan } from '../src/money/money.js';
-import { loadCaseFiles, type AccountCase } from './support/cases.js';
+import { loadCaseFiles, type AccountCase, type CoverageCase } from './support/cases.js';
+import { coverageJson, deriveCoverage } from '../src/enrollment/coverage.js';
+import { parseCoverageRequest } from '../src/enrollment/request.js';
+import { formatDate, parseDate } from '../src/calendar/calendar.js';
+import { MemoryAccumulators } from '../src/engine/accumulators.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
@@ -68,24 +72,8 @@ for (const file of loadCaseFiles()) {
         } catch (e) {
           thrown = e;
         }
-        if (c.invalid !== undefined) {
-          expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
-          const lines = (thrown as RequestError).problems;
-          for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
-          return;
-        }
-        if (c.error !== undefined) {
-          expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
-          expect((thrown as SettlementError).code).toBe(c.error);
-          for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
-          return;
-        }
-        if (thrown) throw thrown;
-        const out = got as Record<string, unknown>;
-        for (const [k, v] of Object.entries(c.expect ?? {})) {
-          if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
-          else expect(out[k], k).toEqual(v);
-        }
+        const out = checkOutcome(c, got, thrown);
+        if (out === undefined) return;
         // The parts always add up: subsidy + individual = total; assistance + payable = individual;
         // the levels (or central + local) = the subsidy, wherever the subsidy is split.
         const subsidy = out.subsidy as Record<string, number | null>;
@@ -100,6 +88,96 @@ for (const file of loadCaseFiles()) {
       });
     }
   });
+}
+
+for (const file of loadCaseFiles()) {
+  if (file.coverage.length === 0) continue;
+  describe(`${file.file} — ${file.document} — coverage`, () => {
+    for (const c of file.coverage) it(c.name, () => runCoverageCase(c));
+  });
+}
+
+/**
+ * Runs a coverage case the way of `yibao enrollment coverage`, then settles a visit with the same
+ * payment on the days around the edges of the coverage year, the wait and the coverage: the engine
+ * must find the person covered exactly on the days the coverage says.
+ */
+function runCoverageCase(c: CoverageCase): void {
+  const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+  const engine = new SettlementEngine(policies);
+  let got: Record<string, unknown> | undefined;
+  let thrown: unknown;
+  let query: ReturnType<typeof parseCoverageRequest> | undefined;
+  try {
+    query = parseCoverageRequest(c.request, policies);
+    got = coverageJson(deriveCoverage(engine, query.person, query.payment));
+  } catch (e) {
+    thrown = e;
+  }
+  if (c.invalid !== undefined) return void checkOutcome(c, got, thrown);
+  const out = checkOutcome(c, got, thrown);
+  if (out !== undefined) {
+    const sources = JSON.stringify(out.trace);
+    for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
+  }
+  // The engine agrees, on every day around the edges.
+  const q = query as NonNullable<typeof query>;
+  const year = q.payment.coverageYear;
+  const first = parseDate(`${year}-01-01`) as number;
+  const last = parseDate(`${year}-12-31`) as number;
+  const cov = (got?.coverage ?? null) as { from: string; to: string } | null;
+  const wait = (got?.waitingPeriod ?? null) as { from: string; to: string } | null;
+  const edges = [first, last, q.payment.paidOn - 1, q.payment.paidOn, q.payment.paidOn + 1];
+  for (const d of [cov?.from, cov?.to, wait?.from, wait?.to]) if (d) edges.push((parseDate(d) as number) - 1, parseDate(d) as number, (parseDate(d) as number) + 1);
+  const person = { id: 'agree', region: q.person.region, scheme: q.person.scheme, category: q.person.category, hardship: q.person.hardship, familyDoctorAt: undefined, enrollment: q.payment };
+  const institution = q.person.scheme === 'resident' ? { id: 'H9', tier: 'primary' as const, grade: 1 as const, contracted: true } : { id: 'P1', tier: 'primary' as const, grade: 1 as const, contracted: true };
+  for (const day of new Set(edges.filter((d) => d >= first && d <= last))) {
+    const time = day * 86_400_000 + 4 * 3_600_000; // 12:00 China time
+    const visit = { id: `v${day}`, time, type: 'outpatient' as const, institution, total: 10_000, eligible: 10_000, useAccount: false };
+    const where = `engine on ${formatDate(day)}`;
+    if (c.error !== undefined) {
+      expect(() => engine.settle(person, visit, new MemoryAccumulators()), where).toThrow(SettlementError);
+      try {
+        engine.settle(person, visit, new MemoryAccumulators());
+      } catch (e) {
+        expect((e as SettlementError).code, where).toBe(c.error);
+      }
+      continue;
+    }
+    const within = cov !== null && formatDate(day) >= cov.from && formatDate(day) <= cov.to;
+    expect(engine.settle(person, visit, new MemoryAccumulators()).eligibility, where).toBe(within ? 'covered' : 'waiting-period');
+  }
+}
+
+/**
+ * Checks a case's outcome: refused as invalid input naming the fields, or the error with its code
+ * and message, or the listed fields of the result (objects partially, the rest exactly). Returns
+ * the result when there is one to check further.
+ */
+function checkOutcome(
+  c: { invalid?: string[]; error?: string; messageIncludes?: string[]; expect?: Record<string, unknown> },
+  got: Record<string, unknown> | undefined,
+  thrown: unknown,
+): Record<string, unknown> | undefined {
+  if (c.invalid !== undefined) {
+    expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
+    const lines = (thrown as RequestError).problems;
+    for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
+    return undefined;
+  }
+  if (c.error !== undefined) {
+    expect(thrown, 'an error, not a result').toBeInstanceOf(SettlementError);
+    expect((thrown as SettlementError).code).toBe(c.error);
+    for (const s of c.messageIncludes ?? []) expect((thrown as SettlementError).message).toContain(s);
+    return undefined;
+  }
+  if (thrown) throw thrown;
+  const out = got as Record<string, unknown>;
+  for (const [k, v] of Object.entries(c.expect ?? {})) {
+    if (v !== null && typeof v === 'object') expect(out[k], k).toMatchObject(v as object);
+    else expect(out[k], k).toEqual(v);
+  }
+  return out;
 }
 
 const yuan = (fen: number) => fen / 100;

@@ -3,7 +3,7 @@
  * (`npm test` builds first; the bin runs dist/.)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -242,5 +242,75 @@ describe('yibao contribution', () => {
     expect(yibao(['contribution', requestFile('{ nope')]).stderr).toMatch(/not valid JSON/);
     expect(yibao(['contribution']).code).toBe(2);
     expect(yibao(['contribution', requestFile({}), '--db', 'x.db']).code).toBe(2);
+  });
+});
+
+describe('yibao enrollment', () => {
+  const payment = {
+    requestId: 'cli-pay-1',
+    person: { id: 'cli-e1', region: 'luoyang', scheme: 'resident', category: 'adult' },
+    coverageYear: 2024,
+    paidOn: '2024-03-01',
+    amount: '380.00',
+    payer: 'self',
+  };
+
+  it('derives coverage without a database: extended period, the wait, the articles', () => {
+    const r = yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2024-03-01' })]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ period: 'extended', waitingPeriod: { from: '2024-03-02', to: '2024-03-31', days: 30 }, coverage: { from: '2024-04-01', to: '2024-12-31' } });
+    expect(JSON.stringify(out.trace)).toContain('洛医保〔2023〕63号 六(三)');
+  });
+
+  it('coverage: a payment in neither period exits 1 with the error on stdout; invalid input exits 2 with nothing on stdout', () => {
+    const neither = yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2023-08-31' })]);
+    expect(neither.code).toBe(1);
+    expect(JSON.parse(neither.stdout).error.code).toBe('ENROLLMENT_INVALID');
+    expect(neither.stderr).toMatch(/ENROLLMENT_INVALID/);
+    const bad = yibao(['enrollment', 'coverage', requestFile({ person: { region: 'atlantis', scheme: 'resident', category: 'adult' }, coverageYear: 'soon', paidOn: '2024-13-01' })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    for (const p of [/person.region: unknown region/, /coverageYear:/, /paidOn:/]) expect(bad.stderr).toMatch(p);
+    expect(yibao(['enrollment', 'coverage', requestFile({}), '--db', join(dir, 'x.db')]).code).toBe(2);
+  });
+
+  it('records a payment, replays it, refuses the id for another payment, lists the history', () => {
+    const db = join(dir, 'enrollment.db');
+    const first = yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
+    expect(first.code, first.stderr).toBe(0);
+    const rec = JSON.parse(first.stdout);
+    expect(rec).toMatchObject({ person: 'cli-e1', amount: 380, payer: 'self', replayed: false, coverage: { benefitsFrom: '2024-04-01' } });
+    const again = yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: rec.id, replayed: true });
+    const conflict = yibao(['enrollment', 'record', requestFile({ ...payment, amount: 1 }), '--db', db]);
+    expect(conflict.code).toBe(1);
+    expect(JSON.parse(conflict.stdout).error.code).toBe('IDEMPOTENCY_CONFLICT');
+
+    const list = yibao(['enrollment', 'list', 'cli-e1', '--db', db]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('2024年度 2024-03-01 缴费 380.00元（个人缴费）：延长缴费期，等待期 2024-03-02至2024-03-31；待遇享受期 2024-04-01至2024-12-31（结算适用）');
+    const json = JSON.parse(yibao(['enrollment', 'list', 'cli-e1', '--db', db, '--json']).stdout);
+    expect(json.enrollments).toHaveLength(1);
+    expect(yibao(['enrollment', 'list', 'nobody', '--db', db]).code).toBe(1);
+
+    // The settle reads the payment on file: nothing during the wait, paid after it.
+    const settled = yibao(['settle', requestFile({ person: { id: 'cli-e1', region: '410300', scheme: 'resident', category: 'adult' }, visits: [
+      { ...visit, id: 'cli-e1-v1', time: '2024-03-15T10:00:00+08:00' },
+      { ...visit, id: 'cli-e1-v2', time: '2024-04-02T10:00:00+08:00' },
+    ] }), '--db', db]);
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(JSON.parse(settled.stdout).settlements.map((s: { eligibility: string; fundPay: number }) => [s.eligibility, s.fundPay])).toEqual([['waiting-period', 0], ['covered', 65]]);
+  });
+
+  it('refuses a bad payment with exit 2, every bad field on stderr, and creates no database', () => {
+    const db = join(dir, 'never.db');
+    const r = yibao(['enrollment', 'record', requestFile({ ...payment, requestId: '', amount: 'lots', payer: 'boss' }), '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    for (const p of [/requestId:/, /amount:/, /payer:/]) expect(r.stderr).toMatch(p);
+    expect(existsSync(db)).toBe(false);
+    expect(yibao(['enrollment', 'record']).code).toBe(2);
+    expect(yibao(['enrollment', 'frobnicate', 'x']).code).toBe(2);
   });
 });

@@ -18,6 +18,7 @@ import { HttpError, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerContributionRoutes } from './routes/contributions.js';
+import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
 export interface ServerOptions {
@@ -110,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerSettlementRoutes(app, ctx);
   registerContributionRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerEnrollmentRoutes(app, ctx);
 
   return app;
 }

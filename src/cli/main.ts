@@ -20,6 +20,7 @@ import { renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
+import { enrollmentCommand } from './enrollment-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 
 export interface Io {
@@ -45,6 +46,15 @@ Usage:
       Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
       funding standard, individual contribution, fiscal subsidy by level, assistance, what the
       person pays.
+  yibao enrollment record FILE [--db PATH|URL]
+      Record a payment { requestId, person, coverageYear, paidOn, amount, payer, transfer? } (JSON;
+      FILE may be -) in the ledger; prints it with the coverage it buys. Same requestId, same
+      payment: the original.
+  yibao enrollment list PERSON [--db PATH|URL] [--json]
+      A person's payments by coverage year, each with its coverage period and waiting period.
+  yibao enrollment coverage FILE [--policy-file F]... [--no-trace]
+      The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
+      extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
@@ -233,6 +243,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await contributionCommand(args, io);
       case 'policy':
         return policyCommand(args, io);
+      case 'enrollment':
+        return await enrollmentCommand(args, io);
       case 'serve':
         return await serveCommand(args, io, policiesFrom);
       case 'ledger':

@@ -165,7 +165,10 @@ export interface CompiledEnrollment {
   exemptCategories: ReadonlySet<Category>;
   exemptHardship: ReadonlySet<Hardship>;
   exemptTransfer: boolean;
+  /** Where the categories (新生儿), the hardship groups (困难群众) and transfers are exempted. */
   exemptCite: Cite;
+  exemptHardshipCite: Cite;
+  exemptTransferCite: Cite;
   missing: MissingParameter[];
 }
 
@@ -336,6 +339,8 @@ function compileEnrollment(pack: PolicyPack, day: DayNumber): CompiledEnrollment
     exemptHardship: new Set(snap.value<Hardship[]>(e.waitExemptHardship, [])),
     exemptTransfer: snap.value<boolean>(e.waitExemptTransfer, false),
     exemptCite: snap.cite(e.waitExemptCategories),
+    exemptHardshipCite: snap.cite(e.waitExemptHardship),
+    exemptTransferCite: snap.cite(e.waitExemptTransfer),
     missing: snap.missing,
   };
 }

@@ -45,3 +45,9 @@ export class SettlementError extends Error {
       : { code: this.code, message: this.message };
   }
 }
+
+/** The message of a MISSING_PARAMETER: what cannot be done, under which document, for want of what. */
+export function missingMessage(what: string, policy: string, missing: readonly MissingParameter[]): string {
+  const list = missing.map((m) => `${m.path} (${m.label}; ${m.citation}: ${m.reason})`).join('; ');
+  return `cannot settle ${what} under ${policy}: missing parameter${missing.length > 1 ? 's' : ''} ${list}. Supply ${missing.length > 1 ? 'them' : 'it'} in a user policy file (--policy-file).`;
+}

@@ -12,7 +12,7 @@
  * where the ratio is applied. fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay
  * = total, always.
  */
-import { chinaDay, formatChinaTime, formatDate, yearOf, yearStart, dayOf, type DayNumber } from '../calendar/calendar.js';
+import { chinaDay, formatChinaTime, formatDate, yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, VISIT_TYPES, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
 import { applyRate, formatPercent, formatYuan, ONE_HUNDRED_PERCENT, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
 import type { PolicySet, RegionInfo } from '../policy/registry.js';
@@ -34,16 +34,10 @@ import {
   type CompiledPooling,
   type CompiledSegment,
 } from './compile.js';
-import { SettlementError, type MissingParameter } from './errors.js';
+import { missingMessage, SettlementError } from './errors.js';
+import { exemptionCite, exemptionLabel, PERIOD_CONCENTRATED, readPayment, type Enrollment, type PaymentReading } from '../enrollment/periods.js';
 
-export interface Enrollment {
-  /** Day the contribution was paid. */
-  paidOn: DayNumber;
-  /** The calendar year the contribution is for. */
-  coverageYear: number;
-  /** 医保关系转移接续: no waiting period. */
-  transfer: boolean;
-}
+export type { Enrollment } from '../enrollment/periods.js';
 
 export interface Person {
   id: string;
@@ -218,7 +212,7 @@ function percentText(rate: BasisPoints): string {
 
 const citedText = new WeakMap<Cite, string>();
 
-function cited(c: Cite): string {
+export function cited(c: Cite): string {
   let text = citedText.get(c);
   if (text === undefined) {
     text = c.userSupplied ? `${c.citation}（用户提供）` : c.citation;
@@ -228,7 +222,7 @@ function cited(c: Cite): string {
 }
 
 /** Two citations as one source line, each once (absent ones left out). */
-function sources2(a: Cite | null | undefined, b: Cite | null | undefined): string {
+export function sources2(a: Cite | null | undefined, b: Cite | null | undefined): string {
   if (!a) return b ? cited(b) : '';
   if (!b) return cited(a);
   const ta = cited(a);
@@ -250,10 +244,6 @@ function sources3(a: Cite | null | undefined, b: Cite | null | undefined, c: Cit
   return text;
 }
 
-function missingMessage(what: string, policy: string, missing: readonly MissingParameter[]): string {
-  const list = missing.map((m) => `${m.path} (${m.label}; ${m.citation}: ${m.reason})`).join('; ');
-  return `cannot settle ${what} under ${policy}: missing parameter${missing.length > 1 ? 's' : ''} ${list}. Supply ${missing.length > 1 ? 'them' : 'it'} in a user policy file (--policy-file).`;
-}
 
 /**
  * Settles visits against a set of policies. Keeps compiled policy per region; otherwise stateless.
@@ -276,10 +266,10 @@ export class SettlementEngine {
   private yearFrom = 0;
   private yearTo = -1;
   /** The residents' payment window worked out last (rules and coverage year → day numbers). */
-  private windowRules: CompiledEnrollment | undefined = undefined;
-  private windowYear = 0;
-  private windowFrom = 0;
-  private windowTo = 0;
+  private lastReading: PaymentReading | undefined = undefined;
+  private readingEnrollment: Enrollment | undefined = undefined;
+  private readingCategory: Category | undefined = undefined;
+  private readingHardship: Hardship | undefined = undefined;
 
   constructor(readonly policies: PolicySet) {}
 
@@ -505,6 +495,23 @@ export class SettlementEngine {
     return this.residentEligibility(person, visit, day, e, rules, trace);
   }
 
+  /**
+   * A payment read against the rules of the visit's day (enrollment/periods.ts: the one
+   * implementation of the periods). The last reading is kept: a person's visits come together.
+   */
+  private readingFor(person: Person, e: Enrollment, rules: CompiledEnrollment | undefined, visit: Visit): PaymentReading {
+    const last = this.lastReading;
+    if (last !== undefined && this.readingEnrollment === e && last.rules === rules && this.readingCategory === person.category && this.readingHardship === person.hardship) {
+      return last;
+    }
+    const reading = readPayment(rules, person, e, person.id, `visit ${visit.id}`);
+    this.lastReading = reading;
+    this.readingEnrollment = e;
+    this.readingCategory = person.category;
+    this.readingHardship = person.hardship;
+    return reading;
+  }
+
   private residentEligibility(
     person: Person,
     visit: Visit,
@@ -513,62 +520,35 @@ export class SettlementEngine {
     rules: CompiledEnrollment | undefined,
     trace: TraceStep[] | null,
   ): Eligibility {
-    if (!rules) {
-      throw new SettlementError(
-        'MISSING_PARAMETER',
-        `visit ${visit.id}: no policy in force gives the residents' payment periods and waiting period needed to read the enrollment`,
-        [{ path: 'enrollment', label: '参保缴费期与待遇等待期', citation: '（无）', reason: 'no document in force for the region states them' }],
-      );
-    }
-    if (rules.missing.length > 0 || !rules.concentrated) {
-      throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage('the enrollment', rules.pack.document.number, rules.missing)}`, rules.missing);
-    }
-    const coverageYear = e.coverageYear;
-    if (rules !== this.windowRules || coverageYear !== this.windowYear) {
-      const c = rules.concentrated;
-      this.windowFrom = dayOf(coverageYear - 1, c.from.month, c.from.day);
-      this.windowTo = dayOf(coverageYear - 1, c.to.month, c.to.day);
-      this.windowRules = rules;
-      this.windowYear = coverageYear;
-    }
-    const windowFrom = this.windowFrom;
-    const windowTo = this.windowTo;
-    const paidOn = e.paidOn;
-    if (paidOn >= windowFrom && paidOn <= windowTo) {
+    const r = this.readingFor(person, e, rules, visit);
+    const c = r.rules;
+    if (r.period === PERIOD_CONCENTRATED) {
       if (trace !== null) {
         trace.push({
           step: 'eligibility',
-          source: sources2(rules.concentratedCite, rules.coverageCite),
+          source: sources2(c.concentratedCite, c.coverageCite),
           result: 'covered',
           paidOn: formatDate(e.paidOn),
           coverageYear: e.coverageYear,
-          text: `${formatDate(e.paidOn)}在集中缴费期（${rules.concentratedCite.text}）缴费，享受${e.coverageYear}年1月1日至12月31日待遇。`,
+          text: `${formatDate(e.paidOn)}在集中缴费期（${c.concentratedCite.text}）缴费，享受${e.coverageYear}年1月1日至12月31日待遇。`,
         });
       }
       return 'covered';
     }
-    if (paidOn < yearStart(coverageYear)) {
-      throw new SettlementError(
-        'ENROLLMENT_INVALID',
-        `person ${person.id}: enrollment.paidOn ${formatDate(e.paidOn)} is neither in the concentrated period for ${e.coverageYear} (${formatDate(windowFrom)} to ${formatDate(windowTo)}, ${rules.concentratedCite.citation}) nor in ${e.coverageYear} itself`,
-      );
-    }
-    const exempt =
-      rules.exemptCategories.has(person.category) ||
-      (person.hardship !== undefined && rules.exemptHardship.has(person.hardship)) ||
-      (e.transfer && rules.exemptTransfer);
-    const start = exempt ? e.paidOn : e.paidOn + rules.waitingDays + 1;
+    const exempt = r.exemption !== null;
+    const start = r.benefitsFrom;
+    const source = exempt ? cited(exemptionCite(c, r.exemption)) : cited(c.waitingCite);
     if (day >= start) {
       if (trace !== null) {
         trace.push({
           step: 'eligibility',
-          source: exempt ? cited(rules.exemptCite) : cited(rules.waitingCite),
+          source,
           result: 'covered',
           paidOn: formatDate(e.paidOn),
           benefitsFrom: formatDate(start),
           text: exempt
-            ? `延长缴费期${formatDate(e.paidOn)}缴费；${this.exemptReason(person, e)}不设待遇等待期，自缴费之日起享受待遇。`
-            : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天（${formatDate(e.paidOn + 1)}至${formatDate(e.paidOn + rules.waitingDays)}），${formatDate(start)}起享受待遇。`,
+            ? `延长缴费期${formatDate(e.paidOn)}缴费；${exemptionLabel(r, person, e)}不设待遇等待期，自缴费之日起享受待遇。`
+            : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${c.waitingDays}天（${formatDate(r.waitFrom as DayNumber)}至${formatDate(r.waitTo as DayNumber)}），${formatDate(start)}起享受待遇。`,
         });
       }
       return 'covered';
@@ -576,23 +556,16 @@ export class SettlementEngine {
     if (trace !== null) {
       trace.push({
         step: 'eligibility',
-        source: exempt ? cited(rules.exemptCite) : cited(rules.waitingCite),
+        source,
         result: 'waiting-period',
         paidOn: formatDate(e.paidOn),
         benefitsFrom: formatDate(start),
         text: exempt
           ? `就诊日期${formatDate(day)}早于缴费日期${formatDate(e.paidOn)}，基金不予支付。`
-          : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${rules.waitingDays}天，${formatDate(start)}起享受待遇；等待期期间及之前发生的费用基金不予追溯支付。`,
+          : `延长缴费期${formatDate(e.paidOn)}缴费，待遇等待期${c.waitingDays}天，${formatDate(start)}起享受待遇；等待期期间及之前发生的费用基金不予追溯支付。`,
       });
     }
     return 'waiting-period';
-  }
-
-  private exemptReason(person: Person, e: Enrollment): string {
-    if (person.category === 'newborn') return '新生儿';
-    if (person.hardship) return '困难群众';
-    if (e.transfer) return '医保关系转移接续';
-    return '特殊群体';
   }
 
   private nothingFromFund(

@@ -31,7 +31,7 @@ import {
   PostgresSettlePath,
   SettleStatements,
   SqliteSettlePath,
-  storedEnrollment,
+  storedPaymentFor,
   type SettlePath,
 } from './settle-path.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
@@ -39,6 +39,7 @@ import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor, accountView, payFromAccount } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
 
+import { EnrollmentBook } from './enrollments.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -107,6 +108,8 @@ export class Ledger {
   private readonly settlePath: SettlePath;
   /** Settles whose visit asks the personal account to pay: one Kysely transaction each, the account locked in it. */
   private readonly accountPath: SettlePath;
+  /** Payments (参保缴费记录): recorded, and read back with the coverage they buy. */
+  readonly enrollments: EnrollmentBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -115,6 +118,7 @@ export class Ledger {
   ) {
     const statements = new SettleStatements(store.db);
     this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
+    this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs });
       store.onClose?.(() => writer.stop());
@@ -140,25 +144,23 @@ export class Ledger {
     return this.store.db;
   }
 
-  /** Enrollment on file for the coverage year, when the request brings none. */
-  private async withStoredEnrollment(db: Db, person: Person, year: number): Promise<Person> {
+  /** The payment on file a visit is settled with, when the request brings none (settle-path.ts storedPaymentFor). */
+  private async withStoredEnrollment(db: Db, person: Person, visitTime: number): Promise<Person> {
     if (person.enrollment) return person;
-    const row = await db
+    const rows = await db
       .selectFrom('enrollments')
-      .select(['paid_on', 'coverage_year', 'transfer'])
+      .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
       .where('person_id', '=', person.id)
-      .where('coverage_year', '=', year)
-      .orderBy('recorded_at', 'desc')
-      .executeTakeFirst();
-    if (!row) return person;
-    return { ...person, enrollment: storedEnrollment(row) };
+      .where('coverage_year', '=', new Date(visitTime + 8 * 3_600_000).getUTCFullYear())
+      .execute();
+    return storedPaymentFor(this.engine, person, rows, visitTime);
   }
 
   /** What would be settled now. Writes nothing. */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
     this.checkInstitution(req, actor);
     const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
-    const person = await this.withStoredEnrollment(this.db, req.person, new Date(req.visit.time + 8 * 3_600_000).getUTCFullYear());
+    const person = await this.withStoredEnrollment(this.db, req.person, req.visit.time);
     let s = this.engine.settle(person, req.visit, acc, { trace: true });
     if (req.visit.useAccount) {
       const account = await this.openAccountOf(this.db, req.person);

@@ -149,6 +149,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('settlements_institution').execute();
     },
   },
+  '0003_enrollment_records': {
+    // Payments recorded on their own (POST /v1/persons/{id}/enrollments, yibao enrollment record):
+    // the client's request id (idempotency) and the hash of what it sent, who recorded it, and the
+    // person as they enrolled (the wait's exemptions are for who enrolled: 新生儿、困难群众…参保).
+    // All null on the rows a settle stores with its visit. One ADD COLUMN per statement (SQLite).
+    async up(db: Kysely<unknown>) {
+      for (const column of ['request_id', 'request_hash', 'actor', 'region', 'scheme', 'category', 'hardship']) {
+        await db.schema.alterTable('enrollments').addColumn(column, 'text').execute();
+      }
+      await db.schema.createIndex('enrollments_request').unique().on('enrollments').column('request_id').execute();
+    },
+  },
   '0004_accounts': {
     // Personal accounts (个人账户, 个人（家庭）账户): the account, its holder's details by month
     // (what the monthly credit needs), and its entries — immutable rows, never edited. The unique

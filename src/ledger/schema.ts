@@ -28,6 +28,15 @@ export interface EnrollmentsTable {
   amount_fen: number | null;
   payer: string | null;
   recorded_at: number;
+  /** Recorded on its own: the client's request id (unique) and the hash of the request. Null when a settle stored it. */
+  request_id: string | null;
+  request_hash: string | null;
+  actor: string | null;
+  /** The person as they enrolled (null when a settle stored it: then the person as settled). */
+  region: string | null;
+  scheme: string | null;
+  category: string | null;
+  hardship: string | null;
 }
 
 export interface InstitutionsTable {

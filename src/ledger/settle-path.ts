@@ -29,7 +29,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
 import type pg from 'pg';
-import { formatDate } from '../calendar/calendar.js';
+import { chinaDay, formatDate } from '../calendar/calendar.js';
+import type { Category, Hardship } from '../domain.js';
+import { governingStoredPayment } from '../enrollment/coverage.js';
 import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
 import type { Person, Settlement, SettlementEngine } from '../engine/settle.js';
 import { toYuanNumber, type Fen } from '../money/money.js';
@@ -142,10 +144,9 @@ export class SettleStatements {
           select 5, bucket, null, null, opened_at, day, borne_fen
             from deductible_windows where person_id = ${q('person_id')} and institution_id = ${q('institution_id')}
           union all
-          select 6, paid_on, null, null, coverage_year, transfer, null
-            from (select paid_on, coverage_year, transfer, recorded_at from enrollments
-                   where person_id = ${q('enrollment_person_id')} and coverage_year = ${q('coverage_year')}
-                   order by recorded_at desc limit 1) e`.compile(db),
+          select 6, paid_on, category, hardship, coverage_year, transfer, recorded_at
+            from enrollments
+           where person_id = ${q('enrollment_person_id')} and coverage_year = ${q('coverage_year')}`.compile(db),
     );
     this.replay = compile(
       'yb_replay',
@@ -363,13 +364,36 @@ export class LoadedAccumulators implements Accumulators {
   }
 }
 
-/** The enrollment on file, as the engine takes it. */
-export function storedEnrollment(row: { paid_on: string; coverage_year: number | string; transfer: number | string }): NonNullable<Person['enrollment']> {
+/** A payment on file, as the enrollments table holds it (the columns the settle reads). */
+export interface StoredPaymentRow {
+  paid_on: string;
+  coverage_year: number | string;
+  transfer: number | string;
+  category: string | null;
+  hardship: string | null;
+  recorded_at: number | string;
+}
+
+/** A payment on file, as the engine takes it: with the person as they enrolled, when on file. */
+export function storedEnrollment(row: StoredPaymentRow): NonNullable<Person['enrollment']> {
   return {
     paidOn: Date.parse(`${row.paid_on}T00:00:00Z`) / 86_400_000,
     coverageYear: Number(row.coverage_year),
     transfer: Number(row.transfer) === 1,
+    enrolledAs: row.category === null ? undefined : { category: row.category as Category, hardship: (row.hardship ?? undefined) as Hardship | undefined },
   };
+}
+
+/**
+ * The payment on file a visit is settled with, when the request brings none: of the person's
+ * payments for the visit's year (in the order recorded), the one whose benefits start first
+ * (enrollment/coverage.ts governingStoredPayment).
+ */
+export function storedPaymentFor(engine: SettlementEngine, person: Person, rows: readonly StoredPaymentRow[], visitTime: number): Person {
+  if (person.enrollment || rows.length === 0) return person;
+  const ordered = [...rows].sort((a, b) => Number(a.recorded_at) - Number(b.recorded_at));
+  const chosen = governingStoredPayment(engine, person, ordered.map(storedEnrollment), chinaDay(visitTime));
+  return chosen ? { ...person, enrollment: chosen } : person;
 }
 
 export function replayOf(prior: { body: string; request_hash: string; kind: string }, req: SettleOne): SettleResult {
@@ -440,7 +464,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;
-  let enrollment: ReadRow | undefined;
+  const payments: StoredPaymentRow[] = [];
   const caps = new Map<string, Fen>();
   const windows = new Map<string, DeductibleWindow>();
   const { person: p, visit } = req;
@@ -463,7 +487,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
         windows.set(`${r.s1}\u0000${inst.id}`, { openedAt: Number(r.n1), day: Number(r.n2), borne: Number(r.n3) });
         break;
       case 6:
-        enrollment = r;
+        payments.push({ paid_on: r.s1 as string, category: r.s2 as string | null, hardship: r.s3 as string | null, coverage_year: r.n1 as number, transfer: r.n2 as number, recorded_at: r.n3 as number });
         break;
     }
   }
@@ -486,8 +510,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
     }
   } else flags |= W_INSTITUTION;
   if (p.enrollment) flags |= W_ENROLLMENT;
-  const person =
-    p.enrollment || !enrollment ? p : { ...p, enrollment: storedEnrollment({ paid_on: enrollment.s1 as string, coverage_year: enrollment.n1 as number, transfer: enrollment.n2 as number }) };
+  const person = storedPaymentFor(engine, p, payments, visit.time);
   let s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
   const id = `S-${uuidv7(now)}`;
   let accountEntry: AccountEntry | undefined;

@@ -83,13 +83,22 @@ export interface AccountCase {
   steps: AccountStep[];
 }
 
+/**
+ * A hand-computed coverage case: a request exactly as `yibao enrollment coverage` takes it, and
+ * the coverage (dates as printed) worked out from the document — or the error, or the invalid
+ * fields. The same shape as a contribution case.
+ */
+export type CoverageCase = ContributionCase;
+
 export interface CaseFile {
   file: string;
   document: string;
   cases: SettlementCase[];
   contributions: ContributionCase[];
   /** Hand-computed account cases (src/account). */
-  accounts?: AccountCase[];
+  accounts: AccountCase[];
+  /** Hand-computed coverage cases (src/enrollment). */
+  coverage: CoverageCase[];
 }
 
 export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
@@ -100,6 +109,6 @@ export function loadCaseFiles(dir = CASES_DIR): CaseFile[] {
     .sort()
     .map((f) => {
       const data = parse(readFileSync(join(dir, f), 'utf8')) as Partial<Omit<CaseFile, 'file'>>;
-      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [] };
+      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [], accounts: data.accounts ?? [], coverage: data.coverage ?? [] };
     });
 }
