@@ -279,15 +279,19 @@ function loadWithAutocannon(url: string, key: string, requests: Requests, durati
  * for 20,000 requests a second.
  */
 const WRK_SCRIPT = String.raw`
-local bodies, i, key = {}, 0, os.getenv("YIBAO_BENCH_KEY")
-for line in io.lines(os.getenv("YIBAO_BENCH_BODIES")) do bodies[#bodies + 1] = line end
+local requests, i, key = {}, 0, os.getenv("YIBAO_BENCH_KEY")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. key
+-- Each request formatted once, before the load starts (in init: wrk sets the Host header after
+-- loading the script).
+init = function(args)
+  for line in io.lines(os.getenv("YIBAO_BENCH_BODIES")) do requests[#requests + 1] = wrk.format(nil, "/v1/settlements", nil, line) end
+end
 request = function()
   i = i + 1
-  if i > #bodies then error("bench: out of request bodies") end
-  return wrk.format(nil, "/v1/settlements", nil, bodies[i])
+  if i > #requests then error("bench: out of request bodies") end
+  return requests[i]
 end
 done = function(summary, latency, requests)
   local e = summary.errors
