@@ -1,5 +1,5 @@
 /**
- * The contribution request (the `yibao contribution FILE` contract, for HTTP later): validated
+ * The contribution request (the `yibao contribution FILE` contract and POST /v1/contributions): validated
  * with zod, every bad field named, like the settle request.
  */
 import { z } from 'zod';

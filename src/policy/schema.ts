@@ -161,7 +161,6 @@ const contributionRules = z.strictObject({
 });
 export type ContributionRulesFile = z.infer<typeof contributionRules>;
 
-/** Named parameters not (yet) executed by the engine, grouped: floors, referral, ... */
 /** The kinds of medical-insurance account yibao models (see src/account/). */
 export const ACCOUNT_KINDS = ['employee-personal', 'resident-family'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
@@ -252,7 +251,7 @@ export const ACCOUNT_PARAMS = {
 } as const satisfies Record<string, { units: readonly Unit[]; members?: readonly string[] }>;
 export type AccountParamKey = keyof typeof ACCOUNT_PARAMS;
 
-/** Named parameters not (yet) executed by the engine, grouped: contributions, floors, ... */
+/** Named parameters not (yet) executed by the engine, grouped: floors, referral, critical illness, ... */
 const parameterGroups = z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), z.record(z.string().regex(/^[a-zA-Z0-9-]+$/), paramFile));
 
 export const policyFile = z.strictObject({
