@@ -10,7 +10,7 @@ import { formatDate } from '../calendar/calendar.js';
 import type { Person, Settlement, TraceStep, Visit } from '../engine/settle.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
-import { authorize } from './account.js';
+import { authorize, balance } from './account.js';
 import type { AccountEntry, AccountKind, AccountState } from './types.js';
 
 /** The account a person's visits are paid from: employees' personal account, residents' family account. */
@@ -72,7 +72,7 @@ export function payFromAccount(
   settlementId?: string,
 ): { settlement: Settlement; use: AccountUse } {
   const share = settlement.cashPay;
-  const balanceBefore = state.entries.reduce((n, e) => n + e.amount, 0);
+  const balanceBefore = balance(state.entries);
   const base = { accountId: state.account.id, balanceBefore };
   if (share <= 0) return { settlement, use: { ...base, paid: 0, balanceAfter: balanceBefore, refused: 'NOTHING_TO_PAY' } };
   const decision = authorize(

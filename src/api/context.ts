@@ -1,6 +1,6 @@
 /**
- * What every route module of the service shares: the ledger and policies, who is calling
- * (`authenticate`) and what they may do (`allow`), body and parameter validation with zod (one
+ * What every route module of the service shares: the ledger and policies, who is calling and
+ * whether they may (`authorize`), body and parameter validation with zod (one
  * schema language; its JSON Schema goes to the OpenAPI document), and the error shapes.
  *
  * A route module exports `register…Routes(app, ctx)`; server.ts builds the context once and
@@ -86,10 +86,8 @@ export interface RouteContext {
   ledger: Ledger;
   policies: PolicySet;
   keys: KeyStore;
-  /** Who is calling, or 401. */
-  authenticate(req: FastifyRequest): Promise<Actor>;
-  /** 403 unless the actor has one of the roles. */
-  allow(actor: Actor, ...roles: Role[]): void;
+  /** Who is calling, or 401; 403 unless they have one of the roles. */
+  authorize(req: FastifyRequest, ...roles: Role[]): Promise<Actor>;
 }
 
 /** Roles that may see personal data: an institution (its own visits) and the agency. */
@@ -100,19 +98,17 @@ export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore
     ledger,
     policies,
     keys,
-    async authenticate(req) {
+    async authorize(req, ...roles) {
       const header = req.headers.authorization;
       const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
       if (!presented) throw new HttpError(401, 'UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
       const actor = await keys.actor(presented);
       if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'the API key is not valid or has been revoked');
       req.log.info({ actor: actor.id, role: actor.role }, 'authenticated');
-      return actor;
-    },
-    allow(actor, ...roles) {
       if (!roles.includes(actor.role as Role)) {
         throw new HttpError(403, 'FORBIDDEN', `a ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
       }
+      return actor;
     },
   };
 }

@@ -13,7 +13,7 @@
  * So two visits settled at once can never both spend the same remaining cap.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { formatDate } from '../calendar/calendar.js';
+import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
 import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
@@ -151,7 +151,7 @@ export class Ledger {
       .selectFrom('enrollments')
       .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
       .where('person_id', '=', person.id)
-      .where('coverage_year', '=', new Date(visitTime + 8 * 3_600_000).getUTCFullYear())
+      .where('coverage_year', '=', yearOf(chinaDay(visitTime)))
       .execute();
     return storedPaymentFor(this.engine, person, rows, visitTime);
   }
@@ -225,7 +225,7 @@ export class Ledger {
       id: `${row.id}/visit-payment-reversal/${original.id}`,
       accountId: row.id,
       seq: Number(row.seq) + 1,
-      date: formatDate(Math.floor((now + 8 * 3_600_000) / 86_400_000)),
+      date: formatDate(chinaDay(now)),
       amount: paid,
       balanceAfter: before + paid,
       ref: reversalId,

@@ -29,7 +29,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
 import type pg from 'pg';
-import { chinaDay, formatDate } from '../calendar/calendar.js';
+import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
 import type { Category, Hardship } from '../domain.js';
 import { governingStoredPayment } from '../enrollment/coverage.js';
 import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
@@ -407,7 +407,7 @@ export function replayOf(prior: { body: string; request_hash: string; kind: stri
 }
 
 /** The year (China time) whose enrollment on file applies to a visit. */
-const coverageYearOf = (time: number) => new Date(time + 8 * 3_600_000).getUTCFullYear();
+const coverageYearOf = (time: number) => yearOf(chinaDay(time));
 
 /** What the read statement takes. */
 function readBag(req: SettleOne): Bag {
@@ -444,7 +444,6 @@ export type Decision =
       result: SettleResult;
       bag: Bag;
       flags: number;
-      now: number;
       /** The personal account's entry for what it paid, when the visit asked it to and it did. */
       accountEntry?: AccountEntry;
     };
@@ -567,7 +566,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (w) {
     bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
   }
-  return { result: { entry, created: true, body }, bag, flags, now, ...(accountEntry ? { accountEntry } : {}) };
+  return { result: { entry, created: true, body }, bag, flags, ...(accountEntry ? { accountEntry } : {}) };
 }
 
 function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
@@ -661,6 +660,11 @@ export class SqliteBatchSettler {
     this.rollback = sqlite.prepare('rollback');
   }
 
+  /** `BEGIN IMMEDIATE` once (throws SQLITE_BUSY when another connection holds the write lock). */
+  beginNow(): void {
+    this.begin.run();
+  }
+
   private stmt(s: Statement): BetterSqlite3.Statement {
     let st = this.prepared.get(s);
     if (!st) {
@@ -676,9 +680,10 @@ export class SqliteBatchSettler {
    * (BEGIN or COMMIT): then nothing of the batch was written.
    */
   settleBatch(batch: readonly SettleJob[], begun = false): SettleOutcome[] {
-    if (!begun) this.begin.run();
+    if (!begun) this.beginNow();
     const outcomes: SettleOutcome[] = [];
-    let failed = false;
+    /** The error of a write that failed midway, which rolls the batch back. */
+    let failed: { error: unknown } | undefined;
     try {
       for (const job of batch) {
         const d = this.decide(job);
@@ -687,9 +692,9 @@ export class SqliteBatchSettler {
           continue;
         }
         try {
-          this.write(job.req, d);
+          this.write(d);
         } catch (e) {
-          failed = true;
+          failed = { error: e };
           break;
         }
         outcomes.push({ ok: d.result });
@@ -702,7 +707,7 @@ export class SqliteBatchSettler {
     if (!failed) return outcomes;
     this.rollback.run();
     // One settle's write failed midway: every settle again, each alone, so that only it fails.
-    if (batch.length === 1) return [{ error: this.writeError(batch[0] as SettleJob) }];
+    if (batch.length === 1) return [failed];
     return batch.map((job) => {
       try {
         return (this.settleBatch([job]) as [SettleOutcome])[0];
@@ -724,26 +729,10 @@ export class SqliteBatchSettler {
     }
   }
 
-  private write(req: SettleOne, d: Extract<Decision, { bag: Bag }>): void {
+  private write(d: Extract<Decision, { bag: Bag }>): void {
     const st = this.statements;
     for (const { flag, stmt } of st.writes) {
       if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
-    }
-  }
-
-  /** The error a lone settle's write raises, the transaction rolled back. */
-  private writeError(job: SettleJob): unknown {
-    this.begin.run();
-    try {
-      const d = this.decide(job);
-      if ('error' in d) return d.error;
-      if ('replay' in d) return new Error('the settle was found committed on a second try');
-      this.write(job.req, d);
-      return new Error('a write of the settle failed, then succeeded on a second try; nothing was committed');
-    } catch (e) {
-      return e;
-    } finally {
-      this.rollback.run();
     }
   }
 }
@@ -826,7 +815,7 @@ export class SqliteSettlePath implements SettlePath {
       // (A pragma takes effect when prepared, so it is not kept as a prepared statement.)
       sqlite.pragma('busy_timeout = 0');
       try {
-        sqlite.prepare('begin immediate').run();
+        this.batcher.beginNow();
         return;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started >= this.busyTimeout) throw e;

@@ -62,11 +62,7 @@ async function answer(req: FastifyRequest, reply: FastifyReply, run: () => Promi
 
 export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const accounts = new AccountLedger(ctx.ledger.store, ctx.policies);
-  const agency = async (req: FastifyRequest): Promise<Actor> => {
-    const actor = await ctx.authenticate(req);
-    ctx.allow(actor, 'agency');
-    return actor;
-  };
+  const agency = (req: FastifyRequest): Promise<Actor> => ctx.authorize(req, 'agency');
 
   app.post(
     '/v1/accounts',
@@ -136,8 +132,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'agency', 'institution');
+      const actor = await ctx.authorize(req, 'agency', 'institution');
       const { id } = parse(idParam, req.params, 'params');
       const op = parseOperate(req.body, id, ctx.policies);
       if (actor.role === 'institution') {

@@ -19,8 +19,7 @@ export function registerContributionRoutes(app: FastifyInstance, ctx: RouteConte
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'institution', 'agency', 'analyst');
+      const actor = await ctx.authorize(req, 'institution', 'agency', 'analyst');
       return contributionJson(contributionFromRequest(req.body, ctx.policies));
     },
   );

@@ -33,8 +33,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'agency');
+      const actor = await ctx.authorize(req, 'agency');
       const { id } = parse(idParam, req.params, 'params');
       const record = parseRecordRequest(req.body, ctx.policies, { personId: id, today: chinaDay(Date.now()) });
       const { record: stored, created } = await ctx.ledger.enrollments.record(record, actor);
@@ -52,8 +51,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'agency');
+      const actor = await ctx.authorize(req, 'agency');
       const { id } = parse(idParam, req.params, 'params');
       return ctx.ledger.enrollments.history(id);
     },
@@ -69,8 +67,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const { person, payment } = parseCoverageRequest(req.body, ctx.policies);
       return coverageJson(deriveCoverage(ctx.ledger.engine, person, payment));
     },

@@ -3,6 +3,7 @@
  * entry, a person's history and accumulators, and the fund's aggregates.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { z } from 'zod';
 import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
 import { errorSchema, idParam, JSON_TYPE, jsonSchema, parse, PERSONAL, yearQuery, type RouteContext } from '../context.js';
@@ -21,8 +22,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const one = parseSettleOne(req.body, ctx.policies, { requestIdRequired: false });
       return ctx.ledger.preSettle(one, actor);
     },
@@ -38,8 +38,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const one = parseSettleOne(req.body, ctx.policies);
       const { body, created } = await ctx.ledger.settle(one, actor);
       // The entry's JSON as stored: serialized once.
@@ -58,8 +57,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const { id } = parse(idParam, req.params, 'params');
       const { requestId } = parse(reverseBody, req.body, '');
       const { body, created } = await ctx.ledger.reverse(id, requestId, actor);
@@ -71,8 +69,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
     '/v1/settlements/:id',
     { schema: { summary: 'One ledger entry with its trace', params: jsonSchema(idParam), response: { 200: entryDoc, '4xx': errorSchema } } },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const { id } = parse(idParam, req.params, 'params');
       return ctx.ledger.entry(id, actor);
     },
@@ -89,8 +86,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, ...PERSONAL);
+      const actor = await ctx.authorize(req, ...PERSONAL);
       const { id } = parse(idParam, req.params, 'params');
       const { year } = parse(yearQuery, req.query, 'query');
       return { person: id, entries: await ctx.ledger.history(id, actor, year ? { year: Number(year) } : {}) };
@@ -108,11 +104,10 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'agency');
+      const actor = await ctx.authorize(req, 'agency');
       const { id } = parse(idParam, req.params, 'params');
       const { year } = parse(yearQuery, req.query, 'query');
-      return ctx.ledger.accumulators(id, year ? Number(year) : new Date(Date.now() + 8 * 3_600_000).getUTCFullYear());
+      return ctx.ledger.accumulators(id, year ? Number(year) : yearOf(chinaDay(Date.now())));
     },
   );
 
@@ -126,8 +121,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       },
     },
     async (req) => {
-      const actor = await ctx.authenticate(req);
-      ctx.allow(actor, 'analyst', 'agency');
+      const actor = await ctx.authorize(req, 'analyst', 'agency');
       const { year } = parse(yearQuery, req.query, 'query');
       return ctx.ledger.fundStats(year ? Number(year) : undefined);
     },
