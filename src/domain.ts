@@ -43,9 +43,10 @@ export const HARDSHIP_LABELS: Record<Hardship, string> = {
 
 /**
  * What kind of visit is settled: ordinary outpatient (普通门诊), hypertension and diabetes drugs (两病),
- * natural birth (自然分娩), caesarean (剖宫产), prenatal checks (围产保健 / 产前检查).
+ * natural birth (自然分娩), caesarean (剖宫产), prenatal checks (围产保健 / 产前检查), an inpatient stay (住院),
+ * settled at discharge.
  */
-export const VISIT_TYPES = ['outpatient', 'two-diseases', 'birth-natural', 'birth-cesarean', 'prenatal'] as const;
+export const VISIT_TYPES = ['outpatient', 'two-diseases', 'birth-natural', 'birth-cesarean', 'prenatal', 'inpatient'] as const;
 export type VisitType = (typeof VISIT_TYPES)[number];
 
 /** Administrative tier of an institution: 基层 primary, 县级 county, 市级 city, 省级 province. */
@@ -78,4 +79,5 @@ export const VISIT_TYPE_LABELS: Record<VisitType, string> = {
   'birth-natural': '自然分娩',
   'birth-cesarean': '剖宫产',
   prenatal: '围产保健（产前检查）',
+  inpatient: '住院',
 };

@@ -71,6 +71,7 @@ export function visitTypeIndex(visitType: string): number {
     case 'birth-natural': return 2;
     case 'birth-cesarean': return 3;
     case 'prenatal': return 4;
+    case 'inpatient': return 5;
     default: return indexIn(VISIT_TYPE_INDEX, visitType);
   }
 }

@@ -71,6 +71,14 @@ export interface Visit {
   eligible: Fen;
   /** The person asks that their personal account pay before cash (not the engine's concern: see src/account/settle.ts). */
   useAccount: boolean;
+  /** Inpatient stays: the instant of admission (入院); `time` is the discharge (出院结算). */
+  admittedAt?: number;
+  /** The institution is outside the person's county (县域外就医). */
+  outOfCounty?: boolean;
+  /** A transfer was referred and filed (已办理转诊备案). */
+  referred?: boolean;
+  /** An outpatient visit made while the person is in hospital (住院期间). */
+  inHospital?: boolean;
 }
 
 export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted';

@@ -74,6 +74,14 @@ export const visitSchema = z.strictObject({
   eligible: amount.optional(),
   /** 使用个人账户: the account pays what it may of the person's share before cash. */
   useAccount: z.boolean({ error: 'must be true or false' }).optional(),
+  /** Inpatient stays only: 入院时间 (`time` is the discharge, 出院结算). */
+  admittedAt: instant.optional(),
+  /** 县域外就医: the institution is outside the person's county. */
+  outOfCounty: z.boolean({ error: 'must be true or false' }).optional(),
+  /** 转诊备案: the transfer out of the county was referred and filed. */
+  referred: z.boolean({ error: 'must be true or false' }).optional(),
+  /** 住院期间: an outpatient visit while the person is in hospital. */
+  inHospital: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /** A calendar year (coverage year, funding year). */
@@ -189,6 +197,9 @@ export function validateSettle<S extends z.ZodType>(
     if (ids.has(v.id)) problems.push(`visits[${i}].id: ${v.id} is used by an earlier visit`);
     ids.add(v.id);
     if (v.eligible !== undefined && v.eligible > v.total) problems.push(`visits[${i}].eligible: must not exceed total`);
+    if (v.admittedAt !== undefined && v.type !== 'inpatient') problems.push(`visits[${i}].admittedAt: only an inpatient stay has an admission time`);
+    if (v.admittedAt !== undefined && v.admittedAt > v.time) problems.push(`visits[${i}].admittedAt: must not be after the discharge (time)`);
+    if (v.inHospital === true && v.type === 'inpatient') problems.push(`visits[${i}].inHospital: is for outpatient visits made during a stay; an inpatient stay is type inpatient`);
     if (v.time < lastTime) problems.push(`visits[${i}].time: visits must be in time order; this one is earlier than visits[${i - 1}]`);
     lastTime = Math.max(lastTime, v.time);
   });
@@ -212,6 +223,10 @@ export function validateSettle<S extends z.ZodType>(
     total: v.total,
     eligible: v.eligible ?? v.total,
     useAccount: v.useAccount ?? false,
+    ...(v.admittedAt !== undefined ? { admittedAt: v.admittedAt } : {}),
+    ...(v.outOfCounty !== undefined ? { outOfCounty: v.outOfCounty } : {}),
+    ...(v.referred !== undefined ? { referred: v.referred } : {}),
+    ...(v.inHospital !== undefined ? { inHospital: v.inHospital } : {}),
   }));
   return { request: { person, visits }, parsed: parsed.data };
 }
