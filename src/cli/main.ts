@@ -22,6 +22,7 @@ import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
+import { simulateCommand } from './simulate-command.js';
 
 export interface Io {
   stdout: (text: string) => void;
@@ -29,6 +30,8 @@ export interface Io {
   readStdin: () => Promise<string>;
   /** The clock, for defaults such as today's date. */
   now?: () => number;
+  /** stderr is a terminal: progress may be drawn there. */
+  stderrIsTTY?: boolean;
 }
 
 export const EXIT_OK = 0;
@@ -62,6 +65,14 @@ Usage:
 ${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
       Create an API key (ROLE: institution | agency | analyst); prints it once.
   yibao keys revoke ID [--db PATH|URL]
+  yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
+      Settle a year of a population's visits under one or more policies (a YAML or JSON scenario:
+      a seeded synthetic population, or real claims from a CSV file; see examples/simulate-*.yaml).
+      Reports the fund's outlay (total, per capita, by tier, month, category, benefit), the share
+      of people reaching each cap, what people pay themselves (percentiles, histogram), outlay
+      against contributions, the student outpatient budget, and each policy against the first.
+      --json prints the report as JSON; --svg DIR writes charts there; --threads N worker threads
+      (default: every core; 0: none). Progress on stderr when it is a terminal.
   yibao policy list [--policy-file F]...
       The policy documents yibao implements, with their regions and dates.
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
@@ -253,6 +264,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await keysCommand(args, io);
       case 'accounts':
         return await accountsCommand(args, io, readJson);
+      case 'simulate':
+        return await simulateCommand(args, io, USAGE);
       case undefined:
       case 'help':
       case '-h':

@@ -142,7 +142,7 @@ function paramName(pack: PolicyPack, path: string, label: string): string {
 }
 
 /** Columns a string takes in a terminal: CJK characters take two. */
-function width(s: string): number {
+export function width(s: string): number {
   let w = 0;
   for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
   return w;

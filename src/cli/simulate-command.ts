@@ -1,0 +1,86 @@
+/**
+ * `yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...`
+ *
+ * Exit codes as the other commands: 0 the report is printed (visits the policies cannot settle are
+ * counted in it); 2 the scenario, its claims file or the arguments are invalid: every problem on
+ * stderr, naming the field or CSV line, nothing on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { buildReport } from '../sim/report.js';
+import { renderReport } from '../sim/render.js';
+import { readScenario, ScenarioError } from '../sim/scenario.js';
+import { simulate } from '../sim/simulate.js';
+import { writeCharts } from '../sim/svg.js';
+import { UsageError } from './ledger-commands.js';
+import { EXIT_INVALID, EXIT_OK, type Io } from './main.js';
+
+/** A progress bar redrawn in place on stderr, at most every 100 ms. */
+export function progressBar(write: (text: string) => void): { update: (done: number, visits: number, of: number) => void; end: () => void } {
+  let last = 0;
+  let drawn = false;
+  const started = Date.now();
+  return {
+    update(done, visits, of) {
+      const now = Date.now();
+      if (now - last < 100 && done < of) return;
+      last = now;
+      const cells = 30;
+      const filled = of === 0 ? cells : Math.floor((done / of) * cells);
+      const seconds = (now - started) / 1000;
+      write(`\r[${'#'.repeat(filled)}${'.'.repeat(cells - filled)}] ${done.toLocaleString('en-US')}/${of.toLocaleString('en-US')} persons, ${visits.toLocaleString('en-US')} visits, ${seconds.toFixed(1)} s`);
+      drawn = true;
+    },
+    end() {
+      if (drawn) write('\n');
+    },
+  };
+}
+
+export async function simulateCommand(args: string[], io: Io, usage: string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      svg: { type: 'string' },
+      threads: { type: 'string' },
+      'policy-file': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(usage);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) throw new UsageError('simulate needs exactly one SCENARIO file (YAML or JSON)');
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!/^[0-9]+$/.test(values.threads) || threads > 64) throw new UsageError(`--threads must be a whole number 0–64 (0: no worker threads), got ${JSON.stringify(values.threads)}`);
+  }
+  const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
+  let report;
+  try {
+    const scenario = readScenario(positionals[0] as string);
+    const run = await simulate(scenario, {
+      ...(threads !== undefined ? { threads } : {}),
+      policyFiles: values['policy-file'] ?? [],
+      ...(bar ? { progress: bar.update } : {}),
+    });
+    bar?.end();
+    report = buildReport(run);
+  } catch (e) {
+    bar?.end();
+    if (e instanceof ScenarioError) {
+      io.stderr(`yibao: invalid scenario:\n  ${e.problems.join('\n  ')}\n`);
+      return EXIT_INVALID;
+    }
+    throw e;
+  }
+  io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+  if (values.svg !== undefined) {
+    const files = writeCharts(report, values.svg);
+    io.stderr(`yibao: charts written: ${files.join(', ')}\n`);
+  }
+  return EXIT_OK;
+}

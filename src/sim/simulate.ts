@@ -1,0 +1,160 @@
+/**
+ * Running a simulation: the scenario's persons are cut into ranges, the ranges handed out to
+ * worker threads as they ask for work, and their totals merged in person order. Each person's
+ * visits come from their own random stream (or their own claims) and every figure is a sum, so
+ * the result is the same for any number of threads; `threads: 0` settles in this thread.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EMPLOYEE_CATEGORIES, CATEGORIES, type Scheme } from '../domain.js';
+import { SettlementEngine } from '../engine/settle.js';
+import { loadPolicies } from '../policy/policies.js';
+import { emptyTotals, mergeTotals, type Totals } from './aggregate.js';
+import { ClaimsSource, readClaims, type ClaimsData } from './claims.js';
+import { settleRange, type PolicyYear } from './kernel.js';
+import { choosePolicyYears, type ChosenPolicy } from './policy-year.js';
+import { SyntheticPopulation, type PersonSource } from './population.js';
+import type { Scenario, SyntheticSpec } from './scenario.js';
+
+/** What a thread needs to make the persons: the synthetic spec and seed, or the claims. */
+export type SourceInput = { kind: 'synthetic'; spec: SyntheticSpec; seed: number } | ClaimsData;
+
+export interface WorkerSetup {
+  policyFiles: string[];
+  input: SourceInput;
+  policies: PolicyYear[];
+}
+
+export type ToWorker = { type: 'range'; first: number; count: number } | { type: 'stop' };
+export type ToMain =
+  | { type: 'ready' }
+  | { type: 'progress'; persons: number; visits: number }
+  | { type: 'done'; totals: Totals }
+  | { type: 'failed'; message: string };
+
+export function sourceOf(input: SourceInput): PersonSource {
+  return input.kind === 'synthetic' ? new SyntheticPopulation(input.spec, input.seed) : new ClaimsSource(input);
+}
+
+export interface SimulateOptions {
+  /** Worker threads; 0 settles in this thread. Default: the machine's available parallelism. */
+  threads?: number;
+  policyFiles?: string[];
+  /** Persons per range handed to a thread (results do not depend on it). */
+  rangeSize?: number;
+  /** Called as persons are settled, with the running counts. */
+  progress?: (persons: number, visits: number, of: number) => void;
+}
+
+export interface SimulationRun {
+  scenario: Scenario;
+  engine: SettlementEngine;
+  policies: ChosenPolicy[];
+  /** The year the visits stand for (the scenario's, or the claims'). */
+  visitsYear: number;
+  totals: Totals;
+  threads: number;
+  /** Claims: the file read. */
+  claimsFile?: string;
+}
+
+/** The compiled worker beside this file, or the build's copy when running from the TypeScript sources. */
+function workerFile(): URL {
+  const beside = new URL('./worker.js', import.meta.url);
+  if (existsSync(beside)) return beside;
+  return new URL('../../dist/src/sim/worker.js', import.meta.url);
+}
+
+/** Settles the scenario; resolves with every person's totals merged. */
+export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationRun> {
+  const policyFiles = options.policyFiles ?? [];
+  const engine = new SettlementEngine(loadPolicies({ policyFiles }));
+  let input: SourceInput;
+  let visitsYear: number;
+  let kinds: { schemes: Scheme[]; visitTypes: ('outpatient' | ClaimsData['visitTypes'][number])[] };
+  if (scenario.population.kind === 'claims') {
+    const claims = readClaims(scenario.population.file);
+    input = claims;
+    visitsYear = claims.year;
+    kinds = { schemes: claims.schemes, visitTypes: claims.visitTypes };
+  } else {
+    const spec = scenario.population;
+    input = { kind: 'synthetic', spec, seed: scenario.seed };
+    visitsYear = scenario.year as number;
+    const schemes = new Set<Scheme>();
+    CATEGORIES.forEach((c, i) => {
+      if ((spec.categoryShares[i] ?? 0) > 0) schemes.add(EMPLOYEE_CATEGORIES.includes(c) ? 'employee' : 'resident');
+    });
+    kinds = { schemes: [...schemes], visitTypes: ['outpatient'] };
+  }
+  const chosen = choosePolicyYears(engine, scenario.policies, visitsYear, kinds);
+  const policies: PolicyYear[] = chosen.map(({ packId, region, year, dayStarts }) => ({ packId, region, year, dayStarts }));
+  const source = sourceOf(input);
+  const size = source.size;
+  const threads = Math.max(0, Math.min(options.threads ?? availableParallelism(), 64));
+  const run = (totals: Totals): SimulationRun => ({
+    scenario,
+    engine,
+    policies: chosen,
+    visitsYear,
+    totals,
+    threads,
+    ...(scenario.population.kind === 'claims' ? { claimsFile: scenario.population.file } : {}),
+  });
+
+  let done = 0;
+  let visits = 0;
+  const onProgress = (persons: number, v: number) => {
+    done += persons;
+    visits += v;
+    options.progress?.(done, visits, size);
+  };
+  if (threads === 0) return run(settleRange(engine, source, policies, 0, size, onProgress));
+
+  const rangeSize = options.rangeSize ?? Math.max(1024, Math.min(65_536, Math.ceil(size / (threads * 16))));
+  const ranges: { first: number; count: number }[] = [];
+  for (let first = 0; first < size; first += rangeSize) ranges.push({ first, count: Math.min(rangeSize, size - first) });
+  const parts: Totals[] = [];
+  const setup: WorkerSetup = { policyFiles, input, policies };
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    const workers: Worker[] = [];
+    let live = 0;
+    let failed = false;
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(e);
+    };
+    const give = (w: Worker) => {
+      const range = ranges[next++];
+      w.postMessage(range ? ({ type: 'range', ...range } satisfies ToWorker) : ({ type: 'stop' } satisfies ToWorker));
+    };
+    for (let i = 0; i < Math.min(threads, Math.max(1, ranges.length)); i++) {
+      const w = new Worker(workerFile(), { workerData: setup });
+      workers.push(w);
+      live++;
+      w.on('message', (m: ToMain) => {
+        if (m.type === 'ready') give(w);
+        else if (m.type === 'progress') onProgress(m.persons, m.visits);
+        else if (m.type === 'done') {
+          parts.push(m.totals);
+          give(w);
+        } else fail(new Error(`simulation thread failed: ${m.message}`));
+      });
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        live--;
+        if (code !== 0) fail(new Error(`simulation thread exited with code ${code}`));
+        else if (live === 0 && !failed) resolve();
+      });
+    }
+  });
+  // In person order: the merged lists (benefits, caps, error examples) come out the same for any threads.
+  parts.sort((a, b) => a.first - b.first);
+  const totals = emptyTotals(0, size, policies.length);
+  for (const part of parts) mergeTotals(totals, part);
+  return run(totals);
+}
