@@ -9,7 +9,7 @@
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Category, type Hardship, type Scheme, type Tier } from '../domain.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import type { Institution, Person, SettlementEngine, Visit } from '../engine/settle.js';
+import type { Institution, Person, Settlement, SettlementEngine, Visit } from '../engine/settle.js';
 import { add, AMOUNT, emptyTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';
 
@@ -51,6 +51,14 @@ function benefitTotals(p: PolicyTotals, id: string, label: string, policy: strin
 /** Progress: persons and visits done since the last call. */
 export type Progress = (persons: number, visits: number) => void;
 
+/** Sees each visit's outcome (for tests that hold the simulation against other settle paths). */
+export type Observer = (person: number, policy: number, visit: number, outcome: Settlement | SettlementError) => void;
+
+export interface RangeOptions {
+  progress?: Progress;
+  observe?: Observer;
+}
+
 /**
  * Settles persons [first, first + count) of the source under each policy; returns their totals.
  * A visit the engine refuses (no policy in force, a parameter missing) is counted by error code
@@ -62,8 +70,9 @@ export function settleRange(
   policies: readonly PolicyYear[],
   first: number,
   count: number,
-  progress?: Progress,
+  options: RangeOptions = {},
 ): Totals {
+  const { progress, observe } = options;
   const totals = emptyTotals(first, count, policies.length);
   const draft = new PersonDraft();
   const institutions: readonly Institution[] = source.institutions;
@@ -106,6 +115,7 @@ export function settleRange(
           s = engine.settle(person, visit, acc);
         } catch (e) {
           if (!(e instanceof SettlementError)) throw e;
+          if (observe !== undefined) observe(first + k, p, v, e);
           const found = agg.errors.find((x) => x.code === e.code);
           if (found) {
             found.visits++;
@@ -114,6 +124,7 @@ export function settleRange(
           continue;
         }
         acc.apply(s.changes);
+        if (observe !== undefined) observe(first + k, p, v, s);
         const fund = s.fundPay;
         const tier = TIER_INDEX[visit.institution.tier];
         const month = MONTH_OF_DAY[day] as number;

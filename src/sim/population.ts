@@ -7,7 +7,6 @@
 import { CHINA_OFFSET_MS, dayOf } from '../calendar/calendar.js';
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, type Grade, type Tier } from '../domain.js';
 import type { Institution } from '../engine/settle.js';
-import { applyRate } from '../money/money.js';
 import { mix32, partialThresholds, PersonRng, pick, poissonTable, thresholds, U32 } from './rng.js';
 import { PPM, type CostKnot, type SyntheticSpec } from './scenario.js';
 
@@ -103,6 +102,36 @@ export interface PersonSource {
 
 const TIER_ID_PREFIX: Record<Tier, string> = { primary: 'P', county: 'C', city: 'S', province: 'V' };
 
+/**
+ * Which of a list of shares each of 65,536 slots belongs to (the top 16 bits of a draw index it):
+ * slot s goes to the first share whose cumulative end, scaled to 65,536, lies above s.
+ */
+export function slots(shares: readonly number[]): Uint8Array {
+  const table = thresholds(shares);
+  const out = new Uint8Array(65_536);
+  for (let s = 0; s < out.length; s++) out[s] = Math.max(0, pick(table, s * 65_536));
+  return out;
+}
+
+/**
+ * The calendar day of each of 65,536 slots: months by their weights, the days of a month evenly
+ * (29 February never: a synthetic year is a common one, settled in any year).
+ */
+export function daySlots(monthWeights: readonly number[]): Uint16Array {
+  const month = slots(monthWeights);
+  const out = new Uint16Array(65_536);
+  let s = 0;
+  while (s < out.length) {
+    const m = month[s] as number;
+    let end = s;
+    while (end < out.length && month[end] === m) end++;
+    const length = m === 1 ? 28 : (MONTH_LENGTH[m] as number);
+    for (let i = s; i < end; i++) out[i] = (MONTH_START[m] as number) + Math.floor(((i - s) * length) / (end - s));
+    s = end;
+  }
+  return out;
+}
+
 /** The amount at quantile `q` (ppm) of a cost distribution, in fen, exact (piecewise linear, rounded half up). */
 export function costAt(knots: readonly CostKnot[], q: number): number {
   for (let i = 1; i < knots.length; i++) {
@@ -132,8 +161,9 @@ export class SyntheticPopulation implements PersonSource {
   private readonly hardship: Float64Array;
   private readonly familyDoctor: number;
   private readonly poisson: Float64Array[];
-  private readonly month: Float64Array;
-  private readonly tier: Float64Array;
+  /** Day of the calendar, and tier index, by the top 16 bits of a draw (shares to 1/65,536). */
+  private readonly daySlots: Uint16Array;
+  private readonly tierSlots: Uint8Array;
   private readonly tierFirst: number[] = [];
   private readonly tierCount: number[];
   private readonly residents: boolean[];
@@ -149,8 +179,8 @@ export class SyntheticPopulation implements PersonSource {
     this.hardship = partialThresholds(spec.hardshipShares, 10_000);
     this.familyDoctor = Math.floor((spec.familyDoctor * U32) / 10_000);
     this.poisson = spec.visitsPerPerson.map(poissonTable);
-    this.month = thresholds(spec.monthWeights);
-    this.tier = thresholds(spec.tiers.map((t) => t.share));
+    this.daySlots = daySlots(spec.monthWeights);
+    this.tierSlots = slots(spec.tiers.map((t) => t.share));
     this.tierCount = spec.tiers.map((t) => t.institutions);
     this.residents = CATEGORIES.map((c) => !EMPLOYEE_CATEGORIES.includes(c));
     TIERS.forEach((tier, t) => {
@@ -186,12 +216,12 @@ export class SyntheticPopulation implements PersonSource {
     d.reserve(count);
     if (this.keys.length < count) this.keys = new Float64Array(d.day.length);
     const keys = this.keys;
+    const daySlot = this.daySlots;
     for (let k = 0; k < count; k++) {
-      const m = pick(this.month, rng.u32());
-      const length = m === 1 ? 28 : (MONTH_LENGTH[m] as number);
-      const day = (MONTH_START[m] as number) + rng.below(length);
-      const minute = 8 * 60 + rng.below(10 * 60);
-      keys[k] = day * 1440 + minute;
+      // One draw: the day from its top 16 bits, the minute (08:00 to 17:59) from the rest.
+      const u = rng.u32();
+      const minute = 480 + (((u & 0xffff) * 600) >>> 16);
+      keys[k] = (daySlot[u >>> 16] as number) * 1440 + minute;
     }
     // In time order (insertion sort: a person has a handful of visits).
     for (let k = 1; k < count; k++) {
@@ -209,13 +239,19 @@ export class SyntheticPopulation implements PersonSource {
       d.day[k] = (key - minute) / 1440;
       d.msOfDay[k] = minute * MINUTE_MS;
       d.type[k] = 0; // outpatient
-      const t = pick(this.tier, rng.u32());
+      // One draw: the tier from its top 16 bits, the eligible share from the rest.
+      const u = rng.u32();
+      const t = this.tierSlots[u >>> 16] as number;
       const ts = spec.tiers[t] as SyntheticSpec['tiers'][number];
       d.institution[k] = home[t] as number;
+      const spread = ts.eligibleMax - ts.eligibleMin;
+      const share = spread === 0 ? ts.eligibleMin : ts.eligibleMin + (((u & 0xffff) * (spread + 1)) >>> 16);
       const total = costAt(ts.cost, Math.floor((rng.u32() * PPM) / U32));
-      const share = ts.eligibleMin === ts.eligibleMax ? ts.eligibleMin : ts.eligibleMin + rng.below(ts.eligibleMax - ts.eligibleMin + 1);
       d.total[k] = total;
-      d.eligible[k] = share === 10_000 ? total : applyRate(total, share);
+      // The share of the total, rounded half up to the fen (applyRate, for amounts ≥ 0).
+      const n = total * share;
+      const q = Math.floor(n / 10_000);
+      d.eligible[k] = n - q * 10_000 >= 5_000 ? q + 1 : q;
     }
   }
 }

@@ -110,7 +110,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     visits += v;
     options.progress?.(done, visits, size);
   };
-  if (threads === 0) return run(settleRange(engine, source, policies, 0, size, onProgress));
+  if (threads === 0) return run(settleRange(engine, source, policies, 0, size, { progress: onProgress }));
 
   const rangeSize = options.rangeSize ?? Math.max(1024, Math.min(65_536, Math.ceil(size / (threads * 16))));
   const ranges: { first: number; count: number }[] = [];

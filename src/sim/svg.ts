@@ -69,7 +69,7 @@ export function barChartSvg(chart: BarChart): string {
       const yy = y(Math.max(0, v));
       const h = top + plotH - yy;
       parts.push(
-        `<rect x="${(x0 + si * barW).toFixed(1)}" y="${yy.toFixed(1)}" width="${Math.max(1, barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOURS[si % COLOURS.length]}"><title>${escapeXml(`${s.name} · ${g}: ${tickText(v)} ${chart.unit}`)}</title></rect>`,
+        `<rect class="bar" x="${(x0 + si * barW).toFixed(1)}" y="${yy.toFixed(1)}" width="${Math.max(1, barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOURS[si % COLOURS.length]}"><title>${escapeXml(`${s.name} · ${g}: ${tickText(v)} ${chart.unit}`)}</title></rect>`,
       );
     });
     parts.push(`<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle">${escapeXml(g)}</text>`);

@@ -25,7 +25,9 @@ port.on('message', (m: ToWorker) => {
     return;
   }
   try {
-    const totals = settleRange(engine, source, setup.policies, m.first, m.count, (persons, visits) => port.postMessage({ type: 'progress', persons, visits } satisfies ToMain));
+    const totals = settleRange(engine, source, setup.policies, m.first, m.count, {
+      progress: (persons, visits) => port.postMessage({ type: 'progress', persons, visits } satisfies ToMain),
+    });
     port.postMessage({ type: 'done', totals } satisfies ToMain, buffers(totals));
   } catch (e) {
     port.postMessage({ type: 'failed', message: (e as Error).stack ?? String(e) } satisfies ToMain);

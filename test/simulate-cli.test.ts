@@ -1,0 +1,119 @@
+/**
+ * `yibao simulate`: the report as a table, as JSON and as SVG charts; bad scenarios and claims
+ * refused with exit 2, naming the field or line, nothing on stdout and no stack trace.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, type Io } from '../src/cli/main.js';
+import { barChartSvg, tickStep } from '../src/sim/svg.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'yibao-simcli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '' };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const SMALL = `format: yibao-scenario/1
+name: small
+seed: 3
+year: 2024
+policies: [luoyang-2022, luoyang-2024]
+population: { size: 400, shares: { student: 10, child: 20 }, hardship: { dibao: 5 } }
+visits: { perPerson: { adult: 6, child: 4, student: 3 } }
+tiers:
+  primary: { share: 70, cost: { p0: 5, p50: 40, p100: 600 } }
+  county: { share: 30, cost: { p0: 20, p50: 150, p100: 2000 }, eligible: { min: 80, max: 100 } }
+`;
+
+describe('yibao simulate', () => {
+  it('prints the report as a table by default', async () => {
+    const r = await run(['simulate', file('small.yaml', SMALL), '--threads', '0']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Fund outlay 统筹基金支付 (yuan)');
+    expect(r.stdout).toContain('Comparison: 洛医保〔2023〕63号 (2024) against 洛医保〔2022〕36号 (2023)');
+    expect(r.stdout).toContain('who gains');
+  });
+
+  it('prints JSON with --json, the same on worker threads, and writes SVG charts with --svg', async () => {
+    const svg = join(dir, 'charts');
+    const a = await run(['simulate', file('small.yaml', SMALL), '--json', '--threads', '0']);
+    const b = await run(['simulate', file('small.yaml', SMALL), '--json', '--threads', '2', '--svg', svg]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    const report = JSON.parse(a.stdout);
+    expect(report.population.persons).toBe(400);
+    expect(report.policies.map((p: { policy: { id: string } }) => p.policy.id)).toEqual(['luoyang-2022', 'luoyang-2024']);
+    expect(report.comparisons).toHaveLength(1);
+    for (const name of ['fund-by-month.svg', 'fund-by-tier.svg', 'fund-per-capita-by-category.svg', 'out-of-pocket.svg']) {
+      expect(existsSync(join(svg, name)), name).toBe(true);
+    }
+    const month = readFileSync(join(svg, 'fund-by-month.svg'), 'utf8');
+    expect(month.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(month.trimEnd().endsWith('</svg>')).toBe(true);
+    // Twelve months × two policies, each bar titled with its value.
+    expect(month.match(/<rect class="bar"/g)).toHaveLength(24);
+    expect(b.stderr).toContain('charts written');
+  });
+
+  it('refuses a bad scenario with exit 2, naming the field', async () => {
+    const r = await run(['simulate', file('bad.yaml', SMALL.replace('size: 400', 'size: -4').replace('luoyang-2022', 'atlantis-2022'))]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('yibao: invalid scenario:\n  population.size: must be at least 1\n');
+    const pack = await run(['simulate', file('pack.yaml', SMALL.replace('luoyang-2022', 'atlantis-2022'))]);
+    expect(pack.code).toBe(2);
+    expect(pack.stderr).toMatch(/^yibao: invalid scenario:\n {2}policies\[0\]: unknown policy pack "atlantis-2022"/);
+    const yaml = await run(['simulate', file('syntax.yaml', 'format: [\n')]);
+    expect(yaml.code).toBe(2);
+    expect(yaml.stderr).toMatch(/^yibao: invalid scenario:\n {2}.*syntax\.yaml: line \d+: /);
+    const missing = await run(['simulate', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: cannot be read (ENOENT)');
+    for (const x of [r, pack, yaml, missing]) expect(x.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses bad claims with exit 2, naming the line', async () => {
+    file('claims.csv', 'person,category,visit,time,institution,tier,grade,contracted,total\nA,adult,a1,2024-01-02T09:00:00+08:00,J1,primary,0,true,abc\n');
+    const r = await run(['simulate', file('claims.yaml', 'format: yibao-scenario/1\npolicies: [luoyang-2024]\nclaims: { file: claims.csv }\n')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`yibao: invalid scenario:\n  ${join(dir, 'claims.csv')} line 2: total: must be an amount in yuan with at most two decimal places, got "abc"\n`);
+  });
+
+  it('checks its arguments', async () => {
+    expect((await run(['simulate'])).code).toBe(2);
+    const t = await run(['simulate', file('small.yaml', SMALL), '--threads', 'many']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('--threads must be a whole number 0–64');
+    expect((await run(['--help'])).stdout).toContain('yibao simulate SCENARIO [--json] [--svg DIR] [--threads N]');
+  });
+});
+
+describe('SVG charts', () => {
+  it('round axis steps', () => {
+    expect(tickStep(0)).toBe(1);
+    expect(tickStep(97)).toBe(20);
+    expect(tickStep(1234)).toBe(250);
+    expect(tickStep(6)).toBe(2);
+  });
+
+  it('escape text and draw a bar per series and group', () => {
+    const svg = barChartSvg({ title: 'a < b & "c"', unit: '元', groups: ['x', 'y'], series: [{ name: 'p', values: [1, 2] }, { name: 'q', values: [3, 0] }] });
+    expect(svg).toContain('<title>a &lt; b &amp; &quot;c&quot;</title>');
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(4);
+  });
+});
