@@ -10,7 +10,7 @@ import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, t
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Institution, Person, Settlement, SettlementEngine, Visit } from '../engine/settle.js';
-import { add, AMOUNT, emptyTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
+import { add, AMOUNT, emptyTotals, type BenefitTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';
 
 /** A policy as the kernel uses it: the region its persons belong to and the instants of its year's days. */
@@ -41,7 +41,7 @@ function capTotals(p: PolicyTotals, bucket: string, limit: number): CapTotals {
   return made;
 }
 
-function benefitTotals(p: PolicyTotals, id: string, label: string, policy: string) {
+function benefitTotals(p: PolicyTotals, id: string, label: string, policy: string): BenefitTotals {
   for (const b of p.benefits) if (b.id === id && b.policy === policy) return b;
   const made = { id, label, policy, visits: 0, fund: 0 };
   p.benefits.push(made);
@@ -78,6 +78,7 @@ export function settleRange(
   const institutions: readonly Institution[] = source.institutions;
   const visit: Visit = { id: '', time: 0, type: 'outpatient', institution: institutions[0] as Institution, total: 0, eligible: 0, useAccount: false };
   const capsSeen: CapSeen[] = [];
+  const tierOf = Uint8Array.from(institutions, (i) => TIER_INDEX[i.tier]);
   const personCash = new Float64Array(policies.length);
   let reportedPersons = 0;
   let reportedVisits = 0;
@@ -102,6 +103,7 @@ export function settleRange(
       const amounts = agg.amounts;
       capsSeen.length = 0;
       let cash = 0;
+      let benefit: BenefitTotals | null = null;
       for (let v = 0; v < draft.count; v++) {
         const day = draft.day[v] as number;
         visit.id = draft.visitIds === null ? draft.id : (draft.visitIds[v] as string);
@@ -126,10 +128,10 @@ export function settleRange(
         acc.apply(s.changes);
         if (observe !== undefined) observe(first + k, p, v, s);
         const fund = s.fundPay;
-        const tier = TIER_INDEX[visit.institution.tier];
+        const tier = tierOf[draft.institution[v] as number] as number;
         const month = MONTH_OF_DAY[day] as number;
         agg.visits++;
-        add(agg.byEligibility, ELIGIBILITY_INDEX[s.eligibility] as number, 1);
+        add(agg.byEligibility, s.eligibility === 'covered' ? 0 : (ELIGIBILITY_INDEX[s.eligibility] as number), 1);
         add(amounts, AMOUNT.total, s.total);
         add(amounts, AMOUNT.eligible, s.eligible);
         add(amounts, AMOUNT.outOfScope, s.outOfScope);
@@ -145,9 +147,9 @@ export function settleRange(
         add(agg.categoryFund, categoryAt, fund);
         add(agg.categoryCash, categoryAt, s.cashPay);
         if (categoryAt === STUDENT && visit.type === 'outpatient') agg.studentOutpatientFund += fund;
-        const b = benefitTotals(agg, s.benefit, s.benefitLabel, s.policy);
-        b.visits++;
-        b.fund += fund;
+        if (benefit === null || benefit.id !== s.benefit || benefit.policy !== s.policy) benefit = benefitTotals(agg, s.benefit, s.benefitLabel, s.policy);
+        benefit.visits++;
+        benefit.fund += fund;
         cash += s.cashPay;
         const cap = s.cap;
         if (cap !== null) {
