@@ -11,7 +11,7 @@
  * The wall time runs from reading the scenario to the merged totals (thread start-up, policy
  * loading in each thread, generation and settlement); building the report is timed apart.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { progressBar } from '../src/cli/simulate-command.js';
 import { buildReport } from '../src/sim/report.js';
@@ -52,6 +52,8 @@ const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
 export async function main(argv: readonly string[]): Promise<void> {
   const o = parseArgs(argv);
+  const loadBefore = loadavg()[0] as number;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const scenario = readScenario(o.scenario);
   if (scenario.population.kind !== 'synthetic') throw new Error('the bench needs a synthetic scenario');
@@ -64,6 +66,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const report = buildReport(run);
   const reported = performance.now();
   const wall = (settled - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const visits = run.totals.visits;
   const settlements = run.policies.length * visits;
   const rss = process.resourceUsage().maxRSS;
@@ -71,6 +75,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   console.log(`persons ${run.totals.persons.toLocaleString('en-US')}, visits ${visits.toLocaleString('en-US')}, policies ${run.policies.map((p) => `${p.packId} (${p.year})`).join(', ')}`);
   console.log(`wall ${wall.toFixed(2)} s (generate + settle); ${Math.round(visits / wall).toLocaleString('en-US')} visits/s; ${Math.round(settlements / wall).toLocaleString('en-US')} settlements/s`);
   console.log(`report ${((reported - settled) / 1000).toFixed(2)} s; peak RSS ${mb(rss)} (process.resourceUsage().maxRSS, all threads)`);
+  // Other work on the machine shows here: CPU time well below threads × wall means the threads waited for a core.
+  console.log(`CPU ${cpuSeconds.toFixed(2)} s (user + system, all threads, report included) = ${(cpuSeconds / wall).toFixed(2)} cores busy on average; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`);
   console.log(`checksum: fund ${report.policies.map((p) => `${p.policy.id} ${p.fund.total.toFixed(2)}`).join(', ')} yuan`);
   const target = visits >= 10_000_000 && run.totals.persons >= 1_000_000;
   if (target) console.log(`target (10M visits, 1M persons, < 5 s, < 2 GB): ${wall < 5 && rss < 2 * 1024 * 1024 ? 'met' : 'NOT met'}`);
