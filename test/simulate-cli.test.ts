@@ -12,10 +12,10 @@ import { barChartSvg, tickStep } from '../src/sim/svg.js';
 const dir = mkdtempSync(join(tmpdir(), 'yibao-simcli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]) {
+async function run(args: string[], stderrIsTTY = false) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '' };
+  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '', stderrIsTTY };
   const code = await main(args, io);
   return { code, stdout, stderr };
 }
@@ -92,6 +92,16 @@ describe('yibao simulate', () => {
     const r = await run(['simulate', file('claims.yaml', 'format: yibao-scenario/1\npolicies: [luoyang-2024]\nclaims: { file: claims.csv }\n')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`yibao: invalid scenario:\n  ${join(dir, 'claims.csv')} line 2: total: must be an amount in yuan with at most two decimal places, got "abc"\n`);
+  });
+
+  it('draws a progress bar on stderr only when it is a terminal', async () => {
+    const tty = await run(['simulate', file('small.yaml', SMALL), '--threads', '1'], true);
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/^\r\[[#.]{30}\] [\d,]+\/400 persons, [\d,]+ visits, [\d.]+ s/);
+    expect(tty.stderr).toMatch(/\r\[#{30}\] 400\/400 persons, [\d,]+ visits, [\d.]+ s\n$/);
+    const piped = await run(['simulate', file('small.yaml', SMALL), '--threads', '1']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(tty.stdout);
   });
 
   it('checks its arguments', async () => {

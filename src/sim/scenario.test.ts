@@ -89,7 +89,10 @@ describe('parseScenario', () => {
       'tiers: is required for a synthetic population (or give claims: { file })',
       'year: is required for a synthetic population (or give claims: { file })',
     ]);
-    expect(problems({ ...valid, claims: { file: 'c.csv' } })).toEqual(['claims: give either claims (a CSV file) or population, visits and tiers, not both']);
+    expect(problems({ ...valid, claims: { file: 'c.csv' } })).toEqual([
+      'claims: give either claims (a CSV file) or population, visits and tiers, not both',
+      'year: claims are of their own year: do not give year (to settle a policy in another year, give { pack, year })',
+    ]);
   });
 });
 

@@ -211,6 +211,7 @@ const scenarioSchema = z
   .superRefine((s, ctx) => {
     const synthetic = s.population !== undefined || s.visits !== undefined || s.tiers !== undefined;
     if (s.claims && synthetic) ctx.addIssue({ code: 'custom', path: ['claims'], message: 'give either claims (a CSV file) or population, visits and tiers, not both' });
+    if (s.claims && s.year !== undefined) ctx.addIssue({ code: 'custom', path: ['year'], message: 'claims are of their own year: do not give year (to settle a policy in another year, give { pack, year })' });
     if (!s.claims) {
       for (const key of ['population', 'visits', 'tiers', 'year'] as const) {
         if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required for a synthetic population (or give claims: { file })` });

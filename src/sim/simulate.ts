@@ -54,6 +54,7 @@ export interface SimulationRun {
   /** The year the visits stand for (the scenario's, or the claims'). */
   visitsYear: number;
   totals: Totals;
+  /** Worker threads used (0: settled in the calling thread). */
   threads: number;
   /** Claims: the file read. */
   claimsFile?: string;
@@ -92,7 +93,12 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const policies: PolicyYear[] = chosen.map(({ packId, region, year, dayStarts }) => ({ packId, region, year, dayStarts }));
   const source = sourceOf(input);
   const size = source.size;
-  const threads = Math.max(0, Math.min(options.threads ?? availableParallelism(), 64));
+  const requested = Math.max(0, Math.min(options.threads ?? availableParallelism(), 64));
+  const rangeSize = options.rangeSize ?? Math.max(1024, Math.min(65_536, Math.ceil(size / (Math.max(1, requested) * 16))));
+  const ranges: { first: number; count: number }[] = [];
+  for (let first = 0; first < size; first += rangeSize) ranges.push({ first, count: Math.min(rangeSize, size - first) });
+  // No more threads than ranges to give them.
+  const threads = Math.min(requested, ranges.length);
   const run = (totals: Totals): SimulationRun => ({
     scenario,
     engine,
@@ -112,9 +118,6 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   };
   if (threads === 0) return run(settleRange(engine, source, policies, 0, size, { progress: onProgress }));
 
-  const rangeSize = options.rangeSize ?? Math.max(1024, Math.min(65_536, Math.ceil(size / (threads * 16))));
-  const ranges: { first: number; count: number }[] = [];
-  for (let first = 0; first < size; first += rangeSize) ranges.push({ first, count: Math.min(rangeSize, size - first) });
   const parts: Totals[] = [];
   const setup: WorkerSetup = { policyFiles, input, policies };
   let next = 0;
@@ -132,7 +135,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       const range = ranges[next++];
       w.postMessage(range ? ({ type: 'range', ...range } satisfies ToWorker) : ({ type: 'stop' } satisfies ToWorker));
     };
-    for (let i = 0; i < Math.min(threads, Math.max(1, ranges.length)); i++) {
+    for (let i = 0; i < threads; i++) {
       const w = new Worker(workerFile(), { workerData: setup });
       workers.push(w);
       live++;
