@@ -200,3 +200,42 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
   }
   return lines.join('\n') + '\n';
 }
+
+/** A parameter the documents (and the user's files, if any) still leave open, for `yibao policy missing`. */
+export interface MissingEntry {
+  pack: string;
+  document: string;
+  path: string;
+  label: string;
+  citation: string;
+  reason: string;
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Every version of every parameter still without a value (`value: null` with `missing:`) after
+ * the user's files were layered over the packs: what a settlement that needs it will refuse with
+ * MISSING_PARAMETER until a user policy file supplies it.
+ */
+export function missingParameters(packs: readonly PolicyPack[]): MissingEntry[] {
+  const out: MissingEntry[] = [];
+  for (const pack of packs) {
+    for (const param of pack.params.values()) {
+      for (const v of param.versions) {
+        if (v.value !== null) continue;
+        out.push({
+          pack: pack.id,
+          document: pack.document.number,
+          path: param.path,
+          label: param.label,
+          citation: v.citation,
+          reason: v.missing ?? '',
+          from: formatDate(v.from),
+          to: v.to === null ? null : formatDate(v.to),
+        });
+      }
+    }
+  }
+  return out;
+}
