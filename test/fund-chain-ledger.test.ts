@@ -11,6 +11,9 @@ import { Ledger, type Actor } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../src/api/server.js';
+import { createKey, KeyStore } from '../src/api/keys.js';
 import { STORES } from './support/stores.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -101,6 +104,52 @@ for (const s of STORES) {
       expect(fund).toBe(15_000_000);
       expect(await used('CC', 'critical-illness')).toBe(40_000_000);
       expect((await ledger.verify()).ok).toBe(true);
+    });
+  });
+}
+
+for (const s of STORES) {
+  describe.skipIf(s.skip)(`fund chain over HTTP on ${s.label}`, () => {
+    let store: LedgerDb;
+    let app: FastifyInstance;
+    let key: string;
+    beforeAll(async () => {
+      store = await s.open();
+      app = await buildServer({ ledger: new Ledger(store, engine), policies, keys: new KeyStore(store.db, 0), logger: false });
+      await app.ready();
+      key = (await createKey(store.db, 'agency')).key;
+    });
+    afterAll(async () => {
+      await app?.close();
+      await store?.close();
+    });
+    const post = (url: string, body: unknown) =>
+      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+    it('pre-settles and settles a stay with critical illness, each layer on its own', async () => {
+      const body = { requestId: 'h-1', person: person('HP', 'jiandang'), visit: { ...stay('HP-1', '2019-03-10T10:00:00+08:00', 30000), admittedAt: '2019-03-01T09:00:00+08:00' } };
+      const pre = await post('/v1/pre-settlements', body);
+      expect(pre.statusCode, pre.body).toBe(200);
+      // (30000 − 1000) × 60% = 17400; self-paid 12600; 建档立卡: (12600 − 5000) × 80% = 6080.
+      expect(pre.json()).toMatchObject({ fundPay: 17400, criticalIllnessPay: 6080, assistancePay: 0, cashPay: 6520 });
+      const settled = await post('/v1/settlements', body);
+      expect(settled.statusCode, settled.body).toBe(201);
+      expect(settled.json()).toMatchObject({ fundPay: 17400, criticalIllnessPay: 6080, cashPay: 6520 });
+      const steps = (settled.json().trace as { step: string }[]).map((t) => t.step);
+      expect(steps.indexOf('critical-illness')).toBeGreaterThan(steps.indexOf('cap'));
+    });
+
+    it('refuses an admission time on an outpatient visit, naming the field, writing nothing', async () => {
+      const before = await store.db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+      const res = await post('/v1/settlements', {
+        requestId: 'h-bad',
+        person: person('HB'),
+        visit: { ...stay('HB-1', '2019-03-10T10:00:00+08:00', 100), type: 'outpatient', admittedAt: '2019-03-01T09:00:00+08:00' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toContain('admittedAt');
+      const after = await store.db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
+      expect(Number(after?.n)).toBe(Number(before?.n));
     });
   });
 }

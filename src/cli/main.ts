@@ -56,6 +56,7 @@ Usage:
       The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
       extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+      (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
