@@ -58,6 +58,14 @@ for (const s of STORES) {
       expect(await used('CA', 'critical-illness-self-paid')).toBe(2_120_000);
       expect(await used('CA', 'critical-illness')).toBe(840_000);
       expect((await ledger.verify()).ok).toBe(true);
+      // The person's view shows the critical-illness cap (三(三) 40万) beside the basic fund's.
+      const view = await ledger.accumulators('CA', 2019);
+      expect(view.caps).toEqual(
+        expect.arrayContaining([
+          { bucket: 'critical-illness', year: 2019, used: 8400, limit: 400000, remaining: 391600 },
+          { bucket: 'inpatient', year: 2019, used: 28800, limit: 150000, remaining: 121200 },
+        ]),
+      );
       const r = await ledger.reverse((b.entry as { id: string }).id, 'ci-a2-rev', agency);
       expect(r.entry).toMatchObject({ kind: 'reversal', criticalIllnessPay: -6450 });
       expect(await used('CA', 'critical-illness-self-paid')).toBe(1_260_000);

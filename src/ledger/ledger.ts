@@ -13,6 +13,7 @@
  * So two visits settled at once can never both spend the same remaining cap.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Hardship } from '../domain.js';
 import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
@@ -429,6 +430,13 @@ export class Ledger {
         if (b?.kind !== 'pooling') continue;
         const table = b.tables.find((_, i) => i === ['adult', 'child', 'student', 'newborn', 'active', 'retired'].indexOf(person.category));
         if (table && table.missing.length === 0 && !limits.has(b.bucket)) limits.set(b.bucket, table.cap);
+      }
+      // The later layers' caps for the person's group (大病保险, 医疗救助); none where lifted (取消封顶线).
+      const hardship = (person.hardship ?? undefined) as Hardship | undefined;
+      for (const layer of [seg.criticalIllness, seg.assistance]) {
+        if (!layer) continue;
+        const table = (hardship !== undefined ? layer.groups[hardship] : undefined) ?? layer.general;
+        if (table && table.missing.length === 0 && table.cap !== null) limits.set(layer.paidBucket, table.cap);
       }
     }
     const buckets = new Set([...caps.map((c) => c.bucket), ...limits.keys()]);
