@@ -194,6 +194,21 @@ for (const s of STORES) {
       expect(await counts(store)).toEqual(before);
     });
 
+    it("names the national field in the ledger's refusals too", async () => {
+      expect((await post('2207', outpatient('N-6', 'N-6-v1'))).status).toBe(201);
+      const before = await counts(store);
+      const again = await post('2207', outpatient('N-6', 'N-6-v1'));
+      expect(again.status).toBe(409);
+      expect(again.body.err_msg).toMatch(/^VISIT_ALREADY_SETTLED: data\.mdtrt_id: visit N-6-v1 is already settled/);
+      const noAccount = await post('2207', outpatient('N-6', 'N-6-v2', { data: { acct_used_flag: '1' } }));
+      expect(noAccount.status).toBe(422);
+      expect(noAccount.body.err_msg).toMatch(/^ACCOUNT_NOT_AVAILABLE: data\.acct_used_flag: person N-6 has no open/);
+      const otherGrade = await post('2207', outpatient('N-6', 'N-6-v3', { yibao: { person: { category: 'adult' }, institution: { ...COUNTY, grade: 3 } } }));
+      expect(otherGrade.status).toBe(409);
+      expect(otherGrade.body.err_msg).toMatch(/^INSTITUTION_MISMATCH: yibao\.institution: H1 is registered as county, grade 2/);
+      expect(await counts(store)).toEqual(before);
+    });
+
     it('keeps the roles: no key 401, an analyst 403', async () => {
       const none = await post('2206', outpatient('N-x', 'N-x-v1'), '');
       expect(none.status).toBe(401);
