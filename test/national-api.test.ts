@@ -252,14 +252,10 @@ for (const s of STORES) {
       const before = await counts(store);
       const stay = outpatient('N-5', 'N-5-v1', { data: { med_type: undefined }, yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { admittedAt: '2024-02-27T09:00:00+08:00' } } });
       const r = await post('2304', stay);
-      if (r.status === 201) {
-        // Once the engine settles stays (住院), the national shape carries them like any other.
-        expect(r.body.output.setlinfo.med_type).toBe('21');
-      } else {
-        expect(r.status).toBe(422);
-        expect(r.body).toMatchObject({ infcode: -1, output: null, error: { code: expect.stringMatching(/^(NO_BENEFIT_RULE|MISSING_PARAMETER)$/) } });
-        expect(await counts(store)).toEqual(before);
-      }
+      // Luoyang's documents give no residents' inpatient rule: refused, named, nothing written.
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ infcode: -1, output: null, error: { code: 'NO_BENEFIT_RULE' } });
+      expect(await counts(store)).toEqual(before);
     });
 
     it('is in the OpenAPI document', async () => {

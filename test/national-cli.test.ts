@@ -50,13 +50,36 @@ describe('yibao settle --format national', () => {
     const r = yibao(['settle', f, '--format', 'national']);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].output.setlinfo).toMatchObject({ hifp_pay: '100.00', psn_cash_pay: '200.00' });
-    if (out.settlements[1].infcode === -1) {
-      expect(r.code).toBe(1);
-      expect(out.settlements[1]).toMatchObject({ mdtrt_id: 'v2', err_msg: expect.stringMatching(/^(NO_BENEFIT_RULE|MISSING_PARAMETER): /) });
-    } else {
-      // Once the engine settles stays (住院): 21.
-      expect(out.settlements[1].output.setlinfo.med_type).toBe('21');
-    }
+    // 63号 has no inpatient rule: the stay is refused, named.
+    expect(r.code).toBe(1);
+    expect(out.settlements[1]).toMatchObject({ infcode: -1, mdtrt_id: 'v2', err_msg: expect.stringMatching(/^NO_BENEFIT_RULE: /) });
+  });
+
+  it('a Linfen stay with critical illness: hifp_pay, hifmi_pay and their setldetail rows (390100, 390200)', () => {
+    const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national']);
+    expect(r.code, r.stderr).toBe(0);
+    const [s1] = JSON.parse(r.stdout).settlements;
+    // 建档立卡, 三级 (example 1000 / 60%): fund 15000; 15号 三(三): (11000 − 5000) × 80% = 4800; cash 10200.
+    expect(s1.output.setlinfo).toMatchObject({
+      med_type: '21',
+      insutype: '390',
+      medfee_sumamt: '30000.00',
+      fulamt_ownpay_amt: '4000.00',
+      inscp_scp_amt: '26000.00',
+      act_pay_dedc: '1000.00',
+      hifp_pay: '15000.00',
+      hifmi_pay: '4800.00',
+      maf_pay: '0.00',
+      fund_pay_sumamt: '19800.00',
+      psn_part_amt: '10200.00',
+      psn_cash_pay: '10200.00',
+    });
+    expect(s1.output.setldetail).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ fund_pay_type: '390100', fund_payamt: '15000.00' }),
+        expect.objectContaining({ fund_pay_type: '390200', fund_payamt: '4800.00' }),
+      ]),
+    );
   });
 
   it('a Puyang employee paying from the personal account: 310100 and 310200 rows, balc the balance after', () => {
