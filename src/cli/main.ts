@@ -16,9 +16,10 @@ import { SettlementEngine } from '../engine/settle.js';
 import { PolicyFileError } from '../policy/load.js';
 import { loadPolicies } from '../policy/policies.js';
 import type { PolicySet } from '../policy/registry.js';
-import { renderShow, showPack } from '../policy/show.js';
+import { missingParameters, renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
+import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
@@ -45,6 +46,8 @@ Usage:
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
   yibao settle FILE --db PATH|URL
       Settle into the ledger too, continuing each person's year from what it holds.
+  yibao settle FILE --format national [--db PATH|URL]
+      Each visit's settlement in the national platform's shape (setlinfo, setldetail).
   yibao contribution FILE [--policy-file F]... [--no-trace]
       Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
       funding standard, individual contribution, fiscal subsidy by level, assistance, what the
@@ -59,6 +62,7 @@ Usage:
       The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
       extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+      (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
@@ -75,6 +79,9 @@ ${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db P
       (default: every core; 0: none). Progress on stderr when it is a terminal.
   yibao policy list [--policy-file F]...
       The policy documents yibao implements, with their regions and dates.
+  yibao policy missing [REGION] [--json] [--policy-file F]...
+      The parameters the documents leave open and no user policy file has supplied yet: a
+      settlement that needs one fails with MISSING_PARAMETER naming it.
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
       The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
       (default today), each with its source.
@@ -115,6 +122,7 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
       'policy-file': { type: 'string', multiple: true },
       'no-trace': { type: 'boolean' },
       db: { type: 'string' },
+      format: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +131,9 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
     return null;
   }
   if (!ledger && values.db !== undefined) throw new UsageError(`${command} takes no --db`);
+  if (values.format !== undefined && (command !== 'settle' || !['json', 'national'].includes(values.format))) {
+    throw new UsageError(command === 'settle' ? `--format is json (the default) or national, not ${JSON.stringify(values.format)}` : `${command} takes no --format`);
+  }
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one FILE (or - for stdin)`);
   const policies = policiesFrom(values['policy-file']);
   const data = await readJson(positionals[0] as string, io);
@@ -134,17 +145,20 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   if (!parsed) return EXIT_OK;
   const { values, policies, data } = parsed;
   const request = parseSettleRequest(data, policies);
+  const national = values.format === 'national';
   if (values.db !== undefined) {
     const raw = data as { person: unknown; visits: unknown[] };
     const { outcomes, failures } = await settleIntoLedger(request, raw, policies, values.db);
     const strip = (o: Record<string, unknown>) => (values['no-trace'] ? { ...o, trace: undefined } : o);
-    io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(strip) }, null, 2) + '\n');
+    const settlements = national ? nationalLedgerOutcomes(request, outcomes) : outcomes.map(strip);
+    io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
     for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
     return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   }
   const engine = new SettlementEngine(policies);
-  const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] });
-  io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(outcomeJson) }, null, 2) + '\n');
+  const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] && !national });
+  const settlements = national ? nationalOutcomes(request, outcomes) : outcomes.map(outcomeJson);
+  io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
   const failures = outcomes.filter(isFailure);
   for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
   return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
@@ -240,7 +254,30 @@ function policyCommand(args: string[], io: Io): number {
     } else io.stdout(renderShow(policies, code, day));
     return policies.chain(code, day).length > 0 ? EXIT_OK : EXIT_FAILED;
   }
-  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list or show');
+  if (sub === 'missing') {
+    if (rest.length > 1) throw new UsageError('policy missing takes at most one REGION');
+    let packs = policies.packs;
+    if (rest.length === 1) {
+      const code = policies.regionCode(rest[0] as string);
+      if (!code) throw new UsageError(`unknown region ${JSON.stringify(rest[0])}; known: ${policies.allRegions().map((r) => `${r.code} ${r.name}`).join(', ')}`);
+      packs = packs.filter((p) => p.region.code === code);
+    }
+    const missing = missingParameters(packs);
+    if (values.json) io.stdout(JSON.stringify(missing, null, 2) + '\n');
+    else if (missing.length === 0) io.stdout('No parameter is missing: every one the packs name has a value.\n');
+    else {
+      let pack = '';
+      for (const m of missing) {
+        if (m.pack !== pack) {
+          io.stdout(`${m.document} (${m.pack})\n`);
+          pack = m.pack;
+        }
+        io.stdout(`  ${m.path}  ${m.label}  ${m.from} – ${m.to ?? ''}\n    ${m.citation}: ${m.reason}\n`);
+      }
+    }
+    return EXIT_OK;
+  }
+  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show or missing');
 }
 
 /** Runs the command line; returns the exit code. Never throws for bad input. */
