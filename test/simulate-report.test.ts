@@ -10,13 +10,20 @@
  * The claims are of 2024; under 36号 they are settled on the same days of 2023 (29 February on 28
  * February).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SettlementEngine, type Settlement } from '../src/engine/settle.js';
+import { toYuanNumber } from '../src/money/money.js';
+import { loadPolicies } from '../src/policy/policies.js';
+import { isFailure, settleVisits } from '../src/request/settle-person.js';
+import { parseSettleRequest } from '../src/request/settle-request.js';
+import { parseClaims } from '../src/sim/claims.js';
 import { buildReport, type SimulationReport } from '../src/sim/report.js';
 import { parseScenario } from '../src/sim/scenario.js';
 import { simulate } from '../src/sim/simulate.js';
+import { scenarioProblems } from './support/problems.js';
 
 const CLAIMS = `person,category,hardship,visit,time,institution,tier,grade,contracted,total,eligible
 P1,adult,,P1-1,2024-03-01T09:00:00+08:00,J1,primary,0,true,100,100
@@ -62,7 +69,7 @@ describe('report on a hand-checked population (洛阳, claims of 2024)', () => {
     const p = policy('luoyang-2024');
     expect(p.fund.total).toBe(900);
     expect(p.fund.perCapita).toBe(180);
-    expect(p.amounts).toEqual({ total: 2003.33, eligible: 1883.33, outOfScope: 120, deductible: 190, fund: 900, cash: 1103.33 });
+    expect(p.amounts).toEqual({ total: 2003.33, eligible: 1883.33, outOfScope: 120, deductible: 190, fund: 900, cash: 1103.33, criticalIllness: 0, assistance: 0 });
     expect(p.fund.byTier.map((t) => t.fund)).toEqual([680, 115, 105, 0]);
     expect(p.fund.byMonth.map((m) => m.fund)).toEqual([0, 620, 175, 0, 0, 105, 0, 0, 0, 0, 0, 0]);
     expect(p.fund.byCategory.map((c) => [c.category, c.persons, c.fund])).toEqual([
@@ -137,6 +144,45 @@ describe('report on a hand-checked population (洛阳, claims of 2024)', () => {
       [160, 115, -45],
       [70, 105, 35],
       [0, 0, 0],
+    ]);
+  });
+});
+
+describe('claims with inpatient stays (临汾, with the example user policy file)', () => {
+  const STAYS = `person,category,hardship,visit,time,admittedAt,type,institution,tier,grade,contracted,total,eligible,outOfCounty
+lf-1,adult,jiandang,stay-1,2019-03-10T10:00:00+08:00,2019-03-01T09:00:00+08:00,inpatient,LF-CITY-3,city,3,true,30000,26000,
+lf-1,adult,jiandang,stay-2,2019-06-10T10:00:00+08:00,2019-06-02T09:00:00+08:00,inpatient,TY-PROV-3,province,3,true,20000,,true
+`;
+  const policyFiles = ['examples/linfen-inpatient-user-policy.yaml'];
+
+  it('gives the fund chain yibao settle gives the same stays, on worker threads too', async () => {
+    writeFileSync(join(dir, 'stays.csv'), STAYS);
+    const scenario = parseScenario({ format: 'yibao-scenario/1', policies: ['linfen-2019'], claims: { file: 'stays.csv' } }, dir);
+    const policies = loadPolicies({ policyFiles });
+    const { outcomes } = settleVisits(new SettlementEngine(policies), parseSettleRequest(JSON.parse(readFileSync('examples/linfen-inpatient-2019.json', 'utf8')), policies), { trace: false });
+    const settled = outcomes.filter((o): o is Settlement => !isFailure(o));
+    expect(settled).toHaveLength(2);
+    const sum = (f: (s: Settlement) => number) => toYuanNumber(settled.reduce((n, s) => n + f(s), 0));
+    for (const threads of [0, 1]) {
+      const r = buildReport(await simulate(scenario, { threads, policyFiles }));
+      const p = r.policies[0] as SimulationReport['policies'][number];
+      expect(p.visits.unsettled).toEqual([]);
+      expect(p.amounts).toMatchObject({ fund: sum((s) => s.fundPay), criticalIllness: sum((s) => s.criticalIllnessPay), assistance: sum((s) => s.assistancePay), cash: sum((s) => s.cashPay) });
+      expect(p.amounts.criticalIllness).toBeGreaterThan(0);
+      expect(p.fund.byMonth.filter((m) => m.fund > 0).map((m) => m.month)).toEqual([3, 6]);
+    }
+  });
+
+  it('refuses an admission time on an outpatient visit, and inHospital on a stay', () => {
+    const bad = `person,category,visit,time,admittedAt,type,institution,tier,grade,contracted,total,inHospital
+a,adult,v1,2019-03-10T10:00:00+08:00,2019-03-01T09:00:00+08:00,outpatient,H,city,3,true,10,
+a,adult,v2,2019-03-10T10:00:00+08:00,2019-03-11T09:00:00+08:00,inpatient,H,city,3,true,10,
+a,adult,v3,2019-03-10T10:00:00+08:00,,inpatient,H,city,3,true,10,true
+`;
+    expect(scenarioProblems(() => parseClaims(bad, 'b.csv'))).toEqual([
+      'b.csv line 2: admittedAt: only an inpatient stay has an admission time',
+      'b.csv line 3: admittedAt: must not be after the discharge (time)',
+      'b.csv line 4: inHospital: is for outpatient visits made during a stay; an inpatient stay is type inpatient',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenarioProblems } from '../../test/support/problems.js';
 import { parseInstant } from '../calendar/calendar.js';
-import { ClaimsSource, csvFields, parseClaims } from './claims.js';
+import { CLAIM_COLUMNS, ClaimsSource, csvFields, parseClaims } from './claims.js';
 import { PersonDraft, dayStarts } from './population.js';
 
 const HEADER = 'person,category,hardship,visit,time,institution,tier,grade,contracted,total,eligible';
@@ -91,7 +91,7 @@ describe('parseClaims', () => {
 
   it('checks the header', () => {
     expect(problems('person,category,visit,when\n')).toEqual([
-      'c.csv line 1: unknown column "when" (columns: person, category, hardship, familyDoctorAt, visit, time, type, institution, tier, grade, contracted, total, eligible)',
+      `c.csv line 1: unknown column "when" (columns: ${CLAIM_COLUMNS.join(', ')})`,
       'c.csv line 1: missing column time',
       'c.csv line 1: missing column institution',
       'c.csv line 1: missing column tier',
@@ -99,7 +99,7 @@ describe('parseClaims', () => {
       'c.csv line 1: missing column contracted',
       'c.csv line 1: missing column total',
     ]);
-    expect(problems('')).toEqual(['c.csv line 1: must be a header row naming the columns (person, category, hardship, familyDoctorAt, visit, time, type, institution, tier, grade, contracted, total, eligible)']);
+    expect(problems('')).toEqual([`c.csv line 1: must be a header row naming the columns (${CLAIM_COLUMNS.join(', ')})`]);
     expect(problems(`${HEADER}\n`)).toEqual(['c.csv: has no claims (only a header)']);
   });
 

@@ -17,6 +17,10 @@
  * | contracted      | yes      | true or false (1 or 0)                                               |
  * | total           | yes      | 医疗费总额, yuan, at most two decimals                                  |
  * | eligible        | no       | 符合政策范围金额, yuan; empty: the total                                  |
+ * | admittedAt      | no       | inpatient stays: admission (入院), ISO 8601; `time` is the discharge   |
+ * | outOfCounty     | no       | true: the institution is outside the person's county (县域外就医)       |
+ * | referred        | no       | true: the transfer was referred and filed (已办理转诊备案)              |
+ * | inHospital      | no       | true: an outpatient visit made during a stay (住院期间)                 |
  *
  * All visits must fall in one calendar year (China time). A person's visits are settled in time
  * order, whatever the order of the rows.
@@ -31,12 +35,41 @@ import { amount, enumOf, id } from '../request/settle-request.js';
 import { calendarDayOf, PersonDraft, type PersonSource } from './population.js';
 import { ScenarioError } from './scenario.js';
 
-export const CLAIM_COLUMNS = ['person', 'category', 'hardship', 'familyDoctorAt', 'visit', 'time', 'type', 'institution', 'tier', 'grade', 'contracted', 'total', 'eligible'] as const;
+export const CLAIM_COLUMNS = [
+  'person',
+  'category',
+  'hardship',
+  'familyDoctorAt',
+  'visit',
+  'time',
+  'type',
+  'institution',
+  'tier',
+  'grade',
+  'contracted',
+  'total',
+  'eligible',
+  'admittedAt',
+  'outOfCounty',
+  'referred',
+  'inHospital',
+] as const;
 const REQUIRED: readonly string[] = ['person', 'category', 'visit', 'time', 'institution', 'tier', 'grade', 'contracted', 'total'];
 /** Past this many problems the rest are counted, not listed. */
 const MAX_PROBLEMS = 50;
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const instant = z.string().transform((v, ctx) => {
+  const t = parseInstant(v);
+  if (t === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 date-time such as 2024-03-02T10:00:00+08:00, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+const flag = z.enum(['true', 'false', '1', '0'], { error: (i) => `must be true or false (or 1 or 0), got ${JSON.stringify(i.input)}` }).transform((c) => c === 'true' || c === '1');
 
 const rowSchema = z.strictObject({
   person: id,
@@ -44,22 +77,24 @@ const rowSchema = z.strictObject({
   hardship: optional(enumOf(HARDSHIP_GROUPS)),
   familyDoctorAt: optional(id),
   visit: id,
-  time: z.string().transform((v, ctx) => {
-    const t = parseInstant(v);
-    if (t === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 date-time such as 2024-03-02T10:00:00+08:00, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return t;
-  }),
+  time: instant,
   type: optional(enumOf(VISIT_TYPES)),
   institution: id,
   tier: enumOf(TIERS),
   grade: z.enum(['0', '1', '2', '3'], { error: (i) => `must be 0, 1, 2 or 3 (0 = ungraded), got ${JSON.stringify(i.input)}` }).transform((g) => Number(g) as Grade),
-  contracted: z.enum(['true', 'false', '1', '0'], { error: (i) => `must be true or false (or 1 or 0), got ${JSON.stringify(i.input)}` }).transform((c) => c === 'true' || c === '1'),
+  contracted: flag,
   total: amount,
   eligible: optional(amount),
+  admittedAt: optional(instant),
+  outOfCounty: optional(flag),
+  referred: optional(flag),
+  inHospital: optional(flag),
 });
+
+/** Bits of {@link ClaimsData.flags}. */
+export const OUT_OF_COUNTY = 1;
+export const REFERRED = 2;
+export const IN_HOSPITAL = 4;
 
 /** The claims as columns, by person (plain data: it crosses to the simulation threads). */
 export interface ClaimsData {
@@ -78,6 +113,10 @@ export interface ClaimsData {
   institution: Int32Array;
   total: Float64Array;
   eligible: Float64Array;
+  /** Inpatient stays: how long before the discharge the admission was, ms (NaN: not given). */
+  stay: Float64Array;
+  /** OUT_OF_COUNTY | REFERRED | IN_HOSPITAL. */
+  flags: Uint8Array;
   visitIds: string[];
   institutions: Institution[];
   /** The schemes and visit types the claims hold. */
@@ -126,6 +165,8 @@ interface Row {
   institution: number;
   total: number;
   eligible: number;
+  stay: number;
+  flags: number;
   visit: string;
 }
 
@@ -182,6 +223,19 @@ export function parseClaims(text: string, file: string): ClaimsData {
       problem(line, 'eligible: must not exceed total');
       continue;
     }
+    const type = c.type ?? 'outpatient';
+    if (c.admittedAt !== undefined && type !== 'inpatient') {
+      problem(line, 'admittedAt: only an inpatient stay has an admission time');
+      continue;
+    }
+    if (c.admittedAt !== undefined && c.admittedAt > c.time) {
+      problem(line, 'admittedAt: must not be after the discharge (time)');
+      continue;
+    }
+    if (c.inHospital === true && type === 'inpatient') {
+      problem(line, 'inHospital: is for outpatient visits made during a stay; an inpatient stay is type inpatient');
+      continue;
+    }
     const y = yearOf(chinaDay(c.time));
     if (year === undefined) {
       year = y;
@@ -221,10 +275,12 @@ export function parseClaims(text: string, file: string): ClaimsData {
       line,
       person: p,
       time: c.time,
-      type: VISIT_TYPES.indexOf(c.type ?? 'outpatient'),
+      type: VISIT_TYPES.indexOf(type),
       institution: inst,
       total: c.total,
       eligible: c.eligible ?? c.total,
+      stay: c.admittedAt === undefined ? Number.NaN : c.time - c.admittedAt,
+      flags: (c.outOfCounty ? OUT_OF_COUNTY : 0) | (c.referred ? REFERRED : 0) | (c.inHospital ? IN_HOSPITAL : 0),
       visit: c.visit,
     });
   }
@@ -254,6 +310,8 @@ export function parseClaims(text: string, file: string): ClaimsData {
     institution: new Int32Array(n),
     total: new Float64Array(n),
     eligible: new Float64Array(n),
+    stay: Float64Array.from(rows, (r) => r.stay),
+    flags: Uint8Array.from(rows, (r) => r.flags),
     visitIds: rows.map((r) => r.visit),
     institutions: institutions.map(({ id, tier, grade, contracted }) => ({ id, tier, grade, contracted })),
     schemes: [...new Set(persons.map((p): Scheme => (EMPLOYEE_CATEGORIES.includes(CATEGORIES[p.category] as (typeof CATEGORIES)[number]) ? 'employee' : 'resident')))],
@@ -308,6 +366,8 @@ export class ClaimsSource implements PersonSource {
     d.institution.set(c.institution.subarray(from, to));
     d.total.set(c.total.subarray(from, to));
     d.eligible.set(c.eligible.subarray(from, to));
+    d.extras = c;
+    d.extrasFrom = from;
     d.visitIds = c.visitIds.slice(from, to);
   }
 }

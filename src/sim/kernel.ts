@@ -11,6 +11,7 @@ import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Institution, Person, Settlement, SettlementEngine, Visit } from '../engine/settle.js';
 import { add, AMOUNT, emptyTotals, type BenefitTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
+import { IN_HOSPITAL, OUT_OF_COUNTY, REFERRED } from './claims.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';
 
 /** A policy as the kernel uses it: the region its persons belong to and the instants of its year's days. */
@@ -46,6 +47,14 @@ function benefitTotals(p: PolicyTotals, id: string, label: string, policy: strin
   const made = { id, label, policy, visits: 0, fund: 0 };
   p.benefits.push(made);
   return made;
+}
+
+/** A claim's admission time and flags on the visit (claims only; the synthetic visits have none). */
+function setExtras(visit: Visit, stay: number, flags: number): void {
+  visit.admittedAt = Number.isNaN(stay) ? undefined : visit.time - stay;
+  visit.outOfCounty = (flags & OUT_OF_COUNTY) !== 0;
+  visit.referred = (flags & REFERRED) !== 0;
+  visit.inHospital = (flags & IN_HOSPITAL) !== 0;
 }
 
 /** Progress: persons and visits done since the last call. */
@@ -112,6 +121,8 @@ export function settleRange(
         visit.institution = institutions[draft.institution[v] as number] as Institution;
         visit.total = draft.total[v] as number;
         visit.eligible = draft.eligible[v] as number;
+        const extras = draft.extras;
+        if (extras !== null) setExtras(visit, extras.stay[draft.extrasFrom + v] as number, extras.flags[draft.extrasFrom + v] as number);
         let s;
         try {
           s = engine.settle(person, visit, acc);
@@ -138,6 +149,8 @@ export function settleRange(
         add(amounts, AMOUNT.deductible, s.deductible);
         add(amounts, AMOUNT.fund, fund);
         add(amounts, AMOUNT.cash, s.cashPay);
+        add(amounts, AMOUNT.criticalIllness, s.criticalIllnessPay);
+        add(amounts, AMOUNT.assistance, s.assistancePay);
         add(agg.tierVisits, tier, 1);
         add(agg.tierTotal, tier, s.total);
         add(agg.tierFund, tier, fund);

@@ -72,6 +72,9 @@ export class PersonDraft {
   eligible = new Float64Array(64);
   /** Claims only: the visit ids. */
   visitIds: string[] | null = null;
+  /** Claims only: their stays and flags (ClaimsData.stay, .flags), this person's from `extrasFrom`. */
+  extras: { stay: Float64Array; flags: Uint8Array } | null = null;
+  extrasFrom = 0;
 
   /** Room for n visits (contents kept). */
   reserve(n: number): void {

@@ -77,6 +77,9 @@ export function renderReport(r: SimulationReport): string {
     ['  outside policy range 政策范围外', ...col((p) => money(p.amounts.outOfScope))],
     ['  deductibles borne 起付标准', ...col((p) => money(p.amounts.deductible))],
     ['  paid by persons 个人现金支付', ...col((p) => money(p.amounts.cash))],
+    ...(ps.some((p) => p.amounts.criticalIllness !== 0 || p.amounts.assistance !== 0)
+      ? [['  critical illness 大病保险支付', ...col((p) => money(p.amounts.criticalIllness))], ['  medical assistance 医疗救助支付', ...col((p) => money(p.amounts.assistance))]]
+      : []),
     null,
     ['Fund outlay 统筹基金支付 (yuan)', ...col((p) => money(p.fund.total))],
     ['  per capita', ...col((p) => money(p.fund.perCapita))],
