@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { width as textWidth } from '../policy/show.js';
 import type { SimulationReport } from './report.js';
 
 export interface Series {
@@ -75,18 +76,29 @@ export function barChartSvg(chart: BarChart): string {
     parts.push(`<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle">${escapeXml(g)}</text>`);
   });
   parts.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
+  // The legend in rows under the axis, each entry as wide as its text (CJK characters two columns).
+  let lx = left;
+  let ly = height - 26;
   chart.series.forEach((s, si) => {
-    const lx = left + si * 220;
-    const ly = height - 24;
+    const w = 18 + textWidth(s.name) * 6.5 + 24;
+    if (lx + w > width - right && lx > left) {
+      lx = left;
+      ly += 18;
+    }
     parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${COLOURS[si % COLOURS.length]}"/>`);
     parts.push(`<text x="${lx + 18}" y="${ly}">${escapeXml(s.name)}</text>`);
+    lx += w;
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
 
-/** 万元 (ten thousand yuan), to two places, for the charts' axes. */
-const wan = (yuan: number) => Math.round(yuan / 100) / 100;
+/** Yuan amounts in 万元 (ten thousand yuan, to two places) when they are large, else in yuan. */
+function scaled(values: number[][]): { unit: string; values: number[][] } {
+  const max = Math.max(0, ...values.flat());
+  if (max < 100_000) return { unit: '元', values };
+  return { unit: '万元', values: values.map((v) => v.map((x) => Math.round(x / 100) / 100)) };
+}
 
 /** The report's charts by file name. */
 export function reportCharts(r: SimulationReport): Record<string, BarChart> {
@@ -95,9 +107,13 @@ export function reportCharts(r: SimulationReport): Record<string, BarChart> {
   const first = r.policies[0];
   if (!first) return {};
   const bins = first.outOfPocket.histogram.map((b) => (b.above === null ? `≤${b.upTo}` : b.upTo === null ? `>${b.above}` : `${b.above}–${b.upTo}`));
+  const money = (title: string, groups: string[], f: (p: SimulationReport['policies'][number]) => number[]): BarChart => {
+    const { unit, values } = scaled(r.policies.map(f));
+    return { title, unit, groups, series: values.map((v, i) => ({ name: names[i] as string, values: v })) };
+  };
   return {
-    'fund-by-month.svg': { title: `${r.scenario}: 统筹基金支付 by month`, unit: '万元', groups: first.fund.byMonth.map((m) => m.label), series: series((p) => p.fund.byMonth.map((m) => wan(m.fund))) },
-    'fund-by-tier.svg': { title: `${r.scenario}: 统筹基金支付 by institution tier`, unit: '万元', groups: first.fund.byTier.map((t) => `${t.label} ${t.tier}`), series: series((p) => p.fund.byTier.map((t) => wan(t.fund))) },
+    'fund-by-month.svg': money(`${r.scenario}: 统筹基金支付 by month`, first.fund.byMonth.map((m) => m.label), (p) => p.fund.byMonth.map((m) => m.fund)),
+    'fund-by-tier.svg': money(`${r.scenario}: 统筹基金支付 by institution tier`, first.fund.byTier.map((t) => `${t.label} ${t.tier}`), (p) => p.fund.byTier.map((t) => t.fund)),
     'fund-per-capita-by-category.svg': {
       title: `${r.scenario}: 统筹基金支付 per person by category`,
       unit: '元/人',
