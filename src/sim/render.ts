@@ -51,6 +51,18 @@ function capRows(policies: PolicyReport[]): Row[] {
   ]);
 }
 
+/** The fund's outlay by benefit, a row per benefit id (the policies' labels may differ). */
+function benefitRows(policies: PolicyReport[]): Row[] {
+  const ids = [...new Set(policies.flatMap((p) => p.fund.byBenefit.map((b) => b.benefit)))];
+  return ids.map((id) => [
+    `  benefit ${id}`,
+    ...policies.map((p) => {
+      const b = p.fund.byBenefit.find((x) => x.benefit === id);
+      return b ? `${money(b.fund)} (${pct(b.share)})` : '—';
+    }),
+  ]);
+}
+
 /** The report as text for a terminal. */
 export function renderReport(r: SimulationReport): string {
   const out: string[] = [];
@@ -67,7 +79,7 @@ export function renderReport(r: SimulationReport): string {
   const rows: Row[] = [
     ['', ...col((p) => p.policy.id)],
     ['', ...col((p) => p.policy.document)],
-    ['settled as year', ...col((p) => `${p.policy.year}${p.policy.shift === 0 ? '' : ` (visits moved ${p.policy.shift > 0 ? '+' : ''}${p.policy.shift} y)`}`)],
+    ['settled as year', ...col((p) => `${p.policy.year}${p.policy.shift === 0 ? '' : ` (visits moved ${p.policy.shift > 0 ? '+' : '−'}${Math.abs(p.policy.shift)} y)`}`)],
     ['visits settled', ...col((p) => count(p.visits.settled))],
     ['  at non-contracted institutions', ...col((p) => count(p.visits.byEligibility['non-contracted'] ?? 0))],
     ['  unsettled (see JSON)', ...col((p) => count(p.visits.unsettled.reduce((s, e) => s + e.visits, 0)))],
@@ -87,6 +99,7 @@ export function renderReport(r: SimulationReport): string {
     ...(ps[0]?.fund.byTier ?? []).map((t, i): Row => [`  ${t.label} ${t.tier}`, ...col((p) => `${money(p.fund.byTier[i]?.fund ?? 0)} (${pct(p.fund.byTier[i]?.share ?? 0)})`)]),
     ...(ps[0]?.fund.byCategory ?? []).map((c, i): Row => [`  ${c.label} ${c.category} per capita`, ...col((p) => money(p.fund.byCategory[i]?.perCapita ?? 0))]),
     ...(ps[0]?.fund.byMonth ?? []).map((m, i): Row => [`  month ${m.month}`, ...col((p) => money(p.fund.byMonth[i]?.fund ?? 0))]),
+    ...benefitRows(ps),
     null,
     ['Reaching the annual cap (share of persons)', ...col(() => '')],
     ...capRows(ps),
