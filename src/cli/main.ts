@@ -21,6 +21,7 @@ import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.j
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
+import { policyAnalysisCommand } from './policy-analysis-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 
 export interface Io {
@@ -67,6 +68,15 @@ ${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db P
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
       The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
       (default today), each with its source.
+  yibao policy check CITY --against PROVINCE [--date YYYY-MM-DD] [--json] [--policy-file F]...
+      Every provincial floor in force on the date (default today) against the city's value, with
+      both citations: meets, breach, differs (a value the province gives as 左右 "about"), or
+      not comparable (and why). CITY: a region, a pack id or a policy file (e.g. a draft). Exit 1
+      on any breach.
+  yibao policy diff A B [--json] [--policy-file F]...
+      Parameters added, removed and changed from A to B (pack ids such as luoyang-2022, policy
+      files, or a user policy file over its pack), with both citations and dates; a benefit whose
+      institution classes changed is also compared tier by tier.
 
 The ledger: a SQLite file (--db, else YIBAO_DB, else ./yibao.db), or PostgreSQL when --db or
 DATABASE_URL is a postgres:// URL.
@@ -173,6 +183,7 @@ function policyCommand(args: string[], io: Io): number {
       'policy-file': { type: 'string', multiple: true },
       date: { type: 'string' },
       json: { type: 'boolean' },
+      against: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -182,6 +193,8 @@ function policyCommand(args: string[], io: Io): number {
   }
   const [sub, ...rest] = positionals;
   const policies = policiesFrom(values['policy-file']);
+  if (sub === 'check' || sub === 'diff') return policyAnalysisCommand(sub, rest, values, policies, io);
+  if (values.against !== undefined) throw new UsageError('--against goes with policy check');
   if (sub === 'list') {
     if (rest.length > 0) throw new UsageError('policy list takes no arguments');
     const rows = policies.packs.map((p) => ({
@@ -229,7 +242,7 @@ function policyCommand(args: string[], io: Io): number {
     } else io.stdout(renderShow(policies, code, day));
     return policies.chain(code, day).length > 0 ? EXIT_OK : EXIT_FAILED;
   }
-  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list or show');
+  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show, check or diff');
 }
 
 /** Runs the command line; returns the exit code. Never throws for bad input. */
