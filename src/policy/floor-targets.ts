@@ -6,7 +6,7 @@
  */
 import { HARDSHIP_GROUPS } from '../domain.js';
 import type { Param } from './model.js';
-import { MONEY_UNITS, type FloorTarget, type FloorTargetParameter, type Unit } from './schema.js';
+import { floorTarget, formatIssues, MONEY_UNITS, type FloorTarget, type FloorTargetParameter, type Unit } from './schema.js';
 
 /** The units a city writes each benefit parameter in (as the loader requires them). */
 export const TARGET_UNITS: Record<FloorTargetParameter, readonly Unit[]> = {
@@ -38,10 +38,18 @@ export const FIXED_PATHS: Readonly<Record<string, readonly Unit[]>> = {
 const ORDERED_UNITS: readonly Unit[] = [...MONEY_UNITS, 'percent', 'percentage-points', 'days', 'count'];
 
 /**
- * What is wrong with a floor's target, given the floor's own unit and bound (each line
- * `compares.<field>: problem`); empty when it names something a city file can have.
+ * A floor's target as written, checked: the target, or what is wrong with it given the floor's
+ * own unit and bound (each line `compares.<field>: problem`).
  */
-export function floorTargetProblems(t: FloorTarget, unit: Unit, bound: string | undefined): string[] {
+export function readFloorTarget(raw: unknown, unit: Unit, bound: string | undefined): { target: FloorTarget } | { problems: string[] } {
+  const parsed = floorTarget.safeParse(raw);
+  if (!parsed.success) return { problems: formatIssues(parsed.error.issues, 'compares') };
+  const problems = floorTargetProblems(parsed.data, unit, bound);
+  return problems.length > 0 ? { problems } : { target: parsed.data };
+}
+
+/** What is wrong with a well-formed target; empty when it names something a city file can have. */
+function floorTargetProblems(t: FloorTarget, unit: Unit, bound: string | undefined): string[] {
   const out: string[] = [];
   const benefit = t.scheme !== undefined || t.visitType !== undefined || t.parameter !== undefined || t.tiers !== undefined;
   const kinds = [benefit, t.path !== undefined, t.none !== undefined].filter(Boolean).length;
@@ -69,11 +77,13 @@ export function floorTargetProblems(t: FloorTarget, unit: Unit, bound: string | 
 
 /**
  * The file-level rules: only a floors file (`role: floors`) says what its floors bound, and there
- * every parameter of its `floors` group must (a target, or `none` with the reason).
+ * every parameter of its `floors` group must (a target, or `none` with the reason). Parameters
+ * with a problem `reported` already are passed over.
  */
-export function floorsFileProblems(role: 'rules' | 'floors', params: ReadonlyMap<string, Param>): [string, string][] {
+export function floorsFileProblems(role: 'rules' | 'floors', params: ReadonlyMap<string, Param>, reported: (path: string) => boolean): [string, string][] {
   const out: [string, string][] = [];
   for (const p of params.values()) {
+    if (reported(p.path)) continue; // e.g. a compares key that did not pass readFloorTarget
     const isFloor = p.path.startsWith('parameters.floors.');
     for (const v of p.versions) {
       if (role !== 'floors' && v.compares) out.push([p.path, "compares: only a province's floors file (role: floors) says which city parameter a floor bounds"]);

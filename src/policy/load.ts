@@ -41,7 +41,7 @@ import {
   type PolicyFile,
   type Unit,
 } from './schema.js';
-import { floorsFileProblems, floorTargetProblems } from './floor-targets.js';
+import { floorsFileProblems, readFloorTarget } from './floor-targets.js';
 
 /** A policy file that cannot be used, with every problem found. */
 export class PolicyFileError extends Error {
@@ -292,8 +292,9 @@ function buildParam(file: ParamFile, path: string, ctx: ParamContext, expected?:
     if (v.missing !== undefined) version.missing = v.missing;
     if (v.bound !== undefined) version.bound = v.bound;
     if (v.compares !== undefined) {
-      for (const problem of floorTargetProblems(v.compares, v.unit, v.bound)) ctx.problems.add(where, problem);
-      version.compares = v.compares;
+      const read = readFloorTarget(v.compares, v.unit, v.bound);
+      if ('target' in read) version.compares = read.target;
+      else for (const problem of read.problems) ctx.problems.add(where, problem);
     }
     if (ctx.suppliedBy !== undefined) version.suppliedBy = ctx.suppliedBy;
     versions.push(version);
@@ -511,7 +512,8 @@ export function buildPack(file: string, data: unknown): PolicyPack {
       (groups[group] as Record<string, Param>)[name] = buildParam(p, `parameters.${group}.${name}`, ctx);
     }
   }
-  for (const [path, problem] of floorsFileProblems(f.role, params)) problems.add(path, problem);
+  const reported = (path: string) => problems.list.some((line) => line.startsWith(`${path}:`) || line.startsWith(`${path}[`));
+  for (const [path, problem] of floorsFileProblems(f.role, params, reported)) problems.add(path, problem);
   if (problems.list.length > 0) throw new PolicyFileError(file, problems.list);
   const pack: PolicyPack = {
     id: f.id,

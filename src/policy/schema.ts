@@ -74,7 +74,8 @@ const paramVersion = z.strictObject({
   to: isoDate.nullable().optional(),
   missing: z.string().min(1).optional(),
   bound: z.enum(['at-least', 'about', 'exactly']).optional(),
-  compares: floorTarget.optional(),
+  /** Checked with {@link floorTarget} by the loader, so that its problems name their field (a union hides them). */
+  compares: z.record(z.string(), z.unknown(), { error: 'must be a mapping (see floor targets in docs/policy-format.md)' }).optional(),
 });
 export type ParamVersionFile = z.infer<typeof paramVersion>;
 
