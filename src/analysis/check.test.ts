@@ -53,6 +53,13 @@ describe('Luoyang 2024 (洛医保〔2023〕63号) against Henan 2023 (豫医保�
     expect(r.breach).toBe(false);
   });
 
+  it('lists the floors not in force on the day: 71号 一 sets the funding standard for 2023 only', () => {
+    expect(r.notInForce.map((n) => [n.path, n.value, n.citation, n.from, n.to])).toEqual([
+      ['contributions.subsidyStandard', '不低于640 元/人/年', '豫医保办〔2023〕71号 一', '2023-01-01', '2023-12-31'],
+      ['contributions.fundingStandard', '不低于1020 元/人/年', '豫医保办〔2023〕71号 一', '2023-01-01', '2023-12-31'],
+    ]);
+  });
+
   it('cites both documents, article by article, on every compared line', () => {
     const primary = r.lines.find((l) => l.city?.path === 'benefits.resident-outpatient.classes.primary.ratio');
     expect(primary?.floor).toMatchObject({ citation: '豫医保办〔2023〕71号 二', quote: '基层定点医疗机构支付比例不低于60%', bound: 'at-least' });

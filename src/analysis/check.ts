@@ -70,6 +70,8 @@ export interface CheckReport {
   floorDocuments: { id: string; document: string; from: string; to: string | null }[];
   cityDocuments: { id: string; document: string; from: string; to: string | null }[];
   lines: CheckLine[];
+  /** Floors of the documents in force whose own dates leave out the day (e.g. 71号's 2023 funding standard). */
+  notInForce: { path: string; label: string; value: string; citation: string; from: string; to: string | null }[];
   summary: Record<Verdict, number>;
   /** True when any line is a breach (the command exits 1). */
   breach: boolean;
@@ -202,12 +204,17 @@ export function checkAgainstFloors(policies: PolicySet, city: CityPolicies, prov
     throw new SettlementError('NO_POLICY_IN_FORCE', `${named} in force in ${regionText(city.name, city.code)} on ${formatDate(day)}`);
   }
   const lines: CheckLine[] = [];
+  const notInForce: CheckReport['notInForce'] = [];
   for (const fp of floorPacks) {
     // The floors group first (the province's standards for benefits), then bounded figures elsewhere.
     const params = [...fp.params.values()].sort((a, b) => Number(!a.path.startsWith('parameters.floors.')) - Number(!b.path.startsWith('parameters.floors.')));
     for (const param of params) {
       const fv = versionAt(param, day);
-      if (!fv || (!fv.compares && !fv.bound)) continue;
+      if (!fv) {
+        for (const v of param.versions.filter((x) => x.compares || x.bound)) notInForce.push({ ...compared(fp, param, v), value: boundedText(v) });
+        continue;
+      }
+      if (!fv.compares && !fv.bound) continue;
       const floor: CheckLine['floor'] = { ...compared(fp, param, fv), bound: fv.bound ?? 'exactly' };
       if (fv.compares?.note) floor.note = fv.compares.note;
       if (!fv.compares) {
@@ -237,6 +244,7 @@ export function checkAgainstFloors(policies: PolicySet, city: CityPolicies, prov
     floorDocuments: floorPacks.map(docOf),
     cityDocuments: city.packs.map(docOf),
     lines,
+    notInForce: notInForce.map(({ path, label, value, citation, from, to }) => ({ path, label, value, citation, from, to })),
     summary,
     breach: summary.breach > 0,
   };
@@ -257,6 +265,10 @@ export function renderCheck(r: CheckReport): string {
     if (l.city) out.push(`      市 ${l.city.citation} · ${l.city.path}${who ? ` · ${who}` : ''}${l.city.supplied === 'user' ? ' [用户提供]' : ''}`);
     out.push(`      ${l.why}`);
     if (l.floor.note && l.city) out.push(`      说明：${l.floor.note}`);
+  }
+  if (r.notInForce.length > 0) {
+    out.push('', `  省级文件中不在 ${r.date} 有效的底线（未核对）：`);
+    for (const n of r.notInForce) out.push(`    ${pad(n.label, 30)}${pad(n.value, 22)}${n.citation} · ${n.from} 至 ${n.to ?? '今'}`);
   }
   const s = r.summary;
   out.push('');
