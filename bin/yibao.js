@@ -3,6 +3,12 @@
 // `prepare` script) or `npm run build`; this file only hands over to the compiled CLI.
 import { main } from '../dist/src/cli/main.js';
 
+// A reader that stops early (`yibao policy show … | head`) is not an error of ours.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -34,6 +34,24 @@ const visit = {
 };
 
 describe('yibao settle', () => {
+  it('settles Linfen stays once the example user policy file supplies the inpatient figures', () => {
+    const without = yibao(['settle', 'examples/linfen-inpatient-2019.json']);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/NO_BENEFIT_RULE/);
+    const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    const [s1, s2] = JSON.parse(r.stdout).settlements;
+    // 建档立卡: stay 1 (三级, example 1000 / 60%): (26000 − 1000) × 60% = 15000; self-paid 11000;
+    // 15号 三(三): (11000 − 5000) × 80% = 4800; cash 30000 − 15000 − 4800 = 10200.
+    expect(s1).toMatchObject({ fundPay: 15000, criticalIllnessPay: 4800, cashPay: 10200 });
+    // Stay 2, out of the county without referral (三(一)): 19000 × 45% = 8550 (2850 less than at 60%);
+    // self-paid 11450 of which 8600 counts; all above the threshold: 8600 × 80% = 6880; cash 4570.
+    expect(s2).toMatchObject({ ratio: 45, fundPay: 8550, criticalIllnessPay: 6880, cashPay: 4570 });
+    const steps = s2.trace.map((t: { step: string }) => t.step);
+    expect(steps).toEqual(expect.arrayContaining(['referral', 'referral-exclusion', 'critical-illness', 'result']));
+    expect(JSON.stringify(s2.trace)).toContain('用户提供');
+  });
+
   it('settles the example in examples/', () => {
     const r = yibao(['settle', 'examples/luoyang-resident-2024.json']);
     expect(r.code, r.stderr).toBe(0);
@@ -126,6 +144,18 @@ describe('yibao settle', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/bad-overlay\.yaml.*benefits\.resident-outpatient\.cap.*source/s);
+  });
+});
+
+describe('yibao policy missing', () => {
+  it('lists what the documents leave open, and drops what a user file supplies', () => {
+    const before = yibao(['policy', 'missing', 'linfen', '--json']);
+    expect(before.code, before.stderr).toBe(0);
+    const paths = JSON.parse(before.stdout).map((m: { path: string }) => m.path);
+    expect(paths).toContain('contributions.assistance.tekun');
+    const after = yibao(['policy', 'missing', 'linfen', '--json', '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
+    expect(JSON.parse(after.stdout).map((m: { path: string }) => m.path)).not.toContain('contributions.assistance.tekun');
+    expect(yibao(['policy', 'missing', 'atlantis']).code).toBe(2);
   });
 });
 

@@ -44,6 +44,8 @@ describe('洛医保〔2022〕36号 → 洛医保〔2023〕63号', () => {
       'benefits.resident-outpatient.classes.any.ratio',
       'benefits.resident-outpatient.categories.student.classes.any.deductible',
       'benefits.resident-outpatient.categories.student.classes.any.ratio',
+      // 36号 第五条 住院期间不享受门诊统筹待遇: 63号 does not restate it.
+      'benefits.resident-outpatient.notDuringStay',
     ].sort());
     expect(paths(r.added)).toEqual([
       'benefits.resident-outpatient.deductibleWindow',
@@ -56,11 +58,10 @@ describe('洛医保〔2022〕36号 → 洛医保〔2023〕63号', () => {
       'benefits.resident-outpatient.categories.student.classes.primary.deductible',
       'benefits.resident-outpatient.categories.student.classes.primary.ratio',
     ].sort());
-    // Parameters 36号 has and 63号's file does not: 第三条's budget figures, 第五条.
+    // Parameters 36号 has and 63号's file does not: 第三条's budget figures.
     expect(r.removed.map((p) => p.path).filter((p) => p.startsWith('parameters.'))).toEqual([
       'parameters.budget.familyDoctorServiceFee',
       'parameters.budget.studentOutpatientBudget',
-      'parameters.outpatientPooling.noOutpatientPoolingWhileInpatient',
     ]);
   });
 

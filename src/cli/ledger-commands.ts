@@ -2,6 +2,8 @@
  * The commands that use the ledger: `serve`, `ledger verify`, `keys create|revoke`, and
  * `settle FILE --db`.
  */
+import { delimiter } from 'node:path';
+import { missingParameters } from '../policy/show.js';
 import { parseArgs } from 'node:util';
 import { KeyStore, ROLES, createKey, revokeKey, type Role } from '../api/keys.js';
 import { buildServer } from '../api/server.js';
@@ -131,7 +133,9 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
   });
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
-  const policies = loadPolicies(values['policy-file']);
+  // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
+  const userFiles = values['policy-file'] ?? (process.env.YIBAO_POLICY_FILES ? process.env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
+  const policies = loadPolicies(userFiles);
   const target = defaultTarget(values.db);
   const store = await openLedgerDb({
     target,
@@ -146,6 +150,10 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
   const app = await buildServer({ ledger, policies, keys: new KeyStore(store.db), logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' } });
   const address = await app.listen({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
+  const open = missingParameters(policies.packs).length;
+  io.stderr(
+    `policies: ${policies.packs.map((p) => p.id).join(', ')}${userFiles?.length ? `; user policy files: ${userFiles.join(', ')}` : ''}; ${open} parameter version(s) still missing (yibao policy missing)\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       void app.close().then(() => store.close()).then(resolve);

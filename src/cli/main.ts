@@ -16,7 +16,7 @@ import { SettlementEngine } from '../engine/settle.js';
 import { PolicyFileError } from '../policy/load.js';
 import { loadPolicies } from '../policy/policies.js';
 import type { PolicySet } from '../policy/registry.js';
-import { renderShow, showPack } from '../policy/show.js';
+import { missingParameters, renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
@@ -57,6 +57,7 @@ Usage:
       The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
       extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+      (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
   yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
@@ -65,6 +66,9 @@ ${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db P
   yibao keys revoke ID [--db PATH|URL]
   yibao policy list [--policy-file F]...
       The policy documents yibao implements, with their regions and dates.
+  yibao policy missing [REGION] [--json] [--policy-file F]...
+      The parameters the documents leave open and no user policy file has supplied yet: a
+      settlement that needs one fails with MISSING_PARAMETER naming it.
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
       The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
       (default today), each with its source.
@@ -242,7 +246,30 @@ function policyCommand(args: string[], io: Io): number {
     } else io.stdout(renderShow(policies, code, day));
     return policies.chain(code, day).length > 0 ? EXIT_OK : EXIT_FAILED;
   }
-  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show, check or diff');
+  if (sub === 'missing') {
+    if (rest.length > 1) throw new UsageError('policy missing takes at most one REGION');
+    let packs = policies.packs;
+    if (rest.length === 1) {
+      const code = policies.regionCode(rest[0] as string);
+      if (!code) throw new UsageError(`unknown region ${JSON.stringify(rest[0])}; known: ${policies.allRegions().map((r) => `${r.code} ${r.name}`).join(', ')}`);
+      packs = packs.filter((p) => p.region.code === code);
+    }
+    const missing = missingParameters(packs);
+    if (values.json) io.stdout(JSON.stringify(missing, null, 2) + '\n');
+    else if (missing.length === 0) io.stdout('No parameter is missing: every one the packs name has a value.\n');
+    else {
+      let pack = '';
+      for (const m of missing) {
+        if (m.pack !== pack) {
+          io.stdout(`${m.document} (${m.pack})\n`);
+          pack = m.pack;
+        }
+        io.stdout(`  ${m.path}  ${m.label}  ${m.from} – ${m.to ?? ''}\n    ${m.citation}: ${m.reason}\n`);
+      }
+    }
+    return EXIT_OK;
+  }
+  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show, missing, check or diff');
 }
 
 /** Runs the command line; returns the exit code. Never throws for bad input. */

@@ -45,6 +45,8 @@ export interface WindowChange {
 export interface AccumulatorChanges {
   cap: CapChange | null;
   deductibleWindow: WindowChange | null;
+  /** The later layers of the fund chain (大病保险, 医疗救助): their yearly totals, when they changed. */
+  layers?: CapChange[];
 }
 
 // Map-key equality (SameValueZero), as the maps these lists stand in for use. One function per
@@ -148,6 +150,8 @@ export class MemoryAccumulators implements Accumulators {
         this.applyCap(cap);
       }
     }
+    const layers = changes.layers;
+    if (layers !== undefined) for (const l of layers) this.applyCap(l);
     const w = changes.deductibleWindow;
     if (w) {
       const last = this.lastWindow;

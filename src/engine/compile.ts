@@ -128,6 +128,8 @@ export interface PoolingTable {
 export const WINDOW_NONE = 0;
 export const WINDOW_NATURAL_DAY = 1;
 export const WINDOW_ROLLING_24H = 2;
+/** Every visit (every stay) bears its own deductible: nothing carried between visits. */
+export const WINDOW_PER_VISIT = 3;
 
 interface CompiledCommon {
   pack: PolicyPack;
@@ -145,6 +147,8 @@ export interface CompiledPooling extends CompiledCommon {
   windowCite: Cite | null;
   /** By category index; undefined where the category does not belong to the benefit's scheme. */
   tables: (PoolingTable | undefined)[];
+  /** 住院期间不享受: the benefit pays nothing for a visit made while the person is in hospital. */
+  notDuringStay: Cite | null;
 }
 
 export interface CompiledAmountLimit extends CompiledCommon {
@@ -173,6 +177,51 @@ export interface CompiledEnrollment {
   missing: MissingParameter[];
 }
 
+/** 转诊: the ratio lowered for treatment outside the county without referral. */
+export interface CompiledReferral {
+  pack: PolicyPack;
+  reduction: BasisPoints;
+  reductionCite: Cite;
+  /** The lowered part is left out of the critical-illness self-paid total. */
+  excludedFromCriticalIllness: boolean;
+  excludedCite: Cite | null;
+  missing: MissingParameter[];
+}
+
+/** A yearly layer of the fund chain for one group of people: threshold, ratio and cap (null: none). */
+export interface LayerTable {
+  threshold: Fen;
+  thresholdCite: Cite;
+  ratio: BasisPoints;
+  ratioCite: Cite;
+  cap: Fen | null;
+  capCite: Cite;
+  missing: MissingParameter[];
+}
+
+/**
+ * A layer of the fund chain after the basic fund (大病保险, 医疗救助): what the person paid of the
+ * in-catalogue cost of the listed visit types, summed over the year, above the threshold, at the
+ * ratio, to the cap.
+ */
+export interface CompiledLayer {
+  pack: PolicyPack;
+  kind: 'critical-illness' | 'assistance';
+  label: string;
+  citation: string;
+  /** The scheme it covers, or null for both. */
+  scheme: string | null;
+  visitTypes: ReadonlySet<string>;
+  visitTypesCite: Cite;
+  /** Accumulator buckets: the year's counted self-paid cost, and what the layer paid. */
+  baseBucket: string;
+  paidBucket: string;
+  /** For people in no listed hardship group; null when the layer is for the groups only. */
+  general: LayerTable | null;
+  groups: Partial<Record<Hardship, LayerTable>>;
+  missing: MissingParameter[];
+}
+
 export interface CompiledSegment {
   from: DayNumber;
   to: DayNumber | null;
@@ -180,7 +229,16 @@ export interface CompiledSegment {
   /** By benefitSlot(scheme, visitType). */
   benefits: (CompiledBenefit | undefined)[];
   enrollment: CompiledEnrollment | undefined;
+  referral: CompiledReferral | undefined;
+  criticalIllness: CompiledLayer | undefined;
+  assistance: CompiledLayer | undefined;
 }
+
+/** Accumulator buckets of the fund chain's later layers. */
+export const CRITICAL_ILLNESS_BASE = 'critical-illness-self-paid';
+export const CRITICAL_ILLNESS_PAID = 'critical-illness';
+export const ASSISTANCE_BASE = 'assistance-self-paid';
+export const ASSISTANCE_PAID = 'assistance';
 
 /**
  * The same text as an internalized string (property keys are), so that comparing a bucket with
@@ -300,7 +358,7 @@ function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledB
     const snap = new Snapshot(day);
     if (b.deductibleWindow) {
       const w = snap.value<string>(b.deductibleWindow, '');
-      window = w === 'natural-day' ? WINDOW_NATURAL_DAY : w === 'rolling-24h' ? WINDOW_ROLLING_24H : WINDOW_NONE;
+      window = w === 'natural-day' ? WINDOW_NATURAL_DAY : w === 'rolling-24h' ? WINDOW_ROLLING_24H : w === 'per-visit' ? WINDOW_PER_VISIT : WINDOW_NONE;
       windowCite = snap.cite(b.deductibleWindow);
     } else {
       snap.missing.push({
@@ -312,7 +370,13 @@ function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledB
     }
     for (const t of tables) if (t) t.missing.push(...snap.missing);
   }
-  return { ...common, kind: 'pooling', bucket: internalized(b.capBucket), window, windowCite, tables };
+  let notDuringStay: Cite | null = null;
+  if (b.notDuringStay) {
+    const snap = new Snapshot(day);
+    if (snap.value<boolean>(b.notDuringStay, false)) notDuringStay = snap.cite(b.notDuringStay);
+    for (const t of tables) if (t) t.missing.push(...snap.missing);
+  }
+  return { ...common, kind: 'pooling', bucket: internalized(b.capBucket), window, windowCite, tables, notDuringStay };
 }
 
 function compileAmountLimit(b: AmountLimitBenefit, common: CompiledCommon, snap: Snapshot): CompiledAmountLimit {
@@ -346,6 +410,101 @@ function compileEnrollment(pack: PolicyPack, day: DayNumber): CompiledEnrollment
   };
 }
 
+function compileReferral(pack: PolicyPack, day: DayNumber): CompiledReferral | undefined {
+  const r = pack.referral;
+  if (!r) return undefined;
+  const snap = new Snapshot(day);
+  const excluded = r.reductionExcludedFromCriticalIllness;
+  return {
+    pack,
+    reduction: snap.value<number>(r.unreferredRatioReduction, 0),
+    reductionCite: snap.cite(r.unreferredRatioReduction),
+    excludedFromCriticalIllness: excluded ? snap.value<boolean>(excluded, false) : false,
+    excludedCite: excluded ? snap.cite(excluded) : null,
+    missing: snap.missing,
+  };
+}
+
+function layerTable(
+  snap: Snapshot,
+  threshold: Param,
+  ratio: Param,
+  cap: Param | null,
+  uncapped: Param | undefined,
+): LayerTable {
+  const noCap = uncapped ? snap.value<boolean>(uncapped, false) : false;
+  const capParam = noCap ? (uncapped as Param) : (cap as Param);
+  return {
+    threshold: snap.value<number>(threshold, 0),
+    thresholdCite: snap.cite(threshold),
+    ratio: snap.value<number>(ratio, 0),
+    ratioCite: snap.cite(ratio),
+    cap: noCap ? null : snap.value<number>(capParam, 0),
+    capCite: snap.cite(capParam),
+    missing: snap.missing,
+  };
+}
+
+function compileCriticalIllness(pack: PolicyPack, day: DayNumber): CompiledLayer | undefined {
+  const c = pack.criticalIllness;
+  if (!c) return undefined;
+  const head = new Snapshot(day);
+  const visitTypes = new Set(head.value<string[]>(c.visitTypes, []));
+  const general = layerTable(new Snapshot(day), c.threshold, c.ratio, c.cap, undefined);
+  const groups: Partial<Record<Hardship, LayerTable>> = {};
+  for (const [g, o] of Object.entries(c.groups) as [Hardship, NonNullable<(typeof c.groups)[Hardship]>][]) {
+    groups[g] = layerTable(new Snapshot(day), o.threshold ?? c.threshold, o.ratio ?? c.ratio, c.cap, o.uncapped);
+  }
+  return {
+    pack,
+    kind: 'critical-illness',
+    label: '大病保险',
+    citation: c.citation,
+    scheme: c.scheme,
+    visitTypes,
+    visitTypesCite: head.cite(c.visitTypes),
+    baseBucket: CRITICAL_ILLNESS_BASE,
+    paidBucket: CRITICAL_ILLNESS_PAID,
+    general,
+    groups,
+    missing: head.missing,
+  };
+}
+
+function compileAssistance(pack: PolicyPack, day: DayNumber): CompiledLayer | undefined {
+  const m = pack.medicalAssistance;
+  if (!m) return undefined;
+  const head = new Snapshot(day);
+  const visitTypes = new Set(head.value<string[]>(m.visitTypes, []));
+  const groups: Partial<Record<Hardship, LayerTable>> = {};
+  for (const [g, o] of Object.entries(m.groups) as [Hardship, NonNullable<(typeof m.groups)[Hardship]>][]) {
+    groups[g] = layerTable(new Snapshot(day), o.threshold, o.ratio, o.cap, undefined);
+  }
+  return {
+    pack,
+    kind: 'assistance',
+    label: '医疗救助',
+    citation: m.citation,
+    scheme: null,
+    visitTypes,
+    visitTypesCite: head.cite(m.visitTypes),
+    baseBucket: ASSISTANCE_BASE,
+    paidBucket: ASSISTANCE_PAID,
+    general: null,
+    groups,
+    missing: head.missing,
+  };
+}
+
+/** The first pack of the chain (the most local) that compiles to something. */
+function firstOf<T>(chain: readonly PolicyPack[], compile: (pack: PolicyPack) => T | undefined): T | undefined {
+  for (const pack of chain) {
+    const found = compile(pack);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Compiles one segment of a region's history. */
 export function compileSegment(segment: Segment): CompiledSegment {
   const benefits: (CompiledBenefit | undefined)[] = [];
@@ -362,12 +521,17 @@ export function compileSegment(segment: Segment): CompiledSegment {
       benefits[benefitSlot(SCHEME_INDEX[scheme] as number, VISIT_TYPE_INDEX[visitType] as number)] = found;
     }
   }
-  let enrollment: CompiledEnrollment | undefined;
-  for (const pack of segment.chain) {
-    enrollment = compileEnrollment(pack, segment.from);
-    if (enrollment) break;
-  }
-  return { from: segment.from, to: segment.to, chain: segment.chain, benefits, enrollment };
+  const day = segment.from;
+  return {
+    from: segment.from,
+    to: segment.to,
+    chain: segment.chain,
+    benefits,
+    enrollment: firstOf(segment.chain, (p) => compileEnrollment(p, day)),
+    referral: firstOf(segment.chain, (p) => compileReferral(p, day)),
+    criticalIllness: firstOf(segment.chain, (p) => compileCriticalIllness(p, day)),
+    assistance: firstOf(segment.chain, (p) => compileAssistance(p, day)),
+  };
 }
 
 /** A region's compiled history, searched by day. */

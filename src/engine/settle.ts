@@ -13,10 +13,10 @@
  * = total, always.
  */
 import { chinaDay, formatChinaTime, formatDate, yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, VISIT_TYPES, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
+import { CATEGORY_LABELS, HARDSHIP_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, VISIT_TYPES, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
 import { applyRate, formatPercent, formatYuan, ONE_HUNDRED_PERCENT, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
 import type { PolicySet, RegionInfo } from '../policy/registry.js';
-import type { Accumulators, AccumulatorChanges, DeductibleWindow } from './accumulators.js';
+import type { Accumulators, AccumulatorChanges, CapChange, DeductibleWindow } from './accumulators.js';
 import {
   categoryIndex,
   CompiledRegion,
@@ -33,6 +33,8 @@ import {
   type CompiledEnrollment,
   type CompiledPooling,
   type CompiledSegment,
+  type CompiledLayer,
+  type CompiledReferral,
 } from './compile.js';
 import { missingMessage, SettlementError } from './errors.js';
 import { exemptionCite, exemptionLabel, PERIOD_CONCENTRATED, readPayment, type Enrollment, type PaymentReading } from '../enrollment/periods.js';
@@ -81,7 +83,7 @@ export interface Visit {
   inHospital?: boolean;
 }
 
-export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted';
+export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted' | 'in-hospital';
 
 /** One line of the explanation. Values in yuan, for people. */
 export interface TraceStep {
@@ -140,6 +142,12 @@ export interface SettleOptions {
 }
 
 const NO_CHANGES: AccumulatorChanges = Object.freeze({ cap: null, deductibleWindow: null }) as AccumulatorChanges;
+
+/** What the later layers of the fund chain (大病保险, 医疗救助) add to a settlement. */
+interface LayerOutcome {
+  pay: Fen;
+  changes: CapChange[];
+}
 // The hot path writes these out as literals (a module binding costs a load and a check there).
 if (WINDOW_NATURAL_DAY !== 1 || WINDOW_ROLLING_24H !== 2 || ONE_HUNDRED_PERCENT !== 10_000) throw new Error('settle.ts: literal constants out of date');
 const VISIT_TYPE_COUNT = VISIT_TYPES.length;
@@ -375,7 +383,18 @@ export class SettlementEngine {
       return this.nothingFromFund(person, visit, day, benefit, 'non-contracted', trace);
     }
 
-    if (benefit.kind !== 'pooling') return this.settleAmountLimit(person, visit, day, benefit, trace);
+    if (benefit.kind !== 'pooling') {
+      const s = this.settleAmountLimit(person, visit, day, benefit, trace);
+      return segment.criticalIllness === undefined && segment.assistance === undefined ? s : this.furtherLayers(s, segment, person, visit, acc, 0, trace);
+    }
+
+    // 住院期间不享受 (e.g. outpatient pooling while the person is in hospital).
+    if (benefit.notDuringStay !== null && visit.inHospital === true) {
+      if (trace !== null) {
+        trace.push({ step: 'in-hospital', source: cited(benefit.notDuringStay), text: `住院期间发生的${VISIT_TYPE_LABELS[visit.type]}费用，不享受${benefit.label}待遇。` });
+      }
+      return this.nothingFromFund(person, visit, day, benefit, 'in-hospital', trace);
+    }
 
     // Pooling (统筹): the common case, here rather than in a method of its own so that it is
     // optimized together with the steps above.
@@ -420,7 +439,8 @@ export class SettlementEngine {
       }
       const remaining = cls.deductible > borneBefore ? cls.deductible - borneBefore : 0;
       deductible = remaining < eligible ? remaining : eligible;
-      if (deductible > 0) {
+      if (deductible > 0 && benefit.window !== 3) {
+        // 3 is WINDOW_PER_VISIT: each stay bears its own deductible, no window to keep.
         const window: DeductibleWindow = sameWindow
           ? { openedAt: (open as DeductibleWindow).openedAt, day: (open as DeductibleWindow).day, borne: borneBefore + deductible }
           : { openedAt: visit.time, day, borne: deductible };
@@ -439,8 +459,22 @@ export class SettlementEngine {
     if (familyDoctor) ratio += table.familyDoctorBonus;
     if (ratio > 10_000) ratio = 10_000; // ONE_HUNDRED_PERCENT
     const base = eligible - deductible;
-    const computed = rate(base, ratio);
+    let computed = rate(base, ratio);
     if (trace !== null) traceRatio(trace, person, table, cls, familyDoctor, ratio, eligible, deductible, base, computed);
+    // 转诊: outside the county without referral and filing, the ratio is lowered.
+    let lowered = 0;
+    const referral = segment.referral;
+    if (referral !== undefined && visit.outOfCounty === true && visit.referred !== true) {
+      if (referral.missing.length > 0) {
+        throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage('a visit outside the county without referral', referral.pack.document.number, referral.missing)}`, referral.missing);
+      }
+      const full = ratio;
+      ratio = ratio > referral.reduction ? ratio - referral.reduction : 0;
+      const reduced = rate(base, ratio);
+      lowered = computed - reduced;
+      computed = reduced;
+      if (trace !== null) traceReferral(trace, referral, full, ratio, base, computed, lowered);
+    }
 
     // Annual cap (年度最高支付限额).
     const year = this.year(day);
@@ -451,10 +485,59 @@ export class SettlementEngine {
     const usedAfter = usedBefore + fundPay;
     const cashPay = total - fundPay;
     if (trace !== null) traceCapAndResult(trace, table, year, usedBefore, remainingCap, computed, fundPay, usedAfter, cashPay, outOfScope, deductible, base);
-    return settlement(visit, benefit, day, 'covered', deductible, fundPay, ratio, cls.id, { bucket, year, limit: cap, usedBefore, usedAfter }, trace,
+    const s = settlement(visit, benefit, day, 'covered', deductible, fundPay, ratio, cls.id, { bucket, year, limit: cap, usedBefore, usedAfter }, trace,
       fundPay > 0 || windowChange
         ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
         : NO_CHANGES);
+    return segment.criticalIllness === undefined && segment.assistance === undefined ? s : this.furtherLayers(s, segment, person, visit, acc, lowered, trace);
+  }
+
+  /**
+   * The fund chain after the basic fund: critical-illness insurance (大病保险), then medical
+   * assistance (医疗救助), each on what the person still pays of the in-catalogue cost, summed over
+   * the year. `lowered` is what the referral rule took off the basic fund's payment.
+   */
+  private furtherLayers(s: Settlement, segment: CompiledSegment, person: Person, visit: Visit, acc: Accumulators, lowered: Fen, trace: TraceStep[] | null): Settlement {
+    if (s.eligibility !== 'covered') return s;
+    const year = this.year(s.date);
+    // The basic fund's result line gives way to the whole chain's.
+    if (trace !== null && trace.at(-1)?.step === 'result') trace.pop();
+    const changes: CapChange[] = [];
+    let criticalIllnessPay = 0;
+    let assistancePay = 0;
+    const selfPaid = s.eligible - s.fundPay;
+    const ci = segment.criticalIllness;
+    if (ci !== undefined && (ci.scheme === null || ci.scheme === person.scheme) && ci.visitTypes.has(visit.type)) {
+      const referral = segment.referral;
+      const excluded = referral !== undefined && referral.excludedFromCriticalIllness ? lowered : 0;
+      const counted = selfPaid > excluded ? selfPaid - excluded : 0;
+      if (trace !== null && excluded > 0 && referral?.excludedCite) {
+        trace.push({ step: 'referral-exclusion', source: cited(referral.excludedCite), amount: y(excluded), text: `转诊下浮少付的${yuanText(excluded)}元不纳入大病保险范围。` });
+      }
+      const out = layer(ci, person, visit, year, counted, acc, trace);
+      criticalIllnessPay = out.pay;
+      changes.push(...out.changes);
+    }
+    const assistance = segment.assistance;
+    if (assistance !== undefined && person.hardship !== undefined && assistance.groups[person.hardship] !== undefined && assistance.visitTypes.has(visit.type)) {
+      const owed = selfPaid - criticalIllnessPay;
+      const out = layer(assistance, person, visit, year, owed > 0 ? owed : 0, acc, trace);
+      assistancePay = out.pay;
+      changes.push(...out.changes);
+    }
+    const cashPay = s.total - s.fundPay - criticalIllnessPay - assistancePay;
+    if (trace !== null) {
+      trace.push({
+        step: 'result',
+        fundPay: y(s.fundPay),
+        criticalIllnessPay: y(criticalIllnessPay),
+        assistancePay: y(assistancePay),
+        cashPay: y(cashPay),
+        text: `统筹基金支付${yuanText(s.fundPay)}元；大病保险支付${yuanText(criticalIllnessPay)}元；医疗救助支付${yuanText(assistancePay)}元；个人现金支付${yuanText(cashPay)}元。`,
+      });
+    }
+    if (changes.length === 0) return s;
+    return { ...s, criticalIllnessPay, assistancePay, cashPay, changes: { ...s.changes, layers: changes } };
   }
 
   private tracePolicy(trace: TraceStep[], person: Person, visit: Visit, day: DayNumber, benefit: CompiledBenefit): void {
@@ -809,5 +892,62 @@ function traceCapAndResult(
     fundPay: y(fundPay),
     cashPay: y(cashPay),
     text: `统筹基金支付${yuanText(fundPay)}元；个人现金支付${yuanText(cashPay)}元（政策范围外${yuanText(outOfScope)}元 + 起付标准${yuanText(deductible)}元 + 按比例自付及超限额${yuanText(base - fundPay)}元）。`,
+  });
+}
+
+/**
+ * One later layer of the fund chain for one visit: the person's self-paid in-catalogue cost
+ * `counted` is added to the year's total; the part of the new total above the threshold (and not
+ * above it before) is paid at the ratio, up to what is left of the cap.
+ */
+function layer(l: CompiledLayer, person: Person, visit: Visit, year: number, counted: Fen, acc: Accumulators, trace: TraceStep[] | null): LayerOutcome {
+  const table = (person.hardship !== undefined ? l.groups[person.hardship] : undefined) ?? l.general;
+  if (table === null || table === undefined) return { pay: 0, changes: [] };
+  const missing = [...l.missing, ...table.missing];
+  if (missing.length > 0) {
+    throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage(`${l.label} (${VISIT_TYPE_LABELS[visit.type]})`, l.pack.document.number, missing)}`, missing);
+  }
+  const changes: CapChange[] = [];
+  const baseBefore = acc.capUsed(l.baseBucket, year);
+  const baseAfter = baseBefore + counted;
+  if (counted > 0) changes.push({ bucket: l.baseBucket, year, before: baseBefore, after: baseAfter });
+  const from = baseBefore > table.threshold ? baseBefore : table.threshold;
+  const over = baseAfter > from ? baseAfter - from : 0;
+  const computed = rate(over, table.ratio);
+  const paidBefore = acc.capUsed(l.paidBucket, year);
+  const remaining = table.cap === null ? Infinity : table.cap > paidBefore ? table.cap - paidBefore : 0;
+  const pay = computed < remaining ? computed : remaining;
+  if (pay > 0) changes.push({ bucket: l.paidBucket, year, before: paidBefore, after: paidBefore + pay });
+  if (trace !== null) {
+    const group = person.hardship !== undefined && l.groups[person.hardship] !== undefined ? `（${HARDSHIP_LABELS[person.hardship]}）` : '';
+    const capText = table.cap === null ? '不设年度最高支付限额' : `年度最高支付限额${yuanText(table.cap)}元，已支付${yuanText(paidBefore)}元`;
+    trace.push({
+      step: l.kind,
+      source: sources3(l.visitTypesCite, table.thresholdCite, table.ratioCite) + (table.cap === null || table.capCite.citation === table.thresholdCite.citation ? '' : `；${cited(table.capCite)}`),
+      counted: y(counted),
+      yearBefore: y(baseBefore),
+      yearAfter: y(baseAfter),
+      threshold: y(table.threshold),
+      ratio: table.ratio / 100,
+      cap: table.cap === null ? null : y(table.cap),
+      paidBefore: y(paidBefore),
+      pay: y(pay),
+      text:
+        `${l.label}${group}：本次计入医保目录内个人自付${yuanText(counted)}元，${year}年累计${yuanText(baseBefore)}元→${yuanText(baseAfter)}元；` +
+        `起付标准${yuanText(table.threshold)}元，超过部分${yuanText(over)}元 × ${percentText(table.ratio)} = ${yuanText(computed)}元；${capText}；本次支付${yuanText(pay)}元。`,
+    });
+  }
+  return { pay, changes };
+}
+
+function traceReferral(trace: TraceStep[], referral: CompiledReferral, full: BasisPoints, ratio: BasisPoints, base: Fen, computed: Fen, lowered: Fen): void {
+  trace.push({
+    step: 'referral',
+    source: cited(referral.reductionCite),
+    reduction: referral.reduction / 100,
+    ratio: ratio / 100,
+    amount: y(computed),
+    lowered: y(lowered),
+    text: `未经转诊备案到县域外就医，支付比例下浮${referral.reduction / 100}个百分点：${percentText(full)} → ${percentText(ratio)}；${yuanText(base)} × ${percentText(ratio)} = ${yuanText(computed)}元（少付${yuanText(lowered)}元）。`,
   });
 }

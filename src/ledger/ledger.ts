@@ -13,6 +13,7 @@
  * So two visits settled at once can never both spend the same remaining cap.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Hardship } from '../domain.js';
 import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
@@ -292,21 +293,7 @@ export class Ledger {
         const deductible = Number(original.deductible_fen);
         let capAfter: number | null = null;
         if (original.cap_bucket !== null && original.cap_year !== null && fund !== 0) {
-          const row = await trx
-            .selectFrom('cap_usage')
-            .select('used_fen')
-            .where('person_id', '=', original.person_id)
-            .where('year', '=', Number(original.cap_year))
-            .where('bucket', '=', original.cap_bucket)
-            .executeTakeFirst();
-          capAfter = Number(row?.used_fen ?? 0) - fund;
-          await trx
-            .updateTable('cap_usage')
-            .set({ used_fen: capAfter })
-            .where('person_id', '=', original.person_id)
-            .where('year', '=', Number(original.cap_year))
-            .where('bucket', '=', original.cap_bucket)
-            .execute();
+          capAfter = await takeFromCap(trx, original.person_id, Number(original.cap_year), original.cap_bucket, fund);
         }
         let windowAfter: number | null = null;
         if (original.window_bucket !== null && deductible !== 0) {
@@ -334,6 +321,13 @@ export class Ledger {
                 .execute();
           }
         }
+        // The later layers of the fund chain (大病保险, 医疗救助): each yearly total back by what the entry added.
+        const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('settlement_id', '=', settlementId).execute();
+        const layersRestored: { settlement_id: string; person_id: string; year: number; bucket: string; change_fen: number; after_fen: number }[] = [];
+        for (const l of layerRows) {
+          const after = await takeFromCap(trx, original.person_id, Number(l.year), l.bucket, Number(l.change_fen));
+          layersRestored.push({ settlement_id: id, person_id: original.person_id, year: Number(l.year), bucket: l.bucket, change_fen: -Number(l.change_fen), after_fen: after });
+        }
         const accountRestored = await this.restoreAccount(trx, original, id, actor, now);
         const y = (v: number | null) => (v === null ? null : toYuanNumber(-Number(v)));
         const entry: Entry = {
@@ -357,6 +351,9 @@ export class Ledger {
             cap: capAfter === null ? null : { bucket: original.cap_bucket, year: original.cap_year, usedAfter: toYuanNumber(capAfter) },
             deductibleWindow: windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
             account: accountRestored,
+            ...(layersRestored.length > 0
+              ? { layers: layersRestored.map((l) => ({ bucket: l.bucket, year: l.year, usedAfter: toYuanNumber(l.after_fen) })) }
+              : {}),
           },
         };
         const body = JSON.stringify(entry);
@@ -385,6 +382,7 @@ export class Ledger {
             created_at: now,
           })
           .execute();
+        if (layersRestored.length > 0) await trx.insertInto('settlement_layers').values(layersRestored).execute();
         await this.audit(trx, actor, 'reverse', id, { reverses: settlementId, requestId }, now);
         return { entry, created: true, body };
       });
@@ -413,7 +411,9 @@ export class Ledger {
     let q = this.db.selectFrom('settlements').select(['body']).where('person_id', '=', personId);
     if (options.year !== undefined) q = q.where('year', '=', options.year);
     if (actor.role === 'institution') q = q.where('institution_id', '=', actor.institutionId ?? '');
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    // Ids are a kind prefix (S-, R-) and a time-ordered UUIDv7: within one millisecond the UUID,
+    // not the prefix, says which came first.
+    const rows = await q.orderBy('created_at').orderBy(sql`substr(id, 3)`).execute();
     return rows.map(entryOf);
   }
 
@@ -430,6 +430,13 @@ export class Ledger {
         if (b?.kind !== 'pooling') continue;
         const table = b.tables.find((_, i) => i === ['adult', 'child', 'student', 'newborn', 'active', 'retired'].indexOf(person.category));
         if (table && table.missing.length === 0 && !limits.has(b.bucket)) limits.set(b.bucket, table.cap);
+      }
+      // The later layers' caps for the person's group (大病保险, 医疗救助); none where lifted (取消封顶线).
+      const hardship = (person.hardship ?? undefined) as Hardship | undefined;
+      for (const layer of [seg.criticalIllness, seg.assistance]) {
+        if (!layer) continue;
+        const table = (hardship !== undefined ? layer.groups[hardship] : undefined) ?? layer.general;
+        if (table && table.missing.length === 0 && table.cap !== null) limits.set(layer.paidBucket, table.cap);
       }
     }
     const buckets = new Set([...caps.map((c) => c.bucket), ...limits.keys()]);
@@ -512,6 +519,20 @@ export class Ledger {
   }
 }
 
+/** Takes an amount off a person's yearly total for a bucket (a reversal); returns the new total. */
+async function takeFromCap(trx: Transaction<Database>, personId: string, year: number, bucket: string, amount: Fen): Promise<Fen> {
+  const row = await trx
+    .selectFrom('cap_usage')
+    .select('used_fen')
+    .where('person_id', '=', personId)
+    .where('year', '=', year)
+    .where('bucket', '=', bucket)
+    .executeTakeFirst();
+  const after = Number(row?.used_fen ?? 0) - amount;
+  await trx.updateTable('cap_usage').set({ used_fen: after }).where('person_id', '=', personId).where('year', '=', year).where('bucket', '=', bucket).execute();
+  return after;
+}
+
 /**
  * Recomputes every accumulator from the entries and compares: the cap used per person, year and
  * bucket must be the sum of the fund payments of its entries (reversals are negative); each
@@ -526,9 +547,18 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> 
     .where('cap_bucket', 'is not', null)
     .groupBy(['person_id', 'cap_year', 'cap_bucket'])
     .execute();
+  const layerSums = await db
+    .selectFrom('settlement_layers')
+    .select(['person_id', 'year', 'bucket', sql<string>`sum(change_fen)`.as('total')])
+    .groupBy(['person_id', 'year', 'bucket'])
+    .execute();
   const stored = await db.selectFrom('cap_usage').selectAll().execute();
   const key = (p: string, y: number | null, b: string | null) => `${p} ${y} ${b}`;
   const expected = new Map(sums.map((s) => [key(s.person_id, Number(s.cap_year), s.cap_bucket), Number(s.total)]));
+  for (const l of layerSums) {
+    const k = key(l.person_id, Number(l.year), l.bucket);
+    expected.set(k, (expected.get(k) ?? 0) + Number(l.total));
+  }
   const actual = new Map(stored.map((s) => [key(s.person_id, Number(s.year), s.bucket), Number(s.used_fen)]));
   for (const k of new Set([...expected.keys(), ...actual.keys()])) {
     const e = expected.get(k) ?? 0;

@@ -228,6 +228,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('account_entries_period_idx').on('account_entries').columns(['period']).execute();
     },
   },
+  '0005_settlement_layers': {
+    // The fund chain after the basic fund (大病保险, 医疗救助) accumulates yearly totals in cap_usage;
+    // an entry that changes them records each change here, reversals the opposite.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('settlement_layers')
+        .addColumn('settlement_id', 'text', (c) => c.notNull())
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('change_fen', 'bigint', (c) => c.notNull())
+        .addColumn('after_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('settlement_layers_pk', ['settlement_id', 'bucket', 'year'])
+        .execute();
+      await db.schema.createIndex('settlement_layers_person').on('settlement_layers').columns(['person_id', 'year', 'bucket']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

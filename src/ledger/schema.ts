@@ -108,6 +108,20 @@ export interface CapUsageTable {
   used_fen: number;
 }
 
+/**
+ * The later layers of the fund chain (大病保险, 医疗救助) keep yearly totals in cap_usage like any
+ * cap; each entry that changes one records the change here (a reversal records the opposite), so
+ * that `ledger verify` can recompute them and a reversal can restore them.
+ */
+export interface SettlementLayersTable {
+  settlement_id: string;
+  person_id: string;
+  year: number;
+  bucket: string;
+  change_fen: number;
+  after_fen: number;
+}
+
 export interface DeductibleWindowsTable {
   person_id: string;
   bucket: string;
@@ -207,6 +221,7 @@ export interface Database {
   visits: VisitsTable;
   settlements: SettlementsTable;
   cap_usage: CapUsageTable;
+  settlement_layers: SettlementLayersTable;
   deductible_windows: DeductibleWindowsTable;
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;

@@ -117,6 +117,8 @@ export class SettleStatements {
   readonly replay: Statement;
   /** The writes one by one, each with the flag that asks for it (0: always). */
   readonly writes: readonly { flag: number; stmt: Statement }[];
+  /** The writes of one later layer of the fund chain: its yearly total, and the entry's change to it. */
+  readonly layerWrites: readonly Statement[];
   private readonly combined = new Map<number, Statement>();
 
   constructor(private readonly db: Kysely<Database>) {
@@ -161,6 +163,10 @@ export class SettleStatements {
       { flag: W_CAP, stmt: compile('yb_w_cap', this.capUpsert(db).compile()) },
       { flag: W_WINDOW, stmt: compile('yb_w_window', this.windowUpsert(db).compile()) },
       { flag: 0, stmt: compile('yb_w_audit', this.auditInsert(db).compile()) },
+    ];
+    this.layerWrites = [
+      compile('yb_w_layer_cap', this.capUpsert(db, 'layerCap').compile()),
+      compile('yb_w_layer', this.layerInsert(db).compile()),
     ];
   }
 
@@ -273,8 +279,20 @@ export class SettleStatements {
     return db.insertInto('settlements').values(row);
   }
 
-  private capUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('cap', col);
+  private layerInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
+    const c = (col: string) => p<never>('layer', col);
+    return db.insertInto('settlement_layers').values({
+      settlement_id: c('settlement_id'),
+      person_id: c('person_id'),
+      year: c('year'),
+      bucket: c('bucket'),
+      change_fen: c('change_fen'),
+      after_fen: c('after_fen'),
+    });
+  }
+
+  private capUpsert(db: Pick<Kysely<Database>, 'insertInto'>, key = 'cap') {
+    const c = (col: string) => p<never>(key, col);
     return db
       .insertInto('cap_usage')
       .values({ person_id: c('person_id'), year: c('year'), bucket: c('bucket'), used_fen: c('used_fen') })
@@ -446,6 +464,8 @@ export type Decision =
       flags: number;
       /** The personal account's entry for what it paid, when the visit asked it to and it did. */
       accountEntry?: AccountEntry;
+      /** The later layers' writes (one bag each for SettleStatements.layerWrites). */
+      layers?: Bag[];
     };
 
 /** The person's personal account as it stands in the transaction, when the visit asks it to pay. */
@@ -566,7 +586,11 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   if (w) {
     bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
   }
-  return { result: { entry, created: true, body }, bag, flags, ...(accountEntry ? { accountEntry } : {}) };
+  const layers = s.changes.layers?.map((l) => ({
+    layerCap: { person_id: p.id, year: l.year, bucket: l.bucket, used_fen: l.after },
+    layer: { settlement_id: id, person_id: p.id, year: l.year, bucket: l.bucket, change_fen: l.after - l.before, after_fen: l.after },
+  }));
+  return { result: { entry, created: true, body }, bag, flags, ...(accountEntry ? { accountEntry } : {}), ...(layers ? { layers } : {}) };
 }
 
 function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
@@ -734,6 +758,7 @@ export class SqliteBatchSettler {
     for (const { flag, stmt } of st.writes) {
       if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
     }
+    for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) this.stmt(stmt).run(stmt.params(bag));
   }
 }
 
@@ -885,7 +910,7 @@ export class PostgresSettlePath implements SettlePath {
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
-    this.prepareAll = [st.lock, st.read, ...this.writes].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
+    this.prepareAll = [st.lock, st.read, ...this.writes, ...st.layerWrites].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
   }
 
   private static execute(s: Statement, bag: Bag): string {
@@ -983,6 +1008,7 @@ export class PostgresSettlePath implements SettlePath {
             const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now);
             if ('replay' in d) return void outcomes.push({ ok: d.replay });
             writes.push(x(this.writes[d.flags] as Statement, d.bag));
+            for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) writes.push(x(stmt, bag));
             const inst = job.req.visit.institution;
             registered.set(inst.id, { k: 3, s1: inst.tier, s2: null, s3: null, n1: inst.grade, n2: inst.contracted ? 1 : 0, n3: null });
             outcomes.push({ ok: d.result });
@@ -1030,6 +1056,7 @@ export class PostgresSettlePath implements SettlePath {
         return d.replay;
       }
       await run(client, this.writes[d.flags] as Statement, d.bag);
+      for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) await run(client, stmt, bag);
       await client.query('commit');
       return d.result;
     } catch (e) {
@@ -1072,6 +1099,7 @@ export async function writeThrough(db: Pick<Kysely<Database>, 'executeQuery'>, s
   for (const { flag, stmt } of st.writes) {
     if (flag === 0 || d.flags & flag) await runStatement(db, stmt, d.bag);
   }
+  for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) await runStatement(db, stmt, bag);
 }
 
 export class KyselySettlePath implements SettlePath {

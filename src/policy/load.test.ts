@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,6 +212,8 @@ describe('resolution by region and date', () => {
   });
 });
 
+const EXAMPLE_INPATIENT = fileURLToPath(new URL('../../examples/linfen-inpatient-user-policy.yaml', import.meta.url));
+
 describe('user policy files (overlays)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-overlay-'));
   const write = (name: string, text: string) => {
@@ -263,6 +266,49 @@ parameters:
   it('refuse an unknown pack', () => {
     const f = write('unknown.yaml', 'format: yibao-policy-overlay/1\nextends: nowhere\nparameters: {}\n');
     expect(() => applyOverlay(builtin, f)).toThrow(/extends: there is no policy pack nowhere/);
+  });
+
+  it('add a benefit and a section the pack lacks, every value marked as supplied by the user', () => {
+    const packs = applyOverlay(builtin, EXAMPLE_INPATIENT);
+    const pack = packs.find((p) => p.id === 'linfen-2019');
+    const inpatient = pack?.benefits.find((b) => b.visitType === 'inpatient');
+    expect(inpatient?.citation).toContain('（用户提供）');
+    const ratio = pack?.params.get('benefits.resident-inpatient.classes.grade-3.ratio');
+    expect(ratio?.versions).toHaveLength(1);
+    expect(ratio?.versions[0]).toMatchObject({ value: 6000, supplied: 'user', suppliedBy: EXAMPLE_INPATIENT });
+    // The document's own sections stay as they are.
+    expect(pack?.criticalIllness?.citation).toBe('临医保发〔2019〕15号 三(三)');
+    expect(builtin.find((p) => p.id === 'linfen-2019')?.benefits).toHaveLength(0);
+  });
+
+  it('refuse a second benefit for the same visits, and a section the document already has', () => {
+    const twice = applyOverlay(builtin, EXAMPLE_INPATIENT);
+    expect(() => applyOverlay(twice, EXAMPLE_INPATIENT)).toThrow(/already has a benefit resident-inpatient[\s\S]*a second benefit for resident inpatient visits/);
+    const f = write(
+      'ci.yaml',
+      `format: yibao-policy-overlay/1
+extends: linfen-2019
+criticalIllness:
+  source: 用户
+  scheme: resident
+  visitTypes: { value: [inpatient], unit: list, source: 用户 }
+  threshold: { value: 1, unit: yuan-per-year, source: 用户 }
+  ratio: { value: 99, unit: percent, source: 用户 }
+  cap: { value: 1, unit: yuan-per-year, source: 用户 }
+`,
+    );
+    expect(() => applyOverlay(builtin, f)).toThrow(/criticalIllness: linfen-2019 already has criticalIllness rules \(临医保发〔2019〕15号 三\(三\)\)/);
+    const g = write(
+      'types.yaml',
+      `format: yibao-policy-overlay/1
+extends: luoyang-2024
+medicalAssistance:
+  source: 用户
+  visitTypes: { value: [inpatient, dentist], unit: list, source: 用户 }
+  groups: {}
+`,
+    );
+    expect(() => applyOverlay(builtin, g)).toThrow(/medicalAssistance.visitTypes: dentist is not a visit type/);
   });
 });
 

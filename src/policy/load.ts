@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
-import { GRADES, TIERS, CATEGORIES, COUNTY_TYPE_LABELS, COUNTY_TYPES, HARDSHIP_GROUPS, type Category } from '../domain.js';
+import { GRADES, TIERS, CATEGORIES, COUNTY_TYPE_LABELS, COUNTY_TYPES, HARDSHIP_GROUPS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
 import { AmountError, parseYuan, percentToBasisPoints } from '../money/money.js';
 import {
   type Benefit,
@@ -24,6 +24,9 @@ import {
   type PolicyPack,
   type Supplier,
   type AccountRules,
+  type CriticalIllnessRules,
+  type MedicalAssistanceRules,
+  type ReferralRules,
 } from './model.js';
 import {
   ACCOUNT_PARAMS,
@@ -36,6 +39,9 @@ import {
   type AccountRulesFile,
   type BenefitFile,
   type ContributionRulesFile,
+  type CriticalIllnessRulesFile,
+  type MedicalAssistanceRulesFile,
+  type ReferralRulesFile,
   type ParamFile,
   type ParamVersionFile,
   type PolicyFile,
@@ -114,6 +120,11 @@ const LABELS: Record<string, string> = {
   transferOut: '医保关系转移时账户随之划转',
   refundIfNoTransfer: '不具备转移条件时余额一次性返还本人',
   inheritance: '参保人员死亡时结余一次性拨付合法继承人',
+  notDuringStay: '住院期间不享受该待遇',
+  threshold: '起付标准',
+  uncapped: '不设年度最高支付限额',
+  unreferredRatioReduction: '未经转诊备案县域外就医支付比例下浮',
+  reductionExcludedFromCriticalIllness: '下浮部分不纳入大病保险',
 };
 
 /** The ways a hardship group's individual contribution is assisted, besides a fixed amount. */
@@ -121,7 +132,7 @@ const ASSISTANCE_RULES = ['full', 'may-follow-dibao'] as const;
 
 /** Values a `rule` parameter may take, by the parameter's key. */
 const RULE_VALUES: Record<string, readonly string[]> = {
-  deductibleWindow: ['natural-day', 'rolling-24h'],
+  deductibleWindow: ['natural-day', 'rolling-24h', 'per-visit'],
   coverageAfterConcentrated: ['next-calendar-year'],
   ...Object.fromEntries(HARDSHIP_GROUPS.map((g) => [g, ASSISTANCE_RULES])),
   visitShare: ['whole-own-share', 'in-scope-own-share'],
@@ -131,6 +142,7 @@ const RULE_VALUES: Record<string, readonly string[]> = {
 const VALUE_TEXT: Record<string, string> = {
   'natural-day': '同一自然日内同一机构只负担一次',
   'rolling-24h': '24小时内同一机构只负担一次',
+  'per-visit': '每次（每次住院）各负担一次',
   'next-calendar-year': '次年1月1日至12月31日',
   full: '全额资助',
   'may-follow-dibao': '可参照当地低保对象标准资助',
@@ -156,6 +168,7 @@ const VALUE_TEXT: Record<string, string> = {
   'birth-natural': '自然分娩',
   'birth-cesarean': '剖宫产',
   prenatal: '产前检查',
+  inpatient: '住院',
 };
 
 function parseYaml(file: string, text: string): unknown {
@@ -193,7 +206,7 @@ function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValu
   if (RATE_UNITS.includes(unit)) {
     if (typeof raw !== 'number' || raw < 0 || raw > 100) return `unit ${unit} needs a number from 0 to 100`;
     try {
-      return { value: percentToBasisPoints(raw), text: unit === 'percent' ? `${raw}%` : `+${raw} 个百分点` };
+      return { value: percentToBasisPoints(raw), text: unit === 'percent' ? `${raw}%` : `${raw} 个百分点` };
     } catch (e) {
       return (e as Error).message;
     }
@@ -318,7 +331,7 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
     label: b.label,
     visitType: b.visitType,
     scheme: b.scheme,
-    citation: `${ctx.document} ${b.source}`,
+    citation: sectionCitation(ctx, b.source),
     contractedOnly: buildParam(b.contractedOnly, `${base}.contractedOnly`, ctx, ['flag']),
   };
   if (b.kind === 'amount-limit') {
@@ -374,7 +387,97 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
     ctx.problems.add(`${base}.familyDoctorTiers`, 'name the tiers of signed institutions at which familyDoctorBonus applies');
   if (b.familyDoctorBonus)
     benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
+  if (b.notDuringStay) benefit.notDuringStay = buildParam(b.notDuringStay, `${base}.notDuringStay`, ctx, ['flag']);
   return benefit;
+}
+
+/** The citation of a benefit or section: its document and article, marked when a user supplied it. */
+function sectionCitation(ctx: ParamContext, source: string): string {
+  return ctx.supplied === 'user' ? `${ctx.document} ${source}（用户提供）` : `${ctx.document} ${source}`;
+}
+
+/** Checks that every version of a list parameter names only visit types. */
+function checkVisitTypes(param: Param, ctx: ParamContext): void {
+  for (const v of param.versions)
+    for (const t of (v.value as string[] | null) ?? [])
+      if (!(VISIT_TYPES as readonly string[]).includes(t)) ctx.problems.add(param.path, `${t} is not a visit type (${VISIT_TYPES.join(', ')})`);
+}
+
+/** 大病保险. */
+function buildCriticalIllness(c: CriticalIllnessRulesFile, ctx: ParamContext): CriticalIllnessRules {
+  const base = 'criticalIllness';
+  const visitTypes = buildParam(c.visitTypes, `${base}.visitTypes`, ctx, ['list']);
+  checkVisitTypes(visitTypes, ctx);
+  const groups: CriticalIllnessRules['groups'] = {};
+  for (const [g, rules] of Object.entries(c.groups ?? {}) as [Hardship, NonNullable<CriticalIllnessRulesFile['groups']>[Hardship]][]) {
+    if (!rules) continue;
+    const p = `${base}.groups.${g}`;
+    groups[g] = {
+      ...(rules.threshold ? { threshold: buildParam(rules.threshold, `${p}.threshold`, ctx, MONEY_UNITS) } : {}),
+      ...(rules.ratio ? { ratio: buildParam(rules.ratio, `${p}.ratio`, ctx, ['percent']) } : {}),
+      ...(rules.uncapped ? { uncapped: buildParam(rules.uncapped, `${p}.uncapped`, ctx, ['flag']) } : {}),
+    };
+  }
+  return {
+    citation: sectionCitation(ctx, c.source),
+    scheme: c.scheme,
+    visitTypes,
+    threshold: buildParam(c.threshold, `${base}.threshold`, ctx, MONEY_UNITS),
+    ratio: buildParam(c.ratio, `${base}.ratio`, ctx, ['percent']),
+    cap: buildParam(c.cap, `${base}.cap`, ctx, MONEY_UNITS),
+    groups,
+  };
+}
+
+/** 转诊. */
+function buildReferral(r: ReferralRulesFile, ctx: ParamContext): ReferralRules {
+  const rules: ReferralRules = {
+    citation: sectionCitation(ctx, r.source),
+    unreferredRatioReduction: buildParam(r.unreferredRatioReduction, 'referral.unreferredRatioReduction', ctx, ['percentage-points']),
+  };
+  if (r.reductionExcludedFromCriticalIllness)
+    rules.reductionExcludedFromCriticalIllness = buildParam(r.reductionExcludedFromCriticalIllness, 'referral.reductionExcludedFromCriticalIllness', ctx, ['flag']);
+  return rules;
+}
+
+/** 医疗救助. */
+function buildMedicalAssistance(m: MedicalAssistanceRulesFile, ctx: ParamContext): MedicalAssistanceRules {
+  const base = 'medicalAssistance';
+  const visitTypes = buildParam(m.visitTypes, `${base}.visitTypes`, ctx, ['list']);
+  checkVisitTypes(visitTypes, ctx);
+  const groups: MedicalAssistanceRules['groups'] = {};
+  for (const [g, rules] of Object.entries(m.groups) as [Hardship, NonNullable<MedicalAssistanceRulesFile['groups'][Hardship]>][]) {
+    if (!rules) continue;
+    const p = `${base}.groups.${g}`;
+    groups[g] = {
+      threshold: buildParam(rules.threshold, `${p}.threshold`, ctx, MONEY_UNITS),
+      ratio: buildParam(rules.ratio, `${p}.ratio`, ctx, ['percent']),
+      cap: buildParam(rules.cap, `${p}.cap`, ctx, MONEY_UNITS),
+    };
+  }
+  return { citation: sectionCitation(ctx, m.source), visitTypes, groups };
+}
+
+/** The sections of the fund chain past the basic fund, built from a policy or user file. */
+function buildChainSections(
+  f: { criticalIllness?: CriticalIllnessRulesFile | undefined; referral?: ReferralRulesFile | undefined; medicalAssistance?: MedicalAssistanceRulesFile | undefined },
+  ctx: ParamContext,
+): Pick<PolicyPack, 'criticalIllness' | 'referral' | 'medicalAssistance'> {
+  return {
+    ...(f.criticalIllness ? { criticalIllness: buildCriticalIllness(f.criticalIllness, ctx) } : {}),
+    ...(f.referral ? { referral: buildReferral(f.referral, ctx) } : {}),
+    ...(f.medicalAssistance ? { medicalAssistance: buildMedicalAssistance(f.medicalAssistance, ctx) } : {}),
+  };
+}
+
+/** A second benefit for the same scheme and visit type is a problem. */
+function checkOneBenefitPerVisitType(benefits: readonly Benefit[], problems: Problems, where: (b: Benefit) => string): void {
+  const seen = new Set<string>();
+  for (const b of benefits) {
+    const key = `${b.scheme}/${b.visitType}`;
+    if (seen.has(key)) problems.add(where(b), `a second benefit for ${b.scheme} ${b.visitType} visits`);
+    seen.add(key);
+  }
 }
 
 /**
@@ -391,7 +494,7 @@ function buildContributions(c: ContributionRulesFile, ctx: ParamContext): Contri
   };
   const yearly = ['yuan-per-year'] as const;
   const rules: ContributionRules = {
-    citation: `${ctx.document} ${c.source}`,
+    citation: sectionCitation(ctx, c.source),
     subsidyStandard: param(c.subsidyStandard, 'subsidyStandard', yearly),
     individual: param(c.individual, 'individual', yearly),
     assistance: {},
@@ -444,7 +547,7 @@ function buildAccount(a: AccountRulesFile, ctx: ParamContext): AccountRules {
         if (!spec.members?.includes(m)) ctx.problems.add(param.path, `${m} is not one of ${spec.members?.join(', ')}`);
     params[key as AccountParamKey] = param;
   }
-  return { kind: a.kind, label: a.label, scheme: a.scheme, citation: `${ctx.document} ${a.source}`, params };
+  return { kind: a.kind, label: a.label, scheme: a.scheme, citation: sectionCitation(ctx, a.source), params };
 }
 
 /** Builds a pack from the parsed contents of a policy file. */
@@ -472,12 +575,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
     benefitIds.add(b.id);
     return buildBenefit(b, i, ctx);
   });
-  const seen = new Set<string>();
-  for (const b of benefits) {
-    const key = `${b.scheme}/${b.visitType}`;
-    if (seen.has(key)) problems.add(`benefits.${b.id}`, `a second benefit for ${b.scheme} ${b.visitType} visits`);
-    seen.add(key);
-  }
+  checkOneBenefitPerVisitType(benefits, problems, (b) => `benefits.${b.id}`);
   const accountKinds = new Set<string>();
   const accounts = f.accounts.map((a) => {
     if (accountKinds.has(a.kind)) problems.add(`accounts.${a.kind}`, 'a second set of rules for this account kind');
@@ -505,6 +603,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
           problems.add('enrollment.waitExemptHardship', `${c} is not a hardship group (${HARDSHIP_GROUPS.join(', ')})`);
   }
   const contributions = f.contributions ? buildContributions(f.contributions, ctx) : undefined;
+  const chain = buildChainSections(f, ctx);
   const groups: PolicyPack['groups'] = {};
   for (const [group, entries] of Object.entries(f.parameters)) {
     groups[group] = {};
@@ -525,6 +624,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
     effective: { from, to, citation: `${f.document.number} ${f.effective.source}` },
     benefits,
     accounts,
+    ...chain,
     groups,
     params,
     overlays: [],
@@ -587,7 +687,7 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
   const problems = new Problems();
   const params = new Map(target.params);
   const ctx: ParamContext = {
-    document: `${path}（用户提供）`,
+    document: path,
     effectiveFrom: target.effective.from,
     effectiveTo: target.effective.to,
     supplied: 'user',
@@ -619,6 +719,16 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
     params.set(p, merged);
     replaced.set(existing, merged);
   }
+  // Whole benefits and sections the pack does not have, every value marked as the user's.
+  const added = o.benefits.map((b, i) => {
+    if (target.benefits.some((x) => x.id === b.id)) problems.add(`benefits.${b.id}`, `${target.id} already has a benefit ${b.id}`);
+    return buildBenefit(b, i, ctx);
+  });
+  checkOneBenefitPerVisitType([...target.benefits, ...added], problems, (b) => `benefits.${b.id}`);
+  for (const section of ['criticalIllness', 'referral', 'medicalAssistance'] as const) {
+    if (o[section] && target[section]) problems.add(section, `${target.id} already has ${section} rules (${target[section]?.citation}); a user file may only add what the documents leave out`);
+  }
+  const sections = buildChainSections(o, ctx);
   if (problems.list.length > 0) throw new PolicyFileError(path, problems.list);
   const swap = <T extends Param | undefined>(p: T): T => (p && replaced.has(p) ? (replaced.get(p) as T) : p);
   const swapObject = <T extends object>(obj: T): T => {
@@ -645,10 +755,20 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
   const groups: PolicyPack['groups'] = {};
   for (const [g, entries] of Object.entries(target.groups)) groups[g] = swapObject(entries);
   const accounts = target.accounts.map((a) => ({ ...a, params: swapObject(a.params) }));
+  const swapGroups = <G extends object>(groups: Partial<Record<Hardship, G>>) =>
+    Object.fromEntries(Object.entries(groups).map(([g, rules]) => [g, swapObject(rules as G)])) as Partial<Record<Hardship, G>>;
+  const chain: Pick<PolicyPack, 'criticalIllness' | 'referral' | 'medicalAssistance'> = {};
+  const ci = target.criticalIllness ?? sections.criticalIllness;
+  if (ci) chain.criticalIllness = { ...swapObject(ci), groups: swapGroups(ci.groups) };
+  const referral = target.referral ?? sections.referral;
+  if (referral) chain.referral = swapObject(referral);
+  const assistance = target.medicalAssistance ?? sections.medicalAssistance;
+  if (assistance) chain.medicalAssistance = { ...swapObject(assistance), groups: swapGroups(assistance.groups) };
   const next: PolicyPack = {
     ...target,
-    benefits,
+    benefits: [...benefits, ...added],
     accounts,
+    ...chain,
     groups,
     params,
     overlays: [...target.overlays, path],

@@ -87,6 +87,8 @@ export interface PoolingBenefit extends BenefitCommon {
   /** Tiers at which the family-doctor bonus applies, at the signed institution. */
   familyDoctorTiers: readonly Tier[];
   categories: Partial<Record<Category, CategoryOverride>>;
+  /** 住院期间不享受: nothing from this benefit while the person is in hospital. */
+  notDuringStay?: Param;
 }
 
 export interface AmountLimitBenefit extends BenefitCommon {
@@ -135,6 +137,31 @@ export interface AccountRules {
   params: Partial<Record<AccountParamKey, Param>>;
 }
 
+/** 大病保险 (see schema.ts). */
+export interface CriticalIllnessRules {
+  citation: string;
+  scheme: Scheme;
+  visitTypes: Param;
+  threshold: Param;
+  ratio: Param;
+  cap: Param;
+  groups: Partial<Record<Hardship, { threshold?: Param; ratio?: Param; uncapped?: Param }>>;
+}
+
+/** 转诊 (see schema.ts). */
+export interface ReferralRules {
+  citation: string;
+  unreferredRatioReduction: Param;
+  reductionExcludedFromCriticalIllness?: Param;
+}
+
+/** 医疗救助 (see schema.ts). */
+export interface MedicalAssistanceRules {
+  citation: string;
+  visitTypes: Param;
+  groups: Partial<Record<Hardship, { threshold: Param; ratio: Param; cap: Param }>>;
+}
+
 export interface PolicyPack {
   id: string;
   /** The file it was loaded from. */
@@ -149,6 +176,9 @@ export interface PolicyPack {
   benefits: Benefit[];
   /** Account rules, one per account kind the document governs. */
   accounts: AccountRules[];
+  criticalIllness?: CriticalIllnessRules;
+  referral?: ReferralRules;
+  medicalAssistance?: MedicalAssistanceRules;
   /** Other cited parameters by group (contributions, floors, ...). */
   groups: Record<string, Record<string, Param>>;
   /** Every parameter of the pack, by path. */

@@ -128,6 +128,8 @@ const poolingBenefit = z.strictObject({
   /** Tiers of the signed institution at which the family-doctor bonus applies (e.g. 基层 only). */
   familyDoctorTiers: z.array(z.enum(TIERS)).min(1).optional(),
   categories: z.partialRecord(z.enum(CATEGORIES), categoryOverride).optional(),
+  /** Not paid while the person is in hospital (flag; 住院期间不享受门诊统筹待遇). */
+  notDuringStay: paramFile.optional(),
 });
 
 /** A fixed or limited amount per case (限额 / 定额): the fund pays the eligible cost up to it. */
@@ -184,6 +186,51 @@ const contributionRules = z.strictObject({
   criticalIllnessFunding: paramFile.optional(),
 });
 export type ContributionRulesFile = z.infer<typeof contributionRules>;
+
+/**
+ * 大病保险 (critical-illness insurance): the year's accumulated in-catalogue cost the person paid
+ * themselves for the listed visit types, above a threshold, paid at a ratio up to an annual cap;
+ * hardship groups may have their own threshold and ratio, or no cap.
+ */
+const criticalIllnessRules = z.strictObject({
+  source: z.string().min(1),
+  scheme: z.enum(SCHEMES),
+  /** Visit types whose in-catalogue self-paid cost counts (list), e.g. [inpatient] for 住院费用. */
+  visitTypes: paramFile,
+  threshold: paramFile,
+  ratio: paramFile,
+  cap: paramFile,
+  groups: z
+    .partialRecord(
+      z.enum(HARDSHIP_GROUPS),
+      z.strictObject({ threshold: paramFile.optional(), ratio: paramFile.optional(), uncapped: paramFile.optional() }),
+    )
+    .optional(),
+});
+export type CriticalIllnessRulesFile = z.infer<typeof criticalIllnessRules>;
+
+/** 转诊: treatment outside the county without referral and filing lowers the ratio. */
+const referralRules = z.strictObject({
+  source: z.string().min(1),
+  /** Percentage points off the treating hospital's ratio (下浮). */
+  unreferredRatioReduction: paramFile,
+  /** The lowered part does not count toward critical-illness insurance (flag). */
+  reductionExcludedFromCriticalIllness: paramFile.optional(),
+});
+export type ReferralRulesFile = z.infer<typeof referralRules>;
+
+/**
+ * 医疗救助 (medical assistance), by hardship group: what the person still pays of the in-catalogue
+ * cost after the basic fund and critical-illness insurance, above a yearly threshold, at a ratio,
+ * up to a yearly cap.
+ */
+const medicalAssistanceRules = z.strictObject({
+  source: z.string().min(1),
+  /** Visit types it pays for (list). */
+  visitTypes: paramFile,
+  groups: z.partialRecord(z.enum(HARDSHIP_GROUPS), z.strictObject({ threshold: paramFile, ratio: paramFile, cap: paramFile })),
+});
+export type MedicalAssistanceRulesFile = z.infer<typeof medicalAssistanceRules>;
 
 /** The kinds of medical-insurance account yibao models (see src/account/). */
 export const ACCOUNT_KINDS = ['employee-personal', 'resident-family'] as const;
@@ -307,6 +354,9 @@ export const policyFile = z.strictObject({
   contributions: contributionRules.optional(),
   benefits: z.array(benefitFile).default([]),
   accounts: z.array(accountRules).default([]),
+  criticalIllness: criticalIllnessRules.optional(),
+  referral: referralRules.optional(),
+  medicalAssistance: medicalAssistanceRules.optional(),
   parameters: parameterGroups.default({}),
 });
 export type PolicyFile = z.infer<typeof policyFile>;
@@ -316,7 +366,14 @@ export const overlayFile = z.strictObject({
   format: z.literal('yibao-policy-overlay/1', { error: 'must be yibao-policy-overlay/1' }),
   extends: z.string().min(1),
   note: z.string().optional(),
-  parameters: z.record(z.string().min(1), paramFile),
+  /** Values for parameters the pack leaves open (value: null), by path. */
+  parameters: z.record(z.string().min(1), paramFile).default({}),
+  /** Benefits the pack does not have (none for the same scheme and visit type). */
+  benefits: z.array(benefitFile).default([]),
+  /** Sections the pack does not have. */
+  criticalIllness: criticalIllnessRules.optional(),
+  referral: referralRules.optional(),
+  medicalAssistance: medicalAssistanceRules.optional(),
 });
 export type OverlayFile = z.infer<typeof overlayFile>;
 

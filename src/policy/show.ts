@@ -2,7 +2,7 @@
  * The parameters in force for a region on a date, for people: `yibao policy show`.
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, VISIT_TYPE_LABELS, type Category } from '../domain.js';
+import { CATEGORY_LABELS, HARDSHIP_LABELS, VISIT_TYPE_LABELS, type Category, type Hardship } from '../domain.js';
 import { versionAt } from '../engine/compile.js';
 import type { Param, ParamVersion, PolicyPack } from './model.js';
 import type { PolicySet } from './registry.js';
@@ -93,15 +93,15 @@ export function groupTitle(pack: PolicyPack, path: string): string {
   if (head === 'contributions') return '居民医保筹资与资助参保（按筹资年度）';
   if (head === 'accounts') return pack.accounts.find((a) => a.kind === id)?.label ?? path;
   if (head === 'parameters') return GROUP_LABELS[id ?? ''] ?? `其他参数 · ${id}`;
+  if (head === 'criticalIllness') return id === 'groups' && rest[0] ? `大病保险 · ${HARDSHIP_LABELS[rest[0] as Hardship] ?? rest[0]}` : '大病保险';
+  if (head === 'referral') return '转诊';
+  if (head === 'medicalAssistance') return id === 'groups' && rest[0] ? `医疗救助 · ${HARDSHIP_LABELS[rest[0] as Hardship] ?? rest[0]}` : '医疗救助';
   return head ?? path;
 }
 
 const GROUP_LABELS: Record<string, string> = {
   maternity: '生育保险',
   budget: '预算管理',
-  outpatientPooling: '门诊统筹',
-  referral: '转诊',
-  criticalIllness: '大病保险',
   floors: '省级底线标准（供核对各市政策，不用于结算）',
 };
 
@@ -111,7 +111,6 @@ const NAME_LABELS: Record<string, string> = {
   employeeMaternityGrant: '一次性生育补助金',
   familyDoctorServiceFee: '家庭医生签约服务费',
   studentOutpatientBudget: '大学生门诊统筹预算',
-  noOutpatientPoolingWhileInpatient: '住院期间不享受门诊统筹',
   outpatientPrimaryDeductible: '门诊统筹基层起付标准',
   outpatientDeductible: '门诊统筹县级及以上起付标准',
   outpatientDeductibleWindow: '门诊统筹起付标准计算周期',
@@ -125,10 +124,6 @@ const NAME_LABELS: Record<string, string> = {
   threshold: '起付线',
   ratio: '支付比例',
   cap: '年度最高支付限额',
-  hardshipThreshold: '困难群众起付线',
-  jiandangAndRuralTekunRatio: '建档立卡和农村特困人员支付比例',
-  otherHardshipRatio: '其他困难群众支付比例',
-  jiandangNoCap: '建档立卡不设封顶线',
 };
 
 export function paramName(pack: PolicyPack, path: string, label: string): string {
@@ -204,4 +199,43 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** A parameter the documents (and the user's files, if any) still leave open, for `yibao policy missing`. */
+export interface MissingEntry {
+  pack: string;
+  document: string;
+  path: string;
+  label: string;
+  citation: string;
+  reason: string;
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Every version of every parameter still without a value (`value: null` with `missing:`) after
+ * the user's files were layered over the packs: what a settlement that needs it will refuse with
+ * MISSING_PARAMETER until a user policy file supplies it.
+ */
+export function missingParameters(packs: readonly PolicyPack[]): MissingEntry[] {
+  const out: MissingEntry[] = [];
+  for (const pack of packs) {
+    for (const param of pack.params.values()) {
+      for (const v of param.versions) {
+        if (v.value !== null) continue;
+        out.push({
+          pack: pack.id,
+          document: pack.document.number,
+          path: param.path,
+          label: param.label,
+          citation: v.citation,
+          reason: v.missing ?? '',
+          from: formatDate(v.from),
+          to: v.to === null ? null : formatDate(v.to),
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -83,6 +83,8 @@ export function settlementJson(s: Settlement): Record<string, unknown> {
         }
       : null,
   };
+  // The yearly totals of the fund chain's later layers (大病保险, 医疗救助), when they changed.
+  if (s.changes.layers) out.layers = s.changes.layers.map((l) => ({ bucket: l.bucket, year: l.year, before: y(l.before), after: y(l.after) }));
   // The personal account's part, when the visit asked it to pay (null otherwise).
   out.account = s.account
     ? {
