@@ -192,7 +192,9 @@ export function diffPacks(a: PolicyPack, b: PolicyPack): DiffReport {
 }
 
 const oneLine = (vs: DiffVersion[]) => vs.map((v) => (vs.length > 1 ? `${v.value}（${v.from} 至 ${v.to ?? '今'}）` : v.value)).join('；');
-const cites = (vs: DiffVersion[]) => [...new Set(vs.map((v) => v.source))].join('；');
+/** The citations, a user's file marked as such (its document name may already say so). */
+const cites = (vs: DiffVersion[]) =>
+  [...new Set(vs.map((v) => (v.supplied === 'user' && !v.source.includes('用户提供') ? `${v.source}（用户提供）` : v.source)))].join('；');
 const span = (vs: DiffVersion[]) => `${vs[0]?.from ?? ''} 至 ${vs.at(-1)?.to ?? '今'}`;
 
 /** Paths of class figures of benefits shown by tier (listed by path only in --json). */

@@ -2,7 +2,7 @@
  * The `yibao` command.
  *
  * Exit codes: 0 success; 1 a visit could not be settled or a contribution computed (no policy in
- * force, missing parameter)
+ * force, missing parameter), a city's policy is below a provincial floor (`policy check`),
  * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
  * policy file), with nothing on stdout.
  */
