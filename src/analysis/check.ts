@@ -17,14 +17,14 @@
  *   open, the units differ, or no city parameter corresponds.
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, GRADES, SCHEMES, TIER_LABELS, TIERS, VISIT_TYPE_LABELS, type Category, type Grade, type Tier } from '../domain.js';
+import { CATEGORY_LABELS, GRADES, TIER_LABELS, TIERS, VISIT_TYPE_LABELS, type Category, type Grade, type Tier } from '../domain.js';
 import { versionAt } from '../engine/compile.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Benefit, InstitutionClass, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import type { FloorTarget } from '../policy/schema.js';
 import { pad, paramName } from '../policy/show.js';
-import { boundedText, periodText, regionText, type CityPolicies } from './refs.js';
+import { boundedText, GRADE_TEXT, periodText, regionText, type CityPolicies } from './refs.js';
 
 export type Verdict = 'meets' | 'breach' | 'differs' | 'not-comparable';
 
@@ -116,7 +116,6 @@ function judge(floor: ParamVersion, city: ParamVersion | undefined, day: DayNumb
 
 /** `县级`, `市级（一级）`: the institutions of the given tiers that a class receives. */
 function institutionsText(reached: [Tier, Grade][]): string {
-  const GRADE_TEXT = ['未定级', '一级', '二级', '三级'];
   return TIERS.flatMap((t) => {
     const grades = reached.filter(([rt]) => rt === t).map(([, g]) => g);
     if (grades.length === 0) return [];
@@ -140,8 +139,17 @@ export function classesForTiers(classes: readonly InstitutionClass[], tiers: rea
   return classes.filter((c) => out.has(c)).map((cls) => ({ cls, reached: out.get(cls) ?? [] }));
 }
 
-/** The city parameters a benefit target names: [param, extra detail] pairs, or why there are none. */
-function benefitTargets(b: Benefit, t: FloorTarget): { param: Param; detail: Pick<CityValue, 'class' | 'category'> }[] | string {
+/** A city parameter a floor bounds, with the class and category it belongs to (if any). */
+interface Target {
+  param: Param;
+  detail: Pick<CityValue, 'class' | 'category'>;
+}
+
+const SCHEME_TEXT: Record<string, string> = { resident: '居民医保', employee: '职工医保' };
+const categoryOf = (cat: string) => ({ id: cat as Category, label: CATEGORY_LABELS[cat as Category] });
+
+/** The city parameters a benefit target names, or why there are none. */
+function benefitTargets(b: Benefit, t: FloorTarget): Target[] | string {
   const what = VISIT_TYPE_LABELS[b.visitType];
   if (t.parameter === 'amount') {
     if (b.kind === 'amount-limit') return [{ param: b.amount, detail: {} }];
@@ -152,24 +160,24 @@ function benefitTargets(b: Benefit, t: FloorTarget): { param: Param; detail: Pic
     return b.deductibleWindow ? [{ param: b.deductibleWindow, detail: {} }] : `市级文件的${b.label}未规定起付标准计算周期`;
   }
   if (t.parameter === 'cap') {
-    const out: { param: Param; detail: Pick<CityValue, 'class' | 'category'> }[] = [{ param: b.cap, detail: {} }];
-    for (const [cat, o] of Object.entries(b.categories)) if (o.cap) out.push({ param: o.cap, detail: { category: { id: cat as Category, label: CATEGORY_LABELS[cat as Category] } } });
+    const out: Target[] = [{ param: b.cap, detail: {} }];
+    for (const [cat, o] of Object.entries(b.categories)) if (o.cap) out.push({ param: o.cap, detail: { category: categoryOf(cat) } });
     return out;
   }
   const key = t.parameter as 'ratio' | 'deductible';
   return classesForTiers(b.classes, t.tiers ?? TIERS).flatMap(({ cls, reached }) => {
     const klass = { id: cls.id, label: cls.label, institutions: institutionsText(reached) };
-    const base = [{ param: cls[key], detail: { class: klass } }];
+    const out: Target[] = [{ param: cls[key], detail: { class: klass } }];
     for (const [cat, o] of Object.entries(b.categories)) {
       const p = o.classes[cls.id]?.[key];
-      if (p) base.push({ param: p, detail: { class: klass, category: { id: cat as Category, label: CATEGORY_LABELS[cat as Category] } } } as (typeof base)[number]);
+      if (p) out.push({ param: p, detail: { class: klass, category: categoryOf(cat) } });
     }
-    return base;
+    return out;
   });
 }
 
 /** The city's parameters a floor bounds (with the pack they come from), or why there are none. */
-function cityTargets(t: FloorTarget, city: CityPolicies): { pack: PolicyPack; param: Param; detail: Pick<CityValue, 'class' | 'category'> }[] | string {
+function cityTargets(t: FloorTarget, city: CityPolicies): (Target & { pack: PolicyPack })[] | string {
   const docs = city.packs.map((p) => p.document.number).join('、');
   if (t.none !== undefined) return t.none;
   if (t.path !== undefined) {
@@ -177,8 +185,7 @@ function cityTargets(t: FloorTarget, city: CityPolicies): { pack: PolicyPack; pa
     return pack ? [{ pack, param: pack.params.get(t.path) as Param, detail: {} }] : `市级文件（${docs}）未规定 ${t.path}`;
   }
   const pack = city.packs.find((p) => p.benefits.some((b) => b.scheme === t.scheme && b.visitType === t.visitType));
-  const scheme = t.scheme === SCHEMES[0] ? '居民医保' : '职工医保';
-  if (!pack) return `市级文件（${docs}）没有${scheme}${VISIT_TYPE_LABELS[t.visitType as keyof typeof VISIT_TYPE_LABELS]}待遇`;
+  if (!pack) return `市级文件（${docs}）没有${SCHEME_TEXT[t.scheme as string]}${VISIT_TYPE_LABELS[t.visitType as keyof typeof VISIT_TYPE_LABELS]}待遇`;
   const found = benefitTargets(pack.benefits.find((b) => b.scheme === t.scheme && b.visitType === t.visitType) as Benefit, t);
   return typeof found === 'string' ? found : found.map((f) => ({ pack, ...f }));
 }

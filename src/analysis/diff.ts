@@ -18,7 +18,7 @@ import { CATEGORY_LABELS, GRADES, TIER_LABELS, TIERS, type Category, type Grade,
 import type { Benefit, InstitutionClass, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import { groupTitle, pad, paramName } from '../policy/show.js';
 import { classFor } from './check.js';
-import { boundedText, periodText } from './refs.js';
+import { boundedText, GRADE_TEXT, periodText } from './refs.js';
 
 export interface DiffVersion {
   value: string;
@@ -112,8 +112,6 @@ function side(p: PolicyPack): DiffSide {
 }
 
 const classShape = (b: Benefit) => (b.kind === 'pooling' ? JSON.stringify(b.classes.map((c) => [c.id, c.tiers, c.grades])) : '');
-
-const GRADE_TEXT = ['未定级', '一级', '二级', '三级'];
 
 /** A benefit compared tier by tier, when A and B cut institutions into different classes. */
 function compareByTier(a: Benefit & { kind: 'pooling' }, b: Benefit & { kind: 'pooling' }): ByTier {

@@ -18,6 +18,9 @@ export interface RefOptions {
 
 const inForce = (pack: PolicyPack, day: DayNumber) => pack.effective.from <= day && (pack.effective.to === null || day <= pack.effective.to);
 
+/** Hospital grades as the documents write them: 未定级, 一级, 二级, 三级. */
+export const GRADE_TEXT: readonly string[] = ['未定级', '一级', '二级', '三级'];
+
 /** `A (410300)`. */
 export const regionText = (name: string | undefined, code: string) => `${name ?? code} (${code})`;
 
@@ -115,4 +118,3 @@ export function readProvince(ref: string, field: string, city: CityPolicies, pol
 /** `2024-01-01 至 今`. */
 export const periodText = (from: DayNumber, to: DayNumber | null) => `${formatDate(from)} 至 ${to === null ? '今' : formatDate(to)}`;
 
-export { inForce };
