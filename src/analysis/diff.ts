@@ -125,7 +125,6 @@ function compareByTier(a: Benefit & { kind: 'pooling' }, b: Benefit & { kind: 'p
         return { class: c.label, value: versionsText(p), source: p.versions.map((v) => v.citation).join('；') };
       };
       // A category's table only where it has figures of its own on either side.
-      if (category && !a.categories[category]?.classes && !b.categories[category]?.classes) continue;
       if (category && ![a, b].some((x) => Object.values(x.categories[category]?.classes ?? {}).some((o) => o[parameter]))) continue;
       const rows: TierRow[] = [];
       for (const tier of TIERS) {
