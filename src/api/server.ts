@@ -19,6 +19,7 @@ import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
+import { registerNationalRoutes } from './routes/national.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
@@ -113,6 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerContributionRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerNationalRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
 
   return app;

@@ -19,6 +19,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { missingParameters, renderShow, showPack } from '../policy/show.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../request/settle-request.js';
+import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
 import { policyAnalysisCommand } from './policy-analysis-commands.js';
@@ -43,6 +44,8 @@ Usage:
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
   yibao settle FILE --db PATH|URL
       Settle into the ledger too, continuing each person's year from what it holds.
+  yibao settle FILE --format national [--db PATH|URL]
+      Each visit's settlement in the national platform's shape (setlinfo, setldetail).
   yibao contribution FILE [--policy-file F]... [--no-trace]
       Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
       funding standard, individual contribution, fiscal subsidy by level, assistance, what the
@@ -118,6 +121,7 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
       'policy-file': { type: 'string', multiple: true },
       'no-trace': { type: 'boolean' },
       db: { type: 'string' },
+      format: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,6 +130,9 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
     return null;
   }
   if (!ledger && values.db !== undefined) throw new UsageError(`${command} takes no --db`);
+  if (values.format !== undefined && (command !== 'settle' || !['json', 'national'].includes(values.format))) {
+    throw new UsageError(command === 'settle' ? `--format is json (the default) or national, not ${JSON.stringify(values.format)}` : `${command} takes no --format`);
+  }
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one FILE (or - for stdin)`);
   const policies = policiesFrom(values['policy-file']);
   const data = await readJson(positionals[0] as string, io);
@@ -137,17 +144,20 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   if (!parsed) return EXIT_OK;
   const { values, policies, data } = parsed;
   const request = parseSettleRequest(data, policies);
+  const national = values.format === 'national';
   if (values.db !== undefined) {
     const raw = data as { person: unknown; visits: unknown[] };
     const { outcomes, failures } = await settleIntoLedger(request, raw, policies, values.db);
     const strip = (o: Record<string, unknown>) => (values['no-trace'] ? { ...o, trace: undefined } : o);
-    io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(strip) }, null, 2) + '\n');
+    const settlements = national ? nationalLedgerOutcomes(request, outcomes) : outcomes.map(strip);
+    io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
     for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
     return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   }
   const engine = new SettlementEngine(policies);
-  const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] });
-  io.stdout(JSON.stringify({ person: request.person.id, settlements: outcomes.map(outcomeJson) }, null, 2) + '\n');
+  const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] && !national });
+  const settlements = national ? nationalOutcomes(request, outcomes) : outcomes.map(outcomeJson);
+  io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
   const failures = outcomes.filter(isFailure);
   for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
   return failures.length > 0 ? EXIT_FAILED : EXIT_OK;

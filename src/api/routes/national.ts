@@ -1,0 +1,200 @@
+/**
+ * The national platform's interface format (《医疗保障信息平台 定点医药机构接口规范》) over the same
+ * settle, pre-settle and reverse paths as /v1/settlements:
+ *
+ *   POST /v1/national/2206  门诊预结算    → ledger.preSettle
+ *   POST /v1/national/2207  门诊结算      → ledger.settle (idempotent by msgid)
+ *   POST /v1/national/2208  门诊结算撤销  → ledger.reverse
+ *   POST /v1/national/2303  住院预结算    → ledger.preSettle
+ *   POST /v1/national/2304  住院结算      → ledger.settle
+ *   POST /v1/national/2305  住院结算撤销  → ledger.reverse
+ *
+ * Requests are the platform's messages (src/national/input.ts); answers its envelope: `infcode`
+ * 0 with `output: { setlinfo, setldetail }` (src/national/setlinfo.ts), or -1 with `err_msg`. A
+ * refusal keeps the service's HTTP status and its `error: { code, message, problems }` beside the
+ * envelope's fields. Authentication, roles and the institution rule are those of /v1/settlements.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LedgerError, type Actor, type Entry } from '../../ledger/ledger.js';
+import type { Category, Scheme, VisitType } from '../../domain.js';
+import { RequestError } from '../../request/settle-request.js';
+import {
+  INTERFACE_NAMES,
+  parseNationalReverse,
+  parseNationalSettle,
+  REVERSE_INTERFACES,
+  reverseBodySchema,
+  SETTLE_INTERFACES,
+  settleBodySchema,
+  toSettleOne,
+  type ReverseInterface,
+  type SettleInterface,
+} from '../../national/input.js';
+import { entryParties, lookupRegistered } from '../../national/registry.js';
+import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
+import { HttpError, JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
+
+const envelopeDoc = {
+  type: 'object',
+  additionalProperties: true,
+  description:
+    'The national envelope: infcode (0 success, -1 failure), inf_refmsgid, refmsg_time, respond_time, err_msg, output { setlinfo, setldetail }; yibao { entryId, requestId, replayed }. A refusal also has error { code, message, problems } and requestId.',
+};
+
+/** yyyyMMddHHmmssSSS, China time, as the platform stamps its messages. */
+function stamp(epochMs: number): string {
+  return new Date(epochMs + 8 * 3_600_000).toISOString().replace(/[-:TZ.]/g, '');
+}
+
+const receivedAt = new WeakMap<FastifyRequest, number>();
+
+/** The refusal's envelope: the service's error body with infcode -1 and err_msg. */
+function errorEnvelope(req: FastifyRequest, payload: string): string {
+  let body: { error?: { code?: string; message?: string }; requestId?: string };
+  try {
+    body = JSON.parse(payload) as typeof body;
+  } catch {
+    return payload;
+  }
+  const now = Date.now();
+  return JSON.stringify({
+    infcode: -1,
+    inf_refmsgid: req.id,
+    refmsg_time: stamp(receivedAt.get(req) ?? now),
+    respond_time: stamp(now),
+    err_msg: body.error ? `${body.error.code ?? 'ERROR'}: ${body.error.message ?? ''}` : 'error',
+    output: null,
+    ...body,
+  });
+}
+
+/** An institution key settles and reverses at its own institution only (as POST /v1/settlements). */
+function checkInstitution(actor: Actor, fixmedinsCode: string): void {
+  if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
+    throw new HttpError(403, 'FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
+  }
+}
+
+export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', (req, _reply, done) => {
+      receivedAt.set(req, Date.now());
+      done();
+    });
+    // Refusals (made by the service's error handler) in the national envelope; the status stays.
+    scope.addHook('onSend', (req, reply, payload, done) => {
+      if (reply.statusCode >= 400 && typeof payload === 'string') done(null, errorEnvelope(req, payload));
+      else done(null, payload);
+    });
+
+    const ok = (req: FastifyRequest, reply: FastifyReply, status: number, output: unknown, yibao: Record<string, unknown>) => {
+      const now = Date.now();
+      return reply
+        .code(status)
+        .type(JSON_TYPE)
+        .send({ infcode: 0, inf_refmsgid: req.id, refmsg_time: stamp(receivedAt.get(req) ?? now), respond_time: stamp(now), err_msg: null, output, yibao });
+    };
+
+    for (const infno of SETTLE_INTERFACES) {
+      const commits = infno === '2207' || infno === '2304';
+      scope.post(
+        `/v1/national/${infno}`,
+        {
+          schema: {
+            summary: `${INTERFACE_NAMES[infno]} (${infno})${commits ? ': settles and commits; idempotent by msgid' : ': what would be settled now; writes nothing'}`,
+            tags: ['national'],
+            body: jsonSchema(settleBodySchema(infno)),
+            response: { 200: envelopeDoc, ...(commits ? { 201: envelopeDoc } : {}), '4xx': envelopeDoc },
+          },
+        },
+        async (req, reply) => settle(infno, req, reply),
+      );
+    }
+    for (const infno of REVERSE_INTERFACES) {
+      scope.post(
+        `/v1/national/${infno}`,
+        {
+          schema: {
+            summary: `${INTERFACE_NAMES[infno]} (${infno}): reverses a settlement (冲正); idempotent by msgid`,
+            tags: ['national'],
+            body: jsonSchema(reverseBodySchema),
+            response: { 200: envelopeDoc, 201: envelopeDoc, '4xx': envelopeDoc },
+          },
+        },
+        async (req, reply) => reverse(infno, req, reply),
+      );
+    }
+
+    async function settle(infno: SettleInterface, req: FastifyRequest, reply: FastifyReply) {
+      const actor = await ctx.authorize(req, ...PERSONAL);
+      const body = parseNationalSettle(infno, req.body);
+      checkInstitution(actor, body.fixmedins_code);
+      const registered = await lookupRegistered(ctx.ledger.store.db, body.input.data.psn_no, body.fixmedins_code);
+      const n = toSettleOne(infno, body, registered, ctx.policies);
+      let entry: Record<string, unknown>;
+      let created = false;
+      try {
+        if (infno === '2207' || infno === '2304') ({ entry, created } = await ctx.ledger.settle(n.one, actor));
+        else entry = await ctx.ledger.preSettle(n.one, actor);
+      } catch (e) {
+        // The ledger names the project's fields; the caller sent national ones.
+        if (e instanceof LedgerError) throw new LedgerError(e.code, n.rename(e.message));
+        throw e;
+      }
+      const id = typeof entry.id === 'string' ? entry.id : null;
+      const output = nationalSettlement(figuresOfEntry(entry), {
+        setlId: id,
+        mdtrtId: n.one.visit.id,
+        psnNo: n.one.person.id,
+        scheme: n.scheme,
+        category: n.category,
+        visitType: n.visitType,
+        setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
+        medType: n.medType,
+        ...(n.psnType !== undefined ? { psnType: n.psnType } : {}),
+        ...(n.msgid !== undefined ? { medinsSetlId: n.msgid } : {}),
+      });
+      const yibao = id === null ? { preSettlement: true } : { entryId: id, requestId: n.one.requestId, replayed: !created };
+      return ok(req, reply, created ? 201 : 200, output, yibao);
+    }
+
+    async function reverse(infno: ReverseInterface, req: FastifyRequest, reply: FastifyReply) {
+      const actor = await ctx.authorize(req, ...PERSONAL);
+      const r = parseNationalReverse(infno, req.body);
+      checkInstitution(actor, r.fixmedinsCode);
+      const parties = await entryParties(ctx.ledger.store.db, r.setlId);
+      // As the ledger: another institution's settlement does not exist for an institution key.
+      if (!parties || (actor.role === 'institution' && parties.institutionId !== actor.institutionId)) {
+        throw new LedgerError('NOT_FOUND', `data.setl_id: settlement ${r.setlId} does not exist`);
+      }
+      const problems: string[] = [];
+      if (parties.visitId !== r.mdtrtId) problems.push(`data.mdtrt_id: settlement ${r.setlId} is of visit ${parties.visitId}, not ${r.mdtrtId}`);
+      if (parties.personId !== r.psnNo) problems.push(`data.psn_no: settlement ${r.setlId} is of person ${parties.personId}, not ${r.psnNo}`);
+      if (parties.institutionId !== r.fixmedinsCode) problems.push(`fixmedins_code: settlement ${r.setlId} was settled at ${parties.institutionId}, not ${r.fixmedinsCode}`);
+      const stay = ['inpatient', 'birth-natural', 'birth-cesarean'].includes(parties.visitType);
+      if (stay !== (infno === '2305')) {
+        problems.push(`data.setl_id: settlement ${r.setlId} is ${stay ? 'an inpatient' : 'an outpatient'} settlement; reverse it with ${stay ? '2305' : '2208'}, not ${infno}`);
+      }
+      if (problems.length > 0) throw new RequestError(problems);
+      let result: { entry: Entry; created: boolean };
+      try {
+        result = await ctx.ledger.reverse(r.setlId, r.requestId, actor);
+      } catch (e) {
+        if (e instanceof LedgerError) throw new LedgerError(e.code, e.message.replace(/^requestId:/, r.msgid !== undefined ? 'msgid:' : 'yibao.requestId:'));
+        throw e;
+      }
+      const { entry, created } = result;
+      const output = nationalSettlement(figuresOfEntry(entry), {
+        setlId: entry.id,
+        mdtrtId: parties.visitId,
+        psnNo: parties.personId,
+        scheme: parties.scheme as Scheme,
+        category: parties.category as Category,
+        visitType: parties.visitType as VisitType,
+        setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
+        ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
+      });
+      return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
+    }
+  });
+}

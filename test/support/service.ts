@@ -1,0 +1,38 @@
+/**
+ * The HTTP service on a fresh store, with an agency, an analyst and an institution (H1) key: what
+ * the API tests start from.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/api/server.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger } from '../../src/ledger/ledger.js';
+import type { SettlementEngine } from '../../src/engine/settle.js';
+
+export interface TestService {
+  store: LedgerDb;
+  app: FastifyInstance;
+  agency: CreatedKey;
+  analyst: CreatedKey;
+  h1: CreatedKey;
+  close(): Promise<void>;
+}
+
+/** Opens the store, builds the service over it (keys cached for 0 s: a revoked key stops at once), and creates the keys. */
+export async function startService(open: () => Promise<LedgerDb>, engine: SettlementEngine): Promise<TestService> {
+  const store = await open();
+  const app = await buildServer({ ledger: new Ledger(store, engine), policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
+  await app.ready();
+  const [agency, analyst, h1] = [await createKey(store.db, 'agency'), await createKey(store.db, 'analyst'), await createKey(store.db, 'institution', { institutionId: 'H1' })];
+  return {
+    store,
+    app,
+    agency,
+    analyst,
+    h1,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
