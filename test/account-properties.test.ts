@@ -103,18 +103,20 @@ function run(state0: AccountState, steps: Step[]): AccountState {
 
 describe('account properties', () => {
   it('the balance is the sum of the entries and never negative, whatever the sequence', () => {
-    const kinds = new Map<string, number>();
+    const sequences = fc.tuple(accountArb, fc.array(stepArb, { maxLength: 40 }));
     fc.assert(
-      fc.property(accountArb, fc.array(stepArb, { maxLength: 40 }), (account, steps) => {
+      fc.property(sequences, ([account, steps]) => {
         const state = run({ account, entries: [] }, steps);
-        for (const e of state.entries) {
-          expect(Number.isSafeInteger(e.amount)).toBe(true);
-          kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
-        }
+        for (const e of state.entries) expect(Number.isSafeInteger(e.amount)).toBe(true);
       }),
       { numRuns: NUM_RUNS },
     );
-    // The sequences do reach the interesting entries, not only refusals.
+    // The generator does reach the interesting entries, not only refusals: checked on a fixed
+    // sample, so that a random run short of one kind cannot fail the test.
+    const kinds = new Map<string, number>();
+    for (const [account, steps] of fc.sample(sequences, { numRuns: NUM_RUNS, seed: 20241201 })) {
+      for (const e of run({ account, entries: [] }, steps).entries) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+    }
     for (const k of ['credit', 'visit-payment', 'family-payment', 'contribution-payment', 'transfer-out', 'refund', 'inheritance', 'opening-balance'])
       expect(kinds.get(k) ?? 0, k).toBeGreaterThan(0);
   });

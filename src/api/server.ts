@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
+import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
 export interface ServerOptions {
@@ -114,6 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAccountRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerNationalRoutes(app, ctx);
+  registerPolicyRoutes(app, ctx);
 
   return app;
 }

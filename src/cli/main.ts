@@ -2,7 +2,7 @@
  * The `yibao` command.
  *
  * Exit codes: 0 success; 1 a visit could not be settled or a contribution computed (no policy in
- * force, missing parameter)
+ * force, missing parameter), a city's policy is below a provincial floor (`policy check`),
  * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
  * policy file), with nothing on stdout.
  */
@@ -22,6 +22,7 @@ import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
+import { policyAnalysisCommand } from './policy-analysis-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 import { simulateCommand } from './simulate-command.js';
 
@@ -85,6 +86,15 @@ ${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db P
   yibao policy show REGION [--date YYYY-MM-DD] [--json] [--policy-file F]...
       The parameters in force in REGION (admdvs code or name, e.g. 410300 or luoyang) on a date
       (default today), each with its source.
+  yibao policy check CITY --against PROVINCE [--date YYYY-MM-DD] [--json] [--policy-file F]...
+      Every provincial floor in force on the date (default today) against the city's value, with
+      both citations: meets, breach, differs (a value the province gives as 左右 "about"), or
+      not comparable (and why). CITY: a region, a pack id or a policy file (e.g. a draft). Exit 1
+      on any breach.
+  yibao policy diff A B [--json] [--policy-file F]...
+      Parameters added, removed and changed from A to B (pack ids such as luoyang-2022, policy
+      files, or a user policy file over its pack), with both citations and dates; a benefit whose
+      institution classes changed is also compared tier by tier.
 
 The ledger: a SQLite file (--db, else YIBAO_DB, else ./yibao.db), or PostgreSQL when --db or
 DATABASE_URL is a postgres:// URL.
@@ -198,6 +208,7 @@ function policyCommand(args: string[], io: Io): number {
       'policy-file': { type: 'string', multiple: true },
       date: { type: 'string' },
       json: { type: 'boolean' },
+      against: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -207,6 +218,8 @@ function policyCommand(args: string[], io: Io): number {
   }
   const [sub, ...rest] = positionals;
   const policies = policiesFrom(values['policy-file']);
+  if (sub === 'check' || sub === 'diff') return policyAnalysisCommand(sub, rest, values, policies, io);
+  if (values.against !== undefined) throw new UsageError('--against goes with policy check');
   if (sub === 'list') {
     if (rest.length > 0) throw new UsageError('policy list takes no arguments');
     const rows = policies.packs.map((p) => ({
@@ -277,7 +290,7 @@ function policyCommand(args: string[], io: Io): number {
     }
     return EXIT_OK;
   }
-  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show or missing');
+  throw new UsageError(sub ? `unknown policy command ${JSON.stringify(sub)}` : 'policy needs a command: list, show, missing, check or diff');
 }
 
 /** Runs the command line; returns the exit code. Never throws for bad input. */

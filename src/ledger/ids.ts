@@ -10,13 +10,53 @@ const pool = Buffer.alloc(POOL_SIZE);
 let offset = POOL_SIZE;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** The last timestamp used and the counter within it, so ids of one process never go backwards. */
-let lastMs = 0;
-let counter = 0;
+/**
+ * The last timestamp used and the counter within it, so that ids never go backwards: shared by
+ * the threads of a process (the service and its SQLite writer thread) through a SharedArrayBuffer,
+ * so that an entry made on one thread after an entry made on another sorts after it, also within
+ * one millisecond. Layout: Int32 [0] a spin lock, [1] the counter; Float64 [1] the last timestamp.
+ */
+let clock = new SharedArrayBuffer(16);
+let words = new Int32Array(clock);
+let times = new Float64Array(clock);
+
+/** The id clock of this thread, to hand to a worker thread ({@link useIdClock}). */
+export function idClock(): SharedArrayBuffer {
+  return clock;
+}
+
+/** Makes this thread's ids continue another thread's clock (see {@link idClock}). */
+export function useIdClock(shared: SharedArrayBuffer): void {
+  clock = shared;
+  words = new Int32Array(clock);
+  times = new Float64Array(clock);
+}
+
+/** The timestamp and counter for a new id, taken under the clock's lock. */
+function tick(now: number, randomStart: number): { ms: number; counter: number } {
+  while (Atomics.compareExchange(words, 0, 0, 1) !== 0);
+  try {
+    const lastMs = times[1] as number;
+    let ms = Math.max(now, lastMs);
+    let counter: number;
+    if (ms === lastMs) {
+      counter = (words[1] as number) + 1;
+      if (counter > 0xfff) {
+        ms++;
+        counter = 0;
+      }
+    } else counter = randomStart; // a random start (8 bits) leaves room to count within the millisecond
+    times[1] = ms;
+    words[1] = counter;
+    return { ms, counter };
+  } finally {
+    Atomics.store(words, 0, 0);
+  }
+}
 
 /**
  * A new UUIDv7: 48 bits of Unix time in milliseconds, the version, a 12-bit counter (monotonic
- * within a millisecond in this process), the variant, and 62 random bits.
+ * within a millisecond across the threads sharing the clock), the variant, and 62 random bits.
  *
  * @example uuidv7(1_700_000_000_000) // '018bcfe5-6800-7xxx-…'
  */
@@ -27,15 +67,7 @@ export function uuidv7(now: number = Date.now()): string {
   }
   const b = pool.subarray(offset, offset + 16);
   offset += 16;
-  let ms = Math.max(now, lastMs);
-  if (ms === lastMs) {
-    counter++;
-    if (counter > 0xfff) {
-      ms++;
-      counter = 0;
-    }
-  } else counter = b[7] as number; // a random start (8 bits) leaves room to count within the millisecond
-  lastMs = ms;
+  const { ms, counter } = tick(now, b[7] as number);
   // 48-bit big-endian timestamp.
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;

@@ -22,7 +22,7 @@ import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { LedgerDb } from './connect.js';
 import { LedgerError } from './errors.js';
-import { uuidv7 } from './ids.js';
+import { idClock, uuidv7 } from './ids.js';
 import type { Database, SettlementsTable } from './schema.js';
 import {
   isUniqueViolation,
@@ -121,7 +121,7 @@ export class Ledger {
     this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     if (store.writer) {
-      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs });
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock() });
       store.onClose?.(() => writer.stop());
       this.ready = writer.ready;
       this.settlePath = writer;

@@ -8,6 +8,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { SettlementEngine } from '../engine/settle.js';
 import { PolicySet } from '../policy/registry.js';
 import { openSqlite } from './connect.js';
+import { useIdClock } from './ids.js';
 import type { Database } from './schema.js';
 import { MAX_BATCH, SettleStatements, SqliteBatchSettler, type SettleJob } from './settle-path.js';
 import { toWire, type FromWriter, type ToWriter, type WriterThreadData } from './sqlite-writer.js';
@@ -15,6 +16,7 @@ import { toWire, type FromWriter, type ToWriter, type WriterThreadData } from '.
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-thread runs as a worker thread');
 const data = workerData as WriterThreadData;
+useIdClock(data.idClock);
 const send = (m: FromWriter) => port.postMessage(m);
 
 let settler: SqliteBatchSettler;

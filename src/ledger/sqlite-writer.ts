@@ -32,6 +32,8 @@ export interface WriterThreadData {
   walAutocheckpoint?: number;
   /** The policy packs the service settles under (plain data; each side builds its own engine). */
   packs: readonly PolicyPack[];
+  /** The service thread's id clock (ids.ts), so that entry ids of both threads keep one order. */
+  idClock: SharedArrayBuffer;
 }
 
 /** Main → writer. */

@@ -311,3 +311,74 @@ medicalAssistance:
     expect(() => applyOverlay(builtin, g)).toThrow(/medicalAssistance.visitTypes: dentist is not a visit type/);
   });
 });
+
+// A provincial floor's `compares:` key is checked when the file is loaded: a floor naming something
+// no city file can have is rejected then, naming the floor and the field.
+/** A floors file with one floor, `compares` as given. */
+function floorsFile(floor: Record<string, unknown>, role = 'floors'): unknown {
+  const data = parse(`
+format: yibao-policy/1
+id: test-floors
+document: { number: 测试〔2023〕1号, title: 测试文件, issuer: 测试局 }
+region: { code: "410000", name: 河南省 }
+role: ${role}
+schemes: [resident]
+effective: { from: 2023-01-01, source: 一 }
+parameters:
+  floors: {}
+`) as { parameters: { floors: Record<string, unknown> } };
+  data.parameters.floors.ratioPrimary = { value: 60, unit: 'percent', bound: 'at-least', source: '二', ...floor };
+  return data;
+}
+
+const target = { scheme: 'resident', visitType: 'outpatient', parameter: 'ratio', tiers: ['primary'] };
+
+describe('compares: what a provincial floor bounds', () => {
+  it('accepts a benefit parameter by tier, a fixed path, and none with the reason', () => {
+    expect(buildPack('policies/test-floors.yaml', floorsFile({ compares: target })).params.get('parameters.floors.ratioPrimary')?.versions[0]?.compares).toEqual(target);
+    expect(() => buildPack('x.yaml', floorsFile({ unit: 'yuan-per-year', value: 1020, compares: { path: 'contributions.fundingStandard' } }))).not.toThrow();
+    expect(() => buildPack('x.yaml', floorsFile({ bound: 'about', compares: { none: '全年结算的结果' } }))).not.toThrow();
+  });
+
+  it('rejects a parameter, tier or visit type that does not exist', () => {
+    expect(problemsOf(floorsFile({ compares: { ...target, parameter: 'ratoi' } }))).toEqual([
+      'parameters.floors.ratioPrimary: compares.parameter: Invalid option: expected one of "ratio"|"deductible"|"deductibleWindow"|"cap"|"amount"',
+    ]);
+    expect(problemsOf(floorsFile({ compares: { ...target, tiers: ['township'] } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares\.tiers\[0\]: /)]);
+    expect(problemsOf(floorsFile({ compares: { ...target, visitType: 'dental' } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares\.visitType: /)]);
+    expect(problemsOf(floorsFile({ compares: { ...target, colour: 'red' } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares: Unrecognized key: "colour"/)]);
+  });
+
+  it('rejects a path no city file has at a fixed place', () => {
+    expect(problemsOf(floorsFile({ unit: 'yuan-per-year', value: 1020, compares: { path: 'contributions.fundingStandrd' } }))).toEqual([
+      expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares\.path: contributions\.fundingStandrd is not a parameter every city file has at a fixed path/),
+    ]);
+  });
+
+  it('rejects a target whose unit cannot be the floor’s, tiers on a parameter that has none, and half a target', () => {
+    expect(problemsOf(floorsFile({ unit: 'yuan-per-visit', value: 50, compares: target }))).toEqual([
+      "parameters.floors.ratioPrimary: compares.parameter: a city's ratio is written in percent, and this floor is in yuan-per-visit",
+    ]);
+    expect(problemsOf(floorsFile({ unit: 'yuan-per-case', value: 1000, compares: { scheme: 'resident', visitType: 'birth-natural', parameter: 'amount', tiers: ['primary'] } }))).toEqual([
+      'parameters.floors.ratioPrimary: compares.tiers: amount is not a parameter of an institution class (tiers go with ratio or deductible)',
+    ]);
+    expect(problemsOf(floorsFile({ compares: { parameter: 'ratio' } }))).toEqual([
+      'parameters.floors.ratioPrimary: compares.scheme: is required for a benefit parameter',
+      'parameters.floors.ratioPrimary: compares.visitType: is required for a benefit parameter',
+    ]);
+    expect(problemsOf(floorsFile({ compares: { ...target, none: 'x' } })).join('\n')).toMatch(/name exactly one of/);
+  });
+
+  it('needs a bound to compare with, and a compares key on every floor of a floors file', () => {
+    expect(problemsOf(floorsFile({ bound: undefined, compares: target }))).toEqual([
+      'parameters.floors.ratioPrimary: bound: a floor compared with a city value needs bound: at-least | about | exactly',
+    ]);
+    expect(problemsOf(floorsFile({}))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares: a floor must name the city parameter it bounds/)]);
+  });
+
+  it('is only for a floors file', () => {
+    expect(problemsOf(floorsFile({ compares: target }, 'rules'))).toEqual([
+      "parameters.floors.ratioPrimary: compares: only a province's floors file (role: floors) says which city parameter a floor bounds",
+    ]);
+  });
+});

@@ -47,6 +47,7 @@ import {
   type PolicyFile,
   type Unit,
 } from './schema.js';
+import { floorsFileProblems, readFloorTarget } from './floor-targets.js';
 
 /** A policy file that cannot be used, with every problem found. */
 export class PolicyFileError extends Error {
@@ -303,6 +304,11 @@ function buildParam(file: ParamFile, path: string, ctx: ParamContext, expected?:
     if (v.note !== undefined) version.note = v.note;
     if (v.missing !== undefined) version.missing = v.missing;
     if (v.bound !== undefined) version.bound = v.bound;
+    if (v.compares !== undefined) {
+      const read = readFloorTarget(v.compares, v.unit, v.bound);
+      if ('target' in read) version.compares = read.target;
+      else for (const problem of read.problems) ctx.problems.add(where, problem);
+    }
     if (ctx.suppliedBy !== undefined) version.suppliedBy = ctx.suppliedBy;
     versions.push(version);
   });
@@ -605,6 +611,8 @@ export function buildPack(file: string, data: unknown): PolicyPack {
       (groups[group] as Record<string, Param>)[name] = buildParam(p, `parameters.${group}.${name}`, ctx);
     }
   }
+  const reported = (path: string) => problems.list.some((line) => line.startsWith(`${path}:`) || line.startsWith(`${path}[`));
+  for (const [path, problem] of floorsFileProblems(f.role, params, reported)) problems.add(path, problem);
   if (problems.list.length > 0) throw new PolicyFileError(file, problems.list);
   const pack: PolicyPack = {
     id: f.id,

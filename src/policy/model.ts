@@ -4,7 +4,7 @@
  */
 import type { DayNumber } from '../calendar/calendar.js';
 import type { Category, CountyType, Hardship, Scheme, Tier, Grade, VisitType } from '../domain.js';
-import type { AccountKind, AccountParamKey, Unit } from './schema.js';
+import type { AccountKind, AccountParamKey, FloorTarget, Unit } from './schema.js';
 
 /** Where a value came from: the document itself, or a user's policy file. */
 export type Supplier = 'document' | 'user';
@@ -34,6 +34,8 @@ export interface ParamVersion {
   /** Why the value is missing, when it is. */
   missing?: string;
   bound?: 'at-least' | 'about' | 'exactly';
+  /** A provincial floor: the city parameter it bounds (`yibao policy check`). */
+  compares?: FloorTarget;
   from: DayNumber;
   /** Last day in force, inclusive; null = open. */
   to: DayNumber | null;

@@ -41,6 +41,28 @@ export const RATE_UNITS: readonly Unit[] = ['percent', 'percentage-points'];
 
 const unitNames = Object.keys(UNITS) as [Unit, ...Unit[]];
 
+/**
+ * What a provincial floor bounds in a city's policy (`compares:`, only in a `role: floors` file;
+ * checked by `yibao policy check`). Class ids are each city's own naming, so a class parameter is
+ * named by institution tier: the city's classes that institutions of those tiers are settled in.
+ * Exactly one of: a benefit parameter (`scheme`, `visitType`, `parameter`, and `tiers` for a
+ * class parameter), a `path` every city file puts in the same place (contributions.*,
+ * enrollment.*), or `none` saying why no city parameter corresponds (e.g. an outcome of the fund).
+ */
+export const FLOOR_TARGET_PARAMETERS = ['ratio', 'deductible', 'deductibleWindow', 'cap', 'amount'] as const;
+export type FloorTargetParameter = (typeof FLOOR_TARGET_PARAMETERS)[number];
+export const floorTarget = z.strictObject({
+  scheme: z.enum(SCHEMES).optional(),
+  visitType: z.enum(VISIT_TYPES).optional(),
+  parameter: z.enum(FLOOR_TARGET_PARAMETERS).optional(),
+  tiers: z.array(z.enum(TIERS)).min(1).optional(),
+  path: z.string().min(1).optional(),
+  none: z.string().min(1).optional(),
+  /** The project's reading of the comparison, printed with it. */
+  note: z.string().optional(),
+});
+export type FloorTarget = z.infer<typeof floorTarget>;
+
 const paramVersion = z.strictObject({
   value: z.unknown(),
   unit: z.enum(unitNames, { error: `must be one of ${unitNames.join(', ')}` }),
@@ -52,6 +74,8 @@ const paramVersion = z.strictObject({
   to: isoDate.nullable().optional(),
   missing: z.string().min(1).optional(),
   bound: z.enum(['at-least', 'about', 'exactly']).optional(),
+  /** Checked with {@link floorTarget} by the loader, so that its problems name their field (a union hides them). */
+  compares: z.record(z.string(), z.unknown(), { error: 'must be a mapping (see floor targets in docs/policy-format.md)' }).optional(),
 });
 export type ParamVersionFile = z.infer<typeof paramVersion>;
 

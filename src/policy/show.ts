@@ -79,9 +79,9 @@ export function showPack(pack: PolicyPack, day?: DayNumber): ShownPack {
   };
 }
 
-const BOUND: Record<string, string> = { 'at-least': '不低于', about: '左右', exactly: '' };
+export const BOUND: Record<string, string> = { 'at-least': '不低于', about: '左右', exactly: '' };
 
-function groupTitle(pack: PolicyPack, path: string): string {
+export function groupTitle(pack: PolicyPack, path: string): string {
   const [head, id, ...rest] = path.split('.');
   if (head === 'benefits') {
     const b = pack.benefits.find((x) => x.id === id);
@@ -126,7 +126,7 @@ const NAME_LABELS: Record<string, string> = {
   cap: '年度最高支付限额',
 };
 
-function paramName(pack: PolicyPack, path: string, label: string): string {
+export function paramName(pack: PolicyPack, path: string, label: string): string {
   const parts = path.split('.');
   if (parts[0] === 'parameters') return NAME_LABELS[parts[2] ?? ''] ?? label;
   const ci = parts.indexOf('classes');
@@ -143,7 +143,7 @@ export function width(s: string): number {
   return w;
 }
 
-const pad = (s: string, w: number) => s + ' '.repeat(Math.max(1, w - width(s)));
+export const pad = (s: string, w: number) => s + ' '.repeat(Math.max(1, w - width(s)));
 
 /** Benefit-level parameters before per-category ones, benefits in file order. */
 function displayOrder(pack: PolicyPack, params: ShownParam[]): ShownParam[] {

@@ -1,0 +1,79 @@
+/**
+ * Policy analyses over HTTP, as `yibao policy check` and `yibao policy diff` (src/analysis/): a
+ * city's policies against its province's floors on a date, and what changed between two policy
+ * packs. No personal data: every role may ask. Packs are named by id only (no files).
+ *
+ * A check that finds a breach still answers 200 (`breach: true`): the analysis succeeded. No floors
+ * document or no city document in force on the date is 422 NO_POLICY_IN_FORCE.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { checkAgainstFloors } from '../../analysis/check.js';
+import { diffPacks } from '../../analysis/diff.js';
+import { readCity, readDay, readPack, readProvince } from '../../analysis/refs.js';
+import { chinaDay } from '../../calendar/calendar.js';
+import { ISO_DATE_TEXT } from '../../policy/schema.js';
+import { errorSchema, jsonSchema, parse, type RouteContext } from '../context.js';
+
+/** `?city=luoyang&against=henan&date=2024-06-01`. */
+export const checkQuery = z.strictObject({
+  city: z.string({ error: 'is required: the city (admdvs code or name, or a policy pack id)' }).min(1),
+  against: z.string({ error: 'is required: the province (admdvs code or name)' }).min(1),
+  date: z.string().regex(ISO_DATE_TEXT, 'must be a date YYYY-MM-DD').optional(),
+});
+
+/** `?a=luoyang-2022&b=luoyang-2024`. */
+export const diffQuery = z.strictObject({
+  a: z.string({ error: 'is required: a policy pack id' }).min(1),
+  b: z.string({ error: 'is required: a policy pack id' }).min(1),
+});
+
+const checkDoc = {
+  type: 'object',
+  additionalProperties: true,
+  description:
+    'date, city, province, floorDocuments, cityDocuments; lines: each { floor: { path, label, value, bound, citation, note? }, city: { path, label, value, citation, class?, category? } | null, verdict: meets | breach | differs | not-comparable, why }; summary by verdict; breach.',
+};
+const diffDoc = {
+  type: 'object',
+  additionalProperties: true,
+  description:
+    'a, b (id, document, region, effective); added and removed: { path, group, label, versions }; changed and unchanged: { path, group, label, a, b } (each version: value with unit, source, from, to); byTier: benefits whose institution classes differ, compared tier by tier; summary; identical.',
+};
+const ROLES = ['institution', 'agency', 'analyst'] as const;
+
+export function registerPolicyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.get(
+    '/v1/policies/check',
+    {
+      schema: {
+        summary: "A city's policies against its province's floors (省级底线标准) on a date (default today), each line with both values, both citations and a verdict",
+        querystring: jsonSchema(checkQuery),
+        response: { 200: checkDoc, '4xx': errorSchema },
+      },
+    },
+    async (req) => {
+      await ctx.authorize(req, ...ROLES);
+      const q = parse(checkQuery, req.query, 'query');
+      const day = readDay(q.date, 'query.date', chinaDay(Date.now()));
+      const city = readCity(q.city, 'query.city', ctx.policies, day, { files: false });
+      return checkAgainstFloors(ctx.policies, city, readProvince(q.against, 'query.against', city, ctx.policies), day);
+    },
+  );
+
+  app.get(
+    '/v1/policies/diff',
+    {
+      schema: {
+        summary: 'Parameters added, removed and changed from policy pack a to policy pack b, with both citations and dates',
+        querystring: jsonSchema(diffQuery),
+        response: { 200: diffDoc, '4xx': errorSchema },
+      },
+    },
+    async (req) => {
+      await ctx.authorize(req, ...ROLES);
+      const q = parse(diffQuery, req.query, 'query');
+      return diffPacks(readPack(q.a, 'query.a', ctx.policies, { files: false }), readPack(q.b, 'query.b', ctx.policies, { files: false }));
+    },
+  );
+}
