@@ -462,7 +462,8 @@ export class SettlementEngine {
     let computed = rate(base, ratio);
     if (trace !== null) traceRatio(trace, person, table, cls, familyDoctor, ratio, eligible, deductible, base, computed);
     // 转诊: outside the county without referral and filing, the ratio is lowered.
-    let lowered = 0;
+    // What the fund would pay at the full ratio, when a referral rule lowers it (else -1).
+    let unlowered = -1;
     const referral = segment.referral;
     if (referral !== undefined && visit.outOfCounty === true && visit.referred !== true) {
       if (referral.missing.length > 0) {
@@ -471,9 +472,9 @@ export class SettlementEngine {
       const full = ratio;
       ratio = ratio > referral.reduction ? ratio - referral.reduction : 0;
       const reduced = rate(base, ratio);
-      lowered = computed - reduced;
+      unlowered = computed;
       computed = reduced;
-      if (trace !== null) traceReferral(trace, referral, full, ratio, base, computed, lowered);
+      if (trace !== null) traceReferral(trace, referral, full, ratio, base, computed, unlowered - reduced);
     }
 
     // Annual cap (年度最高支付限额).
@@ -482,6 +483,9 @@ export class SettlementEngine {
     const cap = table.cap;
     const remainingCap = cap > usedBefore ? cap - usedBefore : 0;
     const fundPay = computed < remainingCap ? computed : remainingCap;
+    // The part the referral rule actually took off the fund's payment, after the cap: where the cap
+    // binds at both ratios, nothing was lowered.
+    const lowered = unlowered < 0 ? 0 : (unlowered < remainingCap ? unlowered : remainingCap) - fundPay;
     const usedAfter = usedBefore + fundPay;
     const cashPay = total - fundPay;
     if (trace !== null) traceCapAndResult(trace, table, year, usedBefore, remainingCap, computed, fundPay, usedAfter, cashPay, outOfScope, deductible, base);
