@@ -127,6 +127,12 @@ const LABELS: Record<string, string> = {
   reductionExcludedFromCriticalIllness: '下浮部分不纳入大病保险',
 };
 
+/** Labels of parameters whose last key means something else elsewhere (visitTypes of an account). */
+const PATH_LABELS: Record<string, string> = {
+  'criticalIllness.visitTypes': '计入大病保险的费用类型',
+  'medicalAssistance.visitTypes': '医疗救助的费用类型',
+};
+
 /** The ways a hardship group's individual contribution is assisted, besides a fixed amount. */
 const ASSISTANCE_RULES = ['full', 'may-follow-dibao'] as const;
 
@@ -319,7 +325,7 @@ function buildParam(file: ParamFile, path: string, ctx: ParamContext, expected?:
     if (prev.to === null || prev.to >= cur.from)
       ctx.problems.add(path, `dated versions overlap (one from ${formatDate(cur.from)} while another is still in force)`);
   }
-  const param: Param = { path, label: LABELS[key] ?? key, versions };
+  const param: Param = { path, label: PATH_LABELS[path] ?? LABELS[key] ?? key, versions };
   ctx.params.set(path, param);
   return param;
 }
