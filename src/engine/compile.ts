@@ -425,75 +425,94 @@ function compileReferral(pack: PolicyPack, day: DayNumber): CompiledReferral | u
   };
 }
 
-function layerTable(
-  snap: Snapshot,
-  threshold: Param,
-  ratio: Param,
-  cap: Param | null,
-  uncapped: Param | undefined,
-): LayerTable {
-  const noCap = uncapped ? snap.value<boolean>(uncapped, false) : false;
-  const capParam = noCap ? (uncapped as Param) : (cap as Param);
+/** A layer's figures for one group of people, as parameters. */
+interface LayerParams {
+  threshold: Param;
+  ratio: Param;
+  cap: Param;
+  /** A flag lifting the cap (取消封顶线). */
+  uncapped?: Param | undefined;
+}
+
+function layerTable(snap: Snapshot, p: LayerParams): LayerTable {
+  const noCap = p.uncapped ? snap.value<boolean>(p.uncapped, false) : false;
+  const capParam = noCap ? (p.uncapped as Param) : p.cap;
   return {
-    threshold: snap.value<number>(threshold, 0),
-    thresholdCite: snap.cite(threshold),
-    ratio: snap.value<number>(ratio, 0),
-    ratioCite: snap.cite(ratio),
+    threshold: snap.value<number>(p.threshold, 0),
+    thresholdCite: snap.cite(p.threshold),
+    ratio: snap.value<number>(p.ratio, 0),
+    ratioCite: snap.cite(p.ratio),
     cap: noCap ? null : snap.value<number>(capParam, 0),
     capCite: snap.cite(capParam),
     missing: snap.missing,
   };
 }
 
-function compileCriticalIllness(pack: PolicyPack, day: DayNumber): CompiledLayer | undefined {
-  const c = pack.criticalIllness;
-  if (!c) return undefined;
+/** One later layer of the fund chain, its figures compiled for the day: for everyone (general) and by group. */
+function compileLayer(
+  pack: PolicyPack,
+  day: DayNumber,
+  l: Pick<CompiledLayer, 'kind' | 'label' | 'citation' | 'scheme' | 'baseBucket' | 'paidBucket'> & {
+    visitTypes: Param;
+    general: LayerParams | null;
+    groups: [Hardship, LayerParams][];
+  },
+): CompiledLayer {
   const head = new Snapshot(day);
-  const visitTypes = new Set(head.value<string[]>(c.visitTypes, []));
-  const general = layerTable(new Snapshot(day), c.threshold, c.ratio, c.cap, undefined);
+  const visitTypes = new Set(head.value<string[]>(l.visitTypes, []));
   const groups: Partial<Record<Hardship, LayerTable>> = {};
-  for (const [g, o] of Object.entries(c.groups) as [Hardship, NonNullable<(typeof c.groups)[Hardship]>][]) {
-    groups[g] = layerTable(new Snapshot(day), o.threshold ?? c.threshold, o.ratio ?? c.ratio, c.cap, o.uncapped);
-  }
+  for (const [g, p] of l.groups) groups[g] = layerTable(new Snapshot(day), p);
   return {
     pack,
-    kind: 'critical-illness',
-    label: '大病保险',
-    citation: c.citation,
-    scheme: c.scheme,
+    kind: l.kind,
+    label: l.label,
+    citation: l.citation,
+    scheme: l.scheme,
     visitTypes,
-    visitTypesCite: head.cite(c.visitTypes),
-    baseBucket: CRITICAL_ILLNESS_BASE,
-    paidBucket: CRITICAL_ILLNESS_PAID,
-    general,
+    visitTypesCite: head.cite(l.visitTypes),
+    baseBucket: l.baseBucket,
+    paidBucket: l.paidBucket,
+    general: l.general === null ? null : layerTable(new Snapshot(day), l.general),
     groups,
     missing: head.missing,
   };
 }
 
+function compileCriticalIllness(pack: PolicyPack, day: DayNumber): CompiledLayer | undefined {
+  const c = pack.criticalIllness;
+  if (!c) return undefined;
+  return compileLayer(pack, day, {
+    kind: 'critical-illness',
+    label: '大病保险',
+    citation: c.citation,
+    scheme: c.scheme,
+    visitTypes: c.visitTypes,
+    baseBucket: CRITICAL_ILLNESS_BASE,
+    paidBucket: CRITICAL_ILLNESS_PAID,
+    general: c,
+    // A group's own threshold and ratio where it has them; the general cap unless lifted.
+    groups: (Object.entries(c.groups) as [Hardship, NonNullable<(typeof c.groups)[Hardship]>][]).map(([g, o]) => [
+      g,
+      { threshold: o.threshold ?? c.threshold, ratio: o.ratio ?? c.ratio, cap: c.cap, uncapped: o.uncapped },
+    ]),
+  });
+}
+
 function compileAssistance(pack: PolicyPack, day: DayNumber): CompiledLayer | undefined {
   const m = pack.medicalAssistance;
   if (!m) return undefined;
-  const head = new Snapshot(day);
-  const visitTypes = new Set(head.value<string[]>(m.visitTypes, []));
-  const groups: Partial<Record<Hardship, LayerTable>> = {};
-  for (const [g, o] of Object.entries(m.groups) as [Hardship, NonNullable<(typeof m.groups)[Hardship]>][]) {
-    groups[g] = layerTable(new Snapshot(day), o.threshold, o.ratio, o.cap, undefined);
-  }
-  return {
-    pack,
+  return compileLayer(pack, day, {
     kind: 'assistance',
     label: '医疗救助',
     citation: m.citation,
     scheme: null,
-    visitTypes,
-    visitTypesCite: head.cite(m.visitTypes),
+    visitTypes: m.visitTypes,
     baseBucket: ASSISTANCE_BASE,
     paidBucket: ASSISTANCE_PAID,
+    // Only the groups listed are assisted.
     general: null,
-    groups,
-    missing: head.missing,
-  };
+    groups: Object.entries(m.groups) as [Hardship, LayerParams][],
+  });
 }
 
 /** The first pack of the chain (the most local) that compiles to something. */

@@ -14,6 +14,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Hardship } from '../domain.js';
+import { categoryIndex } from '../engine/compile.js';
 import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
@@ -428,7 +429,7 @@ export class Ledger {
     if (seg) {
       for (const b of seg.benefits) {
         if (b?.kind !== 'pooling') continue;
-        const table = b.tables.find((_, i) => i === ['adult', 'child', 'student', 'newborn', 'active', 'retired'].indexOf(person.category));
+        const table = b.tables[categoryIndex(person.category)];
         if (table && table.missing.length === 0 && !limits.has(b.bucket)) limits.set(b.bucket, table.cap);
       }
       // The later layers' caps for the person's group (大病保险, 医疗救助); none where lifted (取消封顶线).
