@@ -11,7 +11,7 @@ import { CATEGORIES, EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES, VISIT_TYPES } fro
 import { MemoryAccumulators } from '../src/engine/accumulators.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
-import { RequestError } from '../src/request/settle-request.js';
+import { requestProblems } from './support/problems.js';
 import {
   categoryOf,
   countsTowardFund,
@@ -377,15 +377,6 @@ function mapped(infno: SettleInterface, body: unknown, registered: Registered = 
   return toSettleOne(infno, parseNationalSettle(infno, body), registered, policies);
 }
 
-function problemsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RequestError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a RequestError');
-}
 
 describe('national messages → the project request', () => {
   it('maps a 2207 message with the extension block', () => {
@@ -428,38 +419,38 @@ describe('national messages → the project request', () => {
   });
 
   it('names the national field of every problem', () => {
-    expect(problemsOf(() => mapped('2207', message({ medfee_sumamt: 'abc' })))).toEqual([expect.stringMatching(/^data\.medfee_sumamt: must be an amount in yuan/)]);
-    expect(problemsOf(() => mapped('2207', message({ medfee_sumamt: 12.345 })))[0]).toMatch(/^data\.medfee_sumamt: must have at most two decimal places/);
-    expect(problemsOf(() => mapped('2207', message({ mdtrt_id: undefined })))).toEqual(['data.mdtrt_id: must be a string']);
-    expect(problemsOf(() => mapped('2207', message({ surprise: 1 })))[0]).toMatch(/^data: /);
-    expect(problemsOf(() => mapped('2207', message({}, { fixmedins_code: '' })))).toEqual(['fixmedins_code: must not be empty']);
-    expect(problemsOf(() => mapped('2207', message({ med_type: '13' })))).toEqual([expect.stringMatching(/^data\.med_type: 13 急诊 is not settled by yibao/)]);
-    expect(problemsOf(() => mapped('2207', message({ med_type: '21' })))).toEqual([expect.stringMatching(/^data\.med_type: 21 普通住院 is an inpatient med_type; settle it with 2303\/2304, not 2207/)]);
-    expect(problemsOf(() => mapped('2207', message({ insutype: '392' })))).toEqual([expect.stringMatching(/^data\.insutype: 392 城乡居民大病医疗保险 is not settled/)]);
-    expect(problemsOf(() => mapped('2207', message({ inscp_scp_amt: 250, fulamt_ownpay_amt: 40 })))).toEqual([expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/)]);
-    expect(problemsOf(() => mapped('2207', message({ inscp_scp_amt: 350 })))).toEqual(['data.inscp_scp_amt: must not exceed total']);
-    expect(problemsOf(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: must be "0" \(否\) or "1" \(是\)/);
-    expect(problemsOf(() => mapped('2207', message({}, { msgid: undefined })))).toEqual([expect.stringMatching(/^msgid: required for 2207/)]);
-    expect(problemsOf(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: must be a time yyyy-MM-dd HH:mm:ss/);
-    expect(problemsOf(() => mapped('2207', message({}, { inf_time: '2024-02-30 10:00:00' })))[0]).toMatch(/^inf_time: must be a real date and time/);
-    expect(problemsOf(() => mapped('2207', message({}, { inf_time: undefined })))).toEqual([expect.stringMatching(/^inf_time: required/)]);
-    expect(problemsOf(() => mapped('2207', message({}, { infno: '2206' })))).toEqual([expect.stringMatching(/^infno: the message says 2206, but this is 2207/)]);
-    expect(problemsOf(() => mapped('2207', message({}, { insuplc_admdvs: '999999' })))[0]).toMatch(/^insuplc_admdvs: unknown region "999999"/);
-    expect(problemsOf(() => mapped('2304', message({ mid_setl_flag: '1', med_type: undefined }, { infno: '2304' })))).toEqual([expect.stringMatching(/^data\.mid_setl_flag: 中途结算/)]);
-    expect(problemsOf(() => mapped('2304', message({ med_type: '52' }, { infno: '2304' })))).toEqual([expect.stringMatching(/^yibao\.visit\.type: required for med_type 52/)]);
+    expect(requestProblems(() => mapped('2207', message({ medfee_sumamt: 'abc' })))).toEqual([expect.stringMatching(/^data\.medfee_sumamt: must be an amount in yuan/)]);
+    expect(requestProblems(() => mapped('2207', message({ medfee_sumamt: 12.345 })))[0]).toMatch(/^data\.medfee_sumamt: must have at most two decimal places/);
+    expect(requestProblems(() => mapped('2207', message({ mdtrt_id: undefined })))).toEqual(['data.mdtrt_id: must be a string']);
+    expect(requestProblems(() => mapped('2207', message({ surprise: 1 })))[0]).toMatch(/^data: /);
+    expect(requestProblems(() => mapped('2207', message({}, { fixmedins_code: '' })))).toEqual(['fixmedins_code: must not be empty']);
+    expect(requestProblems(() => mapped('2207', message({ med_type: '13' })))).toEqual([expect.stringMatching(/^data\.med_type: 13 急诊 is not settled by yibao/)]);
+    expect(requestProblems(() => mapped('2207', message({ med_type: '21' })))).toEqual([expect.stringMatching(/^data\.med_type: 21 普通住院 is an inpatient med_type; settle it with 2303\/2304, not 2207/)]);
+    expect(requestProblems(() => mapped('2207', message({ insutype: '392' })))).toEqual([expect.stringMatching(/^data\.insutype: 392 城乡居民大病医疗保险 is not settled/)]);
+    expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 250, fulamt_ownpay_amt: 40 })))).toEqual([expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/)]);
+    expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 350 })))).toEqual(['data.inscp_scp_amt: must not exceed total']);
+    expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: must be "0" \(否\) or "1" \(是\)/);
+    expect(requestProblems(() => mapped('2207', message({}, { msgid: undefined })))).toEqual([expect.stringMatching(/^msgid: required for 2207/)]);
+    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: must be a time yyyy-MM-dd HH:mm:ss/);
+    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-02-30 10:00:00' })))[0]).toMatch(/^inf_time: must be a real date and time/);
+    expect(requestProblems(() => mapped('2207', message({}, { inf_time: undefined })))).toEqual([expect.stringMatching(/^inf_time: required/)]);
+    expect(requestProblems(() => mapped('2207', message({}, { infno: '2206' })))).toEqual([expect.stringMatching(/^infno: the message says 2206, but this is 2207/)]);
+    expect(requestProblems(() => mapped('2207', message({}, { insuplc_admdvs: '999999' })))[0]).toMatch(/^insuplc_admdvs: unknown region "999999"/);
+    expect(requestProblems(() => mapped('2304', message({ mid_setl_flag: '1', med_type: undefined }, { infno: '2304' })))).toEqual([expect.stringMatching(/^data\.mid_setl_flag: 中途结算/)]);
+    expect(requestProblems(() => mapped('2304', message({ med_type: '52' }, { infno: '2304' })))).toEqual([expect.stringMatching(/^yibao\.visit\.type: required for med_type 52/)]);
   });
 
   it('names the extension or the ledger where a field came from there', () => {
-    expect(problemsOf(() => mapped('2207', message({}, { yibao: { institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
+    expect(requestProblems(() => mapped('2207', message({}, { yibao: { institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
       expect.stringMatching(/^yibao\.person\.category: required: person P-1 is not in the ledger/),
     ]);
-    expect(problemsOf(() => mapped('2207', message({}, { yibao: { person: { category: 'adult' } } })))).toEqual([expect.stringMatching(/^yibao\.institution: required: institution H1 \(fixmedins_code\) is not in the ledger/)]);
-    expect(problemsOf(() => mapped('2207', message({}, { yibao: { person: { category: 'active' }, institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
+    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'adult' } } })))).toEqual([expect.stringMatching(/^yibao\.institution: required: institution H1 \(fixmedins_code\) is not in the ledger/)]);
+    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'active' }, institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
       'yibao.person.category: active is not a resident category (adult | child | student | newborn)',
     ]);
-    expect(problemsOf(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0]).toMatch(/^yibao\.person\.category: must be one of/);
+    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0]).toMatch(/^yibao\.person\.category: must be one of/);
     const { yibao: _y, ...bare } = message({ insutype: '310' });
-    expect(problemsOf(() => mapped('2207', bare, { person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null }, institution: { tier: 'county', grade: 2, contracted: true } }))).toEqual([
+    expect(requestProblems(() => mapped('2207', bare, { person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null }, institution: { tier: 'county', grade: 2, contracted: true } }))).toEqual([
       "the ledger's person P-1: its category (give yibao.person.category): adult is not a employee category (active | retired)",
     ]);
     // A psn_type yibao cannot read is still echoed when the category is given.
@@ -467,7 +458,7 @@ describe('national messages → the project request', () => {
   });
 
   it('a resident psn_type without a category is refused naming data.psn_type', () => {
-    expect(problemsOf(() => mapped('2207', message({ psn_type: '1501' }, { yibao: { institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
+    expect(requestProblems(() => mapped('2207', message({ psn_type: '1501' }, { yibao: { institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
       expect.stringMatching(/^data\.psn_type: psn_type "1501" has no yibao category/),
     ]);
   });
@@ -475,9 +466,9 @@ describe('national messages → the project request', () => {
   it('maps 2208 and 2305 to a reversal with the msgid as request id', () => {
     const r = parseNationalReverse('2208', { msgid: 'H1202403021000000002', fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } });
     expect(r).toMatchObject({ setlId: 'S-1', mdtrtId: 'V-1', psnNo: 'P-1', fixmedinsCode: 'H1', requestId: 'nat-2208-H1202403021000000002' });
-    expect(problemsOf(() => parseNationalReverse('2305', { fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([expect.stringMatching(/^msgid: required for 2305/)]);
-    expect(problemsOf(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual(['data.setl_id: must be a string']);
-    expect(problemsOf(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { setl_id: 'S', mdtrt_id: 'V-1', psn_no: 'P-1' } }, yibao: { person: {} } }))[0]).toMatch(/^yibao: /);
+    expect(requestProblems(() => parseNationalReverse('2305', { fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([expect.stringMatching(/^msgid: required for 2305/)]);
+    expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual(['data.setl_id: must be a string']);
+    expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { setl_id: 'S', mdtrt_id: 'V-1', psn_no: 'P-1' } }, yibao: { person: {} } }))[0]).toMatch(/^yibao: /);
   });
 });
 
