@@ -104,6 +104,8 @@ export function personLock(personId: string) {
   return sql`select pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
 }
 
+const NO_CALLS: readonly [Statement, Bag][] = [];
+
 export class SettleStatements {
   /**
    * PostgreSQL: the person's lock for the rest of the transaction (an advisory lock on the
@@ -277,6 +279,15 @@ export class SettleStatements {
   private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
     const row = Object.fromEntries(SETTLEMENT_COLUMNS.map((col) => [col, p('settlement', col)])) as unknown as SettlementsTable;
     return db.insertInto('settlements').values(row);
+  }
+
+  /** A decided settle's writes for the later layers of the fund chain, as statements with their bags, in order. */
+  layerCalls(d: { layers?: Bag[] }): readonly [Statement, Bag][] {
+    // Most settles have no later layer: nothing is made for them.
+    if (d.layers === undefined) return NO_CALLS;
+    const calls: [Statement, Bag][] = [];
+    for (const bag of d.layers) for (const stmt of this.layerWrites) calls.push([stmt, bag]);
+    return calls;
   }
 
   private layerInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
@@ -758,7 +769,7 @@ export class SqliteBatchSettler {
     for (const { flag, stmt } of st.writes) {
       if (flag === 0 || d.flags & flag) this.stmt(stmt).run(stmt.params(d.bag));
     }
-    for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) this.stmt(stmt).run(stmt.params(bag));
+    for (const [stmt, bag] of st.layerCalls(d)) this.stmt(stmt).run(stmt.params(bag));
   }
 }
 
@@ -1008,7 +1019,7 @@ export class PostgresSettlePath implements SettlePath {
             const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now);
             if ('replay' in d) return void outcomes.push({ ok: d.replay });
             writes.push(x(this.writes[d.flags] as Statement, d.bag));
-            for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) writes.push(x(stmt, bag));
+            for (const [stmt, bag] of st.layerCalls(d)) writes.push(x(stmt, bag));
             const inst = job.req.visit.institution;
             registered.set(inst.id, { k: 3, s1: inst.tier, s2: null, s3: null, n1: inst.grade, n2: inst.contracted ? 1 : 0, n3: null });
             outcomes.push({ ok: d.result });
@@ -1056,7 +1067,7 @@ export class PostgresSettlePath implements SettlePath {
         return d.replay;
       }
       await run(client, this.writes[d.flags] as Statement, d.bag);
-      for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) await run(client, stmt, bag);
+      for (const [stmt, bag] of st.layerCalls(d)) await run(client, stmt, bag);
       await client.query('commit');
       return d.result;
     } catch (e) {
@@ -1099,7 +1110,7 @@ export async function writeThrough(db: Pick<Kysely<Database>, 'executeQuery'>, s
   for (const { flag, stmt } of st.writes) {
     if (flag === 0 || d.flags & flag) await runStatement(db, stmt, d.bag);
   }
-  for (const bag of d.layers ?? []) for (const stmt of st.layerWrites) await runStatement(db, stmt, bag);
+  for (const [stmt, bag] of st.layerCalls(d)) await runStatement(db, stmt, bag);
 }
 
 export class KyselySettlePath implements SettlePath {
