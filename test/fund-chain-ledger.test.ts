@@ -11,9 +11,7 @@ import { Ledger, type Actor } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../src/api/server.js';
-import { createKey, KeyStore } from '../src/api/keys.js';
+import { startService, type TestService } from './support/service.js';
 import { STORES } from './support/stores.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -118,21 +116,17 @@ for (const s of STORES) {
 
 for (const s of STORES) {
   describe.skipIf(s.skip)(`fund chain over HTTP on ${s.label}`, () => {
+    let service: TestService;
     let store: LedgerDb;
-    let app: FastifyInstance;
-    let key: string;
     beforeAll(async () => {
-      store = await s.open();
-      app = await buildServer({ ledger: new Ledger(store, engine), policies, keys: new KeyStore(store.db, 0), logger: false });
-      await app.ready();
-      key = (await createKey(store.db, 'agency')).key;
+      service = await startService(() => s.open(), engine);
+      store = service.store;
     });
     afterAll(async () => {
-      await app?.close();
-      await store?.close();
+      await service?.close();
     });
     const post = (url: string, body: unknown) =>
-      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      service.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${service.agency.key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
 
     it('pre-settles and settles a stay with critical illness, each layer on its own', async () => {
       const body = { requestId: 'h-1', person: person('HP', 'jiandang'), visit: { ...stay('HP-1', '2019-03-10T10:00:00+08:00', 30000), admittedAt: '2019-03-01T09:00:00+08:00' } };
