@@ -474,7 +474,7 @@ export class SettlementEngine {
       const reduced = rate(base, ratio);
       unlowered = computed;
       computed = reduced;
-      if (trace !== null) traceReferral(trace, referral, full, ratio, base, computed, unlowered - reduced);
+      if (trace !== null) traceReferral(trace, referral, full, ratio, base, computed, unlowered);
     }
 
     // Annual cap (年度最高支付限额).
@@ -944,14 +944,16 @@ function layer(l: CompiledLayer, person: Person, visit: Visit, year: number, cou
   return { pay, changes };
 }
 
-function traceReferral(trace: TraceStep[], referral: CompiledReferral, full: BasisPoints, ratio: BasisPoints, base: Fen, computed: Fen, lowered: Fen): void {
+function traceReferral(trace: TraceStep[], referral: CompiledReferral, full: BasisPoints, ratio: BasisPoints, base: Fen, computed: Fen, atFullRatio: Fen): void {
   trace.push({
     step: 'referral',
     source: cited(referral.reductionCite),
     reduction: referral.reduction / 100,
     ratio: ratio / 100,
     amount: y(computed),
-    lowered: y(lowered),
-    text: `未经转诊备案到县域外就医，支付比例下浮${referral.reduction / 100}个百分点：${percentText(full)} → ${percentText(ratio)}；${yuanText(base)} × ${percentText(ratio)} = ${yuanText(computed)}元（少付${yuanText(lowered)}元）。`,
+    atFullRatio: y(atFullRatio),
+    // What the lowering actually took off the fund's payment is known only after the cap (the
+    // referral-exclusion step): here, the figure at the full ratio beside the lowered one.
+    text: `未经转诊备案到县域外就医，支付比例下浮${referral.reduction / 100}个百分点：${percentText(full)} → ${percentText(ratio)}；${yuanText(base)} × ${percentText(ratio)} = ${yuanText(computed)}元（按原比例为${yuanText(atFullRatio)}元）。`,
   });
 }
