@@ -83,7 +83,14 @@ export interface Visit {
   inHospital?: boolean;
 }
 
-export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted' | 'in-hospital';
+/**
+ * What the eligibility steps found, the one list of words for the engine and everything that
+ * counts settlements by it (the simulation's breakdown): covered (享受待遇); not-covered (就诊不在
+ * 缴费所属待遇年度); waiting-period (待遇等待期); non-contracted (非定点医疗机构); in-hospital (住院期间不享受
+ * 门诊统筹).
+ */
+export const ELIGIBILITIES = ['covered', 'not-covered', 'waiting-period', 'non-contracted', 'in-hospital'] as const;
+export type Eligibility = (typeof ELIGIBILITIES)[number];
 
 /** One line of the explanation. Values in yuan, for people. */
 export interface TraceStep {

@@ -16,7 +16,8 @@ import { SettlementError } from '../engine/errors.js';
 import { divRoundHalfAway, toYuanNumber, type Fen } from '../money/money.js';
 import type { Param } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
-import { AMOUNT, AMOUNT_NAMES, ELIGIBILITIES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
+import { ELIGIBILITIES } from '../engine/settle.js';
+import { AMOUNT, AMOUNT_NAMES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
 import type { ChosenPolicy } from './policy-year.js';
 import type { SimulationRun } from './simulate.js';
 
