@@ -29,13 +29,23 @@ for (const file of loadCaseFiles()) {
       it(c.name, () => {
         const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
         const engine = new SettlementEngine(policies);
+        if (c.invalid !== undefined) {
+          let thrown: unknown;
+          try {
+            parseSettleRequest(c.request, policies);
+          } catch (e) {
+            thrown = e;
+          }
+          return void checkOutcome({ invalid: c.invalid }, undefined, thrown);
+        }
+        const expected = c.expect ?? [];
         const request = parseSettleRequest(c.request, policies);
         const { outcomes } = settleVisits(engine, request, { trace: true });
         const json = outcomes.map(outcomeJson);
-        expect(json.map((o) => o.visitId)).toEqual(c.expect.map((e) => e.visitId));
-        c.expect.forEach((want, i) => {
+        expect(json.map((o) => o.visitId)).toEqual(expected.map((e) => e.visitId));
+        expected.forEach((want, i) => {
           const got = json[i] as Record<string, unknown>;
-          const { visitId, error, messageIncludes, ...fields } = want;
+          const { visitId, error, messageIncludes, cites, ...fields } = want;
           if (error !== undefined) {
             const err = got.error as { code: string; message: string } | undefined;
             expect(err?.code, `${visitId}: error code`).toBe(error);
@@ -43,6 +53,8 @@ for (const file of loadCaseFiles()) {
             return;
           }
           expect(got.error, `${visitId}: unexpected error`).toBeUndefined();
+          const sources = ((got.trace ?? []) as { source?: string }[]).map((t) => t.source ?? '');
+          for (const cite of cites ?? []) expect(sources.some((s) => s.includes(cite)), `${visitId}: the trace cites ${cite}`).toBe(true);
           for (const [k, v] of Object.entries(fields)) {
             if (v !== null && typeof v === 'object') expect(got[k], `${visitId}.${k}`).toMatchObject(v as object);
             else expect(got[k], `${visitId}.${k}`).toEqual(v);

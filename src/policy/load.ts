@@ -121,6 +121,7 @@ const LABELS: Record<string, string> = {
   refundIfNoTransfer: '不具备转移条件时余额一次性返还本人',
   inheritance: '参保人员死亡时结余一次性拨付合法继承人',
   notDuringStay: '住院期间不享受该待遇',
+  accountReformRequired: '仅限调整个人账户结构的参保人员享受',
   threshold: '起付标准',
   uncapped: '不设年度最高支付限额',
   unreferredRatioReduction: '未经转诊备案县域外就医支付比例下浮',
@@ -394,6 +395,7 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
   if (b.familyDoctorBonus)
     benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
   if (b.notDuringStay) benefit.notDuringStay = buildParam(b.notDuringStay, `${base}.notDuringStay`, ctx, ['flag']);
+  if (b.accountReformRequired) benefit.accountReformRequired = buildParam(b.accountReformRequired, `${base}.accountReformRequired`, ctx, ['flag']);
   return benefit;
 }
 

@@ -89,6 +89,8 @@ export interface PoolingBenefit extends BenefitCommon {
   categories: Partial<Record<Category, CategoryOverride>>;
   /** 住院期间不享受: nothing from this benefit while the person is in hospital. */
   notDuringStay?: Param;
+  /** Only for those whose personal-account structure was adjusted (调整个人账户结构). */
+  accountReformRequired?: Param;
 }
 
 export interface AmountLimitBenefit extends BenefitCommon {

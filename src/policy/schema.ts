@@ -130,6 +130,11 @@ const poolingBenefit = z.strictObject({
   categories: z.partialRecord(z.enum(CATEGORIES), categoryOverride).optional(),
   /** Not paid while the person is in hospital (flag; 住院期间不享受门诊统筹待遇). */
   notDuringStay: paramFile.optional(),
+  /**
+   * Paid only to those whose personal-account structure was adjusted (flag; 通过调整个人账户结构增加统筹
+   * 基金收入的参保人员享受): a person with `accountReformed: false` gets nothing from it.
+   */
+  accountReformRequired: paramFile.optional(),
 });
 
 /** A fixed or limited amount per case (限额 / 定额): the fund pays the eligible cost up to it. */

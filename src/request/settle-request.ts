@@ -8,6 +8,7 @@ import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
 import {
   CATEGORIES,
   EMPLOYEE_CATEGORIES,
+  EMPLOYMENTS,
   HARDSHIP_GROUPS,
   RESIDENT_CATEGORIES,
   SCHEMES,
@@ -105,6 +106,10 @@ export const personSchema = z.strictObject({
   hardship: enumOf(HARDSHIP_GROUPS).optional(),
   familyDoctorAt: id.optional(),
   enrollment: enrollmentSchema.optional(),
+  /** Employees: 用人单位在职职工 (employer) or 以职工身份参保的灵活就业人员 (flexible). */
+  employment: enumOf(EMPLOYMENTS).optional(),
+  /** Employees: the personal-account structure was adjusted (调整个人账户结构); false: it was not. */
+  accountReformed: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /**
@@ -187,6 +192,10 @@ export function validateSettle<S extends z.ZodType>(
   if (!allowed.includes(r.person.category)) {
     problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
   }
+  if (r.person.scheme !== 'employee') {
+    if (r.person.employment !== undefined) problems.push('person.employment: applies to the employees\' scheme (职工医保) only');
+    if (r.person.accountReformed !== undefined) problems.push('person.accountReformed: applies to the employees\' scheme (职工医保) only');
+  }
   const e = r.person.enrollment;
   if (e && yearOf(e.paidOn) > e.coverageYear) {
     problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
@@ -214,6 +223,8 @@ export function validateSettle<S extends z.ZodType>(
     hardship: r.person.hardship ?? undefined,
     familyDoctorAt: r.person.familyDoctorAt ?? undefined,
     enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
+    employment: r.person.employment ?? undefined,
+    accountReformed: r.person.accountReformed ?? undefined,
   };
   const visits: Visit[] = r.visits.map((v) => ({
     id: v.id,

@@ -13,6 +13,8 @@ export interface CaseExpectation {
   error?: string;
   /** Substrings the error message must contain. */
   messageIncludes?: string[];
+  /** Citations (substrings) some step of the settlement's trace must give as its source. */
+  cites?: string[];
   [field: string]: unknown;
 }
 
@@ -24,7 +26,10 @@ export interface SettlementCase {
   working?: string;
   policyFiles?: string[];
   request: unknown;
-  expect: CaseExpectation[];
+  /** Each visit's expected outcome (absent when the request is refused: `invalid`). */
+  expect?: CaseExpectation[];
+  /** Patterns each of which some invalid-input line must match (the request is refused, nothing settled). */
+  invalid?: string[];
 }
 
 /**
