@@ -37,7 +37,8 @@ describe('yibao settle', () => {
   it('settles Linfen stays once the example user policy file supplies the inpatient figures', () => {
     const without = yibao(['settle', 'examples/linfen-inpatient-2019.json']);
     expect(without.code).toBe(1);
-    expect(without.stderr).toMatch(/NO_BENEFIT_RULE/);
+    // The document names the benefit but not its figures: each missing one is named, with where to supply it.
+    expect(without.stderr).toMatch(/MISSING_PARAMETER.*benefits\.resident-inpatient\.classes\.grade-3\.ratio.*--policy-file/);
     const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']);
     expect(r.code, r.stderr).toBe(0);
     const [s1, s2] = JSON.parse(r.stdout).settlements;

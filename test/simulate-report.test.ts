@@ -81,7 +81,7 @@ describe('report on a hand-checked population (洛阳, claims of 2024)', () => {
       ['retired', 1, 0],
     ]);
     expect(p.fund.byBenefit).toEqual([{ benefit: 'resident-outpatient', label: '居民医保普通门诊统筹', policy: '洛医保〔2023〕63号', visits: 10, fund: 900, share: 100 }]);
-    expect(p.visits.byEligibility).toEqual({ covered: 9, 'not-covered': 0, 'waiting-period': 0, 'non-contracted': 1, 'in-hospital': 0 });
+    expect(p.visits.byEligibility).toEqual({ covered: 9, 'not-covered': 0, 'waiting-period': 0, 'non-contracted': 1, 'in-hospital': 0, 'account-not-reformed': 0 });
     expect(p.visits.unsettled).toMatchObject([{ code: 'NO_BENEFIT_RULE', visits: 1, total: 50 }]);
   });
 
