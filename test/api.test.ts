@@ -660,6 +660,11 @@ for (const s of STORES) {
         const none = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'luoyang', year: 2023, countyType: 'ordinary' } });
         expect(none.statusCode).toBe(422);
         expect(none.body_.error.code).toBe('NO_CONTRIBUTION_STANDARD');
+        // 15号 一(二) gives 2020's individual contribution, not its subsidy: 200, the figure given, the others missing.
+        const part = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'linfen', year: 2020, countyType: 'ordinary' } });
+        expect(part.statusCode).toBe(200);
+        expect(part.body_).toMatchObject({ individual: 250, payable: 250, total: null, subsidy: { total: null } });
+        expect(part.body_.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'criticalIllnessFunding']);
         expect((await call({ url: '/v1/contributions', body: { region: 'luoyang', year: 2024, countyType: 'ordinary' } })).statusCode).toBe(401);
         expect(await counts(store)).toEqual(before);
       });

@@ -86,11 +86,20 @@ for (const file of loadCaseFiles()) {
         }
         const out = checkOutcome(c, got, thrown);
         if (out === undefined) return;
-        // The parts always add up: subsidy + individual = total; assistance + payable = individual;
-        // the levels (or central + local) = the subsidy, wherever the subsidy is split.
+        // The parts always add up where they are given: subsidy + individual = total; assistance +
+        // payable = individual; the levels (or central + local) = the subsidy, wherever it is split.
         const subsidy = out.subsidy as Record<string, number | null>;
-        expect(fen(subsidy.total) + fen(out.individual), 'subsidy + individual = total').toBe(fen(out.total));
-        expect(fen(out.assistance) + fen(out.payable), 'assistance + payable = individual').toBe(fen(out.individual));
+        if (out.total !== null) expect(fen(subsidy.total) + fen(out.individual), 'subsidy + individual = total').toBe(fen(out.total));
+        if (out.individual !== null && out.assistance !== null) expect(fen(out.assistance) + fen(out.payable), 'assistance + payable = individual').toBe(fen(out.individual));
+        // A figure is null exactly when it is listed as missing, with the parameters it needs.
+        const missing = out.missing as { figure: string; code: string; missing: unknown[] }[];
+        const figureOf = (f: string) => (f === 'subsidy.total' ? subsidy.total : out[f]);
+        for (const f of ['total', 'individual', 'subsidy.total', 'assistance', 'payable', 'criticalIllnessFunding']) {
+          if (f === 'criticalIllnessFunding' && out[f] === undefined) continue;
+          expect(missing.some((m) => m.figure === f), `${f} is null exactly when missing`).toBe(figureOf(f) === null);
+        }
+        for (const m of missing) expect(m.missing.length, `${m.figure} names its parameters`).toBeGreaterThan(0);
+        if (subsidy.total === null) expect([subsidy.central, subsidy.province, subsidy.city, subsidy.county], 'no level without the subsidy').toEqual([null, null, null, null]);
         if (subsidy.central !== null) {
           const rest = subsidy.local !== undefined ? fen(subsidy.local) : fen(subsidy.province) + fen(subsidy.city) + fen(subsidy.county);
           expect(fen(subsidy.central) + rest, 'levels add up to the subsidy').toBe(fen(subsidy.total));

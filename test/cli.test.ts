@@ -241,16 +241,22 @@ describe('yibao contribution', () => {
     expect(r.stderr).toMatch(/NO_CONTRIBUTION_STANDARD: .*2023/);
   });
 
-  it('exit 1 naming the missing parameter, then 0 once a user policy file supplies it', () => {
-    const body = { region: 'linfen', year: 2019, countyType: 'western', hardship: 'tekun' };
+  it('exit 1 with what is given and each missing figure named, then 0 once a user policy file supplies them', () => {
+    const body = { region: 'linfen', year: 2020, countyType: 'western', hardship: 'tekun' };
     const missing = yibao(['contribution', requestFile(body)]);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
+    // 15号 一(二) gives 2020's individual contribution (250); not the 2020 subsidy, nor 特困's assistance (67号).
+    const partial = JSON.parse(missing.stdout);
+    expect(partial).toMatchObject({ individual: 250, total: null, assistance: null, payable: null, subsidy: { total: null } });
+    expect(partial.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'assistance', 'payable', 'criticalIllnessFunding']);
+    expect(partial.missing[2]).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
+    expect(missing.stderr).toMatch(/MISSING_PARAMETER: .*contributions\.subsidyStandard.*--policy-file/);
     const filled = yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
     expect(filled.code, filled.stderr).toBe(0);
     const out = JSON.parse(filled.stdout);
-    // 15号 一(一): 416 + 52 + 15.6 + 36.4 = 520; 一(二) 250; the user file's 100 for 特困 → pays 150; 四(一) ≥ 85.
-    expect(out).toMatchObject({ total: 770, subsidy: { central: 416, province: 52, city: 15.6, county: 36.4 }, assistance: 100, payable: 150, criticalIllnessFunding: 85 });
+    // The user file's 2020 subsidy 550 + 一(二)'s 250 = 800; its 100 for 特困 → pays 150; its 90 for 大病保险.
+    // 15号 splits only 2019's subsidy: 2020's levels are not split.
+    expect(out).toMatchObject({ total: 800, subsidy: { total: 550, central: null }, assistance: 100, payable: 150, criticalIllnessFunding: 90, missing: [] });
     expect(JSON.stringify(out.trace)).toContain('用户提供');
   });
 

@@ -1,8 +1,8 @@
 /**
  * The `yibao` command.
  *
- * Exit codes: 0 success; 1 a visit could not be settled or a contribution computed (no policy in
- * force, missing parameter), a city's policy is below a provincial floor (`policy check`),
+ * Exit codes: 0 success; 1 a visit could not be settled or a contribution (or one of its figures)
+ * computed (no policy in force, missing parameter), a city's policy is below a provincial floor (`policy check`),
  * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
  * policy file), with nothing on stdout.
  */
@@ -191,7 +191,9 @@ async function contributionCommand(args: string[], io: Io): Promise<number> {
   try {
     const c = contributionFromRequest(data, policies);
     io.stdout(JSON.stringify(contributionJson(c, { trace: !values['no-trace'] }), null, 2) + '\n');
-    return EXIT_OK;
+    // What the documents give is printed; a figure they do not give fails on its own.
+    for (const m of c.missing) io.stderr(`yibao: ${m.code}: ${m.message}\n`);
+    return c.missing.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (e) {
     if (!(e instanceof SettlementError)) throw e;
     io.stdout(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
