@@ -18,6 +18,8 @@ import { coverageJson, deriveCoverage } from '../src/enrollment/coverage.js';
 import { parseCoverageRequest } from '../src/enrollment/request.js';
 import { formatDate, parseDate } from '../src/calendar/calendar.js';
 import { MemoryAccumulators } from '../src/engine/accumulators.js';
+import { maternityGrantJson } from '../src/maternity/grant.js';
+import { maternityGrantFromRequest } from '../src/maternity/request.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
@@ -103,6 +105,39 @@ for (const file of loadCaseFiles()) {
         if (subsidy.central !== null) {
           const rest = subsidy.local !== undefined ? fen(subsidy.local) : fen(subsidy.province) + fen(subsidy.city) + fen(subsidy.county);
           expect(fen(subsidy.central) + rest, 'levels add up to the subsidy').toBe(fen(subsidy.total));
+        }
+        const sources = JSON.stringify(out.trace);
+        for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
+      });
+    }
+  });
+}
+
+for (const file of loadCaseFiles()) {
+  if (file.claims.length === 0) continue;
+  describe(`${file.file} — ${file.document} — claims`, () => {
+    for (const c of file.claims) {
+      it(c.name, () => {
+        const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+        let got: Record<string, unknown> | undefined;
+        let thrown: unknown;
+        try {
+          got = maternityGrantJson(maternityGrantFromRequest(c.request, policies));
+        } catch (e) {
+          thrown = e;
+        }
+        const out = checkOutcome(c, got, thrown);
+        if (out === undefined) return;
+        // Granted exactly when no condition is refused; the amount is the standard then, else 0;
+        // every refusal cites its article and quotes it.
+        const conditions = out.conditions as { met: boolean; source: string; quote?: string }[];
+        const refusals = out.refusals as typeof conditions;
+        expect(refusals, 'refusals are the unmet conditions').toEqual(conditions.filter((x) => !x.met));
+        expect(out.granted, 'granted when nothing is refused').toBe(refusals.length === 0);
+        expect(out.amount).toBe(out.granted ? out.standard : 0);
+        for (const r of refusals) {
+          expect(r.source, 'a refusal cites its article').toMatch(/\S+ \S+/);
+          expect(r.quote, 'a refusal quotes the document').toMatch(/.+/);
         }
         const sources = JSON.stringify(out.trace);
         for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);

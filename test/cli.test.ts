@@ -202,6 +202,41 @@ describe('yibao policy', () => {
   });
 });
 
+describe('yibao claim maternity-grant', () => {
+  const claim = {
+    claimant: { id: 'g1', region: 'luoyang', scheme: 'employee', sex: 'male', employment: 'employer', maternityInsured: true, contributionsPaid: true },
+    employer: { maternityInsuredSince: '2023-03-10' },
+    spouse: { hasEmployer: false, residentMaternityBenefit: false },
+    birthDate: '2024-03-11',
+  };
+
+  it('grants or refuses with exit 0, each condition with its article; reads stdin; --no-trace', () => {
+    // 63号 四(三)2: insured from 2023-03-10, the year is complete from 2024-03-11 → granted, 1000.
+    const yes = yibao(['claim', 'maternity-grant', requestFile(claim)]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(JSON.parse(yes.stdout)).toMatchObject({ claim: 'maternity-grant', granted: true, amount: 1000, policy: '洛医保〔2023〕63号' });
+    // A day earlier the year is not complete: refused, citing and quoting 四(三)2.
+    const no = yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' }));
+    expect(no.code, no.stderr).toBe(0);
+    const out = JSON.parse(no.stdout);
+    expect(out).toMatchObject({ granted: false, amount: 0, refusals: [{ condition: 'employer-insured', source: '洛医保〔2023〕63号 四(三)2', quote: '所在单位参加生育保险满1年' }] });
+    expect(out.trace).toBeUndefined();
+  });
+
+  it('exit 1 when no policy in force gives the grant, 2 for bad input or an unknown claim', () => {
+    const early = yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]);
+    expect(early.code).toBe(1);
+    expect(JSON.parse(early.stdout).error.code).toBe('NO_BENEFIT_RULE');
+    const bad = yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    for (const p of [/spouse.hasEmployer/, /spouse.residentMaternityBenefit/]) expect(bad.stderr).toMatch(p);
+    expect(yibao(['claim', 'allowance', requestFile(claim)]).stderr).toMatch(/unknown claim "allowance"; known: maternity-grant/);
+    expect(yibao(['claim']).code).toBe(2);
+    expect(yibao(['claim', 'maternity-grant']).code).toBe(2);
+  });
+});
+
 describe('yibao contribution', () => {
   it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', () => {
     const r = yibao(['contribution', 'examples/contribution-luoyang-2024.json']);
