@@ -13,7 +13,8 @@ import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
 import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../src/account/index.js';
 import { parseYuan } from '../src/money/money.js';
-import { loadCaseFiles, type AccountCase, type CoverageCase } from './support/cases.js';
+import { loadCaseFiles, type AccountCase, type ContributionCase, type CoverageCase } from './support/cases.js';
+import type { PolicySet } from '../src/policy/registry.js';
 import { coverageJson, deriveCoverage } from '../src/enrollment/coverage.js';
 import { parseCoverageRequest } from '../src/enrollment/request.js';
 import { formatDate, parseDate } from '../src/calendar/calendar.js';
@@ -78,15 +79,7 @@ for (const file of loadCaseFiles()) {
   describe(`${file.file} — ${file.document} — contributions`, () => {
     for (const c of file.contributions) {
       it(c.name, () => {
-        const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
-        let got: Record<string, unknown> | undefined;
-        let thrown: unknown;
-        try {
-          got = contributionJson(contributionFromRequest(c.request, policies));
-        } catch (e) {
-          thrown = e;
-        }
-        const out = checkOutcome(c, got, thrown);
+        const out = answerOf(c, (policies) => contributionJson(contributionFromRequest(c.request, policies)));
         if (out === undefined) return;
         // The parts always add up where they are given: subsidy + individual = total; assistance +
         // payable = individual; the levels (or central + local) = the subsidy, wherever it is split.
@@ -118,15 +111,7 @@ for (const file of loadCaseFiles()) {
   describe(`${file.file} — ${file.document} — claims`, () => {
     for (const c of file.claims) {
       it(c.name, () => {
-        const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
-        let got: Record<string, unknown> | undefined;
-        let thrown: unknown;
-        try {
-          got = maternityGrantJson(maternityGrantFromRequest(c.request, policies));
-        } catch (e) {
-          thrown = e;
-        }
-        const out = checkOutcome(c, got, thrown);
+        const out = answerOf(c, (policies) => maternityGrantJson(maternityGrantFromRequest(c.request, policies)));
         if (out === undefined) return;
         // Granted exactly when no condition is refused; the amount is the standard then, else 0;
         // every refusal cites its article and quotes it.
@@ -203,6 +188,22 @@ function runCoverageCase(c: CoverageCase): void {
     const within = cov !== null && formatDate(day) >= cov.from && formatDate(day) <= cov.to;
     expect(engine.settle(person, visit, new MemoryAccumulators()).eligibility, where).toBe(within ? 'covered' : 'waiting-period');
   }
+}
+
+/**
+ * Runs a case whose answer is JSON (a contribution, a claim) under its policy files and checks the
+ * outcome; returns the result when there is one to check further.
+ */
+function answerOf(c: ContributionCase, compute: (policies: PolicySet) => Record<string, unknown>): Record<string, unknown> | undefined {
+  const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+  let got: Record<string, unknown> | undefined;
+  let thrown: unknown;
+  try {
+    got = compute(policies);
+  } catch (e) {
+    thrown = e;
+  }
+  return checkOutcome(c, got, thrown);
 }
 
 /**

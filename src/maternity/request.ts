@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { EMPLOYMENTS, SCHEMES } from '../domain.js';
 import type { PolicySet } from '../policy/registry.js';
-import { formatIssues } from '../policy/schema.js';
-import { dateText, enumOf, id, readRegion, RequestError } from '../request/settle-request.js';
+import { dateText, enumOf, id, parseWithRegion, RequestError } from '../request/settle-request.js';
 import { decideMaternityGrant, SEXES, type MaternityGrantClaim, type MaternityGrantDecision } from './grant.js';
 
 const fact = z.boolean({ error: 'must be true or false (as the agency has verified it)' });
@@ -46,15 +45,8 @@ export const maternityGrantRequestSchema = z.strictObject({
  * @throws RequestError naming each bad field.
  */
 export function parseMaternityGrantRequest(data: unknown, policies: PolicySet): MaternityGrantClaim {
-  const parsed = maternityGrantRequestSchema.safeParse(data);
-  const { region, problem } = readRegion((data as { claimant?: { region?: unknown } } | null)?.claimant?.region, 'claimant.region', policies);
-  if (!parsed.success) {
-    const lines = formatIssues(parsed.error.issues);
-    if (problem) lines.unshift(problem);
-    throw new RequestError(lines);
-  }
-  const r = parsed.data;
-  const problems: string[] = problem ? [problem] : [];
+  const regionRaw = (data as { claimant?: { region?: unknown } } | null)?.claimant?.region;
+  const { parsed: r, region, problems } = parseWithRegion(maternityGrantRequestSchema, data, regionRaw, 'claimant.region', policies);
   const c = r.claimant;
   if (c.scheme === 'employee' && c.employment === undefined) problems.push('claimant.employment: required for an employee: employer (用人单位在职职工) or flexible (灵活就业人员)');
   if (c.scheme !== 'employee' && c.employment !== undefined) problems.push("claimant.employment: applies to the employees' scheme (职工医保) only");

@@ -153,6 +153,24 @@ export function readRegion(raw: unknown, field: string, policies: PolicySet): { 
   return { region, problem };
 }
 
+/**
+ * Validates `data` with `schema` and reads the region at `field` (a code or an alias) the same
+ * pass: zod's problems, the region's first, or the parsed request with the region's code and the
+ * region's problem (if any) to report with the checks that follow.
+ *
+ * @throws RequestError with every problem zod found.
+ */
+export function parseWithRegion<S extends z.ZodType>(schema: S, data: unknown, regionRaw: unknown, field: string, policies: PolicySet): { parsed: z.output<S>; region: string | undefined; problems: string[] } {
+  const parsed = schema.safeParse(data);
+  const { region, problem } = readRegion(regionRaw, field, policies);
+  if (!parsed.success) {
+    const lines = formatIssues(parsed.error.issues);
+    if (problem) lines.unshift(problem);
+    throw new RequestError(lines);
+  }
+  return { parsed: parsed.data, region, problems: problem ? [problem] : [] };
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
