@@ -22,6 +22,19 @@ export const EMPLOYEE_CATEGORIES: readonly Category[] = ['active', 'retired'];
 export const HARDSHIP_GROUPS = ['tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'] as const;
 export type Hardship = (typeof HARDSHIP_GROUPS)[number];
 
+/**
+ * How an employee is insured (职工医保): `employer`, an employee of an employer (用人单位在职职工);
+ * `flexible`, a flexible worker insured as an employee (以在职职工身份参加职工基本医疗保险的无雇工的个体工商户、
+ * 非全日制从业人员以及其他灵活就业人员, 洛医保〔2023〕63号 四(一)).
+ */
+export const EMPLOYMENTS = ['employer', 'flexible'] as const;
+export type Employment = (typeof EMPLOYMENTS)[number];
+
+export const EMPLOYMENT_LABELS: Record<Employment, string> = {
+  employer: '用人单位在职职工',
+  flexible: '以在职职工身份参保的灵活就业人员',
+};
+
 /** 享受西部大开发政策的县 (western; in Henan 比照西部开发政策县) or the other counties (ordinary). */
 export const COUNTY_TYPES = ['western', 'ordinary'] as const;
 export type CountyType = (typeof COUNTY_TYPES)[number];

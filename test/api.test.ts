@@ -660,7 +660,45 @@ for (const s of STORES) {
         const none = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'luoyang', year: 2023, countyType: 'ordinary' } });
         expect(none.statusCode).toBe(422);
         expect(none.body_.error.code).toBe('NO_CONTRIBUTION_STANDARD');
+        // 15号 一(二) gives 2020's individual contribution, not its subsidy: 200, the figure given, the others missing.
+        const part = await call({ url: '/v1/contributions', key: agency.key, body: { region: 'linfen', year: 2020, countyType: 'ordinary' } });
+        expect(part.statusCode).toBe(200);
+        expect(part.body_).toMatchObject({ individual: 250, payable: 250, total: null, subsidy: { total: null } });
+        expect(part.body_.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'criticalIllnessFunding']);
         expect((await call({ url: '/v1/contributions', body: { region: 'luoyang', year: 2024, countyType: 'ordinary' } })).statusCode).toBe(401);
+        expect(await counts(store)).toEqual(before);
+      });
+    });
+
+    describe('claims', () => {
+      it('decides a maternity grant for the agency only, cites each refusal, writes nothing, and names bad fields', async () => {
+        const before = await counts(store);
+        const claim = {
+          claimant: { id: 'gm1', region: 'luoyang', scheme: 'employee', sex: 'male', employment: 'employer', maternityInsured: true, contributionsPaid: true },
+          employer: { maternityInsuredSince: '2022-05-01' },
+          spouse: { hasEmployer: false, residentMaternityBenefit: false },
+          birthDate: '2024-03-10',
+        };
+        // 63号 四(三)2: every condition met → 1000 (定额).
+        const ok = await call({ url: '/v1/claims/maternity-grant', key: agency.key, body: claim });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.body_).toMatchObject({ granted: true, amount: 1000, refusals: [] });
+        // 四(一): a flexible worker insured as an employee gets no grant; each refusal cites and quotes its article.
+        const flexible = { ...claim, claimant: { ...claim.claimant, employment: 'flexible' }, employer: undefined };
+        const no = await call({ url: '/v1/claims/maternity-grant', key: agency.key, body: flexible });
+        expect(no.statusCode).toBe(200);
+        expect(no.body_).toMatchObject({ granted: false, amount: 0 });
+        expect(no.body_.refusals[0]).toMatchObject({ condition: 'not-flexible', source: '洛医保〔2023〕63号 四(一)' });
+        expect(no.body_.refusals[0].quote).toContain('不享受一次性生育补助金');
+        for (const key of [analyst.key, h1.key]) expect((await call({ url: '/v1/claims/maternity-grant', key, body: claim })).statusCode).toBe(403);
+        const bad = await call({ url: '/v1/claims/maternity-grant', key: agency.key, body: { ...claim, claimant: { ...claim.claimant, employment: undefined }, birthDate: 'soon' } });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.body_.error.code).toBe('INVALID_REQUEST');
+        expect(bad.body_.error.problems.some((p: string) => p.startsWith('birthDate'))).toBe(true);
+        // Before 63号 no document in force gives the grant.
+        const early = await call({ url: '/v1/claims/maternity-grant', key: agency.key, body: { ...claim, birthDate: '2023-12-31' } });
+        expect(early.statusCode).toBe(422);
+        expect(early.body_.error.code).toBe('NO_BENEFIT_RULE');
         expect(await counts(store)).toEqual(before);
       });
     });

@@ -13,11 +13,14 @@ import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
 import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
 import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../src/account/index.js';
 import { parseYuan } from '../src/money/money.js';
-import { loadCaseFiles, type AccountCase, type CoverageCase } from './support/cases.js';
+import { loadCaseFiles, type AccountCase, type ContributionCase, type CoverageCase } from './support/cases.js';
+import type { PolicySet } from '../src/policy/registry.js';
 import { coverageJson, deriveCoverage } from '../src/enrollment/coverage.js';
 import { parseCoverageRequest } from '../src/enrollment/request.js';
 import { formatDate, parseDate } from '../src/calendar/calendar.js';
 import { MemoryAccumulators } from '../src/engine/accumulators.js';
+import { maternityGrantJson } from '../src/maternity/grant.js';
+import { maternityGrantFromRequest } from '../src/maternity/request.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
@@ -29,13 +32,23 @@ for (const file of loadCaseFiles()) {
       it(c.name, () => {
         const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
         const engine = new SettlementEngine(policies);
+        if (c.invalid !== undefined) {
+          let thrown: unknown;
+          try {
+            parseSettleRequest(c.request, policies);
+          } catch (e) {
+            thrown = e;
+          }
+          return void checkOutcome({ invalid: c.invalid }, undefined, thrown);
+        }
+        const expected = c.expect ?? [];
         const request = parseSettleRequest(c.request, policies);
         const { outcomes } = settleVisits(engine, request, { trace: true });
         const json = outcomes.map(outcomeJson);
-        expect(json.map((o) => o.visitId)).toEqual(c.expect.map((e) => e.visitId));
-        c.expect.forEach((want, i) => {
+        expect(json.map((o) => o.visitId)).toEqual(expected.map((e) => e.visitId));
+        expected.forEach((want, i) => {
           const got = json[i] as Record<string, unknown>;
-          const { visitId, error, messageIncludes, ...fields } = want;
+          const { visitId, error, messageIncludes, cites, ...fields } = want;
           if (error !== undefined) {
             const err = got.error as { code: string; message: string } | undefined;
             expect(err?.code, `${visitId}: error code`).toBe(error);
@@ -43,6 +56,8 @@ for (const file of loadCaseFiles()) {
             return;
           }
           expect(got.error, `${visitId}: unexpected error`).toBeUndefined();
+          const sources = ((got.trace ?? []) as { source?: string }[]).map((t) => t.source ?? '');
+          for (const cite of cites ?? []) expect(sources.some((s) => s.includes(cite)), `${visitId}: the trace cites ${cite}`).toBe(true);
           for (const [k, v] of Object.entries(fields)) {
             if (v !== null && typeof v === 'object') expect(got[k], `${visitId}.${k}`).toMatchObject(v as object);
             else expect(got[k], `${visitId}.${k}`).toEqual(v);
@@ -64,24 +79,50 @@ for (const file of loadCaseFiles()) {
   describe(`${file.file} — ${file.document} — contributions`, () => {
     for (const c of file.contributions) {
       it(c.name, () => {
-        const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
-        let got: Record<string, unknown> | undefined;
-        let thrown: unknown;
-        try {
-          got = contributionJson(contributionFromRequest(c.request, policies));
-        } catch (e) {
-          thrown = e;
-        }
-        const out = checkOutcome(c, got, thrown);
+        const out = answerOf(c, (policies) => contributionJson(contributionFromRequest(c.request, policies)));
         if (out === undefined) return;
-        // The parts always add up: subsidy + individual = total; assistance + payable = individual;
-        // the levels (or central + local) = the subsidy, wherever the subsidy is split.
+        // The parts always add up where they are given: subsidy + individual = total; assistance +
+        // payable = individual; the levels (or central + local) = the subsidy, wherever it is split.
         const subsidy = out.subsidy as Record<string, number | null>;
-        expect(fen(subsidy.total) + fen(out.individual), 'subsidy + individual = total').toBe(fen(out.total));
-        expect(fen(out.assistance) + fen(out.payable), 'assistance + payable = individual').toBe(fen(out.individual));
+        if (out.total !== null) expect(fen(subsidy.total) + fen(out.individual), 'subsidy + individual = total').toBe(fen(out.total));
+        if (out.individual !== null && out.assistance !== null) expect(fen(out.assistance) + fen(out.payable), 'assistance + payable = individual').toBe(fen(out.individual));
+        // A figure is null exactly when it is listed as missing, with the parameters it needs.
+        const missing = out.missing as { figure: string; code: string; missing: unknown[] }[];
+        const figureOf = (f: string) => (f === 'subsidy.total' ? subsidy.total : out[f]);
+        for (const f of ['total', 'individual', 'subsidy.total', 'assistance', 'payable', 'criticalIllnessFunding']) {
+          if (f === 'criticalIllnessFunding' && out[f] === undefined) continue;
+          expect(missing.some((m) => m.figure === f), `${f} is null exactly when missing`).toBe(figureOf(f) === null);
+        }
+        for (const m of missing) expect(m.missing.length, `${m.figure} names its parameters`).toBeGreaterThan(0);
+        if (subsidy.total === null) expect([subsidy.central, subsidy.province, subsidy.city, subsidy.county], 'no level without the subsidy').toEqual([null, null, null, null]);
         if (subsidy.central !== null) {
           const rest = subsidy.local !== undefined ? fen(subsidy.local) : fen(subsidy.province) + fen(subsidy.city) + fen(subsidy.county);
           expect(fen(subsidy.central) + rest, 'levels add up to the subsidy').toBe(fen(subsidy.total));
+        }
+        const sources = JSON.stringify(out.trace);
+        for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
+      });
+    }
+  });
+}
+
+for (const file of loadCaseFiles()) {
+  if (file.claims.length === 0) continue;
+  describe(`${file.file} — ${file.document} — claims`, () => {
+    for (const c of file.claims) {
+      it(c.name, () => {
+        const out = answerOf(c, (policies) => maternityGrantJson(maternityGrantFromRequest(c.request, policies)));
+        if (out === undefined) return;
+        // Granted exactly when no condition is refused; the amount is the standard then, else 0;
+        // every refusal cites its article and quotes it.
+        const conditions = out.conditions as { met: boolean; source: string; quote?: string }[];
+        const refusals = out.refusals as typeof conditions;
+        expect(refusals, 'refusals are the unmet conditions').toEqual(conditions.filter((x) => !x.met));
+        expect(out.granted, 'granted when nothing is refused').toBe(refusals.length === 0);
+        expect(out.amount).toBe(out.granted ? out.standard : 0);
+        for (const r of refusals) {
+          expect(r.source, 'a refusal cites its article').toMatch(/\S+ \S+/);
+          expect(r.quote, 'a refusal quotes the document').toMatch(/.+/);
         }
         const sources = JSON.stringify(out.trace);
         for (const a of c.articles ?? []) expect(sources, `the trace cites ${a}`).toContain(a);
@@ -147,6 +188,22 @@ function runCoverageCase(c: CoverageCase): void {
     const within = cov !== null && formatDate(day) >= cov.from && formatDate(day) <= cov.to;
     expect(engine.settle(person, visit, new MemoryAccumulators()).eligibility, where).toBe(within ? 'covered' : 'waiting-period');
   }
+}
+
+/**
+ * Runs a case whose answer is JSON (a contribution, a claim) under its policy files and checks the
+ * outcome; returns the result when there is one to check further.
+ */
+function answerOf(c: ContributionCase, compute: (policies: PolicySet) => Record<string, unknown>): Record<string, unknown> | undefined {
+  const policies = loadPolicies({ policyFiles: (c.policyFiles ?? []).map((f) => ROOT + f) });
+  let got: Record<string, unknown> | undefined;
+  let thrown: unknown;
+  try {
+    got = compute(policies);
+  } catch (e) {
+    thrown = e;
+  }
+  return checkOutcome(c, got, thrown);
 }
 
 /**

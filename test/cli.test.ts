@@ -37,7 +37,8 @@ describe('yibao settle', () => {
   it('settles Linfen stays once the example user policy file supplies the inpatient figures', () => {
     const without = yibao(['settle', 'examples/linfen-inpatient-2019.json']);
     expect(without.code).toBe(1);
-    expect(without.stderr).toMatch(/NO_BENEFIT_RULE/);
+    // The document names the benefit but not its figures: each missing one is named, with where to supply it.
+    expect(without.stderr).toMatch(/MISSING_PARAMETER.*benefits\.resident-inpatient\.classes\.grade-3\.ratio.*--policy-file/);
     const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']);
     expect(r.code, r.stderr).toBe(0);
     const [s1, s2] = JSON.parse(r.stdout).settlements;
@@ -201,6 +202,41 @@ describe('yibao policy', () => {
   });
 });
 
+describe('yibao claim maternity-grant', () => {
+  const claim = {
+    claimant: { id: 'g1', region: 'luoyang', scheme: 'employee', sex: 'male', employment: 'employer', maternityInsured: true, contributionsPaid: true },
+    employer: { maternityInsuredSince: '2023-03-10' },
+    spouse: { hasEmployer: false, residentMaternityBenefit: false },
+    birthDate: '2024-03-11',
+  };
+
+  it('grants or refuses with exit 0, each condition with its article; reads stdin; --no-trace', () => {
+    // 63号 四(三)2: insured from 2023-03-10, the year is complete from 2024-03-11 → granted, 1000.
+    const yes = yibao(['claim', 'maternity-grant', requestFile(claim)]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(JSON.parse(yes.stdout)).toMatchObject({ claim: 'maternity-grant', granted: true, amount: 1000, policy: '洛医保〔2023〕63号' });
+    // A day earlier the year is not complete: refused, citing and quoting 四(三)2.
+    const no = yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' }));
+    expect(no.code, no.stderr).toBe(0);
+    const out = JSON.parse(no.stdout);
+    expect(out).toMatchObject({ granted: false, amount: 0, refusals: [{ condition: 'employer-insured', source: '洛医保〔2023〕63号 四(三)2', quote: '所在单位参加生育保险满1年' }] });
+    expect(out.trace).toBeUndefined();
+  });
+
+  it('exit 1 when no policy in force gives the grant, 2 for bad input or an unknown claim', () => {
+    const early = yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]);
+    expect(early.code).toBe(1);
+    expect(JSON.parse(early.stdout).error.code).toBe('NO_BENEFIT_RULE');
+    const bad = yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    for (const p of [/spouse.hasEmployer/, /spouse.residentMaternityBenefit/]) expect(bad.stderr).toMatch(p);
+    expect(yibao(['claim', 'allowance', requestFile(claim)]).stderr).toMatch(/unknown claim "allowance"; known: maternity-grant/);
+    expect(yibao(['claim']).code).toBe(2);
+    expect(yibao(['claim', 'maternity-grant']).code).toBe(2);
+  });
+});
+
 describe('yibao contribution', () => {
   it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', () => {
     const r = yibao(['contribution', 'examples/contribution-luoyang-2024.json']);
@@ -240,16 +276,22 @@ describe('yibao contribution', () => {
     expect(r.stderr).toMatch(/NO_CONTRIBUTION_STANDARD: .*2023/);
   });
 
-  it('exit 1 naming the missing parameter, then 0 once a user policy file supplies it', () => {
-    const body = { region: 'linfen', year: 2019, countyType: 'western', hardship: 'tekun' };
+  it('exit 1 with what is given and each missing figure named, then 0 once a user policy file supplies them', () => {
+    const body = { region: 'linfen', year: 2020, countyType: 'western', hardship: 'tekun' };
     const missing = yibao(['contribution', requestFile(body)]);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
+    // 15号 一(二) gives 2020's individual contribution (250); not the 2020 subsidy, nor 特困's assistance (67号).
+    const partial = JSON.parse(missing.stdout);
+    expect(partial).toMatchObject({ individual: 250, total: null, assistance: null, payable: null, subsidy: { total: null } });
+    expect(partial.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'assistance', 'payable', 'criticalIllnessFunding']);
+    expect(partial.missing[2]).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
+    expect(missing.stderr).toMatch(/MISSING_PARAMETER: .*contributions\.subsidyStandard.*--policy-file/);
     const filled = yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
     expect(filled.code, filled.stderr).toBe(0);
     const out = JSON.parse(filled.stdout);
-    // 15号 一(一): 416 + 52 + 15.6 + 36.4 = 520; 一(二) 250; the user file's 100 for 特困 → pays 150; 四(一) ≥ 85.
-    expect(out).toMatchObject({ total: 770, subsidy: { central: 416, province: 52, city: 15.6, county: 36.4 }, assistance: 100, payable: 150, criticalIllnessFunding: 85 });
+    // The user file's 2020 subsidy 550 + 一(二)'s 250 = 800; its 100 for 特困 → pays 150; its 90 for 大病保险.
+    // 15号 splits only 2019's subsidy: 2020's levels are not split.
+    expect(out).toMatchObject({ total: 800, subsidy: { total: 550, central: null }, assistance: 100, payable: 150, criticalIllnessFunding: 90, missing: [] });
     expect(JSON.stringify(out.trace)).toContain('用户提供');
   });
 

@@ -14,12 +14,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SettlementEngine, type Settlement } from '../src/engine/settle.js';
+import { ELIGIBILITIES, SettlementEngine, type Settlement } from '../src/engine/settle.js';
 import { toYuanNumber } from '../src/money/money.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { isFailure, settleVisits } from '../src/request/settle-person.js';
 import { parseSettleRequest } from '../src/request/settle-request.js';
-import { parseClaims } from '../src/sim/claims.js';
+import { ClaimsSource, parseClaims } from '../src/sim/claims.js';
+import { settleRange } from '../src/sim/kernel.js';
+import { dayStarts } from '../src/sim/population.js';
 import { buildReport, type SimulationReport } from '../src/sim/report.js';
 import { parseScenario } from '../src/sim/scenario.js';
 import { simulate } from '../src/sim/simulate.js';
@@ -79,7 +81,7 @@ describe('report on a hand-checked population (洛阳, claims of 2024)', () => {
       ['retired', 1, 0],
     ]);
     expect(p.fund.byBenefit).toEqual([{ benefit: 'resident-outpatient', label: '居民医保普通门诊统筹', policy: '洛医保〔2023〕63号', visits: 10, fund: 900, share: 100 }]);
-    expect(p.visits.byEligibility).toEqual({ covered: 9, 'not-covered': 0, 'waiting-period': 0, 'non-contracted': 1 });
+    expect(p.visits.byEligibility).toEqual({ covered: 9, 'not-covered': 0, 'waiting-period': 0, 'non-contracted': 1, 'in-hospital': 0, 'account-not-reformed': 0 });
     expect(p.visits.unsettled).toMatchObject([{ code: 'NO_BENEFIT_RULE', visits: 1, total: 50 }]);
   });
 
@@ -184,5 +186,41 @@ a,adult,v3,2019-03-10T10:00:00+08:00,,inpatient,H,city,3,true,10,true
       'b.csv line 3: admittedAt: must not be after the discharge (time)',
       'b.csv line 4: inHospital: is for outpatient visits made during a stay; an inpatient stay is type inpatient',
     ]);
+  });
+});
+
+describe('the eligibility breakdown has every word of the engine', () => {
+  it('counts an outpatient visit made in hospital under 36号 第五条 as in-hospital, not nowhere', async () => {
+    // 36号 第五条 住院期间不享受门诊统筹待遇: the second visit pays nothing and is counted as in-hospital.
+    const claims = `person,category,visit,time,institution,tier,grade,contracted,total,inHospital
+h1,adult,h1-1,2024-03-01T09:00:00+08:00,J1,primary,0,true,100,
+h1,adult,h1-2,2024-03-05T09:00:00+08:00,J1,primary,0,true,100,true
+`;
+    writeFileSync(join(dir, 'in-hospital.csv'), claims);
+    const scenario = parseScenario({ format: 'yibao-scenario/1', policies: ['luoyang-2022'], claims: { file: 'in-hospital.csv' } }, dir);
+    const r = buildReport(await simulate(scenario, { threads: 0 }));
+    const p = r.policies[0] as SimulationReport['policies'][number];
+    expect(Object.keys(p.visits.byEligibility)).toEqual([...ELIGIBILITIES]);
+    expect(p.visits.byEligibility).toMatchObject({ covered: 1, 'in-hospital': 1 });
+    // 100 × 50% on the first visit; nothing on the second.
+    expect(p.fund.total).toBe(50);
+  });
+
+  it('gives each eligibility the engine can return its own count', () => {
+    // An engine that answers each visit with the next word of the list: every word must be counted
+    // once, and the counts must add up to the visits settled.
+    const rows = ELIGIBILITIES.map((_, i) => `e1,adult,e1-${i},2024-03-0${i + 1}T09:00:00+08:00,J1,primary,0,true,10`);
+    const source = new ClaimsSource(parseClaims(`person,category,visit,time,institution,tier,grade,contracted,total\n${rows.join('\n')}\n`, 'e.csv'));
+    let next = 0;
+    class EveryWord extends SettlementEngine {
+      override settle(...args: Parameters<SettlementEngine['settle']>): Settlement {
+        return { ...super.settle(...args), eligibility: ELIGIBILITIES[next++ % ELIGIBILITIES.length] as Settlement['eligibility'] };
+      }
+    }
+    const engine = new EveryWord(loadPolicies());
+    const totals = settleRange(engine, source, [{ packId: 'luoyang-2024', region: '410300', year: 2024, dayStarts: dayStarts(2024) }], 0, source.size);
+    const by = totals.policies[0]?.byEligibility as Float64Array;
+    expect(Array.from(by)).toEqual(ELIGIBILITIES.map(() => 1));
+    expect(by.reduce((a, b) => a + b, 0)).toBe(totals.policies[0]?.visits);
   });
 });

@@ -17,6 +17,7 @@ import { RequestError } from '../request/settle-request.js';
 import { HttpError, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerClaimRoutes } from './routes/claims.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
@@ -116,6 +117,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerEnrollmentRoutes(app, ctx);
   registerNationalRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
+  registerClaimRoutes(app, ctx);
 
   return app;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chinaDay, dayOf, formatChinaTime, formatDate, parseDate, parseInstant, yearOf, yearStart } from './calendar.js';
+import { chinaDay, dayOf, formatChinaTime, formatDate, parseDate, parseInstant, yearOf, yearsLater, yearStart } from './calendar.js';
 
 describe('dates', () => {
   it('parses real dates only', () => {
@@ -18,6 +18,21 @@ describe('dates', () => {
       }),
     );
     expect(yearStart(2024)).toBe(dayOf(2024, 1, 1));
+  });
+  it('ends a period of years on the same date, or the month\'s last day when the year has none (民法典 第二百零二条)', () => {
+    expect(formatDate(yearsLater(dayOf(2023, 3, 1), 1))).toBe('2024-03-01');
+    expect(formatDate(yearsLater(dayOf(2024, 2, 29), 1))).toBe('2025-02-28');
+    expect(formatDate(yearsLater(dayOf(2024, 2, 29), 4))).toBe('2028-02-29');
+    expect(formatDate(yearsLater(dayOf(2023, 12, 31), 1))).toBe('2024-12-31');
+    fc.assert(
+      fc.property(fc.integer({ min: dayOf(1971, 1, 1), max: dayOf(2150, 12, 31) }), fc.integer({ min: 0, max: 40 }), (day, n) => {
+        const later = yearsLater(day, n);
+        expect(yearOf(later)).toBe(yearOf(day) + n);
+        // Same month and day, except 29 February in a common year.
+        const [, md] = formatDate(day).split(/-(.*)/);
+        expect(formatDate(later).slice(5)).toBe(md === '02-29' && formatDate(later).slice(5) === '02-28' ? '02-28' : md);
+      }),
+    );
   });
 });
 

@@ -150,6 +150,20 @@ export function yearStart(year: number): DayNumber {
   return dayOf(year, 1, 1);
 }
 
+/**
+ * The day a period of whole years from `day` ends on: the same month and day `years` later (对应日),
+ * or the last day of the month when that year has none (29 February → 28 February), as
+ * 《民法典》第二百零二条 ends a period counted in years. (The period itself starts the next day,
+ * 第二百零一条: a year counted from D is D+1 to yearsLater(D, 1), complete from the day after.)
+ *
+ * @example formatDate(yearsLater(dayOf(2024, 2, 29), 1)) // '2025-02-28'
+ */
+export function yearsLater(day: DayNumber, years: number): DayNumber {
+  const [y, m, d] = formatDate(day).split('-').map(Number) as [number, number, number];
+  const year = y + years;
+  return m === 2 && d === 29 && !isLeapYear(year) ? dayOf(year, 2, 28) : dayOf(year, m, d);
+}
+
 const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The `yibao` command.
  *
- * Exit codes: 0 success; 1 a visit could not be settled or a contribution computed (no policy in
- * force, missing parameter), a city's policy is below a provincial floor (`policy check`),
+ * Exit codes: 0 success; 1 a visit could not be settled or a contribution (or one of its figures)
+ * computed (no policy in force, missing parameter), a city's policy is below a provincial floor (`policy check`),
  * or a policy file shipped with yibao is broken; 2 invalid input (request, arguments, or a user's
  * policy file), with nothing on stdout.
  */
@@ -11,6 +11,8 @@ import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
 import { contributionJson } from '../contribution/contribution.js';
 import { contributionFromRequest } from '../contribution/request.js';
+import { maternityGrantJson } from '../maternity/grant.js';
+import { maternityGrantFromRequest } from '../maternity/request.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { PolicyFileError } from '../policy/load.js';
@@ -53,6 +55,11 @@ Usage:
       Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
       funding standard, individual contribution, fiscal subsidy by level, assistance, what the
       person pays.
+  yibao claim maternity-grant FILE [--policy-file F]... [--no-trace]
+      Decide a claim for the one-time maternity grant (一次性生育补助金) from the facts the agency has
+      verified { claimant, employer?, spouse, birthDate } (JSON; FILE may be -): every condition of
+      the article in force on the day of the birth, met or not, each with its article and words;
+      granted or refused (exit 0 either way). Records nothing.
   yibao enrollment record FILE [--db PATH|URL]
       Record a payment { requestId, person, coverageYear, paidOn, amount, payer, transfer? } (JSON;
       FILE may be -) in the ledger; prints it with the coverage it buys. Same requestId, same
@@ -188,16 +195,48 @@ async function contributionCommand(args: string[], io: Io): Promise<number> {
   const parsed = await fileCommandArgs('contribution', args, io, false);
   if (!parsed) return EXIT_OK;
   const { values, policies, data } = parsed;
-  try {
+  return printAnswer(io, () => {
     const c = contributionFromRequest(data, policies);
-    io.stdout(JSON.stringify(contributionJson(c, { trace: !values['no-trace'] }), null, 2) + '\n');
-    return EXIT_OK;
+    // What the documents give is printed; a figure they do not give fails on its own.
+    return { json: contributionJson(c, { trace: !values['no-trace'] }), failures: c.missing };
+  });
+}
+
+/**
+ * Prints an answer as JSON, and each of its failures on stderr (exit 1 if any); when the documents
+ * do not give the answer at all (a SettlementError), prints `{ error }` instead, exit 1.
+ */
+function printAnswer(io: Io, compute: () => { json: Record<string, unknown>; failures?: readonly { code: string; message: string }[] }): number {
+  try {
+    const { json, failures = [] } = compute();
+    io.stdout(JSON.stringify(json, null, 2) + '\n');
+    for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
+    return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (e) {
     if (!(e instanceof SettlementError)) throw e;
     io.stdout(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
     io.stderr(`yibao: ${e.code}: ${e.message}\n`);
     return EXIT_FAILED;
   }
+}
+
+/** The claims `yibao claim KIND FILE` decides. */
+const CLAIMS = ['maternity-grant'] as const;
+
+async function claimCommand(args: string[], io: Io): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind === '-h' || kind === '--help') {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (!(CLAIMS as readonly (string | undefined)[]).includes(kind)) {
+    throw new UsageError(kind === undefined ? `claim needs a kind: ${CLAIMS.join(', ')}` : `unknown claim ${JSON.stringify(kind)}; known: ${CLAIMS.join(', ')}`);
+  }
+  const parsed = await fileCommandArgs(`claim ${kind}`, rest, io, false);
+  if (!parsed) return EXIT_OK;
+  const { values, policies, data } = parsed;
+  // Granted or refused, a decision is an answer (exit 0).
+  return printAnswer(io, () => ({ json: maternityGrantJson(maternityGrantFromRequest(data, policies), { trace: !values['no-trace'] }) }));
 }
 
 function policyCommand(args: string[], io: Io): number {
@@ -302,6 +341,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await settleCommand(args, io);
       case 'contribution':
         return await contributionCommand(args, io);
+      case 'claim':
+        return await claimCommand(args, io);
       case 'policy':
         return policyCommand(args, io);
       case 'enrollment':

@@ -105,13 +105,40 @@ describe('computeContribution', () => {
     expect(computeContribution(s, { ...q, followsDibao: false })).toMatchObject({ assistance: 0, payable: 36000 });
   });
 
-  it('names a missing assistance, and refuses a group the document does not name', () => {
+  it('marks a missing assistance (and what is paid) as missing figures, and refuses a group the document does not name', () => {
     const s = setOf(file());
     const q = { region, year: 2030, countyType: 'western' } as const;
-    const e = caught(() => computeContribution(s, { ...q, hardship: 'other' }), SettlementError);
-    expect(e.code).toBe('MISSING_PARAMETER');
-    expect(e.missing.map((m) => m.path)).toEqual(['contributions.assistance.other']);
+    const c = computeContribution(s, { ...q, hardship: 'other' });
+    expect(c).toMatchObject({ total: 100001, individual: 36000, assistance: null, payable: null });
+    expect(c.missing.map((m) => [m.figure, m.code, m.missing.map((p) => p.path)])).toEqual([
+      ['assistance', 'MISSING_PARAMETER', ['contributions.assistance.other']],
+      ['payable', 'MISSING_PARAMETER', ['contributions.assistance.other']],
+    ]);
+    expect(c.missing[0]?.message).toMatch(/资助参保金额.*contributions\.assistance\.other.*--policy-file/);
     expect(codeOf(() => computeContribution(s, { ...q, hardship: 'jiandang' }))).toBe('NO_ASSISTANCE_RULE');
+  });
+
+  it('gives the figures of a year the document gives one standard for, and marks each figure that needs the other', () => {
+    const f = file();
+    delete f.contributions.fundingStandard;
+    f.contributions.subsidyStandard = [f.contributions.subsidyStandard, { value: null, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31', missing: '未规定' }];
+    f.contributions.individual = [f.contributions.individual, { value: 390, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31' }];
+    const s = setOf(f);
+    const q = { region, year: 2031, countyType: 'western' } as const;
+    // The subsidy is missing: no level, no total; the individual contribution and what follows from it are given.
+    expect(computeContribution(s, { ...q, hardship: 'fanpin' })).toMatchObject({
+      total: null,
+      individual: 39000,
+      subsidy: { total: null, central: null, province: null, city: null, county: null },
+      assistance: 5000,
+      payable: 34000,
+    });
+    expect(computeContribution(s, q).missing.map((m) => m.figure)).toEqual(['subsidy.total', 'total']);
+    // Neither standard given for a year that is spoken for: nothing to give → the whole fails.
+    f.contributions.individual[1] = { value: null, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31', missing: '未规定' };
+    const e = caught(() => computeContribution(setOf(f), q), SettlementError);
+    expect(e.code).toBe('MISSING_PARAMETER');
+    expect(e.missing.map((m) => m.path)).toEqual(['contributions.subsidyStandard', 'contributions.individual']);
   });
 
   it('refuses a year the document does not set, and never takes the parent region\'s figures', () => {

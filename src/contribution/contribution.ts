@@ -8,6 +8,13 @@
  * arithmetic is sums, differences and, where a document gives a level's share as a percentage,
  * that share of the subsidy (rounded half away from zero to the fen, as a payment).
  *
+ * A figure the governing document does not give for the year (a standard it gives for another
+ * year, a group's assistance it leaves to another text) is `null` and listed in `missing` with the
+ * parameters it needs — MISSING_PARAMETER per figure — while the figures it does give are given:
+ * 临医保发〔2019〕15号 sets 2019's subsidy and 2020's individual contribution, and each year's request
+ * gets the one and is told the other is missing. Only a year for which the document gives neither
+ * standard fails as a whole.
+ *
  * The governing document is the region's own: a province's standard is a floor for its cities
  * (豫医保办〔2023〕71号 一 "不低于"), and a city's document may set the same figures for another
  * funding year (洛医保〔2023〕63号 一 makes them Luoyang's 2024年度), so a city is never given its
@@ -52,7 +59,8 @@ export class OptionRequiredError extends Error {
 export type Bound = 'at-least' | 'at-most';
 
 export interface SubsidyBreakdown {
-  total: Fen;
+  /** Null when the document does not give the year's subsidy (then no level either). */
+  total: Fen | null;
   /** Null where the document does not split the subsidy for the year. */
   central: Fen | null;
   province: Fen | null;
@@ -71,21 +79,42 @@ export interface Contribution {
   /** Document number of the governing policy. */
   policy: string;
   policyId: string;
-  /** 筹资标准 per person: subsidy + individual. */
-  total: Fen;
-  /** 个人缴费标准. */
-  individual: Fen;
+  /** 筹资标准 per person: subsidy + individual (null when either is missing). */
+  total: Fen | null;
+  /** 个人缴费标准 (null: not given for the year). */
+  individual: Fen | null;
   subsidy: SubsidyBreakdown;
-  /** 资助参保: the part of the individual contribution paid for the person. */
-  assistance: Fen;
-  /** What the person pays: individual − assistance. */
-  payable: Fen;
-  /** 大病保险人均筹资, where the document gives it (part of the funding, not added to it). */
-  criticalIllnessFunding?: Fen;
+  /** 资助参保: the part of the individual contribution paid for the person (null: cannot be known). */
+  assistance: Fen | null;
+  /** What the person pays: individual − assistance (0 under full assistance even when the standard is missing). */
+  payable: Fen | null;
+  /** 大病保险人均筹资, where the document gives it (part of the funding, not added to it); null: named for the year, not given. */
+  criticalIllnessFunding?: Fen | null;
   /** Figures that are floors (or, for what the person pays, ceilings), by field. */
   bounds: Record<string, Bound>;
+  /** Each figure above that is null for want of a parameter, with the parameters (empty: every figure given). */
+  missing: MissingFigure[];
   trace: TraceStep[];
 }
+
+/** A figure of the breakdown the documents do not give: MISSING_PARAMETER, for that figure alone. */
+export interface MissingFigure {
+  /** The figure's field: individual, subsidy.total, total, assistance, payable, criticalIllnessFunding. */
+  figure: string;
+  code: 'MISSING_PARAMETER';
+  message: string;
+  missing: MissingParameter[];
+}
+
+/** The Chinese names of the figures, for messages. */
+const FIGURE_LABELS: Record<string, string> = {
+  individual: '个人缴费标准',
+  'subsidy.total': '人均财政补助标准',
+  total: '筹资标准',
+  assistance: '资助参保金额',
+  payable: '个人应缴金额',
+  criticalIllnessFunding: '大病保险人均筹资标准',
+};
 
 /** A parameter's version for the funding year (versions cover whole years; see the loader). */
 interface Read {
@@ -162,6 +191,17 @@ function failMissing(pack: PolicyPack, what: string, missing: MissingParameter[]
   );
 }
 
+/** A figure marked missing, for want of the parameters listed. */
+function missingFigure(pack: PolicyPack, year: number, figure: string, missing: MissingParameter[]): MissingFigure {
+  const list = missing.map((m) => `${m.path} (${m.label}; ${m.citation}: ${m.reason})`).join('; ');
+  return {
+    figure,
+    code: 'MISSING_PARAMETER',
+    message: `${FIGURE_LABELS[figure] ?? figure} (${figure}) for funding year ${year} is not given by ${pack.document.number}: missing parameter${missing.length > 1 ? 's' : ''} ${list}. Supply ${missing.length > 1 ? 'them' : 'it'} in a user policy file (--policy-file).`,
+    missing,
+  };
+}
+
 /** A level of the subsidy: an amount, or a percentage of the subsidy (rounded to the fen). */
 function levelAmount(v: ParamVersion, subsidy: Fen): Fen {
   return v.unit === 'percent' ? applyRate(subsidy, v.value as number) : (v.value as Fen);
@@ -202,42 +242,57 @@ export function computeContribution(policies: PolicySet, q: ContributionQuery): 
     text: `${regionName}${q.year}年度城乡居民医保筹资（${COUNTY_TYPE_LABELS[q.countyType]}），适用${doc}。`,
   });
 
-  // The standards: subsidy + individual = funding.
+  // The standards: subsidy + individual = funding. What the document does not give for the year is
+  // a missing figure; a year it gives neither for cannot be computed at all.
   const subsidyRead = read(rules.subsidyStandard);
   const individualRead = read(rules.individual);
-  const missing = [subsidyRead, individualRead].filter((r) => !known(r)).map((r) => missingOf(r, q.year));
-  if (missing.length > 0) failMissing(pack, `the ${q.year} contribution of ${regionName} (${q.region})`, missing);
-  const sv = subsidyRead.version as ParamVersion;
-  const iv = individualRead.version as ParamVersion;
-  const subsidy = sv.value as Fen;
-  const individual = iv.value as Fen;
-  const total = subsidy + individual;
-  const floor = sv.bound === 'at-least' || iv.bound === 'at-least';
-  if (sv.bound === 'at-least') bounds['subsidy.total'] = 'at-least';
-  if (floor) bounds.total = 'at-least';
+  if (!known(subsidyRead) && !known(individualRead)) {
+    failMissing(pack, `the ${q.year} contribution of ${regionName} (${q.region})`, [subsidyRead, individualRead].map((r) => missingOf(r, q.year)));
+  }
+  const missing: MissingFigure[] = [];
+  const subsidyMissing = known(subsidyRead) ? [] : [missingOf(subsidyRead, q.year)];
+  const individualMissing = known(individualRead) ? [] : [missingOf(individualRead, q.year)];
+  if (subsidyMissing.length > 0) missing.push(missingFigure(pack, q.year, 'subsidy.total', subsidyMissing));
+  if (individualMissing.length > 0) missing.push(missingFigure(pack, q.year, 'individual', individualMissing));
+  const sv = subsidyRead.version;
+  const iv = individualRead.version;
+  const subsidy = known(subsidyRead) ? subsidyRead.version.value : null;
+  const individual = known(individualRead) ? individualRead.version.value : null;
+  const total = subsidy !== null && individual !== null ? subsidy + individual : null;
+  if (total === null) missing.push(missingFigure(pack, q.year, 'total', [...subsidyMissing, ...individualMissing]));
+  if (subsidy !== null && sv?.bound === 'at-least') bounds['subsidy.total'] = 'at-least';
+  if (total !== null && (sv?.bound === 'at-least' || iv?.bound === 'at-least')) bounds.total = 'at-least';
   const fundingRead = rules.fundingStandard ? read(rules.fundingStandard) : undefined;
   const fv = fundingRead && known(fundingRead) ? fundingRead.version : undefined;
-  if (fv && fv.value !== total) {
+  if (fv && total !== null && fv.value !== total) {
     throw new SettlementError(
       'INCONSISTENT_POLICY',
-      `${doc}: the funding standard ${formatYuan(fv.value as Fen)} (${fv.citation}) is not the subsidy ${formatYuan(subsidy)} plus the individual contribution ${formatYuan(individual)}`,
+      `${doc}: the funding standard ${formatYuan(fv.value as Fen)} (${fv.citation}) is not the subsidy ${formatYuan(subsidy as Fen)} plus the individual contribution ${formatYuan(individual as Fen)}`,
     );
   }
+  const part = (label: string, v: ParamVersion | undefined, fen: Fen | null) =>
+    fen !== null && v ? `${label}${boundedYuan(v, fen)}` : `${label}：${doc}未规定${q.year}年度的标准${v?.missing ? `（${sentence(v.missing)}）` : ''}`;
   trace.push({
     step: 'standard',
-    source: [...new Set([fv && source(fv), source(sv), source(iv)].filter((s): s is string => !!s))].join('；'),
-    total: y(total),
-    subsidy: y(subsidy),
-    individual: y(individual),
-    text: `${fv ? `筹资标准${boundedYuan(fv, total)}/人` : `筹资${yuan(total)}/人`} = 人均财政补助标准${boundedYuan(sv, subsidy)} + 个人缴费标准${boundedYuan(iv, individual)}。`,
+    source: [...new Set([fv && total !== null && source(fv), sv && source(sv), iv && source(iv)].filter((s): s is string => !!s))].join('；'),
+    total: total === null ? null : y(total),
+    subsidy: subsidy === null ? null : y(subsidy),
+    individual: individual === null ? null : y(individual),
+    text:
+      total !== null
+        ? `${fv ? `筹资标准${boundedYuan(fv, total)}/人` : `筹资${yuan(total)}/人`} = ${part('人均财政补助标准', sv, subsidy)} + ${part('个人缴费标准', iv, individual)}。`
+        : `${part('人均财政补助标准', sv, subsidy)}；${part('个人缴费标准', iv, individual)}；筹资标准无法合计。`,
   });
 
-  const breakdown = splitSubsidy(rules, q, subsidy, read, trace, bounds, doc);
-  const { assistance, fixedFloor } = assist(rules, q, individual, read, trace, doc, pack);
-  const payable = individual - assistance;
+  const breakdown: SubsidyBreakdown = subsidy === null ? { total: null, central: null, province: null, city: null, county: null } : splitSubsidy(rules, q, subsidy, read, trace, bounds, doc);
+  const { assistance, fixedFloor, full, missing: assistanceMissing } = assist(rules, q, individual, read, trace, doc);
+  if (assistance === null) missing.push(missingFigure(pack, q.year, 'assistance', assistanceMissing));
+  // Under full assistance the person pays nothing, whatever the standard.
+  const payable = full ? 0 : individual !== null && assistance !== null ? individual - assistance : null;
+  if (payable === null) missing.push(missingFigure(pack, q.year, 'payable', [...individualMissing, ...assistanceMissing]));
   if (fixedFloor) {
     bounds.assistance = 'at-least';
-    bounds.payable = 'at-most';
+    if (payable !== null) bounds.payable = 'at-most';
   }
 
   const result: Contribution = {
@@ -254,6 +309,7 @@ export function computeContribution(policies: PolicySet, q: ContributionQuery): 
     assistance,
     payable,
     bounds,
+    missing,
     trace,
   };
 
@@ -267,15 +323,22 @@ export function computeContribution(policies: PolicySet, q: ContributionQuery): 
       criticalIllnessFunding: y(ci.version.value),
       text: `大病保险人均筹资标准${boundedYuan(ci.version, ci.version.value)}，从上述筹资中安排，不另加。`,
     });
+  } else if (ci?.version) {
+    // Named for the year, not given.
+    result.criticalIllnessFunding = null;
+    missing.push(missingFigure(pack, q.year, 'criticalIllnessFunding', [missingOf(ci, q.year)]));
   }
 
+  const shown = (fen: Fen | null) => (fen === null ? '（文件未规定）' : yuan(fen));
   trace.push({
     step: 'result',
-    total: y(total),
-    individual: y(individual),
-    assistance: y(assistance),
-    payable: y(payable),
-    text: `个人缴费标准${yuan(individual)}，资助参保${fixedFloor ? '不低于' : ''}${yuan(assistance)}，个人应缴${fixedFloor ? '不高于' : ''}${yuan(payable)}。`,
+    total: total === null ? null : y(total),
+    individual: individual === null ? null : y(individual),
+    assistance: assistance === null ? null : y(assistance),
+    payable: payable === null ? null : y(payable),
+    text:
+      `个人缴费标准${shown(individual)}，资助参保${fixedFloor && assistance !== null ? '不低于' : ''}${shown(assistance)}，个人应缴${fixedFloor && payable !== null ? '不高于' : ''}${shown(payable)}。` +
+      (missing.length > 0 ? `未规定的：${missing.map((m) => FIGURE_LABELS[m.figure] ?? m.figure).join('、')}（需由用户政策文件提供）。` : ''),
   });
   return result;
 }
@@ -347,21 +410,25 @@ function splitSubsidy(
   return { ...unsplit, central: centralFen, local };
 }
 
-/** The assistance for the person's hardship group; `fixedFloor` when it is a floor (不低于). */
+/**
+ * The assistance for the person's hardship group; `fixedFloor` when it is a floor (不低于). Null
+ * with `missing` when it cannot be known: the group's rule is missing, or it is the whole (or a
+ * fixed amount up to the) individual contribution, which is missing.
+ */
 function assist(
   rules: ContributionRules,
   q: ContributionQuery,
-  individual: Fen,
+  individual: Fen | null,
   read: (p: Param) => Read,
   trace: TraceStep[],
   doc: string,
-  pack: PolicyPack,
-): { assistance: Fen; fixedFloor: boolean } {
+): { assistance: Fen | null; fixedFloor: boolean; full: boolean; missing: MissingParameter[] } {
+  const individualMissing = (): MissingParameter[] => (individual === null ? [missingOf(read(rules.individual), q.year)] : []);
   if (q.hardship === undefined) {
     trace.push({ step: 'assistance', assistance: 0, text: '不属于困难群众，无资助参保。' });
-    return { assistance: 0, fixedFloor: false };
+    return { assistance: 0, fixedFloor: false, full: false, missing: [] };
   }
-  const groupRule = (group: Hardship): Read => {
+  const groupRule = (group: Hardship): Read | MissingParameter => {
     const param = rules.assistance[group];
     const r = param ? read(param) : undefined;
     if (!param || !r?.version) {
@@ -371,11 +438,17 @@ function assist(
         `${doc} gives no assistance (资助参保) for ${HARDSHIP_LABELS[group]} (${group}) in funding year ${q.year}${named ? `; it names: ${named}` : ''}`,
       );
     }
-    if (r.version.value === null) failMissing(pack, `the assistance for ${HARDSHIP_LABELS[group]} (${group})`, [missingOf(r, q.year)]);
-    return r;
+    return r.version.value === null ? missingOf(r, q.year) : r;
+  };
+  /** The group's rule is missing: the assistance is a missing figure. */
+  const open = (m: MissingParameter, group: Hardship) => {
+    trace.push({ step: 'assistance', source: m.citation, assistance: null, text: `${HARDSHIP_LABELS[group]}：${doc}未规定资助参保标准（${sentence(m.reason)}）。` });
+    return { assistance: null, fixedFloor: false, full: false, missing: [m] };
   };
   let group: Hardship = q.hardship;
-  let r = groupRule(group);
+  let found = groupRule(group);
+  if (!('param' in found)) return open(found, group);
+  let r: Read = found;
   const label = HARDSHIP_LABELS[q.hardship];
   if (r.version?.value === 'may-follow-dibao') {
     const v = r.version;
@@ -393,31 +466,33 @@ function assist(
     });
     if (!q.followsDibao) {
       trace.push({ step: 'assistance', assistance: 0, text: `${label}不予资助参保，资助0.00元。` });
-      return { assistance: 0, fixedFloor: false };
+      return { assistance: 0, fixedFloor: false, full: false, missing: [] };
     }
     group = 'dibao';
-    r = groupRule(group);
+    found = groupRule(group);
+    if (!('param' in found)) return open(found, group);
+    r = found;
   }
   const v = r.version as ParamVersion;
   if (v.value === 'full') {
     trace.push({
       step: 'assistance',
       source: source(v),
-      assistance: y(individual),
-      text: `${HARDSHIP_LABELS[group]}：全额资助参保，资助${yuan(individual)}（个人缴费标准全额）。`,
+      assistance: individual === null ? null : y(individual),
+      text: `${HARDSHIP_LABELS[group]}：全额资助参保，资助${individual === null ? '个人缴费标准全额（本年度个人缴费标准文件未规定），个人应缴0.00元' : `${yuan(individual)}（个人缴费标准全额）`}。`,
     });
-    return { assistance: individual, fixedFloor: false };
+    return { assistance: individual, fixedFloor: false, full: true, missing: individualMissing() };
   }
   if (v.value === 'may-follow-dibao') throw new SettlementError('INCONSISTENT_POLICY', `${doc}: the 低保 standard itself refers to the 低保 standard (${v.citation})`);
-  const amount = Math.min(v.value as Fen, individual);
+  const amount = individual === null ? null : Math.min(v.value as Fen, individual);
   trace.push({
     step: 'assistance',
     source: source(v),
     standard: y(v.value as Fen),
-    assistance: y(amount),
-    text: `${HARDSHIP_LABELS[group]}：定额资助，标准${v.bound === 'at-least' ? '原则上' : ''}${boundedYuan(v, v.value as Fen)}/人/年，资助${yuan(amount)}${v.value as Fen > individual ? '（以个人缴费标准为限）' : ''}${v.bound === 'at-least' ? '；各地可高于此标准' : ''}。`,
+    assistance: amount === null ? null : y(amount),
+    text: `${HARDSHIP_LABELS[group]}：定额资助，标准${v.bound === 'at-least' ? '原则上' : ''}${boundedYuan(v, v.value as Fen)}/人/年，${amount === null ? '以个人缴费标准为限，本年度个人缴费标准文件未规定' : `资助${yuan(amount)}${individual !== null && (v.value as Fen) > individual ? '（以个人缴费标准为限）' : ''}`}${v.bound === 'at-least' ? '；各地可高于此标准' : ''}。`,
   });
-  return { assistance: amount, fixedFloor: v.bound === 'at-least' };
+  return { assistance: amount, fixedFloor: v.bound === 'at-least', full: false, missing: individualMissing() };
 }
 
 /** A contribution as JSON, amounts in yuan (as `yibao settle` prints them). */
@@ -447,6 +522,7 @@ export function contributionJson(c: Contribution, options: { trace?: boolean } =
   };
   if (c.criticalIllnessFunding !== undefined) out.criticalIllnessFunding = n(c.criticalIllnessFunding);
   out.bounds = c.bounds;
+  out.missing = c.missing;
   if (options.trace !== false) out.trace = c.trace;
   return out;
 }

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { COUNTY_TYPES, HARDSHIP_GROUPS } from '../domain.js';
 import type { PolicySet } from '../policy/registry.js';
-import { formatIssues } from '../policy/schema.js';
-import { enumOf, readRegion, RequestError, yearSchema } from '../request/settle-request.js';
+import { enumOf, parseWithRegion, RequestError, yearSchema } from '../request/settle-request.js';
 import { computeContribution, OptionRequiredError, type Contribution, type ContributionQuery } from './contribution.js';
 
 export const contributionRequestSchema = z
@@ -28,15 +27,8 @@ export const contributionRequestSchema = z
  * @throws RequestError naming each bad field.
  */
 export function parseContributionRequest(data: unknown, policies: PolicySet): ContributionQuery {
-  const parsed = contributionRequestSchema.safeParse(data);
-  const { region, problem } = readRegion((data as { region?: unknown } | null)?.region, 'region', policies);
-  if (!parsed.success) {
-    const lines = formatIssues(parsed.error.issues);
-    if (problem) lines.unshift(problem);
-    throw new RequestError(lines);
-  }
-  if (problem) throw new RequestError([problem]);
-  const r = parsed.data;
+  const { parsed: r, region, problems } = parseWithRegion(contributionRequestSchema, data, (data as { region?: unknown } | null)?.region, 'region', policies);
+  if (problems.length > 0) throw new RequestError(problems);
   const query: ContributionQuery = { region: region as string, year: r.year, countyType: r.countyType };
   if (r.hardship !== undefined && r.hardship !== 'none') query.hardship = r.hardship;
   if (r.followsDibao !== undefined) query.followsDibao = r.followsDibao;

@@ -149,6 +149,8 @@ export interface CompiledPooling extends CompiledCommon {
   tables: (PoolingTable | undefined)[];
   /** 住院期间不享受: the benefit pays nothing for a visit made while the person is in hospital. */
   notDuringStay: Cite | null;
+  /** Only for those whose personal-account structure was adjusted (调整个人账户结构): where it says so. */
+  accountReformRequired: Cite | null;
 }
 
 export interface CompiledAmountLimit extends CompiledCommon {
@@ -370,13 +372,21 @@ function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledB
     }
     for (const t of tables) if (t) t.missing.push(...snap.missing);
   }
-  let notDuringStay: Cite | null = null;
-  if (b.notDuringStay) {
-    const snap = new Snapshot(day);
-    if (snap.value<boolean>(b.notDuringStay, false)) notDuringStay = snap.cite(b.notDuringStay);
-    for (const t of tables) if (t) t.missing.push(...snap.missing);
-  }
-  return { ...common, kind: 'pooling', bucket: internalized(b.capBucket), window, windowCite, tables, notDuringStay };
+  const notDuringStay = flagCite(b.notDuringStay, day, tables);
+  const accountReformRequired = flagCite(b.accountReformRequired, day, tables);
+  return { ...common, kind: 'pooling', bucket: internalized(b.capBucket), window, windowCite, tables, notDuringStay, accountReformRequired };
+}
+
+/**
+ * A flag of a pooling benefit, as its citation when it is set on the day (null when absent or
+ * false); a flag the documents leave open is missing in every table.
+ */
+function flagCite(flag: Param | undefined, day: DayNumber, tables: readonly (PoolingTable | undefined)[]): Cite | null {
+  if (!flag) return null;
+  const snap = new Snapshot(day);
+  const cite = snap.value<boolean>(flag, false) ? snap.cite(flag) : null;
+  for (const t of tables) if (t) t.missing.push(...snap.missing);
+  return cite;
 }
 
 function compileAmountLimit(b: AmountLimitBenefit, common: CompiledCommon, snap: Snapshot): CompiledAmountLimit {

@@ -52,6 +52,21 @@ export interface Person {
   familyDoctorAt?: string;
   /** Absent: taken as covered. */
   enrollment?: Enrollment;
+  /**
+   * Employees (职工医保): `employer` for an employee of an employer (用人单位在职职工), `flexible` for a
+   * flexible worker insured as an employee (灵活就业人员以职工身份参保, 洛医保〔2023〕63号 四(一): inpatient
+   * maternity medical benefits, but no maternity grant, family-planning surgery benefits or
+   * maternity allowance). Absent: not said; a rule that depends on it asks for it.
+   */
+  employment?: 'employer' | 'flexible';
+  /**
+   * Employees: whether the person's personal-account structure was adjusted (调整个人账户结构, putting
+   * more of the contributions into the pooled fund; 濮阳 第十四条). `false`: not adjusted, and the
+   * outpatient mutual-aid benefits (门诊共济保障待遇) are refused (eligibility `account-not-reformed`).
+   * Absent: taken as adjusted. Active insured paying at the employer rate (same article) pay all
+   * into the pooled fund and count as adjusted.
+   */
+  accountReformed?: boolean;
 }
 
 export interface Institution {
@@ -83,7 +98,14 @@ export interface Visit {
   inHospital?: boolean;
 }
 
-export type Eligibility = 'covered' | 'not-covered' | 'waiting-period' | 'non-contracted' | 'in-hospital';
+/**
+ * What the eligibility steps found, the one list of words for the engine and everything that
+ * counts settlements by it (the simulation's breakdown): covered (享受待遇); not-covered (就诊不在
+ * 缴费所属待遇年度); waiting-period (待遇等待期); non-contracted (非定点医疗机构); in-hospital (住院期间不享受
+ * 门诊统筹); account-not-reformed (未调整个人账户结构，不享受门诊共济保障待遇).
+ */
+export const ELIGIBILITIES = ['covered', 'not-covered', 'waiting-period', 'non-contracted', 'in-hospital', 'account-not-reformed'] as const;
+export type Eligibility = (typeof ELIGIBILITIES)[number];
 
 /** One line of the explanation. Values in yuan, for people. */
 export interface TraceStep {
@@ -369,6 +391,19 @@ export class SettlementEngine {
     // Eligibility (待遇享受期).
     const eligibility = this.eligibility(person, scheme, visit, day, segment.enrollment, trace);
     if (eligibility !== 'covered') return this.nothingFromFund(person, visit, day, benefit, eligibility, trace);
+
+    // 调整个人账户结构: a benefit for those whose account structure was adjusted only.
+    if (person.accountReformed === false && benefit.kind === 'pooling' && benefit.accountReformRequired !== null) {
+      if (trace !== null) {
+        trace.push({
+          step: 'account-reform',
+          source: cited(benefit.accountReformRequired),
+          result: 'account-not-reformed',
+          text: `未通过调整个人账户结构增加统筹基金收入的参保人员，不享受门诊共济保障待遇：${benefit.label}基金不予支付。`,
+        });
+      }
+      return this.nothingFromFund(person, visit, day, benefit, 'account-not-reformed', trace);
+    }
 
     // Contracted institution (定点医疗机构).
     if (benefit.contractedOnly && !visit.institution.contracted) {

@@ -268,22 +268,55 @@ parameters:
     expect(() => applyOverlay(builtin, f)).toThrow(/extends: there is no policy pack nowhere/);
   });
 
-  it('add a benefit and a section the pack lacks, every value marked as supplied by the user', () => {
+  it('fill the inpatient benefit Linfen names without figures (the example user file), every value marked as supplied by the user', () => {
     const packs = applyOverlay(builtin, EXAMPLE_INPATIENT);
     const pack = packs.find((p) => p.id === 'linfen-2019');
-    const inpatient = pack?.benefits.find((b) => b.visitType === 'inpatient');
-    expect(inpatient?.citation).toContain('（用户提供）');
     const ratio = pack?.params.get('benefits.resident-inpatient.classes.grade-3.ratio');
     expect(ratio?.versions).toHaveLength(1);
     expect(ratio?.versions[0]).toMatchObject({ value: 6000, supplied: 'user', suppliedBy: EXAMPLE_INPATIENT });
-    // The document's own sections stay as they are.
+    // The benefit itself is the document's (三(一)); only its figures are the user's.
+    expect(pack?.benefits.find((b) => b.visitType === 'inpatient')?.citation).toBe('临医保发〔2019〕15号 三(一)');
+    // The document's own sections stay as they are, and the built-in pack still lacks the figures.
     expect(pack?.criticalIllness?.citation).toBe('临医保发〔2019〕15号 三(三)');
-    expect(builtin.find((p) => p.id === 'linfen-2019')?.benefits).toHaveLength(0);
+    expect(builtin.find((p) => p.id === 'linfen-2019')?.params.get('benefits.resident-inpatient.classes.grade-3.ratio')?.versions[0]?.value).toBeNull();
+  });
+
+  /** A user file adding residents' inpatient stays to a pack (`extends`). */
+  const inpatientBenefit = (pack: string) =>
+    write(
+      `inpatient-${pack}.yaml`,
+      `format: yibao-policy-overlay/1
+extends: ${pack}
+benefits:
+  - id: resident-inpatient
+    label: 居民医保住院（用户）
+    visitType: inpatient
+    scheme: resident
+    kind: pooling
+    source: 用户：住院
+    capBucket: inpatient
+    contractedOnly: { value: true, unit: flag, source: 用户 }
+    deductibleWindow: { value: per-visit, unit: rule, source: 用户 }
+    classes:
+      - { id: any, label: 定点医疗机构, match: { tiers: [primary, county, city, province] }, deductible: { value: 500, unit: yuan-per-visit, source: 用户 }, ratio: { value: 70, unit: percent, source: 用户 } }
+    cap: { value: 100000, unit: yuan-per-year, source: 用户 }
+`,
+    );
+
+  it('add a benefit the pack lacks, every value marked as supplied by the user', () => {
+    const f = inpatientBenefit('luoyang-2024');
+    const pack = applyOverlay(builtin, f).find((p) => p.id === 'luoyang-2024');
+    expect(pack?.benefits.find((b) => b.visitType === 'inpatient')?.citation).toContain('（用户提供）');
+    expect(pack?.params.get('benefits.resident-inpatient.classes.any.ratio')?.versions[0]).toMatchObject({ value: 7000, supplied: 'user', suppliedBy: f });
+    expect(builtin.find((p) => p.id === 'luoyang-2024')?.benefits.some((b) => b.visitType === 'inpatient')).toBe(false);
   });
 
   it('refuse a second benefit for the same visits, and a section the document already has', () => {
-    const twice = applyOverlay(builtin, EXAMPLE_INPATIENT);
-    expect(() => applyOverlay(twice, EXAMPLE_INPATIENT)).toThrow(/already has a benefit resident-inpatient[\s\S]*a second benefit for resident inpatient visits/);
+    const added = inpatientBenefit('luoyang-2024');
+    const twice = applyOverlay(builtin, added);
+    expect(() => applyOverlay(twice, added)).toThrow(/already has a benefit resident-inpatient[\s\S]*a second benefit for resident inpatient visits/);
+    // Linfen names its inpatient benefit (figures missing): a user file fills it by path, not with a second one.
+    expect(() => applyOverlay(builtin, inpatientBenefit('linfen-2019'))).toThrow(/already has a benefit resident-inpatient[\s\S]*a second benefit for resident inpatient visits/);
     const f = write(
       'ci.yaml',
       `format: yibao-policy-overlay/1

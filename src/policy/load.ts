@@ -25,6 +25,7 @@ import {
   type Supplier,
   type AccountRules,
   type CriticalIllnessRules,
+  type MaternityGrantRules,
   type MedicalAssistanceRules,
   type ReferralRules,
 } from './model.js';
@@ -40,6 +41,7 @@ import {
   type BenefitFile,
   type ContributionRulesFile,
   type CriticalIllnessRulesFile,
+  type MaternityGrantRulesFile,
   type MedicalAssistanceRulesFile,
   type ReferralRulesFile,
   type ParamFile,
@@ -121,14 +123,24 @@ const LABELS: Record<string, string> = {
   refundIfNoTransfer: '不具备转移条件时余额一次性返还本人',
   inheritance: '参保人员死亡时结余一次性拨付合法继承人',
   notDuringStay: '住院期间不享受该待遇',
+  accountReformRequired: '仅限调整个人账户结构的参保人员享受',
   threshold: '起付标准',
   uncapped: '不设年度最高支付限额',
   unreferredRatioReduction: '未经转诊备案县域外就医支付比例下浮',
   reductionExcludedFromCriticalIllness: '下浮部分不纳入大病保险',
+  claimantScheme: '申领人险种',
+  claimantSex: '申领人性别',
+  claimantInsured: '申领人参加生育保险',
+  contributionsPaid: '按时足额缴纳生育保险费',
+  flexibleWorkersExcluded: '灵活就业人员不享受',
+  employerInsuredYears: '所在单位参加生育保险年限',
+  spouseWithoutEmployer: '配偶无工作单位',
+  noResidentMaternityBenefit: '配偶未享受城乡居民医保生育待遇',
 };
 
 /** Labels of parameters whose last key means something else elsewhere (visitTypes of an account). */
 const PATH_LABELS: Record<string, string> = {
+  'maternityGrant.amount': '一次性生育补助金',
   'criticalIllness.visitTypes': '计入大病保险的费用类型',
   'medicalAssistance.visitTypes': '医疗救助的费用类型',
 };
@@ -142,6 +154,8 @@ const RULE_VALUES: Record<string, readonly string[]> = {
   coverageAfterConcentrated: ['next-calendar-year'],
   ...Object.fromEntries(HARDSHIP_GROUPS.map((g) => [g, ASSISTANCE_RULES])),
   visitShare: ['whole-own-share', 'in-scope-own-share'],
+  claimantScheme: ['employee', 'resident'],
+  claimantSex: ['male', 'female'],
 };
 
 /** How rule values and list members read in Chinese, for `policy show` and traces. */
@@ -175,6 +189,10 @@ const VALUE_TEXT: Record<string, string> = {
   'birth-cesarean': '剖宫产',
   prenatal: '产前检查',
   inpatient: '住院',
+  employee: '职工医保参保人员',
+  resident: '城乡居民医保参保人员',
+  male: '男',
+  female: '女',
 };
 
 function parseYaml(file: string, text: string): unknown {
@@ -219,9 +237,10 @@ function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValu
   }
   switch (unit) {
     case 'days':
+    case 'years':
     case 'count':
       if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) return `unit ${unit} needs a whole number`;
-      return { value: raw, text: unit === 'days' ? `${raw} 天` : String(raw) };
+      return { value: raw, text: unit === 'days' ? `${raw} 天` : unit === 'years' ? `${raw} 年` : String(raw) };
     case 'rule': {
       const allowed = RULE_VALUES[key];
       if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
@@ -394,6 +413,7 @@ function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): Benefit
   if (b.familyDoctorBonus)
     benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
   if (b.notDuringStay) benefit.notDuringStay = buildParam(b.notDuringStay, `${base}.notDuringStay`, ctx, ['flag']);
+  if (b.accountReformRequired) benefit.accountReformRequired = buildParam(b.accountReformRequired, `${base}.accountReformRequired`, ctx, ['flag']);
   return benefit;
 }
 
@@ -462,6 +482,32 @@ function buildMedicalAssistance(m: MedicalAssistanceRulesFile, ctx: ParamContext
     };
   }
   return { citation: sectionCitation(ctx, m.source), visitTypes, groups };
+}
+
+/** The units each condition of the maternity grant is written in. */
+const MATERNITY_GRANT_UNITS = {
+  claimantScheme: ['rule'],
+  claimantSex: ['rule'],
+  claimantInsured: ['flag'],
+  contributionsPaid: ['flag'],
+  flexibleWorkersExcluded: ['flag'],
+  employerInsuredYears: ['years'],
+  spouseWithoutEmployer: ['flag'],
+  noResidentMaternityBenefit: ['flag'],
+} as const satisfies Record<Exclude<keyof MaternityGrantRules, 'citation' | 'label' | 'amount'>, readonly Unit[]>;
+
+/** 一次性生育补助金. */
+function buildMaternityGrant(g: MaternityGrantRulesFile, ctx: ParamContext): MaternityGrantRules {
+  const rules: MaternityGrantRules = {
+    citation: sectionCitation(ctx, g.source),
+    label: g.label,
+    amount: buildParam(g.amount, 'maternityGrant.amount', ctx, MONEY_UNITS),
+  };
+  for (const [key, units] of Object.entries(MATERNITY_GRANT_UNITS) as [keyof typeof MATERNITY_GRANT_UNITS, readonly Unit[]][]) {
+    const file = g[key];
+    if (file) rules[key] = buildParam(file, `maternityGrant.${key}`, ctx, units);
+  }
+  return rules;
 }
 
 /** The sections of the fund chain past the basic fund, built from a policy or user file. */
@@ -610,6 +656,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
   }
   const contributions = f.contributions ? buildContributions(f.contributions, ctx) : undefined;
   const chain = buildChainSections(f, ctx);
+  const maternityGrant = f.maternityGrant ? buildMaternityGrant(f.maternityGrant, ctx) : undefined;
   const groups: PolicyPack['groups'] = {};
   for (const [group, entries] of Object.entries(f.parameters)) {
     groups[group] = {};
@@ -640,6 +687,7 @@ export function buildPack(file: string, data: unknown): PolicyPack {
   if (f.effective.note) pack.effective.note = f.effective.note;
   if (enrollment) pack.enrollment = enrollment;
   if (contributions) pack.contributions = contributions;
+  if (maternityGrant) pack.maternityGrant = maternityGrant;
   return pack;
 }
 
@@ -780,6 +828,7 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
     overlays: [...target.overlays, path],
   };
   if (target.enrollment) next.enrollment = swapObject(target.enrollment);
+  if (target.maternityGrant) next.maternityGrant = swapObject(target.maternityGrant);
   if (target.contributions) {
     const c = target.contributions;
     const shares = c.subsidyShares && { western: swapObject(c.subsidyShares.western), ordinary: swapObject(c.subsidyShares.ordinary) };

@@ -89,6 +89,8 @@ export interface PoolingBenefit extends BenefitCommon {
   categories: Partial<Record<Category, CategoryOverride>>;
   /** 住院期间不享受: nothing from this benefit while the person is in hospital. */
   notDuringStay?: Param;
+  /** Only for those whose personal-account structure was adjusted (调整个人账户结构). */
+  accountReformRequired?: Param;
 }
 
 export interface AmountLimitBenefit extends BenefitCommon {
@@ -162,6 +164,21 @@ export interface MedicalAssistanceRules {
   groups: Partial<Record<Hardship, { threshold: Param; ratio: Param; cap: Param }>>;
 }
 
+/** 一次性生育补助金 (see schema.ts): the amount and the conditions the document gives. */
+export interface MaternityGrantRules {
+  citation: string;
+  label: string;
+  amount: Param;
+  claimantScheme?: Param;
+  claimantSex?: Param;
+  claimantInsured?: Param;
+  contributionsPaid?: Param;
+  flexibleWorkersExcluded?: Param;
+  employerInsuredYears?: Param;
+  spouseWithoutEmployer?: Param;
+  noResidentMaternityBenefit?: Param;
+}
+
 export interface PolicyPack {
   id: string;
   /** The file it was loaded from. */
@@ -179,6 +196,8 @@ export interface PolicyPack {
   criticalIllness?: CriticalIllnessRules;
   referral?: ReferralRules;
   medicalAssistance?: MedicalAssistanceRules;
+  /** 一次性生育补助金, where the document gives one. */
+  maternityGrant?: MaternityGrantRules;
   /** Other cited parameters by group (contributions, floors, ...). */
   groups: Record<string, Record<string, Param>>;
   /** Every parameter of the pack, by path. */

@@ -29,6 +29,7 @@ export const UNITS = {
   percent: 'a percentage 0–100 (%)',
   'percentage-points': 'percentage points (个百分点)',
   days: 'a whole number of days (天)',
+  years: 'a whole number of years (年)',
   count: 'a whole number',
   rule: 'the name of a rule',
   'month-day-range': 'a yearly period { from: MM-DD, to: MM-DD }',
@@ -130,6 +131,11 @@ const poolingBenefit = z.strictObject({
   categories: z.partialRecord(z.enum(CATEGORIES), categoryOverride).optional(),
   /** Not paid while the person is in hospital (flag; 住院期间不享受门诊统筹待遇). */
   notDuringStay: paramFile.optional(),
+  /**
+   * Paid only to those whose personal-account structure was adjusted (flag; 通过调整个人账户结构增加统筹
+   * 基金收入的参保人员享受): a person with `accountReformed: false` gets nothing from it.
+   */
+  accountReformRequired: paramFile.optional(),
 });
 
 /** A fixed or limited amount per case (限额 / 定额): the fund pays the eligible cost up to it. */
@@ -231,6 +237,36 @@ const medicalAssistanceRules = z.strictObject({
   groups: z.partialRecord(z.enum(HARDSHIP_GROUPS), z.strictObject({ threshold: paramFile, ratio: paramFile, cap: paramFile })),
 });
 export type MedicalAssistanceRulesFile = z.infer<typeof medicalAssistanceRules>;
+
+/**
+ * 一次性生育补助金 (one-time maternity grant), claimed by an employee whose spouse gave birth: the
+ * amount and each condition of the article, a cited parameter each (a flag set to false, or a
+ * condition left out, is not checked). See src/maternity/ and docs/policy-format.md.
+ */
+const maternityGrantRules = z.strictObject({
+  /** Article the grant as a whole comes from. */
+  source: z.string().min(1),
+  label: z.string().min(1),
+  /** The fixed amount per birth (定额), yuan-per-case. */
+  amount: paramFile,
+  /** The claimant's scheme (rule: employee, 职工). */
+  claimantScheme: paramFile.optional(),
+  /** The claimant's sex (rule: male, 男职工). */
+  claimantSex: paramFile.optional(),
+  /** The claimant is insured for maternity (flag, 参加生育保险). */
+  claimantInsured: paramFile.optional(),
+  /** Employer and employee paid the maternity contributions on time and in full (flag, 按时足额缴纳生育保险费). */
+  contributionsPaid: paramFile.optional(),
+  /** Flexible workers insured as employees do not get it (flag, 灵活就业人员…不享受一次性生育补助金). */
+  flexibleWorkersExcluded: paramFile.optional(),
+  /** Whole years the claimant's employer has been insured for maternity at the birth (years, 所在单位参加生育保险满1年). */
+  employerInsuredYears: paramFile.optional(),
+  /** The spouse has no employer (flag, 配偶（无工作单位）). */
+  spouseWithoutEmployer: paramFile.optional(),
+  /** The spouse took no residents' maternity benefit for the birth (flag, 未享受城乡居民基本医疗保险生育待遇). */
+  noResidentMaternityBenefit: paramFile.optional(),
+});
+export type MaternityGrantRulesFile = z.infer<typeof maternityGrantRules>;
 
 /** The kinds of medical-insurance account yibao models (see src/account/). */
 export const ACCOUNT_KINDS = ['employee-personal', 'resident-family'] as const;
@@ -357,6 +393,7 @@ export const policyFile = z.strictObject({
   criticalIllness: criticalIllnessRules.optional(),
   referral: referralRules.optional(),
   medicalAssistance: medicalAssistanceRules.optional(),
+  maternityGrant: maternityGrantRules.optional(),
   parameters: parameterGroups.default({}),
 });
 export type PolicyFile = z.infer<typeof policyFile>;

@@ -95,12 +95,12 @@ export function groupTitle(pack: PolicyPack, path: string): string {
   if (head === 'parameters') return GROUP_LABELS[id ?? ''] ?? `其他参数 · ${id}`;
   if (head === 'criticalIllness') return id === 'groups' && rest[0] ? `大病保险 · ${HARDSHIP_LABELS[rest[0] as Hardship] ?? rest[0]}` : '大病保险';
   if (head === 'referral') return '转诊';
+  if (head === 'maternityGrant') return pack.maternityGrant?.label ?? '一次性生育补助金';
   if (head === 'medicalAssistance') return id === 'groups' && rest[0] ? `医疗救助 · ${HARDSHIP_LABELS[rest[0] as Hardship] ?? rest[0]}` : '医疗救助';
   return head ?? path;
 }
 
 const GROUP_LABELS: Record<string, string> = {
-  maternity: '生育保险',
   budget: '预算管理',
   floors: '省级底线标准（供核对各市政策，不用于结算）',
 };
@@ -108,7 +108,6 @@ const GROUP_LABELS: Record<string, string> = {
 const NAME_LABELS: Record<string, string> = {
   westernPolicy: '比照西部开发政策县',
   counties: '比照西部开发政策县数量',
-  employeeMaternityGrant: '一次性生育补助金',
   familyDoctorServiceFee: '家庭医生签约服务费',
   studentOutpatientBudget: '大学生门诊统筹预算',
   outpatientPrimaryDeductible: '门诊统筹基层起付标准',

@@ -8,6 +8,7 @@ import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
 import {
   CATEGORIES,
   EMPLOYEE_CATEGORIES,
+  EMPLOYMENTS,
   HARDSHIP_GROUPS,
   RESIDENT_CATEGORIES,
   SCHEMES,
@@ -105,6 +106,10 @@ export const personSchema = z.strictObject({
   hardship: enumOf(HARDSHIP_GROUPS).optional(),
   familyDoctorAt: id.optional(),
   enrollment: enrollmentSchema.optional(),
+  /** Employees: 用人单位在职职工 (employer) or 以职工身份参保的灵活就业人员 (flexible). */
+  employment: enumOf(EMPLOYMENTS).optional(),
+  /** Employees: the personal-account structure was adjusted (调整个人账户结构); false: it was not. */
+  accountReformed: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /**
@@ -148,6 +153,24 @@ export function readRegion(raw: unknown, field: string, policies: PolicySet): { 
   return { region, problem };
 }
 
+/**
+ * Validates `data` with `schema` and reads the region at `field` (a code or an alias) the same
+ * pass: zod's problems, the region's first, or the parsed request with the region's code and the
+ * region's problem (if any) to report with the checks that follow.
+ *
+ * @throws RequestError with every problem zod found.
+ */
+export function parseWithRegion<S extends z.ZodType>(schema: S, data: unknown, regionRaw: unknown, field: string, policies: PolicySet): { parsed: z.output<S>; region: string | undefined; problems: string[] } {
+  const parsed = schema.safeParse(data);
+  const { region, problem } = readRegion(regionRaw, field, policies);
+  if (!parsed.success) {
+    const lines = formatIssues(parsed.error.issues);
+    if (problem) lines.unshift(problem);
+    throw new RequestError(lines);
+  }
+  return { parsed: parsed.data, region, problems: problem ? [problem] : [] };
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
@@ -187,6 +210,10 @@ export function validateSettle<S extends z.ZodType>(
   if (!allowed.includes(r.person.category)) {
     problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
   }
+  if (r.person.scheme !== 'employee') {
+    if (r.person.employment !== undefined) problems.push('person.employment: applies to the employees\' scheme (职工医保) only');
+    if (r.person.accountReformed !== undefined) problems.push('person.accountReformed: applies to the employees\' scheme (职工医保) only');
+  }
   const e = r.person.enrollment;
   if (e && yearOf(e.paidOn) > e.coverageYear) {
     problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
@@ -214,6 +241,8 @@ export function validateSettle<S extends z.ZodType>(
     hardship: r.person.hardship ?? undefined,
     familyDoctorAt: r.person.familyDoctorAt ?? undefined,
     enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
+    employment: r.person.employment ?? undefined,
+    accountReformed: r.person.accountReformed ?? undefined,
   };
   const visits: Visit[] = r.visits.map((v) => ({
     id: v.id,

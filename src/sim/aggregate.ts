@@ -8,12 +8,12 @@
  * Plain data (typed arrays, arrays, numbers): it crosses between threads as it is.
  */
 import { CATEGORIES, HARDSHIP_GROUPS, TIERS } from '../domain.js';
+import { ELIGIBILITIES } from '../engine/settle.js';
 
 /** Index in {@link PolicyTotals.amounts}. */
 export const AMOUNT = { total: 0, eligible: 1, outOfScope: 2, deductible: 3, fund: 4, cash: 5, criticalIllness: 6, assistance: 7 } as const;
 /** fund: 统筹基金支付; criticalIllness: 大病保险支付; assistance: 医疗救助支付; cash: 个人现金支付. */
 export const AMOUNT_NAMES = ['total', 'eligible', 'outOfScope', 'deductible', 'fund', 'cash', 'criticalIllness', 'assistance'] as const;
-export const ELIGIBILITIES = ['covered', 'not-covered', 'waiting-period', 'non-contracted'] as const;
 /** Hardship index + 1: 0 is "none". */
 export const HARDSHIP_SLOTS = HARDSHIP_GROUPS.length + 1;
 

@@ -9,7 +9,7 @@
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Category, type Hardship, type Scheme, type Tier } from '../domain.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import type { Institution, Person, Settlement, SettlementEngine, Visit } from '../engine/settle.js';
+import { ELIGIBILITIES, type Eligibility, type Institution, type Person, type Settlement, type SettlementEngine, type Visit } from '../engine/settle.js';
 import { add, AMOUNT, emptyTotals, type BenefitTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
 import { IN_HOSPITAL, OUT_OF_COUNTY, REFERRED } from './claims.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';
@@ -23,7 +23,8 @@ export interface PolicyYear {
   dayStarts: Float64Array;
 }
 
-const ELIGIBILITY_INDEX: Record<string, number> = { covered: 0, 'not-covered': 1, 'waiting-period': 2, 'non-contracted': 3 };
+/** Index in {@link ELIGIBILITIES} (the engine's list) of each eligibility word. */
+const ELIGIBILITY_INDEX = Object.fromEntries(ELIGIBILITIES.map((e, i) => [e, i])) as Record<Eligibility, number>;
 const STUDENT = CATEGORIES.indexOf('student');
 const SCHEME_OF: Scheme[] = CATEGORIES.map((c) => (EMPLOYEE_CATEGORIES.includes(c) ? 'employee' : 'resident'));
 const TIER_INDEX: Record<Tier, number> = Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<Tier, number>;
@@ -142,7 +143,7 @@ export function settleRange(
         const tier = tierOf[draft.institution[v] as number] as number;
         const month = MONTH_OF_DAY[day] as number;
         agg.visits++;
-        add(agg.byEligibility, s.eligibility === 'covered' ? 0 : (ELIGIBILITY_INDEX[s.eligibility] as number), 1);
+        add(agg.byEligibility, s.eligibility === 'covered' ? 0 : ELIGIBILITY_INDEX[s.eligibility], 1);
         add(amounts, AMOUNT.total, s.total);
         add(amounts, AMOUNT.eligible, s.eligible);
         add(amounts, AMOUNT.outOfScope, s.outOfScope);

@@ -3,6 +3,7 @@
  * comparison. Amounts in yuan with thousands separators; CJK text measured at two columns.
  */
 import { CATEGORY_LABELS, type Category } from '../domain.js';
+import { ELIGIBILITIES } from '../engine/settle.js';
 import { width } from '../policy/show.js';
 import type { PolicyReport, SimulationReport } from './report.js';
 
@@ -82,6 +83,10 @@ export function renderReport(r: SimulationReport): string {
     ['settled as year', ...col((p) => `${p.policy.year}${p.policy.shift === 0 ? '' : ` (visits moved ${p.policy.shift > 0 ? '+' : '−'}${Math.abs(p.policy.shift)} y)`}`)],
     ['visits settled', ...col((p) => count(p.visits.settled))],
     ['  at non-contracted institutions', ...col((p) => count(p.visits.byEligibility['non-contracted'] ?? 0))],
+    // The other words the fund paid nothing for, where some visit has them.
+    ...ELIGIBILITIES.filter((e) => e !== 'covered' && e !== 'non-contracted' && ps.some((p) => (p.visits.byEligibility[e] ?? 0) > 0)).map(
+      (e): Row => [`  not paid: ${e}`, ...col((p) => count(p.visits.byEligibility[e] ?? 0))],
+    ),
     ['  unsettled (see JSON)', ...col((p) => count(p.visits.unsettled.reduce((s, e) => s + e.visits, 0)))],
     null,
     ['Costs (yuan)', ...col(() => '')],

@@ -16,7 +16,8 @@ import { SettlementError } from '../engine/errors.js';
 import { divRoundHalfAway, toYuanNumber, type Fen } from '../money/money.js';
 import type { Param } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
-import { AMOUNT, AMOUNT_NAMES, ELIGIBILITIES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
+import { ELIGIBILITIES } from '../engine/settle.js';
+import { AMOUNT, AMOUNT_NAMES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
 import type { ChosenPolicy } from './policy-year.js';
 import type { SimulationRun } from './simulate.js';
 
@@ -153,6 +154,11 @@ function income(run: SimulationRun, chosen: ChosenPolicy, fund: Fen) {
         ...(hardship ? { hardship } : {}),
         ...(run.scenario.contributions.monitoredFollowsDibao !== undefined ? { followsDibao: run.scenario.contributions.monitoredFollowsDibao } : {}),
       });
+      // A figure the documents do not give for the year: no income can be added up.
+      const open = c.missing.find((m) => ['total', 'individual', 'subsidy.total', 'assistance'].includes(m.figure));
+      if (open !== undefined || c.total === null || c.individual === null || c.subsidy.total === null || c.assistance === null) {
+        return { available: false as const, reason: open ? `${open.code}: ${open.message}` : 'MISSING_PARAMETER', notes };
+      }
       policy = c.policy;
       floor ||= c.bounds.total === 'at-least';
       total += c.total * n;

@@ -13,6 +13,8 @@ export interface CaseExpectation {
   error?: string;
   /** Substrings the error message must contain. */
   messageIncludes?: string[];
+  /** Citations (substrings) some step of the settlement's trace must give as its source. */
+  cites?: string[];
   [field: string]: unknown;
 }
 
@@ -24,7 +26,10 @@ export interface SettlementCase {
   working?: string;
   policyFiles?: string[];
   request: unknown;
-  expect: CaseExpectation[];
+  /** Each visit's expected outcome (absent when the request is refused: `invalid`). */
+  expect?: CaseExpectation[];
+  /** Patterns each of which some invalid-input line must match (the request is refused, nothing settled). */
+  invalid?: string[];
 }
 
 /**
@@ -90,6 +95,13 @@ export interface AccountCase {
  */
 export type CoverageCase = ContributionCase;
 
+/**
+ * A hand-computed claim case (`yibao claim maternity-grant`): the claim as the command takes it, and
+ * the decision (fields of the JSON, amounts in yuan) worked out from the document — or the error,
+ * or the invalid fields. The same shape as a contribution case.
+ */
+export type ClaimCase = ContributionCase;
+
 export interface CaseFile {
   file: string;
   document: string;
@@ -99,6 +111,8 @@ export interface CaseFile {
   accounts: AccountCase[];
   /** Hand-computed coverage cases (src/enrollment). */
   coverage: CoverageCase[];
+  /** Hand-computed maternity-grant claims (src/maternity). */
+  claims: ClaimCase[];
 }
 
 export const CASES_DIR = new URL('../cases/', import.meta.url).pathname;
@@ -109,6 +123,14 @@ export function loadCaseFiles(dir = CASES_DIR): CaseFile[] {
     .sort()
     .map((f) => {
       const data = parse(readFileSync(join(dir, f), 'utf8')) as Partial<Omit<CaseFile, 'file'>>;
-      return { file: f, document: data.document ?? f, cases: data.cases ?? [], contributions: data.contributions ?? [], accounts: data.accounts ?? [], coverage: data.coverage ?? [] };
+      return {
+        file: f,
+        document: data.document ?? f,
+        cases: data.cases ?? [],
+        contributions: data.contributions ?? [],
+        accounts: data.accounts ?? [],
+        coverage: data.coverage ?? [],
+        claims: data.claims ?? [],
+      };
     });
 }

@@ -13,7 +13,8 @@ export function registerContributionRoutes(app: FastifyInstance, ctx: RouteConte
     '/v1/contributions',
     {
       schema: {
-        summary: "A residents' contribution (筹资): individual contribution, fiscal subsidy by level, assistance, what the person pays, with the trace",
+        summary:
+          "A residents' contribution (筹资): individual contribution, fiscal subsidy by level, assistance, what the person pays, with the trace; a figure the documents do not give for the year is null and listed in `missing` (MISSING_PARAMETER per figure)",
         body: jsonSchema(contributionRequestSchema),
         response: { 200: { type: 'object', additionalProperties: true }, '4xx': errorSchema },
       },
