@@ -1,21 +1,30 @@
 /**
  * Annual state carried between a person's visits (累计): what the fund has paid against each cap
- * bucket in each year, and the deductible windows still open at each institution.
+ * bucket in each year, and the deductible borne in each window at each institution.
  *
  * The engine never changes state: it reads an {@link Accumulators} and returns
  * {@link AccumulatorChanges}; the caller applies them (in memory here, in a ledger transaction
  * elsewhere).
+ *
+ * Which deductible window a visit falls in depends on the visit alone (its China day), so the
+ * deductible borne in a window does not depend on the order its visits are settled in. The annual
+ * caps are first come, first served: a cap is spent in the order visits are settled, so when a cap
+ * binds, which visit the fund pays less for depends on that order (the documents set a yearly limit,
+ * not an order among a year's visits).
  */
 import type { DayNumber } from '../calendar/calendar.js';
 import type { Fen } from '../money/money.js';
 
 /**
- * The deductible borne once per period at one institution (一天内在同一定点医疗机构多次就诊负担一次起付标准).
+ * The deductible borne once per window at one institution (起付标准计算周期: 一天内在同一定点医疗机构多次就诊负担一次起付标准).
+ *
+ * The window is a fixed partition of time: the China calendar day, 0:00 to 24:00 (同一自然日;
+ * Puyang's 当日（24小时） read the same way). A window opened by whichever visit arrived first (24
+ * hours from it) would make the deductible depend on the order visits are settled in: a late
+ * visit would find a later window and bear the deductible again.
  */
 export interface DeductibleWindow {
-  /** Instant (epoch ms) of the visit that opened the window. */
-  openedAt: number;
-  /** China natural day of that visit. */
+  /** The window: the China natural day of its visits. */
   day: DayNumber;
   /** Deductible borne so far in the window. */
   borne: Fen;
@@ -24,8 +33,11 @@ export interface DeductibleWindow {
 export interface Accumulators {
   /** Fund paid so far against a cap bucket in a year. */
   capUsed(bucket: string, year: number): Fen;
-  /** The last deductible window opened at an institution for a bucket. */
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined;
+  /**
+   * The deductible window for a bucket at an institution on a day (the visit's own China day);
+   * undefined when nothing has been borne in it.
+   */
+  deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined;
 }
 
 export interface CapChange {
@@ -57,8 +69,8 @@ function sameId(a: string, b: string): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
-/** Years. */
-function sameYear(a: number, b: number): boolean {
+/** Years and days. */
+function sameNumber(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
@@ -80,18 +92,22 @@ class CapSlot {
   }
 }
 
-/** The last deductible window for one bucket at one institution. */
+/** The deductible window for one bucket at one institution on one day. */
 class WindowSlot {
   /** The slot made before this one (any institution). */
   next: WindowSlot | null;
-  /** Another bucket's slot at the same institution, once the slots are indexed. */
+  /** Another slot (bucket or day) at the same institution, the newer first, once the slots are indexed. */
   sameInstitution: WindowSlot | null = null;
+  /** -0 read as 0, as a map key is. */
+  readonly day: number;
   constructor(
     readonly institutionId: string,
     readonly bucket: string,
+    day: number,
     public window: DeductibleWindow,
     next: WindowSlot | null,
   ) {
+    this.day = day === 0 ? 0 : day;
     this.next = next;
   }
 }
@@ -100,9 +116,9 @@ class WindowSlot {
  * Accumulators held in memory: for the CLI, tests, simulation and benchmarks.
  *
  * A person has a cap slot for a bucket and a year, and a window slot for a bucket at an
- * institution: a handful. They are kept in short lists (a map indexes them once there are many),
- * and the slot found last is checked first, since settling reads a slot and the changes then
- * written go to the same one.
+ * institution on each day a deductible was borne there: a handful. They are kept in short lists (a
+ * map by institution indexes them once there are many), and the slot found last is checked first,
+ * since settling reads a slot and the changes then written go to the same one.
  */
 export class MemoryAccumulators implements Accumulators {
   /** Cap slots in the order they were made. */
@@ -121,6 +137,7 @@ export class MemoryAccumulators implements Accumulators {
   /** The window last looked for and not found: the change that opens it usually follows. */
   private missedBucket: string | null = null;
   private missedInstitution: string | null = null;
+  private missedDay = 0;
 
   capUsed(bucket: string, year: number): Fen {
     const last = this.lastCap;
@@ -128,13 +145,14 @@ export class MemoryAccumulators implements Accumulators {
     return slot === null ? 0 : (slot.used ?? 0);
   }
 
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
+  deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined {
     const last = this.lastWindow;
-    if (last !== null && last.institutionId === institutionId && last.bucket === bucket) return last.window;
-    const slot = this.findWindow(bucket, institutionId);
+    if (last !== null && last.day === day && last.institutionId === institutionId && last.bucket === bucket) return last.window;
+    const slot = this.findWindow(bucket, institutionId, day);
     if (slot !== null) return slot.window;
     this.missedBucket = bucket;
     this.missedInstitution = institutionId;
+    this.missedDay = day;
     return undefined;
   }
 
@@ -155,7 +173,7 @@ export class MemoryAccumulators implements Accumulators {
     const w = changes.deductibleWindow;
     if (w) {
       const last = this.lastWindow;
-      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) last.window = w.window;
+      if (last !== null && last.day === w.window.day && last.institutionId === w.institutionId && last.bucket === w.bucket) last.window = w.window;
       else this.applyWindow(w);
     }
   }
@@ -201,15 +219,16 @@ export class MemoryAccumulators implements Accumulators {
   }
 
   private applyWindow(w: WindowChange): void {
-    const missed = w.institutionId === this.missedInstitution && w.bucket === this.missedBucket;
+    const day = w.window.day;
+    const missed = w.institutionId === this.missedInstitution && w.bucket === this.missedBucket && day === this.missedDay;
     this.missedBucket = null;
     this.missedInstitution = null;
-    const slot = missed ? null : this.findWindow(w.bucket, w.institutionId);
+    const slot = missed ? null : this.findWindow(w.bucket, w.institutionId, day);
     if (slot !== null) {
       slot.window = w.window;
       return;
     }
-    const made = new WindowSlot(w.institutionId, w.bucket, w.window, this.windowList);
+    const made = new WindowSlot(w.institutionId, w.bucket, day, w.window, this.windowList);
     this.windowList = made;
     this.windowCount++;
     if (this.windowIndex !== null) this.indexWindow(made);
@@ -224,7 +243,7 @@ export class MemoryAccumulators implements Accumulators {
   private findCap(bucket: string, year: number): CapSlot | null {
     let slot: CapSlot | null;
     if (this.capIndex === null) {
-      for (slot = this.capFirst; slot !== null; slot = slot.next) if (sameYear(slot.year, year) && sameId(slot.bucket, bucket)) break;
+      for (slot = this.capFirst; slot !== null; slot = slot.next) if (sameNumber(slot.year, year) && sameId(slot.bucket, bucket)) break;
     } else {
       slot = this.capIndex.get(bucket)?.get(year) ?? null;
     }
@@ -239,13 +258,13 @@ export class MemoryAccumulators implements Accumulators {
     byYear.set(slot.year, slot);
   }
 
-  /** The slot for a bucket at an institution, made the last one found; null when there is none. */
-  private findWindow(bucket: string, institutionId: string): WindowSlot | null {
+  /** The slot for a bucket at an institution on a day, made the last one found; null when there is none. */
+  private findWindow(bucket: string, institutionId: string, day: DayNumber): WindowSlot | null {
     let slot: WindowSlot | null;
     if (this.windowIndex === null) {
-      for (slot = this.windowList; slot !== null; slot = slot.next) if (sameId(slot.institutionId, institutionId) && sameId(slot.bucket, bucket)) break;
+      for (slot = this.windowList; slot !== null; slot = slot.next) if (sameNumber(slot.day, day) && sameId(slot.institutionId, institutionId) && sameId(slot.bucket, bucket)) break;
     } else {
-      for (slot = this.windowIndex.get(institutionId) ?? null; slot !== null; slot = slot.sameInstitution) if (sameId(slot.bucket, bucket)) break;
+      for (slot = this.windowIndex.get(institutionId) ?? null; slot !== null; slot = slot.sameInstitution) if (sameNumber(slot.day, day) && sameId(slot.bucket, bucket)) break;
     }
     if (slot !== null) this.lastWindow = slot;
     return slot;
