@@ -6,8 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { migrationProvider } from '../../src/ledger/migrations.js';
+import type { Database } from '../../src/ledger/schema.js';
 
 export const PG_ADMIN_URL = process.env.YIBAO_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -29,21 +32,29 @@ if (!pgAvailable) {
   process.stderr.write(`\n[yibao tests] PostgreSQL is not reachable at ${PG_ADMIN_URL}: PostgreSQL tests are SKIPPED (they run in CI).\n\n`);
 }
 
+/** Migrates to the latest version, or only up to the migration named (to test a later one). */
+async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
+  if (upTo === undefined) return void (await migrateToLatest(db));
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo(upTo);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
- * service opens it: a ledger over it settles on the writer thread.
+ * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
+ * that far.
  */
-export async function freshSqlite(options: { writerThread?: boolean } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(options: { writerThread?: boolean; upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
-  const store = await openLedgerDb({ target: path, ...options });
-  await migrateToLatest(store.db);
+  const store = await openLedgerDb({ target: path, writerThread: options.writerThread });
+  await migrate(store.db, options.upTo);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }
 
-/** A new, empty, migrated PostgreSQL database; dropped by `close`. */
-export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: string }> {
+/** A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`. */
+export async function freshPostgres(poolSize = 16, upTo?: string): Promise<LedgerDb & { url: string }> {
   const name = `yibao_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -52,7 +63,7 @@ export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: st
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const store = await openLedgerDb({ target: url.toString(), poolSize });
-  await migrateToLatest(store.db);
+  await migrate(store.db, upTo);
   return {
     ...store,
     url: url.toString(),
