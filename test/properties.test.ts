@@ -298,6 +298,35 @@ describe('settlement properties (built-in policies, random persons and visits)',
     );
   });
 
+  it('the deductible borne in each window does not depend on the order the visits are settled in', () => {
+    // Each window (bucket, institution, China day) bears min(standard, what its visits had eligible),
+    // in time order and in any other; caps are first come, first served, so only the deductible is compared.
+    const byWindow = (outcomes: Outcome[]) => {
+      const windows = new Map<string, { borne: number; eligible: number; standard: number }>();
+      for (const { visit, s } of settled(outcomes)) {
+        const standard = s.institutionClass === null ? undefined : CLASS_DEDUCTIBLE[s.policyId]?.classes[s.institutionClass];
+        if (s.eligibility !== 'covered' || standard === undefined || standard === 0) continue;
+        const key = `${s.cap?.bucket}|${visit.institution.id}|${chinaDay(visit.time)}`;
+        const w = windows.get(key) ?? { borne: 0, eligible: 0, standard };
+        w.borne += s.deductible;
+        w.eligible += s.eligible;
+        windows.set(key, w);
+      }
+      return windows;
+    };
+    const shuffledArb = scenarioArb.chain((sc) =>
+      fc.shuffledSubarray(sc.visits, { minLength: sc.visits.length, maxLength: sc.visits.length }).map((visits) => ({ sc, shuffled: { ...sc, visits } })),
+    );
+    fc.assert(
+      fc.property(shuffledArb, ({ sc, shuffled }) => {
+        const inOrder = byWindow(run(engine, sc, false));
+        expect(byWindow(run(engine, shuffled, false))).toEqual(inOrder);
+        for (const w of inOrder.values()) expect(w.borne).toBe(Math.min(w.standard, w.eligible));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
   it('settling is pure: the same sequence twice, or with a fresh engine, gives identical results', () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
