@@ -92,33 +92,55 @@ class CapSlot {
   }
 }
 
-/** The deductible window for one bucket at one institution on one day. */
+/** The deductible windows for one bucket at one institution: one for each day a deductible was borne there. */
 class WindowSlot {
   /** The slot made before this one (any institution). */
   next: WindowSlot | null;
-  /** Another slot (bucket or day) at the same institution, the newer first, once the slots are indexed. */
+  /** Another bucket's slot at the same institution, once the slots are indexed. */
   sameInstitution: WindowSlot | null = null;
-  /** -0 read as 0, as a map key is. */
-  readonly day: number;
+  /** By day, the earliest first. */
+  readonly windows: DeductibleWindow[];
   constructor(
     readonly institutionId: string,
     readonly bucket: string,
-    day: number,
-    public window: DeductibleWindow,
+    first: DeductibleWindow,
     next: WindowSlot | null,
   ) {
-    this.day = day === 0 ? 0 : day;
+    this.windows = [first];
     this.next = next;
   }
+}
+
+/**
+ * Where a day's window is among a slot's windows (the earliest first): its index or, when there is
+ * none, -1 - the index it goes in at. Searched from the latest: visits mostly come in time order.
+ */
+function dayAt(windows: readonly DeductibleWindow[], day: DayNumber): number {
+  let i = windows.length - 1;
+  for (; i >= 0; i--) {
+    const d = (windows[i] as DeductibleWindow).day;
+    if (sameNumber(d, day)) return i;
+    if (d < day) break;
+  }
+  return -2 - i;
+}
+
+/** Puts a window in a slot: in place of the same day's, or in day order. */
+function putWindow(slot: WindowSlot, window: DeductibleWindow): void {
+  const windows = slot.windows;
+  const at = dayAt(windows, window.day);
+  if (at >= 0) windows[at] = window;
+  else if (-1 - at === windows.length) windows.push(window);
+  else windows.splice(-1 - at, 0, window);
 }
 
 /**
  * Accumulators held in memory: for the CLI, tests, simulation and benchmarks.
  *
  * A person has a cap slot for a bucket and a year, and a window slot for a bucket at an
- * institution on each day a deductible was borne there: a handful. They are kept in short lists (a
- * map by institution indexes them once there are many), and the slot found last is checked first,
- * since settling reads a slot and the changes then written go to the same one.
+ * institution (holding its windows by day): a handful. They are kept in short lists (a map indexes
+ * them once there are many), and the slot found last is checked first, since settling reads a
+ * slot and the changes then written go to the same one.
  */
 export class MemoryAccumulators implements Accumulators {
   /** Cap slots in the order they were made. */
@@ -134,10 +156,9 @@ export class MemoryAccumulators implements Accumulators {
   private windowCount = 0;
   private windowIndex: Map<string, WindowSlot> | null = null;
   private lastWindow: WindowSlot | null = null;
-  /** The window last looked for and not found: the change that opens it usually follows. */
+  /** The window slot last looked for and not found: the change that opens it usually follows. */
   private missedBucket: string | null = null;
   private missedInstitution: string | null = null;
-  private missedDay = 0;
 
   capUsed(bucket: string, year: number): Fen {
     const last = this.lastCap;
@@ -147,12 +168,13 @@ export class MemoryAccumulators implements Accumulators {
 
   deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined {
     const last = this.lastWindow;
-    if (last !== null && last.day === day && last.institutionId === institutionId && last.bucket === bucket) return last.window;
-    const slot = this.findWindow(bucket, institutionId, day);
-    if (slot !== null) return slot.window;
+    const slot = last !== null && last.institutionId === institutionId && last.bucket === bucket ? last : this.findWindow(bucket, institutionId);
+    if (slot !== null) {
+      const at = dayAt(slot.windows, day);
+      return at >= 0 ? slot.windows[at] : undefined;
+    }
     this.missedBucket = bucket;
     this.missedInstitution = institutionId;
-    this.missedDay = day;
     return undefined;
   }
 
@@ -173,7 +195,7 @@ export class MemoryAccumulators implements Accumulators {
     const w = changes.deductibleWindow;
     if (w) {
       const last = this.lastWindow;
-      if (last !== null && last.day === w.window.day && last.institutionId === w.institutionId && last.bucket === w.bucket) last.window = w.window;
+      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) putWindow(last, w.window);
       else this.applyWindow(w);
     }
   }
@@ -219,16 +241,15 @@ export class MemoryAccumulators implements Accumulators {
   }
 
   private applyWindow(w: WindowChange): void {
-    const day = w.window.day;
-    const missed = w.institutionId === this.missedInstitution && w.bucket === this.missedBucket && day === this.missedDay;
+    const missed = w.institutionId === this.missedInstitution && w.bucket === this.missedBucket;
     this.missedBucket = null;
     this.missedInstitution = null;
-    const slot = missed ? null : this.findWindow(w.bucket, w.institutionId, day);
+    const slot = missed ? null : this.findWindow(w.bucket, w.institutionId);
     if (slot !== null) {
-      slot.window = w.window;
+      putWindow(slot, w.window);
       return;
     }
-    const made = new WindowSlot(w.institutionId, w.bucket, day, w.window, this.windowList);
+    const made = new WindowSlot(w.institutionId, w.bucket, w.window, this.windowList);
     this.windowList = made;
     this.windowCount++;
     if (this.windowIndex !== null) this.indexWindow(made);
@@ -258,13 +279,13 @@ export class MemoryAccumulators implements Accumulators {
     byYear.set(slot.year, slot);
   }
 
-  /** The slot for a bucket at an institution on a day, made the last one found; null when there is none. */
-  private findWindow(bucket: string, institutionId: string, day: DayNumber): WindowSlot | null {
+  /** The slot for a bucket at an institution, made the last one found; null when there is none. */
+  private findWindow(bucket: string, institutionId: string): WindowSlot | null {
     let slot: WindowSlot | null;
     if (this.windowIndex === null) {
-      for (slot = this.windowList; slot !== null; slot = slot.next) if (sameNumber(slot.day, day) && sameId(slot.institutionId, institutionId) && sameId(slot.bucket, bucket)) break;
+      for (slot = this.windowList; slot !== null; slot = slot.next) if (sameId(slot.institutionId, institutionId) && sameId(slot.bucket, bucket)) break;
     } else {
-      for (slot = this.windowIndex.get(institutionId) ?? null; slot !== null; slot = slot.sameInstitution) if (sameNumber(slot.day, day) && sameId(slot.bucket, bucket)) break;
+      for (slot = this.windowIndex.get(institutionId) ?? null; slot !== null; slot = slot.sameInstitution) if (sameId(slot.bucket, bucket)) break;
     }
     if (slot !== null) this.lastWindow = slot;
     return slot;
