@@ -12,14 +12,14 @@
  */
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dayOf, formatDate } from '../src/calendar/calendar.js';
 import { migrateToLatest, type LedgerDb } from '../src/ledger/connect.js';
 import { Ledger, verifyLedger, type Actor } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
-import { freshPostgres, freshSqlite, pgAvailable, STORES } from './support/stores.js';
+import { freshPostgres, freshSqlite, ledgerOn, pgAvailable, STORES } from './support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -64,31 +64,22 @@ async function borneByWindow(store: LedgerDb, personId: string): Promise<Map<str
 
 for (const s of STORES) {
   describe.skipIf(s.skip)(`deductible windows on ${s.label}`, () => {
-    let store: LedgerDb;
-    let ledger: Ledger;
-    beforeAll(async () => {
-      store = await s.open();
-      ledger = new Ledger(store, engine);
-      await ledger.ready;
-    });
-    afterAll(async () => {
-      await store?.close();
-    });
+    const on = ledgerOn(s, engine);
 
     it('a late visit finds its own day\'s window: the deductible once per day, whatever the order', async () => {
       const person = luoyangResident('late-1');
       // 03-04 10:00: (100 − 50) × 50% = 25. 03-05 10:00: the next day, again 50: 25.
-      const a = await ledger.settle(req('late-a', person, outpatient('late-a', '2024-03-04T10:00:00+08:00', 100, COUNTY)), agency);
-      const b = await ledger.settle(req('late-b', person, outpatient('late-b', '2024-03-05T10:00:00+08:00', 100, COUNTY)), agency);
+      const a = await on.ledger.settle(req('late-a', person, outpatient('late-a', '2024-03-04T10:00:00+08:00', 100, COUNTY)), agency);
+      const b = await on.ledger.settle(req('late-b', person, outpatient('late-b', '2024-03-05T10:00:00+08:00', 100, COUNTY)), agency);
       expect(a.entry).toMatchObject({ deductible: 50, fundPay: 25 });
       expect(b.entry).toMatchObject({ deductible: 50, fundPay: 25 });
       // 03-04 15:00, settled after 03-05: 03-04's 50 is borne already: 100 × 50% = 50.
-      const c = await ledger.settle(req('late-c', person, outpatient('late-c', '2024-03-04T15:00:00+08:00', 100, COUNTY)), agency);
+      const c = await on.ledger.settle(req('late-c', person, outpatient('late-c', '2024-03-04T15:00:00+08:00', 100, COUNTY)), agency);
       expect(c.entry).toMatchObject({ deductible: 0, fundPay: 50, cashPay: 50 });
       const step = (c.entry.trace as { step: string; text: string; window?: string }[]).find((t) => t.step === 'deductible');
       expect(step).toMatchObject({ window: '2024-03-04', text: expect.stringContaining('2024-03-04当日（北京时间0时至24时）内已在HC负担50.00元，本次负担0.00元') });
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true, mismatches: [] });
-      const view = await ledger.accumulators('late-1', 2024);
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true, mismatches: [] });
+      const view = await on.ledger.accumulators('late-1', 2024);
       expect(view.deductibleWindows).toEqual([
         { bucket: 'outpatient', institution: 'HC', day: '2024-03-05', borne: 50 },
         { bucket: 'outpatient', institution: 'HC', day: '2024-03-04', borne: 50 },
@@ -97,30 +88,30 @@ for (const s of STORES) {
 
     it('a reversal gives back what the settlement bore to its own window; verify recomputes each window', async () => {
       const person = luoyangResident('rev-1');
-      const a = await ledger.settle(req('rev-a', person, outpatient('rev-a', '2024-04-01T09:00:00+08:00', 30, COUNTY)), agency);
-      const b = await ledger.settle(req('rev-b', person, outpatient('rev-b', '2024-04-02T09:00:00+08:00', 100, COUNTY)), agency);
-      const c = await ledger.settle(req('rev-c', person, outpatient('rev-c', '2024-04-01T18:00:00+08:00', 100, COUNTY)), agency);
+      const a = await on.ledger.settle(req('rev-a', person, outpatient('rev-a', '2024-04-01T09:00:00+08:00', 30, COUNTY)), agency);
+      const b = await on.ledger.settle(req('rev-b', person, outpatient('rev-b', '2024-04-02T09:00:00+08:00', 100, COUNTY)), agency);
+      const c = await on.ledger.settle(req('rev-c', person, outpatient('rev-c', '2024-04-01T18:00:00+08:00', 100, COUNTY)), agency);
       // 04-01: a bore 30 (all it had), c the remaining 20; 04-02: b bore 50.
       expect([a.entry.deductible, b.entry.deductible, c.entry.deductible]).toEqual([30, 50, 20]);
       // Reversing a (04-01), after the later day's b: the 04-01 window gives back a's 30, leaving c's 20.
-      const r = await ledger.reverse(a.entry.id, 'rev-a-r', agency);
+      const r = await on.ledger.reverse(a.entry.id, 'rev-a-r', agency);
       expect(r.entry).toMatchObject({ deductible: -30, restored: { deductibleWindow: { bucket: 'outpatient', institution: 'HC', borneAfter: 20 } } });
-      expect((await ledger.accumulators('rev-1', 2024)).deductibleWindows).toEqual([
+      expect((await on.ledger.accumulators('rev-1', 2024)).deductibleWindows).toEqual([
         { bucket: 'outpatient', institution: 'HC', day: '2024-04-02', borne: 50 },
         { bucket: 'outpatient', institution: 'HC', day: '2024-04-01', borne: 20 },
       ]);
       // Another 04-01 visit bears the 30 left.
-      const d = await ledger.settle(req('rev-d', person, outpatient('rev-d', '2024-04-01T20:00:00+08:00', 100, COUNTY)), agency);
+      const d = await on.ledger.settle(req('rev-d', person, outpatient('rev-d', '2024-04-01T20:00:00+08:00', 100, COUNTY)), agency);
       expect(d.entry).toMatchObject({ deductible: 30 });
       // Reversing b empties 04-02's window: the row goes.
-      await ledger.reverse(b.entry.id, 'rev-b-r', agency);
-      expect((await ledger.accumulators('rev-1', 2024)).deductibleWindows).toEqual([{ bucket: 'outpatient', institution: 'HC', day: '2024-04-01', borne: 50 }]);
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true, mismatches: [] });
+      await on.ledger.reverse(b.entry.id, 'rev-b-r', agency);
+      expect((await on.ledger.accumulators('rev-1', 2024)).deductibleWindows).toEqual([{ bucket: 'outpatient', institution: 'HC', day: '2024-04-01', borne: 50 }]);
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true, mismatches: [] });
 
       // A window the entries bore in, gone from the accumulators; and one holding the wrong amount.
-      await store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
-      await store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 2), borne_fen: 700 }).execute();
-      const report = await verifyLedger(store.db);
+      await on.store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
+      await on.store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 2), borne_fen: 700 }).execute();
+      const report = await verifyLedger(on.store.db);
       expect(report.ok).toBe(false);
       expect(report.mismatches).toEqual(
         expect.arrayContaining([
@@ -128,9 +119,9 @@ for (const s of STORES) {
           'deductible window rev-1 outpatient HC 2024-04-02: the entries bore 0, the accumulator holds 7',
         ]),
       );
-      await store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
-      await store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 1), borne_fen: 5000 }).execute();
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
+      await on.store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
+      await on.store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 1), borne_fen: 5000 }).execute();
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
     it('property: visits settled in any order, one by one or all at once, bear each window\'s deductible once', async () => {
@@ -169,13 +160,13 @@ for (const s of STORES) {
           }
           const one = `seq-${run}`;
           const reqs1 = requests(one);
-          for (const i of sequential) await ledger.settle(reqs1[i] as ReturnType<typeof req>, agency);
+          for (const i of sequential) await on.ledger.settle(reqs1[i] as ReturnType<typeof req>, agency);
           const all = `con-${run}`;
           const reqs2 = requests(all);
-          await Promise.all(concurrent.map((i) => ledger.settle(reqs2[i] as ReturnType<typeof req>, agency)));
-          expect(await borneByWindow(store, one)).toEqual(expected);
-          expect(await borneByWindow(store, all)).toEqual(expected);
-          expect(await verifyLedger(store.db)).toMatchObject({ ok: true, mismatches: [] });
+          await Promise.all(concurrent.map((i) => on.ledger.settle(reqs2[i] as ReturnType<typeof req>, agency)));
+          expect(await borneByWindow(on.store, one)).toEqual(expected);
+          expect(await borneByWindow(on.store, all)).toEqual(expected);
+          expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true, mismatches: [] });
         }),
         { numRuns: 15 },
       );

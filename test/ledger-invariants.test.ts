@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { moneyProblems } from '../src/ledger/invariants.js';
 import { Ledger, verifyLedger, type Actor, type SettleResult } from '../src/ledger/ledger.js';
@@ -20,7 +20,7 @@ import type { Accumulators } from '../src/engine/accumulators.js';
 import { SettlementEngine, type Person, type Settlement, type SettleOptions, type Visit } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
-import { STORES } from './support/stores.js';
+import { ledgerOn, STORES } from './support/stores.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const policies = loadPolicies();
@@ -69,50 +69,41 @@ describe('the money identity', () => {
 
 for (const s of STORES) {
   describe.skipIf(s.skip)(`ledger invariants on ${s.label}`, () => {
-    let store: LedgerDb;
-    let ledger: Ledger;
-    beforeAll(async () => {
-      store = await s.open();
-      ledger = new Ledger(store, engine);
-      await ledger.ready;
-    });
-    afterAll(async () => {
-      await store?.close();
-    });
+    const on = ledgerOn(s, engine);
 
     it('32 retries of one reversal at once all get the original reversal, one row written', async () => {
-      const settled = await ledger.settle(req('rr-1', person('rr'), visit('rr-v1', '2023-04-01T10:00:00+08:00', 250)), agency);
-      const results = await Promise.allSettled(Array.from({ length: 32 }, () => ledger.reverse(settled.entry.id, 'rr-1-reverse', agency)));
+      const settled = await on.ledger.settle(req('rr-1', person('rr'), visit('rr-v1', '2023-04-01T10:00:00+08:00', 250)), agency);
+      const results = await Promise.allSettled(Array.from({ length: 32 }, () => on.ledger.reverse(settled.entry.id, 'rr-1-reverse', agency)));
       const refused = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code ?? String(r.reason)] : []));
       expect(refused).toEqual([]);
       const answers = results.map((r) => (r as PromiseFulfilledResult<SettleResult>).value);
       expect(new Set(answers.map((a) => a.body)).size).toBe(1);
       expect(answers.filter((a) => a.created)).toHaveLength(1);
-      const written = await store.db.selectFrom('settlements').select('id').where('reverses', '=', settled.entry.id).execute();
+      const written = await on.store.db.selectFrom('settlements').select('id').where('reverses', '=', settled.entry.id).execute();
       expect(written.map((w) => w.id)).toEqual([answers[0]?.entry.id]);
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
     it('32 reversals of one settlement under different ids at once: exactly one wins, the rest ALREADY_REVERSED', async () => {
-      const settled = await ledger.settle(req('rr-2', person('rr'), visit('rr-v2', '2023-04-02T10:00:00+08:00', 250)), agency);
-      const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => ledger.reverse(settled.entry.id, `rr-2-reverse-${i}`, agency)));
+      const settled = await on.ledger.settle(req('rr-2', person('rr'), visit('rr-v2', '2023-04-02T10:00:00+08:00', 250)), agency);
+      const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => on.ledger.reverse(settled.entry.id, `rr-2-reverse-${i}`, agency)));
       const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       expect(won).toHaveLength(1);
       expect(won[0]?.created).toBe(true);
       expect(results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code] : []))).toEqual(Array(31).fill('ALREADY_REVERSED'));
-      expect(await store.db.selectFrom('settlements').select('id').where('reverses', '=', settled.entry.id).execute()).toHaveLength(1);
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
+      expect(await on.store.db.selectFrom('settlements').select('id').where('reverses', '=', settled.entry.id).execute()).toHaveLength(1);
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
     it('knows a unique violation by its code, not by its message', async () => {
-      const key = (id: string, hash: string) => store.db.insertInto('api_keys').values({ id, key_hash: hash, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute();
+      const key = (id: string, hash: string) => on.store.db.insertInto('api_keys').values({ id, key_hash: hash, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute();
       await key('uv-1', 'uv-hash-1');
       const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
       // The primary key (SQLite: SQLITE_CONSTRAINT_PRIMARYKEY) and a unique index (SQLITE_CONSTRAINT_UNIQUE); PostgreSQL 23505.
       expect(isUniqueViolation(await caught(key('uv-1', 'uv-hash-2')))).toBe(true);
       expect(isUniqueViolation(await caught(key('uv-2', 'uv-hash-1')))).toBe(true);
       // Another constraint is not one (NOT NULL).
-      const notNull = await caught(store.db.insertInto('api_keys').values({ id: 'uv-3', key_hash: null as unknown as string, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute());
+      const notNull = await caught(on.store.db.insertInto('api_keys').values({ id: 'uv-3', key_hash: null as unknown as string, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute());
       expect(notNull).toBeInstanceOf(Error);
       expect(isUniqueViolation(notNull)).toBe(false);
       // Nor is an error whose message only reads like one.
@@ -124,10 +115,10 @@ for (const s of STORES) {
     // The writer thread builds its own engine from the policy packs: the broken engine cannot be put in it.
     it.skipIf(s.label.includes('writer'))('a settlement that breaks the money identity throws an internal error and writes nothing', async () => {
       // PostgreSQL: a pool of its own (the settle path prepares its statements on each connection once).
-      const own = s.name === 'postgres' ? await openLedgerDb({ target: (store as LedgerDb & { url: string }).url, poolSize: 4 }) : store;
+      const own = s.name === 'postgres' ? await openLedgerDb({ target: (on.store as LedgerDb & { url: string }).url, poolSize: 4 }) : on.store;
       for (const viaKysely of [false, true]) {
         const broken = new Ledger(viaKysely ? { ...own, sqlite: undefined, pool: undefined } : own, new BrokenEngine(policies));
-        const before = await rows(store);
+        const before = await rows(on.store);
         const at = viaKysely ? 'k' : 'd';
         // Settled together (one SQLite batch, one PostgreSQL batch where it can): the good one commits, the broken one writes nothing.
         const [ok, bad] = await Promise.allSettled([
@@ -137,41 +128,41 @@ for (const s of STORES) {
         expect(ok.status).toBe('fulfilled');
         expect(bad).toMatchObject({ status: 'rejected', reason: { name: 'InvariantError', code: 'INTERNAL_INVARIANT' } });
         expect(String((bad as PromiseRejectedResult).reason.message)).toContain(`visit broken-${at}: the money identity does not hold, nothing was written: its parts do not add up to its total`);
-        const after = await rows(store);
+        const after = await rows(on.store);
         // The good settle's rows (settlement, visit, cap, window, audit), nothing of the broken one.
         const more = (t: string) => ({ [t]: (before[t] ?? 0) + 1 });
         expect(after).toEqual({ ...before, ...more('settlements'), ...more('visits'), ...more('cap_usage'), ...more('deductible_windows'), ...more('audit_log') });
-        expect(await store.db.selectFrom('persons').select('id').where('id', '=', `mi2-${at}`).execute()).toEqual([]);
+        expect(await on.store.db.selectFrom('persons').select('id').where('id', '=', `mi2-${at}`).execute()).toEqual([]);
         // A pre-settle of it is refused the same way.
         await expect(broken.preSettle(parseSettleOne({ person: person(`mi2-${at}`), visit: visit(`broken-${at}`, '2023-04-03T11:00:00+08:00', 250) }, policies, { requestIdRequired: false }), agency)).rejects.toMatchObject({ code: 'INTERNAL_INVARIANT' });
       }
-      if (own !== store) await own.close();
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
+      if (own !== on.store) await own.close();
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
     it('a reversal of an entry that breaks the identity throws an internal error and writes nothing', async () => {
-      const settled = await ledger.settle(req('mr-1', person('mr'), visit('mr-v1', '2023-04-04T10:00:00+08:00', 250)), agency);
-      await store.db.updateTable('settlements').set({ cash_pay_fen: sql`cash_pay_fen + 1` }).where('id', '=', settled.entry.id).execute();
-      const before = await rows(store);
-      await expect(ledger.reverse(settled.entry.id, 'mr-1-reverse', agency)).rejects.toMatchObject({ name: 'InvariantError', code: 'INTERNAL_INVARIANT' });
-      expect(await rows(store)).toEqual(before);
-      await store.db.updateTable('settlements').set({ cash_pay_fen: sql`cash_pay_fen - 1` }).where('id', '=', settled.entry.id).execute();
-      expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
+      const settled = await on.ledger.settle(req('mr-1', person('mr'), visit('mr-v1', '2023-04-04T10:00:00+08:00', 250)), agency);
+      await on.store.db.updateTable('settlements').set({ cash_pay_fen: sql`cash_pay_fen + 1` }).where('id', '=', settled.entry.id).execute();
+      const before = await rows(on.store);
+      await expect(on.ledger.reverse(settled.entry.id, 'mr-1-reverse', agency)).rejects.toMatchObject({ name: 'InvariantError', code: 'INTERNAL_INVARIANT' });
+      expect(await rows(on.store)).toEqual(before);
+      await on.store.db.updateTable('settlements').set({ cash_pay_fen: sql`cash_pay_fen - 1` }).where('id', '=', settled.entry.id).execute();
+      expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
     it('`yibao ledger verify` checks the identity on every settlement and reversal, and names the entry that breaks it', async () => {
-      const db = (store as LedgerDb & { path?: string; url?: string }).path ?? (store as LedgerDb & { url?: string }).url;
-      const settled = await ledger.settle(req('mv-1', person('mv'), visit('mv-v1', '2023-04-05T10:00:00+08:00', 250)), agency);
-      const reversed = await ledger.reverse(settled.entry.id, 'mv-1-reverse', agency);
+      const db = (on.store as LedgerDb & { path?: string; url?: string }).path ?? (on.store as LedgerDb & { url?: string }).url;
+      const settled = await on.ledger.settle(req('mv-1', person('mv'), visit('mv-v1', '2023-04-05T10:00:00+08:00', 250)), agency);
+      const reversed = await on.ledger.reverse(settled.entry.id, 'mv-1-reverse', agency);
       expect(yibao(['ledger', 'verify', '--db', db as string]).code).toBe(0);
       const tamper = async (id: string, set: Record<string, unknown>, expected: string) => {
-        const saved = await store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-        await store.db.updateTable('settlements').set(set).where('id', '=', id).execute();
+        const saved = await on.store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        await on.store.db.updateTable('settlements').set(set).where('id', '=', id).execute();
         const out = yibao(['ledger', 'verify', '--db', db as string]);
         expect(out.code, out.stdout + out.stderr).toBe(1);
         expect(out.stdout).toContain(`MISMATCH entry ${id}`);
         expect(out.stdout).toContain(expected);
-        await store.db.updateTable('settlements').set(saved).where('id', '=', id).execute();
+        await on.store.db.updateTable('settlements').set(saved).where('id', '=', id).execute();
       };
       // A fen the parts do not account for.
       await tamper(settled.entry.id, { cash_pay_fen: sql`cash_pay_fen + 1` }, 'its parts do not add up to its total');

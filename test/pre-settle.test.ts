@@ -4,13 +4,13 @@
  * institution the registry holds otherwise), and it quotes the amounts the settle then gives.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, type Actor } from '../src/ledger/ledger.js';
+import type { Actor } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
-import { STORES } from './support/stores.js';
+import { ledgerOn, STORES } from './support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -54,16 +54,7 @@ const PATHS = STORES.flatMap((s) => [
 
 for (const s of PATHS) {
   describe.skipIf(s.skip)(`pre-settle on ${s.label}`, () => {
-    let store: LedgerDb;
-    let ledger: Ledger;
-    beforeAll(async () => {
-      store = await s.open();
-      ledger = new Ledger(s.kysely ? { ...store, sqlite: undefined, pool: undefined } : store, engine);
-      await ledger.ready;
-    });
-    afterAll(async () => {
-      await store?.close();
-    });
+    const on = ledgerOn(s, engine, { kysely: s.kysely });
 
     it('quotes what the settle then gives, and writes nothing', async () => {
       // Visits in and out of time order, at two institutions: windows, caps, a late visit.
@@ -74,33 +65,33 @@ for (const s of PATHS) {
         visit('q-v4', '2023-05-02T17:00:00+08:00', 90, { id: 'PS-H2', tier: 'county', grade: 2, contracted: true }),
       ];
       for (const [i, v] of visits.entries()) {
-        const before = await count(store);
-        const pre = await ledger.preSettle(preReq(person('q-1'), v, `q-${i}`), agency);
-        expect(await count(store)).toEqual(before);
+        const before = await count(on.store);
+        const pre = await on.ledger.preSettle(preReq(person('q-1'), v, `q-${i}`), agency);
+        expect(await count(on.store)).toEqual(before);
         expect(pre.preSettlement).toBe(true);
-        const settled = await ledger.settle(settleReq(`q-${i}`, person('q-1'), v), agency);
+        const settled = await on.ledger.settle(settleReq(`q-${i}`, person('q-1'), v), agency);
         expect(settled.created).toBe(true);
         expect(quoted(pre)).toEqual(quoted(settled.entry));
       }
     });
 
     it('refuses a visit already settled, as the settle does', async () => {
-      await ledger.settle(settleReq('dup-1', person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200)), agency);
-      const settle = await refusal(ledger.settle(settleReq('dup-2', person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200)), agency));
+      await on.ledger.settle(settleReq('dup-1', person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200)), agency);
+      const settle = await refusal(on.ledger.settle(settleReq('dup-2', person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200)), agency));
       expect(settle.code).toBe('VISIT_ALREADY_SETTLED');
       // With no request id, with a new one, and with the settle's own: refused all the same (a
       // pre-settle replays nothing).
       for (const requestId of [undefined, 'dup-3', 'dup-1']) {
-        expect(await refusal(ledger.preSettle(preReq(person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200), requestId), agency))).toEqual(settle);
+        expect(await refusal(on.ledger.preSettle(preReq(person('q-2'), visit('dup-v1', '2023-06-01T10:00:00+08:00', 200), requestId), agency))).toEqual(settle);
       }
     });
 
     it('refuses an institution the registry holds otherwise, as the settle does', async () => {
-      await ledger.settle(settleReq('mis-1', person('q-3'), visit('mis-v1', '2023-07-01T10:00:00+08:00', 200)), agency);
+      await on.ledger.settle(settleReq('mis-1', person('q-3'), visit('mis-v1', '2023-07-01T10:00:00+08:00', 200)), agency);
       const other = { ...H3, tier: 'county', grade: 2 };
-      const settle = await refusal(ledger.settle(settleReq('mis-2', person('q-3'), visit('mis-v2', '2023-07-02T10:00:00+08:00', 200, other)), agency));
+      const settle = await refusal(on.ledger.settle(settleReq('mis-2', person('q-3'), visit('mis-v2', '2023-07-02T10:00:00+08:00', 200, other)), agency));
       expect(settle.code).toBe('INSTITUTION_MISMATCH');
-      expect(await refusal(ledger.preSettle(preReq(person('q-3'), visit('mis-v2', '2023-07-02T10:00:00+08:00', 200, other)), agency))).toEqual(settle);
+      expect(await refusal(on.ledger.preSettle(preReq(person('q-3'), visit('mis-v2', '2023-07-02T10:00:00+08:00', 200, other)), agency))).toEqual(settle);
     });
   });
 }

@@ -11,19 +11,11 @@
  * A broken identity is the project's own bug, never the caller's: settling throws
  * {@link InvariantError} (an internal error) and writes nothing.
  */
+import type { Settlement } from '../engine/settle.js';
 import type { Fen } from '../money/money.js';
 
 /** An entry's amounts in fen, as a settlement has them (a reversal's negated back). */
-export interface EntryAmounts {
-  total: Fen;
-  eligible: Fen;
-  deductible: Fen;
-  fundPay: Fen;
-  criticalIllnessPay: Fen;
-  assistancePay: Fen;
-  accountPay: Fen;
-  cashPay: Fen;
-}
+export type EntryAmounts = Pick<Settlement, 'total' | 'eligible' | 'deductible' | 'fundPay' | 'criticalIllnessPay' | 'assistancePay' | 'accountPay' | 'cashPay'>;
 
 /** A cap an entry spends (the basic fund's, or a later layer's yearly total), before and after. */
 export interface CapSpent {

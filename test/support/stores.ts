@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import type { SettlementEngine } from '../../src/engine/settle.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
 import { migrationProvider } from '../../src/ledger/migrations.js';
 import type { Database } from '../../src/ledger/schema.js';
@@ -86,3 +89,20 @@ export const STORES: { name: 'sqlite' | 'postgres'; label: string; open: () => P
   { name: 'sqlite', label: 'sqlite (writer thread)', open: () => freshSqlite({ writerThread: true }), skip: false },
   { name: 'postgres', label: 'postgres', open: () => freshPostgres(), skip: !pgAvailable },
 ];
+
+/**
+ * For the tests of one describe block: a fresh store and a ledger over it (with `kysely`, settling
+ * through Kysely alone, without the driver's handles), opened before the tests and closed after.
+ */
+export function ledgerOn(s: (typeof STORES)[number], engine: SettlementEngine, options: { kysely?: boolean } = {}): { store: LedgerDb; ledger: Ledger } {
+  const opened = {} as { store: LedgerDb; ledger: Ledger };
+  beforeAll(async () => {
+    opened.store = await s.open();
+    opened.ledger = new Ledger(options.kysely ? { ...opened.store, sqlite: undefined, pool: undefined } : opened.store, engine);
+    await opened.ledger.ready;
+  });
+  afterAll(async () => {
+    await opened.store?.close();
+  });
+  return opened;
+}
