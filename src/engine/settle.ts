@@ -422,8 +422,7 @@ export class SettlementEngine {
     if (trace !== null) traceClassify(trace, inst, cls, total, eligible, outOfScope);
 
     // Deductible (起付标准), borne once per window per institution. The window is the visit's own
-    // China day (accumulators.ts DeductibleWindow): what a visit bears does not depend on which
-    // visits of the day were settled before it, only on what they bore.
+    // China day (accumulators.ts DeductibleWindow), whatever order the visits are settled in.
     const bucket = benefit.bucket;
     let deductible = 0;
     let windowChange: AccumulatorChanges['deductibleWindow'] = null;

@@ -144,13 +144,13 @@ const RULE_VALUES: Record<string, readonly string[]> = {
   visitShare: ['whole-own-share', 'in-scope-own-share'],
 };
 
-/** Rule values no longer taken, with what to write instead. */
-const RETIRED_RULE_VALUES: Record<string, Record<string, string>> = {
-  deductibleWindow: {
-    'rolling-24h':
-      'rolling-24h is no longer a window: 当日（24小时） is read as the China calendar day, 0:00 to 24:00 (write natural-day), since 24 hours from whichever visit is settled first would depend on the order visits arrive in',
-  },
-};
+/** Rule values no longer taken (by `key value`), with what to write instead. */
+const RETIRED_RULE_VALUES = new Map<string, string>([
+  [
+    'deductibleWindow rolling-24h',
+    'rolling-24h is no longer a window: 当日（24小时） is read as the China calendar day, 0:00 to 24:00 (write natural-day), since 24 hours from whichever visit is settled first would depend on the order visits arrive in',
+  ],
+]);
 
 /** How rule values and list members read in Chinese, for `policy show` and traces. */
 const VALUE_TEXT: Record<string, string> = {
@@ -231,7 +231,7 @@ function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValu
       return { value: raw, text: unit === 'days' ? `${raw} 天` : String(raw) };
     case 'rule': {
       const allowed = RULE_VALUES[key];
-      const retired = typeof raw === 'string' ? RETIRED_RULE_VALUES[key]?.[raw] : undefined;
+      const retired = typeof raw === 'string' ? RETIRED_RULE_VALUES.get(`${key} ${raw}`) : undefined;
       if (retired !== undefined) return retired;
       if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
         return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
