@@ -92,28 +92,58 @@ class CapSlot {
   }
 }
 
-/** The deductible windows for one bucket at one institution: one for each day a deductible was borne there. */
+/**
+ * The deductible windows for one bucket at one institution: one for each day a deductible was
+ * borne there. The latest day's is kept apart: visits mostly come in time order, and find it there.
+ */
 class WindowSlot {
   /** The slot made before this one (any institution). */
   next: WindowSlot | null;
   /** Another bucket's slot at the same institution, once the slots are indexed. */
   sameInstitution: WindowSlot | null = null;
-  /** By day, the earliest first. */
-  readonly windows: DeductibleWindow[];
+  /** The earlier days' windows, by day, the earliest first; null while there are none. */
+  earlier: DeductibleWindow[] | null = null;
   constructor(
     readonly institutionId: string,
     readonly bucket: string,
-    first: DeductibleWindow,
+    /** The latest day's window. */
+    public window: DeductibleWindow,
     next: WindowSlot | null,
   ) {
-    this.windows = [first];
     this.next = next;
+  }
+
+  /** The window of a day, if there is one. */
+  on(day: DayNumber): DeductibleWindow | undefined {
+    const latest = this.window;
+    if (sameNumber(latest.day, day)) return latest;
+    const earlier = this.earlier;
+    if (earlier === null || !(day < latest.day)) return undefined;
+    const at = dayAt(earlier, day);
+    return at >= 0 ? earlier[at] : undefined;
+  }
+
+  /** Puts a window in: in place of the same day's, or in day order. */
+  put(window: DeductibleWindow): void {
+    const latest = this.window;
+    const day = window.day;
+    if (sameNumber(latest.day, day)) {
+      this.window = window;
+    } else if (!(day < latest.day)) {
+      (this.earlier ??= []).push(latest);
+      this.window = window;
+    } else {
+      const earlier = (this.earlier ??= []);
+      const at = dayAt(earlier, day);
+      if (at >= 0) earlier[at] = window;
+      else earlier.splice(-1 - at, 0, window);
+    }
   }
 }
 
 /**
- * Where a day's window is among a slot's windows (the earliest first): its index or, when there is
- * none, -1 - the index it goes in at. Searched from the latest: visits mostly come in time order.
+ * Where a day's window is among windows in day order (the earliest first): its index or, when there
+ * is none, -1 - the index it goes in at. Searched from the latest.
  */
 function dayAt(windows: readonly DeductibleWindow[], day: DayNumber): number {
   let i = windows.length - 1;
@@ -123,15 +153,6 @@ function dayAt(windows: readonly DeductibleWindow[], day: DayNumber): number {
     if (d < day) break;
   }
   return -2 - i;
-}
-
-/** Puts a window in a slot: in place of the same day's, or in day order. */
-function putWindow(slot: WindowSlot, window: DeductibleWindow): void {
-  const windows = slot.windows;
-  const at = dayAt(windows, window.day);
-  if (at >= 0) windows[at] = window;
-  else if (-1 - at === windows.length) windows.push(window);
-  else windows.splice(-1 - at, 0, window);
 }
 
 /**
@@ -169,10 +190,7 @@ export class MemoryAccumulators implements Accumulators {
   deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined {
     const last = this.lastWindow;
     const slot = last !== null && last.institutionId === institutionId && last.bucket === bucket ? last : this.findWindow(bucket, institutionId);
-    if (slot !== null) {
-      const at = dayAt(slot.windows, day);
-      return at >= 0 ? slot.windows[at] : undefined;
-    }
+    if (slot !== null) return slot.on(day);
     this.missedBucket = bucket;
     this.missedInstitution = institutionId;
     return undefined;
@@ -195,7 +213,7 @@ export class MemoryAccumulators implements Accumulators {
     const w = changes.deductibleWindow;
     if (w) {
       const last = this.lastWindow;
-      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) putWindow(last, w.window);
+      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) last.put(w.window);
       else this.applyWindow(w);
     }
   }
@@ -246,7 +264,7 @@ export class MemoryAccumulators implements Accumulators {
     this.missedInstitution = null;
     const slot = missed ? null : this.findWindow(w.bucket, w.institutionId);
     if (slot !== null) {
-      putWindow(slot, w.window);
+      slot.put(w.window);
       return;
     }
     const made = new WindowSlot(w.institutionId, w.bucket, w.window, this.windowList);
