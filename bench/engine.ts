@@ -8,7 +8,7 @@
  * The population (seeded, deterministic): Puyang (410900) employees, active and retired, with
  * visits in 2023; Luoyang (410300) residents, adults and students, with visits in 2024. Each
  * person has a year of visits in time order at institutions of every tier and grade, some of
- * them repeated at the same institution the same day (or within 24 hours), amounts in integer
+ * them repeated at the same institution the same day (or the next), amounts in integer
  * fen. Every input object is built before timing starts; a timed round settles every visit of
  * every person against that person's own fresh MemoryAccumulators, applying the changes after
  * each visit, and sums what the fund paid so the work cannot be skipped.

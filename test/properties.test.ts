@@ -8,8 +8,8 @@
  *   - the fund never pays more than the eligible amount, the deductible is never more than it;
  *   - over a cap bucket and year the fund never pays more than the cap;
  *   - the deductible borne at one institution within one window never exceeds the class's
- *     deductible (the window per document: Puyang 第十二条(四) a rolling 24 hours from the visit that
- *     bore it, Luoyang 63号 二(一)2 a natural day);
+ *     deductible (the window: the visit's China calendar day — Luoyang 63号 二(一)2 一天（自然日）, and
+ *     Puyang 第十二条(四) 当日（24小时） read as 0时至24时);
  *   - settling is pure: the same sequence twice gives the same results, and the explanation
  *     (trace) does not change the amounts.
  */
@@ -198,9 +198,9 @@ function withoutTrace(o: Outcome): unknown {
  * The deductible per class as the documents give it (yuan × 100), and how the window is read.
  * Worked out from the documents, not read from the policy files.
  */
-const CLASS_DEDUCTIBLE: Record<string, { window: 'rolling-24h' | 'natural-day' | 'none'; classes: Record<string, number> }> = {
-  // 濮阳 第十二条(一)(四).
-  'puyang-2022': { window: 'rolling-24h', classes: { 'grade-1-and-below': 0, 'grade-2': 3000, 'grade-3': 5000 } },
+const CLASS_DEDUCTIBLE: Record<string, { window: 'natural-day' | 'none'; classes: Record<string, number> }> = {
+  // 濮阳 第十二条(一)(四): 当日（24小时）, read as the calendar day.
+  'puyang-2022': { window: 'natural-day', classes: { 'grade-1-and-below': 0, 'grade-2': 3000, 'grade-3': 5000 } },
   // 洛医保〔2023〕63号 二(一)2: 基层 none, 县级（含一级）50, 市级及以上 50; one per natural day per institution.
   'luoyang-2024': { window: 'natural-day', classes: { primary: 0, county: 5000, city: 5000 } },
   // 洛医保〔2022〕36号 第八条: no deductible.
@@ -271,8 +271,8 @@ describe('settlement properties (built-in policies, random persons and visits)',
   it('the deductible borne at one institution within one window never exceeds the class deductible', () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
-        // (policy, bucket, institution) → the window opened by the visit that bore a deductible.
-        const windows = new Map<string, { openedAt: number; day: number; borne: number }>();
+        // (bucket, institution, day) → the deductible borne in that window.
+        const windows = new Map<string, number>();
         for (const { visit, s } of settled(run(engine, sc, false))) {
           if (s.eligibility !== 'covered' || s.institutionClass === null) {
             expect(s.deductible).toBe(0);
@@ -284,21 +284,44 @@ describe('settlement properties (built-in policies, random persons and visits)',
           const standard = rule.classes[s.institutionClass];
           expect(standard, `${s.policyId} class ${s.institutionClass}`).toBeDefined();
           if (standard === undefined) continue;
-          const key = `${s.cap?.bucket}|${visit.institution.id}`;
-          const open = windows.get(key);
-          const day = chinaDay(visit.time);
-          const inWindow =
-            open !== undefined &&
-            (rule.window === 'rolling-24h' ? visit.time >= open.openedAt && visit.time < open.openedAt + DAY : rule.window === 'natural-day' ? open.day === day : false);
-          const borneBefore = inWindow ? (open as { borne: number }).borne : 0;
+          const key = `${s.cap?.bucket}|${visit.institution.id}|${chinaDay(visit.time)}`;
+          const borneBefore = rule.window === 'natural-day' ? (windows.get(key) ?? 0) : 0;
           // The deductible is an amount per window: what is left of it, as far as the eligible amount goes.
           expect(s.deductible).toBe(Math.min(Math.max(standard - borneBefore, 0), s.eligible));
           if (s.deductible > 0) {
-            const w = inWindow ? { ...(open as { openedAt: number; day: number; borne: number }), borne: borneBefore + s.deductible } : { openedAt: visit.time, day, borne: s.deductible };
-            windows.set(key, w);
-            expect(w.borne).toBeLessThanOrEqual(standard);
+            windows.set(key, borneBefore + s.deductible);
+            expect(borneBefore + s.deductible).toBeLessThanOrEqual(standard);
           }
         }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('the deductible borne in each window does not depend on the order the visits are settled in', () => {
+    // Each window (bucket, institution, China day) bears min(standard, what its visits had eligible),
+    // in time order and in any other; caps are first come, first served, so only the deductible is compared.
+    const byWindow = (outcomes: Outcome[]) => {
+      const windows = new Map<string, { borne: number; eligible: number; standard: number }>();
+      for (const { visit, s } of settled(outcomes)) {
+        const standard = s.institutionClass === null ? undefined : CLASS_DEDUCTIBLE[s.policyId]?.classes[s.institutionClass];
+        if (s.eligibility !== 'covered' || standard === undefined || standard === 0) continue;
+        const key = `${s.cap?.bucket}|${visit.institution.id}|${chinaDay(visit.time)}`;
+        const w = windows.get(key) ?? { borne: 0, eligible: 0, standard };
+        w.borne += s.deductible;
+        w.eligible += s.eligible;
+        windows.set(key, w);
+      }
+      return windows;
+    };
+    const shuffledArb = scenarioArb.chain((sc) =>
+      fc.shuffledSubarray(sc.visits, { minLength: sc.visits.length, maxLength: sc.visits.length }).map((visits) => ({ sc, shuffled: { ...sc, visits } })),
+    );
+    fc.assert(
+      fc.property(shuffledArb, ({ sc, shuffled }) => {
+        const inOrder = byWindow(run(engine, sc, false));
+        expect(byWindow(run(engine, shuffled, false))).toEqual(inOrder);
+        for (const w of inOrder.values()) expect(w.borne).toBe(Math.min(w.standard, w.eligible));
       }),
       { numRuns: NUM_RUNS },
     );

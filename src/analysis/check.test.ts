@@ -38,7 +38,7 @@ describe('Luoyang 2024 (洛医保〔2023〕63号) against Henan 2023 (豫医保�
       'outpatientPrimaryDeductible | benefits.resident-outpatient.categories.student.classes.primary.deductible | 0 元/次 | 0 元/次 | meets',
       'outpatientDeductible | benefits.resident-outpatient.classes.county.deductible | 50 元/次左右 | 50 元/次 | meets',
       'outpatientDeductible | benefits.resident-outpatient.classes.city.deductible | 50 元/次左右 | 50 元/次 | meets',
-      'outpatientDeductibleWindow | benefits.resident-outpatient.deductibleWindow | 同一自然日内同一机构只负担一次 | 同一自然日内同一机构只负担一次 | meets',
+      'outpatientDeductibleWindow | benefits.resident-outpatient.deductibleWindow | 同一自然日（北京时间0时至24时）内同一机构只负担一次 | 同一自然日（北京时间0时至24时）内同一机构只负担一次 | meets',
       // A grade-1 hospital of the city tier is settled in 63号's 县级（含一级） class: 50% ≥ 40%.
       'outpatientRatioCity | benefits.resident-outpatient.classes.county.ratio | 不低于40% | 50% | meets',
       'outpatientRatioCity | benefits.resident-outpatient.classes.city.ratio | 不低于40% | 40% | meets',

@@ -1,21 +1,30 @@
 /**
  * Annual state carried between a person's visits (累计): what the fund has paid against each cap
- * bucket in each year, and the deductible windows still open at each institution.
+ * bucket in each year, and the deductible borne in each window at each institution.
  *
  * The engine never changes state: it reads an {@link Accumulators} and returns
  * {@link AccumulatorChanges}; the caller applies them (in memory here, in a ledger transaction
  * elsewhere).
+ *
+ * Which deductible window a visit falls in depends on the visit alone (its China day), so the
+ * deductible borne in a window does not depend on the order its visits are settled in. The annual
+ * caps are first come, first served: a cap is spent in the order visits are settled, so when a cap
+ * binds, which visit the fund pays less for depends on that order (the documents set a yearly limit,
+ * not an order among a year's visits).
  */
 import type { DayNumber } from '../calendar/calendar.js';
 import type { Fen } from '../money/money.js';
 
 /**
- * The deductible borne once per period at one institution (一天内在同一定点医疗机构多次就诊负担一次起付标准).
+ * The deductible borne once per window at one institution (起付标准计算周期: 一天内在同一定点医疗机构多次就诊负担一次起付标准).
+ *
+ * The window is a fixed partition of time: the China calendar day, 0:00 to 24:00 (同一自然日;
+ * Puyang's 当日（24小时） read the same way). A window opened by whichever visit arrived first (24
+ * hours from it) would make the deductible depend on the order visits are settled in: a late
+ * visit would find a later window and bear the deductible again.
  */
 export interface DeductibleWindow {
-  /** Instant (epoch ms) of the visit that opened the window. */
-  openedAt: number;
-  /** China natural day of that visit. */
+  /** The window: the China natural day of its visits. */
   day: DayNumber;
   /** Deductible borne so far in the window. */
   borne: Fen;
@@ -24,8 +33,11 @@ export interface DeductibleWindow {
 export interface Accumulators {
   /** Fund paid so far against a cap bucket in a year. */
   capUsed(bucket: string, year: number): Fen;
-  /** The last deductible window opened at an institution for a bucket. */
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined;
+  /**
+   * The deductible window for a bucket at an institution on a day (the visit's own China day);
+   * undefined when nothing has been borne in it.
+   */
+  deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined;
 }
 
 export interface CapChange {
@@ -57,8 +69,8 @@ function sameId(a: string, b: string): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
-/** Years. */
-function sameYear(a: number, b: number): boolean {
+/** Years and days. */
+function sameNumber(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
@@ -80,29 +92,76 @@ class CapSlot {
   }
 }
 
-/** The last deductible window for one bucket at one institution. */
+/**
+ * The deductible windows for one bucket at one institution: one for each day a deductible was
+ * borne there. The latest day's is kept apart: visits mostly come in time order, and find it there.
+ */
 class WindowSlot {
   /** The slot made before this one (any institution). */
   next: WindowSlot | null;
   /** Another bucket's slot at the same institution, once the slots are indexed. */
   sameInstitution: WindowSlot | null = null;
+  /** The earlier days' windows, by day, the earliest first; null while there are none. */
+  earlier: DeductibleWindow[] | null = null;
   constructor(
     readonly institutionId: string,
     readonly bucket: string,
+    /** The latest day's window. */
     public window: DeductibleWindow,
     next: WindowSlot | null,
   ) {
     this.next = next;
   }
+
+  /** The window of a day, if there is one. */
+  on(day: DayNumber): DeductibleWindow | undefined {
+    const latest = this.window;
+    if (sameNumber(latest.day, day)) return latest;
+    const earlier = this.earlier;
+    if (earlier === null || !(day < latest.day)) return undefined;
+    const at = dayAt(earlier, day);
+    return at >= 0 ? earlier[at] : undefined;
+  }
+
+  /** Puts a window in: in place of the same day's, or in day order. */
+  put(window: DeductibleWindow): void {
+    const latest = this.window;
+    const day = window.day;
+    if (sameNumber(latest.day, day)) {
+      this.window = window;
+    } else if (!(day < latest.day)) {
+      (this.earlier ??= []).push(latest);
+      this.window = window;
+    } else {
+      const earlier = (this.earlier ??= []);
+      const at = dayAt(earlier, day);
+      if (at >= 0) earlier[at] = window;
+      else earlier.splice(-1 - at, 0, window);
+    }
+  }
+}
+
+/**
+ * Where a day's window is among windows in day order (the earliest first): its index or, when there
+ * is none, -1 - the index it goes in at. Searched from the latest.
+ */
+function dayAt(windows: readonly DeductibleWindow[], day: DayNumber): number {
+  let i = windows.length - 1;
+  for (; i >= 0; i--) {
+    const d = (windows[i] as DeductibleWindow).day;
+    if (sameNumber(d, day)) return i;
+    if (d < day) break;
+  }
+  return -2 - i;
 }
 
 /**
  * Accumulators held in memory: for the CLI, tests, simulation and benchmarks.
  *
  * A person has a cap slot for a bucket and a year, and a window slot for a bucket at an
- * institution: a handful. They are kept in short lists (a map indexes them once there are many),
- * and the slot found last is checked first, since settling reads a slot and the changes then
- * written go to the same one.
+ * institution (holding its windows by day): a handful. They are kept in short lists (a map indexes
+ * them once there are many), and the slot found last is checked first, since settling reads a
+ * slot and the changes then written go to the same one.
  */
 export class MemoryAccumulators implements Accumulators {
   /** Cap slots in the order they were made. */
@@ -118,7 +177,7 @@ export class MemoryAccumulators implements Accumulators {
   private windowCount = 0;
   private windowIndex: Map<string, WindowSlot> | null = null;
   private lastWindow: WindowSlot | null = null;
-  /** The window last looked for and not found: the change that opens it usually follows. */
+  /** The window slot last looked for and not found: the change that opens it usually follows. */
   private missedBucket: string | null = null;
   private missedInstitution: string | null = null;
 
@@ -128,11 +187,10 @@ export class MemoryAccumulators implements Accumulators {
     return slot === null ? 0 : (slot.used ?? 0);
   }
 
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
+  deductibleWindow(bucket: string, institutionId: string, day: DayNumber): DeductibleWindow | undefined {
     const last = this.lastWindow;
-    if (last !== null && last.institutionId === institutionId && last.bucket === bucket) return last.window;
-    const slot = this.findWindow(bucket, institutionId);
-    if (slot !== null) return slot.window;
+    const slot = last !== null && last.institutionId === institutionId && last.bucket === bucket ? last : this.findWindow(bucket, institutionId);
+    if (slot !== null) return slot.on(day);
     this.missedBucket = bucket;
     this.missedInstitution = institutionId;
     return undefined;
@@ -155,7 +213,7 @@ export class MemoryAccumulators implements Accumulators {
     const w = changes.deductibleWindow;
     if (w) {
       const last = this.lastWindow;
-      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) last.window = w.window;
+      if (last !== null && last.institutionId === w.institutionId && last.bucket === w.bucket) last.put(w.window);
       else this.applyWindow(w);
     }
   }
@@ -206,7 +264,7 @@ export class MemoryAccumulators implements Accumulators {
     this.missedInstitution = null;
     const slot = missed ? null : this.findWindow(w.bucket, w.institutionId);
     if (slot !== null) {
-      slot.window = w.window;
+      slot.put(w.window);
       return;
     }
     const made = new WindowSlot(w.institutionId, w.bucket, w.window, this.windowList);
@@ -224,7 +282,7 @@ export class MemoryAccumulators implements Accumulators {
   private findCap(bucket: string, year: number): CapSlot | null {
     let slot: CapSlot | null;
     if (this.capIndex === null) {
-      for (slot = this.capFirst; slot !== null; slot = slot.next) if (sameYear(slot.year, year) && sameId(slot.bucket, bucket)) break;
+      for (slot = this.capFirst; slot !== null; slot = slot.next) if (sameNumber(slot.year, year) && sameId(slot.bucket, bucket)) break;
     } else {
       slot = this.capIndex.get(bucket)?.get(year) ?? null;
     }

@@ -126,8 +126,12 @@ export interface PoolingTable {
 }
 
 export const WINDOW_NONE = 0;
+/**
+ * The China calendar day, 0:00 to 24:00 (同一自然日; Puyang's 当日（24小时） is read the same way:
+ * a window of 24 hours from whichever visit was settled first would depend on the order of
+ * settling, see accumulators.ts DeductibleWindow).
+ */
 export const WINDOW_NATURAL_DAY = 1;
-export const WINDOW_ROLLING_24H = 2;
 /** Every visit (every stay) bears its own deductible: nothing carried between visits. */
 export const WINDOW_PER_VISIT = 3;
 
@@ -360,7 +364,7 @@ function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledB
     const snap = new Snapshot(day);
     if (b.deductibleWindow) {
       const w = snap.value<string>(b.deductibleWindow, '');
-      window = w === 'natural-day' ? WINDOW_NATURAL_DAY : w === 'rolling-24h' ? WINDOW_ROLLING_24H : w === 'per-visit' ? WINDOW_PER_VISIT : WINDOW_NONE;
+      window = w === 'natural-day' ? WINDOW_NATURAL_DAY : w === 'per-visit' ? WINDOW_PER_VISIT : WINDOW_NONE;
       windowCite = snap.cite(b.deductibleWindow);
     } else {
       snap.missing.push({

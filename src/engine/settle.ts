@@ -16,15 +16,14 @@ import { chinaDay, formatChinaTime, formatDate, yearOf, yearStart, type DayNumbe
 import { CATEGORY_LABELS, HARDSHIP_LABELS, TIER_LABELS, VISIT_TYPE_LABELS, VISIT_TYPES, type Category, type Grade, type Hardship, type Scheme, type Tier, type VisitType } from '../domain.js';
 import { applyRate, formatPercent, formatYuan, ONE_HUNDRED_PERCENT, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
 import type { PolicySet, RegionInfo } from '../policy/registry.js';
-import type { Accumulators, AccumulatorChanges, CapChange, DeductibleWindow } from './accumulators.js';
+import type { Accumulators, AccumulatorChanges, CapChange } from './accumulators.js';
 import {
   categoryIndex,
   CompiledRegion,
   schemeIndex,
   tierIndex,
   visitTypeIndex,
-  WINDOW_NATURAL_DAY,
-  WINDOW_ROLLING_24H,
+  WINDOW_PER_VISIT,
   type Cite,
   type CompiledAmountLimit,
   type CompiledBenefit,
@@ -171,7 +170,7 @@ interface LayerOutcome {
   changes: CapChange[];
 }
 // The hot path writes these out as literals (a module binding costs a load and a check there).
-if (WINDOW_NATURAL_DAY !== 1 || WINDOW_ROLLING_24H !== 2 || ONE_HUNDRED_PERCENT !== 10_000) throw new Error('settle.ts: literal constants out of date');
+if (WINDOW_PER_VISIT !== 3 || ONE_HUNDRED_PERCENT !== 10_000) throw new Error('settle.ts: literal constants out of date');
 const VISIT_TYPE_COUNT = VISIT_TYPES.length;
 /** Above this a fen amount times basis points goes the long way round ({@link applyRate}). */
 const FAST_PRODUCT_LIMIT = 2 ** 52;
@@ -457,31 +456,20 @@ export class SettlementEngine {
     const outOfScope = total - eligible;
     if (trace !== null) traceClassify(trace, inst, cls, total, eligible, outOfScope);
 
-    // Deductible (起付标准), borne once per window per institution.
+    // Deductible (起付标准), borne once per window per institution. The window is the visit's own
+    // China day (accumulators.ts DeductibleWindow), whatever order the visits are settled in.
     const bucket = benefit.bucket;
     let deductible = 0;
     let windowChange: AccumulatorChanges['deductibleWindow'] = null;
     if (cls.deductible > 0) {
-      const open = acc.deductibleWindow(bucket, inst.id);
-      let sameWindow = false;
-      let borneBefore = 0;
-      if (open !== undefined) {
-        const kind = benefit.window;
-        // 1 and 2 are WINDOW_NATURAL_DAY and WINDOW_ROLLING_24H; 86_400_000 is a day in milliseconds.
-        if (kind === 1) sameWindow = open.day === day;
-        else if (kind === 2) sameWindow = visit.time >= open.openedAt && visit.time < open.openedAt + 86_400_000;
-        if (sameWindow) borneBefore = open.borne;
-      }
+      // 3 is WINDOW_PER_VISIT: each stay bears its own deductible, no window to keep.
+      const windowed = benefit.window !== 3;
+      const open = windowed ? acc.deductibleWindow(bucket, inst.id, day) : undefined;
+      const borneBefore = open !== undefined ? open.borne : 0;
       const remaining = cls.deductible > borneBefore ? cls.deductible - borneBefore : 0;
       deductible = remaining < eligible ? remaining : eligible;
-      if (deductible > 0 && benefit.window !== 3) {
-        // 3 is WINDOW_PER_VISIT: each stay bears its own deductible, no window to keep.
-        const window: DeductibleWindow = sameWindow
-          ? { openedAt: (open as DeductibleWindow).openedAt, day: (open as DeductibleWindow).day, borne: borneBefore + deductible }
-          : { openedAt: visit.time, day, borne: deductible };
-        windowChange = { bucket, institutionId: inst.id, window };
-      }
-      if (trace !== null) traceDeductible(trace, benefit, cls, inst, sameWindow, borneBefore, deductible);
+      if (deductible > 0 && windowed) windowChange = { bucket, institutionId: inst.id, window: { day, borne: borneBefore + deductible } };
+      if (trace !== null) traceDeductible(trace, benefit, cls, inst, day, open !== undefined, borneBefore, deductible);
     } else if (trace !== null) {
       trace.push({ step: 'deductible', source: cited(cls.deductibleCite), standard: 0, deductible: 0, text: `${cls.label}不设起付标准。` });
     }
@@ -848,21 +836,31 @@ function traceDeductible(
   benefit: CompiledPooling,
   cls: CompiledClass,
   inst: Institution,
+  day: DayNumber,
   sameWindow: boolean,
   borneBefore: Fen,
   deductible: Fen,
 ): void {
-  const period = benefit.window === WINDOW_NATURAL_DAY ? '同一自然日' : '24小时';
-  trace.push({
+  const step: TraceStep = {
     step: 'deductible',
     source: sources2(cls.deductibleCite, benefit.windowCite),
     standard: y(cls.deductible),
     borneBefore: y(borneBefore),
     deductible: y(deductible),
-    text: sameWindow
-      ? `起付标准${yuanText(cls.deductible)}元/次；${period}内已在${inst.id}负担${yuanText(borneBefore)}元，本次负担${yuanText(deductible)}元。`
-      : `起付标准${yuanText(cls.deductible)}元/次，本次负担${yuanText(deductible)}元。`,
-  });
+    text: '',
+  };
+  if (benefit.window === WINDOW_PER_VISIT) {
+    step.text = `起付标准${yuanText(cls.deductible)}元/次，本次负担${yuanText(deductible)}元。`;
+  } else {
+    // The window is the visit's China calendar day (同一自然日; 当日（24小时） read as 0时至24时),
+    // not 24 hours from whichever visit was settled first.
+    const window = `${formatDate(day)}当日（北京时间0时至24时）`;
+    step.window = formatDate(day);
+    step.text = sameWindow
+      ? `起付标准${yuanText(cls.deductible)}元/次；${window}内已在${inst.id}负担${yuanText(borneBefore)}元，本次负担${yuanText(deductible)}元。`
+      : `起付标准${yuanText(cls.deductible)}元/次，本次负担${yuanText(deductible)}元；${window}内在${inst.id}多次就诊只负担一次。`;
+  }
+  trace.push(step);
 }
 
 function traceRatio(

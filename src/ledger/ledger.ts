@@ -2,7 +2,8 @@
  * The ledger: the settlement engine wrapped in one database transaction per operation, in the
  * shape of the national platform's pre-settle / settle / reverse.
  *
- * - pre-settle computes what would be settled now and writes nothing;
+ * - pre-settle computes what would be settled now and writes nothing: the settle's own read and
+ *   decision (settle-path.ts decide), so it gives the same amounts and the same refusals;
  * - settle computes and commits the entry with its accumulator changes atomically; a request id
  *   makes it idempotent (same id and body: the original entry; same id, other body: refused);
  * - reverse writes a new entry with the amounts negated and restores the accumulators; an entry is
@@ -15,7 +16,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Hardship } from '../domain.js';
 import { categoryIndex } from '../engine/compile.js';
-import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
+import { chinaDay, formatDate, yearStart } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
 import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
@@ -24,21 +25,21 @@ import type { SettleOne } from '../request/settle-one.js';
 import type { LedgerDb } from './connect.js';
 import { LedgerError } from './errors.js';
 import { idClock, uuidv7 } from './ids.js';
+import { assertMoneyIdentity, moneyProblems, type EntryAmounts } from './invariants.js';
 import type { Database, SettlementsTable } from './schema.js';
 import {
   isUniqueViolation,
   KyselySettlePath,
   personLock,
-  LoadedAccumulators,
   PostgresSettlePath,
+  preSettle,
   SettleStatements,
   SqliteSettlePath,
-  storedPaymentFor,
   type SettlePath,
 } from './settle-path.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
 import { insertEntry, loadState, lockAccount } from './accounts.js';
-import { accountKindFor, accountView, payFromAccount } from '../account/settle.js';
+import { accountKindFor } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
 
 import { EnrollmentBook } from './enrollments.js';
@@ -75,7 +76,8 @@ export interface AccumulatorView {
   person: string;
   year: number;
   caps: CapView[];
-  deductibleWindows: { bucket: string; institution: string; openedAt: string; day: string; borne: number }[];
+  /** The deductible borne at each institution on each day (the window) of the year. */
+  deductibleWindows: { bucket: string; institution: string; day: string; borne: number }[];
 }
 
 export interface VerifyReport {
@@ -86,22 +88,6 @@ export interface VerifyReport {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-async function loadAccumulators(db: Db, personId: string, institutionId: string): Promise<LoadedAccumulators> {
-  const [caps, windows] = await Promise.all([
-    db.selectFrom('cap_usage').select(['year', 'bucket', 'used_fen']).where('person_id', '=', personId).execute(),
-    db
-      .selectFrom('deductible_windows')
-      .select(['bucket', 'opened_at', 'day', 'borne_fen'])
-      .where('person_id', '=', personId)
-      .where('institution_id', '=', institutionId)
-      .execute(),
-  ]);
-  return new LoadedAccumulators(
-    new Map(caps.map((c) => [`${c.year}\u0000${c.bucket}`, Number(c.used_fen)])),
-    new Map(windows.map((w) => [`${w.bucket}\u0000${institutionId}`, { openedAt: Number(w.opened_at), day: Number(w.day), borne: Number(w.borne_fen) }])),
-  );
-}
-
 function entryOf(row: Pick<SettlementsTable, 'body'>): Entry {
   return JSON.parse(row.body) as Entry;
 }
@@ -110,6 +96,8 @@ export class Ledger {
   private readonly settlePath: SettlePath;
   /** Settles whose visit asks the personal account to pay: one Kysely transaction each, the account locked in it. */
   private readonly accountPath: SettlePath;
+  /** The settle's statements, whose read pre-settle makes too. */
+  private readonly statements: SettleStatements;
   /** Payments (参保缴费记录): recorded, and read back with the coverage they buy. */
   readonly enrollments: EnrollmentBook;
 
@@ -118,7 +106,7 @@ export class Ledger {
     readonly engine: SettlementEngine,
     private readonly now: () => number = Date.now,
   ) {
-    const statements = new SettleStatements(store.db);
+    const statements = (this.statements = new SettleStatements(store.db));
     this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     if (store.writer) {
@@ -146,29 +134,16 @@ export class Ledger {
     return this.store.db;
   }
 
-  /** The payment on file a visit is settled with, when the request brings none (settle-path.ts storedPaymentFor). */
-  private async withStoredEnrollment(db: Db, person: Person, visitTime: number): Promise<Person> {
-    if (person.enrollment) return person;
-    const rows = await db
-      .selectFrom('enrollments')
-      .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
-      .where('person_id', '=', person.id)
-      .where('coverage_year', '=', yearOf(chinaDay(visitTime)))
-      .execute();
-    return storedPaymentFor(this.engine, person, rows, visitTime);
-  }
-
-  /** What would be settled now. Writes nothing. */
+  /**
+   * What would be settled now (预结算, 2206/2303). Writes nothing. The settle's own read and
+   * decision (settle-path.ts preSettle): the amounts the settle would give, and the same refusals
+   * (a visit already settled, an institution the registry holds otherwise, no open account).
+   */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
     this.checkInstitution(req, actor);
-    const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
-    const person = await this.withStoredEnrollment(this.db, req.person, req.visit.time);
-    let s = this.engine.settle(person, req.visit, acc, { trace: true });
-    if (req.visit.useAccount) {
-      const account = await this.openAccountOf(this.db, req.person);
-      const paid = payFromAccount(s, req.visit, await loadState(this.db, account), this.engine.policies);
-      s = { ...paid.settlement, account: accountView(paid.use) };
-    }
+    // As the settle of a visit that asks the account to pay: the account first.
+    const account = req.visit.useAccount ? { state: await loadState(this.db, await this.openAccountOf(this.db, req.person)), policies: this.engine.policies } : undefined;
+    const s = await preSettle(this.db, this.statements, this.engine, req, actor, this.now(), account);
     return { preSettlement: true, ...settlementJson(s) };
   }
 
@@ -263,8 +238,10 @@ export class Ledger {
 
   /**
    * Reverses a settlement: a new entry with the amounts negated, and the accumulators restored
-   * (the cap by what the settlement paid; the deductible window by what it bore, if that window is
-   * still the institution's current one). Refused for a reversal, or a settlement reversed before.
+   * (the cap by what the settlement paid; the settlement's deductible window — its visit's day at
+   * its institution — by what it bore). Refused for a reversal, or a settlement reversed before.
+   * Idempotent by request id: a retry gets the original reversal, also when it waited for the
+   * person's lock while the first of its kind committed.
    */
   async reverse(settlementId: string, requestId: string, actor: Actor): Promise<SettleResult> {
     const hash = `reverse:${settlementId}`;
@@ -277,16 +254,27 @@ export class Ledger {
         if (actor.role === 'institution' && actor.institutionId !== original.institution_id) {
           throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
         }
-        const prior = await trx.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
-        if (prior) {
+        const retry = async () => {
+          const prior = await trx.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
+          if (!prior) return undefined;
           if (prior.request_hash !== hash) throw new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${requestId} was already used for a different request`);
           return { entry: entryOf(prior), created: false, body: prior.body };
-        }
+        };
+        const before = await retry();
+        if (before) return before;
         if (original.kind !== 'settlement') throw new LedgerError('NOT_REVERSIBLE', `${settlementId} is a reversal; a reversal cannot be reversed`);
         // Lock the person, as settle does (SQLite: the transaction already holds the one write lock).
-        if (this.store.dialect === 'postgres') await personLock(original.person_id).execute(trx);
+        if (this.store.dialect === 'postgres') {
+          await personLock(original.person_id).execute(trx);
+          // A retry that waited for the lock while the first of its request id committed: the
+          // original answer, not ALREADY_REVERSED (each statement reads what was committed before it).
+          const after = await retry();
+          if (after) return after;
+        }
         const already = await trx.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
         if (already) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${already.id}`);
+        // The reversal holds the settlement's money identity, negated: checked before anything is written.
+        assertMoneyIdentity(`reversal of ${settlementId}`, storedAmounts(original));
         const now = this.now();
         const id = `R-${uuidv7(now)}`;
         const n = (v: number | null) => (v === null ? null : -Number(v));
@@ -297,30 +285,14 @@ export class Ledger {
           capAfter = await takeFromCap(trx, original.person_id, Number(original.cap_year), original.cap_bucket, fund);
         }
         let windowAfter: number | null = null;
-        if (original.window_bucket !== null && deductible !== 0) {
-          const current = await trx
-            .selectFrom('deductible_windows')
-            .select(['opened_at', 'borne_fen'])
-            .where('person_id', '=', original.person_id)
-            .where('bucket', '=', original.window_bucket)
-            .where('institution_id', '=', original.institution_id)
-            .executeTakeFirst();
-          if (current && Number(current.opened_at) === Number(original.window_opened_at)) {
-            windowAfter = Number(current.borne_fen) - deductible;
-            const where = trx
-              .updateTable('deductible_windows')
-              .where('person_id', '=', original.person_id)
-              .where('bucket', '=', original.window_bucket)
-              .where('institution_id', '=', original.institution_id);
-            if (windowAfter > 0) await where.set({ borne_fen: windowAfter }).execute();
-            else
-              await trx
-                .deleteFrom('deductible_windows')
-                .where('person_id', '=', original.person_id)
-                .where('bucket', '=', original.window_bucket)
-                .where('institution_id', '=', original.institution_id)
-                .execute();
-          }
+        if (original.window_bucket !== null && original.window_day !== null && deductible !== 0) {
+          // The settlement's own window (its visit's day at its institution) gives back what it bore.
+          const window = { person_id: original.person_id, bucket: original.window_bucket, institution_id: original.institution_id, day: Number(original.window_day) };
+          const current = await trx.selectFrom('deductible_windows').select('borne_fen').where((eb) => eb.and(window)).executeTakeFirst();
+          if (!current) throw new Error(`settlement ${settlementId} bore ${deductible} fen in a deductible window the ledger does not hold`);
+          windowAfter = Number(current.borne_fen) - deductible;
+          if (windowAfter > 0) await trx.updateTable('deductible_windows').set({ borne_fen: windowAfter }).where((eb) => eb.and(window)).execute();
+          else await trx.deleteFrom('deductible_windows').where((eb) => eb.and(window)).execute();
         }
         // The later layers of the fund chain (大病保险, 医疗救助): each yearly total back by what the entry added.
         const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('settlement_id', '=', settlementId).execute();
@@ -444,9 +416,13 @@ export class Ledger {
     const used = new Map(caps.map((c) => [c.bucket, Number(c.used_fen)]));
     const windows = await this.db
       .selectFrom('deductible_windows')
-      .select(['bucket', 'institution_id', 'opened_at', 'day', 'borne_fen'])
+      .select(['bucket', 'institution_id', 'day', 'borne_fen'])
       .where('person_id', '=', personId)
-      .orderBy('opened_at', 'desc')
+      .where('day', '>=', yearStart(year))
+      .where('day', '<', yearStart(year + 1))
+      .orderBy('day', 'desc')
+      .orderBy('institution_id')
+      .orderBy('bucket')
       .execute();
     return {
       person: personId,
@@ -462,15 +438,12 @@ export class Ledger {
           remaining: limit === undefined ? null : toYuanNumber(Math.max(0, limit - u)),
         };
       }),
-      deductibleWindows: windows
-        .filter((w) => new Date(Number(w.day) * 86_400_000).getUTCFullYear() === year)
-        .map((w) => ({
-          bucket: w.bucket,
-          institution: w.institution_id,
-          openedAt: new Date(Number(w.opened_at)).toISOString(),
-          day: formatDate(Number(w.day)),
-          borne: toYuanNumber(Number(w.borne_fen)),
-        })),
+      deductibleWindows: windows.map((w) => ({
+        bucket: w.bucket,
+        institution: w.institution_id,
+        day: formatDate(Number(w.day)),
+        borne: toYuanNumber(Number(w.borne_fen)),
+      })),
     };
   }
 
@@ -520,6 +493,23 @@ export class Ledger {
   }
 }
 
+/** A stored entry's amounts in fen, a reversal's negated back, for the money identity (invariants.ts). */
+function storedAmounts(
+  r: Pick<SettlementsTable, 'kind' | 'total_fen' | 'eligible_fen' | 'deductible_fen' | 'fund_pay_fen' | 'critical_illness_pay_fen' | 'assistance_pay_fen' | 'account_pay_fen' | 'cash_pay_fen'>,
+): EntryAmounts {
+  const m = r.kind === 'reversal' ? -1 : 1;
+  return {
+    total: m * Number(r.total_fen),
+    eligible: m * Number(r.eligible_fen),
+    deductible: m * Number(r.deductible_fen),
+    fundPay: m * Number(r.fund_pay_fen),
+    criticalIllnessPay: m * Number(r.critical_illness_pay_fen),
+    assistancePay: m * Number(r.assistance_pay_fen),
+    accountPay: m * Number(r.account_pay_fen),
+    cashPay: m * Number(r.cash_pay_fen),
+  };
+}
+
 /** Takes an amount off a person's yearly total for a bucket (a reversal); returns the new total. */
 async function takeFromCap(trx: Transaction<Database>, personId: string, year: number, bucket: string, amount: Fen): Promise<Fen> {
   const row = await trx
@@ -536,9 +526,11 @@ async function takeFromCap(trx: Transaction<Database>, personId: string, year: n
 
 /**
  * Recomputes every accumulator from the entries and compares: the cap used per person, year and
- * bucket must be the sum of the fund payments of its entries (reversals are negative); each
- * stored deductible window must hold the deductibles its entries bore; every entry's parts must
- * add up to its total.
+ * bucket must be the sum of the fund payments of its entries (reversals are negative); the
+ * deductible borne in each window (person, bucket, institution, day) must be what its entries
+ * bore, and a window the entries bore something in must be stored; every entry must hold the money
+ * identity (invariants.ts: its parts add up to its total, nothing negative, eligible ≤ total, the
+ * cap only grows), a reversal with its amounts negated.
  */
 export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> {
   const mismatches: string[] = [];
@@ -567,29 +559,55 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> 
     if (e !== a) mismatches.push(`cap used ${k}: the entries sum to ${toYuanNumber(e)}, the accumulator holds ${toYuanNumber(a)}`);
   }
   const windows = await db.selectFrom('deductible_windows').selectAll().execute();
-  for (const w of windows) {
-    const s = await db
-      .selectFrom('settlements')
-      .select(sql<string>`coalesce(sum(deductible_fen), 0)`.as('borne'))
-      .where('person_id', '=', w.person_id)
-      .where('window_bucket', '=', w.bucket)
-      .where('institution_id', '=', w.institution_id)
-      .where('window_opened_at', '=', w.opened_at)
-      .executeTakeFirst();
-    if (Number(s?.borne ?? 0) !== Number(w.borne_fen)) {
-      mismatches.push(
-        `deductible window ${w.person_id} ${w.bucket} ${w.institution_id} opened ${new Date(Number(w.opened_at)).toISOString()}: the entries bore ${toYuanNumber(Number(s?.borne ?? 0))}, the accumulator holds ${toYuanNumber(Number(w.borne_fen))}`,
-      );
+  const borne = await db
+    .selectFrom('settlements')
+    .select(['person_id', 'window_bucket', 'institution_id', 'window_day', sql<string>`sum(deductible_fen)`.as('borne')])
+    .where('window_bucket', 'is not', null)
+    .where('window_day', 'is not', null)
+    .groupBy(['person_id', 'window_bucket', 'institution_id', 'window_day'])
+    .execute();
+  const windowKey = (p: string, b: string | null, i: string, d: number | null) => `${p} ${b} ${i} ${formatDate(Number(d))}`;
+  const bore = new Map(borne.map((w) => [windowKey(w.person_id, w.window_bucket, w.institution_id, w.window_day), Number(w.borne)]));
+  const held = new Map(windows.map((w) => [windowKey(w.person_id, w.bucket, w.institution_id, w.day), Number(w.borne_fen)]));
+  for (const k of new Set([...bore.keys(), ...held.keys()])) {
+    const e = bore.get(k) ?? 0;
+    const a = held.get(k);
+    // A window nothing is borne in (all reversed) is not kept.
+    if (a === undefined ? e !== 0 : a !== e) {
+      mismatches.push(`deductible window ${k}: the entries bore ${toYuanNumber(e)}, the accumulator holds ${a === undefined ? 'no window' : toYuanNumber(a)}`);
     }
   }
-  const unbalanced = await db
+  // The money identity, in SQL first (a reversal's amounts negated), then each entry that breaks
+  // it told with what it breaks.
+  const sign = sql<number>`(case when kind = 'reversal' then -1 else 1 end)`;
+  const parts = ['fund_pay_fen', 'critical_illness_pay_fen', 'assistance_pay_fen', 'account_pay_fen', 'cash_pay_fen'] as const;
+  const broken = await db
     .selectFrom('settlements')
-    .select(['id'])
-    .where(
-      sql<boolean>`fund_pay_fen + critical_illness_pay_fen + assistance_pay_fen + account_pay_fen + cash_pay_fen <> total_fen`,
+    .select(['id', 'kind', 'total_fen', 'eligible_fen', 'deductible_fen', ...parts, 'cap_bucket', 'cap_before_fen', 'cap_after_fen'])
+    .where((eb) =>
+      eb.or([
+        eb(sql`fund_pay_fen + critical_illness_pay_fen + assistance_pay_fen + account_pay_fen + cash_pay_fen`, '<>', eb.ref('total_fen')),
+        ...(['total_fen', 'eligible_fen', 'deductible_fen', ...parts] as const).map((c) => eb(sql`${sign} * ${sql.ref(c)}`, '<', 0)),
+        eb(sql`${sign} * eligible_fen`, '>', sql`${sign} * total_fen`),
+        eb(sql`${sign} * deductible_fen`, '>', sql`${sign} * eligible_fen`),
+        eb.and([eb('kind', '=', 'settlement'), eb('cap_after_fen', '<', eb.ref('cap_before_fen'))]),
+      ]),
     )
+    .orderBy('id')
     .execute();
-  for (const u of unbalanced) mismatches.push(`entry ${u.id}: its parts do not add up to its total`);
+  for (const r of broken) {
+    const caps = r.kind === 'settlement' && r.cap_bucket !== null && r.cap_before_fen !== null && r.cap_after_fen !== null ? [{ bucket: r.cap_bucket, before: Number(r.cap_before_fen), after: Number(r.cap_after_fen) }] : [];
+    const problems = moneyProblems(storedAmounts(r), caps);
+    mismatches.push(`entry ${r.id}${r.kind === 'reversal' ? ' (a reversal, its amounts negated)' : ''}: ${problems.length > 0 ? problems.join('; ') : 'the money identity does not hold'}`);
+  }
+  // A later layer's yearly total only grows with a settlement (and goes back with its reversal).
+  const layersDown = await db
+    .selectFrom('settlement_layers as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .select(['l.settlement_id', 'l.bucket', 'l.year', 'l.change_fen'])
+    .where(sql<boolean>`(case when s.kind = 'reversal' then -1 else 1 end) * l.change_fen < 0`)
+    .execute();
+  for (const l of layersDown) mismatches.push(`entry ${l.settlement_id}: cap ${l.bucket} ${l.year} goes the wrong way, by ${toYuanNumber(Number(l.change_fen))}`);
   const count = await db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
   return {
     ok: mismatches.length === 0,

@@ -3,7 +3,7 @@
  * by Kysely's migrator in `kysely_migration`. Written with the schema builder so the same
  * migration creates the same tables on SQLite and PostgreSQL.
  */
-import { SqliteAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 const migrations: Record<string, Migration> = {
   '0001_ledger': {
@@ -243,6 +243,34 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('settlement_layers_pk', ['settlement_id', 'bucket', 'year'])
         .execute();
       await db.schema.createIndex('settlement_layers_person').on('settlement_layers').columns(['person_id', 'year', 'bucket']).execute();
+    },
+  },
+  '0006_deductible_windows_by_day': {
+    // A deductible window is the visit's own China day (accumulators.ts DeductibleWindow), and a
+    // person has one at an institution for every day a deductible was borne there: a late visit
+    // finds its own day's window whatever came after it. Until now only the institution's last
+    // window was kept (keyed without the day), so an earlier day's was lost when a later day's
+    // opened. The table is rebuilt keyed by the day, from the entries: each window holds what its
+    // entries bore (reversals negative), as verify recomputes it — the rows kept until now, and
+    // the windows they had overwritten. opened_at (the visit that opened a 24-hour window) goes.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('deductible_windows_by_day')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('institution_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('borne_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('deductible_windows_day_pk', ['person_id', 'bucket', 'institution_id', 'day'])
+        .execute();
+      await sql`insert into deductible_windows_by_day (person_id, bucket, institution_id, day, borne_fen)
+                select person_id, window_bucket, institution_id, window_day, sum(deductible_fen)
+                  from settlements
+                 where window_bucket is not null and window_day is not null
+                 group by person_id, window_bucket, institution_id, window_day
+                having sum(deductible_fen) > 0`.execute(db);
+      await db.schema.dropTable('deductible_windows').execute();
+      await db.schema.alterTable('deductible_windows_by_day').renameTo('deductible_windows').execute();
     },
   },
 };

@@ -122,11 +122,11 @@ export interface SettlementLayersTable {
   after_fen: number;
 }
 
+/** The deductible borne in a window (the China day, 0006) at an institution, by a person, for a bucket. */
 export interface DeductibleWindowsTable {
   person_id: string;
   bucket: string;
   institution_id: string;
-  opened_at: number;
   day: number;
   borne_fen: number;
 }

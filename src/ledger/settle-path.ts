@@ -3,8 +3,8 @@
  *
  *   lock      PostgreSQL: the person's advisory lock, which serializes the person's settles
  *   read      one query: the request id's entry (a retry), the visit's live settlement, the
- *             institution's registry row, the person's caps, the windows at the institution, the
- *             stored enrollment for the year
+ *             institution's registry row, the person's caps, the deductible window at the
+ *             institution on the visit's day, the stored enrollment for the year
  *   decide    a retry → the original entry, nothing written; refusals (LedgerError, or
  *             SettlementError from the engine) → nothing written; else the engine settles it
  *   write     the person (SQLite; only if changed), the institution (if new), the enrollment (if
@@ -25,6 +25,8 @@
  * CTEs), all through statements prepared once per connection.
  *
  * Any other store (KyselySettlePath): the same statements one by one through Kysely.
+ *
+ * A pre-settle (preSettle) is the same read and the same decision with the write left out.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
@@ -39,6 +41,7 @@ import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
 import { LedgerError } from './errors.js';
+import { assertMoneyIdentity, type CapSpent } from './invariants.js';
 import { uuidv7 } from './ids.js';
 import type { AccountEntry, AccountState } from '../account/types.js';
 import { accountView, payFromAccount } from '../account/settle.js';
@@ -145,8 +148,9 @@ export class SettleStatements {
           union all
           select 4, bucket, null, null, year, used_fen, null from cap_usage where person_id = ${q('person_id')}
           union all
-          select 5, bucket, null, null, opened_at, day, borne_fen
-            from deductible_windows where person_id = ${q('person_id')} and institution_id = ${q('institution_id')}
+          select 5, bucket, null, null, day, borne_fen, null
+            from deductible_windows
+           where person_id = ${q('person_id')} and institution_id = ${q('institution_id')} and day = ${q('day')}
           union all
           select 6, paid_on, category, hardship, coverage_year, transfer, recorded_at
             from enrollments
@@ -314,14 +318,8 @@ export class SettleStatements {
     const c = (col: string) => p<never>('window', col);
     return db
       .insertInto('deductible_windows')
-      .values({ person_id: c('person_id'), bucket: c('bucket'), institution_id: c('institution_id'), opened_at: c('opened_at'), day: c('day'), borne_fen: c('borne_fen') })
-      .onConflict((oc) =>
-        oc.columns(['person_id', 'bucket', 'institution_id']).doUpdateSet((eb) => ({
-          opened_at: eb.ref('excluded.opened_at'),
-          day: eb.ref('excluded.day'),
-          borne_fen: eb.ref('excluded.borne_fen'),
-        })),
-      );
+      .values({ person_id: c('person_id'), bucket: c('bucket'), institution_id: c('institution_id'), day: c('day'), borne_fen: c('borne_fen') })
+      .onConflict((oc) => oc.columns(['person_id', 'bucket', 'institution_id', 'day']).doUpdateSet((eb) => ({ borne_fen: eb.ref('excluded.borne_fen') })));
   }
 
   private auditInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
@@ -383,13 +381,14 @@ interface ReadRow {
 export class LoadedAccumulators implements Accumulators {
   constructor(
     private readonly caps: Map<string, Fen>,
+    /** By bucket, institution and day. */
     private readonly windows: Map<string, DeductibleWindow>,
   ) {}
   capUsed(bucket: string, year: number): Fen {
     return this.caps.get(`${year}\u0000${bucket}`) ?? 0;
   }
-  deductibleWindow(bucket: string, institutionId: string): DeductibleWindow | undefined {
-    return this.windows.get(`${bucket}\u0000${institutionId}`);
+  deductibleWindow(bucket: string, institutionId: string, day: number): DeductibleWindow | undefined {
+    return this.windows.get(`${bucket}\u0000${institutionId}\u0000${day}`);
   }
 }
 
@@ -438,15 +437,17 @@ export function replayOf(prior: { body: string; request_hash: string; kind: stri
 /** The year (China time) whose enrollment on file applies to a visit. */
 const coverageYearOf = (time: number) => yearOf(chinaDay(time));
 
-/** What the read statement takes. */
-function readBag(req: SettleOne): Bag {
+/** What the read statement takes. A pre-settle looks up no request id: it reserves none, and replays none. */
+function readBag(req: SettleOne, preSettle = false): Bag {
   const { person, visit } = req;
   return {
     q: {
-      request_id: req.requestId,
+      request_id: preSettle ? null : req.requestId,
       visit_id: visit.id,
       institution_id: visit.institution.id,
       person_id: person.id,
+      // The deductible window the visit falls in: its own China day.
+      day: chinaDay(visit.time),
       // The enrollment on file is needed only when the request brings none.
       enrollment_person_id: person.enrollment ? null : person.id,
       coverage_year: coverageYearOf(visit.time),
@@ -488,9 +489,14 @@ export interface AccountAtSettle {
 /**
  * Decides a settle from the rows the read statement returned, under the person's lock: the
  * original entry for a retry; a refusal (LedgerError, or SettlementError from the engine); or the
- * new entry with the rows to write.
+ * new entry with the rows to write. With `preSettle`, the settlement the settle would make, and
+ * nothing to write.
+ *
+ * @throws InvariantError when the settlement breaks the money identity (invariants.ts): nothing is written.
  */
-export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle): Decision {
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle): Decision;
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account: AccountAtSettle | undefined, preSettle: true): Settlement;
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle, preSettle = false): Decision | Settlement {
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;
@@ -514,7 +520,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
         caps.set(`${Number(r.n1)}\u0000${r.s1}`, Number(r.n2));
         break;
       case 5:
-        windows.set(`${r.s1}\u0000${inst.id}`, { openedAt: Number(r.n1), day: Number(r.n2), borne: Number(r.n3) });
+        windows.set(`${r.s1}\u0000${inst.id}\u0000${Number(r.n1)}`, { day: Number(r.n1), borne: Number(r.n2) });
         break;
       case 6:
         payments.push({ paid_on: r.s1 as string, category: r.s2 as string | null, hardship: r.s3 as string | null, coverage_year: r.n1 as number, transfer: r.n2 as number, recorded_at: r.n3 as number });
@@ -523,7 +529,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   }
   // Under the lock: a retry of a committed request (perhaps committed while we waited) gets the
   // original entry.
-  if (replay) return { replay: replayOf({ body: replay.s1 as string, request_hash: replay.s2 as string, kind: replay.s3 as string }, req) };
+  if (replay && !preSettle) return { replay: replayOf({ body: replay.s1 as string, request_hash: replay.s2 as string, kind: replay.s3 as string }, req) };
   if (settled !== undefined) {
     throw new LedgerError('VISIT_ALREADY_SETTLED', `visit.id: visit ${visit.id} is already settled as ${settled}; reverse it first to settle it again`);
   }
@@ -550,6 +556,8 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
     s = { ...paid.settlement, account: accountView(paid.use) };
     accountEntry = paid.use.entry;
   }
+  assertMoneyIdentity(`visit ${visit.id}`, s, capsSpent(s));
+  if (preSettle) return s;
   const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
   const body = JSON.stringify(entry);
   const visitDate = formatDate(s.date);
@@ -595,13 +603,22 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   }
   if (cap) bag.cap = { person_id: p.id, year: cap.year, bucket: cap.bucket, used_fen: cap.after };
   if (w) {
-    bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, opened_at: w.window.openedAt, day: w.window.day, borne_fen: w.window.borne };
+    bag.window = { person_id: p.id, bucket: w.bucket, institution_id: inst.id, day: w.window.day, borne_fen: w.window.borne };
   }
   const layers = s.changes.layers?.map((l) => ({
     layerCap: { person_id: p.id, year: l.year, bucket: l.bucket, used_fen: l.after },
     layer: { settlement_id: id, person_id: p.id, year: l.year, bucket: l.bucket, change_fen: l.after - l.before, after_fen: l.after },
   }));
   return { result: { entry, created: true, body }, bag, flags, ...(accountEntry ? { accountEntry } : {}), ...(layers ? { layers } : {}) };
+}
+
+const NO_CAPS: readonly CapSpent[] = [];
+
+/** The caps a settlement spends, for the money identity. */
+function capsSpent(s: Settlement): readonly CapSpent[] {
+  const { cap, layers } = s.changes;
+  if (!layers) return cap ? [cap] : NO_CAPS;
+  return cap ? [cap, ...layers] : layers;
 }
 
 function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
@@ -633,7 +650,8 @@ function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: str
     cap_before_fen: s.changes.cap?.before ?? null,
     cap_after_fen: s.changes.cap?.after ?? null,
     window_bucket: w?.bucket ?? null,
-    window_opened_at: w?.window.openedAt ?? null,
+    // Windows are days now (0006); the column is kept for the entries written before.
+    window_opened_at: null,
     window_day: w?.window.day ?? null,
     window_borne_after_fen: w?.window.borne ?? null,
     body,
@@ -642,7 +660,16 @@ function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: str
   };
 }
 
-export const isUniqueViolation = (e: unknown) => /unique|duplicate key/i.test(String((e as Error)?.message));
+/**
+ * A unique (or primary key) violation, by the driver's error code: SQLSTATE 23505 on PostgreSQL,
+ * SQLITE_CONSTRAINT_UNIQUE or SQLITE_CONSTRAINT_PRIMARYKEY from better-sqlite3 (also as the SQLite
+ * writer thread passes it on). Never by the message's text, which the server's language and
+ * version may change, and which a value in the message could contain.
+ */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = e !== null && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
 
 // ---------------------------------------------------------------------------------------------
 // The paths.
@@ -1103,6 +1130,25 @@ export const runStatement = (db: Pick<Kysely<Database>, 'executeQuery'>, s: Stat
 /** The settle's read, through Kysely. */
 export async function readThrough(db: Pick<Kysely<Database>, 'executeQuery'>, st: SettleStatements, req: SettleOne): Promise<ReadRow[]> {
   return (await runStatement(db, st.read, readBag(req))).rows as ReadRow[];
+}
+
+/**
+ * Pre-settle (预结算): the settle's read and decision ({@link decide}) with the write left out, so
+ * it gives what the settle would give now — the same amounts, the same refusals. It takes no lock
+ * and looks up no request id (a pre-settle reserves nothing and replays nothing); what other
+ * settles commit in between is the settle's to see.
+ */
+export async function preSettle(
+  db: Pick<Kysely<Database>, 'executeQuery'>,
+  st: SettleStatements,
+  engine: SettlementEngine,
+  req: SettleOne,
+  actor: Actor,
+  now: number,
+  account?: AccountAtSettle,
+): Promise<Settlement> {
+  const rows = (await runStatement(db, st.read, readBag(req, true))).rows as ReadRow[];
+  return decide(engine, req, actor, rows, now, account, true);
 }
 
 /** A decided settle's writes, one statement each, through Kysely. */

@@ -117,6 +117,16 @@ describe('the loader rejects bad policy files, naming file, parameter and proble
     expect(problems.join('\n')).toMatch(/benefits\[0\]\.classes\[0\]\.ratio.*source/);
   });
 
+  it('a deductible window of 24 hours from the first visit (rolling-24h), which would depend on the order of settling', () => {
+    const f = minimal();
+    f.benefits[0].deductibleWindow = { value: 'rolling-24h', unit: 'rule', source: '二' };
+    expect(problemsOf(f).join('\n')).toContain('rolling-24h is no longer a window: 当日（24小时） is read as the China calendar day, 0:00 to 24:00 (write natural-day)');
+    f.benefits[0].deductibleWindow = { value: 'constructor', unit: 'rule', source: '二' };
+    expect(problemsOf(f).join('\n')).toContain('must be one of natural-day, per-visit');
+    f.benefits[0].deductibleWindow = { value: 'natural-day', unit: 'rule', source: '二' };
+    expect(buildPack('policies/test.yaml', f).benefits).toHaveLength(1);
+  });
+
   it('a value with the wrong unit for its place', () => {
     const f = minimal();
     f.benefits[0].cap.unit = 'percent';

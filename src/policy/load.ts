@@ -150,7 +150,7 @@ const ASSISTANCE_RULES = ['full', 'may-follow-dibao'] as const;
 
 /** Values a `rule` parameter may take, by the parameter's key. */
 const RULE_VALUES: Record<string, readonly string[]> = {
-  deductibleWindow: ['natural-day', 'rolling-24h', 'per-visit'],
+  deductibleWindow: ['natural-day', 'per-visit'],
   coverageAfterConcentrated: ['next-calendar-year'],
   ...Object.fromEntries(HARDSHIP_GROUPS.map((g) => [g, ASSISTANCE_RULES])),
   visitShare: ['whole-own-share', 'in-scope-own-share'],
@@ -158,10 +158,17 @@ const RULE_VALUES: Record<string, readonly string[]> = {
   claimantSex: ['male', 'female'],
 };
 
+/** Rule values no longer taken (by `key value`), with what to write instead. */
+const RETIRED_RULE_VALUES = new Map<string, string>([
+  [
+    'deductibleWindow rolling-24h',
+    'rolling-24h is no longer a window: 当日（24小时） is read as the China calendar day, 0:00 to 24:00 (write natural-day), since 24 hours from whichever visit is settled first would depend on the order visits arrive in',
+  ],
+]);
+
 /** How rule values and list members read in Chinese, for `policy show` and traces. */
 const VALUE_TEXT: Record<string, string> = {
-  'natural-day': '同一自然日内同一机构只负担一次',
-  'rolling-24h': '24小时内同一机构只负担一次',
+  'natural-day': '同一自然日（北京时间0时至24时）内同一机构只负担一次',
   'per-visit': '每次（每次住院）各负担一次',
   'next-calendar-year': '次年1月1日至12月31日',
   full: '全额资助',
@@ -243,6 +250,8 @@ function convertValue(raw: unknown, unit: Unit, key: string): { value: ParamValu
       return { value: raw, text: unit === 'days' ? `${raw} 天` : unit === 'years' ? `${raw} 年` : String(raw) };
     case 'rule': {
       const allowed = RULE_VALUES[key];
+      const retired = typeof raw === 'string' ? RETIRED_RULE_VALUES.get(`${key} ${raw}`) : undefined;
+      if (retired !== undefined) return retired;
       if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
         return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
       return { value: raw, text: VALUE_TEXT[raw] ?? raw };

@@ -121,7 +121,7 @@ const poolingBenefit = z.strictObject({
   ...benefitBase,
   kind: z.literal('pooling'),
   capBucket: z.string().regex(/^[a-z0-9-]+$/),
-  /** Needed only when some class has a deductible: natural-day or rolling-24h. */
+  /** Needed only when some class has a deductible: natural-day (the China calendar day) or per-visit. */
   deductibleWindow: paramFile.optional(),
   classes: z.array(institutionClass).min(1),
   cap: paramFile,

@@ -7,8 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import type { SettlementEngine } from '../../src/engine/settle.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { migrationProvider } from '../../src/ledger/migrations.js';
+import type { Database } from '../../src/ledger/schema.js';
 
 export const PG_ADMIN_URL = process.env.YIBAO_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -34,21 +40,29 @@ if (!pgAvailable) {
   process.stderr.write(`\n[yibao tests] PostgreSQL is not reachable at ${PG_ADMIN_URL}: PostgreSQL tests are SKIPPED (they run in CI).\n\n`);
 }
 
+/** Migrates to the latest version, or only up to the migration named (to test a later one). */
+async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
+  if (upTo === undefined) return void (await migrateToLatest(db));
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo(upTo);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
- * service opens it: a ledger over it settles on the writer thread.
+ * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
+ * that far.
  */
-export async function freshSqlite(options: { writerThread?: boolean } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(options: { writerThread?: boolean; upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
-  const store = await openLedgerDb({ target: path, ...options });
-  await migrateToLatest(store.db);
+  const store = await openLedgerDb({ target: path, writerThread: options.writerThread });
+  await migrate(store.db, options.upTo);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }
 
-/** A new, empty, migrated PostgreSQL database; dropped by `close`. */
-export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: string }> {
+/** A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`. */
+export async function freshPostgres(poolSize = 16, upTo?: string): Promise<LedgerDb & { url: string }> {
   const name = `yibao_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -57,7 +71,7 @@ export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: st
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const store = await openLedgerDb({ target: url.toString(), poolSize });
-  await migrateToLatest(store.db);
+  await migrate(store.db, upTo);
   return {
     ...store,
     url: url.toString(),
@@ -80,3 +94,20 @@ export const STORES: { name: 'sqlite' | 'postgres'; label: string; open: () => P
   { name: 'sqlite', label: 'sqlite (writer thread)', open: () => freshSqlite({ writerThread: true }), skip: false },
   { name: 'postgres', label: 'postgres', open: () => freshPostgres(), skip: !pgAvailable },
 ];
+
+/**
+ * For the tests of one describe block: a fresh store and a ledger over it (with `kysely`, settling
+ * through Kysely alone, without the driver's handles), opened before the tests and closed after.
+ */
+export function ledgerOn(s: (typeof STORES)[number], engine: SettlementEngine, options: { kysely?: boolean } = {}): { store: LedgerDb; ledger: Ledger } {
+  const opened = {} as { store: LedgerDb; ledger: Ledger };
+  beforeAll(async () => {
+    opened.store = await s.open();
+    opened.ledger = new Ledger(options.kysely ? { ...opened.store, sqlite: undefined, pool: undefined } : opened.store, engine);
+    await opened.ledger.ready;
+  });
+  afterAll(async () => {
+    await opened.store?.close();
+  });
+  return opened;
+}
