@@ -81,3 +81,16 @@ export const VISIT_TYPE_LABELS: Record<VisitType, string> = {
   prenatal: '围产保健（产前检查）',
   inpatient: '住院',
 };
+
+/**
+ * How an employee is insured (职工医保): `employer`, 在职职工 of an employer (用人单位); `flexible`,
+ * 灵活就业人员 insured as an employee (无雇工的个体工商户、非全日制从业人员以及其他灵活就业人员,
+ * 洛医保〔2023〕63号 四（一）).
+ */
+export const EMPLOYMENTS = ['employer', 'flexible'] as const;
+export type Employment = (typeof EMPLOYMENTS)[number];
+
+export const EMPLOYMENT_LABELS: Record<Employment, string> = {
+  employer: '用人单位职工',
+  flexible: '灵活就业人员',
+};

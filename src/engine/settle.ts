@@ -50,6 +50,18 @@ export interface Person {
   hardship?: Hardship;
   /** Institution id where the person signed with a family doctor (家庭医生签约). */
   familyDoctorAt?: string;
+  /**
+   * Employees (职工医保): `employer`, 在职职工 of an employer (用人单位); `flexible`, 灵活就业人员
+   * insured as an employee (以在职职工身份参加职工基本医疗保险的…灵活就业人员, 洛医保〔2023〕63号 四（一）).
+   * Absent: not known. From the person registry (src/ledger/registry.ts).
+   */
+  employment?: 'employer' | 'flexible';
+  /**
+   * Employees: the person's personal account structure was adjusted (通过调整个人账户结构增加统筹基金收入,
+   * 濮阳市职工医保门诊共济保障机制实施细则（试行） 第十四条), which the outpatient mutual-aid benefits (门诊共济保障待遇) require.
+   * Absent: not known. From the person registry (src/ledger/registry.ts).
+   */
+  accountReformed?: boolean;
   /** Absent: taken as covered. */
   enrollment?: Enrollment;
 }

@@ -38,8 +38,11 @@ export const PAYER_LABELS: Record<Payer, string> = {
 
 const transfer = z.boolean({ error: 'must be true or false (医保关系转移接续)' });
 
-/** The person without a payment: as in a settle request, minus `enrollment`. */
-const recordPerson = personSchema.omit({ enrollment: true });
+/**
+ * The person without a payment: as in a settle request, minus `enrollment` and the registry's
+ * employee attributes (employment, accountReformed: PUT /v1/persons/{id}).
+ */
+const recordPerson = personSchema.omit({ enrollment: true, employment: true, accountReformed: true });
 const coveragePerson = recordPerson.extend({ id: id.optional() });
 
 /** The same file as for recording is accepted (its requestId ignored): check, then record. */

@@ -8,6 +8,7 @@ import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
 import {
   CATEGORIES,
   EMPLOYEE_CATEGORIES,
+  EMPLOYMENTS,
   HARDSHIP_GROUPS,
   RESIDENT_CATEGORIES,
   SCHEMES,
@@ -104,6 +105,10 @@ export const personSchema = z.strictObject({
   category: enumOf(CATEGORIES),
   hardship: enumOf(HARDSHIP_GROUPS).optional(),
   familyDoctorAt: id.optional(),
+  /** Employees: 用人单位职工 (employer) or 灵活就业人员 (flexible). */
+  employment: enumOf(EMPLOYMENTS).optional(),
+  /** Employees: the personal account's structure was adjusted (调整个人账户结构). */
+  accountReformed: z.boolean({ error: 'must be true or false' }).optional(),
   enrollment: enrollmentSchema.optional(),
 });
 
@@ -187,6 +192,11 @@ export function validateSettle<S extends z.ZodType>(
   if (!allowed.includes(r.person.category)) {
     problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
   }
+  if (r.person.scheme !== 'employee') {
+    for (const k of ['employment', 'accountReformed'] as const) {
+      if (r.person[k] !== undefined) problems.push(`person.${k}: is for employees (scheme employee) only`);
+    }
+  }
   const e = r.person.enrollment;
   if (e && yearOf(e.paidOn) > e.coverageYear) {
     problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
@@ -213,6 +223,8 @@ export function validateSettle<S extends z.ZodType>(
     category: r.person.category,
     hardship: r.person.hardship ?? undefined,
     familyDoctorAt: r.person.familyDoctorAt ?? undefined,
+    employment: r.person.employment ?? undefined,
+    accountReformed: r.person.accountReformed ?? undefined,
     enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
   };
   const visits: Visit[] = r.visits.map((v) => ({
