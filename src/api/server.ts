@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
+import { registerPersonRoutes } from './routes/persons.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
@@ -38,6 +39,10 @@ const LEDGER_STATUS: Record<string, number> = {
   ALREADY_REVERSED: 409,
   NOT_REVERSIBLE: 409,
   INSTITUTION_MISMATCH: 409,
+  PERSON_MISMATCH: 409,
+  PERSON_NOT_REGISTERED: 422,
+  NOT_ENROLLED: 422,
+  ENROLLMENT_NOT_ACCEPTED: 422,
   NOT_FOUND: 404,
   FORBIDDEN: 403,
   ACCOUNT_NOT_AVAILABLE: 422,
@@ -116,6 +121,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerEnrollmentRoutes(app, ctx);
   registerNationalRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
+  registerPersonRoutes(app, ctx);
 
   return app;
 }

@@ -34,14 +34,25 @@ import {
   SettleStatements,
   SqliteSettlePath,
   storedPaymentFor,
+  enrollmentsFor,
   type SettlePath,
 } from './settle-path.js';
+import { findPerson, personForSettle, PersonRegistry, type RegistryMode } from './registry.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
 import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor, accountView, payFromAccount } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
 
 import { EnrollmentBook } from './enrollments.js';
+
+/** How the ledger is run. */
+export interface LedgerOptions {
+  /**
+   * The agency's way: settle only registered persons with a payment the agency recorded for the
+   * visit's year (registry.ts RegistryMode). Default false.
+   */
+  requireEnrollment?: boolean;
+}
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -112,27 +123,35 @@ export class Ledger {
   private readonly accountPath: SettlePath;
   /** Payments (参保缴费记录): recorded, and read back with the coverage they buy. */
   readonly enrollments: EnrollmentBook;
+  /** The person registry (参保人员信息), kept by the agency (registry.ts). */
+  readonly persons: PersonRegistry;
+  /** What the ledger requires on file before it settles a visit. */
+  readonly mode: RegistryMode;
 
   constructor(
     readonly store: LedgerDb,
     readonly engine: SettlementEngine,
     private readonly now: () => number = Date.now,
+    options: LedgerOptions = {},
   ) {
+    const mode: RegistryMode = { requireEnrollment: options.requireEnrollment ?? false };
+    this.mode = mode;
     const statements = new SettleStatements(store.db);
-    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
+    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, (trx, req) => this.accountAtSettle(trx, req));
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
+    this.persons = new PersonRegistry(store.db, now);
     if (store.writer) {
-      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock() });
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode });
       store.onClose?.(() => writer.stop());
       this.ready = writer.ready;
       this.settlePath = writer;
     } else {
       this.ready = Promise.resolve();
       this.settlePath = store.sqlite
-        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
+        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now, mode)
         : store.pool
-          ? new PostgresSettlePath(store.pool, statements, engine, now)
-          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres');
+          ? new PostgresSettlePath(store.pool, statements, engine, now, mode)
+          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode);
     }
   }
 
@@ -146,23 +165,29 @@ export class Ledger {
     return this.store.db;
   }
 
-  /** The payment on file a visit is settled with, when the request brings none (settle-path.ts storedPaymentFor). */
-  private async withStoredEnrollment(db: Db, person: Person, visitTime: number): Promise<Person> {
-    if (person.enrollment) return person;
-    const rows = await db
-      .selectFrom('enrollments')
-      .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
-      .where('person_id', '=', person.id)
-      .where('coverage_year', '=', yearOf(chinaDay(visitTime)))
-      .execute();
-    return storedPaymentFor(this.engine, person, rows, visitTime);
+  /**
+   * The person a visit is settled as: as the registry holds them (registry.ts personForSettle),
+   * with the payment on file when the request brings none (settle-path.ts storedPaymentFor,
+   * enrollmentsFor), as a settle decides it.
+   */
+  private async personAtSettle(db: Db, requested: Person, visitTime: number): Promise<Person> {
+    const person = personForSettle(requested, await findPerson(db, requested.id), this.mode);
+    const rows = person.enrollment
+      ? []
+      : await db
+          .selectFrom('enrollments')
+          .select(['paid_on', 'coverage_year', 'transfer', 'category', 'hardship', 'recorded_at'])
+          .where('person_id', '=', person.id)
+          .where('coverage_year', '=', yearOf(chinaDay(visitTime)))
+          .execute();
+    return storedPaymentFor(this.engine, person, enrollmentsFor(person, rows, visitTime, this.mode), visitTime);
   }
 
   /** What would be settled now. Writes nothing. */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
     this.checkInstitution(req, actor);
     const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
-    const person = await this.withStoredEnrollment(this.db, req.person, req.visit.time);
+    const person = await this.personAtSettle(this.db, req.person, req.visit.time);
     let s = this.engine.settle(person, req.visit, acc, { trace: true });
     if (req.visit.useAccount) {
       const account = await this.openAccountOf(this.db, req.person);
@@ -337,6 +362,7 @@ export class Ledger {
           requestId,
           reverses: settlementId,
           createdAt: new Date(now).toISOString(),
+          institution: original.institution_id,
           visitId: original.visit_id,
           person: original.person_id,
           policy: original.policy,

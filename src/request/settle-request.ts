@@ -153,6 +153,19 @@ export function readRegion(raw: unknown, field: string, policies: PolicySet): { 
   return { region, problem };
 }
 
+/** What zod cannot check of a person: the category for the scheme, the employee attributes for employees only. */
+export function personProblems(p: Pick<z.output<typeof personSchema>, 'scheme' | 'category' | 'employment' | 'accountReformed'>): string[] {
+  const problems: string[] = [];
+  const allowed = p.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
+  if (!allowed.includes(p.category)) problems.push(`person.category: ${p.category} is not a ${p.scheme} category (${allowed.join(' | ')})`);
+  if (p.scheme !== 'employee') {
+    for (const k of ['employment', 'accountReformed'] as const) {
+      if (p[k] !== undefined) problems.push(`person.${k}: is for employees (scheme employee) only`);
+    }
+  }
+  return problems;
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
@@ -188,15 +201,7 @@ export function validateSettle<S extends z.ZodType>(
   const r = pick(parsed.data);
   const problems: string[] = [];
   if (regionProblem) problems.push(regionProblem);
-  const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
-  if (!allowed.includes(r.person.category)) {
-    problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
-  }
-  if (r.person.scheme !== 'employee') {
-    for (const k of ['employment', 'accountReformed'] as const) {
-      if (r.person[k] !== undefined) problems.push(`person.${k}: is for employees (scheme employee) only`);
-    }
-  }
+  problems.push(...personProblems(r.person));
   const e = r.person.enrollment;
   if (e && yearOf(e.paidOn) > e.coverageYear) {
     problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
