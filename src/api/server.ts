@@ -108,7 +108,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
     try {
       await sql`select 1`.execute(ledger.store.db);
-      return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length };
+      return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length, requireEnrollment: ledger.mode.requireEnrollment };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });
     }
