@@ -6,14 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { createKey, type CreatedKey } from '../src/api/keys.js';
 import type { LedgerDb } from '../src/ledger/connect.js';
 import { verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { startService, type TestService } from './support/service.js';
-import { STORES } from './support/stores.js';
+import { STORES, tableCounts } from './support/stores.js';
 
 const engine = new SettlementEngine(loadPolicies());
 
@@ -30,12 +29,6 @@ const visit = (id: string, institution: object, time = '2024-03-02T10:00:00+08:0
   ...more,
 });
 
-const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
-async function counts(store: LedgerDb): Promise<Record<string, number>> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const row = (await sql<Record<string, string | number>>`select ${select}`.execute(store.db)).rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])]));
-}
 
 type Json = any;
 
@@ -93,14 +86,14 @@ for (const s of STORES) {
       expect(visits.map((v) => v.institution_id)).toEqual(['H1', 'H2']);
 
       // Each institution's second try at its VA9 is refused naming its own settlement only.
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const again1 = await settle(h1.key, 'b-h1-2', resident('B-P1'), visit('VA9', H1, '2024-03-03T10:00:00+08:00'));
       refused(again1, 409, 'VISIT_ALREADY_SETTLED', [ids.h2]);
       expect(again1.body.error.message).toContain(ids.h1);
       const again2 = await settle(h2.key, 'b-h2-2', resident('B-P1'), visit('VA9', H2));
       refused(again2, 409, 'VISIT_ALREADY_SETTLED', [ids.h1]);
       expect(again2.body.error.message).toContain(ids.h2);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
 
       // The agency's history tells the two VA9s apart; each institution sees its own.
       const all = await call('GET', '/v1/persons/B-P1/settlements', agency.key);
@@ -172,11 +165,11 @@ for (const s of STORES) {
       }
       expect((await call('GET', '/v1/persons/B-L1/settlements', h2.key)).body.entries).toEqual([]);
       // The registry holds dibao; H2 says tekun: refused, naming the field and not the registry's value.
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const claim = await settle(h2.key, 'b-l-h2', resident('B-L1', { hardship: 'tekun' }), visit('B-L1-v2', H2));
       refused(claim, 409, 'PERSON_MISMATCH', secrets);
       expect(claim.body.error.message).toMatch(/^person\.hardship: tekun is not what the person registry holds/);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
       // Nor are the registry's records an institution's to read.
       refused(await call('GET', '/v1/persons/B-L1', h2.key), 403, 'FORBIDDEN', secrets);
       refused(await call('GET', '/v1/persons', h2.key), 403, 'FORBIDDEN', secrets);
@@ -185,14 +178,14 @@ for (const s of STORES) {
     it('an institution cannot change the person record others settle with: a disagreeing settle is refused, names each field and writes nothing', async () => {
       // H1's settle registers B-X1 (no hardship group).
       expect((await settle(h1.key, 'b-x-h1-1', resident('B-X1'), visit('B-X1-v1', H1))).status).toBe(201);
-      const before = await counts(store);
+      const before = await tableCounts(store);
       // H2 says 特困人员, then also another category: refused, both named, nothing written.
       const hardship = await settle(h2.key, 'b-x-h2-1', resident('B-X1', { hardship: 'tekun' }), visit('B-X1-v2', H2));
       refused(hardship, 409, 'PERSON_MISMATCH', []);
       const both = await settle(h2.key, 'b-x-h2-2', resident('B-X1', { category: 'student', hardship: 'tekun' }), visit('B-X1-v2', H2));
       refused(both, 409, 'PERSON_MISMATCH', []);
       expect(both.body.error.message).toMatch(/^person\.category: student is not what the person registry holds; person\.hardship: tekun is not/);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
       expect((await call('GET', '/v1/persons/B-X1', agency.key)).body).toMatchObject({ id: 'B-X1', category: 'adult', hardship: null });
 
       // H1's next visit, a payment of the extended period within its 30-day wait (洛医保〔2023〕63号

@@ -4,53 +4,27 @@
  * the persons' new employee attributes empty (not known) on the rows that were there. After it, a
  * visit id another institution already used settles, and the same institution's is still refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Migrator, sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
+import { migrateToLatest, type LedgerDb } from '../src/ledger/connect.js';
 import { migrationProvider } from '../src/ledger/migrations.js';
 import { Ledger, type Actor } from '../src/ledger/ledger.js';
 import type { Database } from '../src/ledger/schema.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
-import { PG_ADMIN_URL, pgAvailable } from './support/stores.js';
+import { freshPostgres, freshSqlite, pgAvailable } from './support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
 const agency: Actor = { id: 'agency-1', role: 'agency' };
 
 /** A store with the schema before 0007 (up to 0005: 0006 is another change, and independent). */
-async function storeBefore0007(kind: 'sqlite' | 'postgres'): Promise<{ store: LedgerDb; drop: () => Promise<void> }> {
-  let target: string;
-  let drop: () => Promise<void>;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'yibao-m0007-'));
-    target = join(dir, 'yibao.db');
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const name = `yibao_m0007_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    target = url.toString();
-    drop = async () => {
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
-  const store = await openLedgerDb({ target });
+async function storeBefore0007(kind: 'sqlite' | 'postgres'): Promise<LedgerDb> {
+  const store = kind === 'sqlite' ? await freshSqlite({ migrate: false }) : await freshPostgres(4, false);
   const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateTo('0005_settlement_layers');
   if (error) throw error;
-  return { store, drop };
+  return store;
 }
 
 /** Rows as the ledger before 0007 wrote them: one settled visit and its person. */
@@ -79,8 +53,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('keys visits by institution and id, carrying every row over, and gives persons the employee attributes', async () => {
-      const { store, drop } = await storeBefore0007(kind);
-      cleanup.push(drop, () => store.close());
+      const store = await storeBefore0007(kind);
+      cleanup.push(() => store.close());
       await seed(store.db);
       expect(await migrateToLatest(store.db)).toContain('0007_visits_by_institution');
 
@@ -90,6 +64,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await store.db.selectFrom('persons').selectAll().execute()).toEqual([
         { id: 'M-P1', region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', family_doctor_at: 'H1', employment: null, account_reformed: null, updated_at: 1 },
       ]);
+      // The settlement's visit is looked up by both ids.
+      const index =
+        kind === 'sqlite'
+          ? await sql<{ def: string }>`select sql as def from sqlite_master where name = 'settlements_visit'`.execute(store.db)
+          : await sql<{ def: string }>`select indexdef as def from pg_indexes where indexname = 'settlements_visit'`.execute(store.db);
+      expect(index.rows[0]?.def).toMatch(/\(\s*"?institution_id"?\s*,\s*"?visit_id"?\s*\)/);
       // The same visit id at another institution is another visit; at H1 it is the same one.
       await sql`insert into visits (id, person_id, institution_id, time_ms, visit_date, type, total_fen, eligible_fen)
                 values ('M-V1', 'M-P1', 'H2', 0, '2024-03-02', 'outpatient', 1, 1)`.execute(store.db);

@@ -17,7 +17,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { CreatedKey } from '../src/api/keys.js';
 import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../src/ledger/ledger.js';
@@ -25,7 +24,7 @@ import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
 import { startService, type TestService } from './support/service.js';
-import { STORES } from './support/stores.js';
+import { STORES, tableCounts } from './support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -35,12 +34,6 @@ const resident = (id: string, more: Record<string, unknown> = {}) => ({ id, regi
 const visit = (id: string, time = '2024-03-10T10:00:00+08:00') => ({ id, time, type: 'outpatient', institution: H1, total: 200, eligible: 180 });
 const extendedPayment = { paidOn: '2024-03-01', coverageYear: 2024 };
 
-const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
-async function counts(store: LedgerDb): Promise<Record<string, number>> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const row = (await sql<Record<string, string | number>>`select ${select}`.execute(store.db)).rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])]));
-}
 
 async function audits(store: LedgerDb, action: string, target: string): Promise<Record<string, unknown>[]> {
   const rows = await store.db.selectFrom('audit_log').select(['actor', 'role', 'detail']).where('action', '=', action).where('target', '=', target).orderBy('id').execute();
@@ -88,11 +81,11 @@ for (const s of STORES) {
         { actor: agency.id, role: 'agency', detail: { region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null } },
       ]);
       // The same record again: 200, unchanged, nothing written.
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const same = await call('PUT', '/v1/persons/R-A1', agency.key, { id: 'R-A1', region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao' });
       expect(same.status).toBe(200);
       expect(same.body.changed).toBe(false);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
       // A replacement: what it leaves out is none.
       const replaced = await call('PUT', '/v1/persons/R-A1', agency.key, { region: '410300', scheme: 'resident', category: 'adult', familyDoctorAt: 'H1' });
       expect(replaced.status).toBe(200);
@@ -112,7 +105,7 @@ for (const s of STORES) {
 
     it('only the agency keeps or reads the registry; bad input is refused naming each field, nothing written', async () => {
       const record = { region: '410300', scheme: 'resident', category: 'adult' };
-      const before = await counts(store);
+      const before = await tableCounts(store);
       for (const [key, status] of [
         [h1.key, 403],
         [analyst.key, 403],
@@ -138,7 +131,7 @@ for (const s of STORES) {
         expect(r.body.error.problems).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
       }
       for (const q of ['limit=0', 'limit=501', 'limit=ten', 'colour=red']) expect((await call('GET', `/v1/persons?${q}`, agency.key)).status, q).toBe(400);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
     });
 
     it('lists the registry a page at a time, in id order', async () => {
@@ -161,11 +154,11 @@ for (const s of STORES) {
       expect(exempt.status, exempt.text).toBe(201);
       expect(exempt.body).toMatchObject({ eligibility: 'covered', fundPay: 65, cashPay: 135 });
       // Another group: refused, nothing written.
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const other = await settle('r-s1-2', resident('R-S1', { hardship: 'tekun' }), visit('R-S1-v2'));
       expect(other.status).toBe(409);
       expect(other.body.error.code).toBe('PERSON_MISMATCH');
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
       // The agency takes the group off: the next visit within the wait is not covered.
       expect((await call('PUT', '/v1/persons/R-S1', agency.key, { region: '410300', scheme: 'resident', category: 'adult' })).status).toBe(200);
       const waiting = await settle('r-s1-3', resident('R-S1', { enrollment: extendedPayment }), visit('R-S1-v3', '2024-03-11T10:00:00+08:00'));
@@ -228,17 +221,17 @@ for (const s of STORES) {
     });
 
     it('refuses a person not in the registry, then one with no payment for the year, writing nothing', async () => {
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const unregistered = await settle('q-n1-1', resident('Q-N1'), visit('Q-N1-v1'));
       expect(unregistered.status).toBe(422);
       expect(unregistered.body.error).toMatchObject({ code: 'PERSON_NOT_REGISTERED' });
       expect(unregistered.body.error.message).toMatch(/^person\.id: person Q-N1 is not in the person registry/);
       const pre = await call('POST', '/v1/pre-settlements', h1.key, { person: resident('Q-N1'), visit: visit('Q-N1-v1') });
       expect(pre.body.error?.code).toBe('PERSON_NOT_REGISTERED');
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
 
       expect((await call('PUT', '/v1/persons/Q-N1', agency.key, { region: '410300', scheme: 'resident', category: 'adult' })).status).toBe(201);
-      const registered = await counts(store);
+      const registered = await tableCounts(store);
       const notEnrolled = await settle('q-n1-2', resident('Q-N1'), visit('Q-N1-v1'));
       expect(notEnrolled.status).toBe(422);
       expect(notEnrolled.body.error.code).toBe('NOT_ENROLLED');
@@ -248,7 +241,7 @@ for (const s of STORES) {
       const brought = await settle('q-n1-3', resident('Q-N1', { enrollment: extendedPayment }), visit('Q-N1-v1'));
       expect(brought.status).toBe(422);
       expect(brought.body.error.code).toBe('ENROLLMENT_NOT_ACCEPTED');
-      expect(await counts(store)).toEqual(registered);
+      expect(await tableCounts(store)).toEqual(registered);
       // A payment for another year does not cover 2024.
       expect((await pay('Q-N1', 'q-n1-pay-2023', 2023, '2022-12-01')).status).toBe(201);
       expect((await settle('q-n1-4', resident('Q-N1'), visit('Q-N1-v1'))).body.error?.code).toBe('NOT_ENROLLED');
@@ -268,7 +261,7 @@ for (const s of STORES) {
     });
 
     it('the national interface is held to the same: 2207 of an unregistered person is refused naming data.psn_no', async () => {
-      const before = await counts(store);
+      const before = await tableCounts(store);
       const r = await call('POST', '/v1/national/2207', h1.key, {
         msgid: 'H1202404100000000001',
         insuplc_admdvs: '410300',
@@ -279,7 +272,7 @@ for (const s of STORES) {
       });
       expect(r.status).toBe(422);
       expect(r.body.err_msg).toMatch(/^PERSON_NOT_REGISTERED: data\.psn_no: person Q-X1 is not in the person registry/);
-      expect(await counts(store)).toEqual(before);
+      expect(await tableCounts(store)).toEqual(before);
     });
   });
 

@@ -19,6 +19,7 @@
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/settle.js';
+import type { PersonRecord } from '../request/person-request.js';
 import { LedgerError } from './errors.js';
 import type { Actor } from './ledger.js';
 import type { Database, PersonsTable } from './schema.js';
@@ -38,17 +39,7 @@ export interface RegistryMode {
 
 export const OPEN_MODE: RegistryMode = Object.freeze({ requireEnrollment: false });
 
-/** A person as the registry holds them. */
-export interface PersonRecord {
-  id: string;
-  region: string;
-  scheme: Scheme;
-  category: Category;
-  hardship: Hardship | null;
-  familyDoctorAt: string | null;
-  employment: Employment | null;
-  accountReformed: boolean | null;
-}
+export type { PersonRecord };
 
 /** The attributes a settle request may state, checked against the registry, in the order reported. */
 const ATTRIBUTES = ['region', 'scheme', 'category', 'hardship', 'familyDoctorAt', 'employment', 'accountReformed'] as const;

@@ -16,8 +16,8 @@ import { id, personProblems, personSchema, readRegion, RequestError } from './se
 
 export const personRecordSchema = personSchema.omit({ enrollment: true }).extend({ id: id.optional() });
 
-/** A validated record: absent attributes null, the region an admdvs code. */
-export interface PersonRecordRequest {
+/** A person as the registry holds them (src/ledger/registry.ts): absent attributes null, the region an admdvs code. */
+export interface PersonRecord {
   id: string;
   region: string;
   scheme: Scheme;
@@ -34,7 +34,7 @@ export interface PersonRecordRequest {
  *
  * @throws RequestError naming each bad field.
  */
-export function parsePersonRecord(data: unknown, policies: PolicySet, options: { personId?: string } = {}): PersonRecordRequest {
+export function parsePersonRecord(data: unknown, policies: PolicySet, options: { personId?: string } = {}): PersonRecord {
   const parsed = personRecordSchema.safeParse(data);
   const { region, problem } = readRegion((data as { region?: unknown } | null)?.region, 'region', policies);
   if (!parsed.success) {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
 
@@ -31,19 +32,20 @@ if (!pgAvailable) {
 
 /**
  * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
- * service opens it: a ledger over it settles on the writer thread.
+ * service opens it: a ledger over it settles on the writer thread. `migrate: false` leaves it
+ * without tables (to test a migration).
  */
-export async function freshSqlite(options: { writerThread?: boolean } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(options: { writerThread?: boolean; migrate?: boolean } = {}): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
-  const store = await openLedgerDb({ target: path, ...options });
-  await migrateToLatest(store.db);
+  const store = await openLedgerDb({ target: path, ...(options.writerThread ? { writerThread: true } : {}) });
+  if (options.migrate !== false) await migrateToLatest(store.db);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }
 
-/** A new, empty, migrated PostgreSQL database; dropped by `close`. */
-export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: string }> {
+/** A new, empty, migrated PostgreSQL database (`migrate` false: without tables); dropped by `close`. */
+export async function freshPostgres(poolSize = 16, migrate = true): Promise<LedgerDb & { url: string }> {
   const name = `yibao_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -52,7 +54,7 @@ export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: st
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const store = await openLedgerDb({ target: url.toString(), poolSize });
-  await migrateToLatest(store.db);
+  if (migrate) await migrateToLatest(store.db);
   return {
     ...store,
     url: url.toString(),
@@ -70,6 +72,18 @@ export async function freshPostgres(poolSize = 16): Promise<LedgerDb & { url: st
  * The stores every ledger test runs on: SQLite settling on the caller's thread (the CLI's way),
  * SQLite settling on the writer thread (the service's way), and PostgreSQL.
  */
+const WRITTEN_TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
+
+/**
+ * Row counts of every table a settle, a reversal or a record could write, in one query: what a
+ * refusal must leave as it was.
+ */
+export async function tableCounts(store: LedgerDb): Promise<Record<(typeof WRITTEN_TABLES)[number], number>> {
+  const select = sql.join(WRITTEN_TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
+  const row = (await sql<Record<string, string | number>>`select ${select}`.execute(store.db)).rows[0] ?? {};
+  return Object.fromEntries(WRITTEN_TABLES.map((t) => [t, Number(row[t])])) as Record<(typeof WRITTEN_TABLES)[number], number>;
+}
+
 export const STORES: { name: 'sqlite' | 'postgres'; label: string; open: () => Promise<LedgerDb>; skip: boolean }[] = [
   { name: 'sqlite', label: 'sqlite', open: () => freshSqlite(), skip: false },
   { name: 'sqlite', label: 'sqlite (writer thread)', open: () => freshSqlite({ writerThread: true }), skip: false },
