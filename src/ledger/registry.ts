@@ -19,7 +19,7 @@
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/settle.js';
-import type { PersonRecord } from '../request/person-request.js';
+import { recordOfPerson, type PersonRecord } from '../request/person-request.js';
 import { LedgerError } from './errors.js';
 import type { Actor } from './ledger.js';
 import type { Database, PersonsTable } from './schema.js';
@@ -39,7 +39,7 @@ export interface RegistryMode {
 
 export const OPEN_MODE: RegistryMode = Object.freeze({ requireEnrollment: false });
 
-export type { PersonRecord };
+export { recordOfPerson, type PersonRecord };
 
 /** The attributes a settle request may state, checked against the registry, in the order reported. */
 const ATTRIBUTES = ['region', 'scheme', 'category', 'hardship', 'familyDoctorAt', 'employment', 'accountReformed'] as const;
@@ -71,20 +71,6 @@ export function personRowOf(r: PersonRecord, now: number): Selectable<PersonsTab
     employment: r.employment,
     account_reformed: r.accountReformed === null ? null : r.accountReformed ? 1 : 0,
     updated_at: now,
-  };
-}
-
-/** The record a settle's person would register (a person not yet in the registry). */
-export function recordOfPerson(p: Person): PersonRecord {
-  return {
-    id: p.id,
-    region: p.region,
-    scheme: p.scheme,
-    category: p.category,
-    hardship: p.hardship ?? null,
-    familyDoctorAt: p.familyDoctorAt ?? null,
-    employment: p.employment ?? null,
-    accountReformed: p.accountReformed ?? null,
   };
 }
 

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
+import type { Person } from '../engine/settle.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { id, personProblems, personSchema, readRegion, RequestError } from './settle-request.js';
@@ -49,14 +50,19 @@ export function parsePersonRecord(data: unknown, policies: PolicySet, options: {
   if (personId === undefined) problems.push('id: required: the person id');
   else if (r.id !== undefined && r.id !== personId) problems.push(`id: ${r.id} is not the person of the path (${personId})`);
   if (problems.length > 0) throw new RequestError(problems);
+  return recordOfPerson({ ...r, id: personId as string, region: region as string });
+}
+
+/** A person's record: what a settle's person registers when the registry has none, or a validated record. */
+export function recordOfPerson(p: Omit<Person, 'enrollment'>): PersonRecord {
   return {
-    id: personId as string,
-    region: region as string,
-    scheme: r.scheme,
-    category: r.category,
-    hardship: r.hardship ?? null,
-    familyDoctorAt: r.familyDoctorAt ?? null,
-    employment: r.employment ?? null,
-    accountReformed: r.accountReformed ?? null,
+    id: p.id,
+    region: p.region,
+    scheme: p.scheme,
+    category: p.category,
+    hardship: p.hardship ?? null,
+    familyDoctorAt: p.familyDoctorAt ?? null,
+    employment: p.employment ?? null,
+    accountReformed: p.accountReformed ?? null,
   };
 }
