@@ -1,7 +1,8 @@
 /**
  * The two ledger stores for tests: a fresh SQLite file, and a fresh PostgreSQL database when a
  * server is reachable (YIBAO_TEST_PG, default postgres://postgres@127.0.0.1:5432/test). Without a
- * server the PostgreSQL tests are skipped with a message saying so; CI has one.
+ * server the PostgreSQL tests are skipped with a message saying so, except under CI=true, where
+ * they must run and a missing server fails the run (.ci/run starts it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,10 @@ async function probe(): Promise<boolean> {
 }
 
 export const pgAvailable = await probe();
+if (!pgAvailable && process.env.CI === 'true') {
+  // Under CI the PostgreSQL tests must run, not skip: .ci/run starts the server.
+  throw new Error(`[yibao tests] CI=true but PostgreSQL is not reachable at ${PG_ADMIN_URL}; PostgreSQL tests must not be skipped in CI`);
+}
 if (!pgAvailable) {
   process.stderr.write(`\n[yibao tests] PostgreSQL is not reachable at ${PG_ADMIN_URL}: PostgreSQL tests are SKIPPED (they run in CI).\n\n`);
 }
