@@ -199,7 +199,7 @@ for (const s of STORES) {
       const before = await counts(store);
       const again = await post('2207', outpatient('N-6', 'N-6-v1'));
       expect(again.status).toBe(409);
-      expect(again.body.err_msg).toMatch(/^VISIT_ALREADY_SETTLED: data\.mdtrt_id: visit N-6-v1 is already settled/);
+      expect(again.body.err_msg).toMatch(/^VISIT_ALREADY_SETTLED: data\.mdtrt_id: visit N-6-v1 at H1 is already settled/);
       const noAccount = await post('2207', outpatient('N-6', 'N-6-v2', { data: { acct_used_flag: '1' } }));
       expect(noAccount.status).toBe(422);
       expect(noAccount.body.err_msg).toMatch(/^ACCOUNT_NOT_AVAILABLE: data\.acct_used_flag: person N-6 has no open/);

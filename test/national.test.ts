@@ -391,7 +391,7 @@ describe('national messages → the project request', () => {
   it('takes what the message lacks from the ledger, and eligible from the out-of-range parts', () => {
     const { yibao: _ignored, ...bare } = message({ inscp_scp_amt: undefined, fulamt_ownpay_amt: '30', overlmt_selfpay: '15.5', preselfpay_amt: '4.50' }, { insuplc_admdvs: undefined });
     const n = mapped('2207', bare, {
-      person: { region: '410300', scheme: 'resident', category: 'child', hardship: 'dibao', familyDoctorAt: null },
+      person: { region: '410300', scheme: 'resident', category: 'child', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null },
       institution: { tier: 'county', grade: 2, contracted: true },
     });
     expect(n.one.person).toMatchObject({ region: '410300', category: 'child', hardship: 'dibao' });
@@ -450,7 +450,7 @@ describe('national messages → the project request', () => {
     ]);
     expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0]).toMatch(/^yibao\.person\.category: must be one of/);
     const { yibao: _y, ...bare } = message({ insutype: '310' });
-    expect(requestProblems(() => mapped('2207', bare, { person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null }, institution: { tier: 'county', grade: 2, contracted: true } }))).toEqual([
+    expect(requestProblems(() => mapped('2207', bare, { person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null }, institution: { tier: 'county', grade: 2, contracted: true } }))).toEqual([
       "the ledger's person P-1: its category (give yibao.person.category): adult is not a employee category (active | retired)",
     ]);
     // A psn_type yibao cannot read is still echoed when the category is given.

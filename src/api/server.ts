@@ -21,6 +21,7 @@ import { registerClaimRoutes } from './routes/claims.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
+import { registerPersonRoutes } from './routes/persons.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 
@@ -39,6 +40,10 @@ const LEDGER_STATUS: Record<string, number> = {
   ALREADY_REVERSED: 409,
   NOT_REVERSIBLE: 409,
   INSTITUTION_MISMATCH: 409,
+  PERSON_MISMATCH: 409,
+  PERSON_NOT_REGISTERED: 422,
+  NOT_ENROLLED: 422,
+  ENROLLMENT_NOT_ACCEPTED: 422,
   NOT_FOUND: 404,
   FORBIDDEN: 403,
   ACCOUNT_NOT_AVAILABLE: 422,
@@ -104,7 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
     try {
       await sql`select 1`.execute(ledger.store.db);
-      return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length };
+      return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length, requireEnrollment: ledger.mode.requireEnrollment };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });
     }
@@ -118,6 +123,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerNationalRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
   registerClaimRoutes(app, ctx);
+  registerPersonRoutes(app, ctx);
 
   return app;
 }

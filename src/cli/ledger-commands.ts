@@ -119,6 +119,14 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   throw new UsageError('keys needs a command: create ROLE [--institution ID] | revoke ID');
 }
 
+/** A yes/no environment variable: 1/true/yes or 0/false/no (or unset: no). */
+function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === '0' || v === 'false' || v === 'no') return false;
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  throw new UsageError(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(env[name])}`);
+}
+
 export async function serveCommand(args: string[], io: Io, loadPolicies: (files: string[] | undefined) => PolicySet): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -129,8 +137,10 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
       'policy-file': { type: 'string', multiple: true },
       'log-level': { type: 'string' },
       'pool-size': { type: 'string' },
+      'require-enrollment': { type: 'boolean' },
     },
   });
+  const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT');
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
@@ -145,7 +155,7 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
   });
   await migrateToLatest(store.db);
-  const ledger = new Ledger(store, new SettlementEngine(policies));
+  const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment });
   await ledger.ready;
   const app = await buildServer({ ledger, policies, keys: new KeyStore(store.db), logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' } });
   const address = await app.listen({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
@@ -153,6 +163,11 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
   const open = missingParameters(policies.packs).length;
   io.stderr(
     `policies: ${policies.packs.map((p) => p.id).join(', ')}${userFiles?.length ? `; user policy files: ${userFiles.join(', ')}` : ''}; ${open} parameter version(s) still missing (yibao policy missing)\n`,
+  );
+  io.stderr(
+    requireEnrollment
+      ? 'persons: enrollment required (--require-enrollment): only persons in the registry with a payment the agency recorded for the visit\'s year are settled (else PERSON_NOT_REGISTERED, NOT_ENROLLED)\n'
+      : "persons: open (default): a person's first settle registers them; a person with no payment on file is taken as covered (yibao serve --require-enrollment for the agency's way)\n",
   );
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -24,6 +24,7 @@ import { parseSettleRequest, RequestError } from '../request/settle-request.js';
 import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
 import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
+import { personsCommand, PERSONS_USAGE } from './person-commands.js';
 import { policyAnalysisCommand } from './policy-analysis-commands.js';
 import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 import { simulateCommand } from './simulate-command.js';
@@ -70,11 +71,16 @@ Usage:
       The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
       extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+              [--require-enrollment]
       (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
+      --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
+      in the registry (yibao persons set) with a payment recorded for the visit's year (yibao
+      enrollment record); by default a first settle registers the person and no payment on file
+      is taken as covered.
   yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
-${ACCOUNTS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
+${ACCOUNTS_USAGE}${PERSONS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
       Create an API key (ROLE: institution | agency | analyst); prints it once.
   yibao keys revoke ID [--db PATH|URL]
   yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
@@ -355,6 +361,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await keysCommand(args, io);
       case 'accounts':
         return await accountsCommand(args, io, readJson);
+      case 'persons':
+        return await personsCommand(args, io, readJson);
       case 'simulate':
         return await simulateCommand(args, io, USAGE);
       case undefined:

@@ -55,7 +55,8 @@ export interface Person {
    * Employees (职工医保): `employer` for an employee of an employer (用人单位在职职工), `flexible` for a
    * flexible worker insured as an employee (灵活就业人员以职工身份参保, 洛医保〔2023〕63号 四(一): inpatient
    * maternity medical benefits, but no maternity grant, family-planning surgery benefits or
-   * maternity allowance). Absent: not said; a rule that depends on it asks for it.
+   * maternity allowance). Absent: not said; a rule that depends on it asks for it. Kept in the
+   * person registry (src/ledger/registry.ts).
    */
   employment?: 'employer' | 'flexible';
   /**

@@ -38,7 +38,10 @@ export const PAYER_LABELS: Record<Payer, string> = {
 
 const transfer = z.boolean({ error: 'must be true or false (医保关系转移接续)' });
 
-/** The person without a payment: as in a settle request, minus `enrollment` and the employees' settle-only facts. */
+/**
+ * The person without a payment: as in a settle request, minus `enrollment` and the registry's
+ * employee attributes (employment, accountReformed: PUT /v1/persons/{id}).
+ */
 const recordPerson = personSchema.omit({ enrollment: true, employment: true, accountReformed: true });
 const coveragePerson = recordPerson.extend({ id: id.optional() });
 

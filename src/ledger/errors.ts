@@ -7,6 +7,14 @@ export type LedgerErrorCode =
   | 'ALREADY_REVERSED'
   | 'NOT_REVERSIBLE'
   | 'INSTITUTION_MISMATCH'
+  /** The settle's person disagrees with the person registry (registry.ts): the fields are named. */
+  | 'PERSON_MISMATCH'
+  /** The ledger requires registered persons (requireEnrollment) and the person is not in the registry. */
+  | 'PERSON_NOT_REGISTERED'
+  /** The ledger requires enrollment and has no payment the agency recorded for the visit's year. */
+  | 'NOT_ENROLLED'
+  /** The ledger requires enrollment: payments come from its records, not from the request. */
+  | 'ENROLLMENT_NOT_ACCEPTED'
   | 'FORBIDDEN'
   /** A visit asked the personal account to pay, and the person has no open account of the kind. */
   | 'ACCOUNT_NOT_AVAILABLE'

@@ -37,12 +37,22 @@ import {
   SqliteSettlePath,
   type SettlePath,
 } from './settle-path.js';
+import { findPerson, personForSettle, PersonRegistry, type RegistryMode } from './registry.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
 import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
 
 import { EnrollmentBook } from './enrollments.js';
+
+/** How the ledger is run. */
+export interface LedgerOptions {
+  /**
+   * The agency's way: settle only registered persons with a payment the agency recorded for the
+   * visit's year (registry.ts RegistryMode). Default false.
+   */
+  requireEnrollment?: boolean;
+}
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -100,27 +110,35 @@ export class Ledger {
   private readonly statements: SettleStatements;
   /** Payments (参保缴费记录): recorded, and read back with the coverage they buy. */
   readonly enrollments: EnrollmentBook;
+  /** The person registry (参保人员信息), kept by the agency (registry.ts). */
+  readonly persons: PersonRegistry;
+  /** What the ledger requires on file before it settles a visit. */
+  readonly mode: RegistryMode;
 
   constructor(
     readonly store: LedgerDb,
     readonly engine: SettlementEngine,
     private readonly now: () => number = Date.now,
+    options: LedgerOptions = {},
   ) {
+    const mode: RegistryMode = { requireEnrollment: options.requireEnrollment ?? false };
+    this.mode = mode;
     const statements = (this.statements = new SettleStatements(store.db));
-    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
+    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, (trx, req) => this.accountAtSettle(trx, req));
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
+    this.persons = new PersonRegistry(store.db, now);
     if (store.writer) {
-      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock() });
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode });
       store.onClose?.(() => writer.stop());
       this.ready = writer.ready;
       this.settlePath = writer;
     } else {
       this.ready = Promise.resolve();
       this.settlePath = store.sqlite
-        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now)
+        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now, mode)
         : store.pool
-          ? new PostgresSettlePath(store.pool, statements, engine, now)
-          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres');
+          ? new PostgresSettlePath(store.pool, statements, engine, now, mode)
+          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode);
     }
   }
 
@@ -143,7 +161,7 @@ export class Ledger {
     this.checkInstitution(req, actor);
     // As the settle of a visit that asks the account to pay: the account first.
     const account = req.visit.useAccount ? { state: await loadState(this.db, await this.openAccountOf(this.db, req.person)), policies: this.engine.policies } : undefined;
-    const s = await preSettle(this.db, this.statements, this.engine, req, actor, this.now(), account);
+    const s = await preSettle(this.db, this.statements, this.engine, req, actor, this.now(), account, this.mode);
     return { preSettlement: true, ...settlementJson(s) };
   }
 
@@ -309,6 +327,7 @@ export class Ledger {
           requestId,
           reverses: settlementId,
           createdAt: new Date(now).toISOString(),
+          institution: original.institution_id,
           visitId: original.visit_id,
           person: original.person_id,
           policy: original.policy,

@@ -273,7 +273,55 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('deductible_windows_by_day').renameTo('deductible_windows').execute();
     },
   },
+  '0007_visits_by_institution': {
+    // A visit's identity is its institution and its id (就诊ID is the institution's number): H2's
+    // visit VA9 is not H1's VA9. The visits table is keyed so, and a settlement's visit is looked
+    // up so. Rebuilt and copied (SQLite cannot change a primary key in place; one way for both).
+    // The person registry gets the employee attributes that change benefits: employment
+    // (用人单位职工 or 灵活就业人员) and whether the account structure was adjusted (0/1).
+    async up(db: Kysely<unknown>) {
+      await atomically(db, async () => {
+        await db.schema
+          .createTable('visits_0007')
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id'))
+          .addColumn('institution_id', 'text', (c) => c.notNull())
+          .addColumn('time_ms', 'bigint', (c) => c.notNull())
+          .addColumn('visit_date', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('total_fen', 'bigint', (c) => c.notNull())
+          .addColumn('eligible_fen', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('visits_pk', ['institution_id', 'id'])
+          .execute();
+        await sql`insert into visits_0007 (id, person_id, institution_id, time_ms, visit_date, type, total_fen, eligible_fen)
+                  select id, person_id, institution_id, time_ms, visit_date, type, total_fen, eligible_fen from visits`.execute(db);
+        await db.schema.dropTable('visits').execute();
+        await db.schema.alterTable('visits_0007').renameTo('visits').execute();
+        await db.schema.dropIndex('settlements_visit').execute();
+        await db.schema.createIndex('settlements_visit').on('settlements').columns(['institution_id', 'visit_id']).execute();
+        // One ADD COLUMN per statement (SQLite).
+        await db.schema.alterTable('persons').addColumn('employment', 'text').execute();
+        await db.schema.alterTable('persons').addColumn('account_reformed', 'integer').execute();
+      });
+    },
+  },
 };
+
+/**
+ * Runs a migration's steps as one unit on both stores: a savepoint (Kysely runs SQLite's
+ * migrations outside a transaction; on PostgreSQL this nests in the migrator's).
+ */
+async function atomically(db: Kysely<unknown>, steps: () => Promise<void>): Promise<void> {
+  await sql`savepoint migration_step`.execute(db);
+  try {
+    await steps();
+  } catch (e) {
+    await sql`rollback to savepoint migration_step`.execute(db);
+    await sql`release savepoint migration_step`.execute(db);
+    throw e;
+  }
+  await sql`release savepoint migration_step`.execute(db);
+}
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

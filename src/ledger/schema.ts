@@ -9,6 +9,11 @@
  */
 import type { Generated } from 'kysely';
 
+/**
+ * The person registry (参保人员信息): the attributes that change benefits. Kept by the agency
+ * (PUT /v1/persons/{id}, `yibao persons set`); a person's first settle registers them when the
+ * agency has not, and no settle changes them (src/ledger/registry.ts).
+ */
 export interface PersonsTable {
   id: string;
   region: string;
@@ -16,6 +21,10 @@ export interface PersonsTable {
   category: string;
   hardship: string | null;
   family_doctor_at: string | null;
+  /** Employees: employer (用人单位职工) or flexible (灵活就业人员); null when not known. */
+  employment: string | null;
+  /** Employees: 1 when the personal account's structure was adjusted (调整个人账户结构), 0 when not; null when not known. */
+  account_reformed: number | null;
   updated_at: number;
 }
 
@@ -49,6 +58,7 @@ export interface InstitutionsTable {
   updated_at: number;
 }
 
+/** A visit, keyed by (institution_id, id): a visit id (就诊ID) is its institution's. */
 export interface VisitsTable {
   id: string;
   person_id: string;

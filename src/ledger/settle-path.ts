@@ -2,13 +2,15 @@
  * The settle hot path: the steps of a settle, in one transaction.
  *
  *   lock      PostgreSQL: the person's advisory lock, which serializes the person's settles
- *   read      one query: the request id's entry (a retry), the visit's live settlement, the
- *             institution's registry row, the person's caps, the deductible window at the
- *             institution on the visit's day, the stored enrollment for the year
+ *   read      one query: the request id's entry (a retry), the visit's live settlement (a visit
+ *             is its institution's: institution id and visit id), the institution's registry row,
+ *             the person's caps, the windows at the institution, the stored enrollment for the
+ *             year, the person's registry record
  *   decide    a retry → the original entry, nothing written; refusals (LedgerError, or
- *             SettlementError from the engine) → nothing written; else the engine settles it
- *   write     the person (SQLite; only if changed), the institution (if new), the enrollment (if
- *             sent), visit, settlement, cap, window, audit
+ *             SettlementError from the engine) → nothing written; else the engine settles it,
+ *             the person as the registry holds them (registry.ts personForSettle)
+ *   write     the person (only if new: a settle never changes the registry), the institution (if
+ *             new), the enrollment (if sent), visit, settlement, cap, window, audit
  *
  * The statements are Kysely queries compiled once per store with named placeholders, then run on
  * the driver directly: no query building or compiling per settle.
@@ -43,6 +45,7 @@ import type { Actor, Entry, SettleResult } from './ledger.js';
 import { LedgerError } from './errors.js';
 import { assertMoneyIdentity, type CapSpent } from './invariants.js';
 import { uuidv7 } from './ids.js';
+import { OPEN_MODE, personForSettle, personRecordOf, personRowOf, recordOfPerson, type RegistryMode } from './registry.js';
 import type { AccountEntry, AccountState } from '../account/types.js';
 import { accountView, payFromAccount } from '../account/settle.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -116,7 +119,7 @@ export class SettleStatements {
    * writes nothing). Every operation that reads and then writes a person's accumulators takes it.
    */
   readonly lock: Statement;
-  /** The person's row, written (only when it changed) with the settle's other writes. */
+  /** The person's registry row, written (only when the person is new) with the settle's other writes. */
   readonly person: Statement;
   readonly read: Statement;
   readonly replay: Statement;
@@ -141,7 +144,7 @@ export class SettleStatements {
           union all
           select 2, s.id, null, null, null, null, null
             from settlements s
-           where s.visit_id = ${q('visit_id')} and s.kind = 'settlement'
+           where s.visit_id = ${q('visit_id')} and s.institution_id = ${q('institution_id')} and s.kind = 'settlement'
              and not exists (select 1 from settlements r where r.reverses = s.id)
           union all
           select 3, tier, null, null, grade, contracted, null from institutions where id = ${q('institution_id')}
@@ -154,7 +157,11 @@ export class SettleStatements {
           union all
           select 6, paid_on, category, hardship, coverage_year, transfer, recorded_at
             from enrollments
-           where person_id = ${q('enrollment_person_id')} and coverage_year = ${q('coverage_year')}`.compile(db),
+           where person_id = ${q('enrollment_person_id')} and coverage_year = ${q('coverage_year')}
+          union all
+          select 7, region, scheme, category, account_reformed, null, null from persons where id = ${q('person_id')}
+          union all
+          select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`.compile(db),
     );
     this.replay = compile(
       'yb_replay',
@@ -212,29 +219,13 @@ export class SettleStatements {
           category: c('category'),
           hardship: c('hardship'),
           family_doctor_at: c('family_doctor_at'),
+          employment: c('employment'),
+          account_reformed: c('account_reformed'),
           updated_at: c('updated_at'),
         })
-        // The row is rewritten only when the person's details changed: no page to write for a
-        // returning person.
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet((eb) => ({
-              region: eb.ref('excluded.region'),
-              scheme: eb.ref('excluded.scheme'),
-              category: eb.ref('excluded.category'),
-              hardship: eb.ref('excluded.hardship'),
-              family_doctor_at: eb.ref('excluded.family_doctor_at'),
-              updated_at: eb.ref('excluded.updated_at'),
-            }))
-            .where((eb) =>
-              eb.or(
-                (['region', 'scheme', 'category', 'hardship', 'family_doctor_at'] as const).map((col) =>
-                  eb(eb.ref(`persons.${col}`), 'is distinct from', eb.ref(`excluded.${col}`)),
-                ),
-              ),
-            ),
-        )
+        // A person's first settle (or recorded payment) registers them; nothing but the agency
+        // changes a registered person (registry.ts).
+        .onConflict((oc) => oc.column('id').doNothing())
     );
   }
 
@@ -277,7 +268,7 @@ export class SettleStatements {
         total_fen: c('total_fen'),
         eligible_fen: c('eligible_fen'),
       })
-      .onConflict((oc) => oc.column('id').doNothing());
+      .onConflict((oc) => oc.columns(['institution_id', 'id']).doNothing());
   }
 
   private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
@@ -424,6 +415,31 @@ export function storedPaymentFor(engine: SettlementEngine, person: Person, rows:
   return chosen ? { ...person, enrollment: chosen } : person;
 }
 
+/**
+ * The payments on file a settle may use: all of them; when the ledger requires enrollment, only
+ * those the agency recorded (the rows a settle stores have no category), at least one for the
+ * visit's year, and none brought by the request.
+ *
+ * @throws LedgerError ENROLLMENT_NOT_ACCEPTED, NOT_ENROLLED (requireEnrollment only).
+ */
+export function enrollmentsFor(person: Person, rows: readonly StoredPaymentRow[], visitTime: number, mode: RegistryMode): readonly StoredPaymentRow[] {
+  if (!mode.requireEnrollment) return rows;
+  if (person.enrollment) {
+    throw new LedgerError(
+      'ENROLLMENT_NOT_ACCEPTED',
+      `person.enrollment: this service settles with the payments the agency recorded (--require-enrollment), not a request's; record the payment (POST /v1/persons/${person.id}/enrollments, yibao enrollment record) and send the visit without person.enrollment`,
+    );
+  }
+  const recorded = rows.filter((r) => r.category !== null);
+  if (recorded.length === 0) {
+    throw new LedgerError(
+      'NOT_ENROLLED',
+      `person.id: person ${person.id} has no payment (参保缴费) on file for ${coverageYearOf(visitTime)}; this service settles enrolled persons only (--require-enrollment): the agency records payments (POST /v1/persons/${person.id}/enrollments, yibao enrollment record)`,
+    );
+  }
+  return recorded;
+}
+
 export function replayOf(prior: { body: string; request_hash: string; kind: string }, req: SettleOne): SettleResult {
   if (prior.kind !== 'settlement' || prior.request_hash !== req.hash) {
     throw new LedgerError(
@@ -456,16 +472,7 @@ function readBag(req: SettleOne, preSettle = false): Bag {
 }
 
 function personRow(req: SettleOne, now: number): Record<string, unknown> {
-  const p = req.person;
-  return {
-    id: p.id,
-    region: p.region,
-    scheme: p.scheme,
-    category: p.category,
-    hardship: p.hardship ?? null,
-    family_doctor_at: p.familyDoctorAt ?? null,
-    updated_at: now,
-  };
+  return personRowOf(recordOfPerson(req.person), now);
 }
 
 export type Decision =
@@ -494,12 +501,32 @@ export interface AccountAtSettle {
  *
  * @throws InvariantError when the settlement breaks the money identity (invariants.ts): nothing is written.
  */
-export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle): Decision;
-export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account: AccountAtSettle | undefined, preSettle: true): Settlement;
-export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle, preSettle = false): Decision | Settlement {
+export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle, mode?: RegistryMode): Decision;
+export function decide(
+  engine: SettlementEngine,
+  req: SettleOne,
+  actor: Actor,
+  rows: readonly ReadRow[],
+  now: number,
+  account: AccountAtSettle | undefined,
+  mode: RegistryMode,
+  preSettle: true,
+): Settlement;
+export function decide(
+  engine: SettlementEngine,
+  req: SettleOne,
+  actor: Actor,
+  rows: readonly ReadRow[],
+  now: number,
+  account?: AccountAtSettle,
+  mode: RegistryMode = OPEN_MODE,
+  preSettle = false,
+): Decision | Settlement {
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;
+  let registry: ReadRow | undefined;
+  let registryMore: ReadRow | undefined;
   const payments: StoredPaymentRow[] = [];
   const caps = new Map<string, Fen>();
   const windows = new Map<string, DeductibleWindow>();
@@ -525,13 +552,19 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
       case 6:
         payments.push({ paid_on: r.s1 as string, category: r.s2 as string | null, hardship: r.s3 as string | null, coverage_year: r.n1 as number, transfer: r.n2 as number, recorded_at: r.n3 as number });
         break;
+      case 7:
+        registry = r;
+        break;
+      case 8:
+        registryMore = r;
+        break;
     }
   }
   // Under the lock: a retry of a committed request (perhaps committed while we waited) gets the
   // original entry.
   if (replay && !preSettle) return { replay: replayOf({ body: replay.s1 as string, request_hash: replay.s2 as string, kind: replay.s3 as string }, req) };
   if (settled !== undefined) {
-    throw new LedgerError('VISIT_ALREADY_SETTLED', `visit.id: visit ${visit.id} is already settled as ${settled}; reverse it first to settle it again`);
+    throw new LedgerError('VISIT_ALREADY_SETTLED', `visit.id: visit ${visit.id} at ${inst.id} is already settled as ${settled}; reverse it first to settle it again`);
   }
   let flags = 0;
   if (institution) {
@@ -545,8 +578,22 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
       );
     }
   } else flags |= W_INSTITUTION;
+  const record =
+    registry && registryMore
+      ? personRecordOf({
+          id: p.id,
+          region: registry.s1 as string,
+          scheme: registry.s2 as string,
+          category: registry.s3 as string,
+          account_reformed: registry.n1 === null ? null : Number(registry.n1),
+          hardship: registryMore.s1,
+          family_doctor_at: registryMore.s2,
+          employment: registryMore.s3,
+        })
+      : undefined;
+  const registered = personForSettle(p, record, mode);
   if (p.enrollment) flags |= W_ENROLLMENT;
-  const person = storedPaymentFor(engine, p, payments, visit.time);
+  const person = storedPaymentFor(engine, registered, enrollmentsFor(registered, payments, visit.time, mode), visit.time);
   let s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });
   const id = `S-${uuidv7(now)}`;
   let accountEntry: AccountEntry | undefined;
@@ -558,7 +605,7 @@ export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, r
   }
   assertMoneyIdentity(`visit ${visit.id}`, s, capsSpent(s));
   if (preSettle) return s;
-  const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), ...settlementJson(s) };
+  const entry: Entry = { id, kind: 'settlement', requestId: req.requestId, createdAt: new Date(now).toISOString(), institution: inst.id, ...settlementJson(s) };
   const body = JSON.stringify(entry);
   const visitDate = formatDate(s.date);
   const cap = s.changes.cap;
@@ -703,7 +750,7 @@ export const MAX_BATCH = 64;
  * before the COMMIT returns: every acknowledged settle is durable (WAL).
  *
  * SQLite has one writer, so the batch also serializes every person: the person's row is written
- * (only when it changed) as the first write, not read as a lock.
+ * (only when new) as the first write, not read as a lock.
  */
 export class SqliteBatchSettler {
   private readonly prepared = new Map<Statement, BetterSqlite3.Statement>();
@@ -716,6 +763,7 @@ export class SqliteBatchSettler {
     private readonly statements: SettleStatements,
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
+    private readonly mode: RegistryMode,
   ) {
     this.begin = sqlite.prepare('begin immediate');
     this.commit = sqlite.prepare('commit');
@@ -785,7 +833,7 @@ export class SqliteBatchSettler {
     const st = this.statements;
     try {
       const rows = this.stmt(st.read).all(st.read.params(readBag(req))) as ReadRow[];
-      return decide(this.engine, req, actor, rows, this.now());
+      return decide(this.engine, req, actor, rows, this.now(), undefined, this.mode);
     } catch (e) {
       return { error: e };
     }
@@ -828,8 +876,9 @@ export class SqliteSettlePath implements SettlePath {
     statements: SettleStatements,
     engine: SettlementEngine,
     now: () => number,
+    mode: RegistryMode,
   ) {
-    this.batcher = new SqliteBatchSettler(sqlite, statements, engine, now);
+    this.batcher = new SqliteBatchSettler(sqlite, statements, engine, now, mode);
     this.busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
   }
 
@@ -944,6 +993,7 @@ export class PostgresSettlePath implements SettlePath {
     private readonly statements: SettleStatements,
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
+    private readonly mode: RegistryMode,
     private readonly concurrency = 4,
   ) {
     const st = statements;
@@ -982,7 +1032,7 @@ export class PostgresSettlePath implements SettlePath {
     const seen = new Set<string>();
     const rest: QueuedJob[] = [];
     for (const job of this.queue) {
-      const keys = [`p\u0000${job.req.person.id}`, `v\u0000${job.req.visit.id}`, `r\u0000${job.req.requestId}`];
+      const keys = [`p\u0000${job.req.person.id}`, `v\u0000${job.req.visit.institution.id}\u0000${job.req.visit.id}`, `r\u0000${job.req.requestId}`];
       if (batch.length < MAX_BATCH && !keys.some((k) => seen.has(k))) {
         batch.push(job);
         for (const k of keys) seen.add(k);
@@ -1043,7 +1093,7 @@ export class PostgresSettlePath implements SettlePath {
         batch.forEach((job, i) => {
           try {
             const rows = (opened[1 + locks.length + i] as pg.QueryResult).rows as ReadRow[];
-            const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now);
+            const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now, undefined, this.mode);
             if ('replay' in d) return void outcomes.push({ ok: d.replay });
             writes.push(x(this.writes[d.flags] as Statement, d.bag));
             for (const [stmt, bag] of st.layerCalls(d)) writes.push(x(stmt, bag));
@@ -1088,7 +1138,7 @@ export class PostgresSettlePath implements SettlePath {
       await client.query('begin');
       await run(client, st.lock, { person: { id: req.person.id } });
       const { rows } = await run(client, st.read, readBag(req));
-      const d = decide(this.engine, req, actor, rows as ReadRow[], this.now());
+      const d = decide(this.engine, req, actor, rows as ReadRow[], this.now(), undefined, this.mode);
       if ('replay' in d) {
         await client.query('rollback');
         return d.replay;
@@ -1145,10 +1195,11 @@ export async function preSettle(
   req: SettleOne,
   actor: Actor,
   now: number,
-  account?: AccountAtSettle,
+  account: AccountAtSettle | undefined,
+  mode: RegistryMode,
 ): Promise<Settlement> {
   const rows = (await runStatement(db, st.read, readBag(req, true))).rows as ReadRow[];
-  return decide(engine, req, actor, rows, now, account, true);
+  return decide(engine, req, actor, rows, now, account, mode, true);
 }
 
 /** A decided settle's writes, one statement each, through Kysely. */
@@ -1167,6 +1218,7 @@ export class KyselySettlePath implements SettlePath {
     private readonly now: () => number,
     /** PostgreSQL takes the person's advisory lock; SQLite's transactions are serialized. */
     private readonly postgres: boolean,
+    private readonly mode: RegistryMode,
     /**
      * The person's personal account, locked in the transaction, for a visit that asks it to pay
      * (undefined when it does not); `write` appends the entry the settle decided.
@@ -1184,7 +1236,7 @@ export class KyselySettlePath implements SettlePath {
         const now = this.now();
         if (this.postgres) await runStatement(trx, st.lock, { person: { id: req.person.id } });
         const account = await this.account?.(trx, req);
-        const d = decide(this.engine, req, actor, await readThrough(trx, st, req), now, account?.at);
+        const d = decide(this.engine, req, actor, await readThrough(trx, st, req), now, account?.at, this.mode);
         // A retry writes nothing: rolled back.
         if ('replay' in d) throw new Replayed(d.replay);
         await writeThrough(trx, st, d);

@@ -25,7 +25,7 @@ try {
   if (data.walAutocheckpoint !== undefined) sqlite.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
   // Kysely here only compiles the statements; they run on the driver.
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  settler = new SqliteBatchSettler(sqlite, new SettleStatements(db), new SettlementEngine(new PolicySet(data.packs)), Date.now);
+  settler = new SqliteBatchSettler(sqlite, new SettleStatements(db), new SettlementEngine(new PolicySet(data.packs)), Date.now, data.mode);
   send({ ready: true });
 } catch (e) {
   send({ fatal: (e as Error).message });

@@ -22,6 +22,7 @@ import type { PolicyPack } from '../policy/model.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
+import type { RegistryMode } from './registry.js';
 import type { SettleJob, SettleOutcome, SettlePath } from './settle-path.js';
 
 /** What the thread is started with. */
@@ -34,6 +35,8 @@ export interface WriterThreadData {
   packs: readonly PolicyPack[];
   /** The service thread's id clock (ids.ts), so that entry ids of both threads keep one order. */
   idClock: SharedArrayBuffer;
+  /** What the ledger requires on file before it settles (registry.ts). */
+  mode: RegistryMode;
 }
 
 /** Main → writer. */

@@ -10,9 +10,10 @@
  *   person.region     yibao.person.region, insuplc_admdvs (参保地医保区划), the ledger's person
  *   person.scheme     data.insutype (310 employee, 390 resident)
  *   person.category   yibao.person.category, data.psn_type (11 在职, 12 退休), the ledger's person
- *   person.hardship, familyDoctorAt, enrollment
+ *   person.hardship, familyDoctorAt, employment, accountReformed, enrollment
  *                     yibao.person when that block is given, else the ledger's person (enrollment:
- *                     the payments on file, as for any settle)
+ *                     the payments on file, as for any settle); a registered person's attributes
+ *                     the message leaves out are the registry's (src/ledger/registry.ts)
  *   institution       yibao.institution {tier, grade, contracted}, else the ledger's institution
  *   visit.time        yibao.visit.time (ISO 8601), else inf_time (交易时间, China time)
  *   visit.type        data.med_type (yibao.visit.type chooses natural or caesarean birth for 52)
@@ -106,7 +107,7 @@ const reverseData = z.strictObject({
 /** The documented extension block: what the platform's registries would know. */
 const extension = z.strictObject({
   requestId: requestIdSchema.optional(),
-  person: personSchema.pick({ region: true, category: true, hardship: true, familyDoctorAt: true, enrollment: true }).partial().optional(),
+  person: personSchema.pick({ region: true, category: true, hardship: true, familyDoctorAt: true, employment: true, accountReformed: true, enrollment: true }).partial().optional(),
   institution: z
     .strictObject({
       name: z.string().max(200).optional(),
@@ -184,9 +185,9 @@ export function parseNationalSettle(infno: SettleInterface, body: unknown): Sett
   return parseBody(settleBodySchema(infno), infno, body);
 }
 
-/** What the ledger knows of the message's person and institution (src/national/registry.ts). */
+/** What the ledger knows of the message's person and institution (src/ledger/registry.ts). */
 export interface Registered {
-  person?: { region: string; scheme: string; category: string; hardship: string | null; familyDoctorAt: string | null };
+  person?: { region: string; scheme: string; category: string; hardship: string | null; familyDoctorAt: string | null; employment: string | null; accountReformed: boolean | null };
   institution?: { tier: string; grade: number; contracted: boolean };
 }
 
@@ -228,6 +229,8 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
     'person.scheme': 'data.insutype',
     'person.hardship': 'yibao.person.hardship',
     'person.familyDoctorAt': 'yibao.person.familyDoctorAt',
+    'person.employment': 'yibao.person.employment',
+    'person.accountReformed': 'yibao.person.accountReformed',
     'person.enrollment': 'yibao.person.enrollment',
     'visit.id': 'data.mdtrt_id',
     'visit.type': 'data.med_type',
@@ -285,10 +288,12 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
   const rest: Record<string, unknown> = {};
   if (ext.person) {
     const raw = (body as { yibao: { person: Record<string, unknown> } }).yibao.person;
-    for (const k of ['hardship', 'familyDoctorAt', 'enrollment'] as const) if (raw[k] !== undefined) rest[k] = raw[k];
+    for (const k of ['hardship', 'familyDoctorAt', 'employment', 'accountReformed', 'enrollment'] as const) if (raw[k] !== undefined) rest[k] = raw[k];
   } else if (registered.person) {
     if (registered.person.hardship !== null) rest.hardship = registered.person.hardship;
     if (registered.person.familyDoctorAt !== null) rest.familyDoctorAt = registered.person.familyDoctorAt;
+    if (registered.person.employment !== null) rest.employment = registered.person.employment;
+    if (registered.person.accountReformed !== null) rest.accountReformed = registered.person.accountReformed;
     source['person.hardship'] = `the ledger's person ${d.psn_no}: its hardship (give yibao.person)`;
   }
 

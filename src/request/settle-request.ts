@@ -105,11 +105,11 @@ export const personSchema = z.strictObject({
   category: enumOf(CATEGORIES),
   hardship: enumOf(HARDSHIP_GROUPS).optional(),
   familyDoctorAt: id.optional(),
-  enrollment: enrollmentSchema.optional(),
-  /** Employees: 用人单位在职职工 (employer) or 以职工身份参保的灵活就业人员 (flexible). */
+  /** Employees: 用人单位职工 (employer) or 灵活就业人员 (flexible). */
   employment: enumOf(EMPLOYMENTS).optional(),
-  /** Employees: the personal-account structure was adjusted (调整个人账户结构); false: it was not. */
+  /** Employees: the personal account's structure was adjusted (调整个人账户结构). */
   accountReformed: z.boolean({ error: 'must be true or false' }).optional(),
+  enrollment: enrollmentSchema.optional(),
 });
 
 /**
@@ -171,6 +171,19 @@ export function parseWithRegion<S extends z.ZodType>(schema: S, data: unknown, r
   return { parsed: parsed.data, region, problems: problem ? [problem] : [] };
 }
 
+/** What zod cannot check of a person: the category for the scheme, the employee attributes for employees only. */
+export function personProblems(p: Pick<z.output<typeof personSchema>, 'scheme' | 'category' | 'employment' | 'accountReformed'>): string[] {
+  const problems: string[] = [];
+  const allowed = p.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
+  if (!allowed.includes(p.category)) problems.push(`person.category: ${p.category} is not a ${p.scheme} category (${allowed.join(' | ')})`);
+  if (p.scheme !== 'employee') {
+    for (const k of ['employment', 'accountReformed'] as const) {
+      if (p[k] !== undefined) problems.push(`person.${k}: is for employees (scheme employee) only`);
+    }
+  }
+  return problems;
+}
+
 export interface SettleRequest {
   person: Person;
   visits: Visit[];
@@ -206,14 +219,7 @@ export function validateSettle<S extends z.ZodType>(
   const r = pick(parsed.data);
   const problems: string[] = [];
   if (regionProblem) problems.push(regionProblem);
-  const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
-  if (!allowed.includes(r.person.category)) {
-    problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
-  }
-  if (r.person.scheme !== 'employee') {
-    if (r.person.employment !== undefined) problems.push('person.employment: applies to the employees\' scheme (职工医保) only');
-    if (r.person.accountReformed !== undefined) problems.push('person.accountReformed: applies to the employees\' scheme (职工医保) only');
-  }
+  problems.push(...personProblems(r.person));
   const e = r.person.enrollment;
   if (e && yearOf(e.paidOn) > e.coverageYear) {
     problems.push(`person.enrollment.paidOn: paid after the coverage year ${e.coverageYear} ended`);
@@ -240,9 +246,9 @@ export function validateSettle<S extends z.ZodType>(
     category: r.person.category,
     hardship: r.person.hardship ?? undefined,
     familyDoctorAt: r.person.familyDoctorAt ?? undefined,
-    enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
     employment: r.person.employment ?? undefined,
     accountReformed: r.person.accountReformed ?? undefined,
+    enrollment: e ? { paidOn: e.paidOn, coverageYear: e.coverageYear, transfer: e.transfer ?? false } : undefined,
   };
   const visits: Visit[] = r.visits.map((v) => ({
     id: v.id,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
 import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { Ledger, type LedgerOptions } from '../../src/ledger/ledger.js';
 import type { SettlementEngine } from '../../src/engine/settle.js';
 
 export interface TestService {
@@ -18,10 +18,13 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-/** Opens the store, builds the service over it (keys cached for 0 s: a revoked key stops at once), and creates the keys. */
-export async function startService(open: () => Promise<LedgerDb>, engine: SettlementEngine): Promise<TestService> {
+/**
+ * Opens the store, builds the service over it (keys cached for 0 s: a revoked key stops at once;
+ * the ledger run with `options`), and creates the keys.
+ */
+export async function startService(open: () => Promise<LedgerDb>, engine: SettlementEngine, options: LedgerOptions = {}): Promise<TestService> {
   const store = await open();
-  const app = await buildServer({ ledger: new Ledger(store, engine), policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
+  const app = await buildServer({ ledger: new Ledger(store, engine, Date.now, options), policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
   await app.ready();
   const [agency, analyst, h1] = [await createKey(store.db, 'agency'), await createKey(store.db, 'analyst'), await createKey(store.db, 'institution', { institutionId: 'H1' })];
   return {

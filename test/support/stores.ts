@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { SettlementEngine } from '../../src/engine/settle.js';
@@ -89,6 +89,18 @@ export async function freshPostgres(poolSize = 16, upTo?: string): Promise<Ledge
  * The stores every ledger test runs on: SQLite settling on the caller's thread (the CLI's way),
  * SQLite settling on the writer thread (the service's way), and PostgreSQL.
  */
+const WRITTEN_TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
+
+/**
+ * Row counts of every table a settle, a reversal or a record could write, in one query: what a
+ * refusal must leave as it was.
+ */
+export async function tableCounts(store: LedgerDb): Promise<Record<(typeof WRITTEN_TABLES)[number], number>> {
+  const select = sql.join(WRITTEN_TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
+  const row = (await sql<Record<string, string | number>>`select ${select}`.execute(store.db)).rows[0] ?? {};
+  return Object.fromEntries(WRITTEN_TABLES.map((t) => [t, Number(row[t])])) as Record<(typeof WRITTEN_TABLES)[number], number>;
+}
+
 export const STORES: { name: 'sqlite' | 'postgres'; label: string; open: () => Promise<LedgerDb>; skip: boolean }[] = [
   { name: 'sqlite', label: 'sqlite', open: () => freshSqlite(), skip: false },
   { name: 'sqlite', label: 'sqlite (writer thread)', open: () => freshSqlite({ writerThread: true }), skip: false },

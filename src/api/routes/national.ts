@@ -30,7 +30,7 @@ import {
   type ReverseInterface,
   type SettleInterface,
 } from '../../national/input.js';
-import { entryParties, lookupRegistered } from '../../national/registry.js';
+import { entryParties, lookupRegistered } from '../../ledger/registry.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { HttpError, JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
 
@@ -137,8 +137,8 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
         if (infno === '2207' || infno === '2304') ({ entry, created } = await ctx.ledger.settle(n.one, actor));
         else entry = await ctx.ledger.preSettle(n.one, actor);
       } catch (e) {
-        // The ledger names the project's fields; the caller sent national ones.
-        if (e instanceof LedgerError) throw new LedgerError(e.code, n.rename(e.message));
+        // The ledger names the project's fields (one or more `field: …` parts); the caller sent national ones.
+        if (e instanceof LedgerError) throw new LedgerError(e.code, e.message.split('; ').map(n.rename).join('; '));
         throw e;
       }
       const id = typeof entry.id === 'string' ? entry.id : null;
