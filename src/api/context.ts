@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Actor, Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
+import { id } from '../request/id.js';
 import { RequestError } from '../request/settle-request.js';
 import type { KeyStore, Role } from './keys.js';
 
@@ -68,8 +69,8 @@ export const yearQuery = z.strictObject({
     .optional(),
 });
 
-/** `/…/:id`. */
-export const idParam = z.strictObject({ id: z.string().min(1).max(128) });
+/** `/…/:id`: the id rule of every body (src/request/id.ts). */
+export const idParam = z.strictObject({ id });
 
 /**
  * Validates `data` (a body, params or query) with `schema`.
