@@ -42,6 +42,7 @@ import { accountKindFor, accountView, payFromAccount } from '../account/settle.j
 import type { AccountEntry } from '../account/types.js';
 
 import { EnrollmentBook } from './enrollments.js';
+import { clockTolerance, refuseVisitInFuture } from './visit-time.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -122,7 +123,7 @@ export class Ledger {
     this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', (trx, req) => this.accountAtSettle(trx, req));
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     if (store.writer) {
-      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock() });
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), clockToleranceMs: clockTolerance() });
       store.onClose?.(() => writer.stop());
       this.ready = writer.ready;
       this.settlePath = writer;
@@ -161,6 +162,7 @@ export class Ledger {
   /** What would be settled now. Writes nothing. */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
     this.checkInstitution(req, actor);
+    refuseVisitInFuture(req, this.now());
     const acc = await loadAccumulators(this.db, req.person.id, req.visit.institution.id);
     const person = await this.withStoredEnrollment(this.db, req.person, req.visit.time);
     let s = this.engine.settle(person, req.visit, acc, { trace: true });

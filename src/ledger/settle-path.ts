@@ -40,6 +40,7 @@ import type { SettleOne } from '../request/settle-one.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
 import { LedgerError } from './errors.js';
 import { uuidv7 } from './ids.js';
+import { refuseVisitInFuture } from './visit-time.js';
 import type { AccountEntry, AccountState } from '../account/types.js';
 import { accountView, payFromAccount } from '../account/settle.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -491,6 +492,7 @@ export interface AccountAtSettle {
  * new entry with the rows to write.
  */
 export function decide(engine: SettlementEngine, req: SettleOne, actor: Actor, rows: readonly ReadRow[], now: number, account?: AccountAtSettle): Decision {
+  refuseVisitInFuture(req, now);
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;

@@ -9,6 +9,7 @@ import { SettlementEngine } from '../engine/settle.js';
 import { PolicySet } from '../policy/registry.js';
 import { openSqlite } from './connect.js';
 import { useIdClock } from './ids.js';
+import { setClockTolerance } from './visit-time.js';
 import type { Database } from './schema.js';
 import { MAX_BATCH, SettleStatements, SqliteBatchSettler, type SettleJob } from './settle-path.js';
 import { toWire, type FromWriter, type ToWriter, type WriterThreadData } from './sqlite-writer.js';
@@ -17,6 +18,7 @@ const port = parentPort;
 if (!port) throw new Error('sqlite-writer-thread runs as a worker thread');
 const data = workerData as WriterThreadData;
 useIdClock(data.idClock);
+setClockTolerance(data.clockToleranceMs);
 const send = (m: FromWriter) => port.postMessage(m);
 
 let settler: SqliteBatchSettler;

@@ -34,6 +34,8 @@ export interface WriterThreadData {
   packs: readonly PolicyPack[];
   /** The service thread's id clock (ids.ts), so that entry ids of both threads keep one order. */
   idClock: SharedArrayBuffer;
+  /** The service thread's clock tolerance for visits after now (visit-time.ts). */
+  clockToleranceMs: number;
 }
 
 /** Main → writer. */
