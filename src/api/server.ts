@@ -17,9 +17,11 @@ import { Ledger, LedgerError } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { RequestError } from '../request/settle-request.js';
-import { HttpError, JSON_TYPE, routeContext } from './context.js';
+import { AuditLog } from '../ledger/audit.js';
+import { auditRowOf, HttpError, JSON_TYPE, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
@@ -200,10 +202,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // A callback hook, not an async one: no promise per response.
+  const audit = new AuditLog(ledger.store.db);
+  // Rows still waiting are written before the store closes.
+  app.addHook('onClose', (_app, done) => void audit.drain().then(() => done()));
+
+  // A callback hook, not an async one: no promise per response. A refusal or a read of personal
+  // data is answered once its audit row is written; a read whose row cannot be written is not
+  // answered with the data.
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
-    done(null, payload);
+    const row = auditRowOf(req, reply.statusCode, payload);
+    if (!row) return done(null, payload);
+    audit.record(row).then(
+      () => done(null, payload),
+      (e: unknown) => {
+        req.log.error({ err: e }, 'audit row not written');
+        if (reply.statusCode >= 400) return done(null, payload);
+        void reply.code(503).header('retry-after', String(RETRY_AFTER_S));
+        done(null, JSON.stringify(errorBody(req.id, { code: 'AUDIT_UNAVAILABLE', message: 'the read could not be recorded in the audit log, so it is not answered; try again shortly' })));
+      },
+    );
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -244,7 +262,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       .send(errorBody(req.id, { code: 'SHUTTING_DOWN', message: 'the service is shutting down; try again shortly' }));
   });
 
-  const ctx = routeContext(ledger, policies, keys);
+  const ctx = routeContext(ledger, policies, keys, audit);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
@@ -263,6 +281,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerEnrollmentRoutes(app, ctx);
   registerNationalRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 
   return app;
 }

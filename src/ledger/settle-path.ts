@@ -666,6 +666,18 @@ export type SettleOutcome = { ok: SettleResult } | { error: unknown };
 export const MAX_BATCH = 64;
 
 /**
+ * At most this many settles wait in a path's queue for the writer (`yibao serve --max-queue`,
+ * YIBAO_MAX_QUEUE); one more is refused at once with OVERLOADED (503, Retry-After), nothing
+ * written, rather than wait longer than any client would.
+ */
+export const DEFAULT_MAX_QUEUE = 1024;
+
+/** The refusal of a settle that finds its path's queue full. */
+export function overloaded(waiting: number, maxQueue: number): LedgerError {
+  return new LedgerError('OVERLOADED', `the ledger is busy: ${waiting} settles are waiting for its writer (at most ${maxQueue}); nothing was written; try again shortly`);
+}
+
+/**
  * SQLite: a batch of settles in one `BEGIN IMMEDIATE … COMMIT`, synchronously, on one connection
  * (group commit). Used on the event loop's thread (SqliteSettlePath) and by the writer thread
  * (sqlite-writer.ts).
@@ -803,12 +815,14 @@ export class SqliteSettlePath implements SettlePath {
     statements: SettleStatements,
     engine: SettlementEngine,
     now: () => number,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {
     this.batcher = new SqliteBatchSettler(sqlite, statements, engine, now);
     this.busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
   }
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, actor, resolve, reject });
       if (!this.draining) {
@@ -920,6 +934,7 @@ export class PostgresSettlePath implements SettlePath {
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
     private readonly concurrency = 4,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
@@ -933,6 +948,7 @@ export class PostgresSettlePath implements SettlePath {
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const { person, visit } = req;
     if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
+    if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, actor, resolve, reject });
       this.pump();
@@ -1116,6 +1132,9 @@ export async function writeThrough(db: Pick<Kysely<Database>, 'executeQuery'>, s
 }
 
 export class KyselySettlePath implements SettlePath {
+  /** Settles begun and not yet answered: each waits for a connection (SQLite's one; the pool's). */
+  private inFlight = 0;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly statements: SettleStatements,
@@ -1131,9 +1150,20 @@ export class KyselySettlePath implements SettlePath {
       trx: Transaction<Database>,
       req: SettleOne,
     ) => Promise<{ at: AccountAtSettle; write: (entry: AccountEntry, actor: Actor, now: number) => Promise<void> } | undefined>,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {}
 
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    if (this.inFlight >= this.maxQueue) throw overloaded(this.inFlight, this.maxQueue);
+    this.inFlight++;
+    try {
+      return await this.settleNow(req, actor);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async settleNow(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const st = this.statements;
     try {
       return await this.db.transaction().execute(async (trx) => {

@@ -28,7 +28,7 @@ try {
   // Kysely here only compiles the statements; they run on the driver.
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   settler = new SqliteBatchSettler(sqlite, new SettleStatements(db), new SettlementEngine(new PolicySet(data.packs)), Date.now);
-  send({ ready: true });
+  send({ ready: true, synchronous: Number(sqlite.pragma('synchronous', { simple: true })) });
 } catch (e) {
   send({ fatal: (e as Error).message });
   process.exit(1);
