@@ -12,6 +12,7 @@ import type { LedgerDb } from '../src/ledger/connect.js';
 import { Ledger, verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { rowCounts } from './support/counts.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -41,13 +42,8 @@ const settleBody = (requestId: string, personId: string, visitId: string, instit
 const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 
-/** Row counts of every table a request could write, in one query. */
-async function counts(store: LedgerDb): Promise<Counts> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const r = await sql<Record<string, string | number>>`select ${select}`.execute(store.db);
-  const row = r.rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])])) as Counts;
-}
+/** Row counts of every table a request could write (of audit_log, the writes' rows). */
+const counts = (store: LedgerDb): Promise<Counts> => rowCounts(store, TABLES);
 
 const fen = (yuan: number) => Math.round(yuan * 100);
 
@@ -356,7 +352,14 @@ for (const s of STORES) {
         { name: 'a JSON array', body: () => [base()], status: 400, code: INVALID },
         { name: 'a JSON string', body: () => 'settle please', status: 400, code: INVALID },
         { name: 'JSON null', raw: () => 'null', status: 400, code: INVALID },
-        { name: 'a __proto__ key', raw: () => JSON.stringify(base()).replace(/^{/, '{"__proto__":{"admin":true},'), status: 400, code: 'INVALID_JSON' },
+        { name: 'a __proto__ key', raw: () => JSON.stringify(base()).replace(/^{/, '{"__proto__":{"admin":true},'), status: 400, code: 'FORBIDDEN_KEY', names: ['__proto__'] },
+        {
+          name: 'a nested constructor key',
+          raw: () => JSON.stringify(base()).replace('"visit":{', '"visit":{"constructor":{"prototype":{"admin":true}},'),
+          status: 400,
+          code: 'FORBIDDEN_KEY',
+          names: ['visit.constructor'],
+        },
         { name: 'application/xml', raw: () => '<settle/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
         { name: 'form-urlencoded', raw: () => 'requestId=x', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
         { name: 'a valid settle request sent as text/plain', raw: () => JSON.stringify(base()), contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -443,6 +446,11 @@ for (const s of STORES) {
         expect(pre.statusCode).toBe(422);
         expect(pre.body_.error.code).toBe('MISSING_PARAMETER');
         expect(await counts(store)).toEqual(before);
+      });
+
+      it('"__proto__" and "constructor" inside a string are no keys: an ordinary pre-settle', async () => {
+        const res = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.institution.name = '"__proto__": constructor'))() });
+        expect(res.statusCode, res.body).toBe(200);
       });
 
       it('a JSON content type with a charset is JSON', async () => {
@@ -666,9 +674,11 @@ for (const s of STORES) {
     });
 
     describe('audit log', () => {
-      it('records every write with who, what and which entry; refused and read-only requests add nothing', async () => {
+      it('records every write, refused request and read of personal data, with who, what and which record; malformed and aggregate requests add nothing', async () => {
         const audit = () => store.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
+        const isWrite = (r: { action: string }) => !r.action.startsWith('read.') && r.action !== 'refused';
         const start = (await audit()).length;
+        const startWrites = (await audit()).filter(isWrite).length;
 
         const settled = await call({ url: '/v1/settlements', key: h1.key, body: settleBody('audit-1', 'lu-audit', 'lu-audit-v1') });
         expect(settled.statusCode).toBe(201);
@@ -684,37 +694,60 @@ for (const s of STORES) {
         expect(rows.at(-1)).toMatchObject({ actor: agency.id, role: 'agency', action: 'reverse', target: reversed.body_.id });
         expect(JSON.parse(rows.at(-1)!.detail)).toMatchObject({ reverses: settled.body_.id });
 
-        // Each settlement and reversal in the ledger has exactly one audit row naming it.
+        // Each settlement and reversal in the ledger has exactly one write row naming it.
         const entries = await store.db.selectFrom('settlements').select(['id', 'actor', 'kind']).execute();
         const all = await audit();
         for (const e of entries) {
-          const hits = all.filter((r) => r.target === e.id);
+          const hits = all.filter((r) => r.target === e.id && isWrite(r));
           expect(hits, e.id).toHaveLength(1);
           expect(hits[0]).toMatchObject({ actor: e.actor, action: e.kind === 'settlement' ? 'settle' : 'reverse' });
         }
 
-        // Refused, failed and read-only requests: nothing.
-        const noWrites: Call[] = [
-          { url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) },
-          { url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') },
-          { url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') },
-          { url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } },
-          { url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } },
-          { url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev-again' } },
-          { url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev' } },
-          { url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') },
-          { url: `/v1/settlements/${settled.body_.id}`, key: agency.key },
-          { url: '/v1/persons/lu-audit/settlements', key: agency.key },
-          { url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key },
-          { url: '/v1/stats/fund', key: analyst.key },
+        // Each request below, in order, and the row it must leave (none: undefined).
+        const cases: [Call, { actor: string; role: string; action: string; target: string; status: number } | undefined][] = [
+          // refused: 403 and 401
+          [{ url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) }, { actor: h1.id, role: 'institution', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
+          [{ url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') }, { actor: analyst.id, role: 'analyst', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
+          [{ url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'POST /v1/settlements', status: 401 }],
+          [{ url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'GET /v1/persons/:id/settlements', status: 401 }],
+          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key }, { actor: h1.id, role: 'institution', action: 'refused', target: 'GET /v1/persons/:id/accumulators', status: 403 }],
+          // refusals of the ledger's rules and failures: no row (the write did not happen)
+          [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } }, undefined],
+          [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } }, undefined],
+          [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev-again' } }, undefined],
+          [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev' } }, undefined],
+          // malformed: no row
+          [{ url: '/v1/persons/lu-audit/settlements?year=twenty', key: agency.key }, undefined],
+          [{ url: '/v1/settlements', key: agency.key, raw: '{' }, undefined],
+          // reads of personal data
+          [{ url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') }, { actor: agency.id, role: 'agency', action: 'read.pre-settle', target: 'lu-audit', status: 200 }],
+          [{ url: `/v1/settlements/${settled.body_.id}`, key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.settlement', target: settled.body_.id, status: 200 }],
+          [{ url: '/v1/settlements/S-nobody', key: h1.key }, { actor: h1.id, role: 'institution', action: 'read.settlement', target: 'S-nobody', status: 404 }],
+          [{ url: '/v1/persons/lu-audit/settlements', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.history', target: 'lu-audit', status: 200 }],
+          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.accumulators', target: 'lu-audit', status: 200 }],
+          // aggregates: no row
+          [{ url: '/v1/stats/fund', key: analyst.key }, undefined],
         ];
-        const before = await counts(store);
-        for (const c of noWrites) {
+        for (const [c, want] of cases) {
+          const before = await counts(store);
+          const seen = (await audit()).length;
           const res = await call(c);
-          expect(res.statusCode).toBeLessThan(500);
+          expect(res.statusCode, `${c.url}: ${res.body}`).toBeLessThan(500);
+          const added = (await audit()).slice(seen);
+          if (!want) expect(added, c.url).toEqual([]);
+          else {
+            expect(added, c.url).toHaveLength(1);
+            expect(added[0], c.url).toMatchObject({ actor: want.actor, role: want.role, action: want.action, target: want.target });
+            const detail = JSON.parse(added[0]!.detail);
+            expect(detail).toMatchObject({ status: want.status, requestId: res.headers['x-request-id'] });
+            // No secret: neither a presented key nor any key's hash.
+            for (const k of [agency, analyst, h1]) expect(added[0]!.detail).not.toContain(k.key);
+            expect(added[0]!.detail).not.toContain('yb_wrong');
+            expect(added[0]!.detail).not.toMatch(/[0-9a-f]{64}/);
+          }
+          expect(await counts(store), c.url).toEqual(before);
         }
-        expect((await audit()).length).toBe(start + 2);
-        expect(await counts(store)).toEqual(before);
+        expect((await audit()).filter(isWrite).length).toBe(startWrites + 2);
       });
     });
 

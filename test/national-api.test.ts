@@ -13,6 +13,7 @@ import { verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { startService, type TestService } from './support/service.js';
+import { rowCounts } from './support/counts.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -21,12 +22,7 @@ const engine = new SettlementEngine(policies);
 const COUNTY = { tier: 'county', grade: 2, contracted: true };
 const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
 
-async function counts(store: LedgerDb): Promise<Record<string, number>> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const r = await sql<Record<string, string | number>>`select ${select}`.execute(store.db);
-  const row = r.rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])]));
-}
+const counts = (store: LedgerDb): Promise<Record<string, number>> => rowCounts(store, TABLES);
 
 let seq = 0;
 /** A message id as the platform builds them: institution code, time, sequence. */
