@@ -375,6 +375,25 @@ for (const s of STORES) {
         { name: 'empty requestId', body: mut((b) => (b.requestId = '')), status: 400, code: INVALID, names: ['requestId'] },
         { name: 'requestId with a newline', body: mut((b) => (b.requestId = 'r-1\n')), status: 400, code: INVALID, names: ['requestId'] },
         { name: 'visit id of 129 characters', body: mut((b) => (b.visit.id = 'v'.repeat(129))), status: 400, code: INVALID, names: ['visit.id'] },
+        // ids: one rule in every field and path (src/request/id.ts), the same on every store
+        { name: 'person.id with a NUL', body: mut((b) => (b.person.id = 'lu\u0000nul')), status: 400, code: INVALID, names: ['person.id', 'printable'] },
+        { name: 'visit.id with a newline', body: mut((b) => (b.visit.id = 'v\n1')), status: 400, code: INVALID, names: ['visit.id', 'printable'] },
+        { name: 'institution id with a tab', body: mut((b) => (b.visit.institution.id = 'H\t1')), status: 400, code: INVALID, names: ['visit.institution.id'] },
+        { name: 'familyDoctorAt with a NUL', body: mut((b) => (b.person.familyDoctorAt = 'H\u00001')), status: 400, code: INVALID, names: ['person.familyDoctorAt'] },
+        { name: 'person.id with DEL', body: mut((b) => (b.person.id = 'lu\u007f')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'visit.id with a zero-width space', body: mut((b) => (b.visit.id = 'v\u200b1')), status: 400, code: INVALID, names: ['visit.id'] },
+        { name: 'person.id with a right-to-left override', body: mut((b) => (b.person.id = 'lu\u202ebad')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'person.id with a lone surrogate', body: mut((b) => (b.person.id = 'lu\ud800')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'person.id beginning with a space', body: mut((b) => (b.person.id = ' lu-space')), status: 400, code: INVALID, names: ['person.id', 'space'] },
+        { name: 'institution name with a NUL', body: mut((b) => (b.visit.institution.name = 'a\u0000b')), status: 400, code: INVALID, names: ['visit.institution.name'] },
+        { name: 'a path id with a NUL', url: '/v1/settlements/S-%00/reversal', body: () => ({ requestId: 'rev-nul' }), status: 400, code: INVALID, names: ['params.id', 'printable'] },
+        { name: 'a path id with a newline', url: '/v1/settlements/S-%0A/reversal', body: () => ({ requestId: 'rev-nl' }), status: 400, code: INVALID, names: ['params.id'] },
+        { name: 'a path id of 129 characters', url: `/v1/settlements/${'S'.repeat(129)}/reversal`, body: () => ({ requestId: 'rev-129' }), status: 400, code: INVALID, names: ['params.id', '128'] },
+        { name: 'a path id of 600 characters', url: `/v1/settlements/${'S'.repeat(600)}/reversal`, body: () => ({ requestId: 'rev-600' }), status: 400, code: INVALID, names: ['params', '128'] },
+        { name: 'a path with a broken %-escape', url: '/v1/settlements/S-%E0%A4%A/reversal', body: () => ({ requestId: 'rev-esc' }), status: 400, code: INVALID },
+        // visits after now: the ledger settles a visit once it has happened
+        { name: 'a visit in 2099', body: mut((b) => (b.visit.time = '2099-03-02T10:00:00+08:00')), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time', '2099'] },
+        { name: 'a visit tomorrow', body: mut((b) => (b.visit.time = new Date(Date.now() + 86_400_000).toISOString())), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time'] },
         // reversal
         { name: 'reversal of an unknown settlement', url: '/v1/settlements/S-does-not-exist/reversal', body: () => ({ requestId: 'rev-unknown' }), status: 404, code: 'NOT_FOUND', names: ['S-does-not-exist'] },
         { name: 'reversal without a body', url: '/v1/settlements/S-does-not-exist/reversal', status: 400, code: INVALID, names: ['requestId'] },
@@ -446,6 +465,65 @@ for (const s of STORES) {
         expect(pre.statusCode).toBe(422);
         expect(pre.body_.error.code).toBe('MISSING_PARAMETER');
         expect(await counts(store)).toEqual(before);
+      });
+
+      it('ids are one rule in bodies and paths: 128 characters (Chinese too) settle and are found by path; 129 are refused in both, naming the field', async () => {
+        for (const stem of ['p', '洛']) {
+          const person = stem.repeat(128);
+          const body = { ...base(), person: luoyang(person) };
+          body.visit.id = stem === 'p' ? 'v'.repeat(128) : '诊'.repeat(128);
+          const settled = await call({ url: '/v1/settlements', key: agency.key, body });
+          expect(settled.statusCode, settled.body).toBe(201);
+          const hist = await call({ url: `/v1/persons/${encodeURIComponent(person)}/settlements`, key: agency.key });
+          expect(hist.statusCode, hist.body).toBe(200);
+          expect(hist.body_.entries.map((e: Json) => e.id)).toEqual([settled.body_.id]);
+          const acc = await call({ url: `/v1/persons/${encodeURIComponent(person)}/accumulators?year=2024`, key: agency.key });
+          expect(acc.statusCode).toBe(200);
+        }
+        const before = await counts(store);
+        const tooLong = 'p'.repeat(129);
+        const inBody = await call({ url: '/v1/settlements', key: agency.key, body: { ...base(), person: luoyang(tooLong) } });
+        expect(inBody.statusCode).toBe(400);
+        expect(inBody.body_.error.problems).toEqual(['person.id: must be at most 128 characters']);
+        const inPath = await call({ url: `/v1/persons/${tooLong}/settlements`, key: agency.key });
+        expect(inPath.statusCode).toBe(400);
+        expect(inPath.body_.error.problems).toEqual(['params.id: must be at most 128 characters']);
+        expect(await counts(store)).toEqual(before);
+      });
+
+      it("every path id of every route obeys the rule: 400 in the service's shape, never a 414 or a 500", async () => {
+        const routes = ['/v1/settlements/ID', '/v1/persons/ID/settlements', '/v1/persons/ID/accumulators', '/v1/persons/ID/enrollments', '/v1/accounts/ID'];
+        const bad = ['a%00b', 'a%0Ab', 'a%09b', '%20a', 'x'.repeat(129), 'x'.repeat(101), 'x'.repeat(5000), 'a%E0%A4%A'];
+        const before = await counts(store);
+        for (const route of routes) {
+          for (const id of bad) {
+            const url = route.replace('ID', id);
+            const res = await call({ url, key: agency.key });
+            const info = `${url.slice(0, 80)}: ${res.statusCode} ${res.body.slice(0, 300)}`;
+            if (id === 'x'.repeat(101)) {
+              // 101 to 128 characters: an id like any other (not found), as in a body.
+              expect(res.statusCode, info).toBeLessThan(500);
+              expect(res.statusCode, info).not.toBe(400);
+              continue;
+            }
+            expect(res.statusCode, info).toBe(400);
+            expect(res.headers['content-type'], info).toMatch(/^application\/json/);
+            expect(res.body_.error.code, info).toBe('INVALID_REQUEST');
+            expect(res.body_.error.problems[0], info).toMatch(/^(params|url)/);
+            expect(res.body_.requestId, info).toBe(res.headers['x-request-id']);
+          }
+        }
+        expect(await counts(store)).toEqual(before);
+      });
+
+      it('a visit a little after now is within the clock tolerance (5 minutes); a little more is refused', async () => {
+        const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+        const near = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.time = at(4 * 60_000)))() });
+        expect(near.body_?.error?.code, near.body).not.toBe('VISIT_IN_FUTURE');
+        const far = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.time = at(6 * 60_000)))() });
+        expect(far.statusCode, far.body).toBe(422);
+        expect(far.body_.error.code).toBe('VISIT_IN_FUTURE');
+        expect(far.body_.error.message).toMatch(/^visit\.time: .* is after now/);
       });
 
       it('"__proto__" and "constructor" inside a string are no keys: an ordinary pre-settle', async () => {
@@ -808,6 +886,16 @@ for (const s of STORES) {
         const mine = 'client-trace-0001';
         const ok = await call({ url: '/healthz', headers: { 'x-request-id': mine } });
         expect(ok.headers['x-request-id']).toBe(mine);
+        // At most 64 characters of A-Z a-z 0-9 . _ : -; anything else is replaced by a new id.
+        const longest = 'r'.repeat(64);
+        expect((await call({ url: '/healthz', headers: { 'x-request-id': longest } })).headers['x-request-id']).toBe(longest);
+        for (const sent of ['r'.repeat(65), 'r'.repeat(10_000), 'has space', 'semi;colon', '<script>', '']) {
+          const res = await call({ url: '/v1/stats/fund', headers: { 'x-request-id': sent } });
+          const got = String(res.headers['x-request-id']);
+          expect(got, sent.slice(0, 20)).not.toBe(sent);
+          expect(got).toMatch(/^[0-9a-f-]{36}$/);
+          expect(res.body_.requestId).toBe(got);
+        }
         const err = await call({ url: '/v1/settlements', headers: { 'x-request-id': mine }, body: settleBody('rid-1', 'lu-rid', 'lu-rid-v1') });
         expect(err.statusCode).toBe(401);
         expect(err.headers['x-request-id']).toBe(mine);
