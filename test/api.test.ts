@@ -787,8 +787,8 @@ for (const s of STORES) {
           [{ url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) }, { actor: h1.id, role: 'institution', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
           [{ url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') }, { actor: analyst.id, role: 'analyst', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
           [{ url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'POST /v1/settlements', status: 401 }],
-          [{ url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'GET /v1/persons/:id/settlements', status: 401 }],
-          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key }, { actor: h1.id, role: 'institution', action: 'refused', target: 'GET /v1/persons/:id/accumulators', status: 403 }],
+          [{ url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'lu-audit', status: 401 }],
+          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key }, { actor: h1.id, role: 'institution', action: 'refused', target: 'lu-audit', status: 403 }],
           // refusals of the ledger's rules and failures: no row (the write did not happen)
           [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } }, undefined],
           [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } }, undefined],

@@ -12,7 +12,7 @@ import type { AuditLog, AuditRow } from '../ledger/audit.js';
 import type { Actor, Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
-import { id } from '../request/id.js';
+import { id, isId } from '../request/id.js';
 import { RequestError } from '../request/settle-request.js';
 import type { KeyStore, Role } from './keys.js';
 
@@ -133,12 +133,14 @@ export function auditRowOf(req: FastifyRequest, status: number, payload: unknown
     if (read) detail.wanted = read.action;
   }
   if (read?.detail) Object.assign(detail, read.detail);
+  // A refusal names the record asked for: the path's id when it is one, else the route.
+  const pathId = (req.params as { id?: unknown } | undefined)?.id;
   return {
     at: now,
     actor: actor?.id ?? 'anonymous',
     role: actor?.role ?? 'none',
     action: refused || !read ? 'refused' : read.action,
-    target: read?.target ?? route,
+    target: read?.target ?? (isId(pathId) ? pathId : route),
     detail: JSON.stringify(detail),
   };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { migrateToLatest, openLedgerDb, type LedgerDb, type OpenOptions } from '../../src/ledger/connect.js';
 
 export const PG_ADMIN_URL = process.env.YIBAO_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -33,7 +33,7 @@ if (!pgAvailable) {
  * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
  * service opens it: a ledger over it settles on the writer thread.
  */
-export async function freshSqlite(options: { writerThread?: boolean } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> = {}): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
   const store = await openLedgerDb({ target: path, ...options });
