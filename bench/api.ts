@@ -510,9 +510,6 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
   try {
     const requests = new Requests(population(o.seed, o.persons), `b${Date.now().toString(36)}`, o.seed);
     console.log(`server ${server.url} (pid ${server.child.pid}); ${fmt(o.persons)} persons, ${o.connections} connections`);
-    // The mode measured, as the server itself reports it at start.
-    mode = /^sqlite: (synchronous=\w+)/m.exec(server.stderr())?.[1];
-    if (label === 'sqlite') console.log(`measured with ${mode ?? 'an unreported synchronous mode'}`);
     for (const r of await runPhases(label, server, key, requests, o)) {
       acknowledged += r.created;
       if (!r.ok) ok = false;
@@ -520,6 +517,9 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
     }
   } finally {
     await server.stop();
+    // The mode measured, as the server itself reported it at start.
+    mode = /^sqlite: (synchronous=\w+)/m.exec(server.stderr())?.[1];
+    if (label === 'sqlite') console.log(`measured with ${mode ?? 'an unreported synchronous mode'}`);
     const log = server.stderr().replace(/^.*serving on.*\n/m, '').trim();
     if (log) console.log(`server log:\n${log.split('\n').slice(0, 20).join('\n')}`);
   }
