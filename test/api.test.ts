@@ -13,6 +13,7 @@ import { Ledger, verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { rowCounts } from './support/counts.js';
+import { withJson } from './support/service.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -80,14 +81,7 @@ for (const s of STORES) {
         payload = JSON.stringify(c.body);
         headers['content-type'] = c.contentType ?? 'application/json';
       }
-      const res = await app.inject({ method: c.method ?? (payload === undefined ? 'GET' : 'POST'), url: c.url, headers, ...(payload === undefined ? {} : { payload }) });
-      let parsed: Json;
-      try {
-        parsed = res.json();
-      } catch {
-        parsed = undefined;
-      }
-      return Object.assign(res, { body_: parsed });
+      return withJson(await app.inject({ method: c.method ?? (payload === undefined ? 'GET' : 'POST'), url: c.url, headers, ...(payload === undefined ? {} : { payload }) }));
     }
 
     beforeAll(async () => {

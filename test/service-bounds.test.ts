@@ -16,7 +16,7 @@ import { loadPolicies } from '../src/policy/policies.js';
 import { encodeCursor } from '../src/request/page.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
 import { rowCounts } from './support/counts.js';
-import { startService, type TestService } from './support/service.js';
+import { startService, withJson, type TestService } from './support/service.js';
 import { freshSqlite, STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -47,15 +47,7 @@ function inject(app: FastifyInstance, method: 'GET' | 'POST', url: string, key?:
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     })
-    .then((res) => {
-      let parsed: Json;
-      try {
-        parsed = res.json();
-      } catch {
-        parsed = undefined;
-      }
-      return Object.assign(res, { body_: parsed });
-    });
+    .then(withJson);
 }
 
 // ---------------------------------------------------------------------------------------------

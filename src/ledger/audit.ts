@@ -15,22 +15,10 @@
 import type { Kysely } from 'kysely';
 import { pageOf, PAGE_DEFAULT, type Page, type Positions } from '../request/page.js';
 import { LedgerError } from './errors.js';
-import type { Database } from './schema.js';
+import type { AuditLogTable, Database } from './schema.js';
 
-export interface AuditRow {
-  /** Epoch milliseconds. */
-  at: number;
-  /** The API key id (K-…), `cli`, or `anonymous` for a request with no valid key. */
-  actor: string;
-  /** The actor's role, or `none`. */
-  role: string;
-  /** What: settle, reverse, keys.create…; `read.…` for a read of personal data; `refused` for a 401 or 403. */
-  action: string;
-  /** Which record: an entry id, a person id, an account id…; for a refusal, the record or the route. */
-  target: string;
-  /** JSON text. */
-  detail: string;
-}
+/** A row to write (its id is the store's). */
+export type AuditRow = Omit<AuditLogTable, 'id'>;
 
 /** Rows waiting to be written at most; one more is refused OVERLOADED (and its request answered 503). */
 const MAX_WAITING = 4096;

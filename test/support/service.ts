@@ -2,7 +2,7 @@
  * The HTTP service on a fresh store, with an agency, an analyst and an institution (H1) key: what
  * the API tests start from.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
@@ -18,6 +18,20 @@ export interface TestService {
   analyst: CreatedKey;
   h1: CreatedKey;
   close(): Promise<void>;
+}
+
+/** Response bodies are read loosely in tests; the assertions are the schema. */
+type Json = any;
+
+/** An injected response with its body parsed as JSON (`body_`, undefined when it is not JSON). */
+export function withJson(res: LightMyRequestResponse): LightMyRequestResponse & { body_: Json } {
+  let parsed: Json;
+  try {
+    parsed = res.json();
+  } catch {
+    parsed = undefined;
+  }
+  return Object.assign(res, { body_: parsed });
 }
 
 /**
