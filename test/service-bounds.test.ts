@@ -436,6 +436,36 @@ for (const s of STORES) {
   });
 }
 
+describe('shutting down', () => {
+  it('a request that arrives while the service closes is told to come back, in the service shape', async () => {
+    const service = await startService(() => freshSqlite(), engine);
+    try {
+      await service.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = service.app.server.address() as { port: number };
+      // The request's headers begin before the close, and end after it has begun.
+      const exchange = new Promise<Exchange>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let received = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (received += d));
+        socket.on('close', () => resolve({ ms: 0, received }));
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        setTimeout(() => {
+          void service.app.close();
+          setTimeout(() => socket.write('\r\n'), 50);
+        }, 50);
+      });
+      const res = response((await exchange).received);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.error.code).toBe('SHUTTING_DOWN');
+      expect(res.body.requestId).toBe(res.headers['x-request-id']);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe("SQLite's synchronous mode, on every connection", () => {
   it('FULL by default on the service connection, the writer thread and the checkpointer; NORMAL only when asked', async () => {
     for (const mode of [undefined, 'NORMAL'] as const) {
