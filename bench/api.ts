@@ -6,6 +6,7 @@
  *   node dist/bench/api.js --store postgres --pg postgres://postgres@127.0.0.1:5432/test
  *   node dist/bench/api.js --cpu-prof /tmp/prof      # the server writes a .cpuprofile there on exit
  *   node dist/bench/api.js --calibrate               # first, the same load on a no-op Fastify route
+ *   node dist/bench/api.js --sqlite-sync normal      # SQLite with synchronous=NORMAL (default FULL, or YIBAO_SQLITE_SYNC)
  *
  * For each store — SQLite (a fresh file in a temp directory) and PostgreSQL (a fresh database
  * created through --pg / YIBAO_BENCH_PG, default postgres://postgres@127.0.0.1:5432/test, and
@@ -35,6 +36,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { sqliteSyncFrom, type SqliteSync } from '../src/ledger/connect.js';
 import { population, Requests } from './population.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,6 +56,8 @@ interface Options {
   cpuProf: string | undefined;
   seed: number;
   calibrate: boolean;
+  /** SQLite's durability for the server (`yibao serve --sqlite-sync`). */
+  sqliteSync: SqliteSync;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -68,6 +72,7 @@ function parseArgs(argv: readonly string[]): Options {
     cpuProf: undefined,
     seed: 20240101,
     calibrate: false,
+    sqliteSync: sqliteSyncFrom(),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -98,8 +103,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--cpu-prof': o.cpuProf = resolve(next()); break;
       case '--seed': o.seed = int(0, 2 ** 31); break;
       case '--calibrate': o.calibrate = true; break;
+      case '--sqlite-sync': o.sqliteSync = sqliteSyncFrom(next()); break;
       default:
-        throw new Error(`unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate)`);
+        throw new Error(`unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate --sqlite-sync)`);
     }
   }
   return o;
@@ -143,6 +149,7 @@ function serveArgs(db: string, o: Options, label: string): string[] {
   const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf, '--cpu-prof-name', `yibao-${label}-${process.pid}.cpuprofile`] : [];
   const args = [...nodeArgs, BIN, 'serve', '--db', db, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
   if (o.poolSize !== undefined) args.push('--pool-size', String(o.poolSize));
+  if (label === 'sqlite') args.push('--sqlite-sync', o.sqliteSync);
   return args;
 }
 
@@ -429,6 +436,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 
 interface Outcome {
   store: string;
+  /** What the server said it ran with (SQLite: its synchronous mode). */
+  mode?: string | undefined;
   ok: boolean;
   measured?: PhaseResult | undefined;
 }
@@ -497,6 +506,7 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
   let ok = true;
   let acknowledged = 0;
   let measured: PhaseResult | undefined;
+  let mode: string | undefined;
   try {
     const requests = new Requests(population(o.seed, o.persons), `b${Date.now().toString(36)}`, o.seed);
     console.log(`server ${server.url} (pid ${server.child.pid}); ${fmt(o.persons)} persons, ${o.connections} connections`);
@@ -507,6 +517,9 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
     }
   } finally {
     await server.stop();
+    // The mode measured, as the server itself reported it at start.
+    mode = /^sqlite: (synchronous=\w+)/m.exec(server.stderr())?.[1];
+    if (label === 'sqlite') console.log(`measured with ${mode ?? 'an unreported synchronous mode'}`);
     const log = server.stderr().replace(/^.*serving on.*\n/m, '').trim();
     if (log) console.log(`server log:\n${log.split('\n').slice(0, 20).join('\n')}`);
   }
@@ -530,7 +543,7 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
     console.log(`entries: the ledger holds ${fmt(entries)} entries for ${fmt(acknowledged)} acknowledged settles (+ at most ${inFlight} in flight at stop) — MISMATCH`);
     ok = false;
   } else console.log(`entries: ${fmt(entries)} in the ledger for ${fmt(acknowledged)} acknowledged settles (${entries - acknowledged} answered after the load generator stopped)`);
-  return { store: label, ok, measured };
+  return { store: label, mode, ok, measured };
 }
 
 async function calibrate(o: Options): Promise<Outcome> {
@@ -591,7 +604,7 @@ async function main(): Promise<number> {
     const removeDir = () => rmSync(dir, { recursive: true, force: true });
     cleanups.add(removeDir);
     try {
-      outcomes.push(await benchStore('sqlite', join(dir, 'bench.db'), `${join(dir, 'bench.db')} (WAL, synchronous=${process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL'})`, o));
+      outcomes.push(await benchStore('sqlite', join(dir, 'bench.db'), `${join(dir, 'bench.db')} (WAL, synchronous=${o.sqliteSync})`, o));
     } finally {
       removeDir();
       cleanups.delete(removeDir);
@@ -623,7 +636,7 @@ async function main(): Promise<number> {
   for (const x of outcomes) {
     const m = x.measured;
     console.log(
-      `${x.store.padEnd(10)} ${(m ? fmt(m.rate) : '-').padStart(9)} ${(m ? fmt(m.p50, 2) : '-').padStart(8)} ${(m ? fmt(m.p99, 2) : '-').padStart(8)}   ${x.ok ? 'yes' : 'NO'}`,
+      `${x.store.padEnd(10)} ${(m ? fmt(m.rate) : '-').padStart(9)} ${(m ? fmt(m.p50, 2) : '-').padStart(8)} ${(m ? fmt(m.p99, 2) : '-').padStart(8)}   ${x.ok ? 'yes' : 'NO'}${x.mode ? `   (${x.mode})` : ''}`,
     );
   }
   const failed = outcomes.filter((x) => !x.ok);

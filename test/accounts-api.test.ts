@@ -13,6 +13,7 @@ import { Ledger } from '../src/ledger/ledger.js';
 import { verifyAccounts } from '../src/ledger/accounts.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { rowCounts } from './support/counts.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -42,11 +43,7 @@ for (const s of STORES) {
       const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
       return { status: res.statusCode, body: res.json() };
     }
-    async function counts(): Promise<Record<string, number>> {
-      const out: Record<string, number> = {};
-      for (const t of TABLES) out[t] = Number((await store.db.selectFrom(t).select(sql<string>`count(*)`.as('n')).executeTakeFirst())?.n ?? 0);
-      return out;
-    }
+    const counts = (): Promise<Record<string, number>> => rowCounts(store, TABLES);
 
     beforeAll(async () => {
       store = await s.open();

@@ -12,6 +12,8 @@ import type { LedgerDb } from '../src/ledger/connect.js';
 import { Ledger, verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { rowCounts } from './support/counts.js';
+import { withJson } from './support/service.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -41,13 +43,8 @@ const settleBody = (requestId: string, personId: string, visitId: string, instit
 const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 
-/** Row counts of every table a request could write, in one query. */
-async function counts(store: LedgerDb): Promise<Counts> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const r = await sql<Record<string, string | number>>`select ${select}`.execute(store.db);
-  const row = r.rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])])) as Counts;
-}
+/** Row counts of every table a request could write (of audit_log, the writes' rows). */
+const counts = (store: LedgerDb): Promise<Counts> => rowCounts(store, TABLES);
 
 const fen = (yuan: number) => Math.round(yuan * 100);
 
@@ -84,14 +81,7 @@ for (const s of STORES) {
         payload = JSON.stringify(c.body);
         headers['content-type'] = c.contentType ?? 'application/json';
       }
-      const res = await app.inject({ method: c.method ?? (payload === undefined ? 'GET' : 'POST'), url: c.url, headers, ...(payload === undefined ? {} : { payload }) });
-      let parsed: Json;
-      try {
-        parsed = res.json();
-      } catch {
-        parsed = undefined;
-      }
-      return Object.assign(res, { body_: parsed });
+      return withJson(await app.inject({ method: c.method ?? (payload === undefined ? 'GET' : 'POST'), url: c.url, headers, ...(payload === undefined ? {} : { payload }) }));
     }
 
     beforeAll(async () => {
@@ -356,7 +346,14 @@ for (const s of STORES) {
         { name: 'a JSON array', body: () => [base()], status: 400, code: INVALID },
         { name: 'a JSON string', body: () => 'settle please', status: 400, code: INVALID },
         { name: 'JSON null', raw: () => 'null', status: 400, code: INVALID },
-        { name: 'a __proto__ key', raw: () => JSON.stringify(base()).replace(/^{/, '{"__proto__":{"admin":true},'), status: 400, code: 'INVALID_JSON' },
+        { name: 'a __proto__ key', raw: () => JSON.stringify(base()).replace(/^{/, '{"__proto__":{"admin":true},'), status: 400, code: 'FORBIDDEN_KEY', names: ['__proto__'] },
+        {
+          name: 'a nested constructor key',
+          raw: () => JSON.stringify(base()).replace('"visit":{', '"visit":{"constructor":{"prototype":{"admin":true}},'),
+          status: 400,
+          code: 'FORBIDDEN_KEY',
+          names: ['visit.constructor'],
+        },
         { name: 'application/xml', raw: () => '<settle/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
         { name: 'form-urlencoded', raw: () => 'requestId=x', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
         { name: 'a valid settle request sent as text/plain', raw: () => JSON.stringify(base()), contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -372,6 +369,25 @@ for (const s of STORES) {
         { name: 'empty requestId', body: mut((b) => (b.requestId = '')), status: 400, code: INVALID, names: ['requestId'] },
         { name: 'requestId with a newline', body: mut((b) => (b.requestId = 'r-1\n')), status: 400, code: INVALID, names: ['requestId'] },
         { name: 'visit id of 129 characters', body: mut((b) => (b.visit.id = 'v'.repeat(129))), status: 400, code: INVALID, names: ['visit.id'] },
+        // ids: one rule in every field and path (src/request/id.ts), the same on every store
+        { name: 'person.id with a NUL', body: mut((b) => (b.person.id = 'lu\u0000nul')), status: 400, code: INVALID, names: ['person.id', 'printable'] },
+        { name: 'visit.id with a newline', body: mut((b) => (b.visit.id = 'v\n1')), status: 400, code: INVALID, names: ['visit.id', 'printable'] },
+        { name: 'institution id with a tab', body: mut((b) => (b.visit.institution.id = 'H\t1')), status: 400, code: INVALID, names: ['visit.institution.id'] },
+        { name: 'familyDoctorAt with a NUL', body: mut((b) => (b.person.familyDoctorAt = 'H\u00001')), status: 400, code: INVALID, names: ['person.familyDoctorAt'] },
+        { name: 'person.id with DEL', body: mut((b) => (b.person.id = 'lu\u007f')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'visit.id with a zero-width space', body: mut((b) => (b.visit.id = 'v\u200b1')), status: 400, code: INVALID, names: ['visit.id'] },
+        { name: 'person.id with a right-to-left override', body: mut((b) => (b.person.id = 'lu\u202ebad')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'person.id with a lone surrogate', body: mut((b) => (b.person.id = 'lu\ud800')), status: 400, code: INVALID, names: ['person.id'] },
+        { name: 'person.id beginning with a space', body: mut((b) => (b.person.id = ' lu-space')), status: 400, code: INVALID, names: ['person.id', 'space'] },
+        { name: 'institution name with a NUL', body: mut((b) => (b.visit.institution.name = 'a\u0000b')), status: 400, code: INVALID, names: ['visit.institution.name'] },
+        { name: 'a path id with a NUL', url: '/v1/settlements/S-%00/reversal', body: () => ({ requestId: 'rev-nul' }), status: 400, code: INVALID, names: ['params.id', 'printable'] },
+        { name: 'a path id with a newline', url: '/v1/settlements/S-%0A/reversal', body: () => ({ requestId: 'rev-nl' }), status: 400, code: INVALID, names: ['params.id'] },
+        { name: 'a path id of 129 characters', url: `/v1/settlements/${'S'.repeat(129)}/reversal`, body: () => ({ requestId: 'rev-129' }), status: 400, code: INVALID, names: ['params.id', '128'] },
+        { name: 'a path id of 600 characters', url: `/v1/settlements/${'S'.repeat(600)}/reversal`, body: () => ({ requestId: 'rev-600' }), status: 400, code: INVALID, names: ['params', '128'] },
+        { name: 'a path with a broken %-escape', url: '/v1/settlements/S-%E0%A4%A/reversal', body: () => ({ requestId: 'rev-esc' }), status: 400, code: INVALID },
+        // visits after now: the ledger settles a visit once it has happened
+        { name: 'a visit in 2099', body: mut((b) => (b.visit.time = '2099-03-02T10:00:00+08:00')), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time', '2099'] },
+        { name: 'a visit tomorrow', body: mut((b) => (b.visit.time = new Date(Date.now() + 86_400_000).toISOString())), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time'] },
         // reversal
         { name: 'reversal of an unknown settlement', url: '/v1/settlements/S-does-not-exist/reversal', body: () => ({ requestId: 'rev-unknown' }), status: 404, code: 'NOT_FOUND', names: ['S-does-not-exist'] },
         { name: 'reversal without a body', url: '/v1/settlements/S-does-not-exist/reversal', status: 400, code: INVALID, names: ['requestId'] },
@@ -443,6 +459,70 @@ for (const s of STORES) {
         expect(pre.statusCode).toBe(422);
         expect(pre.body_.error.code).toBe('MISSING_PARAMETER');
         expect(await counts(store)).toEqual(before);
+      });
+
+      it('ids are one rule in bodies and paths: 128 characters (Chinese too) settle and are found by path; 129 are refused in both, naming the field', async () => {
+        for (const stem of ['p', '洛']) {
+          const person = stem.repeat(128);
+          const body = { ...base(), person: luoyang(person) };
+          body.visit.id = stem === 'p' ? 'v'.repeat(128) : '诊'.repeat(128);
+          const settled = await call({ url: '/v1/settlements', key: agency.key, body });
+          expect(settled.statusCode, settled.body).toBe(201);
+          const hist = await call({ url: `/v1/persons/${encodeURIComponent(person)}/settlements`, key: agency.key });
+          expect(hist.statusCode, hist.body).toBe(200);
+          expect(hist.body_.entries.map((e: Json) => e.id)).toEqual([settled.body_.id]);
+          const acc = await call({ url: `/v1/persons/${encodeURIComponent(person)}/accumulators?year=2024`, key: agency.key });
+          expect(acc.statusCode).toBe(200);
+        }
+        const before = await counts(store);
+        const tooLong = 'p'.repeat(129);
+        const inBody = await call({ url: '/v1/settlements', key: agency.key, body: { ...base(), person: luoyang(tooLong) } });
+        expect(inBody.statusCode).toBe(400);
+        expect(inBody.body_.error.problems).toEqual(['person.id: must be at most 128 characters']);
+        const inPath = await call({ url: `/v1/persons/${tooLong}/settlements`, key: agency.key });
+        expect(inPath.statusCode).toBe(400);
+        expect(inPath.body_.error.problems).toEqual(['params.id: must be at most 128 characters']);
+        expect(await counts(store)).toEqual(before);
+      });
+
+      it("every path id of every route obeys the rule: 400 in the service's shape, never a 414 or a 500", async () => {
+        const routes = ['/v1/settlements/ID', '/v1/persons/ID/settlements', '/v1/persons/ID/accumulators', '/v1/persons/ID/enrollments', '/v1/accounts/ID'];
+        const bad = ['a%00b', 'a%0Ab', 'a%09b', '%20a', 'x'.repeat(129), 'x'.repeat(101), 'x'.repeat(5000), 'a%E0%A4%A'];
+        const before = await counts(store);
+        for (const route of routes) {
+          for (const id of bad) {
+            const url = route.replace('ID', id);
+            const res = await call({ url, key: agency.key });
+            const info = `${url.slice(0, 80)}: ${res.statusCode} ${res.body.slice(0, 300)}`;
+            if (id === 'x'.repeat(101)) {
+              // 101 to 128 characters: an id like any other (not found), as in a body.
+              expect(res.statusCode, info).toBeLessThan(500);
+              expect(res.statusCode, info).not.toBe(400);
+              continue;
+            }
+            expect(res.statusCode, info).toBe(400);
+            expect(res.headers['content-type'], info).toMatch(/^application\/json/);
+            expect(res.body_.error.code, info).toBe('INVALID_REQUEST');
+            expect(res.body_.error.problems[0], info).toMatch(/^(params|url)/);
+            expect(res.body_.requestId, info).toBe(res.headers['x-request-id']);
+          }
+        }
+        expect(await counts(store)).toEqual(before);
+      });
+
+      it('a visit a little after now is within the clock tolerance (5 minutes); a little more is refused', async () => {
+        const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+        const near = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.time = at(4 * 60_000)))() });
+        expect(near.body_?.error?.code, near.body).not.toBe('VISIT_IN_FUTURE');
+        const far = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.time = at(6 * 60_000)))() });
+        expect(far.statusCode, far.body).toBe(422);
+        expect(far.body_.error.code).toBe('VISIT_IN_FUTURE');
+        expect(far.body_.error.message).toMatch(/^visit\.time: .* is after now/);
+      });
+
+      it('"__proto__" and "constructor" inside a string are no keys: an ordinary pre-settle', async () => {
+        const res = await call({ url: '/v1/pre-settlements', key: agency.key, body: mut((b) => (b.visit.institution.name = '"__proto__": constructor'))() });
+        expect(res.statusCode, res.body).toBe(200);
       });
 
       it('a JSON content type with a charset is JSON', async () => {
@@ -704,9 +784,11 @@ for (const s of STORES) {
     });
 
     describe('audit log', () => {
-      it('records every write with who, what and which entry; refused and read-only requests add nothing', async () => {
+      it('records every write, refused request and read of personal data, with who, what and which record; malformed and aggregate requests add nothing', async () => {
         const audit = () => store.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
+        const isWrite = (r: { action: string }) => !r.action.startsWith('read.') && r.action !== 'refused';
         const start = (await audit()).length;
+        const startWrites = (await audit()).filter(isWrite).length;
 
         const settled = await call({ url: '/v1/settlements', key: h1.key, body: settleBody('audit-1', 'lu-audit', 'lu-audit-v1') });
         expect(settled.statusCode).toBe(201);
@@ -722,37 +804,60 @@ for (const s of STORES) {
         expect(rows.at(-1)).toMatchObject({ actor: agency.id, role: 'agency', action: 'reverse', target: reversed.body_.id });
         expect(JSON.parse(rows.at(-1)!.detail)).toMatchObject({ reverses: settled.body_.id });
 
-        // Each settlement and reversal in the ledger has exactly one audit row naming it.
+        // Each settlement and reversal in the ledger has exactly one write row naming it.
         const entries = await store.db.selectFrom('settlements').select(['id', 'actor', 'kind']).execute();
         const all = await audit();
         for (const e of entries) {
-          const hits = all.filter((r) => r.target === e.id);
+          const hits = all.filter((r) => r.target === e.id && isWrite(r));
           expect(hits, e.id).toHaveLength(1);
           expect(hits[0]).toMatchObject({ actor: e.actor, action: e.kind === 'settlement' ? 'settle' : 'reverse' });
         }
 
-        // Refused, failed and read-only requests: nothing.
-        const noWrites: Call[] = [
-          { url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) },
-          { url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') },
-          { url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') },
-          { url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } },
-          { url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } },
-          { url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev-again' } },
-          { url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev' } },
-          { url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') },
-          { url: `/v1/settlements/${settled.body_.id}`, key: agency.key },
-          { url: '/v1/persons/lu-audit/settlements', key: agency.key },
-          { url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key },
-          { url: '/v1/stats/fund', key: analyst.key },
+        // Each request below, in order, and the row it must leave (none: undefined).
+        const cases: [Call, { actor: string; role: string; action: string; target: string; status: number } | undefined][] = [
+          // refused: 403 and 401
+          [{ url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) }, { actor: h1.id, role: 'institution', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
+          [{ url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') }, { actor: analyst.id, role: 'analyst', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
+          [{ url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'POST /v1/settlements', status: 401 }],
+          [{ url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'lu-audit', status: 401 }],
+          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key }, { actor: h1.id, role: 'institution', action: 'refused', target: 'lu-audit', status: 403 }],
+          // refusals of the ledger's rules and failures: no row (the write did not happen)
+          [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } }, undefined],
+          [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } }, undefined],
+          [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev-again' } }, undefined],
+          [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev' } }, undefined],
+          // malformed: no row
+          [{ url: '/v1/persons/lu-audit/settlements?year=twenty', key: agency.key }, undefined],
+          [{ url: '/v1/settlements', key: agency.key, raw: '{' }, undefined],
+          // reads of personal data
+          [{ url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') }, { actor: agency.id, role: 'agency', action: 'read.pre-settle', target: 'lu-audit', status: 200 }],
+          [{ url: `/v1/settlements/${settled.body_.id}`, key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.settlement', target: settled.body_.id, status: 200 }],
+          [{ url: '/v1/settlements/S-nobody', key: h1.key }, { actor: h1.id, role: 'institution', action: 'read.settlement', target: 'S-nobody', status: 404 }],
+          [{ url: '/v1/persons/lu-audit/settlements', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.history', target: 'lu-audit', status: 200 }],
+          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.accumulators', target: 'lu-audit', status: 200 }],
+          // aggregates: no row
+          [{ url: '/v1/stats/fund', key: analyst.key }, undefined],
         ];
-        const before = await counts(store);
-        for (const c of noWrites) {
+        for (const [c, want] of cases) {
+          const before = await counts(store);
+          const seen = (await audit()).length;
           const res = await call(c);
-          expect(res.statusCode).toBeLessThan(500);
+          expect(res.statusCode, `${c.url}: ${res.body}`).toBeLessThan(500);
+          const added = (await audit()).slice(seen);
+          if (!want) expect(added, c.url).toEqual([]);
+          else {
+            expect(added, c.url).toHaveLength(1);
+            expect(added[0], c.url).toMatchObject({ actor: want.actor, role: want.role, action: want.action, target: want.target });
+            const detail = JSON.parse(added[0]!.detail);
+            expect(detail).toMatchObject({ status: want.status, requestId: res.headers['x-request-id'] });
+            // No secret: neither a presented key nor any key's hash.
+            for (const k of [agency, analyst, h1]) expect(added[0]!.detail).not.toContain(k.key);
+            expect(added[0]!.detail).not.toContain('yb_wrong');
+            expect(added[0]!.detail).not.toMatch(/[0-9a-f]{64}/);
+          }
+          expect(await counts(store), c.url).toEqual(before);
         }
-        expect((await audit()).length).toBe(start + 2);
-        expect(await counts(store)).toEqual(before);
+        expect((await audit()).filter(isWrite).length).toBe(startWrites + 2);
       });
     });
 
@@ -813,6 +918,16 @@ for (const s of STORES) {
         const mine = 'client-trace-0001';
         const ok = await call({ url: '/healthz', headers: { 'x-request-id': mine } });
         expect(ok.headers['x-request-id']).toBe(mine);
+        // At most 64 characters of A-Z a-z 0-9 . _ : -; anything else is replaced by a new id.
+        const longest = 'r'.repeat(64);
+        expect((await call({ url: '/healthz', headers: { 'x-request-id': longest } })).headers['x-request-id']).toBe(longest);
+        for (const sent of ['r'.repeat(65), 'r'.repeat(10_000), 'has space', 'semi;colon', '<script>', '']) {
+          const res = await call({ url: '/v1/stats/fund', headers: { 'x-request-id': sent } });
+          const got = String(res.headers['x-request-id']);
+          expect(got, sent.slice(0, 20)).not.toBe(sent);
+          expect(got).toMatch(/^[0-9a-f-]{36}$/);
+          expect(res.body_.requestId).toBe(got);
+        }
         const err = await call({ url: '/v1/settlements', headers: { 'x-request-id': mine }, body: settleBody('rid-1', 'lu-rid', 'lu-rid-v1') });
         expect(err.statusCode).toBe(401);
         expect(err.headers['x-request-id']).toBe(mine);

@@ -93,6 +93,9 @@ describe('yibao settle', () => {
     ['a grade of 4', { person, visits: [{ ...visit, institution: { ...visit.institution, grade: 4 } }] }, [/visits\[0\]\.institution\.grade/]],
     ['useAccount without an account', { person, visits: [{ ...visit, useAccount: true }] }, [/visits\[0\]\.useAccount: the request names no account/]],
     ['an account with a bad balance', { person, account: { id: 'A1', balance: '-3' }, visits: [visit] }, [/account\.balance/]],
+    // The id rule of the service, in an input file too.
+    ['a NUL in ids', { person: { ...person, id: 'p\u00001' }, account: { id: 'A\u0000', balance: 1 }, visits: [{ ...visit, institution: { ...visit.institution, id: 'H\u00001' } }] }, [/person\.id: must be printable/, /account\.id: must be printable/, /visits\[0\]\.institution\.id: must be printable/]],
+    ['an id of 129 characters', { person: { ...person, id: 'p'.repeat(129) }, visits: [visit] }, [/person\.id: must be at most 128 characters/]],
   ];
   for (const [name, body, patterns] of invalid) {
     it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, () => {

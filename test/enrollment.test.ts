@@ -14,6 +14,7 @@ import type { LedgerDb } from '../src/ledger/connect.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { rowCounts } from './support/counts.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -33,11 +34,7 @@ const payment = (requestId: string, id: string, more: Record<string, unknown> = 
 const visitAt = (id: string, time: string) => ({ id, time, type: 'outpatient', institution: H9, total: 100 });
 
 const TABLES = ['enrollments', 'persons', 'audit_log', 'settlements'] as const;
-async function counts(store: LedgerDb): Promise<Record<(typeof TABLES)[number], number>> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const r = await sql<Record<string, string | number>>`select ${select}`.execute(store.db);
-  return Object.fromEntries(TABLES.map((t) => [t, Number(r.rows[0]?.[t])])) as Record<(typeof TABLES)[number], number>;
-}
+const counts = (store: LedgerDb): Promise<Record<(typeof TABLES)[number], number>> => rowCounts(store, TABLES);
 
 type Json = any;
 

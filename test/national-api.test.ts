@@ -13,6 +13,7 @@ import { verifyLedger } from '../src/ledger/ledger.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { startService, type TestService } from './support/service.js';
+import { rowCounts } from './support/counts.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
@@ -21,12 +22,7 @@ const engine = new SettlementEngine(policies);
 const COUNTY = { tier: 'county', grade: 2, contracted: true };
 const TABLES = ['settlements', 'visits', 'persons', 'audit_log', 'cap_usage', 'deductible_windows', 'enrollments', 'institutions'] as const;
 
-async function counts(store: LedgerDb): Promise<Record<string, number>> {
-  const select = sql.join(TABLES.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`));
-  const r = await sql<Record<string, string | number>>`select ${select}`.execute(store.db);
-  const row = r.rows[0] ?? {};
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row[t])]));
-}
+const counts = (store: LedgerDb): Promise<Record<string, number>> => rowCounts(store, TABLES);
 
 let seq = 0;
 /** A message id as the platform builds them: institution code, time, sequence. */
@@ -176,6 +172,35 @@ for (const s of STORES) {
         ['2304', outpatient('N-bad', 'N-bad-v1', { infno: '2304' }), 400, /^data\.med_type: 11 普通门诊 is an outpatient med_type/],
         ['2208', { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: 'S-nope', mdtrt_id: 'x', psn_no: 'y' } } }, 404, /^NOT_FOUND: data\.setl_id: settlement S-nope does not exist/],
         ['2207', outpatient('N-bad', 'N-bad-v1', { fixmedins_code: 'H2' }), 403, /^FORBIDDEN: fixmedins_code: an institution key for H1 may settle only at H1, not H2/],
+        // One id rule (src/request/id.ts): a NUL or another control character in any id is 400
+        // naming it, on PostgreSQL as on SQLite, on every interface.
+        ...(['2206', '2207', '2303', '2304'] as const).flatMap((infno): [string, unknown, number, RegExp][] => {
+          const m = (more: Parameters<typeof outpatient>[2]) => ({ ...outpatient('N-bad', 'N-bad-v1', more), infno });
+          return [
+            [infno, m({ data: { psn_no: 'N\u0000bad' } }), 400, /^data\.psn_no: must be printable/],
+            [infno, m({ data: { mdtrt_id: 'v\n1' } }), 400, /^data\.mdtrt_id: must be printable/],
+            [infno, m({ fixmedins_code: 'H\u00001' }), 400, /^fixmedins_code: must be printable/],
+            [infno, m({ data: { psn_no: 'n'.repeat(129) } }), 400, /^data\.psn_no: must be at most 128/],
+          ];
+        }),
+        ...(['2208', '2305'] as const).flatMap((infno): [string, unknown, number, RegExp][] =>
+          (['setl_id', 'mdtrt_id', 'psn_no'] as const).map((field) => [
+            infno,
+            { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: 'S-x', mdtrt_id: 'x', psn_no: 'y', [field]: 'a\u0000b' } } },
+            400,
+            new RegExp(`^data\\.${field}: must be printable`),
+          ]),
+        ),
+        // A visit after now: settled once it has happened (the time comes from inf_time).
+        ['2206', outpatient('N-bad', 'N-bad-v1', { inf_time: '2099-03-02 10:00:00' }), 422, /^VISIT_IN_FUTURE: inf_time: 2099-03-02T02:00:00\.000Z is after now/],
+        ['2207', outpatient('N-bad', 'N-bad-v1', { inf_time: '2099-03-02 10:00:00' }), 422, /^VISIT_IN_FUTURE: inf_time: /],
+        ['2207', outpatient('N-bad', 'N-bad-v1', { yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { time: '2099-03-02T10:00:00+08:00' } } }), 422, /^VISIT_IN_FUTURE: yibao\.visit\.time: /],
+        ...(['2303', '2304'] as const).map((infno): [string, unknown, number, RegExp] => [
+          infno,
+          outpatient('N-bad', 'N-bad-v1', { infno, inf_time: '2099-03-02 10:00:00', data: { med_type: undefined } }),
+          422,
+          /^VISIT_IN_FUTURE: inf_time: /,
+        ]),
       ];
       for (const [infno, body, status, pattern] of cases) {
         const key = status === 403 ? h1.key : agency.key;

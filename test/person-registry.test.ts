@@ -213,7 +213,7 @@ for (const s of STORES) {
       call('POST', `/v1/persons/${person}/enrollments`, agency.key, { requestId, person: resident(person), coverageYear, paidOn, amount: 380, payer: 'self' });
 
     beforeAll(async () => {
-      service = await startService(s.open, engine, { requireEnrollment: true });
+      service = await startService(s.open, engine, { ledger: { requireEnrollment: true } });
       ({ store, agency, h1 } = service);
     });
     afterAll(async () => {

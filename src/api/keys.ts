@@ -65,6 +65,23 @@ export async function revokeKey(db: Kysely<Database>, id: string, now = Date.now
   return false;
 }
 
+/** A key as `yibao keys list` shows it: never the key, nor its hash. */
+export interface KeyInfo {
+  id: string;
+  role: string;
+  institutionId: string | null;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Every key, oldest first, revoked ones too. */
+export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
+  const rows = await db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'label', 'created_at', 'revoked_at']).orderBy('created_at').orderBy('id').execute();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return rows.map((r) => ({ id: r.id, role: r.role, institutionId: r.institution_id, label: r.label, createdAt: iso(r.created_at) as string, revokedAt: iso(r.revoked_at) }));
+}
+
 /** Resolves presented keys to actors, with a short cache. */
 export class KeyStore {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();

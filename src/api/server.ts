@@ -6,6 +6,8 @@
  * with a stable code; malformed requests get a 4xx, never a 500.
  */
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,11 +15,14 @@ import { sql } from 'kysely';
 import { SettlementError } from '../engine/errors.js';
 import { Ledger, LedgerError } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
+import { ID_MAX } from '../request/id.js';
 import { RequestError } from '../request/settle-request.js';
-import { HttpError, routeContext } from './context.js';
+import { AuditLog } from '../ledger/audit.js';
+import { auditRowOf, HttpError, JSON_TYPE, routeContext } from './context.js';
 import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerClaimRoutes } from './routes/claims.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerContributionRoutes } from './routes/contributions.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerNationalRoutes } from './routes/national.js';
@@ -32,7 +37,41 @@ export interface ServerOptions {
   /** pino options, or false for no logging. */
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   bodyLimit?: number;
+  /** How long a client may take (ms); any left out is its default (DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>;
 }
+
+/** How long the service waits for a client (milliseconds). */
+export interface Timeouts {
+  /** To receive a request's headers, from the connection or the previous request: else 408, closed. */
+  headersMs: number;
+  /** To receive a whole request, headers and body: else 408, closed. At least headersMs. */
+  requestMs: number;
+  /** An idle keep-alive connection between requests: then closed. */
+  keepAliveMs: number;
+  /** A connection with no traffic either way, whatever it is doing: then closed. */
+  idleMs: number;
+}
+
+/** `yibao serve`'s defaults (README, the service). */
+export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, idleMs: 60_000 };
+
+/** The largest request body, in bytes. */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+/** A client's x-request-id is adopted only if it is at most this long, of these characters; else one is made. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The request id of a request: the client's x-request-id when it is a safe one, else a new UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * A path parameter longer than this never reaches a route (the router refuses it): far above the
+ * id rule's maximum, so that a long id is refused by the same zod rule as in a body, naming it.
+ */
+const MAX_PARAM_LENGTH = 4 * ID_MAX;
 
 const LEDGER_STATUS: Record<string, number> = {
   IDEMPOTENCY_CONFLICT: 409,
@@ -47,21 +86,113 @@ const LEDGER_STATUS: Record<string, number> = {
   NOT_FOUND: 404,
   FORBIDDEN: 403,
   ACCOUNT_NOT_AVAILABLE: 422,
+  VISIT_IN_FUTURE: 422,
+  OVERLOADED: 503,
 };
+
+/** Seconds a client is asked to wait before trying again after 503 OVERLOADED. */
+const RETRY_AFTER_S = 1;
+
+/** The service's error body. */
+const errorBody = (requestId: string, error: Record<string, unknown>) => ({ error, requestId });
+
+/**
+ * Errors of the connection, before Fastify has a request (a client too slow with its headers or
+ * body, headers too large, not HTTP): answered in the service's error shape, with a request id,
+ * and the connection closed.
+ */
+function clientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time; the connection is closed']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(requestId, { code, message }));
+  this.log.info({ reqId: requestId, code }, 'client error');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/** Keys a JSON body may not have anywhere: they could change an object's prototype. */
+const FORBIDDEN_KEYS = ['__proto__', 'constructor'];
+
+/** The path of the first forbidden key in `value`, or undefined (a walk without recursion: any depth). */
+function forbiddenKey(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, path] = item;
+    if (v === null || typeof v !== 'object') continue;
+    const array = Array.isArray(v);
+    for (const key of Object.keys(v)) {
+      const here = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!array && FORBIDDEN_KEYS.includes(key)) return here;
+      stack.push([(v as Record<string, unknown>)[key], here]);
+    }
+  }
+  return undefined;
+}
+
+/** A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or constructor key. */
+function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) return done(new HttpError(400, 'INVALID_JSON', 'the body is empty; send a JSON object'));
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (e) {
+    return done(new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`));
+  }
+  // The walk only when the text has such a key at all.
+  const key = FORBIDDEN_KEYS.some((k) => body.includes(k)) ? forbiddenKey(value) : undefined;
+  if (key) {
+    return done(new HttpError(400, 'FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`));
+  }
+  done(null, value);
+}
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { ledger, policies, keys } = options;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    bodyLimit,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     ajv: { customOptions: { strict: false } },
+    // Slow clients: Node answers 408 (clientError) and closes; the check runs this often.
+    http: { headersTimeout: t.headersMs, connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(t.headersMs, t.requestMs) / 4))) },
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionTimeout: t.idleMs,
+    clientErrorHandler: clientError,
+    // The router's refusals (a path parameter too long, a malformed %-escape) in the service's shape.
+    frameworkErrors: (err, req, reply) => {
+      const problem =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `params: a path parameter is longer than ${MAX_PARAM_LENGTH} characters (an id is at most ${ID_MAX})`
+          : `url: ${err.message}`;
+      void (reply as FastifyReply)
+        .code(400)
+        .header('x-request-id', req.id)
+        .send(errorBody(req.id, { code: 'INVALID_REQUEST', message: `invalid request: ${problem}`, problems: [problem] }));
+    },
+    // Closing: answered below, in the service's shape.
+    return503OnClosing: false,
   });
   // zod validates every body; the JSON schemas on the routes are for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   await app.register(swagger, {
     openapi: {
@@ -77,24 +208,43 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // A callback hook, not an async one: no promise per response.
+  const audit = new AuditLog(ledger.store.db);
+  // Rows still waiting are written before the store closes.
+  app.addHook('onClose', (_app, done) => void audit.drain().then(() => done()));
+
+  // A callback hook, not an async one: no promise per response. A refusal or a read of personal
+  // data is answered once its audit row is written; a read whose row cannot be written is not
+  // answered with the data.
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
-    done(null, payload);
+    const row = auditRowOf(req, reply.statusCode, payload);
+    if (!row) return done(null, payload);
+    audit.record(row).then(
+      () => done(null, payload),
+      (e: unknown) => {
+        req.log.error({ err: e }, 'audit row not written');
+        if (reply.statusCode >= 400) return done(null, payload);
+        void reply.code(503).header('retry-after', String(RETRY_AFTER_S));
+        done(null, JSON.stringify(errorBody(req.id, { code: 'AUDIT_UNAVAILABLE', message: 'the read could not be recorded in the audit log, so it is not answered; try again shortly' })));
+      },
+    );
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }, requestId: req.id });
+    void reply.code(404).send(errorBody(req.id, { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
   });
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
-    const send = (status: number, body: Record<string, unknown>) => reply.code(status).send({ error: body, requestId: req.id });
+    const send = (status: number, body: Record<string, unknown>) => reply.code(status).send(errorBody(req.id, body));
     if (err instanceof RequestError) return send(400, { code: 'INVALID_REQUEST', message: `invalid request: ${err.problems.join('; ')}`, problems: err.problems });
     if (err instanceof HttpError) return send(err.status, { code: err.code, message: err.message, ...(err.problems ? { problems: err.problems } : {}) });
     if (err instanceof SettlementError) return send(422, err.toJSON() as unknown as Record<string, unknown>);
-    if (err instanceof LedgerError) return send(LEDGER_STATUS[err.code] ?? 400, { code: err.code, message: err.message });
+    if (err instanceof LedgerError) {
+      if (err.code === 'OVERLOADED') void reply.header('retry-after', String(RETRY_AFTER_S));
+      return send(LEDGER_STATUS[err.code] ?? 400, { code: err.code, message: err.message });
+    }
     const fe = err as FastifyError;
-    if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${options.bodyLimit ?? 256 * 1024} bytes` });
+    if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${bodyLimit} bytes` });
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return send(fe.statusCode, { code: fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'INVALID_JSON' : 'BAD_REQUEST', message: fe.message });
@@ -103,7 +253,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return send(500, { code: 'INTERNAL', message: 'internal error; the request id identifies it in the service log' });
   });
 
-  const ctx = routeContext(ledger, policies, keys);
+  // Closing (SIGTERM): requests still arriving are told to go elsewhere, in the service's shape.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!closing) return done();
+    void reply
+      .code(503)
+      .header('connection', 'close')
+      .header('retry-after', String(RETRY_AFTER_S))
+      .send(errorBody(req.id, { code: 'SHUTTING_DOWN', message: 'the service is shutting down; try again shortly' }));
+  });
+
+  const ctx = routeContext(ledger, policies, keys, audit);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
@@ -124,6 +289,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPolicyRoutes(app, ctx);
   registerClaimRoutes(app, ctx);
   registerPersonRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 
   return app;
 }

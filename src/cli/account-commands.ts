@@ -15,6 +15,9 @@ import { loadPolicies } from '../policy/policies.js';
 import { creditMonthSchema, parseHolder, parseOpenAccount, parseOperateFile } from '../request/account-request.js';
 import { RequestError } from '../request/settle-request.js';
 import { formatIssues } from '../policy/schema.js';
+import { id } from '../request/id.js';
+import { pageFields } from '../request/page.js';
+import { z } from 'zod';
 import { openStore, UsageError } from './ledger-commands.js';
 import type { Io } from './main.js';
 
@@ -29,8 +32,8 @@ export const ACCOUNTS_USAGE = `  yibao accounts open FILE [--db PATH|URL]
       credited, not credited and why.
   yibao accounts operate FILE [--db PATH|URL]
       An operation on an account: { requestId, accountId, operation: { kind, date, ... } }.
-  yibao accounts show ID [--db PATH|URL] [--json]
-      The account: balance, holder's details and entries.
+  yibao accounts show ID [--limit N] [--cursor C] [--db PATH|URL] [--json]
+      The account: balance, holder's details and a page of its entries (nextCursor: the next).
 `;
 
 type ReadJson = (file: string, io: Io) => Promise<unknown>;
@@ -45,7 +48,13 @@ export async function accountsCommand(args: string[], io: Io, readJson: ReadJson
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, json: { type: 'boolean' }, 'policy-file': { type: 'string', multiple: true } },
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      'policy-file': { type: 'string', multiple: true },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
   });
   const [sub, ...rest] = positionals;
   const policies = loadPolicies({ policyFiles: values['policy-file'] ?? [] });
@@ -98,9 +107,15 @@ export async function accountsCommand(args: string[], io: Io, readJson: ReadJson
     }
     case 'show': {
       want(1, 'an account ID');
+      const page = z.strictObject({ id, ...pageFields('account') }).safeParse(
+        Object.fromEntries(Object.entries({ id: rest[0], limit: values.limit, cursor: values.cursor }).filter(([, v]) => v !== undefined)),
+      );
+      if (!page.success) throw new RequestError(formatIssues(page.error.issues).map((l) => (l.startsWith('id:') ? l : `--${l}`)));
+      const { id: accountId, limit, cursor } = page.data;
       run = async (accounts) => {
-        const shown = await accounts.show(rest[0] as string);
+        const shown = await accounts.show(accountId, { limit, after: cursor });
         io.stdout(values.json ? JSON.stringify(shown, null, 2) + '\n' : renderShow(shown));
+        if (shown.nextCursor) io.stderr(`more entries: add --cursor ${String(shown.nextCursor)}\n`);
         return 0;
       };
       break;
@@ -136,7 +151,7 @@ function renderShow(a: Record<string, unknown>): string {
   const entries = a.entries as { seq: number; date: string; kind: string; amount: number; balanceAfter: number; source: string; text: string }[];
   const lines = [
     `account ${a.id} (${a.kind}) of ${a.holderId}, region ${a.region}, opened ${a.openedOn}${a.closedOn ? `, closed ${a.closedOn}` : ''}`,
-    `balance ${(a.balance as number).toFixed(2)} yuan, ${entries.length} entries`,
+    `balance ${(a.balance as number).toFixed(2)} yuan, ${entries.length} entries${a.nextCursor ? ' on this page, more follow' : ''}`,
   ];
   for (const e of entries)
     lines.push(`  ${String(e.seq).padStart(4)} ${e.date} ${e.kind.padEnd(20)} ${e.amount.toFixed(2).padStart(12)} → ${e.balanceAfter.toFixed(2).padStart(12)}  ${e.text} (${e.source})`);

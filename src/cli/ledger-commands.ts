@@ -1,15 +1,26 @@
 /**
- * The commands that use the ledger: `serve`, `ledger verify`, `keys create|revoke`, and
- * `settle FILE --db`.
+ * The commands that use the ledger: `serve`, `ledger verify|history`, `audit`, `keys
+ * create|revoke|list`, and `settle FILE --db`.
  */
 import { delimiter } from 'node:path';
 import { missingParameters } from '../policy/show.js';
 import { parseArgs } from 'node:util';
-import { KeyStore, ROLES, createKey, revokeKey, type Role } from '../api/keys.js';
-import { buildServer } from '../api/server.js';
+import { z } from 'zod';
+import { KeyStore, ROLES, createKey, listKeys, revokeKey, type Role } from '../api/keys.js';
+import { yearQuery } from '../api/context.js';
+import { readAudit } from '../ledger/audit.js';
+import { loadPolicies } from '../policy/policies.js';
+import { formatIssues } from '../policy/schema.js';
+import { auditQuerySchema } from '../request/audit-query.js';
+import { id } from '../request/id.js';
+import { pageFields } from '../request/page.js';
+import { RequestError } from '../request/settle-request.js';
+import { buildServer, DEFAULT_TIMEOUTS, type Timeouts } from '../api/server.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
-import { defaultTarget, migrateToLatest, openLedgerDb, type LedgerDb } from '../ledger/connect.js';
+import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
+import { DEFAULT_MAX_QUEUE } from '../ledger/settle-path.js';
+import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
 import { verifyAccounts } from '../ledger/accounts.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -38,6 +49,7 @@ export async function settleIntoLedger(
   policies: PolicySet,
   dbTarget: string | undefined,
 ): Promise<{ outcomes: Record<string, unknown>[]; failures: { visitId: string; code: string; message: string }[] }> {
+  setClockTolerance(wholeNumber('clock-tolerance', undefined, 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0));
   const store = await openStore(dbTarget);
   try {
     const ledger = new Ledger(store, new SettlementEngine(policies));
@@ -61,9 +73,44 @@ export async function settleIntoLedger(
   }
 }
 
+/**
+ * Validates a command's arguments with a zod schema: invalid input (exit 2) naming each, options
+ * as --name, the positional ones (`positional`) as they are.
+ */
+function parseOptions<T extends z.ZodType>(schema: T, data: Record<string, unknown>, positional: string[] = []): z.output<T> {
+  const r = schema.safeParse(Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+  if (!r.success) throw new RequestError(formatIssues(r.error.issues).map((l) => (positional.some((p) => l.startsWith(`${p}:`)) ? l : `--${l}`)));
+  return r.data;
+}
+
+/** A CLI read of personal data, in the audit log as the service's are. */
+const auditCliRead = (store: LedgerDb, action: string, target: string, detail: Record<string, unknown>) =>
+  store.db.insertInto('audit_log').values({ at: Date.now(), actor: CLI_ACTOR.id, role: 'system', action, target, detail: JSON.stringify(detail) }).execute();
+
+const historyOptions = z.strictObject({ person: id, year: yearQuery.shape.year, ...pageFields('history') });
+
 export async function ledgerCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
-  if (positionals[0] !== 'verify' || positionals.length !== 1) throw new UsageError('ledger needs a command: verify');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' }, year: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+  });
+  if (positionals[0] === 'history') {
+    if (positionals.length !== 2) throw new UsageError('ledger history needs a PERSON id');
+    const o = parseOptions(historyOptions, { person: positionals[1], year: values.year, limit: values.limit, cursor: values.cursor }, ['person']);
+    const store = await openStore(values.db);
+    try {
+      const ledger = new Ledger(store, new SettlementEngine(loadPolicies()));
+      await auditCliRead(store, 'read.history', o.person, { ...(o.year ? { year: Number(o.year) } : {}), ...(o.cursor ? { cursor: true } : {}) });
+      const page = await ledger.historyPage(o.person, CLI_ACTOR, { ...(o.year ? { year: Number(o.year) } : {}), limit: o.limit, after: o.cursor });
+      io.stdout(JSON.stringify({ person: o.person, ...page }, null, 2) + '\n');
+      if (page.nextCursor) io.stderr(`more entries: add --cursor ${page.nextCursor}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+  if (positionals[0] !== 'verify' || positionals.length !== 1) throw new UsageError('ledger needs a command: verify | history PERSON');
   const store = await openStore(values.db);
   try {
     const report = await verifyLedger(store.db);
@@ -81,13 +128,65 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** `yibao audit`: a page of the audit log, filtered (the options of GET /v1/audit). */
+export async function auditCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      target: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError('audit takes options only');
+  const { db, json, ...filters } = values;
+  const f = parseOptions(auditQuerySchema, filters);
+  const store = await openStore(db);
+  try {
+    await auditCliRead(store, 'read.audit', f.target ?? f.actor ?? '*', { filter: { ...filters, cursor: filters.cursor ? true : undefined } });
+    const page = await readAudit(store.db, { ...f, after: f.cursor });
+    if (json) io.stdout(JSON.stringify(page, null, 2) + '\n');
+    else {
+      for (const e of page.entries) io.stdout(`${e.id}\t${e.at}\t${e.actor} (${e.role})\t${e.action}\t${e.target}\t${JSON.stringify(e.detail)}\n`);
+      if (page.entries.length === 0) io.stdout('no audit rows match\n');
+    }
+    if (page.nextCursor) io.stderr(`more rows: add --cursor ${page.nextCursor}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function keysCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, institution: { type: 'string' }, label: { type: 'string' } },
+    options: { db: { type: 'string' }, institution: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [sub, arg] = positionals;
+  if (sub === 'list') {
+    if (arg !== undefined) throw new UsageError('keys list takes no arguments');
+    const store = await openStore(values.db);
+    try {
+      const keys = await listKeys(store.db);
+      if (values.json) io.stdout(JSON.stringify(keys, null, 2) + '\n');
+      else {
+        for (const k of keys) {
+          io.stdout(`${k.id}\t${k.role}${k.institutionId ? ` ${k.institutionId}` : ''}\t${k.label ?? ''}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`);
+        }
+        if (keys.length === 0) io.stdout('no keys\n');
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
   if (sub === 'create') {
     if (!arg || !(ROLES as readonly string[]).includes(arg)) throw new UsageError(`keys create needs a ROLE: ${ROLES.join(' | ')}`);
     if (arg === 'institution' && !values.institution) throw new UsageError('an institution key needs --institution ID');
@@ -116,7 +215,41 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
       await store.close();
     }
   }
-  throw new UsageError('keys needs a command: create ROLE [--institution ID] | revoke ID');
+  throw new UsageError('keys needs a command: create ROLE [--institution ID] | revoke ID | list');
+}
+
+/**
+ * A whole number from `--flag`, else the environment variable, else `fallback`.
+ *
+ * @throws UsageError naming the flag or variable when it is not a whole number from `min`.
+ */
+function wholeNumber(flag: string, value: string | undefined, env: string, fallback: number, min: number): number {
+  const raw = value ?? process.env[env];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${value !== undefined ? `--${flag}` : env} must be a whole number from ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** The service's limits: flags, else their environment variables, else the defaults (README, the service). */
+function serviceLimits(values: Record<string, string | undefined>) {
+  const ms = (flag: string, env: string, fallback: number) => wholeNumber(flag, values[flag], env, fallback, 1);
+  const timeouts: Timeouts = {
+    headersMs: ms('headers-timeout', 'YIBAO_HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
+    requestMs: ms('request-timeout', 'YIBAO_REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestMs),
+    keepAliveMs: ms('keep-alive-timeout', 'YIBAO_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs),
+    idleMs: ms('idle-timeout', 'YIBAO_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
+  };
+  if (timeouts.headersMs > timeouts.requestMs) throw new UsageError(`the headers timeout (${timeouts.headersMs} ms) must not be longer than the request timeout (${timeouts.requestMs} ms)`);
+  const maxQueue = wholeNumber('max-queue', values['max-queue'], 'YIBAO_MAX_QUEUE', DEFAULT_MAX_QUEUE, 1);
+  const clockToleranceMs = wholeNumber('clock-tolerance', values['clock-tolerance'], 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0);
+  let sqliteSync: SqliteSync;
+  try {
+    sqliteSync = sqliteSyncFrom(values['sqlite-sync']);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { timeouts, maxQueue, clockToleranceMs, sqliteSync };
 }
 
 /** A yes/no environment variable: 1/true/yes or 0/false/no (or unset: no). */
@@ -138,11 +271,20 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
       'log-level': { type: 'string' },
       'pool-size': { type: 'string' },
       'require-enrollment': { type: 'boolean' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'clock-tolerance': { type: 'string' },
+      'sqlite-sync': { type: 'string' },
     },
   });
   const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT');
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
+  const limits = serviceLimits(values as Record<string, string | undefined>);
+  setClockTolerance(limits.clockToleranceMs);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
   const userFiles = values['policy-file'] ?? (process.env.YIBAO_POLICY_FILES ? process.env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
   const policies = loadPolicies(userFiles);
@@ -152,14 +294,32 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
     backgroundCheckpoints: true,
     writerThread: true,
+    sqliteSync: limits.sqliteSync,
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
   });
   await migrateToLatest(store.db);
-  const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment });
+  const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment, maxQueue: limits.maxQueue });
   await ledger.ready;
-  const app = await buildServer({ ledger, policies, keys: new KeyStore(store.db), logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildServer({
+    ledger,
+    policies,
+    keys: new KeyStore(store.db),
+    logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' },
+    timeouts: limits.timeouts,
+  });
   const address = await app.listen({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
+  if (store.dialect === 'sqlite') {
+    io.stderr(
+      store.sqliteSync === 'NORMAL'
+        ? 'sqlite: synchronous=NORMAL (opted in): faster, but a power cut can lose the last acknowledged settlements\n'
+        : 'sqlite: synchronous=FULL: every acknowledged settlement is on disk (fsync, shared by each batch)\n',
+    );
+  }
+  const t = limits.timeouts;
+  io.stderr(
+    `limits: headers ${t.headersMs} ms, request ${t.requestMs} ms, keep-alive ${t.keepAliveMs} ms, idle ${t.idleMs} ms; at most ${limits.maxQueue} settles waiting; visits up to ${limits.clockToleranceMs} ms after now\n`,
+  );
   const open = missingParameters(policies.packs).length;
   io.stderr(
     `policies: ${policies.packs.map((p) => p.id).join(', ')}${userFiles?.length ? `; user policy files: ${userFiles.join(', ')}` : ''}; ${open} parameter version(s) still missing (yibao policy missing)\n`,

@@ -26,7 +26,7 @@ import { accountsCommand, ACCOUNTS_USAGE } from './account-commands.js';
 import { enrollmentCommand } from './enrollment-commands.js';
 import { personsCommand, PERSONS_USAGE } from './person-commands.js';
 import { policyAnalysisCommand } from './policy-analysis-commands.js';
-import { keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
+import { auditCommand, keysCommand, ledgerCommand, serveCommand, settleIntoLedger, UsageError as LedgerUsageError } from './ledger-commands.js';
 import { simulateCommand } from './simulate-command.js';
 
 export interface Io {
@@ -72,6 +72,8 @@ Usage:
       extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
   yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
               [--require-enrollment]
+      [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
+      [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
       (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
       --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
@@ -80,8 +82,14 @@ Usage:
       is taken as covered.
   yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
+  yibao ledger history PERSON [--year Y] [--limit N] [--cursor C] [--db PATH|URL]
+      A page of a person's entries, oldest first (JSON, with nextCursor for the next page).
+  yibao audit [--actor K] [--action A] [--target T] [--from T] [--to T] [--limit N] [--cursor C] [--json]
+      A page of the audit log: writes, refused requests and reads of personal data, oldest first.
 ${ACCOUNTS_USAGE}${PERSONS_USAGE}  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
       Create an API key (ROLE: institution | agency | analyst); prints it once.
+  yibao keys list [--db PATH|URL] [--json]
+      Every key: id, role, institution, label, created, revoked (never the key or its hash).
   yibao keys revoke ID [--db PATH|URL]
   yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
       Settle a year of a population's visits under one or more policies (a YAML or JSON scenario:
@@ -359,6 +367,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await ledgerCommand(args, io);
       case 'keys':
         return await keysCommand(args, io);
+      case 'audit':
+        return await auditCommand(args, io);
       case 'accounts':
         return await accountsCommand(args, io, readJson);
       case 'persons':

@@ -10,7 +10,7 @@ import { computeContribution, OptionRequiredError, type Contribution, type Contr
 
 export const contributionRequestSchema = z
   .strictObject({
-    region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1),
+    region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1).max(64),
     year: yearSchema,
     countyType: enumOf(COUNTY_TYPES),
     hardship: enumOf(['none', ...HARDSHIP_GROUPS] as const).optional(),

@@ -14,6 +14,7 @@
  * For the settlement path: {@link payVisitFromAccount} does the same inside a transaction the
  * caller already holds (see its doc).
  */
+import { PAGE_DEFAULT, pageOf, type Positions } from '../request/page.js';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { creditEntry, monthlyCredit, verifyEntries } from '../account/account.js';
 import { authorize } from '../account/account.js';
@@ -556,19 +557,26 @@ export class AccountLedger {
     return Number(row.balance_fen);
   }
 
-  /** The entries in ledger order, with who wrote them. */
-  async entries(accountId: string): Promise<StoredEntry[]> {
+  /** The entries in ledger order (after seq `after`, at most `limit`), with who wrote them. */
+  async entries(accountId: string, options: { after?: Positions['account'] | undefined; limit?: number } = {}): Promise<StoredEntry[]> {
     const exists = await this.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
     if (!exists) throw new LedgerError('NOT_FOUND', `account ${accountId} does not exist`);
-    const rows = await this.db.selectFrom('account_entries').selectAll().where('account_id', '=', accountId).orderBy('seq').execute();
+    let q = this.db.selectFrom('account_entries').selectAll().where('account_id', '=', accountId);
+    if (options.after) q = q.where('seq', '>', options.after[0]);
+    q = q.orderBy('seq');
+    const rows = await (options.limit !== undefined ? q.limit(options.limit) : q).execute();
     return rows.map((r) => ({ entry: entryOf(r), requestId: r.request_id, actor: r.actor, createdAt: Number(r.created_at) }));
   }
 
-  /** The account and its entries as the CLI and the API print them (yuan). */
-  async show(accountId: string): Promise<Record<string, unknown>> {
+  /**
+   * The account and a page of its entries (request/page.ts: `limit`, default PAGE_DEFAULT, after
+   * the cursor's seq) as the CLI and the API print them (yuan), with `nextCursor`.
+   */
+  async show(accountId: string, options: { after?: Positions['account'] | undefined; limit?: number | undefined } = {}): Promise<Record<string, unknown>> {
     const account = await this.view(accountId);
-    const entries = await this.entries(accountId);
-    return { ...account, entries: entries.map((e) => storedEntryJson(e)) };
+    const limit = options.limit ?? PAGE_DEFAULT;
+    const page = pageOf(await this.entries(accountId, { after: options.after, limit: limit + 1 }), limit, 'account', (e) => [e.entry.seq], (e) => storedEntryJson(e));
+    return { ...account, ...page };
   }
 
   /** See {@link verifyAccounts}. */

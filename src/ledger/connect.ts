@@ -13,6 +13,31 @@ import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
+/**
+ * SQLite's `synchronous` on every connection to a ledger file (this one, the writer thread's, the
+ * checkpointing thread's). FULL (the default): every commit is on disk when it returns — an
+ * acknowledged settlement survives a power cut. NORMAL: faster, and in WAL mode still survives a
+ * crash of the process, but a power cut can lose the last commits, acknowledged or not; an
+ * explicit opt-in (`yibao serve --sqlite-sync normal`, YIBAO_SQLITE_SYNC=NORMAL), logged at start.
+ */
+export type SqliteSync = 'FULL' | 'NORMAL';
+
+/** PRAGMA synchronous's numbers. */
+export const SYNCHRONOUS: Record<SqliteSync, number> = { NORMAL: 1, FULL: 2 };
+
+/**
+ * The SQLite durability asked for: `flag` (--sqlite-sync), else YIBAO_SQLITE_SYNC, else FULL.
+ *
+ * @throws Error naming the setting when it is neither FULL nor NORMAL.
+ */
+export function sqliteSyncFrom(flag?: string, env: NodeJS.ProcessEnv = process.env): SqliteSync {
+  const raw = flag ?? env.YIBAO_SQLITE_SYNC;
+  if (raw === undefined || raw === '') return 'FULL';
+  const v = raw.toUpperCase();
+  if (v !== 'FULL' && v !== 'NORMAL') throw new Error(`${flag !== undefined ? '--sqlite-sync' : 'YIBAO_SQLITE_SYNC'} must be full or normal, not ${JSON.stringify(raw)}`);
+  return v;
+}
+
 export interface LedgerDb {
   db: Kysely<Database>;
   dialect: DialectName;
@@ -24,6 +49,10 @@ export interface LedgerDb {
    * `SqliteSettlePath`) or the PostgreSQL pool.
    */
   sqlite?: BetterSqlite3.Database;
+  /** SQLite: the durability of every connection to the file. */
+  sqliteSync?: SqliteSync;
+  /** SQLite with background checkpoints: `synchronous` as the checkpointing thread's connection reports it. */
+  checkpointerSynchronous?: Promise<number>;
   pool?: pg.Pool;
   /**
    * SQLite opened with `writerThread`: settles go to a thread of their own with its own connection
@@ -53,6 +82,8 @@ export interface OpenOptions {
    * loop parses and answers requests while the writer settles and commits. For the service.
    */
   writerThread?: boolean;
+  /** SQLite: FULL or NORMAL on every connection (default: YIBAO_SQLITE_SYNC, else FULL); see SqliteSync. */
+  sqliteSync?: SqliteSync;
 }
 
 /** The default SQLite file: `--db`, else `YIBAO_DB`, else `./yibao.db`. DATABASE_URL selects PostgreSQL. */
@@ -88,7 +119,8 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     url.password = '';
     return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
   }
-  const sqlite = openSqlite(target, SQLITE_BUSY_TIMEOUT_MS);
+  const sync = options.sqliteSync ?? sqliteSyncFrom();
+  const sqlite = openSqlite(target, SQLITE_BUSY_TIMEOUT_MS, SYNCHRONOUS[sync]);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   const closing: (() => Promise<void>)[] = [];
   const store: LedgerDb = {
@@ -96,6 +128,7 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     dialect: 'sqlite',
     location: target,
     sqlite,
+    sqliteSync: sync,
     onClose: (hook) => void closing.push(hook),
     close: async () => {
       for (const hook of closing.splice(0).reverse()) await hook();
@@ -111,6 +144,7 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     sqlite.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
     if (store.writer) store.writer.walAutocheckpoint = BACKGROUND_AUTOCHECKPOINT_PAGES;
     const checkpointer = startCheckpointer(target, sqlite.pragma('synchronous', { simple: true }) as number);
+    store.checkpointerSynchronous = checkpointer.synchronous;
     closing.unshift(() => checkpointer.stop());
   }
   return store;
@@ -130,15 +164,14 @@ const BACKGROUND_AUTOCHECKPOINT_PAGES = 10_000;
 
 /**
  * A connection to a SQLite ledger file, set up as every connection to it must be (this one, the
- * writer thread's): WAL, so readers never block the writer; synchronous=NORMAL, which in WAL mode
- * keeps every committed transaction through a crash of the process (SIGKILL) —
- * YIBAO_SQLITE_SYNC=FULL also survives a power cut, at the cost of one fsync per commit; foreign
- * keys enforced.
+ * writer thread's): WAL, so readers never block the writer; `synchronous` (SqliteSync; FULL, 2,
+ * unless NORMAL, 1, is asked for): with FULL each commit waits for its fsync, which group commit
+ * shares among the settles of a batch; foreign keys enforced.
  */
-export function openSqlite(path: string, busyTimeoutMs: number, synchronous?: number): BetterSqlite3.Database {
+export function openSqlite(path: string, busyTimeoutMs: number, synchronous: number = SYNCHRONOUS.FULL): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${synchronous ?? (process.env.YIBAO_SQLITE_SYNC === 'FULL' ? 'FULL' : 'NORMAL')}`);
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
 }
@@ -169,6 +202,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: 10000 });
 db.pragma('synchronous = ' + workerData.synchronous);
+parentPort.postMessage({ synchronous: db.pragma('synchronous', { simple: true }) });
 let timer;
 const tick = () => {
   try {
@@ -186,18 +220,23 @@ parentPort.on('message', () => {
 });
 `;
 
-function startCheckpointer(path: string, synchronous: number): { stop(): Promise<void> } {
+function startCheckpointer(path: string, synchronous: number): { stop(): Promise<void>; synchronous: Promise<number> } {
   const worker = new Worker(CHECKPOINTER, {
     eval: true,
     workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, synchronous, intervalMs: CHECKPOINT_INTERVAL_MS },
   });
   // A failed checkpoint is retried at the next tick; the writer's own checkpoints remain.
-  worker.on('message', () => undefined);
+  let reported!: (n: number) => void;
+  const reportedSync = new Promise<number>((resolve) => (reported = resolve));
+  worker.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && 'synchronous' in m) reported(Number((m as { synchronous: unknown }).synchronous));
+  });
   worker.on('error', () => undefined);
   // Does not keep the process alive on its own.
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
+    synchronous: reportedSync,
     async stop() {
       worker.postMessage('stop');
       await exited;

@@ -23,7 +23,11 @@ export type LedgerErrorCode =
   /** Accounts: the month is already credited (the holder's details cannot change from it). */
   | 'ALREADY_CREDITED'
   /** Accounts: closed by a transfer out, refund or inheritance. */
-  | 'ACCOUNT_CLOSED';
+  | 'ACCOUNT_CLOSED'
+  /** A visit dated after now (beyond the clock tolerance): not settled, it would use up a year's caps before its time. */
+  | 'VISIT_IN_FUTURE'
+  /** Too many settles are waiting for the writer: refused at once (503, Retry-After), nothing written. */
+  | 'OVERLOADED';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends Error {

@@ -29,6 +29,7 @@ import { assertMoneyIdentity, moneyProblems, type EntryAmounts } from './invaria
 import type { Database, SettlementsTable } from './schema.js';
 import {
   isUniqueViolation,
+  DEFAULT_MAX_QUEUE,
   KyselySettlePath,
   personLock,
   PostgresSettlePath,
@@ -43,7 +44,9 @@ import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
 
+import { PAGE_DEFAULT, pageOf, type Page, type Positions } from '../request/page.js';
 import { EnrollmentBook } from './enrollments.js';
+import { clockTolerance, refuseVisitInFuture } from './visit-time.js';
 
 /** How the ledger is run. */
 export interface LedgerOptions {
@@ -62,6 +65,14 @@ export interface Actor {
 }
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
+
+export interface LedgerOptions {
+  /**
+   * At most this many settles wait for the writer (each settle path's queue; default
+   * DEFAULT_MAX_QUEUE); one more is refused with OVERLOADED, nothing written.
+   */
+  maxQueue?: number;
+}
 
 /** A ledger entry as the API returns it. */
 export type Entry = Record<string, unknown> & { id: string; kind: 'settlement' | 'reversal'; requestId: string };
@@ -124,21 +135,26 @@ export class Ledger {
     const mode: RegistryMode = { requireEnrollment: options.requireEnrollment ?? false };
     this.mode = mode;
     const statements = (this.statements = new SettleStatements(store.db));
-    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, (trx, req) => this.accountAtSettle(trx, req));
+    const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, (trx, req) => this.accountAtSettle(trx, req), maxQueue);
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     this.persons = new PersonRegistry(store.db, now);
     if (store.writer) {
-      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode });
+      const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());
       this.ready = writer.ready;
+      this.writerSynchronous = writer.ready.then(
+        () => writer.synchronous,
+        () => undefined,
+      );
       this.settlePath = writer;
     } else {
       this.ready = Promise.resolve();
       this.settlePath = store.sqlite
-        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now, mode)
+        ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now, mode, maxQueue)
         : store.pool
-          ? new PostgresSettlePath(store.pool, statements, engine, now, mode)
-          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode);
+          ? new PostgresSettlePath(store.pool, statements, engine, now, mode, undefined, maxQueue)
+          : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, undefined, maxQueue);
     }
   }
 
@@ -147,6 +163,9 @@ export class Ledger {
    * file (rejects if it could not). The writer thread stops when the store closes.
    */
   readonly ready: Promise<void>;
+
+  /** SQLite with a writer thread: `PRAGMA synchronous` of the thread's connection, as it reports it. */
+  readonly writerSynchronous: Promise<number | undefined> = Promise.resolve(undefined);
 
   private get db(): Kysely<Database> {
     return this.store.db;
@@ -398,15 +417,32 @@ export class Ledger {
     return entryOf(row);
   }
 
-  /** A person's entries, oldest first; institutions see only those at their institution. */
-  async history(personId: string, actor: Actor, options: { year?: number } = {}): Promise<Entry[]> {
-    let q = this.db.selectFrom('settlements').select(['body']).where('person_id', '=', personId);
+  /**
+   * A person's entries, oldest first (after `after`, at most `limit` of them); institutions see
+   * only those at their institution.
+   */
+  async history(personId: string, actor: Actor, options: { year?: number; after?: Positions['history']; limit?: number } = {}): Promise<Entry[]> {
+    return (await this.historyRows(personId, actor, options)).map(entryOf);
+  }
+
+  /** A page of a person's history (request/page.ts), `limit` entries (default PAGE_DEFAULT) after the cursor's position. */
+  async historyPage(personId: string, actor: Actor, options: { year?: number; after?: Positions['history'] | undefined; limit?: number | undefined } = {}): Promise<Page<Entry>> {
+    const limit = options.limit ?? PAGE_DEFAULT;
+    const rows = await this.historyRows(personId, actor, { ...options, limit: limit + 1 });
+    return pageOf(rows, limit, 'history', (r) => [Number(r.created_at), r.id.slice(2)], entryOf);
+  }
+
+  private historyRows(personId: string, actor: Actor, options: { year?: number; after?: Positions['history'] | undefined; limit?: number }) {
+    let q = this.db.selectFrom('settlements').select(['body', 'id', 'created_at']).where('person_id', '=', personId);
     if (options.year !== undefined) q = q.where('year', '=', options.year);
     if (actor.role === 'institution') q = q.where('institution_id', '=', actor.institutionId ?? '');
     // Ids are a kind prefix (S-, R-) and a time-ordered UUIDv7: within one millisecond the UUID,
     // not the prefix, says which came first.
-    const rows = await q.orderBy('created_at').orderBy(sql`substr(id, 3)`).execute();
-    return rows.map(entryOf);
+    const tail = sql<string>`substr(id, 3)`;
+    const after = options.after;
+    if (after) q = q.where((eb) => eb.or([eb('created_at', '>', after[0]), eb.and([eb('created_at', '=', after[0]), eb(tail, '>', after[1])])]));
+    q = q.orderBy('created_at').orderBy(tail);
+    return (options.limit !== undefined ? q.limit(options.limit) : q).execute();
   }
 
   /** Used and remaining per cap bucket for a year, and the open deductible windows. */

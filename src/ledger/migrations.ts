@@ -305,6 +305,16 @@ const migrations: Record<string, Migration> = {
       });
     },
   },
+  '0008_audit_queries': {
+    // GET /v1/audit and `yibao audit` filter by actor, target and time and page by id: who did
+    // what, what was done to a record, what happened when. The refusals and personal-data reads
+    // the service now records make the log much longer than the ledger's writes alone.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'id']).execute();
+      await db.schema.createIndex('audit_log_target').on('audit_log').columns(['target', 'id']).execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
 };
 
 /**

@@ -143,11 +143,17 @@ export interface DeductibleWindowsTable {
 
 export interface AuditLogTable {
   id: Generated<number>;
+  /** Epoch milliseconds. */
   at: number;
+  /** The API key id (K-…), `cli`, or `anonymous` for a request with no valid key. */
   actor: string;
+  /** The actor's role, `system` (the CLI), or `none`. */
   role: string;
+  /** What: settle, reverse, keys.create…; `read.…` for a read of personal data; `refused` for a 401 or 403. */
   action: string;
+  /** Which record: an entry id, a person id, an account id…; for a refusal, the record or the route. */
   target: string;
+  /** JSON text. */
   detail: string;
 }
 

@@ -46,6 +46,7 @@ import { LedgerError } from './errors.js';
 import { assertMoneyIdentity, type CapSpent } from './invariants.js';
 import { uuidv7 } from './ids.js';
 import { OPEN_MODE, personForSettle, personRecordOf, personRowOf, recordOfPerson, type RegistryMode } from './registry.js';
+import { refuseVisitInFuture } from './visit-time.js';
 import type { AccountEntry, AccountState } from '../account/types.js';
 import { accountView, payFromAccount } from '../account/settle.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -522,6 +523,7 @@ export function decide(
   mode: RegistryMode = OPEN_MODE,
   preSettle = false,
 ): Decision | Settlement {
+  refuseVisitInFuture(req, now);
   let replay: ReadRow | undefined;
   let settled: string | undefined;
   let institution: ReadRow | undefined;
@@ -738,6 +740,18 @@ export type SettleOutcome = { ok: SettleResult } | { error: unknown };
 export const MAX_BATCH = 64;
 
 /**
+ * At most this many settles wait in a path's queue for the writer (`yibao serve --max-queue`,
+ * YIBAO_MAX_QUEUE); one more is refused at once with OVERLOADED (503, Retry-After), nothing
+ * written, rather than wait longer than any client would.
+ */
+export const DEFAULT_MAX_QUEUE = 1024;
+
+/** The refusal of a settle that finds its path's queue full. */
+export function overloaded(waiting: number, maxQueue: number): LedgerError {
+  return new LedgerError('OVERLOADED', `the ledger is busy: ${waiting} settles are waiting for its writer (at most ${maxQueue}); nothing was written; try again shortly`);
+}
+
+/**
  * SQLite: a batch of settles in one `BEGIN IMMEDIATE … COMMIT`, synchronously, on one connection
  * (group commit). Used on the event loop's thread (SqliteSettlePath) and by the writer thread
  * (sqlite-writer.ts).
@@ -877,12 +891,14 @@ export class SqliteSettlePath implements SettlePath {
     engine: SettlementEngine,
     now: () => number,
     mode: RegistryMode,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {
     this.batcher = new SqliteBatchSettler(sqlite, statements, engine, now, mode);
     this.busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
   }
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, actor, resolve, reject });
       if (!this.draining) {
@@ -995,6 +1011,7 @@ export class PostgresSettlePath implements SettlePath {
     private readonly now: () => number,
     private readonly mode: RegistryMode,
     private readonly concurrency = 4,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
@@ -1008,6 +1025,7 @@ export class PostgresSettlePath implements SettlePath {
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const { person, visit } = req;
     if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
+    if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, actor, resolve, reject });
       this.pump();
@@ -1211,6 +1229,9 @@ export async function writeThrough(db: Pick<Kysely<Database>, 'executeQuery'>, s
 }
 
 export class KyselySettlePath implements SettlePath {
+  /** Settles begun and not yet answered: each waits for a connection (SQLite's one; the pool's). */
+  private inFlight = 0;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly statements: SettleStatements,
@@ -1227,9 +1248,20 @@ export class KyselySettlePath implements SettlePath {
       trx: Transaction<Database>,
       req: SettleOne,
     ) => Promise<{ at: AccountAtSettle; write: (entry: AccountEntry, actor: Actor, now: number) => Promise<void> } | undefined>,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {}
 
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
+    if (this.inFlight >= this.maxQueue) throw overloaded(this.inFlight, this.maxQueue);
+    this.inFlight++;
+    try {
+      return await this.settleNow(req, actor);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async settleNow(req: SettleOne, actor: Actor): Promise<SettleResult> {
     const st = this.statements;
     try {
       return await this.db.transaction().execute(async (trx) => {

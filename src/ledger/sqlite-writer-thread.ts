@@ -9,6 +9,7 @@ import { SettlementEngine } from '../engine/settle.js';
 import { PolicySet } from '../policy/registry.js';
 import { openSqlite } from './connect.js';
 import { useIdClock } from './ids.js';
+import { setClockTolerance } from './visit-time.js';
 import type { Database } from './schema.js';
 import { MAX_BATCH, SettleStatements, SqliteBatchSettler, type SettleJob } from './settle-path.js';
 import { toWire, type FromWriter, type ToWriter, type WriterThreadData } from './sqlite-writer.js';
@@ -17,6 +18,7 @@ const port = parentPort;
 if (!port) throw new Error('sqlite-writer-thread runs as a worker thread');
 const data = workerData as WriterThreadData;
 useIdClock(data.idClock);
+setClockTolerance(data.clockToleranceMs);
 const send = (m: FromWriter) => port.postMessage(m);
 
 let settler: SqliteBatchSettler;
@@ -26,7 +28,7 @@ try {
   // Kysely here only compiles the statements; they run on the driver.
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   settler = new SqliteBatchSettler(sqlite, new SettleStatements(db), new SettlementEngine(new PolicySet(data.packs)), Date.now, data.mode);
-  send({ ready: true });
+  send({ ready: true, synchronous: Number(sqlite.pragma('synchronous', { simple: true })) });
 } catch (e) {
   send({ fatal: (e as Error).message });
   process.exit(1);

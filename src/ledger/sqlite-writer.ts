@@ -23,7 +23,7 @@ import type { SettleOne } from '../request/settle-one.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
 import type { Actor, Entry, SettleResult } from './ledger.js';
 import type { RegistryMode } from './registry.js';
-import type { SettleJob, SettleOutcome, SettlePath } from './settle-path.js';
+import { DEFAULT_MAX_QUEUE, overloaded, type SettleJob, type SettleOutcome, type SettlePath } from './settle-path.js';
 
 /** What the thread is started with. */
 export interface WriterThreadData {
@@ -37,6 +37,8 @@ export interface WriterThreadData {
   idClock: SharedArrayBuffer;
   /** What the ledger requires on file before it settles (registry.ts). */
   mode: RegistryMode;
+  /** The service thread's clock tolerance for visits after now (visit-time.ts). */
+  clockToleranceMs: number;
 }
 
 /** Main → writer. */
@@ -50,7 +52,7 @@ export type WireOutcome =
   | { failure: { message: string; code?: string } };
 
 /** Writer → main. */
-export type FromWriter = { ready: true } | { results: [seq: number, outcome: WireOutcome][] } | { fatal: string };
+export type FromWriter = { ready: true; synchronous: number } | { results: [seq: number, outcome: WireOutcome][] } | { fatal: string };
 
 export function toWire(o: SettleOutcome): WireOutcome {
   if ('ok' in o) return { ok: { body: o.ok.body, created: o.ok.created } };
@@ -106,8 +108,17 @@ export class SqliteWriterPath implements SettlePath {
   private readonly exited: Promise<void>;
   /** Resolves when the thread has opened the file and is ready; rejects if it could not. */
   readonly ready: Promise<void>;
+  /** `PRAGMA synchronous` of the thread's connection, as it reported when ready. */
+  synchronous: number | undefined;
 
-  constructor(data: WriterThreadData) {
+  /**
+   * `maxQueue`: at most this many settles sent and not yet answered (the queue in front of the
+   * thread); one more is refused OVERLOADED.
+   */
+  constructor(
+    data: WriterThreadData,
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
+  ) {
     this.worker = new Worker(threadFile(), { workerData: data });
     let started!: () => void;
     let failed!: (e: Error) => void;
@@ -127,7 +138,10 @@ export class SqliteWriterPath implements SettlePath {
           if ('ok' in o) waiting.resolve(o.ok);
           else waiting.reject(o.error);
         }
-      } else if ('ready' in m) started();
+      } else if ('ready' in m) {
+        this.synchronous = m.synchronous;
+        started();
+      }
       else this.fail(new Error(`the ledger writer thread stopped: ${m.fatal}`), failed);
     });
     this.worker.on('error', (e) => this.fail(new Error(`the ledger writer thread stopped: ${e.message}`), failed));
@@ -143,6 +157,7 @@ export class SqliteWriterPath implements SettlePath {
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     if (this.stopped) return Promise.reject(this.stopped);
+    if (this.waiting.size >= this.maxQueue) return Promise.reject(overloaded(this.waiting.size, this.maxQueue));
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
       this.waiting.set(seq, { resolve, reject });

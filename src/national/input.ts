@@ -38,6 +38,7 @@ import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { parseSettleOne, requestIdSchema, type SettleOne } from '../request/settle-one.js';
+import { printableText } from '../request/id.js';
 import { amount, enumOf, id, personSchema, RequestError } from '../request/settle-request.js';
 import { categoryOf, NationalCodeError, nameOf, MED_TYPES, schemeOf, visitTypeOf } from './codes.js';
 
@@ -110,7 +111,7 @@ const extension = z.strictObject({
   person: personSchema.pick({ region: true, category: true, hardship: true, familyDoctorAt: true, employment: true, accountReformed: true, enrollment: true }).partial().optional(),
   institution: z
     .strictObject({
-      name: z.string().max(200).optional(),
+      name: printableText(200).optional(),
       tier: enumOf(TIERS),
       grade: z.number({ error: 'must be 0, 1, 2 or 3 (0 = ungraded)' }).int().min(0, 'must be 0, 1, 2 or 3').max(3, 'must be 0, 1, 2 or 3'),
       contracted: z.boolean({ error: 'must be true or false' }),

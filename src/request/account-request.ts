@@ -14,6 +14,7 @@ import { toYuanNumber } from '../money/money.js';
 import { ACCOUNT_KINDS, ACCOUNT_RELATIONS } from '../policy/schema.js';
 import type { PolicySet } from '../policy/registry.js';
 import { canonicalJson, requestIdSchema } from './settle-one.js';
+import { printableText } from './id.js';
 import { amount, enumOf, id, readRegion, RequestError, yearSchema } from './settle-request.js';
 import { formatIssues } from '../policy/schema.js';
 
@@ -79,7 +80,7 @@ export const operationSchema = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('inheritance'), deathDate: day, heirs: z.array(id).min(1, 'must name at least one lawful heir').max(50), ...common }),
     z.strictObject({ kind: z.literal('opening-balance'), amount, ...common }),
     z.strictObject({ kind: z.literal('transfer-in'), amount, fromRegion: region, ...common }),
-    z.strictObject({ kind: z.literal('other-use'), purpose: z.string().min(1).max(64), amount, ...common }),
+    z.strictObject({ kind: z.literal('other-use'), purpose: printableText(64).min(1, 'must not be empty'), amount, ...common }),
   ],
   {
     error: (i) =>

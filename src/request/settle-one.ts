@@ -6,12 +6,13 @@ import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import type { Person, Visit } from '../engine/settle.js';
 import type { PolicySet } from '../policy/registry.js';
+import { ID_MAX } from './id.js';
 import { personSchema, validateSettle, visitSchema } from './settle-request.js';
 
 export const requestIdSchema = z
   .string({ error: 'must be a string: a client-chosen id that makes retries safe' })
   .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
+  .max(ID_MAX, `must be at most ${ID_MAX} characters`)
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only');
 
 export const settleOneSchema = z.strictObject({

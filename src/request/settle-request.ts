@@ -20,6 +20,7 @@ import type { Person, Visit } from '../engine/settle.js';
 import { AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
+import { id, printableText } from './id.js';
 
 /** Amount in yuan: a JSON number or a decimal string, at most two places. */
 export const amount = z.union([z.number(), z.string()], { error: 'must be an amount in yuan (a number or a decimal string)' }).transform((v, ctx) => {
@@ -31,7 +32,8 @@ export const amount = z.union([z.number(), z.string()], { error: 'must be an amo
   }
 });
 
-export const id = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/** Every id: src/request/id.ts. */
+export { id };
 
 export const dateText = z.string({ error: 'must be a date YYYY-MM-DD' }).transform((v, ctx) => {
   const d = parseDate(v);
@@ -56,7 +58,7 @@ export const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
 
 const institutionSchema = z.strictObject({
   id,
-  name: z.string().max(200).optional(),
+  name: printableText(200).optional(),
   tier: enumOf(TIERS),
   grade: z
     .number({ error: 'must be 0, 1, 2 or 3 (0 = ungraded)' })
@@ -100,7 +102,7 @@ const enrollmentSchema = z.strictObject({
 
 export const personSchema = z.strictObject({
   id,
-  region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1),
+  region: z.string({ error: 'must be an admdvs code such as 410300 or a name such as luoyang' }).min(1).max(64),
   scheme: enumOf(SCHEMES),
   category: enumOf(CATEGORIES),
   hardship: enumOf(HARDSHIP_GROUPS).optional(),

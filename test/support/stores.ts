@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { SettlementEngine } from '../../src/engine/settle.js';
 import { Ledger } from '../../src/ledger/ledger.js';
-import { migrateToLatest, openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { migrateToLatest, openLedgerDb, type LedgerDb, type OpenOptions } from '../../src/ledger/connect.js';
 import { migrationProvider } from '../../src/ledger/migrations.js';
 import type { Database } from '../../src/ledger/schema.js';
 
@@ -52,11 +52,12 @@ async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
  * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
  * that far.
  */
-export async function freshSqlite(options: { writerThread?: boolean; upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> & { upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
-  const store = await openLedgerDb({ target: path, writerThread: options.writerThread });
-  await migrate(store.db, options.upTo);
+  const { upTo, ...open } = options;
+  const store = await openLedgerDb({ target: path, ...open });
+  await migrate(store.db, upTo);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }

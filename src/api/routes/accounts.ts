@@ -8,6 +8,7 @@
  * `{ error: { code, message, reason, source, trace } }`; nothing is written.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { AccountError } from '../../account/types.js';
 import { AccountLedger, AccountRefused, storedEntryJson } from '../../ledger/accounts.js';
 import { LedgerError } from '../../ledger/errors.js';
@@ -22,6 +23,7 @@ import {
   parseOpenAccount,
   parseOperate,
 } from '../../request/account-request.js';
+import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
 import { errorSchema, HttpError, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
 
 const doc = { type: 'object', additionalProperties: true };
@@ -41,6 +43,8 @@ const refusalSchema = {
     },
   },
 };
+/** `?limit=100&cursor=…`. */
+const pageQuery = z.strictObject(pageFields('account'));
 const STATUS: Record<string, number> = { NOT_FOUND: 404, IDEMPOTENCY_CONFLICT: 409, ACCOUNT_EXISTS: 409, ALREADY_CREDITED: 409, ACCOUNT_CLOSED: 409, FORBIDDEN: 403 };
 
 /** The account's errors as HTTP answers; anything else goes to the server's handler. */
@@ -162,11 +166,20 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
 
   app.get(
     '/v1/accounts/:id',
-    { schema: { summary: 'An account: balance, holder’s details and every entry (agency)', params: jsonSchema(idParam), response: { 200: doc, '4xx': refusalSchema } } },
+    {
+      schema: {
+        summary: `An account: balance, holder’s details and its entries in order, a page at a time (limit, default ${PAGE_DEFAULT}, at most ${PAGE_MAX}; cursor: the nextCursor of the previous page) (agency)`,
+        params: jsonSchema(idParam),
+        querystring: jsonSchema(pageQuery),
+        response: { 200: doc, '4xx': refusalSchema },
+      },
+    },
     async (req, reply) => {
       await agency(req);
       const { id } = parse(idParam, req.params, 'params');
-      return answer(req, reply, async () => ({ status: 200, body: await accounts.show(id) }));
+      const { limit, cursor } = parse(pageQuery, req.query, 'query');
+      ctx.reads(req, 'read.account', id, cursor ? { cursor: true } : undefined);
+      return answer(req, reply, async () => ({ status: 200, body: await accounts.show(id, { limit, after: cursor }) }));
     },
   );
 }

@@ -53,6 +53,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: RouteContext
     async (req) => {
       const actor = await ctx.authorize(req, 'agency');
       const { id } = parse(idParam, req.params, 'params');
+      ctx.reads(req, 'read.enrollments', id);
       return ctx.ledger.enrollments.history(id);
     },
   );

@@ -129,6 +129,8 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
       const actor = await ctx.authorize(req, ...PERSONAL);
       const body = parseNationalSettle(infno, req.body);
       checkInstitution(actor, body.fixmedins_code);
+      // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
+      if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, body.input.data.psn_no, { mdtrtId: body.input.data.mdtrt_id });
       const registered = await lookupRegistered(ctx.ledger.store.db, body.input.data.psn_no, body.fixmedins_code);
       const n = toSettleOne(infno, body, registered, ctx.policies);
       let entry: Record<string, unknown>;

@@ -13,19 +13,20 @@ import { diffPacks } from '../../analysis/diff.js';
 import { readCity, readDay, readPack, readProvince } from '../../analysis/refs.js';
 import { chinaDay } from '../../calendar/calendar.js';
 import { ISO_DATE_TEXT } from '../../policy/schema.js';
+import { ID_MAX } from '../../request/id.js';
 import { errorSchema, jsonSchema, parse, type RouteContext } from '../context.js';
 
 /** `?city=luoyang&against=henan&date=2024-06-01`. */
 export const checkQuery = z.strictObject({
-  city: z.string({ error: 'is required: the city (admdvs code or name, or a policy pack id)' }).min(1),
-  against: z.string({ error: 'is required: the province (admdvs code or name)' }).min(1),
+  city: z.string({ error: 'is required: the city (admdvs code or name, or a policy pack id)' }).min(1).max(ID_MAX, `must be at most ${ID_MAX} characters`),
+  against: z.string({ error: 'is required: the province (admdvs code or name)' }).min(1).max(ID_MAX, `must be at most ${ID_MAX} characters`),
   date: z.string().regex(ISO_DATE_TEXT, 'must be a date YYYY-MM-DD').optional(),
 });
 
 /** `?a=luoyang-2022&b=luoyang-2024`. */
 export const diffQuery = z.strictObject({
-  a: z.string({ error: 'is required: a policy pack id' }).min(1),
-  b: z.string({ error: 'is required: a policy pack id' }).min(1),
+  a: z.string({ error: 'is required: a policy pack id' }).min(1).max(ID_MAX, `must be at most ${ID_MAX} characters`),
+  b: z.string({ error: 'is required: a policy pack id' }).min(1).max(ID_MAX, `must be at most ${ID_MAX} characters`),
 });
 
 const checkDoc = {

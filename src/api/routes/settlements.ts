@@ -6,10 +6,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { z } from 'zod';
 import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
+import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
 import { errorSchema, idParam, JSON_TYPE, jsonSchema, parse, PERSONAL, yearQuery, type RouteContext } from '../context.js';
 
 const entryDoc = { type: 'object', additionalProperties: true, description: 'A ledger entry: the settlement (amounts in yuan) with its trace, or a reversal.' };
 const reverseBody = z.strictObject({ requestId: requestIdSchema });
+/** `?year=2024&limit=100&cursor=…`. */
+const historyQuery = yearQuery.extend(pageFields('history'));
 
 export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post(
@@ -24,6 +27,8 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
     async (req) => {
       const actor = await ctx.authorize(req, ...PERSONAL);
       const one = parseSettleOne(req.body, ctx.policies, { requestIdRequired: false });
+      // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
+      ctx.reads(req, 'read.pre-settle', one.person.id, { visitId: one.visit.id });
       return ctx.ledger.preSettle(one, actor);
     },
   );
@@ -71,6 +76,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
     async (req) => {
       const actor = await ctx.authorize(req, ...PERSONAL);
       const { id } = parse(idParam, req.params, 'params');
+      ctx.reads(req, 'read.settlement', id);
       return ctx.ledger.entry(id, actor);
     },
   );
@@ -79,17 +85,22 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
     '/v1/persons/:id/settlements',
     {
       schema: {
-        summary: "A person's settlement history (institutions see their own visits only)",
+        summary: `A person's settlement history, oldest first, a page at a time (limit, default ${PAGE_DEFAULT}, at most ${PAGE_MAX}; cursor: the nextCursor of the previous page). Institutions see their own visits only.`,
         params: jsonSchema(idParam),
-        querystring: jsonSchema(yearQuery),
-        response: { 200: { type: 'object', properties: { person: { type: 'string' }, entries: { type: 'array', items: entryDoc } } }, '4xx': errorSchema },
+        querystring: jsonSchema(historyQuery),
+        response: {
+          200: { type: 'object', properties: { person: { type: 'string' }, entries: { type: 'array', items: entryDoc }, nextCursor: { type: ['string', 'null'] } } },
+          '4xx': errorSchema,
+        },
       },
     },
     async (req) => {
       const actor = await ctx.authorize(req, ...PERSONAL);
       const { id } = parse(idParam, req.params, 'params');
-      const { year } = parse(yearQuery, req.query, 'query');
-      return { person: id, entries: await ctx.ledger.history(id, actor, year ? { year: Number(year) } : {}) };
+      const { year, limit, cursor } = parse(historyQuery, req.query, 'query');
+      ctx.reads(req, 'read.history', id, { ...(year ? { year: Number(year) } : {}), ...(cursor ? { cursor: true } : {}) });
+      const page = await ctx.ledger.historyPage(id, actor, { ...(year ? { year: Number(year) } : {}), limit, after: cursor });
+      return { person: id, ...page };
     },
   );
 
@@ -107,6 +118,7 @@ export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext
       const actor = await ctx.authorize(req, 'agency');
       const { id } = parse(idParam, req.params, 'params');
       const { year } = parse(yearQuery, req.query, 'query');
+      ctx.reads(req, 'read.accumulators', id);
       return ctx.ledger.accumulators(id, year ? Number(year) : yearOf(chinaDay(Date.now())));
     },
   );
