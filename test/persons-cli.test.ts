@@ -90,7 +90,7 @@ describe('yibao persons', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/region: unknown region "atlantis"/);
     expect(bad.stderr).toMatch(/category: retired is not a resident category/);
-    expect(bad.stderr).toMatch(/employment: is for employees/);
+    expect(bad.stderr).toMatch(/employment: applies to the employees' scheme/);
     expect(yibao(['persons', 'set', file({ region: '410300', scheme: 'resident', category: 'adult' }), '--db', db]).stderr).toMatch(/id: required/);
     for (const args of [['persons'], ['persons', 'frobnicate'], ['persons', 'show'], ['persons', 'list', 'x'], ['persons', 'list', '--limit', '0'], ['persons', 'show', 'C-P1', '--after', 'x']]) {
       const r = yibao([...args, '--db', db]);

@@ -181,7 +181,7 @@ export class Ledger {
     // As the settle of a visit that asks the account to pay: the account first.
     const account = req.visit.useAccount ? { state: await loadState(this.db, await this.openAccountOf(this.db, req.person)), policies: this.engine.policies } : undefined;
     const s = await preSettle(this.db, this.statements, this.engine, req, actor, this.now(), account, this.mode);
-    return { preSettlement: true, ...settlementJson(s) };
+    return { preSettlement: true, institution: req.visit.institution.id, ...settlementJson(s) };
   }
 
   /**

@@ -180,7 +180,7 @@ export function personProblems(p: Pick<z.output<typeof personSchema>, 'scheme' |
   if (!allowed.includes(p.category)) problems.push(`person.category: ${p.category} is not a ${p.scheme} category (${allowed.join(' | ')})`);
   if (p.scheme !== 'employee') {
     for (const k of ['employment', 'accountReformed'] as const) {
-      if (p[k] !== undefined) problems.push(`person.${k}: is for employees (scheme employee) only`);
+      if (p[k] !== undefined) problems.push(`person.${k}: applies to the employees' scheme (职工医保) only`);
     }
   }
   return problems;
