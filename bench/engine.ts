@@ -15,7 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { dayOf, formatChinaTime, formatDate } from '../src/calendar/calendar.js';
+import { dayOf, formatChinaTime, formatDate, MS_PER_DAY } from '../src/calendar/calendar.js';
 import { MemoryAccumulators } from '../src/engine/accumulators.js';
 import { SettlementError } from '../src/engine/errors.js';
 import { SettlementEngine, type Institution, type Person, type Visit } from '../src/engine/settle.js';
@@ -106,7 +106,6 @@ class Rng {
 // visit, short ids as JSON.parse leaves them), and a sample is checked against that parser.
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const CHINA_OFFSET_MS = 8 * HOUR_MS;
 const TIERS: readonly Tier[] = ['primary', 'county', 'city', 'province'];
 const GRADES: readonly Grade[] = [0, 1, 2, 3];
@@ -133,7 +132,7 @@ function institutions(rng: Rng, prefix: string, count: number): Institution[] {
 
 /** A person's visits over one year, in time order. */
 function visitsFor(rng: Rng, personId: string, year: number, count: number, favourites: Institution[], all: Institution[]): Visit[] {
-  const yearStartMs = dayOf(year, 1, 1) * DAY_MS - CHINA_OFFSET_MS; // 00:00 China time, 1 January
+  const yearStartMs = dayOf(year, 1, 1) * MS_PER_DAY - CHINA_OFFSET_MS; // 00:00 China time, 1 January
   const draft: { time: number; institution: Institution }[] = [];
   while (draft.length < count) {
     const prev = draft[draft.length - 1];
@@ -141,7 +140,7 @@ function visitsFor(rng: Rng, personId: string, year: number, count: number, favo
       // Back at the same institution later the same day, or within about a day.
       const gap = rng.chance(0.7) ? rng.int(1, 6) * HOUR_MS + rng.int(0, 59) * 60_000 : rng.int(18, 30) * HOUR_MS;
       const time = prev.time + gap;
-      if (time < yearStartMs + 365 * DAY_MS) {
+      if (time < yearStartMs + 365 * MS_PER_DAY) {
         draft.push({ time, institution: prev.institution });
         continue;
       }
@@ -149,7 +148,7 @@ function visitsFor(rng: Rng, personId: string, year: number, count: number, favo
     const day = rng.int(0, 363);
     const minute = rng.int(7 * 60, 21 * 60);
     const institution = rng.chance(0.8) ? rng.pick(favourites) : rng.pick(all);
-    draft.push({ time: yearStartMs + day * DAY_MS + minute * 60_000, institution });
+    draft.push({ time: yearStartMs + day * MS_PER_DAY + minute * 60_000, institution });
   }
   draft.sort((a, b) => a.time - b.time);
   return draft.map((d, i) => {

@@ -3,6 +3,7 @@
  * in 2023, Luoyang residents in 2024), each going to a few institutions of a fixed registry, and
  * request bodies that make a new visit for one of them each time.
  */
+import { MS_PER_DAY } from '../src/calendar/calendar.js';
 
 /** mulberry32: a small deterministic PRNG. */
 export function rng(seed: number): () => number {
@@ -42,7 +43,6 @@ export interface Subject {
 }
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** A fixed registry per city: an institution's tier, grade and contract never change. */
 function registry(next: () => number, prefix: string, count: number): InstitutionJson[] {
@@ -87,7 +87,7 @@ export function population(seed: number, count: number): Subject[] {
     const primary = favourites.find((i) => i.tier === 'primary');
     if (primary && next() < 0.4) person.familyDoctorAt = primary.id;
     // Visits start on one of the first 200 days, between 07:00 and 12:00 China time.
-    const start = yearStart + Math.floor(next() * 200) * DAY_MS + 7 * HOUR_MS + Math.floor(next() * 300) * 60_000;
+    const start = yearStart + Math.floor(next() * 200) * MS_PER_DAY + 7 * HOUR_MS + Math.floor(next() * 300) * 60_000;
     subjects.push({ person, favourites, start, sent: 0 });
   }
   return subjects;

@@ -12,7 +12,8 @@
 /** Whole days since 1970-01-01. */
 export type DayNumber = number;
 
-const MS_PER_DAY = 86_400_000;
+/** Milliseconds in a day: the one place day arithmetic on instants takes it from. */
+export const MS_PER_DAY = 86_400_000;
 /** China Standard Time is UTC+8 all year. */
 export const CHINA_OFFSET_MS = 8 * 3_600_000;
 

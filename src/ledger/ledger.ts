@@ -16,7 +16,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Hardship } from '../domain.js';
 import { categoryIndex } from '../engine/compile.js';
-import { chinaDay, formatDate, yearStart } from '../calendar/calendar.js';
+import { chinaDay, dayOf, formatDate, yearStart } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Person, SettlementEngine } from '../engine/settle.js';
 import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
@@ -452,7 +452,7 @@ export class Ledger {
     const caps = await this.db.selectFrom('cap_usage').select(['bucket', 'used_fen']).where('person_id', '=', personId).where('year', '=', year).orderBy('bucket').execute();
     // The limit in force for the person's category at the end of the year (or today's policy).
     const limits = new Map<string, Fen>();
-    const seg = this.engine.segmentAt(person.region, Date.UTC(year, 11, 31) / 86_400_000);
+    const seg = this.engine.segmentAt(person.region, dayOf(year, 12, 31));
     if (seg) {
       for (const b of seg.benefits) {
         if (b?.kind !== 'pooling') continue;

@@ -33,7 +33,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
 import type pg from 'pg';
-import { chinaDay, formatDate, yearOf } from '../calendar/calendar.js';
+import { chinaDay, formatDate, parseDate, yearOf, type DayNumber } from '../calendar/calendar.js';
 import type { Category, Hardship } from '../domain.js';
 import { governingStoredPayment } from '../enrollment/coverage.js';
 import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
@@ -397,7 +397,7 @@ export interface StoredPaymentRow {
 /** A payment on file, as the engine takes it: with the person as they enrolled, when on file. */
 export function storedEnrollment(row: StoredPaymentRow): NonNullable<Person['enrollment']> {
   return {
-    paidOn: Date.parse(`${row.paid_on}T00:00:00Z`) / 86_400_000,
+    paidOn: parseDate(row.paid_on) as DayNumber,
     coverageYear: Number(row.coverage_year),
     transfer: Number(row.transfer) === 1,
     enrolledAs: row.category === null ? undefined : { category: row.category as Category, hardship: (row.hardship ?? undefined) as Hardship | undefined },
@@ -682,7 +682,7 @@ function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: str
     visit_id: req.visit.id,
     institution_id: req.visit.institution.id,
     visit_date: visitDate,
-    year: new Date(s.date * 86_400_000).getUTCFullYear(),
+    year: yearOf(s.date),
     policy: s.policy,
     benefit: s.benefit,
     eligibility: s.eligibility,

@@ -4,13 +4,12 @@
  * CSV file (src/sim/claims.ts). Both give visits as a day of the year and a time of day, so that
  * the same visits can be settled in whichever year a policy governs.
  */
-import { CHINA_OFFSET_MS, dayOf } from '../calendar/calendar.js';
+import { CHINA_OFFSET_MS, dayOf, MS_PER_DAY } from '../calendar/calendar.js';
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, type Grade, type Tier } from '../domain.js';
 import type { Institution } from '../engine/settle.js';
 import { mix32, partialThresholds, PersonRng, pick, poissonTable, thresholds, U32 } from './rng.js';
 import { PPM, type CostKnot, type SyntheticSpec } from './scenario.js';
 
-const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
 /** First day of each month in a leap year's calendar (a visit's day of the year indexes it). */
@@ -36,7 +35,7 @@ export function dayStarts(year: number): Float64Array {
     for (let d = 1; d <= (MONTH_LENGTH[m] as number); d++) {
       let day = dayOf(year, m + 1, d);
       if (m === 1 && d === 29 && dayOf(year, 3, 1) - dayOf(year, 2, 28) === 1) day = dayOf(year, 2, 28);
-      out[(MONTH_START[m] as number) + d - 1] = day * DAY_MS - CHINA_OFFSET_MS;
+      out[(MONTH_START[m] as number) + d - 1] = day * MS_PER_DAY - CHINA_OFFSET_MS;
     }
   }
   return out;
@@ -45,11 +44,11 @@ export function dayStarts(year: number): Float64Array {
 /** The calendar day (index into {@link dayStarts}) and the time of day of an instant, China time. */
 export function calendarDayOf(epochMs: number, yearStartDay: number, leap: boolean): { day: number; msOfDay: number } {
   const local = epochMs + CHINA_OFFSET_MS;
-  const dayNumber = Math.floor(local / DAY_MS);
+  const dayNumber = Math.floor(local / MS_PER_DAY);
   let day = dayNumber - yearStartDay;
   // Past 28 February in a common year: one calendar day on, over the 29th it lacks.
   if (!leap && day >= 59) day += 1;
-  return { day, msOfDay: local - dayNumber * DAY_MS };
+  return { day, msOfDay: local - dayNumber * MS_PER_DAY };
 }
 
 /** One person and their year of visits, in time order. Arrays grow as needed and are reused. */
