@@ -38,7 +38,7 @@ import {
   SqliteSettlePath,
   type SettlePath,
 } from './settle-path.js';
-import { findPerson, personForSettle, PersonRegistry, type RegistryMode } from './registry.js';
+import { PersonRegistry, type RegistryMode } from './registry.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
 import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor } from '../account/settle.js';
@@ -46,7 +46,7 @@ import type { AccountEntry } from '../account/types.js';
 
 import { PAGE_DEFAULT, pageOf, type Page, type Positions } from '../request/page.js';
 import { EnrollmentBook } from './enrollments.js';
-import { clockTolerance, refuseVisitInFuture } from './visit-time.js';
+import { clockTolerance } from './visit-time.js';
 
 /** How the ledger is run. */
 export interface LedgerOptions {

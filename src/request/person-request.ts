@@ -8,7 +8,6 @@
  * The record replaces the one held: an attribute left out is none (null). Over HTTP the id is the
  * path's (the body may repeat it).
  */
-import { z } from 'zod';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/settle.js';
 import type { PolicySet } from '../policy/registry.js';
