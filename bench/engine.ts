@@ -189,11 +189,11 @@ export function population(seed: number, persons: number, visitsPerPerson: numbe
     let year: number;
     if (employee) {
       year = 2023;
-      person = { id, region: puyangCode, scheme: 'employee', category: rng.chance(0.7) ? 'active' : 'retired', hardship: undefined, familyDoctorAt: undefined, enrollment: undefined };
+      person = { id, region: puyangCode, scheme: 'employee', category: rng.chance(0.7) ? 'active' : 'retired', hardship: undefined, familyDoctorAt: undefined, employment: undefined, accountReformed: undefined, enrollment: undefined };
       if (rng.chance(0.8)) enrollment = { paidOn: dayOf(2022, rng.int(1, 12), rng.int(1, 28)), coverageYear: 2023, transfer: false };
     } else {
       year = 2024;
-      person = { id, region: luoyangCode, scheme: 'resident', category: rng.chance(0.8) ? 'adult' : 'student', hardship: undefined, familyDoctorAt: undefined, enrollment: undefined };
+      person = { id, region: luoyangCode, scheme: 'resident', category: rng.chance(0.8) ? 'adult' : 'student', hardship: undefined, familyDoctorAt: undefined, employment: undefined, accountReformed: undefined, enrollment: undefined };
       if (rng.chance(0.06)) hardship = rng.pick(HARDSHIPS);
       // Most paid in the concentrated period (Sep–Dec 2023); some late, in 2024, and wait 30 days.
       enrollment = rng.chance(0.1)
