@@ -38,7 +38,7 @@ import { idClock } from './ids.js';
 import { KyselySettlePath } from './kysely-path.js';
 import { PostgresSettlePath } from './postgres-path.js';
 import { DEFAULT_MAX_QUEUE } from './queue.js';
-import { PersonRegistry, type RegistryMode } from './registry.js';
+import { entryParties, lookupRegistered, PersonRegistry, type EntryParties, type InstitutionRecord, type PersonRecord, type RegistryMode } from './registry.js';
 import { reverseSettlement } from './reverse.js';
 import type { Database, SettlementsTable } from './schema.js';
 import { SettleStatements } from './statements.js';
@@ -377,6 +377,16 @@ export class Ledger {
   async accountOwner(accountId: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('accounts').select('holder_id').where('id', '=', accountId).executeTakeFirst();
     return row?.holder_id;
+  }
+
+  /** The ledger's person and institution records, where it has them (registry.ts lookupRegistered; no audit). */
+  registered(personId: string, institutionId: string): Promise<{ person?: PersonRecord; institution?: InstitutionRecord }> {
+    return lookupRegistered(this.db, personId, institutionId);
+  }
+
+  /** Whose a ledger entry is (registry.ts entryParties), or undefined when there is no such entry. */
+  entryParties(entryId: string): Promise<EntryParties | undefined> {
+    return entryParties(this.db, entryId);
   }
 
   /** See {@link verifyLedger}. */
