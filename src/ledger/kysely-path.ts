@@ -18,6 +18,10 @@ class Replayed extends Error {
   }
 }
 
+/**
+ * The settle through Kysely, one transaction per settle: any store without a path of its own, and
+ * every settle whose visit asks the personal account to pay (the account locked in the transaction).
+ */
 export class KyselySettlePath implements SettlePath {
   /** Settles begun and not yet answered: each waits for a connection (SQLite's one; the pool's). */
   private inFlight = 0;

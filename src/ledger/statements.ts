@@ -1,4 +1,13 @@
 /**
+ * The steps of a settle, in one transaction, whichever path runs them:
+ *
+ *   lock      PostgreSQL: the person's advisory lock, which serializes the person's settles
+ *   read      one query (below)
+ *   decide    decide.ts: a retry → the original entry, nothing written; refusals → nothing
+ *             written; else the engine settles it, the person as the registry holds them
+ *   write     the person (only if new: a settle never changes the registry), the institution (if
+ *             new), the enrollment (if sent), visit, settlement, cap, window, layers, audit
+ *
  * The settle's statements: Kysely queries compiled once per store with named placeholders, then
  * run on the driver directly (no query building or compiling per settle). The paths (sqlite-path.ts,
  * postgres-path.ts, kysely-path.ts) run them; decide.ts fills their bags.
@@ -12,7 +21,6 @@ import { chinaDay, yearOf } from '../calendar/calendar.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { Database, SettlementsTable } from './schema.js';
 import type { Bag, Decision, ReadRow } from './types.js';
-
 
 /** A placeholder: compiled to a parameter whose value is `bag[key][col]` when the statement runs. */
 class Param {
