@@ -2,19 +2,22 @@
  * Personal accounts in the ledger, on every store: opening (idempotent), crediting a month for
  * every account once, operations and refusals with their articles, idempotent retries, 32
  * concurrent payments that never drive the balance negative, verify finding a tampered row, and
- * the in-transaction visit payment for the settlement path. Expected figures are worked by hand
+ * a visit paid from the account by the settle itself. Expected figures are worked by hand
  * from Puyang 第六条–第八条, 第十四条 and Luoyang 36号 第五条, 第八条.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../src/ledger/connect.js';
-import { AccountLedger, AccountRefused, payVisitFromAccount, verifyAccounts } from '../src/ledger/accounts.js';
-import type { Actor } from '../src/ledger/ledger.js';
+import { AccountLedger, AccountRefused, verifyAccounts } from '../src/ledger/accounts.js';
+import { Ledger, type Actor } from '../src/ledger/ledger.js';
+import { SettlementEngine } from '../src/engine/settle.js';
+import { parseSettleOne } from '../src/request/settle-one.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { parseOpenAccount, parseOperate } from '../src/request/account-request.js';
 import { STORES } from './support/stores.js';
 
 const policies = loadPolicies();
+const engine = new SettlementEngine(policies);
 const agency: Actor = { id: 'agency-1', role: 'agency' };
 
 const open = (body: Record<string, unknown>) => parseOpenAccount(body, policies);
@@ -174,17 +177,30 @@ for (const s of STORES) {
       expect((await verifyAccounts(store.db)).ok).toBe(true);
     });
 
-    it('pays a visit from the account inside the caller’s transaction (the settlement path)', async () => {
-      await accounts.open(open({ id: 'S-1', kind: 'employee-personal', holderId: 's1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }), agency);
+    it('pays a visit from the account in the settle’s own transaction (the settlement path)', async () => {
+      const ledger = new Ledger(store, engine);
+      await ledger.ready;
+      await accounts.open(open({ id: 'S-1', kind: 'employee-personal', holderId: 's1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }), agency);
       await accounts.operate('S-1', op('S-1', 's1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 50 }), agency);
-      const args = { accountId: 'S-1', requestId: 'settle-9:account', visitId: 'sv1', settlementId: 'S-9', date: '2023-03-01', contracted: true, personShare: 8000, outOfScope: 1000, actor: agency, now: 1 };
-      const pay = await store.db.transaction().execute((trx) => payVisitFromAccount(trx, policies, args));
-      // Share 80.00 (第七条: the whole share the person bears, out-of-scope included); balance 50 → pays 50, 30 in cash.
-      expect(pay).toMatchObject({ accountPay: 5000, cashPay: 3000, refusal: null, entry: { kind: 'visit-payment', settlementId: 'S-9', balanceAfter: 0 } });
-      const again = await store.db.transaction().execute((trx) => payVisitFromAccount(trx, policies, args));
-      expect(again.entry).toEqual(pay.entry);
-      const empty = await store.db.transaction().execute((trx) => payVisitFromAccount(trx, policies, { ...args, requestId: 'settle-10:account', visitId: 'sv2' }));
-      expect(empty).toMatchObject({ accountPay: 0, cashPay: 8000, entry: null, refusal: { code: 'INSUFFICIENT_BALANCE' } });
+      const person = { id: 's1', region: '410900', scheme: 'employee', category: 'active' };
+      // The grade-2 Puyang visit: total 230, eligible 200 → fund (200 − 30) × 60% = 102, share 128
+      // (第七条: the whole share the person bears, out-of-scope included); balance 50 → pays 50, 78 in cash.
+      const visit = (id: string, time: string) => ({ id, time, type: 'outpatient', institution: { id: 'H2', tier: 'county', grade: 2, contracted: true }, total: 230, eligible: 200, useAccount: true });
+      const settle = (requestId: string, v: unknown) => ledger.settle(parseSettleOne({ requestId, person, visit: v }, policies), agency);
+      const pay = await settle('settle-9', visit('sv1', '2023-03-01T10:00:00+08:00'));
+      expect(pay.entry).toMatchObject({ fundPay: 102, accountPay: 50, cashPay: 78, account: { id: 'S-1', paid: 50, balanceBefore: 50, balanceAfter: 0 } });
+      const paid = (await accounts.entries('S-1')).at(-1)?.entry;
+      expect(paid).toMatchObject({ kind: 'visit-payment', amount: -5000, settlementId: pay.entry.id, visitId: 'sv1', balanceAfter: 0 });
+      // A retry answers the original settlement; the account is not paid twice.
+      const again = await settle('settle-9', visit('sv1', '2023-03-01T10:00:00+08:00'));
+      expect(again).toMatchObject({ created: false, entry: pay.entry });
+      expect((await accounts.entries('S-1')).at(-1)?.entry).toEqual(paid);
+      // Balance 0: the account pays nothing, says why, and writes nothing; cash pays the share.
+      const empty = await settle('settle-10', visit('sv2', '2023-03-03T10:00:00+08:00'));
+      expect(empty.entry).toMatchObject({ accountPay: 0, account: { paid: 0, balanceAfter: 0, refused: 'INSUFFICIENT_BALANCE' } });
+      expect((empty.entry.cashPay as number) + (empty.entry.fundPay as number)).toBe(230);
+      expect((await accounts.entries('S-1')).at(-1)?.entry).toEqual(paid);
+      expect(await accounts.balance('S-1')).toBe(0);
     });
 
     it('verify finds a tampered entry and a balance that disagrees with the entries', async () => {

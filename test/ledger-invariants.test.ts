@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { moneyProblems } from '../src/ledger/invariants.js';
 import { Ledger, verifyLedger, type Actor, type SettleResult } from '../src/ledger/ledger.js';
-import { isUniqueViolation } from '../src/ledger/settle-path.js';
+import { isUniqueViolation } from '../src/ledger/idempotency.js';
 import type { Accumulators } from '../src/engine/accumulators.js';
 import { SettlementEngine, type Person, type Settlement, type SettleOptions, type Visit } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../src/ledger/ledger.js';
-import { literal } from '../src/ledger/settle-path.js';
+import { literal } from '../src/ledger/postgres-path.js';
 import { SettlementError } from '../src/engine/errors.js';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { loadPolicies } from '../src/policy/policies.js';

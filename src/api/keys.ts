@@ -10,9 +10,12 @@
  * stops working within that time.
  */
 import { hash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { LedgerDb } from '../ledger/connect.js';
+import { insertKey, keyByHash, keyRows, revokeKeyRow } from '../ledger/keys.js';
 import type { Actor } from '../ledger/ledger.js';
-import type { Database } from '../ledger/schema.js';
+
+/** The ledger's database, where the keys are kept (src/ledger/keys.ts). */
+type Db = LedgerDb['db'];
 
 export const ROLES = ['institution', 'agency', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
@@ -27,7 +30,7 @@ export interface CreatedKey {
 }
 
 export async function createKey(
-  db: Kysely<Database>,
+  db: Db,
   role: Role,
   options: { institutionId?: string; label?: string; actor?: string; now?: number } = {},
 ): Promise<CreatedKey> {
@@ -36,33 +39,12 @@ export async function createKey(
   const key = `yb_${randomBytes(24).toString('base64url')}`;
   const id = `K-${randomUUID()}`;
   const now = options.now ?? Date.now();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('api_keys')
-      .values({ id, key_hash: hashKey(key), role, institution_id: options.institutionId ?? null, label: options.label ?? null, created_at: now, revoked_at: null })
-      .execute();
-    await trx
-      .insertInto('audit_log')
-      .values({
-        at: now,
-        actor: options.actor ?? 'cli',
-        role: 'system',
-        action: 'keys.create',
-        target: id,
-        detail: JSON.stringify({ role, institutionId: options.institutionId ?? null, label: options.label ?? null }),
-      })
-      .execute();
-  });
+  await insertKey(db, { id, key_hash: hashKey(key), role, institution_id: options.institutionId ?? null, label: options.label ?? null, created_at: now }, options.actor ?? 'cli');
   return { id, key, role, institutionId: options.institutionId ?? null };
 }
 
-export async function revokeKey(db: Kysely<Database>, id: string, now = Date.now()): Promise<boolean> {
-  const r = await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-  if (Number(r.numUpdatedRows) > 0) {
-    await db.insertInto('audit_log').values({ at: now, actor: 'cli', role: 'system', action: 'keys.revoke', target: id, detail: '{}' }).execute();
-    return true;
-  }
-  return false;
+export async function revokeKey(db: Db, id: string, now = Date.now()): Promise<boolean> {
+  return revokeKeyRow(db, id, now);
 }
 
 /** A key as `yibao keys list` shows it: never the key, nor its hash. */
@@ -76,8 +58,8 @@ export interface KeyInfo {
 }
 
 /** Every key, oldest first, revoked ones too. */
-export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
-  const rows = await db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'label', 'created_at', 'revoked_at']).orderBy('created_at').orderBy('id').execute();
+export async function listKeys(db: Db): Promise<KeyInfo[]> {
+  const rows = await keyRows(db);
   const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
   return rows.map((r) => ({ id: r.id, role: r.role, institutionId: r.institution_id, label: r.label, createdAt: iso(r.created_at) as string, revokedAt: iso(r.revoked_at) }));
 }
@@ -86,7 +68,7 @@ export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
 export class KeyStore {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly ttlMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -96,11 +78,7 @@ export class KeyStore {
     const hit = this.cache.get(h);
     const now = this.now();
     if (hit && hit.until > now) return hit.actor;
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(['id', 'role', 'institution_id', 'revoked_at'])
-      .where('key_hash', '=', h)
-      .executeTakeFirst();
+    const row = await keyByHash(this.db, h);
     let actor: Actor | null = null;
     if (row && row.revoked_at === null) {
       actor = { id: row.id, role: row.role as Role };

@@ -11,7 +11,6 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { sql } from 'kysely';
 import { SettlementError } from '../engine/errors.js';
 import { Ledger, LedgerError } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -273,7 +272,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
     try {
-      await sql`select 1`.execute(ledger.store.db);
+      await ledger.reachable();
       return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length, requireEnrollment: ledger.mode.requireEnrollment };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });

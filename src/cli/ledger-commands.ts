@@ -19,7 +19,7 @@ import { buildServer, DEFAULT_TIMEOUTS, type Timeouts } from '../api/server.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
-import { DEFAULT_MAX_QUEUE } from '../ledger/settle-path.js';
+import { DEFAULT_MAX_QUEUE } from '../ledger/queue.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
 import { verifyAccounts } from '../ledger/accounts.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.js';

@@ -7,7 +7,7 @@
  * A payment is recorded only when the documents can read it (enrollment/coverage.ts): a payment in
  * neither period, or where no document gives the periods, is refused and nothing is written.
  *
- * The settle reads these rows (settle-path.ts storedPaymentFor): of the payments for a visit's
+ * The settle reads these rows (decide.ts storedPaymentFor): of the payments for a visit's
  * year, the one whose benefits start first governs.
  */
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
@@ -21,9 +21,10 @@ import type { SettlementEngine } from '../engine/settle.js';
 import { toYuanNumber } from '../money/money.js';
 import { LedgerError } from './errors.js';
 import { uuidv7 } from './ids.js';
-import type { Actor } from './ledger.js';
 import type { Database, EnrollmentsTable } from './schema.js';
-import { isUniqueViolation, runStatement, type SettleStatements } from './settle-path.js';
+import { idempotently, replayIfSeen, type Idempotency } from './idempotency.js';
+import { runStatement, type SettleStatements } from './statements.js';
+import type { Actor } from './types.js';
 
 type Row = Selectable<EnrollmentsTable>;
 
@@ -49,67 +50,64 @@ export class EnrollmentBook {
    * IDEMPOTENCY_CONFLICT; nothing is written then.
    */
   async record(req: RecordRequest, actor: Actor): Promise<RecordResult> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const prior = await trx.selectFrom('enrollments').selectAll().where('request_id', '=', req.requestId).executeTakeFirst();
-        if (prior) return { record: this.replay(prior, req), created: false };
-        // Read before anything is written: a payment the documents cannot read is refused.
-        const as = { region: req.person.region, scheme: req.person.scheme, category: req.person.category, hardship: req.person.hardship };
-        deriveCoverage(this.engine, { id: req.person.id, ...as }, req.payment);
-        const now = this.now();
-        const person = req.person;
-        // The person's lock, as a settle takes it (PostgreSQL; SQLite holds the one write lock), then
-        // the person's row, as a settle writes it.
-        if (trx.getExecutor().adapter instanceof PostgresAdapter) await runStatement(trx, this.statements.lock, { person: { id: person.id } });
-        await runStatement(trx, this.statements.person, {
-          person: { id: person.id, region: person.region, scheme: person.scheme, category: person.category, hardship: person.hardship ?? null, family_doctor_at: person.familyDoctorAt ?? null, updated_at: now },
-        });
-        const row: Row = {
-          id: `E-${uuidv7(now)}`,
-          person_id: person.id,
-          coverage_year: req.payment.coverageYear,
-          paid_on: formatDate(req.payment.paidOn),
-          transfer: req.payment.transfer ? 1 : 0,
-          amount_fen: req.amount,
-          payer: req.payer,
-          recorded_at: now,
-          request_id: req.requestId,
-          request_hash: req.hash,
-          actor: actor.id,
-          region: as.region,
-          scheme: as.scheme,
-          category: as.category,
-          hardship: as.hardship ?? null,
-        };
-        await trx.insertInto('enrollments').values(row).execute();
-        await trx
-          .insertInto('audit_log')
-          .values({
-            at: now,
+    const find = (db: Pick<Kysely<Database>, 'selectFrom'>) => db.selectFrom('enrollments').selectAll().where('request_id', '=', req.requestId).executeTakeFirst();
+    const replay: Idempotency<Row, RecordResult> = {
+      matches: (prior) => prior.request_hash === req.hash,
+      answer: (prior) => ({ record: this.json(prior), created: false }),
+      conflict: (prior) =>
+        new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${req.requestId} was already used for a different payment (${prior?.id}); use a new request id for a new payment`),
+    };
+    return idempotently(
+      () =>
+        this.db.transaction().execute(async (trx) => {
+          const seen = replayIfSeen(replay, await find(trx));
+          if (seen) return seen;
+          // Read before anything is written: a payment the documents cannot read is refused.
+          const as = { region: req.person.region, scheme: req.person.scheme, category: req.person.category, hardship: req.person.hardship };
+          deriveCoverage(this.engine, { id: req.person.id, ...as }, req.payment);
+          const now = this.now();
+          const person = req.person;
+          // The person's lock, as a settle takes it (PostgreSQL; SQLite holds the one write lock), then
+          // the person's row, as a settle writes it.
+          if (trx.getExecutor().adapter instanceof PostgresAdapter) await runStatement(trx, this.statements.lock, { person: { id: person.id } });
+          await runStatement(trx, this.statements.person, {
+            person: { id: person.id, region: person.region, scheme: person.scheme, category: person.category, hardship: person.hardship ?? null, family_doctor_at: person.familyDoctorAt ?? null, updated_at: now },
+          });
+          const row: Row = {
+            id: `E-${uuidv7(now)}`,
+            person_id: person.id,
+            coverage_year: req.payment.coverageYear,
+            paid_on: formatDate(req.payment.paidOn),
+            transfer: req.payment.transfer ? 1 : 0,
+            amount_fen: req.amount,
+            payer: req.payer,
+            recorded_at: now,
+            request_id: req.requestId,
+            request_hash: req.hash,
             actor: actor.id,
-            role: actor.role,
-            action: 'enrollment.record',
-            target: row.id,
-            detail: JSON.stringify({ requestId: req.requestId, person: person.id, coverageYear: row.coverage_year, paidOn: row.paid_on, amount: toYuanNumber(req.amount), payer: req.payer, transfer: req.payment.transfer }),
-          })
-          .execute();
-        return { record: this.json(row), created: true };
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        // The same request id committed meanwhile by another call.
-        const prior = await this.db.selectFrom('enrollments').selectAll().where('request_id', '=', req.requestId).executeTakeFirst();
-        if (prior) return { record: this.replay(prior, req), created: false };
-      }
-      throw e;
-    }
-  }
-
-  private replay(prior: Row, req: RecordRequest): PaymentRecord {
-    if (prior.request_hash !== req.hash) {
-      throw new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${req.requestId} was already used for a different payment (${prior.id}); use a new request id for a new payment`);
-    }
-    return this.json(prior);
+            region: as.region,
+            scheme: as.scheme,
+            category: as.category,
+            hardship: as.hardship ?? null,
+          };
+          await trx.insertInto('enrollments').values(row).execute();
+          await trx
+            .insertInto('audit_log')
+            .values({
+              at: now,
+              actor: actor.id,
+              role: actor.role,
+              action: 'enrollment.record',
+              target: row.id,
+              detail: JSON.stringify({ requestId: req.requestId, person: person.id, coverageYear: row.coverage_year, paidOn: row.paid_on, amount: toYuanNumber(req.amount), payer: req.payer, transfer: req.payment.transfer }),
+            })
+            .execute();
+          return { record: this.json(row), created: true };
+        }),
+      // The same request id committed meanwhile by another call.
+      () => find(this.db),
+      replay,
+    );
   }
 
   /**

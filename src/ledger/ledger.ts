@@ -3,50 +3,55 @@
  * shape of the national platform's pre-settle / settle / reverse.
  *
  * - pre-settle computes what would be settled now and writes nothing: the settle's own read and
- *   decision (settle-path.ts decide), so it gives the same amounts and the same refusals;
+ *   decision (decide.ts), so it gives the same amounts and the same refusals;
  * - settle computes and commits the entry with its accumulator changes atomically; a request id
  *   makes it idempotent (same id and body: the original entry; same id, other body: refused);
- * - reverse writes a new entry with the amounts negated and restores the accumulators; an entry is
- *   never edited, and a settlement is reversed at most once.
+ * - reverse (reverse.ts) writes a new entry with the amounts negated and restores the
+ *   accumulators; an entry is never edited, and a settlement is reversed at most once.
  *
  * Settlements of one person are serialized: on PostgreSQL by the person's advisory lock (see
  * `personLock`; settles and reversals take it before they read), on SQLite by its single writer.
  * So two visits settled at once can never both spend the same remaining cap.
+ *
+ * The settle paths, as Kysely has a dialect per database: SQLite (sqlite-path.ts, or the writer
+ * thread of sqlite-writer.ts), PostgreSQL (postgres-path.ts), any other store (kysely-path.ts);
+ * all run the statements of statements.ts and the decision of decide.ts.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Hardship } from '../domain.js';
-import { categoryIndex } from '../engine/compile.js';
-import { chinaDay, dayOf, formatDate, yearStart } from '../calendar/calendar.js';
-import { SettlementError } from '../engine/errors.js';
-import type { Person, SettlementEngine } from '../engine/settle.js';
-import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
-import { settlementJson } from '../request/settle-person.js';
-import type { SettleOne } from '../request/settle-one.js';
-import type { LedgerDb } from './connect.js';
-import { LedgerError } from './errors.js';
-import { idClock, uuidv7 } from './ids.js';
-import { assertMoneyIdentity, moneyProblems, type EntryAmounts } from './invariants.js';
-import type { Database, SettlementsTable } from './schema.js';
-import {
-  isUniqueViolation,
-  DEFAULT_MAX_QUEUE,
-  KyselySettlePath,
-  personLock,
-  PostgresSettlePath,
-  preSettle,
-  SettleStatements,
-  SqliteSettlePath,
-  type SettlePath,
-} from './settle-path.js';
-import { PersonRegistry, type RegistryMode } from './registry.js';
-import { SqliteWriterPath } from './sqlite-writer.js';
-import { insertEntry, loadState, lockAccount } from './accounts.js';
 import { accountKindFor } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
-
+import { dayOf, formatDate, yearStart } from '../calendar/calendar.js';
+import type { Hardship } from '../domain.js';
+import { categoryIndex } from '../engine/compile.js';
+import { SettlementError } from '../engine/errors.js';
+import type { Person, SettlementEngine } from '../engine/settle.js';
+import { toYuanNumber, type Fen } from '../money/money.js';
 import { PAGE_DEFAULT, pageOf, type Page, type Positions } from '../request/page.js';
+import { settlementJson } from '../request/settle-person.js';
+import type { SettleOne } from '../request/settle-one.js';
+import { insertEntry, loadState, lockAccount } from './account-store.js';
+import type { LedgerDb } from './connect.js';
+import { preSettle } from './decide.js';
 import { EnrollmentBook } from './enrollments.js';
+import { LedgerError } from './errors.js';
+import { idClock } from './ids.js';
+import { KyselySettlePath } from './kysely-path.js';
+import { PostgresSettlePath } from './postgres-path.js';
+import { DEFAULT_MAX_QUEUE } from './queue.js';
+import { entryParties, lookupRegistered, PersonRegistry, type EntryParties, type InstitutionRecord, type PersonRecord, type RegistryMode } from './registry.js';
+import { reverseSettlement } from './reverse.js';
+import type { Database, SettlementsTable } from './schema.js';
+import { SettleStatements } from './statements.js';
+import { SqliteSettlePath } from './sqlite-path.js';
+import { SqliteWriterPath } from './sqlite-writer.js';
+import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
+import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
+
+export { LedgerError, type LedgerErrorCode } from './errors.js';
+export type { Actor, Entry, SettleResult } from './types.js';
+export { verifyLedger, type VerifyReport } from './verify.js';
+export { SettlementError };
 
 /** How the ledger is run. */
 export interface LedgerOptions {
@@ -55,34 +60,11 @@ export interface LedgerOptions {
    * visit's year (registry.ts RegistryMode). Default false.
    */
   requireEnrollment?: boolean;
-}
-
-/** Who is acting: recorded on every write. */
-export interface Actor {
-  id: string;
-  role: 'institution' | 'agency' | 'analyst' | 'system';
-  institutionId?: string;
-}
-
-export { LedgerError, type LedgerErrorCode } from './errors.js';
-
-export interface LedgerOptions {
   /**
    * At most this many settles wait for the writer (each settle path's queue; default
    * DEFAULT_MAX_QUEUE); one more is refused with OVERLOADED, nothing written.
    */
   maxQueue?: number;
-}
-
-/** A ledger entry as the API returns it. */
-export type Entry = Record<string, unknown> & { id: string; kind: 'settlement' | 'reversal'; requestId: string };
-
-export interface SettleResult {
-  entry: Entry;
-  /** False when the request id was seen before and the original entry is returned. */
-  created: boolean;
-  /** The entry as JSON text, as stored: what the API sends. */
-  body: string;
 }
 
 export interface CapView {
@@ -101,10 +83,12 @@ export interface AccumulatorView {
   deductibleWindows: { bucket: string; institution: string; day: string; borne: number }[];
 }
 
-export interface VerifyReport {
-  ok: boolean;
-  checked: { entries: number; capRows: number; windowRows: number };
-  mismatches: string[];
+/** A settlement's parties, as an authorization check needs them. */
+export interface SettlementParties {
+  kind: string;
+  personId: string;
+  visitId: string;
+  institutionId: string;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -173,7 +157,7 @@ export class Ledger {
 
   /**
    * What would be settled now (预结算, 2206/2303). Writes nothing. The settle's own read and
-   * decision (settle-path.ts preSettle): the amounts the settle would give, and the same refusals
+   * decision (decide.ts preSettle): the amounts the settle would give, and the same refusals
    * (a visit already settled, an institution the registry holds otherwise, no open account).
    */
   async preSettle(req: SettleOne, actor: Actor): Promise<Record<string, unknown>> {
@@ -211,46 +195,11 @@ export class Ledger {
   /**
    * Settles one visit and commits it with its accumulator changes, atomically. Idempotent by
    * request id. Throws SettlementError (the documents cannot settle it) or LedgerError (refused).
-   * The steps are in settle-path.ts.
+   * The steps are in statements.ts, decide.ts and the paths (sqlite-path.ts, postgres-path.ts, kysely-path.ts).
    */
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     this.checkInstitution(req, actor);
     return (req.visit.useAccount ? this.accountPath : this.settlePath).settle(req, actor);
-  }
-
-  /**
-   * A reversed settlement the personal account paid into: what the account paid goes back to it,
-   * as a new entry (冲正), never an edit. Null when the account paid nothing.
-   */
-  private async restoreAccount(trx: Transaction<Database>, original: SettlementsTable, reversalId: string, actor: Actor, now: number) {
-    const paid = Number(original.account_pay_fen);
-    if (paid === 0) return null;
-    const payment = await trx
-      .selectFrom('account_entries')
-      .select(['account_id', 'id'])
-      .where('settlement_id', '=', original.id)
-      .where('kind', '=', 'visit-payment')
-      .executeTakeFirst();
-    if (!payment) throw new Error(`settlement ${original.id}: the account paid ${paid} fen but no account entry records it`);
-    const row = await lockAccount(trx, payment.account_id);
-    const before = Number(row.balance_fen);
-    const entry: AccountEntry = {
-      kind: 'visit-payment-reversal',
-      id: `${row.id}/visit-payment-reversal/${original.id}`,
-      accountId: row.id,
-      seq: Number(row.seq) + 1,
-      date: formatDate(chinaDay(now)),
-      amount: paid,
-      balanceAfter: before + paid,
-      ref: reversalId,
-      visitId: original.visit_id,
-      settlementId: original.id,
-      reversalId,
-      source: `冲正 ${reversalId}`,
-      text: `结算${original.id}冲正，个人账户支付的${formatYuan(paid)}元退回账户（余额${formatYuan(before)}元，退回后${formatYuan(before + paid)}元）。`,
-    };
-    await insertEntry(trx, entry, { requestId: null, requestHash: null, actor, now });
-    return { id: row.id, returned: toYuanNumber(paid), balanceAfter: toYuanNumber(before + paid) };
   }
 
   /**
@@ -269,143 +218,14 @@ export class Ledger {
     };
   }
 
-  private async audit(db: Db, actor: Actor, action: string, target: string, detail: unknown, at: number): Promise<void> {
-    await db.insertInto('audit_log').values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) }).execute();
-  }
+
 
   /**
    * Reverses a settlement: a new entry with the amounts negated, and the accumulators restored
-   * (the cap by what the settlement paid; the settlement's deductible window — its visit's day at
-   * its institution — by what it bore). Refused for a reversal, or a settlement reversed before.
-   * Idempotent by request id: a retry gets the original reversal, also when it waited for the
-   * person's lock while the first of its kind committed.
+   * (reverse.ts). Refused for a reversal, or a settlement reversed before. Idempotent by request id.
    */
-  async reverse(settlementId: string, requestId: string, actor: Actor): Promise<SettleResult> {
-    const hash = `reverse:${settlementId}`;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        // Who may see the settlement is checked first, also for a retry: request ids are chosen by
-        // clients and may be guessed.
-        const original = await trx.selectFrom('settlements').selectAll().where('id', '=', settlementId).executeTakeFirst();
-        if (!original) throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
-        if (actor.role === 'institution' && actor.institutionId !== original.institution_id) {
-          throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
-        }
-        const retry = async () => {
-          const prior = await trx.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
-          if (!prior) return undefined;
-          if (prior.request_hash !== hash) throw new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${requestId} was already used for a different request`);
-          return { entry: entryOf(prior), created: false, body: prior.body };
-        };
-        const before = await retry();
-        if (before) return before;
-        if (original.kind !== 'settlement') throw new LedgerError('NOT_REVERSIBLE', `${settlementId} is a reversal; a reversal cannot be reversed`);
-        // Lock the person, as settle does (SQLite: the transaction already holds the one write lock).
-        if (this.store.dialect === 'postgres') {
-          await personLock(original.person_id).execute(trx);
-          // A retry that waited for the lock while the first of its request id committed: the
-          // original answer, not ALREADY_REVERSED (each statement reads what was committed before it).
-          const after = await retry();
-          if (after) return after;
-        }
-        const already = await trx.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
-        if (already) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${already.id}`);
-        // The reversal holds the settlement's money identity, negated: checked before anything is written.
-        assertMoneyIdentity(`reversal of ${settlementId}`, storedAmounts(original));
-        const now = this.now();
-        const id = `R-${uuidv7(now)}`;
-        const n = (v: number | null) => (v === null ? null : -Number(v));
-        const fund = Number(original.fund_pay_fen);
-        const deductible = Number(original.deductible_fen);
-        let capAfter: number | null = null;
-        if (original.cap_bucket !== null && original.cap_year !== null && fund !== 0) {
-          capAfter = await takeFromCap(trx, original.person_id, Number(original.cap_year), original.cap_bucket, fund);
-        }
-        let windowAfter: number | null = null;
-        if (original.window_bucket !== null && original.window_day !== null && deductible !== 0) {
-          // The settlement's own window (its visit's day at its institution) gives back what it bore.
-          const window = { person_id: original.person_id, bucket: original.window_bucket, institution_id: original.institution_id, day: Number(original.window_day) };
-          const current = await trx.selectFrom('deductible_windows').select('borne_fen').where((eb) => eb.and(window)).executeTakeFirst();
-          if (!current) throw new Error(`settlement ${settlementId} bore ${deductible} fen in a deductible window the ledger does not hold`);
-          windowAfter = Number(current.borne_fen) - deductible;
-          if (windowAfter > 0) await trx.updateTable('deductible_windows').set({ borne_fen: windowAfter }).where((eb) => eb.and(window)).execute();
-          else await trx.deleteFrom('deductible_windows').where((eb) => eb.and(window)).execute();
-        }
-        // The later layers of the fund chain (大病保险, 医疗救助): each yearly total back by what the entry added.
-        const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('settlement_id', '=', settlementId).execute();
-        const layersRestored: { settlement_id: string; person_id: string; year: number; bucket: string; change_fen: number; after_fen: number }[] = [];
-        for (const l of layerRows) {
-          const after = await takeFromCap(trx, original.person_id, Number(l.year), l.bucket, Number(l.change_fen));
-          layersRestored.push({ settlement_id: id, person_id: original.person_id, year: Number(l.year), bucket: l.bucket, change_fen: -Number(l.change_fen), after_fen: after });
-        }
-        const accountRestored = await this.restoreAccount(trx, original, id, actor, now);
-        const y = (v: number | null) => (v === null ? null : toYuanNumber(-Number(v)));
-        const entry: Entry = {
-          id,
-          kind: 'reversal',
-          requestId,
-          reverses: settlementId,
-          createdAt: new Date(now).toISOString(),
-          institution: original.institution_id,
-          visitId: original.visit_id,
-          person: original.person_id,
-          policy: original.policy,
-          total: y(original.total_fen),
-          eligible: y(original.eligible_fen),
-          deductible: y(original.deductible_fen),
-          fundPay: y(original.fund_pay_fen),
-          criticalIllnessPay: y(original.critical_illness_pay_fen),
-          assistancePay: y(original.assistance_pay_fen),
-          accountPay: y(original.account_pay_fen),
-          cashPay: y(original.cash_pay_fen),
-          restored: {
-            cap: capAfter === null ? null : { bucket: original.cap_bucket, year: original.cap_year, usedAfter: toYuanNumber(capAfter) },
-            deductibleWindow: windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
-            account: accountRestored,
-            ...(layersRestored.length > 0
-              ? { layers: layersRestored.map((l) => ({ bucket: l.bucket, year: l.year, usedAfter: toYuanNumber(l.after_fen) })) }
-              : {}),
-          },
-        };
-        const body = JSON.stringify(entry);
-        await trx
-          .insertInto('settlements')
-          .values({
-            ...original,
-            id,
-            request_id: requestId,
-            request_hash: hash,
-            kind: 'reversal',
-            reverses: settlementId,
-            total_fen: -Number(original.total_fen),
-            eligible_fen: -Number(original.eligible_fen),
-            deductible_fen: -deductible,
-            fund_pay_fen: -fund,
-            critical_illness_pay_fen: -Number(original.critical_illness_pay_fen),
-            assistance_pay_fen: -Number(original.assistance_pay_fen),
-            account_pay_fen: -Number(original.account_pay_fen),
-            cash_pay_fen: -Number(original.cash_pay_fen),
-            cap_before_fen: n(null),
-            cap_after_fen: capAfter,
-            window_borne_after_fen: windowAfter,
-            body,
-            actor: actor.id,
-            created_at: now,
-          })
-          .execute();
-        if (layersRestored.length > 0) await trx.insertInto('settlement_layers').values(layersRestored).execute();
-        await this.audit(trx, actor, 'reverse', id, { reverses: settlementId, requestId }, now);
-        return { entry, created: true, body };
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        const prior = await this.db.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
-        if (prior?.request_hash === hash) return { entry: entryOf(prior), created: false, body: prior.body };
-        const again = await this.db.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
-        if (again) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${again.id}`);
-      }
-      throw e;
-    }
+  reverse(settlementId: string, requestId: string, actor: Actor): Promise<SettleResult> {
+    return reverseSettlement(this.db, this.store.dialect === 'postgres', this.now, settlementId, requestId, actor);
   }
 
   /** One entry with its trace; institutions see only their own. */
@@ -542,133 +362,35 @@ export class Ledger {
     };
   }
 
+  /** Whether the store answers a query (the service's readiness check); throws when it does not. */
+  async reachable(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** A settlement's kind and parties, or undefined when there is none (authorization checks; no audit). */
+  async settlementParties(id: string): Promise<SettlementParties | undefined> {
+    const s = await this.db.selectFrom('settlements').select(['kind', 'person_id', 'visit_id', 'institution_id']).where('id', '=', id).executeTakeFirst();
+    return s && { kind: s.kind, personId: s.person_id, visitId: s.visit_id, institutionId: s.institution_id };
+  }
+
+  /** The holder of a personal account, or undefined when there is no such account (authorization checks; no audit). */
+  async accountOwner(accountId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('accounts').select('holder_id').where('id', '=', accountId).executeTakeFirst();
+    return row?.holder_id;
+  }
+
+  /** The ledger's person and institution records, where it has them (registry.ts lookupRegistered; no audit). */
+  registered(personId: string, institutionId: string): Promise<{ person?: PersonRecord; institution?: InstitutionRecord }> {
+    return lookupRegistered(this.db, personId, institutionId);
+  }
+
+  /** Whose a ledger entry is (registry.ts entryParties), or undefined when there is no such entry. */
+  entryParties(entryId: string): Promise<EntryParties | undefined> {
+    return entryParties(this.db, entryId);
+  }
+
   /** See {@link verifyLedger}. */
   verify(): Promise<VerifyReport> {
     return verifyLedger(this.db);
   }
 }
-
-/** A stored entry's amounts in fen, a reversal's negated back, for the money identity (invariants.ts). */
-function storedAmounts(
-  r: Pick<SettlementsTable, 'kind' | 'total_fen' | 'eligible_fen' | 'deductible_fen' | 'fund_pay_fen' | 'critical_illness_pay_fen' | 'assistance_pay_fen' | 'account_pay_fen' | 'cash_pay_fen'>,
-): EntryAmounts {
-  const m = r.kind === 'reversal' ? -1 : 1;
-  return {
-    total: m * Number(r.total_fen),
-    eligible: m * Number(r.eligible_fen),
-    deductible: m * Number(r.deductible_fen),
-    fundPay: m * Number(r.fund_pay_fen),
-    criticalIllnessPay: m * Number(r.critical_illness_pay_fen),
-    assistancePay: m * Number(r.assistance_pay_fen),
-    accountPay: m * Number(r.account_pay_fen),
-    cashPay: m * Number(r.cash_pay_fen),
-  };
-}
-
-/** Takes an amount off a person's yearly total for a bucket (a reversal); returns the new total. */
-async function takeFromCap(trx: Transaction<Database>, personId: string, year: number, bucket: string, amount: Fen): Promise<Fen> {
-  const row = await trx
-    .selectFrom('cap_usage')
-    .select('used_fen')
-    .where('person_id', '=', personId)
-    .where('year', '=', year)
-    .where('bucket', '=', bucket)
-    .executeTakeFirst();
-  const after = Number(row?.used_fen ?? 0) - amount;
-  await trx.updateTable('cap_usage').set({ used_fen: after }).where('person_id', '=', personId).where('year', '=', year).where('bucket', '=', bucket).execute();
-  return after;
-}
-
-/**
- * Recomputes every accumulator from the entries and compares: the cap used per person, year and
- * bucket must be the sum of the fund payments of its entries (reversals are negative); the
- * deductible borne in each window (person, bucket, institution, day) must be what its entries
- * bore, and a window the entries bore something in must be stored; every entry must hold the money
- * identity (invariants.ts: its parts add up to its total, nothing negative, eligible ≤ total, the
- * cap only grows), a reversal with its amounts negated.
- */
-export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> {
-  const mismatches: string[] = [];
-  const sums = await db
-    .selectFrom('settlements')
-    .select(['person_id', 'cap_year', 'cap_bucket', sql<string>`sum(fund_pay_fen)`.as('total')])
-    .where('cap_bucket', 'is not', null)
-    .groupBy(['person_id', 'cap_year', 'cap_bucket'])
-    .execute();
-  const layerSums = await db
-    .selectFrom('settlement_layers')
-    .select(['person_id', 'year', 'bucket', sql<string>`sum(change_fen)`.as('total')])
-    .groupBy(['person_id', 'year', 'bucket'])
-    .execute();
-  const stored = await db.selectFrom('cap_usage').selectAll().execute();
-  const key = (p: string, y: number | null, b: string | null) => `${p} ${y} ${b}`;
-  const expected = new Map(sums.map((s) => [key(s.person_id, Number(s.cap_year), s.cap_bucket), Number(s.total)]));
-  for (const l of layerSums) {
-    const k = key(l.person_id, Number(l.year), l.bucket);
-    expected.set(k, (expected.get(k) ?? 0) + Number(l.total));
-  }
-  const actual = new Map(stored.map((s) => [key(s.person_id, Number(s.year), s.bucket), Number(s.used_fen)]));
-  for (const k of new Set([...expected.keys(), ...actual.keys()])) {
-    const e = expected.get(k) ?? 0;
-    const a = actual.get(k) ?? 0;
-    if (e !== a) mismatches.push(`cap used ${k}: the entries sum to ${toYuanNumber(e)}, the accumulator holds ${toYuanNumber(a)}`);
-  }
-  const windows = await db.selectFrom('deductible_windows').selectAll().execute();
-  const borne = await db
-    .selectFrom('settlements')
-    .select(['person_id', 'window_bucket', 'institution_id', 'window_day', sql<string>`sum(deductible_fen)`.as('borne')])
-    .where('window_bucket', 'is not', null)
-    .where('window_day', 'is not', null)
-    .groupBy(['person_id', 'window_bucket', 'institution_id', 'window_day'])
-    .execute();
-  const windowKey = (p: string, b: string | null, i: string, d: number | null) => `${p} ${b} ${i} ${formatDate(Number(d))}`;
-  const bore = new Map(borne.map((w) => [windowKey(w.person_id, w.window_bucket, w.institution_id, w.window_day), Number(w.borne)]));
-  const held = new Map(windows.map((w) => [windowKey(w.person_id, w.bucket, w.institution_id, w.day), Number(w.borne_fen)]));
-  for (const k of new Set([...bore.keys(), ...held.keys()])) {
-    const e = bore.get(k) ?? 0;
-    const a = held.get(k);
-    // A window nothing is borne in (all reversed) is not kept.
-    if (a === undefined ? e !== 0 : a !== e) {
-      mismatches.push(`deductible window ${k}: the entries bore ${toYuanNumber(e)}, the accumulator holds ${a === undefined ? 'no window' : toYuanNumber(a)}`);
-    }
-  }
-  // The money identity, in SQL first (a reversal's amounts negated), then each entry that breaks
-  // it told with what it breaks.
-  const sign = sql<number>`(case when kind = 'reversal' then -1 else 1 end)`;
-  const parts = ['fund_pay_fen', 'critical_illness_pay_fen', 'assistance_pay_fen', 'account_pay_fen', 'cash_pay_fen'] as const;
-  const broken = await db
-    .selectFrom('settlements')
-    .select(['id', 'kind', 'total_fen', 'eligible_fen', 'deductible_fen', ...parts, 'cap_bucket', 'cap_before_fen', 'cap_after_fen'])
-    .where((eb) =>
-      eb.or([
-        eb(sql`fund_pay_fen + critical_illness_pay_fen + assistance_pay_fen + account_pay_fen + cash_pay_fen`, '<>', eb.ref('total_fen')),
-        ...(['total_fen', 'eligible_fen', 'deductible_fen', ...parts] as const).map((c) => eb(sql`${sign} * ${sql.ref(c)}`, '<', 0)),
-        eb(sql`${sign} * eligible_fen`, '>', sql`${sign} * total_fen`),
-        eb(sql`${sign} * deductible_fen`, '>', sql`${sign} * eligible_fen`),
-        eb.and([eb('kind', '=', 'settlement'), eb('cap_after_fen', '<', eb.ref('cap_before_fen'))]),
-      ]),
-    )
-    .orderBy('id')
-    .execute();
-  for (const r of broken) {
-    const caps = r.kind === 'settlement' && r.cap_bucket !== null && r.cap_before_fen !== null && r.cap_after_fen !== null ? [{ bucket: r.cap_bucket, before: Number(r.cap_before_fen), after: Number(r.cap_after_fen) }] : [];
-    const problems = moneyProblems(storedAmounts(r), caps);
-    mismatches.push(`entry ${r.id}${r.kind === 'reversal' ? ' (a reversal, its amounts negated)' : ''}: ${problems.length > 0 ? problems.join('; ') : 'the money identity does not hold'}`);
-  }
-  // A later layer's yearly total only grows with a settlement (and goes back with its reversal).
-  const layersDown = await db
-    .selectFrom('settlement_layers as l')
-    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .select(['l.settlement_id', 'l.bucket', 'l.year', 'l.change_fen'])
-    .where(sql<boolean>`(case when s.kind = 'reversal' then -1 else 1 end) * l.change_fen < 0`)
-    .execute();
-  for (const l of layersDown) mismatches.push(`entry ${l.settlement_id}: cap ${l.bucket} ${l.year} goes the wrong way, by ${toYuanNumber(Number(l.change_fen))}`);
-  const count = await db.selectFrom('settlements').select(sql<string>`count(*)`.as('n')).executeTakeFirst();
-  return {
-    ok: mismatches.length === 0,
-    checked: { entries: Number(count?.n ?? 0), capRows: stored.length, windowRows: windows.length },
-    mismatches,
-  };
-}
-
-export { SettlementError };

@@ -21,9 +21,9 @@ import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/settle.js';
 import { recordOfPerson, type PersonRecord } from '../request/person-request.js';
 import { LedgerError } from './errors.js';
-import type { Actor } from './ledger.js';
+import type { Actor } from './types.js';
 import type { Database, PersonsTable } from './schema.js';
-import { personLock } from './settle-path.js';
+import { personLock } from './statements.js';
 
 /** What the ledger requires on file before it settles a visit. */
 export interface RegistryMode {

@@ -11,7 +11,10 @@ import { openSqlite } from './connect.js';
 import { useIdClock } from './ids.js';
 import { setClockTolerance } from './visit-time.js';
 import type { Database } from './schema.js';
-import { MAX_BATCH, SettleStatements, SqliteBatchSettler, type SettleJob } from './settle-path.js';
+import { MAX_BATCH } from './queue.js';
+import { SqliteBatchSettler } from './sqlite-path.js';
+import { SettleStatements } from './statements.js';
+import type { SettleJob } from './types.js';
 import { toWire, type FromWriter, type ToWriter, type WriterThreadData } from './sqlite-writer.js';
 
 const port = parentPort;

@@ -21,9 +21,9 @@ import { SettlementError, type MissingParameter, type SettlementErrorCode } from
 import type { PolicyPack } from '../policy/model.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
-import type { Actor, Entry, SettleResult } from './ledger.js';
+import type { Actor, Entry, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 import type { RegistryMode } from './registry.js';
-import { DEFAULT_MAX_QUEUE, overloaded, type SettleJob, type SettleOutcome, type SettlePath } from './settle-path.js';
+import { DEFAULT_MAX_QUEUE, overloaded } from './queue.js';
 
 /** What the thread is started with. */
 export interface WriterThreadData {

@@ -145,16 +145,12 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
           throw new HttpError(403, 'FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
         if (!o.settlementId) throw new HttpError(403, 'FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
         // The settlement must be one at this institution, of this visit, of the account's holder.
-        const s = await ctx.ledger.store.db
-          .selectFrom('settlements')
-          .select(['kind', 'person_id', 'visit_id', 'institution_id'])
-          .where('id', '=', o.settlementId)
-          .executeTakeFirst();
-        if (!s || s.institution_id !== actor.institutionId || s.kind !== 'settlement')
+        const s = await ctx.ledger.settlementParties(o.settlementId);
+        if (!s || s.institutionId !== actor.institutionId || s.kind !== 'settlement')
           throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: ${o.settlementId} is not a settlement at ${actor.institutionId}`);
-        if (s.visit_id !== o.visitId) throw new HttpError(403, 'FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
-        const holder = await ctx.ledger.store.db.selectFrom('accounts').select('holder_id').where('id', '=', id).executeTakeFirst();
-        if (!holder || holder.holder_id !== s.person_id)
+        if (s.visitId !== o.visitId) throw new HttpError(403, 'FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
+        const holder = await ctx.ledger.accountOwner(id);
+        if (holder === undefined || holder !== s.personId)
           throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: settlement ${o.settlementId} is not of the holder of account ${id}`);
       }
       return answer(req, reply, async () => {

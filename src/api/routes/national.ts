@@ -30,7 +30,6 @@ import {
   type ReverseInterface,
   type SettleInterface,
 } from '../../national/input.js';
-import { entryParties, lookupRegistered } from '../../ledger/registry.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { HttpError, JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
 
@@ -131,7 +130,7 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
       checkInstitution(actor, body.fixmedins_code);
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
       if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, body.input.data.psn_no, { mdtrtId: body.input.data.mdtrt_id });
-      const registered = await lookupRegistered(ctx.ledger.store.db, body.input.data.psn_no, body.fixmedins_code);
+      const registered = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
       const n = toSettleOne(infno, body, registered, ctx.policies);
       let entry: Record<string, unknown>;
       let created = false;
@@ -164,7 +163,7 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
       const actor = await ctx.authorize(req, ...PERSONAL);
       const r = parseNationalReverse(infno, req.body);
       checkInstitution(actor, r.fixmedinsCode);
-      const parties = await entryParties(ctx.ledger.store.db, r.setlId);
+      const parties = await ctx.ledger.entryParties(r.setlId);
       // As the ledger: another institution's settlement does not exist for an institution key.
       if (!parties || (actor.role === 'institution' && parties.institutionId !== actor.institutionId)) {
         throw new LedgerError('NOT_FOUND', `data.setl_id: settlement ${r.setlId} does not exist`);
