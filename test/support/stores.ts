@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { SettlementEngine } from '../../src/engine/settle.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb, type OpenOptions } from '../../src/ledger/connect.js';
@@ -62,17 +62,22 @@ export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'b
   return Object.assign(store, { path });
 }
 
-/** A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`. */
+/**
+ * A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`.
+ * Migrated to the latest version, it is a copy of the template the global setup migrated once
+ * (support/global-setup.ts); migrated only part way, it runs the migrations itself.
+ */
 export async function freshPostgres(poolSize = 16, upTo?: string): Promise<LedgerDb & { url: string }> {
   const name = `yibao_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const template = upTo === undefined ? inject('pgTemplate') : '';
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await admin.end();
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const store = await openLedgerDb({ target: url.toString(), poolSize });
-  await migrate(store.db, upTo);
+  if (!template) await migrate(store.db, upTo);
   return {
     ...store,
     url: url.toString(),
