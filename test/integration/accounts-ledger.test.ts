@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { AccountLedger, AccountRefused, payVisitFromAccount, verifyAccounts } from '../src/ledger/accounts.js';
-import type { Actor } from '../src/ledger/ledger.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseOpenAccount, parseOperate } from '../src/request/account-request.js';
-import { STORES } from './support/stores.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { AccountLedger, AccountRefused, payVisitFromAccount, verifyAccounts } from '../../src/ledger/accounts.js';
+import type { Actor } from '../../src/ledger/ledger.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
+import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const agency: Actor = { id: 'agency-1', role: 'agency' };

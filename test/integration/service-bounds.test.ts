@@ -8,16 +8,16 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { CreatedKey } from '../src/api/keys.js';
-import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, LedgerError, verifyLedger, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { encodeCursor } from '../src/request/page.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { rowCounts } from './support/counts.js';
-import { startService, withJson, type TestService } from './support/service.js';
-import { freshSqlite, STORES } from './support/stores.js';
+import type { CreatedKey } from '../../src/api/keys.js';
+import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, LedgerError, verifyLedger, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { encodeCursor } from '../../src/request/page.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { rowCounts } from '../support/counts.js';
+import { startService, withJson, type TestService } from '../support/service.js';
+import { freshSqlite, STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

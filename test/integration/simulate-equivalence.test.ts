@@ -11,24 +11,24 @@
  * gives the same report to the fen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatChinaTime } from '../src/calendar/calendar.js';
-import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, VISIT_TYPES } from '../src/domain.js';
-import { SettlementError } from '../src/engine/errors.js';
-import { SettlementEngine, type Settlement } from '../src/engine/settle.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, type Actor } from '../src/ledger/ledger.js';
-import { formatYuan } from '../src/money/money.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { settleVisits, isFailure } from '../src/request/settle-person.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { parseSettleRequest } from '../src/request/settle-request.js';
-import { settleRange } from '../src/sim/kernel.js';
-import { choosePolicyYears, type ChosenPolicy } from '../src/sim/policy-year.js';
-import { PersonDraft, SyntheticPopulation } from '../src/sim/population.js';
-import { buildReport } from '../src/sim/report.js';
-import { readScenario, type Scenario, type SyntheticSpec } from '../src/sim/scenario.js';
-import { simulate } from '../src/sim/simulate.js';
-import { freshSqlite } from './support/stores.js';
+import { formatChinaTime } from '../../src/calendar/calendar.js';
+import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, VISIT_TYPES } from '../../src/domain.js';
+import { SettlementError } from '../../src/engine/errors.js';
+import { SettlementEngine, type Settlement } from '../../src/engine/settle.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import { formatYuan } from '../../src/money/money.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { settleVisits, isFailure } from '../../src/request/settle-person.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { parseSettleRequest } from '../../src/request/settle-request.js';
+import { settleRange } from '../../src/sim/kernel.js';
+import { choosePolicyYears, type ChosenPolicy } from '../../src/sim/policy-year.js';
+import { PersonDraft, SyntheticPopulation } from '../../src/sim/population.js';
+import { buildReport } from '../../src/sim/report.js';
+import { readScenario, type Scenario, type SyntheticSpec } from '../../src/sim/scenario.js';
+import { simulate } from '../../src/sim/simulate.js';
+import { freshSqlite } from '../support/stores.js';
 
 const policies = loadPolicies();
 
