@@ -5,11 +5,15 @@
  *    nothing changed). Worker threads (the simulation's workers, the SQLite writer thread) and the
  *    `yibao` bin run compiled JavaScript from dist/, so without this `npx vitest run` would test
  *    whatever an earlier build left there.
- * 2. When PostgreSQL answers, migrates one template database to the latest version; each test's
- *    fresh database is then `CREATE DATABASE … TEMPLATE` it (a file copy) instead of running every
- *    migration again. The template is dropped after the run.
+ * 2. Migrates one template ledger of each kind to the latest version, so that a test's fresh,
+ *    migrated store is a copy instead of every migration run again: a SQLite file (copied), and,
+ *    when PostgreSQL answers, a database (`CREATE DATABASE … TEMPLATE`). Both are removed after
+ *    the run. Stores migrated only part way (to test a later migration) still run migrations.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -23,6 +27,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The migrated template database's name, '' when PostgreSQL is not reachable. */
     pgTemplate: string;
+    /** The migrated template SQLite file (closed, its WAL checkpointed away). */
+    sqliteTemplate: string;
   }
 }
 
@@ -66,11 +72,28 @@ async function pgTemplate(): Promise<string> {
   return name;
 }
 
+async function sqliteTemplate(): Promise<{ path: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'yibao-template-'));
+  const path = join(dir, 'template.db');
+  const store = await openLedgerDb({ target: path });
+  try {
+    await migrateToLatest(store.db);
+  } finally {
+    await store.close();
+  }
+  // The last connection's close checkpoints the WAL into the file and removes it: the file alone is the ledger.
+  if (existsSync(`${path}-wal`)) throw new Error(`[yibao tests] the template ledger ${path} kept its WAL after closing`);
+  return { path, dir };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   build();
   const template = await pgTemplate();
   project.provide('pgTemplate', template);
+  const sqlite = await sqliteTemplate();
+  project.provide('sqliteTemplate', sqlite.path);
   return async () => {
+    rmSync(sqlite.dir, { recursive: true, force: true });
     if (template) await admin((c) => c.query(`drop database if exists ${template} with (force)`)).catch(() => undefined);
   };
 }

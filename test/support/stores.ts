@@ -4,7 +4,7 @@
  * server the PostgreSQL tests are skipped with a message saying so, except under CI=true, where
  * they must run and a missing server fails the run (.ci/run starts it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
@@ -48,7 +48,8 @@ async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
 }
 
 /**
- * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
+ * A new, empty, migrated SQLite ledger file (removed by `close`); migrated to the latest version,
+ * a copy of the template the global setup migrated once (support/global-setup.ts). With `writerThread`, as the
  * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
  * that far.
  */
@@ -56,8 +57,11 @@ export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'b
   const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
   const { upTo, ...open } = options;
+  // Migrated to the latest version: a copy of the file the global setup migrated once.
+  const template = upTo === undefined ? inject('sqliteTemplate') : '';
+  if (template) copyFileSync(template, path);
   const store = await openLedgerDb({ target: path, ...open });
-  await migrate(store.db, upTo);
+  if (!template) await migrate(store.db, upTo);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }
