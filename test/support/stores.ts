@@ -4,7 +4,7 @@
  * server the PostgreSQL tests are skipped with a message saying so, except under CI=true, where
  * they must run and a missing server fails the run (.ci/run starts it).
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
@@ -48,13 +48,21 @@ async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
 }
 
 /**
+ * Where the SQLite test ledgers live: YIBAO_TEST_TMPDIR, else /dev/shm (memory) where there is one,
+ * else the system's temporary directory. The code path is the same on any file system (WAL,
+ * synchronous=FULL, its fsyncs); no test here is about surviving a power cut, which only a disk
+ * could show, and the crash tests kill processes, whose writes the page cache keeps either way.
+ */
+export const TEST_TMPDIR = process.env.YIBAO_TEST_TMPDIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
+/**
  * A new, empty, migrated SQLite ledger file (removed by `close`); migrated to the latest version,
  * a copy of the template the global setup migrated once (support/global-setup.ts). With `writerThread`, as the
  * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
  * that far.
  */
 export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> & { upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
+  const dir = mkdtempSync(join(TEST_TMPDIR, 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
   const { upTo, ...open } = options;
   // Migrated to the latest version: a copy of the file the global setup migrated once.
