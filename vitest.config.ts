@@ -34,9 +34,12 @@ export default defineConfig({
       // Unit and integration files share their worker's module cache (isolate: false): each file
       // would otherwise import and transform the same sources again, a third of the unit run. The
       // files keep no state in modules between them: every store, service and ledger is the file's own.
-      { test: { ...shared, name: 'unit', isolate: false, include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
-      { test: { ...shared, name: 'integration', isolate: false, include: ['test/integration/**/*.test.ts'] } },
-      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts', ...CLI_E2E] } },
+      { test: { ...shared, name: 'unit', isolate: false, sequence: { groupOrder: 0 }, include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
+      { test: { ...shared, name: 'integration', isolate: false, sequence: { groupOrder: 0 }, include: ['test/integration/**/*.test.ts'] } },
+      // Real processes are CPU-bound from their first instruction (node's start, loading dist/ and
+      // the policies) and some keep their own deadlines (yibao serve must report its address within
+      // 15 s): they run after unit and integration (groupOrder 1), two at a time, one per core.
+      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts', ...CLI_E2E], maxWorkers: 2, sequence: { groupOrder: 1 } } },
     ],
   },
 });
