@@ -450,10 +450,14 @@ describe('shutting down', () => {
         socket.on('data', (d: string) => (received += d));
         socket.on('close', () => resolve({ ms: 0, received }));
         socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-        setTimeout(() => {
-          void service.app.close();
-          setTimeout(() => socket.write('\r\n'), 50);
-        }, 50);
+        // The close begins once the service holds the connection (not merely the kernel's
+        // backlog, which a close under load would reset before the request could begin).
+        service.app.server.once('connection', () =>
+          setTimeout(() => {
+            void service.app.close();
+            setTimeout(() => socket.write('\r\n'), 50);
+          }, 50),
+        );
       });
       const res = response((await exchange).received);
       expect(res.status).toBe(503);
