@@ -4,12 +4,12 @@
  * server the PostgreSQL tests are skipped with a message saying so, except under CI=true, where
  * they must run and a missing server fails the run (.ci/run starts it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { SettlementEngine } from '../../src/engine/settle.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb, type OpenOptions } from '../../src/ledger/connect.js';
@@ -48,31 +48,48 @@ async function migrate(db: Kysely<Database>, upTo?: string): Promise<void> {
 }
 
 /**
- * A new, empty, migrated SQLite ledger file (removed by `close`). With `writerThread`, as the
+ * Where the SQLite test ledgers live: YIBAO_TEST_TMPDIR, else /dev/shm (memory) where there is one,
+ * else the system's temporary directory. The code path is the same on any file system (WAL,
+ * synchronous=FULL, its fsyncs); no test here is about surviving a power cut, which only a disk
+ * could show, and the crash tests kill processes, whose writes the page cache keeps either way.
+ */
+export const TEST_TMPDIR = process.env.YIBAO_TEST_TMPDIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
+/**
+ * A new, empty, migrated SQLite ledger file (removed by `close`); migrated to the latest version,
+ * a copy of the template the global setup migrated once (support/global-setup.ts). With `writerThread`, as the
  * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
  * that far.
  */
 export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> & { upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'yibao-ledger-'));
+  const dir = mkdtempSync(join(TEST_TMPDIR, 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
   const { upTo, ...open } = options;
+  // Migrated to the latest version: a copy of the file the global setup migrated once.
+  const template = upTo === undefined ? inject('sqliteTemplate') : '';
+  if (template) copyFileSync(template, path);
   const store = await openLedgerDb({ target: path, ...open });
-  await migrate(store.db, upTo);
+  if (!template) await migrate(store.db, upTo);
   store.onClose?.(async () => rmSync(dir, { recursive: true, force: true }));
   return Object.assign(store, { path });
 }
 
-/** A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`. */
+/**
+ * A new, empty, migrated PostgreSQL database (with `upTo`, only that far); dropped by `close`.
+ * Migrated to the latest version, it is a copy of the template the global setup migrated once
+ * (support/global-setup.ts); migrated only part way, it runs the migrations itself.
+ */
 export async function freshPostgres(poolSize = 16, upTo?: string): Promise<LedgerDb & { url: string }> {
   const name = `yibao_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const template = upTo === undefined ? inject('pgTemplate') : '';
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await admin.end();
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const store = await openLedgerDb({ target: url.toString(), poolSize });
-  await migrate(store.db, upTo);
+  if (!template) await migrate(store.db, upTo);
   return {
     ...store,
     url: url.toString(),

@@ -5,12 +5,12 @@
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import type { Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { ledgerOn, STORES } from './support/stores.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import type { Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { ledgerOn, STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

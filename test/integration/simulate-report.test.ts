@@ -14,18 +14,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ELIGIBILITIES, SettlementEngine, type Settlement } from '../src/engine/settle.js';
-import { toYuanNumber } from '../src/money/money.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { isFailure, settleVisits } from '../src/request/settle-person.js';
-import { parseSettleRequest } from '../src/request/settle-request.js';
-import { ClaimsSource, parseClaims } from '../src/sim/claims.js';
-import { settleRange } from '../src/sim/kernel.js';
-import { dayStarts } from '../src/sim/population.js';
-import { buildReport, type SimulationReport } from '../src/sim/report.js';
-import { parseScenario } from '../src/sim/scenario.js';
-import { simulate } from '../src/sim/simulate.js';
-import { scenarioProblems } from './support/problems.js';
+import { ELIGIBILITIES, SettlementEngine, type Settlement } from '../../src/engine/settle.js';
+import { toYuanNumber } from '../../src/money/money.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { isFailure, settleVisits } from '../../src/request/settle-person.js';
+import { parseSettleRequest } from '../../src/request/settle-request.js';
+import { ClaimsSource, parseClaims } from '../../src/sim/claims.js';
+import { settleRange } from '../../src/sim/kernel.js';
+import { dayStarts } from '../../src/sim/population.js';
+import { buildReport, type SimulationReport } from '../../src/sim/report.js';
+import { parseScenario } from '../../src/sim/scenario.js';
+import { simulate } from '../../src/sim/simulate.js';
+import { scenarioProblems } from '../support/problems.js';
 
 const CLAIMS = `person,category,hardship,visit,time,institution,tier,grade,contracted,total,eligible
 P1,adult,,P1-1,2024-03-01T09:00:00+08:00,J1,primary,0,true,100,100

@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Category, Scheme, VisitType } from '../src/domain.js';
-import { CATEGORIES, EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES, VISIT_TYPES } from '../src/domain.js';
-import { MemoryAccumulators } from '../src/engine/accumulators.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { requestProblems } from './support/problems.js';
+import type { Category, Scheme, VisitType } from '../../src/domain.js';
+import { CATEGORIES, EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES, VISIT_TYPES } from '../../src/domain.js';
+import { MemoryAccumulators } from '../../src/engine/accumulators.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { requestProblems } from '../support/problems.js';
 import {
   categoryOf,
   countsTowardFund,
@@ -26,10 +26,10 @@ import {
   psnTypeOf,
   schemeOf,
   visitTypeOf,
-} from '../src/national/codes.js';
-import { parseNationalReverse, parseNationalSettle, toSettleOne, type Registered, type SettleInterface } from '../src/national/input.js';
-import { figuresOf, figuresOfEntry, nationalSettlement, NationalIdentityError, ratioText, type Figures, type NationalContext } from '../src/national/setlinfo.js';
-import { settlementJson } from '../src/request/settle-person.js';
+} from '../../src/national/codes.js';
+import { parseNationalReverse, parseNationalSettle, toSettleOne, type Registered, type SettleInterface } from '../../src/national/input.js';
+import { figuresOf, figuresOfEntry, nationalSettlement, NationalIdentityError, ratioText, type Figures, type NationalContext } from '../../src/national/setlinfo.js';
+import { settlementJson } from '../../src/request/settle-person.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

@@ -8,14 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { buildServer } from '../src/api/server.js';
-import { createKey, KeyStore, type CreatedKey } from '../src/api/keys.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { rowCounts } from './support/counts.js';
-import { STORES } from './support/stores.js';
+import { buildServer } from '../../src/api/server.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { rowCounts } from '../support/counts.js';
+import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

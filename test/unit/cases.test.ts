@@ -4,25 +4,25 @@
  * The `contributions:` cases go the way of `yibao contribution`: validate, compute, render.
  */
 import { describe, expect, it } from 'vitest';
-import { contributionJson } from '../src/contribution/contribution.js';
-import { contributionFromRequest } from '../src/contribution/request.js';
-import { SettlementError } from '../src/engine/errors.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { outcomeJson, settleVisits } from '../src/request/settle-person.js';
-import { parseSettleRequest, RequestError } from '../src/request/settle-request.js';
-import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../src/account/index.js';
-import { parseYuan } from '../src/money/money.js';
-import { loadCaseFiles, type AccountCase, type ContributionCase, type CoverageCase } from './support/cases.js';
-import type { PolicySet } from '../src/policy/registry.js';
-import { coverageJson, deriveCoverage } from '../src/enrollment/coverage.js';
-import { parseCoverageRequest } from '../src/enrollment/request.js';
-import { formatDate, parseDate } from '../src/calendar/calendar.js';
-import { MemoryAccumulators } from '../src/engine/accumulators.js';
-import { maternityGrantJson } from '../src/maternity/grant.js';
-import { maternityGrantFromRequest } from '../src/maternity/request.js';
+import { contributionJson } from '../../src/contribution/contribution.js';
+import { contributionFromRequest } from '../../src/contribution/request.js';
+import { SettlementError } from '../../src/engine/errors.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { outcomeJson, settleVisits } from '../../src/request/settle-person.js';
+import { parseSettleRequest, RequestError } from '../../src/request/settle-request.js';
+import { AccountError, authorize, creditMonth, type Account, type AccountState, type Operation } from '../../src/account/index.js';
+import { parseYuan } from '../../src/money/money.js';
+import { loadCaseFiles, type AccountCase, type ContributionCase, type CoverageCase } from '../support/cases.js';
+import type { PolicySet } from '../../src/policy/registry.js';
+import { coverageJson, deriveCoverage } from '../../src/enrollment/coverage.js';
+import { parseCoverageRequest } from '../../src/enrollment/request.js';
+import { formatDate, parseDate } from '../../src/calendar/calendar.js';
+import { MemoryAccumulators } from '../../src/engine/accumulators.js';
+import { maternityGrantJson } from '../../src/maternity/grant.js';
+import { maternityGrantFromRequest } from '../../src/maternity/request.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 const fen = (yuan: unknown) => Math.round((yuan as number) * 100);
 
 for (const file of loadCaseFiles()) {

@@ -8,21 +8,19 @@
  *     that would break it throws an internal error and writes nothing — and `yibao ledger verify`
  *     checks it on every stored settlement and reversal, naming an entry that breaks it.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
-import { moneyProblems } from '../src/ledger/invariants.js';
-import { Ledger, verifyLedger, type Actor, type SettleResult } from '../src/ledger/ledger.js';
-import { isUniqueViolation } from '../src/ledger/idempotency.js';
-import type { Accumulators } from '../src/engine/accumulators.js';
-import { SettlementEngine, type Person, type Settlement, type SettleOptions, type Visit } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { ledgerOn, STORES } from './support/stores.js';
+import { main } from '../../src/cli/main.js';
+import { openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { moneyProblems } from '../../src/ledger/invariants.js';
+import { Ledger, verifyLedger, type Actor, type SettleResult } from '../../src/ledger/ledger.js';
+import { isUniqueViolation } from '../../src/ledger/idempotency.js';
+import type { Accumulators } from '../../src/engine/accumulators.js';
+import { SettlementEngine, type Person, type Settlement, type SettleOptions, type Visit } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { ledgerOn, STORES } from '../support/stores.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
 const agency: Actor = { id: 'agency-1', role: 'agency' };
@@ -39,9 +37,12 @@ class BrokenEngine extends SettlementEngine {
   }
 }
 
-function yibao(args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/yibao.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `yibao` in this process (the bin is main() behind a shebang; the e2e tests run it for real). */
+async function yibao(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '' });
+  return { code, stdout, stderr };
 }
 
 async function rows(store: LedgerDb): Promise<Record<string, number>> {
@@ -154,11 +155,11 @@ for (const s of STORES) {
       const db = (on.store as LedgerDb & { path?: string; url?: string }).path ?? (on.store as LedgerDb & { url?: string }).url;
       const settled = await on.ledger.settle(req('mv-1', person('mv'), visit('mv-v1', '2023-04-05T10:00:00+08:00', 250)), agency);
       const reversed = await on.ledger.reverse(settled.entry.id, 'mv-1-reverse', agency);
-      expect(yibao(['ledger', 'verify', '--db', db as string]).code).toBe(0);
+      expect((await yibao(['ledger', 'verify', '--db', db as string])).code).toBe(0);
       const tamper = async (id: string, set: Record<string, unknown>, expected: string) => {
         const saved = await on.store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         await on.store.db.updateTable('settlements').set(set).where('id', '=', id).execute();
-        const out = yibao(['ledger', 'verify', '--db', db as string]);
+        const out = await yibao(['ledger', 'verify', '--db', db as string]);
         expect(out.code, out.stdout + out.stderr).toBe(1);
         expect(out.stdout).toContain(`MISMATCH entry ${id}`);
         expect(out.stdout).toContain(expected);
@@ -173,7 +174,7 @@ for (const s of STORES) {
       await tamper(settled.entry.id, { cap_after_fen: sql`cap_before_fen - 1` }, 'cap outpatient goes down');
       // A reversal, read with its amounts negated: a deductible more than the eligible amount.
       await tamper(reversed.entry.id, { deductible_fen: sql`eligible_fen - 1` }, `entry ${reversed.entry.id} (a reversal, its amounts negated): deductible`);
-      expect(yibao(['ledger', 'verify', '--db', db as string]).code).toBe(0);
+      expect((await yibao(['ledger', 'verify', '--db', db as string])).code).toBe(0);
     });
   });
 }

@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../src/api/server.js';
-import { createKey, KeyStore, type CreatedKey } from '../src/api/keys.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { freshSqlite } from './support/stores.js';
+import { buildServer } from '../../src/api/server.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { freshSqlite } from '../support/stores.js';
 
 const policies = loadPolicies();
 let store: LedgerDb;

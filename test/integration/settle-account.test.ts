@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { AccountLedger, verifyAccounts } from '../src/ledger/accounts.js';
-import { Ledger, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseOpenAccount, parseOperate } from '../src/request/account-request.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { STORES } from './support/stores.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { AccountLedger, verifyAccounts } from '../../src/ledger/accounts.js';
+import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

@@ -15,12 +15,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chinaDay, dayOf } from '../src/calendar/calendar.js';
-import type { Category, Grade, Hardship, Tier, VisitType } from '../src/domain.js';
-import { MemoryAccumulators } from '../src/engine/accumulators.js';
-import { SettlementError } from '../src/engine/errors.js';
-import { SettlementEngine, type Person, type Settlement, type Visit } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
+import { chinaDay, dayOf } from '../../src/calendar/calendar.js';
+import type { Category, Grade, Hardship, Tier, VisitType } from '../../src/domain.js';
+import { MemoryAccumulators } from '../../src/engine/accumulators.js';
+import { SettlementError } from '../../src/engine/errors.js';
+import { SettlementEngine, type Person, type Settlement, type Visit } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
 
 const policies = loadPolicies();
 

@@ -6,15 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { startService, type TestService } from './support/service.js';
-import { STORES } from './support/stores.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { startService, type TestService } from '../support/service.js';
+import { STORES } from '../support/stores.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 const policies = loadPolicies({ policyFiles: [`${ROOT}examples/linfen-inpatient-user-policy.yaml`, `${ROOT}test/fixtures/linfen-assistance-user.yaml`] });
 const engine = new SettlementEngine(policies);
 const agency: Actor = { id: 'agency-1', role: 'agency' };

@@ -21,8 +21,8 @@ import {
   type AccountState,
   type Holder,
   type Operation,
-} from '../src/account/index.js';
-import { loadPolicies } from '../src/policy/policies.js';
+} from '../../src/account/index.js';
+import { loadPolicies } from '../../src/policy/policies.js';
 
 const policies = loadPolicies();
 const NUM_RUNS = 200;

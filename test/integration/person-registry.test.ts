@@ -17,14 +17,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { CreatedKey } from '../src/api/keys.js';
-import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, LedgerError, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { startService, type TestService } from './support/service.js';
-import { STORES, tableCounts } from './support/stores.js';
+import type { CreatedKey } from '../../src/api/keys.js';
+import { openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { startService, type TestService } from '../support/service.js';
+import { STORES, tableCounts } from '../support/stores.js';
 
 /**
  * The ledger's rows without the audit log: refusals and reads of personal data are audited on

@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createKey, type CreatedKey } from '../src/api/keys.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { verifyLedger } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { startService, type TestService } from './support/service.js';
-import { STORES, tableCounts } from './support/stores.js';
+import { createKey, type CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { verifyLedger } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { startService, type TestService } from '../support/service.js';
+import { STORES, tableCounts } from '../support/stores.js';
 
 const engine = new SettlementEngine(loadPolicies());
 

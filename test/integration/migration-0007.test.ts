@@ -6,13 +6,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { migrateToLatest, type LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, type Actor } from '../src/ledger/ledger.js';
-import type { Database } from '../src/ledger/schema.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { freshPostgres, freshSqlite, pgAvailable } from './support/stores.js';
+import { migrateToLatest, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import type { Database } from '../../src/ledger/schema.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { freshPostgres, freshSqlite, pgAvailable } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

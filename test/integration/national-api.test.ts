@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import type { CreatedKey } from '../src/api/keys.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { verifyLedger } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { startService, type TestService } from './support/service.js';
-import { rowCounts } from './support/counts.js';
-import { STORES } from './support/stores.js';
+import type { CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { verifyLedger } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { startService, type TestService } from '../support/service.js';
+import { rowCounts } from '../support/counts.js';
+import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

@@ -7,15 +7,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { AccountError } from '../src/account/types.js';
-import { AccountLedger, AccountRefused, verifyAccounts } from '../src/ledger/accounts.js';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { LedgerError } from '../src/ledger/errors.js';
-import type { Actor } from '../src/ledger/ledger.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { RequestError } from '../src/request/settle-request.js';
-import { parseOpenAccount, parseOperate } from '../src/request/account-request.js';
-import { freshSqlite } from './support/stores.js';
+import { AccountError } from '../../src/account/types.js';
+import { AccountLedger, AccountRefused, verifyAccounts } from '../../src/ledger/accounts.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { LedgerError } from '../../src/ledger/errors.js';
+import type { Actor } from '../../src/ledger/ledger.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { RequestError } from '../../src/request/settle-request.js';
+import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
+import { freshSqlite } from '../support/stores.js';
 
 const policies = loadPolicies();
 const agency: Actor = { id: 'prop', role: 'agency' };

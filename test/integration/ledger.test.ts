@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, LedgerError, type Actor } from '../src/ledger/ledger.js';
-import { SettlementError } from '../src/engine/errors.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { STORES } from './support/stores.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementError } from '../../src/engine/errors.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

@@ -8,16 +8,16 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { CreatedKey } from '../src/api/keys.js';
-import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, LedgerError, verifyLedger, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { encodeCursor } from '../src/request/page.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { rowCounts } from './support/counts.js';
-import { startService, withJson, type TestService } from './support/service.js';
-import { freshSqlite, STORES } from './support/stores.js';
+import type { CreatedKey } from '../../src/api/keys.js';
+import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, LedgerError, verifyLedger, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { encodeCursor } from '../../src/request/page.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { rowCounts } from '../support/counts.js';
+import { startService, withJson, type TestService } from '../support/service.js';
+import { freshSqlite, STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -450,10 +450,14 @@ describe('shutting down', () => {
         socket.on('data', (d: string) => (received += d));
         socket.on('close', () => resolve({ ms: 0, received }));
         socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-        setTimeout(() => {
-          void service.app.close();
-          setTimeout(() => socket.write('\r\n'), 50);
-        }, 50);
+        // The close begins once the service holds the connection (not merely the kernel's
+        // backlog, which a close under load would reset before the request could begin).
+        service.app.server.once('connection', () =>
+          setTimeout(() => {
+            void service.app.close();
+            setTimeout(() => socket.write('\r\n'), 50);
+          }, 50),
+        );
       });
       const res = response((await exchange).received);
       expect(res.status).toBe(503);

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PG_ADMIN_URL, freshPostgres, pgAvailable } from './support/stores.js';
+import { PG_ADMIN_URL, freshPostgres, pgAvailable } from '../support/stores.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/yibao.js');
 
 // Load shape and bounds.

@@ -13,13 +13,13 @@
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { dayOf, formatDate } from '../src/calendar/calendar.js';
-import { migrateToLatest, type LedgerDb } from '../src/ledger/connect.js';
-import { Ledger, verifyLedger, type Actor } from '../src/ledger/ledger.js';
-import { SettlementEngine } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
-import { parseSettleOne } from '../src/request/settle-one.js';
-import { freshPostgres, freshSqlite, ledgerOn, pgAvailable, STORES } from './support/stores.js';
+import { dayOf, formatDate } from '../../src/calendar/calendar.js';
+import { migrateToLatest, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, verifyLedger, type Actor } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { freshPostgres, freshSqlite, ledgerOn, pgAvailable, STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);

@@ -13,12 +13,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Grade, Hardship } from '../src/domain.js';
-import { MemoryAccumulators } from '../src/engine/accumulators.js';
-import { SettlementEngine, type Person, type Settlement, type Visit } from '../src/engine/settle.js';
-import { loadPolicies } from '../src/policy/policies.js';
+import type { Grade, Hardship } from '../../src/domain.js';
+import { MemoryAccumulators } from '../../src/engine/accumulators.js';
+import { SettlementEngine, type Person, type Settlement, type Visit } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 const policies = loadPolicies({ policyFiles: [`${ROOT}examples/linfen-inpatient-user-policy.yaml`, `${ROOT}test/fixtures/linfen-assistance-user.yaml`] });
 const engine = new SettlementEngine(policies);
 
