@@ -22,7 +22,7 @@
  */
 import { dayOf, formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
 import { VISIT_TYPE_LABELS, type VisitType } from '../domain.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import { applyRate, formatPercent, formatYuan, MAX_AMOUNT_FEN, ONE_HUNDRED_PERCENT, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { KIND_LABELS, rulesAt, type RulesAt } from './rules.js';

@@ -7,7 +7,7 @@
  * institutions only, the whole share or only the in-scope part, up to the balance.
  */
 import { formatDate } from '../calendar/calendar.js';
-import type { Person, Settlement, TraceStep, Visit } from '../engine/settle.js';
+import type { Person, Settlement, TraceStep, Visit } from '../engine/types.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { authorize, balance } from './account.js';

@@ -7,7 +7,7 @@
  * stored as one row and read back as it was.
  */
 import type { MissingParameter } from '../engine/errors.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 import type { AccountKind, AccountRelation } from '../policy/schema.js';
 import type { VisitType } from '../domain.js';

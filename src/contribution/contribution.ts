@@ -22,9 +22,9 @@
  */
 import { yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
 import { COUNTY_TYPE_LABELS, HARDSHIP_LABELS, type CountyType, type Hardship } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError, type MissingParameter } from '../engine/errors.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import { applyRate, formatYuan, type Fen } from '../money/money.js';
 import type { ContributionRules, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';

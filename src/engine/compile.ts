@@ -10,7 +10,7 @@
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORIES, GRADES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
 import type { Fen, BasisPoints } from '../money/money.js';
-import type { AmountLimitBenefit, Benefit, MonthDayRange, Param, ParamVersion, PolicyPack, PoolingBenefit } from '../policy/model.js';
+import { versionAt, type AmountLimitBenefit, type Benefit, type MonthDayRange, type Param, type PolicyPack, type PoolingBenefit } from '../policy/model.js';
 import type { PolicySet, Segment } from '../policy/registry.js';
 import type { MissingParameter } from './errors.js';
 
@@ -253,12 +253,6 @@ export const ASSISTANCE_PAID = 'assistance';
 function internalized(text: string): string {
   const key = Object.keys({ [text]: true })[0];
   return key === text ? key : text;
-}
-
-/** The version of a parameter in force on a day. */
-export function versionAt(param: Param, day: DayNumber): ParamVersion | undefined {
-  for (const v of param.versions) if (v.from <= day && (v.to === null || day <= v.to)) return v;
-  return undefined;
 }
 
 class Snapshot {

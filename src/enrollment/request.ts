@@ -10,14 +10,14 @@ import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { formatDate, yearOf, type DayNumber } from '../calendar/calendar.js';
 import { EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES } from '../domain.js';
-import type { Person } from '../engine/settle.js';
+import type { Person } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { canonicalJson, requestIdSchema } from '../request/settle-one.js';
 import { amount, dateText, enumOf, id, personSchema, readRegion, RequestError, yearSchema } from '../request/settle-request.js';
 import type { CoveragePerson } from './coverage.js';
-import type { Enrollment } from './periods.js';
+import type { Enrollment } from '../engine/types.js';
 
 /**
  * Who paid (缴费主体). `self`: the person (个人缴费, the contribution's `payable`); `assistance`:

@@ -37,7 +37,8 @@ import { chinaDay, formatDate, parseDate, yearOf, type DayNumber } from '../cale
 import type { Category, Hardship } from '../domain.js';
 import { governingStoredPayment } from '../enrollment/coverage.js';
 import type { Accumulators, DeductibleWindow } from '../engine/accumulators.js';
-import type { Person, Settlement, SettlementEngine } from '../engine/settle.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import type { Person, Settlement } from '../engine/types.js';
 import { toYuanNumber, type Fen } from '../money/money.js';
 import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';

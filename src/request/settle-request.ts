@@ -16,7 +16,7 @@ import {
   VISIT_TYPES,
   type Grade,
 } from '../domain.js';
-import type { Person, Visit } from '../engine/settle.js';
+import type { Person, Visit } from '../engine/types.js';
 import { AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';

@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { chinaDay, parseInstant, yearOf, yearStart } from '../calendar/calendar.js';
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Grade, type Scheme, type VisitType } from '../domain.js';
-import type { Institution } from '../engine/settle.js';
+import type { Institution } from '../engine/types.js';
 import { formatIssues } from '../policy/schema.js';
 import { amount, enumOf, id } from '../request/settle-request.js';
 import { calendarDayOf, PersonDraft, type PersonSource } from './population.js';

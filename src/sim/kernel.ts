@@ -9,7 +9,8 @@
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Category, type Hardship, type Scheme, type Tier } from '../domain.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import { ELIGIBILITIES, type Eligibility, type Institution, type Person, type Settlement, type SettlementEngine, type Visit } from '../engine/settle.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import { ELIGIBILITIES, type Eligibility, type Institution, type Person, type Settlement, type Visit } from '../engine/types.js';
 import { add, AMOUNT, emptyTotals, type BenefitTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
 import { IN_HOSPITAL, OUT_OF_COUNTY, REFERRED } from './claims.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';

@@ -6,7 +6,7 @@
  */
 import { CHINA_OFFSET_MS, dayOf, MS_PER_DAY } from '../calendar/calendar.js';
 import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, type Grade, type Tier } from '../domain.js';
-import type { Institution } from '../engine/settle.js';
+import type { Institution } from '../engine/types.js';
 import { mix32, partialThresholds, PersonRng, pick, poissonTable, thresholds, U32 } from './rng.js';
 import { PPM, type CostKnot, type SyntheticSpec } from './scenario.js';
 

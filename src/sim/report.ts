@@ -11,12 +11,12 @@
 import { yearStart } from '../calendar/calendar.js';
 import { computeContribution, OptionRequiredError } from '../contribution/contribution.js';
 import { CATEGORIES, CATEGORY_LABELS, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, HARDSHIP_LABELS, TIERS, TIER_LABELS, type Category, type Hardship } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError } from '../engine/errors.js';
 import { divRoundHalfAway, toYuanNumber, type Fen } from '../money/money.js';
 import type { Param } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
-import { ELIGIBILITIES } from '../engine/settle.js';
+import { ELIGIBILITIES } from '../engine/types.js';
 import { AMOUNT, AMOUNT_NAMES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
 import type { ChosenPolicy } from './policy-year.js';
 import type { SimulationRun } from './simulate.js';
