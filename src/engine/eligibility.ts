@@ -5,7 +5,7 @@
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
 import type { Category, Hardship } from '../domain.js';
-import type { CompiledEnrollment } from './compile.js';
+import type { CompiledEnrollment } from './compiled.js';
 import { cited, sources2 } from './explain.js';
 import { exemptionCite, exemptionLabel, PERIOD_CONCENTRATED, readPayment, type PaymentReading } from './periods.js';
 import type { Eligibility, Enrollment, Person, TraceStep, Visit } from './types.js';

@@ -6,7 +6,7 @@
 import { formatChinaTime, formatDate, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, HARDSHIP_LABELS, TIER_LABELS, VISIT_TYPE_LABELS } from '../domain.js';
 import { formatPercent, formatYuan, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
-import { WINDOW_PER_VISIT, type Cite, type CompiledAmountLimit, type CompiledBenefit, type CompiledClass, type CompiledLayer, type CompiledPooling, type CompiledReferral, type LayerTable, type PoolingTable } from './compile.js';
+import { WINDOW_PER_VISIT, type Cite, type CompiledAmountLimit, type CompiledBenefit, type CompiledClass, type CompiledLayer, type CompiledPooling, type CompiledReferral, type LayerTable, type PoolingTable } from './compiled.js';
 import type { Institution, Person, TraceStep, Visit } from './types.js';
 
 /**

@@ -17,8 +17,8 @@
  *   - any other day (before the concentrated period, or after Y) is in neither period: ENROLLMENT_INVALID.
  */
 import { dayOf, formatDate, yearStart, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, type Category, type Hardship } from '../domain.js';
-import type { Cite, CompiledEnrollment } from './compile.js';
+import { CATEGORY_LABELS } from '../domain.js';
+import type { Cite, CompiledEnrollment } from './compiled.js';
 import { missingMessage, SettlementError, type MissingParameter } from './errors.js';
 import type { EnrolledAs, Enrollment } from './types.js';
 

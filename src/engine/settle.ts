@@ -17,24 +17,12 @@ import { VISIT_TYPE_LABELS, VISIT_TYPES, type Scheme } from '../domain.js';
 import { applyRate, ONE_HUNDRED_PERCENT, type BasisPoints, type Fen } from '../money/money.js';
 import type { PolicySet, RegionInfo } from '../policy/registry.js';
 import type { Accumulators, AccumulatorChanges, CapChange } from './accumulators.js';
-import {
-  categoryIndex,
-  CompiledRegion,
-  schemeIndex,
-  tierIndex,
-  visitTypeIndex,
-  WINDOW_PER_VISIT,
-  type CompiledAmountLimit,
-  type CompiledBenefit,
-  type CompiledEnrollment,
-  type CompiledPooling,
-  type CompiledSegment,
-  type CompiledLayer,
-} from './compile.js';
+import { CompiledRegion } from './compile.js';
+import { WINDOW_PER_VISIT, type CompiledAmountLimit, type CompiledBenefit, type CompiledEnrollment, type CompiledLayer, type CompiledPooling, type CompiledSegment } from './compiled.js';
 import { ResidentEligibility } from './eligibility.js';
 import { missingMessage, SettlementError } from './errors.js';
+import { categoryIndex, schemeIndex, tierIndex, visitTypeIndex } from './indexes.js';
 import {
-  cited,
   traceAccountReform,
   traceAmountLimit,
   traceCapAndResult,

@@ -15,7 +15,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Hardship } from '../domain.js';
-import { categoryIndex } from '../engine/compile.js';
+import { categoryIndex } from '../engine/indexes.js';
 import { chinaDay, dayOf, formatDate, yearStart } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
 import type { SettlementEngine } from '../engine/settle.js';
