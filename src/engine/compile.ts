@@ -8,7 +8,7 @@
  * and integer operations: no parameter lookups, no date comparisons against policy text.
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORIES, GRADES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
+import { CATEGORIES, GRADES, SCHEME_CATEGORIES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
 import { versionAt, type AmountLimitBenefit, type Benefit, type MonthDayRange, type Param, type PolicyPack, type PoolingBenefit } from '../policy/model.js';
 import type { PolicySet, Segment } from '../policy/registry.js';
 import {
@@ -114,10 +114,6 @@ function compilePoolingTable(b: PoolingBenefit, category: Category, snap: Snapsh
   return table;
 }
 
-const SCHEME_CATEGORIES: Record<string, readonly Category[]> = {
-  resident: ['adult', 'child', 'student', 'newborn'],
-  employee: ['active', 'retired'],
-};
 
 function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledBenefit {
   const head = new Snapshot(day);
