@@ -15,7 +15,7 @@ import { maternityGrantJson } from '../maternity/grant.js';
 import { maternityGrantFromRequest } from '../maternity/request.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
-import { PolicyFileError } from '../policy/load.js';
+import { PolicyFileError } from '../policy/problems.js';
 import { loadPolicies } from '../policy/policies.js';
 import type { PolicySet } from '../policy/registry.js';
 import { missingParameters, renderShow, showPack } from '../policy/show.js';
