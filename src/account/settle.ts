@@ -10,7 +10,8 @@ import { formatDate } from '../calendar/calendar.js';
 import type { Person, Settlement, TraceStep, Visit } from '../engine/types.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
-import { authorize, balance } from './account.js';
+import { balance } from './account.js';
+import { authorize } from './authorize.js';
 import type { AccountEntry, AccountKind, AccountState } from './types.js';
 
 /** The account a person's visits are paid from: employees' personal account, residents' family account. */

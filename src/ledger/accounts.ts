@@ -16,8 +16,9 @@
  */
 import { PAGE_DEFAULT, pageOf, type Positions } from '../request/page.js';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import { creditEntry, monthlyCredit, verifyEntries } from '../account/account.js';
-import { authorize } from '../account/account.js';
+import { verifyEntries } from '../account/account.js';
+import { authorize } from '../account/authorize.js';
+import { creditEntry, monthlyCredit } from '../account/credit.js';
 import {
   AccountError,
   CLOSING_KINDS,
