@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
-import { contributionJson } from '../contribution/contribution.js';
+import { contributionJson } from '../contribution/json.js';
 import { contributionFromRequest } from '../contribution/request.js';
 import { maternityGrantJson } from '../maternity/grant.js';
 import { maternityGrantFromRequest } from '../maternity/request.js';

@@ -11,7 +11,9 @@ import { buildPack } from '../policy/pack.js';
 import { PolicyFileError } from '../policy/problems.js';
 import { PolicySet } from '../policy/registry.js';
 import { RequestError } from '../request/settle-request.js';
-import { computeContribution, contributionJson, OptionRequiredError } from './contribution.js';
+import { computeContribution } from './contribution.js';
+import { contributionJson } from './json.js';
+import { OptionRequiredError } from './types.js';
 import { contributionFromRequest } from './request.js';
 
 /** A pack for a made-up city with contributions for 2030, to change in each test. */

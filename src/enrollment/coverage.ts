@@ -19,7 +19,7 @@ import { SettlementError } from '../engine/errors.js';
 import { cited, sources2 } from '../engine/explain.js';
 import type { SettlementEngine } from '../engine/settle.js';
 import type { TraceStep } from '../engine/types.js';
-import { exemptionCite, exemptionLabel, governingPayment, PERIOD_CONCENTRATED, readPayment, type Exemption, type PaymentReading } from '../engine/periods.js';
+import { exemptionCite, exemptionLabel, governingPayment, PERIOD_CONCENTRATED, readPayment, type Exemption } from '../engine/periods.js';
 import type { Enrollment } from '../engine/types.js';
 
 export interface CoveragePerson {

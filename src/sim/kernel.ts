@@ -6,7 +6,7 @@
  * arithmetic of its own. A person's visits are made once and settled under each policy in that
  * policy's year (the same day of the year and time of day).
  */
-import { CATEGORIES, HARDSHIP_GROUPS, schemeOf, TIERS, VISIT_TYPES, type Category, type Hardship, type Scheme, type Tier } from '../domain.js';
+import { CATEGORIES, HARDSHIP_GROUPS, schemeOf, VISIT_TYPES, type Category, type Hardship, type Scheme } from '../domain.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
 import { tierIndex } from '../engine/indexes.js';

@@ -9,7 +9,8 @@
  * two places, rounded half away from zero from the exact counts.
  */
 import { yearStart } from '../calendar/calendar.js';
-import { computeContribution, OptionRequiredError } from '../contribution/contribution.js';
+import { computeContribution } from '../contribution/contribution.js';
+import { OptionRequiredError } from '../contribution/types.js';
 import { schemeOf, CATEGORIES, CATEGORY_LABELS, HARDSHIP_GROUPS, HARDSHIP_LABELS, TIERS, TIER_LABELS, type Category, type Hardship } from '../domain.js';
 import { versionAt } from '../policy/model.js';
 import { SettlementError } from '../engine/errors.js';
