@@ -11,6 +11,10 @@
  * Amounts are integer fen; the fund's payment is rounded half away from zero to the fen, once,
  * where the ratio is applied. fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay
  * = total, always.
+ *
+ * The vocabulary (Person, Visit, Settlement, the eligibility words) is in types.ts, the explanation's
+ * text in explain.ts, the residents' payment periods in periods.ts and eligibility.ts, the compiled
+ * tables in compile.ts and compiled.ts: this module is the algorithm.
  */
 import { chinaDay, formatDate, yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
 import { VISIT_TYPE_LABELS, VISIT_TYPES, type Scheme } from '../domain.js';
