@@ -10,10 +10,23 @@ export type Scheme = (typeof SCHEMES)[number];
  * Who the person is within their scheme. Residents: adult, child, student (大学生), newborn (新生儿).
  * Employees: active (在职) or retired (退休).
  */
-export const CATEGORIES = ['adult', 'child', 'student', 'newborn', 'active', 'retired'] as const;
+export const RESIDENT_CATEGORIES = ['adult', 'child', 'student', 'newborn'] as const;
+export const EMPLOYEE_CATEGORIES = ['active', 'retired'] as const;
+export const CATEGORIES = [...RESIDENT_CATEGORIES, ...EMPLOYEE_CATEGORIES] as const;
 export type Category = (typeof CATEGORIES)[number];
-export const RESIDENT_CATEGORIES: readonly Category[] = ['adult', 'child', 'student', 'newborn'];
-export const EMPLOYEE_CATEGORIES: readonly Category[] = ['active', 'retired'];
+export type ResidentCategory = (typeof RESIDENT_CATEGORIES)[number];
+export type EmployeeCategory = (typeof EMPLOYEE_CATEGORIES)[number];
+
+/** Which categories belong to which scheme: the one table (requests, policy files and the engine read it). */
+export const SCHEME_CATEGORIES: Readonly<Record<Scheme, readonly Category[]>> = {
+  resident: RESIDENT_CATEGORIES,
+  employee: EMPLOYEE_CATEGORIES,
+};
+
+/** The scheme a category belongs to. */
+export function schemeOf(category: Category): Scheme {
+  return (EMPLOYEE_CATEGORIES as readonly Category[]).includes(category) ? 'employee' : 'resident';
+}
 
 /**
  * Hardship groups (困难群众): 特困人员 tekun, 低保对象 dibao, 返贫致贫人口 fanpin, 纳入监测范围的农村易返贫致贫人口

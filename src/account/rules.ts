@@ -3,7 +3,7 @@
  * (most specific first, as for settlement) that has rules for the kind.
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from '../policy/model.js';
 import type { AccountRules, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import type { AccountParamKey } from '../policy/schema.js';

@@ -7,10 +7,11 @@
  * institutions only, the whole share or only the in-scope part, up to the balance.
  */
 import { formatDate } from '../calendar/calendar.js';
-import type { Person, Settlement, TraceStep, Visit } from '../engine/settle.js';
+import type { Person, Settlement, TraceStep, Visit } from '../engine/types.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
-import { authorize, balance } from './account.js';
+import { balance } from './account.js';
+import { authorize } from './authorize.js';
 import type { AccountEntry, AccountKind, AccountState } from './types.js';
 
 /** The account a person's visits are paid from: employees' personal account, residents' family account. */

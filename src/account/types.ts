@@ -7,10 +7,10 @@
  * stored as one row and read back as it was.
  */
 import type { MissingParameter } from '../engine/errors.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 import type { AccountKind, AccountRelation } from '../policy/schema.js';
-import type { VisitType } from '../domain.js';
+import type { EmployeeCategory, VisitType } from '../domain.js';
 
 export type { AccountKind, AccountRelation };
 
@@ -39,7 +39,7 @@ export interface Holder {
   /** admdvs code. */
   readonly region: string;
   /** 在职 active or 退休 retired, in the month credited. */
-  readonly category: 'active' | 'retired';
+  readonly category: EmployeeCategory;
   /** Active: the month's own contribution base (本人参保缴费基数) in fen. Required for active holders. */
   readonly contributionBase?: Fen;
   /** Active insured paying at the employer rate (按照用人单位费率标准缴纳医保费): no account (Puyang 第十四条). */

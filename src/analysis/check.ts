@@ -18,7 +18,7 @@
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, GRADES, TIER_LABELS, TIERS, VISIT_TYPE_LABELS, type Category, type Grade, type Tier } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError } from '../engine/errors.js';
 import type { Benefit, InstitutionClass, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { formatDate, parseDate, type DayNumber } from '../calendar/calendar.js';
-import { applyOverlay, loadPolicyFile } from '../policy/load.js';
+import { loadPolicyFile } from '../policy/load.js';
+import { applyOverlay } from '../policy/overlay.js';
 import type { ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import { readRegion, RequestError } from '../request/settle-request.js';

@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
-import { contributionJson } from '../contribution/contribution.js';
+import { contributionJson } from '../contribution/json.js';
 import { contributionFromRequest } from '../contribution/request.js';
 import { maternityGrantJson } from '../maternity/grant.js';
 import { maternityGrantFromRequest } from '../maternity/request.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
-import { PolicyFileError } from '../policy/load.js';
+import { PolicyFileError } from '../policy/problems.js';
 import { loadPolicies } from '../policy/policies.js';
 import type { PolicySet } from '../policy/registry.js';
 import { missingParameters, renderShow, showPack } from '../policy/show.js';

@@ -6,10 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SettlementError } from '../engine/errors.js';
-import { applyOverlay, buildPack, PolicyFileError } from '../policy/load.js';
+import { applyOverlay } from '../policy/overlay.js';
+import { buildPack } from '../policy/pack.js';
+import { PolicyFileError } from '../policy/problems.js';
 import { PolicySet } from '../policy/registry.js';
 import { RequestError } from '../request/settle-request.js';
-import { computeContribution, contributionJson, OptionRequiredError } from './contribution.js';
+import { computeContribution } from './contribution.js';
+import { contributionJson } from './json.js';
+import { OptionRequiredError } from './types.js';
 import { contributionFromRequest } from './request.js';
 
 /** A pack for a made-up city with contributions for 2030, to change in each test. */

@@ -21,90 +21,14 @@
  * province's figures.
  */
 import { yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
-import { COUNTY_TYPE_LABELS, HARDSHIP_LABELS, type CountyType, type Hardship } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { COUNTY_TYPE_LABELS, HARDSHIP_LABELS, type Hardship } from '../domain.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError, type MissingParameter } from '../engine/errors.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import { applyRate, formatYuan, type Fen } from '../money/money.js';
 import type { ContributionRules, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
-
-export interface ContributionQuery {
-  /** admdvs code. */
-  region: string;
-  /** Funding year (筹资年度 / 缴费所属年度). */
-  year: number;
-  countyType: CountyType;
-  /** Absent: not in a hardship group. */
-  hardship?: Hardship;
-  /**
-   * For a group the document says *may* follow the 低保 standard (可参照当地低保对象标准): whether
-   * the locality does. Needed only then.
-   */
-  followsDibao?: boolean;
-}
-
-/** The query leaves open a choice the document leaves to the locality (可参照…). */
-export class OptionRequiredError extends Error {
-  constructor(
-    readonly option: 'followsDibao',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OptionRequiredError';
-  }
-}
-
-/** Which figures are floors (the documents' 不低于) and which therefore ceilings. */
-export type Bound = 'at-least' | 'at-most';
-
-export interface SubsidyBreakdown {
-  /** Null when the document does not give the year's subsidy (then no level either). */
-  total: Fen | null;
-  /** Null where the document does not split the subsidy for the year. */
-  central: Fen | null;
-  province: Fen | null;
-  city: Fen | null;
-  county: Fen | null;
-  /** The part besides the central subsidy, where the document does not split it further. */
-  local?: Fen;
-}
-
-export interface Contribution {
-  region: string;
-  regionName: string;
-  year: number;
-  countyType: CountyType;
-  hardship: Hardship | null;
-  /** Document number of the governing policy. */
-  policy: string;
-  policyId: string;
-  /** 筹资标准 per person: subsidy + individual (null when either is missing). */
-  total: Fen | null;
-  /** 个人缴费标准 (null: not given for the year). */
-  individual: Fen | null;
-  subsidy: SubsidyBreakdown;
-  /** 资助参保: the part of the individual contribution paid for the person (null: cannot be known). */
-  assistance: Fen | null;
-  /** What the person pays: individual − assistance (0 under full assistance even when the standard is missing). */
-  payable: Fen | null;
-  /** 大病保险人均筹资, where the document gives it (part of the funding, not added to it); null: named for the year, not given. */
-  criticalIllnessFunding?: Fen | null;
-  /** Figures that are floors (or, for what the person pays, ceilings), by field. */
-  bounds: Record<string, Bound>;
-  /** Each figure above that is null for want of a parameter, with the parameters (empty: every figure given). */
-  missing: MissingFigure[];
-  trace: TraceStep[];
-}
-
-/** A figure of the breakdown the documents do not give: MISSING_PARAMETER, for that figure alone. */
-export interface MissingFigure {
-  /** The figure's field: individual, subsidy.total, total, assistance, payable, criticalIllnessFunding. */
-  figure: string;
-  code: 'MISSING_PARAMETER';
-  message: string;
-  missing: MissingParameter[];
-}
+import { OptionRequiredError, type Bound, type Contribution, type ContributionQuery, type MissingFigure, type SubsidyBreakdown } from './types.js';
 
 /** The Chinese names of the figures, for messages. */
 const FIGURE_LABELS: Record<string, string> = {
@@ -493,36 +417,4 @@ function assist(
     text: `${HARDSHIP_LABELS[group]}：定额资助，标准${v.bound === 'at-least' ? '原则上' : ''}${boundedYuan(v, v.value as Fen)}/人/年，${amount === null ? '以个人缴费标准为限，本年度个人缴费标准文件未规定' : `资助${yuan(amount)}${individual !== null && (v.value as Fen) > individual ? '（以个人缴费标准为限）' : ''}`}${v.bound === 'at-least' ? '；各地可高于此标准' : ''}。`,
   });
   return { assistance: amount, fixedFloor: v.bound === 'at-least', full: false, missing: individualMissing() };
-}
-
-/** A contribution as JSON, amounts in yuan (as `yibao settle` prints them). */
-export function contributionJson(c: Contribution, options: { trace?: boolean } = {}): Record<string, unknown> {
-  const n = (fen: Fen | null) => (fen === null ? null : y(fen));
-  const subsidy: Record<string, number | null> = {
-    total: n(c.subsidy.total),
-    central: n(c.subsidy.central),
-    province: n(c.subsidy.province),
-    city: n(c.subsidy.city),
-    county: n(c.subsidy.county),
-  };
-  if (c.subsidy.local !== undefined) subsidy.local = n(c.subsidy.local);
-  const out: Record<string, unknown> = {
-    region: c.region,
-    regionName: c.regionName,
-    year: c.year,
-    countyType: c.countyType,
-    hardship: c.hardship,
-    policy: c.policy,
-    policyId: c.policyId,
-    total: n(c.total),
-    individual: n(c.individual),
-    subsidy,
-    assistance: n(c.assistance),
-    payable: n(c.payable),
-  };
-  if (c.criticalIllnessFunding !== undefined) out.criticalIllnessFunding = n(c.criticalIllnessFunding);
-  out.bounds = c.bounds;
-  out.missing = c.missing;
-  if (options.trace !== false) out.trace = c.trace;
-  return out;
 }

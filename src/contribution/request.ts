@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { COUNTY_TYPES, HARDSHIP_GROUPS } from '../domain.js';
 import type { PolicySet } from '../policy/registry.js';
 import { enumOf, parseWithRegion, RequestError, yearSchema } from '../request/settle-request.js';
-import { computeContribution, OptionRequiredError, type Contribution, type ContributionQuery } from './contribution.js';
+import { computeContribution } from './contribution.js';
+import { OptionRequiredError, type Contribution, type ContributionQuery } from './types.js';
 
 export const contributionRequestSchema = z
   .strictObject({

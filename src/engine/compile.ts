@@ -8,243 +8,31 @@
  * and integer operations: no parameter lookups, no date comparisons against policy text.
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORIES, GRADES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
-import type { Fen, BasisPoints } from '../money/money.js';
-import type { AmountLimitBenefit, Benefit, MonthDayRange, Param, ParamVersion, PolicyPack, PoolingBenefit } from '../policy/model.js';
+import { CATEGORIES, GRADES, SCHEME_CATEGORIES, SCHEMES, TIERS, VISIT_TYPES, type Category, type Hardship } from '../domain.js';
+import { versionAt, type AmountLimitBenefit, type Benefit, type MonthDayRange, type Param, type PolicyPack, type PoolingBenefit } from '../policy/model.js';
 import type { PolicySet, Segment } from '../policy/registry.js';
+import {
+  ASSISTANCE_BASE,
+  ASSISTANCE_PAID,
+  CRITICAL_ILLNESS_BASE,
+  CRITICAL_ILLNESS_PAID,
+  WINDOW_NATURAL_DAY,
+  WINDOW_NONE,
+  WINDOW_PER_VISIT,
+  type Cite,
+  type CompiledAmountLimit,
+  type CompiledBenefit,
+  type CompiledClass,
+  type CompiledCommon,
+  type CompiledEnrollment,
+  type CompiledLayer,
+  type CompiledReferral,
+  type CompiledSegment,
+  type LayerTable,
+  type PoolingTable,
+} from './compiled.js';
 import type { MissingParameter } from './errors.js';
-
-export const TIER_INDEX: Record<string, number> = Object.fromEntries(TIERS.map((t, i) => [t, i]));
-export const CATEGORY_INDEX: Record<string, number> = Object.fromEntries(CATEGORIES.map((c, i) => [c, i]));
-export const SCHEME_INDEX: Record<string, number> = Object.fromEntries(SCHEMES.map((s, i) => [s, i]));
-export const VISIT_TYPE_INDEX: Record<string, number> = Object.fromEntries(VISIT_TYPES.map((v, i) => [v, i]));
-export const benefitSlot = (scheme: number, visitType: number) => scheme * VISIT_TYPES.length + visitType;
-
-// The same indexes as the tables above, for the settlement's hot path: a switch over the words
-// of the domain instead of a keyed property lookup; a word added to the domain and not yet here
-// is found in the table. -1 for anything else.
-
-/** The index a table gives a word, or -1 (not for Object.prototype's names). */
-function indexIn(table: Record<string, number>, word: string): number {
-  const i = Object.hasOwn(table, word) ? table[word] : undefined;
-  return typeof i === 'number' ? i : -1;
-}
-
-/** Index in TIERS, or -1. */
-export function tierIndex(tier: string): number {
-  switch (tier) {
-    case 'primary': return 0;
-    case 'county': return 1;
-    case 'city': return 2;
-    case 'province': return 3;
-    default: return indexIn(TIER_INDEX, tier);
-  }
-}
-
-/** Index in CATEGORIES, or -1. */
-export function categoryIndex(category: string): number {
-  switch (category) {
-    case 'adult': return 0;
-    case 'child': return 1;
-    case 'student': return 2;
-    case 'newborn': return 3;
-    case 'active': return 4;
-    case 'retired': return 5;
-    default: return indexIn(CATEGORY_INDEX, category);
-  }
-}
-
-/** Index in SCHEMES, or -1. */
-export function schemeIndex(scheme: string): number {
-  switch (scheme) {
-    case 'resident': return 0;
-    case 'employee': return 1;
-    default: return indexIn(SCHEME_INDEX, scheme);
-  }
-}
-
-/** Index in VISIT_TYPES, or -1. */
-export function visitTypeIndex(visitType: string): number {
-  switch (visitType) {
-    case 'outpatient': return 0;
-    case 'two-diseases': return 1;
-    case 'birth-natural': return 2;
-    case 'birth-cesarean': return 3;
-    case 'prenatal': return 4;
-    case 'inpatient': return 5;
-    default: return indexIn(VISIT_TYPE_INDEX, visitType);
-  }
-}
-
-for (const [words, index] of [
-  [TIERS, tierIndex],
-  [CATEGORIES, categoryIndex],
-  [SCHEMES, schemeIndex],
-  [VISIT_TYPES, visitTypeIndex],
-] as const) {
-  words.forEach((w, i) => {
-    if (index(w) !== i) throw new Error(`engine index tables disagree with the domain at ${w}`);
-  });
-}
-
-/** A value used in a settlement, with where it came from, for the trace. */
-export interface Cite {
-  path: string;
-  label: string;
-  text: string;
-  citation: string;
-  quote?: string;
-  note?: string;
-  /** Supplied by a user's policy file rather than the document. */
-  userSupplied: boolean;
-}
-
-export interface CompiledClass {
-  id: string;
-  label: string;
-  deductible: Fen;
-  deductibleCite: Cite;
-  ratio: BasisPoints;
-  ratioCite: Cite;
-}
-
-/** The pooling rule for one person category. */
-export interface PoolingTable {
-  classes: CompiledClass[];
-  /** Class index by `tier * 4 + grade`. */
-  classify: Int8Array;
-  cap: Fen;
-  capCite: Cite;
-  ratioBonus: BasisPoints;
-  ratioBonusCite: Cite | null;
-  familyDoctorBonus: BasisPoints;
-  familyDoctorBonusCite: Cite | null;
-  /** Bit per tier index: where the family-doctor bonus may apply. */
-  familyDoctorTierMask: number;
-  /** Non-empty: this table cannot settle until these are supplied. */
-  missing: MissingParameter[];
-}
-
-export const WINDOW_NONE = 0;
-/**
- * The China calendar day, 0:00 to 24:00 (同一自然日; Puyang's 当日（24小时） is read the same way:
- * a window of 24 hours from whichever visit was settled first would depend on the order of
- * settling, see accumulators.ts DeductibleWindow).
- */
-export const WINDOW_NATURAL_DAY = 1;
-/** Every visit (every stay) bears its own deductible: nothing carried between visits. */
-export const WINDOW_PER_VISIT = 3;
-
-interface CompiledCommon {
-  pack: PolicyPack;
-  benefitId: string;
-  label: string;
-  citation: string;
-  contractedOnly: boolean;
-  contractedCite: Cite;
-}
-
-export interface CompiledPooling extends CompiledCommon {
-  kind: 'pooling';
-  bucket: string;
-  window: number;
-  windowCite: Cite | null;
-  /** By category index; undefined where the category does not belong to the benefit's scheme. */
-  tables: (PoolingTable | undefined)[];
-  /** 住院期间不享受: the benefit pays nothing for a visit made while the person is in hospital. */
-  notDuringStay: Cite | null;
-  /** Only for those whose personal-account structure was adjusted (调整个人账户结构): where it says so. */
-  accountReformRequired: Cite | null;
-}
-
-export interface CompiledAmountLimit extends CompiledCommon {
-  kind: 'amount-limit';
-  amount: Fen;
-  amountCite: Cite;
-  missing: MissingParameter[];
-}
-
-export type CompiledBenefit = CompiledPooling | CompiledAmountLimit;
-
-export interface CompiledEnrollment {
-  pack: PolicyPack;
-  concentrated: MonthDayRange | null;
-  concentratedCite: Cite;
-  coverageCite: Cite;
-  waitingDays: number;
-  waitingCite: Cite;
-  exemptCategories: ReadonlySet<Category>;
-  exemptHardship: ReadonlySet<Hardship>;
-  exemptTransfer: boolean;
-  /** Where the categories (新生儿), the hardship groups (困难群众) and transfers are exempted. */
-  exemptCite: Cite;
-  exemptHardshipCite: Cite;
-  exemptTransferCite: Cite;
-  missing: MissingParameter[];
-}
-
-/** 转诊: the ratio lowered for treatment outside the county without referral. */
-export interface CompiledReferral {
-  pack: PolicyPack;
-  reduction: BasisPoints;
-  reductionCite: Cite;
-  /** The lowered part is left out of the critical-illness self-paid total. */
-  excludedFromCriticalIllness: boolean;
-  excludedCite: Cite | null;
-  missing: MissingParameter[];
-}
-
-/** A yearly layer of the fund chain for one group of people: threshold, ratio and cap (null: none). */
-export interface LayerTable {
-  threshold: Fen;
-  thresholdCite: Cite;
-  ratio: BasisPoints;
-  ratioCite: Cite;
-  cap: Fen | null;
-  capCite: Cite;
-  missing: MissingParameter[];
-}
-
-/**
- * A layer of the fund chain after the basic fund (大病保险, 医疗救助): what the person paid of the
- * in-catalogue cost of the listed visit types, summed over the year, above the threshold, at the
- * ratio, to the cap.
- */
-export interface CompiledLayer {
-  pack: PolicyPack;
-  kind: 'critical-illness' | 'assistance';
-  label: string;
-  citation: string;
-  /** The scheme it covers, or null for both. */
-  scheme: string | null;
-  visitTypes: ReadonlySet<string>;
-  visitTypesCite: Cite;
-  /** Accumulator buckets: the year's counted self-paid cost, and what the layer paid. */
-  baseBucket: string;
-  paidBucket: string;
-  /** For people in no listed hardship group; null when the layer is for the groups only. */
-  general: LayerTable | null;
-  groups: Partial<Record<Hardship, LayerTable>>;
-  missing: MissingParameter[];
-}
-
-export interface CompiledSegment {
-  from: DayNumber;
-  to: DayNumber | null;
-  chain: PolicyPack[];
-  /** By benefitSlot(scheme, visitType). */
-  benefits: (CompiledBenefit | undefined)[];
-  enrollment: CompiledEnrollment | undefined;
-  referral: CompiledReferral | undefined;
-  criticalIllness: CompiledLayer | undefined;
-  assistance: CompiledLayer | undefined;
-}
-
-/** Accumulator buckets of the fund chain's later layers. */
-export const CRITICAL_ILLNESS_BASE = 'critical-illness-self-paid';
-export const CRITICAL_ILLNESS_PAID = 'critical-illness';
-export const ASSISTANCE_BASE = 'assistance-self-paid';
-export const ASSISTANCE_PAID = 'assistance';
+import { benefitSlot, CATEGORY_INDEX, SCHEME_INDEX, VISIT_TYPE_INDEX } from './indexes.js';
 
 /**
  * The same text as an internalized string (property keys are), so that comparing a bucket with
@@ -253,12 +41,6 @@ export const ASSISTANCE_PAID = 'assistance';
 function internalized(text: string): string {
   const key = Object.keys({ [text]: true })[0];
   return key === text ? key : text;
-}
-
-/** The version of a parameter in force on a day. */
-export function versionAt(param: Param, day: DayNumber): ParamVersion | undefined {
-  for (const v of param.versions) if (v.from <= day && (v.to === null || day <= v.to)) return v;
-  return undefined;
 }
 
 class Snapshot {
@@ -332,10 +114,6 @@ function compilePoolingTable(b: PoolingBenefit, category: Category, snap: Snapsh
   return table;
 }
 
-const SCHEME_CATEGORIES: Record<string, readonly Category[]> = {
-  resident: ['adult', 'child', 'student', 'newborn'],
-  employee: ['active', 'retired'],
-};
 
 function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledBenefit {
   const head = new Snapshot(day);

@@ -16,8 +16,11 @@
 import { formatDate, yearStart, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, HARDSHIP_LABELS, type Category, type Hardship, type Scheme } from '../domain.js';
 import { SettlementError } from '../engine/errors.js';
-import { cited, sources2, type SettlementEngine, type TraceStep } from '../engine/settle.js';
-import { exemptionCite, exemptionLabel, governingPayment, PERIOD_CONCENTRATED, readPayment, type Enrollment, type Exemption, type PaymentReading } from './periods.js';
+import { cited, sources2 } from '../engine/explain.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
+import { exemptionCite, exemptionLabel, governingPayment, PERIOD_CONCENTRATED, readPayment, type Exemption } from '../engine/periods.js';
+import type { Enrollment } from '../engine/types.js';
 
 export interface CoveragePerson {
   /** Absent when the coverage is asked for without a person on file. */

@@ -9,15 +9,15 @@
 import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { formatDate, yearOf, type DayNumber } from '../calendar/calendar.js';
-import { EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES } from '../domain.js';
-import type { Person } from '../engine/settle.js';
+import { SCHEME_CATEGORIES } from '../domain.js';
+import type { Person } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { canonicalJson, requestIdSchema } from '../request/settle-one.js';
 import { amount, dateText, enumOf, id, personSchema, readRegion, RequestError, yearSchema } from '../request/settle-request.js';
 import type { CoveragePerson } from './coverage.js';
-import type { Enrollment } from './periods.js';
+import type { Enrollment } from '../engine/types.js';
 
 /**
  * Who paid (缴费主体). `self`: the person (个人缴费, the contribution's `payable`); `assistance`:
@@ -101,7 +101,7 @@ function validate<S extends z.ZodType>(schema: S, data: unknown, policies: Polic
   const r = parsed.data as Common;
   const problems: string[] = [];
   if (problem) problems.push(problem);
-  const allowed = r.person.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
+  const allowed = SCHEME_CATEGORIES[r.person.scheme];
   if (!allowed.includes(r.person.category)) problems.push(`person.category: ${r.person.category} is not a ${r.person.scheme} category (${allowed.join(' | ')})`);
   if (yearOf(r.paidOn) > r.coverageYear) problems.push(`paidOn: paid after the coverage year ${r.coverageYear} ended`);
   extra(parsed.data, problems);

@@ -5,7 +5,7 @@
  * pays (ledger.ts), and a reversal that gives it back (reverse.ts).
  */
 import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
-import { authorize } from '../account/account.js';
+import { authorize } from '../account/authorize.js';
 import { CLOSING_KINDS, type Account, type AccountEntry, type AccountState, type Refusal } from '../account/types.js';
 import type { PolicySet } from '../policy/registry.js';
 import type { OperateRequest } from '../request/account-request.js';

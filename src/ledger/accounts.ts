@@ -17,7 +17,7 @@
  */
 import { PAGE_DEFAULT, pageOf, type Positions } from '../request/page.js';
 import { sql, type Kysely } from 'kysely';
-import { creditEntry, monthlyCredit } from '../account/account.js';
+import { creditEntry, monthlyCredit } from '../account/credit.js';
 import { AccountError, type Account, type Holder, type Refusal, type RefusalCode } from '../account/types.js';
 import { chinaDay, formatDate } from '../calendar/calendar.js';
 import { toYuanNumber, type Fen } from '../money/money.js';

@@ -11,7 +11,7 @@
  * A broken identity is the project's own bug, never the caller's: settling throws
  * {@link InvariantError} (an internal error) and writes nothing.
  */
-import type { Settlement } from '../engine/settle.js';
+import type { Settlement } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 
 /** An entry's amounts in fen, as a settlement has them (a reversal's negated back). */

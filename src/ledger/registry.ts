@@ -18,7 +18,7 @@
  */
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
-import type { Person } from '../engine/settle.js';
+import type { Person } from '../engine/types.js';
 import { recordOfPerson, type PersonRecord } from '../request/person-request.js';
 import { LedgerError } from './errors.js';
 import type { Actor } from './types.js';

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dayOf } from '../calendar/calendar.js';
 import { SettlementError } from '../engine/errors.js';
-import { applyOverlay, buildPack, PolicyFileError } from '../policy/load.js';
+import { applyOverlay } from '../policy/overlay.js';
+import { buildPack } from '../policy/pack.js';
+import { PolicyFileError } from '../policy/problems.js';
 import { PolicySet } from '../policy/registry.js';
 import { decideMaternityGrant, type MaternityGrantClaim } from './grant.js';
 

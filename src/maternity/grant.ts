@@ -11,9 +11,9 @@
  */
 import { formatDate, yearsLater, type DayNumber } from '../calendar/calendar.js';
 import { EMPLOYMENT_LABELS, type Employment, type Scheme } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError, type MissingParameter } from '../engine/errors.js';
-import type { TraceStep } from '../engine/settle.js';
+import type { TraceStep } from '../engine/types.js';
 import { formatYuan, toYuanNumber, type Fen } from '../money/money.js';
 import type { MaternityGrantRules, Param, ParamVersion, PolicyPack } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';

@@ -33,7 +33,7 @@
  */
 import { z } from 'zod';
 import { parseInstant } from '../calendar/calendar.js';
-import { TIERS, VISIT_TYPES, type Category, type Scheme, type VisitType } from '../domain.js';
+import { CATEGORIES, TIERS, VISIT_TYPES, type Category, type Scheme, type VisitType } from '../domain.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
@@ -269,7 +269,7 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
     source['person.category'] = `the ledger's person ${d.psn_no}: its category (give yibao.person.category)`;
   }
   if (category === undefined && problems.length === 0) {
-    problems.push(`yibao.person.category: required: person ${d.psn_no} is not in the ledger and the message gives no psn_type yibao can read; give the category (adult | child | student | newborn | active | retired)`);
+    problems.push(`yibao.person.category: required: person ${d.psn_no} is not in the ledger and the message gives no psn_type yibao can read; give the category (${CATEGORIES.join(' | ')})`);
   }
 
   // Region.

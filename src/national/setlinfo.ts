@@ -14,7 +14,7 @@
  */
 import { formatChinaTime } from '../calendar/calendar.js';
 import type { Category, Scheme, VisitType } from '../domain.js';
-import type { Settlement } from '../engine/settle.js';
+import type { Settlement } from '../engine/types.js';
 import { formatPercent, formatYuan, parseYuan, type BasisPoints, type Fen } from '../money/money.js';
 import { countsTowardFund, fundPayTypeOf, insutypeOf, medTypeOf, psnTypeOf, type FundLayer } from './codes.js';
 

@@ -52,6 +52,12 @@ export interface Param {
   versions: ParamVersion[];
 }
 
+/** The version of a parameter in force on a day. */
+export function versionAt(param: Param, day: DayNumber): ParamVersion | undefined {
+  for (const v of param.versions) if (v.from <= day && (v.to === null || day <= v.to)) return v;
+  return undefined;
+}
+
 export interface InstitutionClass {
   id: string;
   label: string;

@@ -2,7 +2,8 @@
  * The policies a command works with: the built-in packs in policies/, with the user's policy
  * files layered over them in the order given.
  */
-import { applyOverlay, loadPolicyDir, BUILTIN_POLICY_DIR } from './load.js';
+import { loadPolicyDir, BUILTIN_POLICY_DIR } from './load.js';
+import { applyOverlay } from './overlay.js';
 import type { PolicyPack } from './model.js';
 import { PolicySet } from './registry.js';
 

@@ -3,7 +3,7 @@
  */
 import { formatDate, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, HARDSHIP_LABELS, VISIT_TYPE_LABELS, type Category, type Hardship } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { versionAt } from './model.js';
 import type { Param, ParamVersion, PolicyPack } from './model.js';
 import type { PolicySet } from './registry.js';
 

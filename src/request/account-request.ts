@@ -9,7 +9,7 @@ import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import type { AccountEntry, Operation } from '../account/types.js';
 import { parseDate } from '../calendar/calendar.js';
-import { VISIT_TYPES } from '../domain.js';
+import { EMPLOYEE_CATEGORIES, VISIT_TYPES, type EmployeeCategory } from '../domain.js';
 import { toYuanNumber } from '../money/money.js';
 import { ACCOUNT_KINDS, ACCOUNT_RELATIONS } from '../policy/schema.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -31,7 +31,7 @@ const bool = z.boolean({ error: 'must be true or false' });
 export const holderSchema = z.strictObject({
   /** From this month on (default: the month the account opens). */
   from: monthSchema.optional(),
-  category: enumOf(['active', 'retired'] as const),
+  category: enumOf(EMPLOYEE_CATEGORIES),
   /** Active: the monthly own contribution base (本人参保缴费基数), yuan. */
   contributionBase: amount.optional(),
   paysAtEmployerRate: bool.optional(),
@@ -97,7 +97,7 @@ export const creditMonthSchema = z.strictObject({ month: monthSchema });
 
 export interface HolderTerms {
   from?: string;
-  category: 'active' | 'retired';
+  category: EmployeeCategory;
   contributionBase?: number;
   paysAtEmployerRate?: boolean;
   requiredYearsMet?: boolean;

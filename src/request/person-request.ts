@@ -9,7 +9,7 @@
  * path's (the body may repeat it).
  */
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
-import type { Person } from '../engine/settle.js';
+import type { Person } from '../engine/types.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { id, personProblems, personSchema, readRegion, RequestError } from './settle-request.js';

@@ -4,7 +4,7 @@
  */
 import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
-import type { Person, Visit } from '../engine/settle.js';
+import type { Person, Visit } from '../engine/types.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from './id.js';
 import { personSchema, validateSettle, visitSchema } from './settle-request.js';

@@ -5,7 +5,8 @@
 import { formatDate } from '../calendar/calendar.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import type { Settlement, SettlementEngine } from '../engine/settle.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import type { Settlement } from '../engine/types.js';
 import { toYuanNumber } from '../money/money.js';
 import type { SettleRequest } from './settle-request.js';
 import { append } from '../account/account.js';

@@ -7,16 +7,15 @@ import { z } from 'zod';
 import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
 import {
   CATEGORIES,
-  EMPLOYEE_CATEGORIES,
   EMPLOYMENTS,
   HARDSHIP_GROUPS,
-  RESIDENT_CATEGORIES,
+  SCHEME_CATEGORIES,
   SCHEMES,
   TIERS,
   VISIT_TYPES,
   type Grade,
 } from '../domain.js';
-import type { Person, Visit } from '../engine/settle.js';
+import type { Person, Visit } from '../engine/types.js';
 import { AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
@@ -176,7 +175,7 @@ export function parseWithRegion<S extends z.ZodType>(schema: S, data: unknown, r
 /** What zod cannot check of a person: the category for the scheme, the employee attributes for employees only. */
 export function personProblems(p: Pick<z.output<typeof personSchema>, 'scheme' | 'category' | 'employment' | 'accountReformed'>): string[] {
   const problems: string[] = [];
-  const allowed = p.scheme === 'resident' ? RESIDENT_CATEGORIES : EMPLOYEE_CATEGORIES;
+  const allowed = SCHEME_CATEGORIES[p.scheme];
   if (!allowed.includes(p.category)) problems.push(`person.category: ${p.category} is not a ${p.scheme} category (${allowed.join(' | ')})`);
   if (p.scheme !== 'employee') {
     for (const k of ['employment', 'accountReformed'] as const) {

@@ -8,7 +8,7 @@
  * Plain data (typed arrays, arrays, numbers): it crosses between threads as it is.
  */
 import { CATEGORIES, HARDSHIP_GROUPS, TIERS } from '../domain.js';
-import { ELIGIBILITIES } from '../engine/settle.js';
+import { ELIGIBILITIES } from '../engine/types.js';
 
 /** Index in {@link PolicyTotals.amounts}. */
 export const AMOUNT = { total: 0, eligible: 1, outOfScope: 2, deductible: 3, fund: 4, cash: 5, criticalIllness: 6, assistance: 7 } as const;

@@ -28,8 +28,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { chinaDay, parseInstant, yearOf, yearStart } from '../calendar/calendar.js';
-import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Grade, type Scheme, type VisitType } from '../domain.js';
-import type { Institution } from '../engine/settle.js';
+import { schemeOf, CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Grade, type Scheme, type VisitType } from '../domain.js';
+import type { Institution } from '../engine/types.js';
 import { formatIssues } from '../policy/schema.js';
 import { amount, enumOf, id } from '../request/settle-request.js';
 import { calendarDayOf, PersonDraft, type PersonSource } from './population.js';
@@ -314,7 +314,7 @@ export function parseClaims(text: string, file: string): ClaimsData {
     flags: Uint8Array.from(rows, (r) => r.flags),
     visitIds: rows.map((r) => r.visit),
     institutions: institutions.map(({ id, tier, grade, contracted }) => ({ id, tier, grade, contracted })),
-    schemes: [...new Set(persons.map((p): Scheme => (EMPLOYEE_CATEGORIES.includes(CATEGORIES[p.category] as (typeof CATEGORIES)[number]) ? 'employee' : 'resident')))],
+    schemes: [...new Set(persons.map((p): Scheme => schemeOf(CATEGORIES[p.category] as (typeof CATEGORIES)[number])))],
     visitTypes: [...new Set(rows.map((r) => VISIT_TYPES[r.type] as VisitType))],
   };
   rows.forEach((r, i) => {

@@ -6,10 +6,12 @@
  * arithmetic of its own. A person's visits are made once and settled under each policy in that
  * policy's year (the same day of the year and time of day).
  */
-import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Category, type Hardship, type Scheme, type Tier } from '../domain.js';
+import { CATEGORIES, HARDSHIP_GROUPS, schemeOf, VISIT_TYPES, type Category, type Hardship, type Scheme } from '../domain.js';
 import { MemoryAccumulators } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
-import { ELIGIBILITIES, type Eligibility, type Institution, type Person, type Settlement, type SettlementEngine, type Visit } from '../engine/settle.js';
+import { tierIndex } from '../engine/indexes.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import { ELIGIBILITIES, type Eligibility, type Institution, type Person, type Settlement, type Visit } from '../engine/types.js';
 import { add, AMOUNT, emptyTotals, type BenefitTotals, type CapTotals, type PolicyTotals, type Totals } from './aggregate.js';
 import { IN_HOSPITAL, OUT_OF_COUNTY, REFERRED } from './claims.js';
 import { MONTH_OF_DAY, PersonDraft, type PersonSource } from './population.js';
@@ -26,8 +28,7 @@ export interface PolicyYear {
 /** Index in {@link ELIGIBILITIES} (the engine's list) of each eligibility word. */
 const ELIGIBILITY_INDEX = Object.fromEntries(ELIGIBILITIES.map((e, i) => [e, i])) as Record<Eligibility, number>;
 const STUDENT = CATEGORIES.indexOf('student');
-const SCHEME_OF: Scheme[] = CATEGORIES.map((c) => (EMPLOYEE_CATEGORIES.includes(c) ? 'employee' : 'resident'));
-const TIER_INDEX: Record<Tier, number> = Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<Tier, number>;
+const SCHEME_OF: Scheme[] = CATEGORIES.map(schemeOf);
 
 /** The cap a person's settlements last reached in one bucket, kept while settling the person. */
 interface CapSeen {
@@ -88,7 +89,7 @@ export function settleRange(
   const institutions: readonly Institution[] = source.institutions;
   const visit: Visit = { id: '', time: 0, type: 'outpatient', institution: institutions[0] as Institution, total: 0, eligible: 0, useAccount: false };
   const capsSeen: CapSeen[] = [];
-  const tierOf = Uint8Array.from(institutions, (i) => TIER_INDEX[i.tier]);
+  const tierOf = Uint8Array.from(institutions, (i) => tierIndex(i.tier));
   const personCash = new Float64Array(policies.length);
   let reportedPersons = 0;
   let reportedVisits = 0;

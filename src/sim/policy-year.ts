@@ -12,7 +12,7 @@
  */
 import { yearStart } from '../calendar/calendar.js';
 import { SCHEMES, VISIT_TYPES, type Scheme, type VisitType } from '../domain.js';
-import { benefitSlot, schemeIndex, visitTypeIndex } from '../engine/compile.js';
+import { benefitSlot, schemeIndex, visitTypeIndex } from '../engine/indexes.js';
 import type { SettlementEngine } from '../engine/settle.js';
 import type { PolicyPack } from '../policy/model.js';
 import { ScenarioError, type PolicyChoice } from './scenario.js';

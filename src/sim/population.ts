@@ -5,8 +5,8 @@
  * the same visits can be settled in whichever year a policy governs.
  */
 import { CHINA_OFFSET_MS, dayOf, MS_PER_DAY } from '../calendar/calendar.js';
-import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, TIERS, type Grade, type Tier } from '../domain.js';
-import type { Institution } from '../engine/settle.js';
+import { schemeOf, CATEGORIES, HARDSHIP_GROUPS, TIERS, type Grade, type Tier } from '../domain.js';
+import type { Institution } from '../engine/types.js';
 import { mix32, partialThresholds, PersonRng, pick, poissonTable, thresholds, U32 } from './rng.js';
 import { PPM, type CostKnot, type SyntheticSpec } from './scenario.js';
 
@@ -184,7 +184,7 @@ export class SyntheticPopulation implements PersonSource {
     this.daySlots = daySlots(spec.monthWeights);
     this.tierSlots = slots(spec.tiers.map((t) => t.share));
     this.tierCount = spec.tiers.map((t) => t.institutions);
-    this.residents = CATEGORIES.map((c) => !EMPLOYEE_CATEGORIES.includes(c));
+    this.residents = CATEGORIES.map((c) => schemeOf(c) === 'resident');
     TIERS.forEach((tier, t) => {
       const ts = spec.tiers[t] as SyntheticSpec['tiers'][number];
       this.tierFirst.push(this.institutions.length);

@@ -3,7 +3,7 @@
  * comparison. Amounts in yuan with thousands separators; CJK text measured at two columns.
  */
 import { CATEGORY_LABELS, type Category } from '../domain.js';
-import { ELIGIBILITIES } from '../engine/settle.js';
+import { ELIGIBILITIES } from '../engine/types.js';
 import { width } from '../policy/show.js';
 import type { PolicyReport, SimulationReport } from './report.js';
 

@@ -9,14 +9,15 @@
  * two places, rounded half away from zero from the exact counts.
  */
 import { yearStart } from '../calendar/calendar.js';
-import { computeContribution, OptionRequiredError } from '../contribution/contribution.js';
-import { CATEGORIES, CATEGORY_LABELS, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, HARDSHIP_LABELS, TIERS, TIER_LABELS, type Category, type Hardship } from '../domain.js';
-import { versionAt } from '../engine/compile.js';
+import { computeContribution } from '../contribution/contribution.js';
+import { OptionRequiredError } from '../contribution/types.js';
+import { schemeOf, CATEGORIES, CATEGORY_LABELS, HARDSHIP_GROUPS, HARDSHIP_LABELS, TIERS, TIER_LABELS, type Category, type Hardship } from '../domain.js';
+import { versionAt } from '../policy/model.js';
 import { SettlementError } from '../engine/errors.js';
 import { divRoundHalfAway, toYuanNumber, type Fen } from '../money/money.js';
 import type { Param } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
-import { ELIGIBILITIES } from '../engine/settle.js';
+import { ELIGIBILITIES } from '../engine/types.js';
 import { AMOUNT, AMOUNT_NAMES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
 import type { ChosenPolicy } from './policy-year.js';
 import type { SimulationRun } from './simulate.js';
@@ -127,7 +128,7 @@ function studentBudget(policies: PolicySet, chosen: ChosenPolicy, t: PolicyTotal
 /** Residents' funding for the year: the contribution per person by hardship group × persons. */
 function income(run: SimulationRun, chosen: ChosenPolicy, fund: Fen) {
   const t = run.totals;
-  const residents = CATEGORIES.reduce((n, c, i) => n + (EMPLOYEE_CATEGORIES.includes(c) ? 0 : (t.categoryPersons[i] as number)), 0);
+  const residents = CATEGORIES.reduce((n, c, i) => n + (schemeOf(c) === 'employee' ? 0 : (t.categoryPersons[i] as number)), 0);
   const employees = t.persons - residents;
   const notes: string[] = [];
   if (employees > 0) notes.push(`${employees} employees (职工) are not counted: the documents do not give employees' contributions`);

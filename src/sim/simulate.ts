@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EMPLOYEE_CATEGORIES, CATEGORIES, type Scheme } from '../domain.js';
+import { schemeOf, CATEGORIES, type Scheme } from '../domain.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { loadPolicies } from '../policy/policies.js';
 import { emptyTotals, mergeTotals, type Totals } from './aggregate.js';
@@ -85,7 +85,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     visitsYear = scenario.year as number;
     const schemes = new Set<Scheme>();
     CATEGORIES.forEach((c, i) => {
-      if ((spec.categoryShares[i] ?? 0) > 0) schemes.add(EMPLOYEE_CATEGORIES.includes(c) ? 'employee' : 'resident');
+      if ((spec.categoryShares[i] ?? 0) > 0) schemes.add(schemeOf(c));
     });
     kinds = { schemes: [...schemes], visitTypes: ['outpatient'] };
   }

@@ -12,9 +12,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../src/calendar/calendar.js';
-import { CATEGORIES, EMPLOYEE_CATEGORIES, HARDSHIP_GROUPS, VISIT_TYPES } from '../../src/domain.js';
+import { CATEGORIES, HARDSHIP_GROUPS, schemeOf, VISIT_TYPES } from '../../src/domain.js';
 import { SettlementError } from '../../src/engine/errors.js';
-import { SettlementEngine, type Settlement } from '../../src/engine/settle.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import type { Settlement } from '../../src/engine/types.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, type Actor } from '../../src/ledger/ledger.js';
 import { formatYuan } from '../../src/money/money.js';
@@ -65,7 +66,7 @@ function requestJson(source: SyntheticPopulation, chosen: ChosenPolicy, i: numbe
   const d = new PersonDraft();
   source.fill(i, d);
   const category = CATEGORIES[d.category] as (typeof CATEGORIES)[number];
-  const person: Record<string, unknown> = { id: d.id, region: chosen.region, scheme: EMPLOYEE_CATEGORIES.includes(category) ? 'employee' : 'resident', category };
+  const person: Record<string, unknown> = { id: d.id, region: chosen.region, scheme: schemeOf(category), category };
   if (d.hardship >= 0) person.hardship = HARDSHIP_GROUPS[d.hardship];
   if (d.familyDoctorAt !== undefined) person.familyDoctorAt = d.familyDoctorAt;
   const visits = Array.from({ length: d.count }, (_, v) => {

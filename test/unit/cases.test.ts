@@ -4,7 +4,7 @@
  * The `contributions:` cases go the way of `yibao contribution`: validate, compute, render.
  */
 import { describe, expect, it } from 'vitest';
-import { contributionJson } from '../../src/contribution/contribution.js';
+import { contributionJson } from '../../src/contribution/json.js';
 import { contributionFromRequest } from '../../src/contribution/request.js';
 import { SettlementError } from '../../src/engine/errors.js';
 import { SettlementEngine } from '../../src/engine/settle.js';

@@ -15,7 +15,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Grade, Hardship } from '../../src/domain.js';
 import { MemoryAccumulators } from '../../src/engine/accumulators.js';
-import { SettlementEngine, type Person, type Settlement, type Visit } from '../../src/engine/settle.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import type { Person, Settlement, Visit } from '../../src/engine/types.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -19,7 +19,8 @@ import { chinaDay, dayOf } from '../../src/calendar/calendar.js';
 import type { Category, Grade, Hardship, Tier, VisitType } from '../../src/domain.js';
 import { MemoryAccumulators } from '../../src/engine/accumulators.js';
 import { SettlementError } from '../../src/engine/errors.js';
-import { SettlementEngine, type Person, type Settlement, type Visit } from '../../src/engine/settle.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import type { Person, Settlement, Visit } from '../../src/engine/types.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 
 const policies = loadPolicies();

@@ -4,7 +4,7 @@
  * data: every role may ask.
  */
 import type { FastifyInstance } from 'fastify';
-import { contributionJson } from '../../contribution/contribution.js';
+import { contributionJson } from '../../contribution/json.js';
 import { contributionFromRequest, contributionRequestSchema } from '../../contribution/request.js';
 import { errorSchema, jsonSchema, type RouteContext } from '../context.js';
 

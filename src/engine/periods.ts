@@ -17,31 +17,10 @@
  *   - any other day (before the concentrated period, or after Y) is in neither period: ENROLLMENT_INVALID.
  */
 import { dayOf, formatDate, yearStart, type DayNumber } from '../calendar/calendar.js';
-import { CATEGORY_LABELS, type Category, type Hardship } from '../domain.js';
-import type { Cite, CompiledEnrollment } from '../engine/compile.js';
-import { missingMessage, SettlementError, type MissingParameter } from '../engine/errors.js';
-
-/** One payment for a coverage year, as the engine takes it. */
-export interface Enrollment {
-  /** Day the contribution was paid. */
-  paidOn: DayNumber;
-  /** The calendar year the contribution is for. */
-  coverageYear: number;
-  /** 医保关系转移接续: no waiting period. */
-  transfer: boolean;
-  /**
-   * The person as they enrolled (参保时身份), when it is on file with the payment: whether the
-   * payment is exempt from the wait is a matter of who enrolled (新生儿、困难群众 … 参保). Absent: the
-   * person as they are now.
-   */
-  enrolledAs?: EnrolledAs | undefined;
-}
-
-/** Who paid, as far as the periods care. */
-export interface EnrolledAs {
-  category: Category;
-  hardship?: Hardship | undefined;
-}
+import { CATEGORY_LABELS } from '../domain.js';
+import type { Cite, CompiledEnrollment } from './compiled.js';
+import { missingMessage, SettlementError, type MissingParameter } from './errors.js';
+import type { EnrolledAs, Enrollment } from './types.js';
 
 /** Why a payment in the extended period has no wait. */
 export type Exemption = 'category' | 'hardship' | 'transfer';
