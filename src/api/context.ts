@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { YibaoError } from '../errors.js';
 import type { AuditLog, AuditRow } from '../ledger/audit.js';
 import type { Actor, Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -18,17 +19,6 @@ import type { KeyStore, Role } from './keys.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** A refusal with its HTTP status and stable code. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly problems?: string[],
-  ) {
-    super(message);
-  }
-}
 
 /** A zod schema as JSON Schema, for the OpenAPI document (zod does the validating). */
 export const jsonSchema = (schema: z.ZodType) => {
@@ -160,13 +150,13 @@ export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore
     async authorize(req, ...roles) {
       const header = req.headers.authorization;
       const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
-      if (!presented) throw new HttpError(401, 'UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
+      if (!presented) throw new YibaoError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
       const actor = await keys.actor(presented);
-      if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'the API key is not valid or has been revoked');
+      if (!actor) throw new YibaoError('UNAUTHENTICATED', 'the API key is not valid or has been revoked');
       req.log.info({ actor: actor.id, role: actor.role }, 'authenticated');
       actors.set(req, actor);
       if (!roles.includes(actor.role as Role)) {
-        throw new HttpError(403, 'FORBIDDEN', `a ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
+        throw new YibaoError('FORBIDDEN', `a ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
       }
       return actor;
     },

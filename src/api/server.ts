@@ -12,13 +12,13 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { sql } from 'kysely';
-import { SettlementError } from '../engine/errors.js';
-import { Ledger, LedgerError } from '../ledger/ledger.js';
+import { YibaoError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
-import { RequestError } from '../request/settle-request.js';
 import { AuditLog } from '../ledger/audit.js';
-import { auditRowOf, HttpError, JSON_TYPE, routeContext } from './context.js';
+import { auditRowOf, JSON_TYPE, routeContext } from './context.js';
+import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
 import { KeyStore } from './keys.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerClaimRoutes } from './routes/claims.js';
@@ -73,29 +73,6 @@ export function requestIdOf(header: string | string[] | undefined): string {
  */
 const MAX_PARAM_LENGTH = 4 * ID_MAX;
 
-const LEDGER_STATUS: Record<string, number> = {
-  IDEMPOTENCY_CONFLICT: 409,
-  VISIT_ALREADY_SETTLED: 409,
-  ALREADY_REVERSED: 409,
-  NOT_REVERSIBLE: 409,
-  INSTITUTION_MISMATCH: 409,
-  PERSON_MISMATCH: 409,
-  PERSON_NOT_REGISTERED: 422,
-  NOT_ENROLLED: 422,
-  ENROLLMENT_NOT_ACCEPTED: 422,
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  ACCOUNT_NOT_AVAILABLE: 422,
-  VISIT_IN_FUTURE: 422,
-  OVERLOADED: 503,
-};
-
-/** Seconds a client is asked to wait before trying again after 503 OVERLOADED. */
-const RETRY_AFTER_S = 1;
-
-/** The service's error body. */
-const errorBody = (requestId: string, error: Record<string, unknown>) => ({ error, requestId });
-
 /**
  * Errors of the connection, before Fastify has a request (a client too slow with its headers or
  * body, headers too large, not HTTP): answered in the service's error shape, with a request id,
@@ -141,17 +118,17 @@ function forbiddenKey(value: unknown): string | undefined {
 
 /** A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or constructor key. */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
-  if (body.length === 0) return done(new HttpError(400, 'INVALID_JSON', 'the body is empty; send a JSON object'));
+  if (body.length === 0) return done(new YibaoError('INVALID_JSON', 'the body is empty; send a JSON object'));
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
-    return done(new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`));
+    return done(new YibaoError('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`));
   }
   // The walk only when the text has such a key at all.
   const key = FORBIDDEN_KEYS.some((k) => body.includes(k)) ? forbiddenKey(value) : undefined;
   if (key) {
-    return done(new HttpError(400, 'FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`));
+    return done(new YibaoError('FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`));
   }
   done(null, value);
 }
@@ -236,12 +213,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const send = (status: number, body: Record<string, unknown>) => reply.code(status).send(errorBody(req.id, body));
-    if (err instanceof RequestError) return send(400, { code: 'INVALID_REQUEST', message: `invalid request: ${err.problems.join('; ')}`, problems: err.problems });
-    if (err instanceof HttpError) return send(err.status, { code: err.code, message: err.message, ...(err.problems ? { problems: err.problems } : {}) });
-    if (err instanceof SettlementError) return send(422, err.toJSON() as unknown as Record<string, unknown>);
-    if (err instanceof LedgerError) {
-      if (err.code === 'OVERLOADED') void reply.header('retry-after', String(RETRY_AFTER_S));
-      return send(LEDGER_STATUS[err.code] ?? 400, { code: err.code, message: err.message });
+    if (err instanceof YibaoError) {
+      const { status, error } = answerOf(err);
+      if (status === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
+      if (status === 500) req.log.error({ err }, 'unhandled error');
+      return send(status, error);
     }
     const fe = err as FastifyError;
     if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${bodyLimit} bytes` });
@@ -250,7 +226,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return send(fe.statusCode, { code: fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'INVALID_JSON' : 'BAD_REQUEST', message: fe.message });
     }
     req.log.error({ err }, 'unhandled error');
-    return send(500, { code: 'INTERNAL', message: 'internal error; the request id identifies it in the service log' });
+    return send(500, INTERNAL);
   });
 
   // Closing (SIGTERM): requests still arriving are told to go elsewhere, in the service's shape.

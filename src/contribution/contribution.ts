@@ -20,6 +20,7 @@
  * funding year (洛医保〔2023〕63号 一 makes them Luoyang's 2024年度), so a city is never given its
  * province's figures.
  */
+import { YibaoError } from '../errors.js';
 import { yearOf, yearStart, type DayNumber } from '../calendar/calendar.js';
 import { COUNTY_TYPE_LABELS, HARDSHIP_LABELS, type CountyType, type Hardship } from '../domain.js';
 import { versionAt } from '../engine/compile.js';
@@ -45,12 +46,12 @@ export interface ContributionQuery {
 }
 
 /** The query leaves open a choice the document leaves to the locality (可参照…). */
-export class OptionRequiredError extends Error {
+export class OptionRequiredError extends YibaoError<'OPTION_REQUIRED'> {
   constructor(
     readonly option: 'followsDibao',
     message: string,
   ) {
-    super(message);
+    super('OPTION_REQUIRED', message, { option });
     this.name = 'OptionRequiredError';
   }
 }

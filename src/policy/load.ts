@@ -4,6 +4,7 @@
  * A file that is malformed, uncited, or inconsistent is rejected whole with a
  * {@link PolicyFileError} whose lines each name the file, the parameter and the problem.
  */
+import { YibaoError } from '../errors.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,12 +53,12 @@ import {
 import { floorsFileProblems, readFloorTarget } from './floor-targets.js';
 
 /** A policy file that cannot be used, with every problem found. */
-export class PolicyFileError extends Error {
+export class PolicyFileError extends YibaoError<'POLICY_FILE'> {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`}`);
+    super('POLICY_FILE', `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`}`, { file, problems });
     this.name = 'PolicyFileError';
   }
 }

@@ -24,7 +24,8 @@ import {
   parseOperate,
 } from '../../request/account-request.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
-import { errorSchema, HttpError, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
+import { YibaoError } from '../../errors.js';
+import { errorSchema, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
 
 const doc = { type: 'object', additionalProperties: true };
 /** The error body, with a refusal's reason, article and trace. */
@@ -45,25 +46,6 @@ const refusalSchema = {
 };
 /** `?limit=100&cursor=…`. */
 const pageQuery = z.strictObject(pageFields('account'));
-const STATUS: Record<string, number> = { NOT_FOUND: 404, IDEMPOTENCY_CONFLICT: 409, ACCOUNT_EXISTS: 409, ALREADY_CREDITED: 409, ACCOUNT_CLOSED: 409, FORBIDDEN: 403 };
-
-/** The account's errors as HTTP answers; anything else goes to the server's handler. */
-async function answer(req: FastifyRequest, reply: FastifyReply, run: () => Promise<{ status: number; body: unknown }>): Promise<FastifyReply> {
-  try {
-    const { status, body } = await run();
-    return reply.code(status).send(body);
-  } catch (e) {
-    const send = (status: number, error: Record<string, unknown>) => reply.code(status).send({ error, requestId: req.id });
-    if (e instanceof AccountRefused) return send(e.status, e.toJSON());
-    if (e instanceof AccountError) {
-      if (e.code === 'INVALID_INPUT') throw new RequestError([e.message]);
-      return send(422, e.toJSON() as unknown as Record<string, unknown>);
-    }
-    if (e instanceof LedgerError && STATUS[e.code]) return send(STATUS[e.code] as number, { code: e.code, message: e.message });
-    throw e;
-  }
-}
-
 export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const accounts = new AccountLedger(ctx.ledger.store, ctx.policies);
   const agency = (req: FastifyRequest): Promise<Actor> => ctx.authorize(req, 'agency');
@@ -80,10 +62,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
     async (req, reply) => {
       const actor = await agency(req);
       const open = parseOpenAccount(req.body, ctx.policies);
-      return answer(req, reply, async () => {
-        const r = await accounts.open(open, actor);
-        return { status: r.created ? 201 : 200, body: r.account };
-      });
+      const r = await accounts.open(open, actor);
+      return reply.code(r.created ? 201 : 200).send(r.account);
     },
   );
 
@@ -99,7 +79,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
     async (req, reply) => {
       const actor = await agency(req);
       const { month } = parse(creditMonthSchema, req.body, '');
-      return answer(req, reply, async () => ({ status: 200, body: await accounts.creditMonth(month, actor) }));
+      return accounts.creditMonth(month, actor);
     },
   );
 
@@ -117,10 +97,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       const actor = await agency(req);
       const { id } = parse(idParam, req.params, 'params');
       const terms = parseHolder(req.body);
-      return answer(req, reply, async () => {
-        const r = await accounts.setHolder(id, terms, actor);
-        return { status: 200, body: { ...r.account, changed: r.changed } };
-      });
+      const r = await accounts.setHolder(id, terms, actor);
+      return { ...r.account, changed: r.changed };
     },
   );
 
@@ -142,8 +120,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       if (actor.role === 'institution') {
         const o = op.operation;
         if (o.kind !== 'visit-payment' || (o.place ?? 'institution') !== 'institution')
-          throw new HttpError(403, 'FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
-        if (!o.settlementId) throw new HttpError(403, 'FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
+          throw new YibaoError('FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
+        if (!o.settlementId) throw new YibaoError('FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
         // The settlement must be one at this institution, of this visit, of the account's holder.
         const s = await ctx.ledger.store.db
           .selectFrom('settlements')
@@ -151,16 +129,14 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
           .where('id', '=', o.settlementId)
           .executeTakeFirst();
         if (!s || s.institution_id !== actor.institutionId || s.kind !== 'settlement')
-          throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: ${o.settlementId} is not a settlement at ${actor.institutionId}`);
-        if (s.visit_id !== o.visitId) throw new HttpError(403, 'FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
+          throw new YibaoError('FORBIDDEN', `operation.settlementId: ${o.settlementId} is not a settlement at ${actor.institutionId}`);
+        if (s.visit_id !== o.visitId) throw new YibaoError('FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
         const holder = await ctx.ledger.store.db.selectFrom('accounts').select('holder_id').where('id', '=', id).executeTakeFirst();
         if (!holder || holder.holder_id !== s.person_id)
-          throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: settlement ${o.settlementId} is not of the holder of account ${id}`);
+          throw new YibaoError('FORBIDDEN', `operation.settlementId: settlement ${o.settlementId} is not of the holder of account ${id}`);
       }
-      return answer(req, reply, async () => {
-        const r = await accounts.operate(id, op, actor);
-        return { status: r.created ? 201 : 200, body: storedEntryJson(r, { replayed: !r.created }) };
-      });
+      const r = await accounts.operate(id, op, actor);
+      return reply.code(r.created ? 201 : 200).send(storedEntryJson(r, { replayed: !r.created }));
     },
   );
 
@@ -179,7 +155,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
       const { id } = parse(idParam, req.params, 'params');
       const { limit, cursor } = parse(pageQuery, req.query, 'query');
       ctx.reads(req, 'read.account', id, cursor ? { cursor: true } : undefined);
-      return answer(req, reply, async () => ({ status: 200, body: await accounts.show(id, { limit, after: cursor }) }));
+      return accounts.show(id, { limit, after: cursor });
     },
   );
 }

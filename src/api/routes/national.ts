@@ -32,7 +32,8 @@ import {
 } from '../../national/input.js';
 import { entryParties, lookupRegistered } from '../../ledger/registry.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
-import { HttpError, JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
+import { YibaoError } from '../../errors.js';
+import { JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
 
 const envelopeDoc = {
   type: 'object',
@@ -71,7 +72,7 @@ function errorEnvelope(req: FastifyRequest, payload: string): string {
 /** An institution key settles and reverses at its own institution only (as POST /v1/settlements). */
 function checkInstitution(actor: Actor, fixmedinsCode: string): void {
   if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
-    throw new HttpError(403, 'FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
+    throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
   }
 }
 
