@@ -1,12 +1,15 @@
 /**
- * What every route module of the service shares: the ledger and policies, who is calling and
- * whether they may (`authorize`), body and parameter validation with zod (one
- * schema language; its JSON Schema goes to the OpenAPI document), and the error shapes.
+ * What every route plugin of the service shares: the ledger and policies, who is calling and
+ * whether they may (`authorize`, run by the server's preValidation hook from a route's
+ * `config.roles`), validation and serialization with zod (one schema gives validation, the
+ * handler's types and the OpenAPI document), and the error shapes.
  *
- * A route module exports `register…Routes(app, ctx)`; server.ts builds the context once and
- * registers each module.
+ * A route module exports a plugin (`RoutePlugin`); server.ts builds the context once and
+ * registers each under its prefix.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { YibaoError } from '../errors.js';
 import type { AuditLog, AuditRow } from '../ledger/audit.js';
@@ -20,37 +23,21 @@ import type { KeyStore, Role } from './keys.js';
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 
-/** A zod schema as JSON Schema, for the OpenAPI document (zod does the validating). */
-export const jsonSchema = (schema: z.ZodType) => {
-  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete s.$schema;
-  return s;
-};
-
-/** The error body every 4xx has. */
-export const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        problems: { type: 'array', items: { type: 'string' } },
-        missing: {
-          type: 'array',
-          description: 'For MISSING_PARAMETER: each parameter the documents do not give.',
-          items: {
-            type: 'object',
-            properties: { path: { type: 'string' }, label: { type: 'string' }, citation: { type: 'string' }, reason: { type: 'string' } },
-          },
-        },
-      },
-      required: ['code', 'message'],
-    },
-    requestId: { type: 'string' },
-  },
-};
+/** The error body every refusal has (the shape of src/api/status.ts). */
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'The stable code (src/errors.ts).' }),
+      message: z.string(),
+      problems: z.array(z.string()).optional(),
+      missing: z
+        .array(z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }))
+        .optional()
+        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give.' }),
+    }),
+    requestId: z.string(),
+  })
+  .meta({ description: 'A refusal: `error.code` is stable; nothing was written.' });
 
 /** `?year=2024`. */
 export const yearQuery = z.strictObject({
@@ -63,16 +50,47 @@ export const yearQuery = z.strictObject({
 /** `/…/:id`: the id rule of every body (src/request/id.ts). */
 export const idParam = z.strictObject({ id });
 
+/** Where a part of the request is named in a problem: a body's fields by their own names. */
+const WHERE: Record<string, string> = { body: '', params: 'params', querystring: 'query', headers: 'headers' };
+
 /**
- * Validates `data` (a body, params or query) with `schema`.
- *
- * @throws RequestError (400 INVALID_REQUEST) naming each bad field, prefixed with `where`.
+ * Schemas of bodies that a domain parser validates in the handler (it needs the policies and
+ * checks across fields): their zod schema documents the body and types it, and is not run twice.
  */
-export function parse<T extends z.ZodType>(schema: T, data: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(data ?? {});
-  if (!r.success) throw new RequestError(formatIssues(r.error.issues, where));
-  return r.data;
+const parsedInHandler = new WeakSet<z.ZodType>();
+
+/** `schema` as a body the handler's domain parser validates (parseSettleOne, parseOperate…), with examples. */
+export function parsedBody<T extends z.ZodType>(schema: T, examples: readonly unknown[]): T {
+  const described = schema.meta({ examples: [...examples] }) as T;
+  parsedInHandler.add(described);
+  return described;
 }
+
+/**
+ * The service's validator compiler (fastify-type-provider-zod's, with the service's refusal):
+ * a part that does not validate is 400 INVALID_REQUEST naming each bad field, as RequestError.
+ */
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  if (parsedInHandler.has(schema)) return (data) => ({ value: data });
+  const where = WHERE[httpPart ?? 'body'] ?? '';
+  return (data) => {
+    const r = schema.safeParse(data ?? {});
+    return r.success ? { value: r.data } : { error: new RequestError(formatIssues(r.error.issues, where)) };
+  };
+};
+
+/**
+ * The service's serializer: the answer is checked against its response schema (unknown keys of a
+ * strict shape dropped, as the JSON Schema serializer did) and written with JSON.stringify. A
+ * string is the entry's JSON as stored and is sent as it is.
+ */
+export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema, method, url }) => {
+  return (data) => {
+    const r = schema.safeEncode(data);
+    if (!r.success) throw new Error(`${method} ${url}: the answer does not match its response schema: ${formatIssues(r.error.issues).join('; ')}`);
+    return JSON.stringify(r.data);
+  };
+};
 
 export interface RouteContext {
   ledger: Ledger;
@@ -81,7 +99,7 @@ export interface RouteContext {
   /** The service's audit appender: refusals and reads (writes record their own rows). */
   audit: AuditLog;
   /** Who is calling, or 401; 403 unless they have one of the roles. */
-  authorize(req: FastifyRequest, ...roles: Role[]): Promise<Actor>;
+  authorize(req: FastifyRequest, ...roles: readonly Role[]): Promise<Actor>;
   /**
    * Marks the request as a read of personal data (`action` read.…, `target` the person, entry or
    * account read): it is answered only once its audit row is written.
@@ -163,5 +181,38 @@ export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore
   };
 }
 
-/** A route module. */
-export type RegisterRoutes = (app: FastifyInstance, ctx: RouteContext) => void;
+/**
+ * Sends an entry's JSON as the ledger stored it (serialized once, when written): a string is
+ * not serialized again, so it does not pass the response schema it is typed by.
+ */
+export function sendStored(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply
+    .code(status)
+    .type(JSON_TYPE)
+    .send(body as never);
+}
+
+/** Roles that analyse (no personal data). */
+export const ANALYSTS: Role[] = ['institution', 'agency', 'analyst'];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: the server's preValidation hook authenticates and checks the role. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    /** Who is calling: set by the preValidation hook on every route with `config.roles`. */
+    actor: Actor;
+  }
+}
+
+/** The service with zod schemas. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** A resource's routes: a plugin registered with its prefix and the route context. */
+export type RoutePlugin = (app: App, opts: { ctx: RouteContext }) => Promise<void>;
+
+/** Registers a resource's routes under `prefix`. */
+export async function registerRoutes(app: App, prefix: string, plugin: RoutePlugin, ctx: RouteContext): Promise<void> {
+  await app.register(plugin, { prefix, ctx });
+}

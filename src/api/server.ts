@@ -8,27 +8,28 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { sql } from 'kysely';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { YibaoError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { AuditLog } from '../ledger/audit.js';
-import { auditRowOf, JSON_TYPE, routeContext } from './context.js';
+import { auditRowOf, JSON_TYPE, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
 import { KeyStore } from './keys.js';
-import { registerAccountRoutes } from './routes/accounts.js';
-import { registerClaimRoutes } from './routes/claims.js';
-import { registerAuditRoutes } from './routes/audit.js';
-import { registerContributionRoutes } from './routes/contributions.js';
-import { registerEnrollmentRoutes } from './routes/enrollments.js';
-import { registerNationalRoutes } from './routes/national.js';
-import { registerPersonRoutes } from './routes/persons.js';
-import { registerPolicyRoutes } from './routes/policies.js';
-import { registerSettlementRoutes } from './routes/settlements.js';
+import { accountRoutes } from './routes/accounts.js';
+import { auditRoutes } from './routes/audit.js';
+import { claimRoutes } from './routes/claims.js';
+import { contributionRoutes } from './routes/contributions.js';
+import { enrollmentRoutes } from './routes/enrollments.js';
+import { nationalRoutes } from './routes/national.js';
+import { personRoutes } from './routes/persons.js';
+import { policyRoutes } from './routes/policies.js';
+import { settlementRoutes } from './routes/settlements.js';
 
 export interface ServerOptions {
   ledger: Ledger;
@@ -133,7 +134,7 @@ function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, va
   done(null, value);
 }
 
-export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>> {
   const { ledger, policies, keys } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -143,7 +144,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
-    ajv: { customOptions: { strict: false } },
     // Slow clients: Node answers 408 (clientError) and closes; the check runs this often.
     http: { headersTimeout: t.headersMs, connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(t.headersMs, t.requestMs) / 4))) },
     requestTimeout: t.requestMs,
@@ -163,9 +163,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     // Closing: answered below, in the service's shape.
     return503OnClosing: false,
-  });
-  // zod validates every body; the JSON schemas on the routes are for the OpenAPI document only.
-  app.setValidatorCompiler(() => () => true);
+  }).withTypeProvider<ZodTypeProvider>();
+  // One zod schema per part: it validates (refusals in the service's shape), types the handler,
+  // checks the answer and gives the OpenAPI document.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
@@ -182,6 +184,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -245,11 +248,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const ctx = routeContext(ledger, policies, keys, audit);
+  // Who may call a route is its `config.roles`: checked once the body is read as JSON (a body
+  // that is not JSON is 400 whoever sends it) and before it is validated.
+  app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);
+  app.addHook('preValidation', async (req) => {
+    const roles = req.routeOptions.config.roles;
+    if (roles) req.actor = await ctx.authorize(req, ...roles);
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
     try {
-      await sql`select 1`.execute(ledger.store.db);
+      await ledger.ping();
       return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length, requireEnrollment: ledger.mode.requireEnrollment };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });
@@ -257,15 +267,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerSettlementRoutes(app, ctx);
-  registerContributionRoutes(app, ctx);
-  registerAccountRoutes(app, ctx);
-  registerEnrollmentRoutes(app, ctx);
-  registerNationalRoutes(app, ctx);
-  registerPolicyRoutes(app, ctx);
-  registerClaimRoutes(app, ctx);
-  registerPersonRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
+  await registerRoutes(app, '/v1', settlementRoutes, ctx);
+  await registerRoutes(app, '/v1/contributions', contributionRoutes, ctx);
+  await registerRoutes(app, '/v1/accounts', accountRoutes, ctx);
+  await registerRoutes(app, '/v1', enrollmentRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalRoutes, ctx);
+  await registerRoutes(app, '/v1/policies', policyRoutes, ctx);
+  await registerRoutes(app, '/v1/claims', claimRoutes, ctx);
+  await registerRoutes(app, '/v1/persons', personRoutes, ctx);
+  await registerRoutes(app, '/v1/audit', auditRoutes, ctx);
 
   return app;
 }

@@ -546,6 +546,29 @@ export class Ledger {
   verify(): Promise<VerifyReport> {
     return verifyLedger(this.db);
   }
+
+  /** Whether the store answers (the service's /readyz): throws when it does not. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /**
+   * What an institution's visit payment from an account is checked against: the settlement it
+   * names (undefined when there is none) and the account's holder (undefined when no account).
+   */
+  async visitPaymentParties(
+    settlementId: string,
+    accountId: string,
+  ): Promise<{ settlement: { kind: string; personId: string; visitId: string; institutionId: string } | undefined; holderId: string | undefined }> {
+    const [s, a] = await Promise.all([
+      this.db.selectFrom('settlements').select(['kind', 'person_id', 'visit_id', 'institution_id']).where('id', '=', settlementId).executeTakeFirst(),
+      this.db.selectFrom('accounts').select('holder_id').where('id', '=', accountId).executeTakeFirst(),
+    ]);
+    return {
+      settlement: s && { kind: s.kind, personId: s.person_id, visitId: s.visit_id, institutionId: s.institution_id },
+      holderId: a?.holder_id,
+    };
+  }
 }
 
 /** A stored entry's amounts in fen, a reversal's negated back, for the money identity (invariants.ts). */
