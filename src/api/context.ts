@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { YibaoError } from '../errors.js';
 import type { AuditLog, AuditRow } from '../ledger/audit.js';
@@ -58,13 +58,32 @@ const WHERE: Record<string, string> = { body: '', params: 'params', querystring:
  * checks across fields): their zod schema documents the body and types it, and is not run twice.
  */
 const parsedInHandler = new WeakSet<z.ZodType>();
+/** The request examples of the OpenAPI document, by body schema. */
+const examplesOf = new WeakMap<z.ZodType, readonly unknown[]>();
+
+/** `schema` (its own copy) with request examples for the OpenAPI document. */
+export function withExamples<T extends z.ZodType>(schema: T, examples: readonly unknown[]): T {
+  const copy = schema.clone() as T;
+  examplesOf.set(copy, examples);
+  return copy;
+}
 
 /** `schema` as a body the handler's domain parser validates (parseSettleOne, parseOperate…), with examples. */
 export function parsedBody<T extends z.ZodType>(schema: T, examples: readonly unknown[]): T {
-  const described = schema.meta({ examples: [...examples] }) as T;
-  parsedInHandler.add(described);
-  return described;
+  const copy = withExamples(schema, examples);
+  parsedInHandler.add(copy);
+  return copy;
 }
+
+/** The OpenAPI transform: fastify-type-provider-zod's, and each body's examples. */
+export const openApiTransform: typeof jsonSchemaTransform = (document) => {
+  const out = jsonSchemaTransform(document);
+  const body = (document.schema as { body?: z.ZodType } | undefined)?.body;
+  const examples = body ? examplesOf.get(body) : undefined;
+  const described = out.schema as { body?: Record<string, unknown> } | undefined;
+  if (examples && described?.body) described.body = { ...described.body, examples: [...examples] };
+  return out;
+};
 
 /**
  * The service's validator compiler (fastify-type-provider-zod's, with the service's refusal):

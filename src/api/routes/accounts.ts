@@ -23,7 +23,7 @@ import {
   parseOperate,
 } from '../../request/account-request.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
-import { errorSchema, idParam, parsedBody, type RouteContext, type RoutePlugin } from '../context.js';
+import { errorSchema, idParam, parsedBody, withExamples, type RouteContext, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { accountEntrySchema, accountPageSchema, accountSchema, creditMonthSchema as creditedSchema } from '../responses.js';
 
@@ -82,7 +82,7 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
       config: { roles: ['agency'] },
       schema: {
         summary: 'Credit a month to every open account (按月计入, Puyang 第六条), once: a second run credits nothing more (agency)',
-        body: creditMonthSchema.meta({ examples: [EXAMPLES.creditMonth] }),
+        body: withExamples(creditMonthSchema, [EXAMPLES.creditMonth]),
         response: { 200: creditedSchema, '4xx': refusalSchema },
       },
     },

@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
 import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
-import { errorSchema, idParam, parsedBody, PERSONAL, sendStored, yearQuery, type RoutePlugin } from '../context.js';
+import { errorSchema, idParam, parsedBody, PERSONAL, sendStored, withExamples, yearQuery, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { accumulatorsSchema, entrySchema, fundStatsSchema } from '../responses.js';
 
-const reverseBody = z.strictObject({ requestId: requestIdSchema }).meta({ examples: [EXAMPLES.reversal] });
+const reverseBody = withExamples(z.strictObject({ requestId: requestIdSchema }), [EXAMPLES.reversal]);
 /** `?year=2024&limit=100&cursor=…`. */
 const historyQuery = yearQuery.extend(pageFields('history'));
 
