@@ -20,7 +20,7 @@ import { ID_MAX } from '../request/id.js';
 import { AuditLog } from '../ledger/audit.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
-import { KeyStore } from './keys.js';
+import type { KeyStore } from './keys.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { claimRoutes } from './routes/claims.js';
@@ -119,19 +119,26 @@ function forbiddenKey(value: unknown): string | undefined {
 
 /** A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or constructor key. */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
-  if (body.length === 0) return done(new YibaoError('INVALID_JSON', 'the body is empty; send a JSON object'));
+  const read = readJsonBody(body);
+  if (read instanceof YibaoError) done(read);
+  else done(null, read.value);
+}
+
+/** A body's JSON value, or why it is refused. */
+function readJsonBody(body: string): { value: unknown } | YibaoError {
+  if (body.length === 0) return new YibaoError('INVALID_JSON', 'the body is empty; send a JSON object');
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
-    return done(new YibaoError('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`));
+    return new YibaoError('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`);
   }
   // The walk only when the text has such a key at all.
   const key = FORBIDDEN_KEYS.some((k) => body.includes(k)) ? forbiddenKey(value) : undefined;
   if (key) {
-    return done(new YibaoError('FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`));
+    return new YibaoError('FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`);
   }
-  done(null, value);
+  return { value };
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>> {

@@ -3,7 +3,7 @@
  * body of an error. Every refusal the service makes goes through {@link statusFor}; the national
  * envelope (routes/national.ts) wraps the same body and keeps the status.
  */
-import { kindOf, YibaoError } from '../errors.js';
+import { kindOf, type YibaoError } from '../errors.js';
 
 /** Codes whose status is not the one of their kind. */
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
