@@ -99,15 +99,32 @@ export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, ht
 };
 
 /**
+ * `out` (an answer as its schema gave it back) with every object's keys in the order `input` has
+ * them: a schema lists the keys it checks first, and the answer keeps the order it was made in.
+ * Only what the schema rebuilt is walked (what it passed through is the same value).
+ */
+function inInputOrder(out: unknown, input: unknown): unknown {
+  if (out === input || out === null || input === null || typeof out !== 'object' || typeof input !== 'object') return out;
+  if (Array.isArray(out)) return Array.isArray(input) ? out.map((v, i) => inInputOrder(v, input[i])) : out;
+  const o = out as Record<string, unknown>;
+  const inp = input as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const k of Object.keys(inp)) if (k in o) ordered[k] = inInputOrder(o[k], inp[k]);
+  for (const k of Object.keys(o)) if (!(k in ordered)) ordered[k] = o[k];
+  return ordered;
+}
+
+/**
  * The service's serializer: the answer is checked against its response schema (unknown keys of a
- * strict shape dropped, as the JSON Schema serializer did) and written with JSON.stringify. A
- * string is the entry's JSON as stored and is sent as it is.
+ * strict shape dropped, as the JSON Schema serializer did) and written with JSON.stringify, keys
+ * in the order the answer has them. A string is the entry's JSON as stored and is sent as it is
+ * (Fastify does not serialize a string).
  */
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema, method, url }) => {
   return (data) => {
     const r = schema.safeEncode(data);
     if (!r.success) throw new Error(`${method} ${url}: the answer does not match its response schema: ${formatIssues(r.error.issues).join('; ')}`);
-    return JSON.stringify(r.data);
+    return JSON.stringify(inInputOrder(r.data, data));
   };
 };
 
