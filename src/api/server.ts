@@ -1,9 +1,12 @@
 /**
  * The settlement service over HTTP (Fastify).
  *
- * Request bodies are validated with the same zod schemas as the CLI (one schema language); the
- * OpenAPI document is generated from them. Every error is JSON `{ error: { code, message, ... } }`
- * with a stable code; malformed requests get a 4xx, never a 500.
+ * Each resource's routes are a plugin (routes/*.ts) registered under its prefix; who may call a
+ * route is its `config.roles`, checked by one hook here. Requests and answers are zod schemas
+ * (fastify-type-provider-zod, the same schemas as the CLI): they validate, type the handlers and
+ * give the OpenAPI document (/openapi.json, /docs). Every error is a YibaoError (src/errors.ts)
+ * answered as JSON `{ error: { code, message, ... }, requestId }`, its status from the one table
+ * in status.ts; malformed requests get a 4xx, never a 500.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
