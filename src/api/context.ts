@@ -39,13 +39,8 @@ export const errorSchema = z
   })
   .meta({ description: 'A refusal: `error.code` is stable; nothing was written.' });
 
-/** `?year=2024`. */
-export const yearQuery = z.strictObject({
-  year: z
-    .string()
-    .regex(/^\d{4}$/, 'must be a year such as 2024')
-    .optional(),
-});
+/** `?year=2024` (src/request/year-query.ts; the CLI reads `--year` with it too). */
+export { yearQuery } from '../request/year-query.js';
 
 /** `/…/:id`: the id rule of every body (src/request/id.ts). */
 export const idParam = z.strictObject({ id });
