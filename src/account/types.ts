@@ -6,6 +6,7 @@
  * amounts. Every type here is plain data (strings, integers, arrays of strings), so an entry can be
  * stored as one row and read back as it was.
  */
+import { YibaoError } from '../errors.js';
 import type { MissingParameter } from '../engine/errors.js';
 import type { TraceStep } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
@@ -287,17 +288,17 @@ export type Authorization = Approval | Refusal;
 /** Errors of input and of policy (not refusals): a clear code and message. */
 export type AccountErrorCode = 'INVALID_INPUT' | 'NO_POLICY_IN_FORCE' | 'NO_ACCOUNT_RULES' | 'MISSING_PARAMETER';
 
-export class AccountError extends Error {
+export class AccountError extends YibaoError<AccountErrorCode> {
   constructor(
-    readonly code: AccountErrorCode,
+    code: AccountErrorCode,
     message: string,
     readonly missing: readonly MissingParameter[] = [],
   ) {
-    super(message);
+    super(code, message, missing.length > 0 ? { missing } : {});
     this.name = 'AccountError';
   }
 
-  toJSON(): { code: AccountErrorCode; message: string; missing?: readonly MissingParameter[] } {
+  override toJSON(): { code: AccountErrorCode; message: string; missing?: readonly MissingParameter[] } {
     return this.missing.length > 0 ? { code: this.code, message: this.message, missing: this.missing } : { code: this.code, message: this.message };
   }
 }

@@ -1,13 +1,17 @@
 /**
- * What every route module of the service shares: the ledger and policies, who is calling and
- * whether they may (`authorize`), body and parameter validation with zod (one
- * schema language; its JSON Schema goes to the OpenAPI document), and the error shapes.
+ * What every route plugin of the service shares: the ledger and policies, who is calling and
+ * whether they may (`authorize`, run by the server's preValidation hook from a route's
+ * `config.roles`), validation and serialization with zod (one schema gives validation, the
+ * handler's types and the OpenAPI document), and the error shapes.
  *
- * A route module exports `register…Routes(app, ctx)`; server.ts builds the context once and
- * registers each module.
+ * A route module exports a plugin (`RoutePlugin`); server.ts builds the context once and
+ * registers each under its prefix.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { YibaoError } from '../errors.js';
 import type { AuditLog, AuditRow } from '../ledger/audit.js';
 import type { Actor, Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -18,71 +22,106 @@ import type { KeyStore, Role } from './keys.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** A refusal with its HTTP status and stable code. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly problems?: string[],
-  ) {
-    super(message);
-  }
-}
 
-/** A zod schema as JSON Schema, for the OpenAPI document (zod does the validating). */
-export const jsonSchema = (schema: z.ZodType) => {
-  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete s.$schema;
-  return s;
-};
+/** The error body every refusal has (the shape of src/api/status.ts). */
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'The stable code (src/errors.ts).' }),
+      message: z.string(),
+      problems: z.array(z.string()).optional(),
+      missing: z
+        .array(z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }))
+        .optional()
+        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give.' }),
+    }),
+    requestId: z.string(),
+  })
+  .meta({ description: 'A refusal: `error.code` is stable; nothing was written.' });
 
-/** The error body every 4xx has. */
-export const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        problems: { type: 'array', items: { type: 'string' } },
-        missing: {
-          type: 'array',
-          description: 'For MISSING_PARAMETER: each parameter the documents do not give.',
-          items: {
-            type: 'object',
-            properties: { path: { type: 'string' }, label: { type: 'string' }, citation: { type: 'string' }, reason: { type: 'string' } },
-          },
-        },
-      },
-      required: ['code', 'message'],
-    },
-    requestId: { type: 'string' },
-  },
-};
-
-/** `?year=2024`. */
-export const yearQuery = z.strictObject({
-  year: z
-    .string()
-    .regex(/^\d{4}$/, 'must be a year such as 2024')
-    .optional(),
-});
+/** `?year=2024` (src/request/year-query.ts; the CLI reads `--year` with it too). */
+export { yearQuery } from '../request/year-query.js';
 
 /** `/…/:id`: the id rule of every body (src/request/id.ts). */
 export const idParam = z.strictObject({ id });
 
+/** Where a part of the request is named in a problem: a body's fields by their own names. */
+const WHERE: Record<string, string> = { body: '', params: 'params', querystring: 'query', headers: 'headers' };
+
 /**
- * Validates `data` (a body, params or query) with `schema`.
- *
- * @throws RequestError (400 INVALID_REQUEST) naming each bad field, prefixed with `where`.
+ * Schemas of bodies that a domain parser validates in the handler (it needs the policies and
+ * checks across fields): their zod schema documents the body and types it, and is not run twice.
  */
-export function parse<T extends z.ZodType>(schema: T, data: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(data ?? {});
-  if (!r.success) throw new RequestError(formatIssues(r.error.issues, where));
-  return r.data;
+const parsedInHandler = new WeakSet<z.ZodType>();
+/** The request examples of the OpenAPI document, by body schema. */
+const examplesOf = new WeakMap<z.ZodType, readonly unknown[]>();
+
+/** `schema` (its own copy) with request examples for the OpenAPI document. */
+export function withExamples<T extends z.ZodType>(schema: T, examples: readonly unknown[]): T {
+  const copy = schema.clone() as T;
+  examplesOf.set(copy, examples);
+  return copy;
 }
+
+/** `schema` as a body the handler's domain parser validates (parseSettleOne, parseOperate…), with examples. */
+export function parsedBody<T extends z.ZodType>(schema: T, examples: readonly unknown[]): T {
+  const copy = withExamples(schema, examples);
+  parsedInHandler.add(copy);
+  return copy;
+}
+
+/** The OpenAPI transform: fastify-type-provider-zod's, and each body's examples. */
+export const openApiTransform: typeof jsonSchemaTransform = (document) => {
+  const out = jsonSchemaTransform(document);
+  const body = (document.schema as { body?: z.ZodType } | undefined)?.body;
+  const examples = body ? examplesOf.get(body) : undefined;
+  const described = out.schema as { body?: Record<string, unknown> } | undefined;
+  if (examples && described?.body) described.body = { ...described.body, examples: [...examples] };
+  return out;
+};
+
+/**
+ * The service's validator compiler (fastify-type-provider-zod's, with the service's refusal):
+ * a part that does not validate is 400 INVALID_REQUEST naming each bad field, as RequestError.
+ */
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  if (parsedInHandler.has(schema)) return (data) => ({ value: data });
+  const where = WHERE[httpPart ?? 'body'] ?? '';
+  return (data) => {
+    const r = schema.safeParse(data ?? {});
+    return r.success ? { value: r.data } : { error: new RequestError(formatIssues(r.error.issues, where)) };
+  };
+};
+
+/**
+ * `out` (an answer as its schema gave it back) with every object's keys in the order `input` has
+ * them: a schema lists the keys it checks first, and the answer keeps the order it was made in.
+ * Only what the schema rebuilt is walked (what it passed through is the same value).
+ */
+function inInputOrder(out: unknown, input: unknown): unknown {
+  if (out === input || out === null || input === null || typeof out !== 'object' || typeof input !== 'object') return out;
+  if (Array.isArray(out)) return Array.isArray(input) ? out.map((v, i) => inInputOrder(v, input[i])) : out;
+  const o = out as Record<string, unknown>;
+  const inp = input as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const k of Object.keys(inp)) if (k in o) ordered[k] = inInputOrder(o[k], inp[k]);
+  for (const k of Object.keys(o)) if (!(k in ordered)) ordered[k] = o[k];
+  return ordered;
+}
+
+/**
+ * The service's serializer: the answer is checked against its response schema (unknown keys of a
+ * strict shape dropped, as the JSON Schema serializer did) and written with JSON.stringify, keys
+ * in the order the answer has them. A string is the entry's JSON as stored and is sent as it is
+ * (Fastify does not serialize a string).
+ */
+export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema, method, url }) => {
+  return (data) => {
+    const r = schema.safeEncode(data);
+    if (!r.success) throw new Error(`${method} ${url}: the answer does not match its response schema: ${formatIssues(r.error.issues).join('; ')}`);
+    return JSON.stringify(inInputOrder(r.data, data));
+  };
+};
 
 export interface RouteContext {
   ledger: Ledger;
@@ -91,7 +130,7 @@ export interface RouteContext {
   /** The service's audit appender: refusals and reads (writes record their own rows). */
   audit: AuditLog;
   /** Who is calling, or 401; 403 unless they have one of the roles. */
-  authorize(req: FastifyRequest, ...roles: Role[]): Promise<Actor>;
+  authorize(req: FastifyRequest, ...roles: readonly Role[]): Promise<Actor>;
   /**
    * Marks the request as a read of personal data (`action` read.…, `target` the person, entry or
    * account read): it is answered only once its audit row is written.
@@ -160,18 +199,51 @@ export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore
     async authorize(req, ...roles) {
       const header = req.headers.authorization;
       const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
-      if (!presented) throw new HttpError(401, 'UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
+      if (!presented) throw new YibaoError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
       const actor = await keys.actor(presented);
-      if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'the API key is not valid or has been revoked');
+      if (!actor) throw new YibaoError('UNAUTHENTICATED', 'the API key is not valid or has been revoked');
       req.log.info({ actor: actor.id, role: actor.role }, 'authenticated');
       actors.set(req, actor);
       if (!roles.includes(actor.role as Role)) {
-        throw new HttpError(403, 'FORBIDDEN', `a ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
+        throw new YibaoError('FORBIDDEN', `a ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
       }
       return actor;
     },
   };
 }
 
-/** A route module. */
-export type RegisterRoutes = (app: FastifyInstance, ctx: RouteContext) => void;
+/**
+ * Sends an entry's JSON as the ledger stored it (serialized once, when written): a string is
+ * not serialized again, so it does not pass the response schema it is typed by.
+ */
+export function sendStored(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply
+    .code(status)
+    .type(JSON_TYPE)
+    .send(body as never);
+}
+
+/** Roles that analyse (no personal data). */
+export const ANALYSTS: Role[] = ['institution', 'agency', 'analyst'];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: the server's preValidation hook authenticates and checks the role. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    /** Who is calling: set by the preValidation hook on every route with `config.roles`. */
+    actor: Actor;
+  }
+}
+
+/** The service with zod schemas. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** A resource's routes: a plugin registered with its prefix and the route context. */
+export type RoutePlugin = (app: App, opts: { ctx: RouteContext }) => Promise<void>;
+
+/** Registers a resource's routes under `prefix`. */
+export async function registerRoutes(app: App, prefix: string, plugin: RoutePlugin, ctx: RouteContext): Promise<void> {
+  await app.register(plugin, { prefix, ctx });
+}

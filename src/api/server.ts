@@ -1,33 +1,38 @@
 /**
  * The settlement service over HTTP (Fastify).
  *
- * Request bodies are validated with the same zod schemas as the CLI (one schema language); the
- * OpenAPI document is generated from them. Every error is JSON `{ error: { code, message, ... } }`
- * with a stable code; malformed requests get a 4xx, never a 500.
+ * Each resource's routes are a plugin (routes/*.ts) registered under its prefix; who may call a
+ * route is its `config.roles`, checked by one hook here. Requests and answers are zod schemas
+ * (fastify-type-provider-zod, the same schemas as the CLI): they validate, type the handlers and
+ * give the OpenAPI document (/openapi.json, /docs). Every error is a YibaoError (src/errors.ts)
+ * answered as JSON `{ error: { code, message, ... }, requestId }`, its status from the one table
+ * in status.ts; malformed requests get a 4xx, never a 500.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { SettlementError } from '../engine/errors.js';
-import { Ledger, LedgerError } from '../ledger/ledger.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { YibaoError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
-import { RequestError } from '../request/settle-request.js';
 import { AuditLog } from '../ledger/audit.js';
-import { auditRowOf, HttpError, JSON_TYPE, routeContext } from './context.js';
-import { KeyStore } from './keys.js';
-import { registerAccountRoutes } from './routes/accounts.js';
-import { registerClaimRoutes } from './routes/claims.js';
-import { registerAuditRoutes } from './routes/audit.js';
-import { registerContributionRoutes } from './routes/contributions.js';
-import { registerEnrollmentRoutes } from './routes/enrollments.js';
-import { registerNationalRoutes } from './routes/national.js';
-import { registerPersonRoutes } from './routes/persons.js';
-import { registerPolicyRoutes } from './routes/policies.js';
-import { registerSettlementRoutes } from './routes/settlements.js';
+import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
+import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
+import type { KeyStore } from './keys.js';
+import { accountRoutes } from './routes/accounts.js';
+import { auditRoutes } from './routes/audit.js';
+import { claimRoutes } from './routes/claims.js';
+import { contributionRoutes } from './routes/contributions.js';
+import { enrollmentRoutes } from './routes/enrollments.js';
+import { nationalRoutes } from './routes/national.js';
+import { personRoutes } from './routes/persons.js';
+import { policyRoutes } from './routes/policies.js';
+import { settlementRoutes } from './routes/settlements.js';
 
 export interface ServerOptions {
   ledger: Ledger;
@@ -71,29 +76,6 @@ export function requestIdOf(header: string | string[] | undefined): string {
  * id rule's maximum, so that a long id is refused by the same zod rule as in a body, naming it.
  */
 const MAX_PARAM_LENGTH = 4 * ID_MAX;
-
-const LEDGER_STATUS: Record<string, number> = {
-  IDEMPOTENCY_CONFLICT: 409,
-  VISIT_ALREADY_SETTLED: 409,
-  ALREADY_REVERSED: 409,
-  NOT_REVERSIBLE: 409,
-  INSTITUTION_MISMATCH: 409,
-  PERSON_MISMATCH: 409,
-  PERSON_NOT_REGISTERED: 422,
-  NOT_ENROLLED: 422,
-  ENROLLMENT_NOT_ACCEPTED: 422,
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  ACCOUNT_NOT_AVAILABLE: 422,
-  VISIT_IN_FUTURE: 422,
-  OVERLOADED: 503,
-};
-
-/** Seconds a client is asked to wait before trying again after 503 OVERLOADED. */
-const RETRY_AFTER_S = 1;
-
-/** The service's error body. */
-const errorBody = (requestId: string, error: Record<string, unknown>) => ({ error, requestId });
 
 /**
  * Errors of the connection, before Fastify has a request (a client too slow with its headers or
@@ -140,22 +122,29 @@ function forbiddenKey(value: unknown): string | undefined {
 
 /** A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or constructor key. */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
-  if (body.length === 0) return done(new HttpError(400, 'INVALID_JSON', 'the body is empty; send a JSON object'));
+  const read = readJsonBody(body);
+  if (read instanceof YibaoError) done(read);
+  else done(null, read.value);
+}
+
+/** A body's JSON value, or why it is refused. */
+function readJsonBody(body: string): { value: unknown } | YibaoError {
+  if (body.length === 0) return new YibaoError('INVALID_JSON', 'the body is empty; send a JSON object');
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
-    return done(new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`));
+    return new YibaoError('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`);
   }
   // The walk only when the text has such a key at all.
   const key = FORBIDDEN_KEYS.some((k) => body.includes(k)) ? forbiddenKey(value) : undefined;
   if (key) {
-    return done(new HttpError(400, 'FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`));
+    return new YibaoError('FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`);
   }
-  done(null, value);
+  return { value };
 }
 
-export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>> {
   const { ledger, policies, keys } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -165,7 +154,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
-    ajv: { customOptions: { strict: false } },
     // Slow clients: Node answers 408 (clientError) and closes; the check runs this often.
     http: { headersTimeout: t.headersMs, connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(t.headersMs, t.requestMs) / 4))) },
     requestTimeout: t.requestMs,
@@ -185,9 +173,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     // Closing: answered below, in the service's shape.
     return503OnClosing: false,
-  });
-  // zod validates every body; the JSON schemas on the routes are for the OpenAPI document only.
-  app.setValidatorCompiler(() => () => true);
+  }).withTypeProvider<ZodTypeProvider>();
+  // One zod schema per part: it validates (refusals in the service's shape), types the handler,
+  // checks the answer and gives the OpenAPI document.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
@@ -204,6 +194,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    transform: openApiTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -235,12 +226,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const send = (status: number, body: Record<string, unknown>) => reply.code(status).send(errorBody(req.id, body));
-    if (err instanceof RequestError) return send(400, { code: 'INVALID_REQUEST', message: `invalid request: ${err.problems.join('; ')}`, problems: err.problems });
-    if (err instanceof HttpError) return send(err.status, { code: err.code, message: err.message, ...(err.problems ? { problems: err.problems } : {}) });
-    if (err instanceof SettlementError) return send(422, err.toJSON() as unknown as Record<string, unknown>);
-    if (err instanceof LedgerError) {
-      if (err.code === 'OVERLOADED') void reply.header('retry-after', String(RETRY_AFTER_S));
-      return send(LEDGER_STATUS[err.code] ?? 400, { code: err.code, message: err.message });
+    if (err instanceof YibaoError) {
+      const { status, error } = answerOf(err);
+      if (status === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
+      if (status === 500) req.log.error({ err }, 'unhandled error');
+      return send(status, error);
     }
     const fe = err as FastifyError;
     if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${bodyLimit} bytes` });
@@ -249,7 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return send(fe.statusCode, { code: fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'INVALID_JSON' : 'BAD_REQUEST', message: fe.message });
     }
     req.log.error({ err }, 'unhandled error');
-    return send(500, { code: 'INTERNAL', message: 'internal error; the request id identifies it in the service log' });
+    return send(500, INTERNAL);
   });
 
   // Closing (SIGTERM): requests still arriving are told to go elsewhere, in the service's shape.
@@ -268,6 +258,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const ctx = routeContext(ledger, policies, keys, audit);
+  // Who may call a route is its `config.roles`: checked once the body is read as JSON (a body
+  // that is not JSON is 400 whoever sends it) and before it is validated.
+  app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);
+  app.addHook('preValidation', async (req) => {
+    const roles = req.routeOptions.config.roles;
+    if (roles) req.actor = await ctx.authorize(req, ...roles);
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
@@ -280,15 +277,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerSettlementRoutes(app, ctx);
-  registerContributionRoutes(app, ctx);
-  registerAccountRoutes(app, ctx);
-  registerEnrollmentRoutes(app, ctx);
-  registerNationalRoutes(app, ctx);
-  registerPolicyRoutes(app, ctx);
-  registerClaimRoutes(app, ctx);
-  registerPersonRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
+  await registerRoutes(app, '/v1', settlementRoutes, ctx);
+  await registerRoutes(app, '/v1/contributions', contributionRoutes, ctx);
+  await registerRoutes(app, '/v1/accounts', accountRoutes, ctx);
+  await registerRoutes(app, '/v1', enrollmentRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalRoutes, ctx);
+  await registerRoutes(app, '/v1/policies', policyRoutes, ctx);
+  await registerRoutes(app, '/v1/claims', claimRoutes, ctx);
+  await registerRoutes(app, '/v1/persons', personRoutes, ctx);
+  await registerRoutes(app, '/v1/audit', auditRoutes, ctx);
 
   return app;
 }

@@ -2,6 +2,7 @@
  * Residents' contributions (城乡居民医保筹资): what is asked (the query) and what is answered (the
  * breakdown, its bounds and the figures the documents leave missing). See contribution.ts.
  */
+import { YibaoError } from '../errors.js';
 import type { MissingParameter } from '../engine/errors.js';
 import type { TraceStep } from '../engine/types.js';
 import type { CountyType, Hardship } from '../domain.js';
@@ -23,12 +24,12 @@ export interface ContributionQuery {
 }
 
 /** The query leaves open a choice the document leaves to the locality (可参照…). */
-export class OptionRequiredError extends Error {
+export class OptionRequiredError extends YibaoError<'OPTION_REQUIRED'> {
   constructor(
     readonly option: 'followsDibao',
     message: string,
   ) {
-    super(message);
+    super('OPTION_REQUIRED', message, { option });
     this.name = 'OptionRequiredError';
   }
 }

@@ -2,6 +2,7 @@
  * Why a visit could not be settled, or a contribution not computed. These are answers, not
  * crashes: each carries a stable code and a message an agency clerk can act on.
  */
+import { YibaoError } from '../errors.js';
 
 export type SettlementErrorCode =
   /** No policy document is in force in the region on the visit's date. */
@@ -29,17 +30,17 @@ export interface MissingParameter {
   reason: string;
 }
 
-export class SettlementError extends Error {
+export class SettlementError extends YibaoError<SettlementErrorCode> {
   constructor(
-    readonly code: SettlementErrorCode,
+    code: SettlementErrorCode,
     message: string,
     readonly missing: readonly MissingParameter[] = [],
   ) {
-    super(message);
+    super(code, message, missing.length > 0 ? { missing } : {});
     this.name = 'SettlementError';
   }
 
-  toJSON(): { code: SettlementErrorCode; message: string; missing?: readonly MissingParameter[] } {
+  override toJSON(): { code: SettlementErrorCode; message: string; missing?: readonly MissingParameter[] } {
     return this.missing.length > 0
       ? { code: this.code, message: this.message, missing: this.missing }
       : { code: this.code, message: this.message };

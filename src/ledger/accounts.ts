@@ -15,6 +15,7 @@
  * A settle whose visit asks the account to pay pays through the settle itself (decide.ts, with
  * src/account/settle.ts payFromAccount), in the settle's transaction.
  */
+import { YibaoError } from '../errors.js';
 import { PAGE_DEFAULT, pageOf, type Positions } from '../request/page.js';
 import { sql, type Kysely } from 'kysely';
 import { creditEntry, monthlyCredit } from '../account/credit.js';
@@ -34,28 +35,21 @@ import type { Actor } from './types.js';
 export { applyAccountOperation, insertEntry, loadState, lockAccount, type ApplyOutcome, type OperationResult, type StoredEntry } from './account-store.js';
 export { verifyAccounts, type AccountVerifyReport } from './account-verify.js';
 
-/** Refusals that are about the state of the account (409) rather than the rules (422). */
-const CONFLICT_REFUSALS: readonly RefusalCode[] = ['ACCOUNT_CLOSED', 'DUPLICATE_REFERENCE'];
-
 /**
  * An operation the rules refuse (a refusal of the model, with its article). Nothing was written.
- * `status`: 409 for ACCOUNT_CLOSED and DUPLICATE_REFERENCE, 422 for the rest.
+ * The service answers 409 for ACCOUNT_CLOSED and DUPLICATE_REFERENCE, 422 for the rest (src/api/status.ts).
  */
-export class AccountRefused extends Error {
-  readonly code: RefusalCode;
+export class AccountRefused extends YibaoError<RefusalCode> {
   readonly reason: string;
   readonly source: string;
-  readonly status: 409 | 422;
   constructor(readonly refusal: Refusal) {
-    super(`${refusal.code}: ${refusal.reason}${refusal.source ? `（${refusal.source}）` : ''}`);
+    super(refusal.code, `${refusal.code}: ${refusal.reason}${refusal.source ? `（${refusal.source}）` : ''}`, { reason: refusal.reason, source: refusal.source, trace: refusal.trace });
     this.name = 'AccountRefused';
-    this.code = refusal.code;
     this.reason = refusal.reason;
     this.source = refusal.source;
-    this.status = CONFLICT_REFUSALS.includes(refusal.code) ? 409 : 422;
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return { code: this.code, message: this.reason, reason: this.reason, source: this.source, trace: this.refusal.trace };
   }
 }

@@ -1,4 +1,5 @@
 /** Refusals of the ledger: each maps to a 4xx with a stable code. */
+import { YibaoError } from '../errors.js';
 
 export type LedgerErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
@@ -30,12 +31,9 @@ export type LedgerErrorCode =
   | 'OVERLOADED';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class LedgerError extends YibaoError<LedgerErrorCode> {
+  constructor(code: LedgerErrorCode, message: string) {
+    super(code, message);
     this.name = 'LedgerError';
   }
 }

@@ -11,6 +11,7 @@
  * A broken identity is the project's own bug, never the caller's: settling throws
  * {@link InvariantError} (an internal error) and writes nothing.
  */
+import { YibaoError } from '../errors.js';
 import type { Settlement } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 
@@ -44,10 +45,9 @@ export function moneyProblems(a: EntryAmounts, caps: readonly CapSpent[] = []): 
 }
 
 /** A broken invariant of the ledger's own making (not a refusal of the request): an internal error. */
-export class InvariantError extends Error {
-  readonly code = 'INTERNAL_INVARIANT';
+export class InvariantError extends YibaoError<'INTERNAL_INVARIANT'> {
   constructor(message: string) {
-    super(message);
+    super('INTERNAL_INVARIANT', message);
     this.name = 'InvariantError';
   }
 }

@@ -1,41 +1,62 @@
 /**
- * The API keys' table: a key is stored only as its SHA-256 hash, with its role and institution;
- * creating and revoking one is in the audit log. The service's roles and its key cache are the
- * API's (src/api/keys.ts); the rows are the ledger's.
+ * API keys and roles.
+ *
+ * - institution: settle, pre-settle, reverse and read only visits at its own institution id;
+ * - agency: everything;
+ * - analyst: aggregates only, no personal data.
+ *
+ * A key is shown once when created; only its SHA-256 hash is stored. Lookups are cached for a few
+ * seconds so that a busy service does not read the key table on every request; a revoked key
+ * stops working within that time.
  */
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ApiKeysTable, Database } from './schema.js';
+import type { Actor } from './ledger.js';
+import type { Database } from './schema.js';
 
-/** A key's row as listed: never the key, nor its hash. */
-export type KeyRow = Pick<ApiKeysTable, 'id' | 'role' | 'institution_id' | 'label' | 'created_at' | 'revoked_at'>;
+export const ROLES = ['institution', 'agency', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
 
-/** Stores a new key's hash and records its creation, in one transaction. */
-export async function insertKey(
+export const hashKey = (key: string) => hash('sha256', key, 'hex');
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  role: Role;
+  institutionId: string | null;
+}
+
+export async function createKey(
   db: Kysely<Database>,
-  row: Pick<ApiKeysTable, 'id' | 'key_hash' | 'role' | 'institution_id' | 'label' | 'created_at'>,
-  actor: string,
-): Promise<void> {
+  role: Role,
+  options: { institutionId?: string; label?: string; actor?: string; now?: number } = {},
+): Promise<CreatedKey> {
+  if (role === 'institution' && !options.institutionId) throw new Error('an institution key needs --institution ID');
+  if (role !== 'institution' && options.institutionId) throw new Error(`a ${role} key is not tied to an institution; drop --institution`);
+  const key = `yb_${randomBytes(24).toString('base64url')}`;
+  const id = `K-${randomUUID()}`;
+  const now = options.now ?? Date.now();
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('api_keys')
-      .values({ ...row, revoked_at: null })
+      .values({ id, key_hash: hashKey(key), role, institution_id: options.institutionId ?? null, label: options.label ?? null, created_at: now, revoked_at: null })
       .execute();
     await trx
       .insertInto('audit_log')
       .values({
-        at: row.created_at,
-        actor,
+        at: now,
+        actor: options.actor ?? 'cli',
         role: 'system',
         action: 'keys.create',
-        target: row.id,
-        detail: JSON.stringify({ role: row.role, institutionId: row.institution_id, label: row.label }),
+        target: id,
+        detail: JSON.stringify({ role, institutionId: options.institutionId ?? null, label: options.label ?? null }),
       })
       .execute();
   });
+  return { id, key, role, institutionId: options.institutionId ?? null };
 }
 
-/** Revokes a key not revoked yet, recording it; false when there is no such key, or it was revoked before. */
-export async function revokeKeyRow(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
+export async function revokeKey(db: Kysely<Database>, id: string, now = Date.now()): Promise<boolean> {
   const r = await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   if (Number(r.numUpdatedRows) > 0) {
     await db.insertInto('audit_log').values({ at: now, actor: 'cli', role: 'system', action: 'keys.revoke', target: id, detail: '{}' }).execute();
@@ -44,12 +65,49 @@ export async function revokeKeyRow(db: Kysely<Database>, id: string, now: number
   return false;
 }
 
-/** Every key, oldest first, revoked ones too. */
-export function keyRows(db: Kysely<Database>): Promise<KeyRow[]> {
-  return db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'label', 'created_at', 'revoked_at']).orderBy('created_at').orderBy('id').execute();
+/** A key as `yibao keys list` shows it: never the key, nor its hash. */
+export interface KeyInfo {
+  id: string;
+  role: string;
+  institutionId: string | null;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
 }
 
-/** The key with this hash, if any. */
-export function keyByHash(db: Kysely<Database>, keyHash: string): Promise<Pick<ApiKeysTable, 'id' | 'role' | 'institution_id' | 'revoked_at'> | undefined> {
-  return db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'revoked_at']).where('key_hash', '=', keyHash).executeTakeFirst();
+/** Every key, oldest first, revoked ones too. */
+export async function listKeys(db: Kysely<Database>): Promise<KeyInfo[]> {
+  const rows = await db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'label', 'created_at', 'revoked_at']).orderBy('created_at').orderBy('id').execute();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return rows.map((r) => ({ id: r.id, role: r.role, institutionId: r.institution_id, label: r.label, createdAt: iso(r.created_at) as string, revokedAt: iso(r.revoked_at) }));
+}
+
+/** Resolves presented keys to actors, with a short cache. */
+export class KeyStore {
+  private readonly cache = new Map<string, { actor: Actor | null; until: number }>();
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ttlMs = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async actor(presented: string): Promise<Actor | null> {
+    const h = hashKey(presented);
+    const hit = this.cache.get(h);
+    const now = this.now();
+    if (hit && hit.until > now) return hit.actor;
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select(['id', 'role', 'institution_id', 'revoked_at'])
+      .where('key_hash', '=', h)
+      .executeTakeFirst();
+    let actor: Actor | null = null;
+    if (row && row.revoked_at === null) {
+      actor = { id: row.id, role: row.role as Role };
+      if (row.institution_id) actor.institutionId = row.institution_id;
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(h, { actor, until: now + this.ttlMs });
+    return actor;
+  }
 }

@@ -9,6 +9,7 @@
  * Rates are integer basis points (1% = 100 bp). Division happens in one place,
  * {@link divRoundHalfAway}, and only where a policy says a payment is made.
  */
+import { YibaoError } from '../errors.js';
 
 /** An amount in fen (分). Always a safe integer. */
 export type Fen = number;
@@ -51,7 +52,13 @@ export function applyRate(amount: Fen, rate: BasisPoints): Fen {
 }
 
 /** Why a yuan amount could not be read. */
-export class AmountError extends Error {}
+/** An amount that is not a valid amount in yuan (code INVALID_AMOUNT). */
+export class AmountError extends YibaoError<'INVALID_AMOUNT'> {
+  constructor(message: string) {
+    super('INVALID_AMOUNT', message);
+    this.name = 'AmountError';
+  }
+}
 
 const DECIMAL_YUAN = /^(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/;
 

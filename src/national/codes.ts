@@ -9,6 +9,7 @@
  * by the specification's text, the entry says so. A code that could not be found is not invented:
  * the word is left unmapped and {@link NationalCodeError} refuses it, naming the field.
  */
+import { YibaoError } from '../errors.js';
 import type { Category, Scheme, VisitType } from '../domain.js';
 
 /** A code with its Chinese name (代码, 名称). */
@@ -18,13 +19,13 @@ export interface NationalCode {
 }
 
 /** A code, or the word it stands for, that has no counterpart on the other side. */
-export class NationalCodeError extends Error {
+export class NationalCodeError extends YibaoError<'INVALID_CODE'> {
   constructor(
     /** The field the code or word came from, e.g. `data.med_type`. */
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
+    super('INVALID_CODE', `${field}: ${message}`, { field });
     this.name = 'NationalCodeError';
   }
 }

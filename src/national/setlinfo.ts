@@ -12,6 +12,7 @@
  *
  * and {@link nationalSettlement} refuses to return one that does not.
  */
+import { YibaoError } from '../errors.js';
 import { formatChinaTime } from '../calendar/calendar.js';
 import type { Category, Scheme, VisitType } from '../domain.js';
 import type { Settlement } from '../engine/types.js';
@@ -100,7 +101,13 @@ export interface NationalSettlement {
 }
 
 /** The output broke one of the identities: a bug, never bad input. */
-export class NationalIdentityError extends Error {}
+/** The settlement's figures break the national identity (a bug, not bad input): INTERNAL_INVARIANT. */
+export class NationalIdentityError extends YibaoError<'INTERNAL_INVARIANT'> {
+  constructor(message: string) {
+    super('INTERNAL_INVARIANT', message);
+    this.name = 'NationalIdentityError';
+  }
+}
 
 /** The {@link Figures} of an engine settlement (the CLI's, and tests'). */
 export function figuresOf(s: Pick<Settlement, keyof Omit<Figures, 'capRemaining' | 'balanceAfter'> | 'cap' | 'account'>): Figures {

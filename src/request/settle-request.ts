@@ -3,6 +3,7 @@
  * contract, shared later by HTTP). Validated with zod; every problem is reported with the path of
  * the bad field, and nothing is settled unless the whole request is valid.
  */
+import { YibaoError } from '../errors.js';
 import { z } from 'zod';
 import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
 import {
@@ -131,10 +132,15 @@ export const settleRequestSchema = z.strictObject({
 });
 
 /** A request that failed validation; `problems` are `path: message` lines. */
-export class RequestError extends Error {
+export class RequestError extends YibaoError<'INVALID_REQUEST'> {
   constructor(readonly problems: string[]) {
-    super(`invalid request:\n  ${problems.join('\n  ')}`);
+    super('INVALID_REQUEST', `invalid request:\n  ${problems.join('\n  ')}`, { problems });
     this.name = 'RequestError';
+  }
+
+  /** One line: `invalid request: a; b`, with each problem. */
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: `invalid request: ${this.problems.join('; ')}`, problems: this.problems };
   }
 }
 

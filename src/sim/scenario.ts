@@ -7,6 +7,7 @@
  * integer quantile knots. Only the visit rate (a Poisson mean) stays a decimal: it is a count, not
  * money.
  */
+import { YibaoError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -17,9 +18,9 @@ import { formatIssues } from '../policy/schema.js';
 import { enumOf, yearSchema } from '../request/settle-request.js';
 
 /** A scenario that cannot be used: every problem, each naming its field (or CSV line). */
-export class ScenarioError extends Error {
+export class ScenarioError extends YibaoError<'INVALID_SCENARIO'> {
   constructor(readonly problems: string[]) {
-    super(`invalid scenario:\n  ${problems.join('\n  ')}`);
+    super('INVALID_SCENARIO', `invalid scenario:\n  ${problems.join('\n  ')}`, { problems });
     this.name = 'ScenarioError';
   }
 }

@@ -5,15 +5,14 @@
  * visit-payment for a visit at its own institution.
  *
  * A refusal of the rules answers 422 (409 for a closed account or a reference used before) with
- * `{ error: { code, message, reason, source, trace } }`; nothing is written.
+ * `{ error: { code, message, reason, source, trace } }`; nothing is written. Registered under
+ * /v1/accounts.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AccountError } from '../../account/types.js';
-import { AccountLedger, AccountRefused, storedEntryJson } from '../../ledger/accounts.js';
-import { LedgerError } from '../../ledger/errors.js';
-import type { Actor } from '../../ledger/ledger.js';
-import { RequestError } from '../../request/settle-request.js';
+import { YibaoError } from '../../errors.js';
+import { storedEntryJson } from '../../ledger/accounts.js';
+import { AccountLedger } from '../../ledger/accounts.js';
 import {
   creditMonthSchema,
   holderSchema,
@@ -24,158 +23,123 @@ import {
   parseOperate,
 } from '../../request/account-request.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
-import { errorSchema, HttpError, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
+import { errorSchema, idParam, parsedBody, withExamples, type RouteContext, type RoutePlugin } from '../context.js';
+import { EXAMPLES } from '../examples.js';
+import { accountEntrySchema, accountPageSchema, accountSchema, creditMonthSchema as creditedSchema } from '../responses.js';
 
-const doc = { type: 'object', additionalProperties: true };
 /** The error body, with a refusal's reason, article and trace. */
-const refusalSchema = {
-  ...errorSchema,
-  properties: {
-    ...errorSchema.properties,
-    error: {
-      ...errorSchema.properties.error,
-      properties: {
-        ...errorSchema.properties.error.properties,
-        reason: { type: 'string', description: 'A refusal: why, in the words of the rules (Chinese).' },
-        source: { type: 'string', description: 'A refusal: the article that decides.' },
-        trace: { type: 'array', items: { type: 'object', additionalProperties: true } },
-      },
-    },
-  },
-};
+const refusalSchema = errorSchema.extend({
+  error: errorSchema.shape.error.extend({
+    reason: z.string().optional().meta({ description: 'A refusal: why, in the words of the rules (Chinese).' }),
+    source: z.string().optional().meta({ description: 'A refusal: the article that decides.' }),
+    trace: z.array(z.looseObject({})).optional(),
+  }),
+});
 /** `?limit=100&cursor=…`. */
 const pageQuery = z.strictObject(pageFields('account'));
-const STATUS: Record<string, number> = { NOT_FOUND: 404, IDEMPOTENCY_CONFLICT: 409, ACCOUNT_EXISTS: 409, ALREADY_CREDITED: 409, ACCOUNT_CLOSED: 409, FORBIDDEN: 403 };
 
-/** The account's errors as HTTP answers; anything else goes to the server's handler. */
-async function answer(req: FastifyRequest, reply: FastifyReply, run: () => Promise<{ status: number; body: unknown }>): Promise<FastifyReply> {
-  try {
-    const { status, body } = await run();
-    return reply.code(status).send(body);
-  } catch (e) {
-    const send = (status: number, error: Record<string, unknown>) => reply.code(status).send({ error, requestId: req.id });
-    if (e instanceof AccountRefused) return send(e.status, e.toJSON());
-    if (e instanceof AccountError) {
-      if (e.code === 'INVALID_INPUT') throw new RequestError([e.message]);
-      return send(422, e.toJSON() as unknown as Record<string, unknown>);
-    }
-    if (e instanceof LedgerError && STATUS[e.code]) return send(STATUS[e.code] as number, { code: e.code, message: e.message });
-    throw e;
-  }
+/**
+ * An institution key posts only a visit-payment at its institution, for a settlement there of
+ * that visit, of the account's holder (a preHandler: the body is the parsed operation).
+ */
+async function institutionMayPay(ctx: RouteContext, req: FastifyRequest): Promise<void> {
+  if (req.actor.role !== 'institution') return;
+  const { id } = req.params as { id: string };
+  const o = parseOperate(req.body, id, ctx.policies).operation;
+  if (o.kind !== 'visit-payment' || (o.place ?? 'institution') !== 'institution')
+    throw new YibaoError('FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
+  if (!o.settlementId) throw new YibaoError('FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
+  // The settlement must be one at this institution, of this visit, of the account's holder.
+  const [s, holderId] = await Promise.all([ctx.ledger.settlementParties(o.settlementId), ctx.ledger.accountOwner(id)]);
+  if (!s || s.institutionId !== req.actor.institutionId || s.kind !== 'settlement')
+    throw new YibaoError('FORBIDDEN', `operation.settlementId: ${o.settlementId} is not a settlement at ${req.actor.institutionId}`);
+  if (s.visitId !== o.visitId) throw new YibaoError('FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
+  if (!holderId || holderId !== s.personId) throw new YibaoError('FORBIDDEN', `operation.settlementId: settlement ${o.settlementId} is not of the holder of account ${id}`);
 }
 
-export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
   const accounts = new AccountLedger(ctx.ledger.store, ctx.policies);
-  const agency = (req: FastifyRequest): Promise<Actor> => ctx.authorize(req, 'agency');
 
   app.post(
-    '/v1/accounts',
+    '',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: 'Open a personal account (个人账户) or a family account, with the holder’s details for the monthly credit. Idempotent by account id (agency).',
-        body: jsonSchema(openAccountSchema),
-        response: { 200: doc, 201: doc, '4xx': refusalSchema },
+        body: parsedBody(openAccountSchema, [EXAMPLES.openAccount]),
+        response: { 200: accountSchema, 201: accountSchema, '4xx': refusalSchema },
       },
     },
     async (req, reply) => {
-      const actor = await agency(req);
-      const open = parseOpenAccount(req.body, ctx.policies);
-      return answer(req, reply, async () => {
-        const r = await accounts.open(open, actor);
-        return { status: r.created ? 201 : 200, body: r.account };
-      });
+      const r = await accounts.open(parseOpenAccount(req.body, ctx.policies), req.actor);
+      return reply.code(r.created ? 201 : 200).send(r.account);
     },
   );
 
   app.post(
-    '/v1/accounts/credit-month',
+    '/credit-month',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: 'Credit a month to every open account (按月计入, Puyang 第六条), once: a second run credits nothing more (agency)',
-        body: jsonSchema(creditMonthSchema),
-        response: { 200: doc, '4xx': refusalSchema },
+        body: withExamples(creditMonthSchema, [EXAMPLES.creditMonth]),
+        response: { 200: creditedSchema, '4xx': refusalSchema },
       },
     },
-    async (req, reply) => {
-      const actor = await agency(req);
-      const { month } = parse(creditMonthSchema, req.body, '');
-      return answer(req, reply, async () => ({ status: 200, body: await accounts.creditMonth(month, actor) }));
-    },
+    async (req) => accounts.creditMonth(req.body.month, req.actor),
   );
 
   app.post(
-    '/v1/accounts/:id/holder',
+    '/:id/holder',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: "The holder's details (category, contribution base…) from a month on (agency)",
-        params: jsonSchema(idParam),
-        body: jsonSchema(holderSchema),
-        response: { 200: doc, '4xx': refusalSchema },
+        params: idParam,
+        body: parsedBody(holderSchema, [EXAMPLES.holder]),
+        response: { 200: accountSchema, '4xx': refusalSchema },
       },
     },
-    async (req, reply) => {
-      const actor = await agency(req);
-      const { id } = parse(idParam, req.params, 'params');
-      const terms = parseHolder(req.body);
-      return answer(req, reply, async () => {
-        const r = await accounts.setHolder(id, terms, actor);
-        return { status: 200, body: { ...r.account, changed: r.changed } };
-      });
+    async (req) => {
+      const r = await accounts.setHolder(req.params.id, parseHolder(req.body), req.actor);
+      return { ...r.account, changed: r.changed };
     },
   );
 
   app.post(
-    '/v1/accounts/:id/operations',
+    '/:id/operations',
     {
+      config: { roles: ['agency', 'institution'] },
       schema: {
         summary:
           'An operation on an account: a visit payment, a family member’s costs or residents’ contribution, the holder’s supplementary contribution, transfer out, refund, inheritance… Refused with the reason and the article when the documents do not allow it. Idempotent by requestId (agency; an institution: visit payments at its own institution only).',
-        params: jsonSchema(idParam),
-        body: jsonSchema(operateSchema),
-        response: { 200: doc, 201: doc, '4xx': refusalSchema },
+        params: idParam,
+        body: parsedBody(operateSchema, [EXAMPLES.operation]),
+        response: { 200: accountEntrySchema, 201: accountEntrySchema, '4xx': refusalSchema },
       },
+      preHandler: async (req) => institutionMayPay(ctx, req),
     },
     async (req, reply) => {
-      const actor = await ctx.authorize(req, 'agency', 'institution');
-      const { id } = parse(idParam, req.params, 'params');
-      const op = parseOperate(req.body, id, ctx.policies);
-      if (actor.role === 'institution') {
-        const o = op.operation;
-        if (o.kind !== 'visit-payment' || (o.place ?? 'institution') !== 'institution')
-          throw new HttpError(403, 'FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
-        if (!o.settlementId) throw new HttpError(403, 'FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
-        // The settlement must be one at this institution, of this visit, of the account's holder.
-        const s = await ctx.ledger.settlementParties(o.settlementId);
-        if (!s || s.institutionId !== actor.institutionId || s.kind !== 'settlement')
-          throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: ${o.settlementId} is not a settlement at ${actor.institutionId}`);
-        if (s.visitId !== o.visitId) throw new HttpError(403, 'FORBIDDEN', `operation.visitId: settlement ${o.settlementId} is not of visit ${o.visitId}`);
-        const holder = await ctx.ledger.accountOwner(id);
-        if (holder === undefined || holder !== s.personId)
-          throw new HttpError(403, 'FORBIDDEN', `operation.settlementId: settlement ${o.settlementId} is not of the holder of account ${id}`);
-      }
-      return answer(req, reply, async () => {
-        const r = await accounts.operate(id, op, actor);
-        return { status: r.created ? 201 : 200, body: storedEntryJson(r, { replayed: !r.created }) };
-      });
+      const r = await accounts.operate(req.params.id, parseOperate(req.body, req.params.id, ctx.policies), req.actor);
+      return reply.code(r.created ? 201 : 200).send(storedEntryJson(r, { replayed: !r.created }));
     },
   );
 
   app.get(
-    '/v1/accounts/:id',
+    '/:id',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: `An account: balance, holder’s details and its entries in order, a page at a time (limit, default ${PAGE_DEFAULT}, at most ${PAGE_MAX}; cursor: the nextCursor of the previous page) (agency)`,
-        params: jsonSchema(idParam),
-        querystring: jsonSchema(pageQuery),
-        response: { 200: doc, '4xx': refusalSchema },
+        params: idParam,
+        querystring: pageQuery,
+        response: { 200: accountPageSchema, '4xx': refusalSchema },
       },
     },
-    async (req, reply) => {
-      await agency(req);
-      const { id } = parse(idParam, req.params, 'params');
-      const { limit, cursor } = parse(pageQuery, req.query, 'query');
-      ctx.reads(req, 'read.account', id, cursor ? { cursor: true } : undefined);
-      return answer(req, reply, async () => ({ status: 200, body: await accounts.show(id, { limit, after: cursor }) }));
+    async (req) => {
+      const { limit, cursor } = req.query;
+      ctx.reads(req, 'read.account', req.params.id, cursor ? { cursor: true } : undefined);
+      return accounts.show(req.params.id, { limit, after: cursor }) as Promise<z.input<typeof accountPageSchema>>;
     },
   );
-}
+};

@@ -14,7 +14,8 @@
  * refusal keeps the service's HTTP status and its `error: { code, message, problems }` beside the
  * envelope's fields. Authentication, roles and the institution rule are those of /v1/settlements.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { LedgerError, type Actor, type Entry } from '../../ledger/ledger.js';
 import type { Category, Scheme, VisitType } from '../../domain.js';
 import { RequestError } from '../../request/settle-request.js';
@@ -31,14 +32,27 @@ import {
   type SettleInterface,
 } from '../../national/input.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
-import { HttpError, JSON_TYPE, jsonSchema, PERSONAL, type RouteContext } from '../context.js';
+import { YibaoError } from '../../errors.js';
+import { JSON_TYPE, parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
+import { EXAMPLES } from '../examples.js';
+import { envelopeSchema } from '../responses.js';
 
-const envelopeDoc = {
-  type: 'object',
-  additionalProperties: true,
-  description:
-    'The national envelope: infcode (0 success, -1 failure), inf_refmsgid, refmsg_time, respond_time, err_msg, output { setlinfo, setldetail }; yibao { entryId, requestId, replayed }. A refusal also has error { code, message, problems } and requestId.',
-};
+/**
+ * A refusal: the service's error body (what the error handler sends and the serializer checks)
+ * in the national envelope (added by the onSend hook below).
+ */
+const refusalEnvelopeSchema = z
+  .looseObject({
+    infcode: z.literal(-1).optional(),
+    inf_refmsgid: z.string().optional(),
+    refmsg_time: z.string().optional(),
+    respond_time: z.string().optional(),
+    err_msg: z.string().optional().meta({ description: '`CODE: message`, the error code and message.' }),
+    output: z.null().optional(),
+    error: z.looseObject({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),
+    requestId: z.string(),
+  })
+  .meta({ description: 'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s.' });
 
 /** yyyyMMddHHmmssSSS, China time, as the platform stamps its messages. */
 function stamp(epochMs: number): string {
@@ -67,15 +81,18 @@ function errorEnvelope(req: FastifyRequest, payload: string): string {
   });
 }
 
-/** An institution key settles and reverses at its own institution only (as POST /v1/settlements). */
+/**
+ * An institution key settles and reverses at its own institution only (as POST /v1/settlements):
+ * a preHandler, once the message is read.
+ */
 function checkInstitution(actor: Actor, fixmedinsCode: string): void {
   if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
-    throw new HttpError(403, 'FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
+    throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
   }
 }
 
-export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  void app.register(async (scope) => {
+export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
+  {
     scope.addHook('onRequest', (req, _reply, done) => {
       receivedAt.set(req, Date.now());
       done();
@@ -97,37 +114,40 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
     for (const infno of SETTLE_INTERFACES) {
       const commits = infno === '2207' || infno === '2304';
       scope.post(
-        `/v1/national/${infno}`,
+        `/${infno}`,
         {
+          config: { roles: PERSONAL },
           schema: {
             summary: `${INTERFACE_NAMES[infno]} (${infno})${commits ? ': settles and commits; idempotent by msgid' : ': what would be settled now; writes nothing'}`,
             tags: ['national'],
-            body: jsonSchema(settleBodySchema(infno)),
-            response: { 200: envelopeDoc, ...(commits ? { 201: envelopeDoc } : {}), '4xx': envelopeDoc },
+            body: parsedBody(settleBodySchema(infno), [EXAMPLES.national(infno)]),
+            response: { 200: envelopeSchema, ...(commits ? { 201: envelopeSchema } : {}), '4xx': refusalEnvelopeSchema },
           },
+          preHandler: async (req) => checkInstitution(req.actor, parseNationalSettle(infno, req.body).fixmedins_code),
         },
         async (req, reply) => settle(infno, req, reply),
       );
     }
     for (const infno of REVERSE_INTERFACES) {
       scope.post(
-        `/v1/national/${infno}`,
+        `/${infno}`,
         {
+          config: { roles: PERSONAL },
           schema: {
             summary: `${INTERFACE_NAMES[infno]} (${infno}): reverses a settlement (冲正); idempotent by msgid`,
             tags: ['national'],
-            body: jsonSchema(reverseBodySchema),
-            response: { 200: envelopeDoc, 201: envelopeDoc, '4xx': envelopeDoc },
+            body: parsedBody(reverseBodySchema, [EXAMPLES.nationalReverse(infno)]),
+            response: { 200: envelopeSchema, 201: envelopeSchema, '4xx': refusalEnvelopeSchema },
           },
+          preHandler: async (req) => checkInstitution(req.actor, parseNationalReverse(infno, req.body).fixmedinsCode),
         },
         async (req, reply) => reverse(infno, req, reply),
       );
     }
 
     async function settle(infno: SettleInterface, req: FastifyRequest, reply: FastifyReply) {
-      const actor = await ctx.authorize(req, ...PERSONAL);
+      const actor = req.actor;
       const body = parseNationalSettle(infno, req.body);
-      checkInstitution(actor, body.fixmedins_code);
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
       if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, body.input.data.psn_no, { mdtrtId: body.input.data.mdtrt_id });
       const registered = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
@@ -160,9 +180,8 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
     }
 
     async function reverse(infno: ReverseInterface, req: FastifyRequest, reply: FastifyReply) {
-      const actor = await ctx.authorize(req, ...PERSONAL);
+      const actor = req.actor;
       const r = parseNationalReverse(infno, req.body);
-      checkInstitution(actor, r.fixmedinsCode);
       const parties = await ctx.ledger.entryParties(r.setlId);
       // As the ledger: another institution's settlement does not exist for an institution key.
       if (!parties || (actor.role === 'institution' && parties.institutionId !== actor.institutionId)) {
@@ -197,5 +216,5 @@ export function registerNationalRoutes(app: FastifyInstance, ctx: RouteContext):
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
     }
-  });
-}
+  }
+};

@@ -2,20 +2,15 @@
  * The person registry (参保人员信息): the attributes that change a person's benefits, kept by the
  * agency (src/ledger/registry.ts). Set a record (create or replace), show one, list them: agency
  * only, every change and every read audited. A settle is checked against the record and never
- * changes it.
+ * changes it. Registered under /v1/persons.
  */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MAX_PERSONS_PAGE } from '../../ledger/registry.js';
 import { parsePersonRecord, personRecordSchema } from '../../request/person-request.js';
 import { id } from '../../request/settle-request.js';
-import { errorSchema, idParam, jsonSchema, parse, type RouteContext } from '../context.js';
-
-const personDoc = {
-  type: 'object',
-  additionalProperties: true,
-  description: 'A registry record: id, region, scheme, category, hardship, familyDoctorAt, employment, accountReformed (null: none or not known), updatedAt.',
-};
+import { errorSchema, idParam, parsedBody, type RoutePlugin } from '../context.js';
+import { EXAMPLES } from '../examples.js';
+import { personSchema, personsPageSchema } from '../responses.js';
 
 /** `?after=ID&limit=N`: the page after a person id, at most MAX_PERSONS_PAGE. */
 const pageQuery = z.strictObject({
@@ -27,49 +22,47 @@ const pageQuery = z.strictObject({
     .optional(),
 });
 
-export function registerPersonRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export const personRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
-    '/v1/persons/:id',
+    '/:id',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: "Set a person's registry record (create or replace): the attributes that change benefits; settles are checked against it (agency only)",
-        params: jsonSchema(idParam),
-        body: jsonSchema(personRecordSchema),
-        response: { 200: personDoc, 201: personDoc, '4xx': errorSchema },
+        params: idParam,
+        body: parsedBody(personRecordSchema, [EXAMPLES.person]),
+        response: { 200: personSchema, 201: personSchema, '4xx': errorSchema },
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authorize(req, 'agency');
-      const { id: personId } = parse(idParam, req.params, 'params');
-      const record = parsePersonRecord(req.body, ctx.policies, { personId });
-      const { person, created, changed } = await ctx.ledger.persons.set(record, actor);
+      const record = parsePersonRecord(req.body, ctx.policies, { personId: req.params.id });
+      const { person, created, changed } = await ctx.ledger.persons.set(record, req.actor);
       return reply.code(created ? 201 : 200).send({ ...person, changed });
     },
   );
 
   app.get(
-    '/v1/persons/:id',
-    { schema: { summary: "A person's registry record (agency only; the read is audited)", params: jsonSchema(idParam), response: { 200: personDoc, '4xx': errorSchema } } },
-    async (req) => {
-      const actor = await ctx.authorize(req, 'agency');
-      const { id: personId } = parse(idParam, req.params, 'params');
-      return ctx.ledger.persons.show(personId, actor);
+    '/:id',
+    {
+      config: { roles: ['agency'] },
+      schema: { summary: "A person's registry record (agency only; the read is audited)", params: idParam, response: { 200: personSchema, '4xx': errorSchema } },
     },
+    async (req) => ctx.ledger.persons.show(req.params.id, req.actor),
   );
 
   app.get(
-    '/v1/persons',
+    '',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: `The person registry in id order, a page at a time (after, limit ≤ ${MAX_PERSONS_PAGE}, default 100); next is the after of the next page (agency only; audited)`,
-        querystring: jsonSchema(pageQuery),
-        response: { 200: { type: 'object', properties: { persons: { type: 'array', items: personDoc }, next: { type: ['string', 'null'] } } }, '4xx': errorSchema },
+        querystring: pageQuery,
+        response: { 200: personsPageSchema, '4xx': errorSchema },
       },
     },
     async (req) => {
-      const actor = await ctx.authorize(req, 'agency');
-      const { after, limit } = parse(pageQuery, req.query, 'query');
-      return ctx.ledger.persons.list(actor, { ...(after !== undefined ? { after } : {}), limit: limit === undefined ? 100 : Number(limit) });
+      const { after, limit } = req.query;
+      return ctx.ledger.persons.list(req.actor, { ...(after !== undefined ? { after } : {}), limit: limit === undefined ? 100 : Number(limit) });
     },
   );
-}
+};

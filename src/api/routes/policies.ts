@@ -4,9 +4,9 @@
  * packs. No personal data: every role may ask. Packs are named by id only (no files).
  *
  * A check that finds a breach still answers 200 (`breach: true`): the analysis succeeded. No floors
- * document or no city document in force on the date is 422 NO_POLICY_IN_FORCE.
+ * document or no city document in force on the date is 422 NO_POLICY_IN_FORCE. Registered under
+ * /v1/policies.
  */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkAgainstFloors } from '../../analysis/check.js';
 import { diffPacks } from '../../analysis/diff.js';
@@ -14,7 +14,8 @@ import { readCity, readDay, readPack, readProvince } from '../../analysis/refs.j
 import { chinaDay } from '../../calendar/calendar.js';
 import { ISO_DATE_TEXT } from '../../policy/schema.js';
 import { ID_MAX } from '../../request/id.js';
-import { errorSchema, jsonSchema, parse, type RouteContext } from '../context.js';
+import { ANALYSTS, errorSchema, type RoutePlugin } from '../context.js';
+import { policyCheckSchema, policyDiffSchema } from '../responses.js';
 
 /** `?city=luoyang&against=henan&date=2024-06-01`. */
 export const checkQuery = z.strictObject({
@@ -29,33 +30,19 @@ export const diffQuery = z.strictObject({
   b: z.string({ error: 'is required: a policy pack id' }).min(1).max(ID_MAX, `must be at most ${ID_MAX} characters`),
 });
 
-const checkDoc = {
-  type: 'object',
-  additionalProperties: true,
-  description:
-    'date, city, province, floorDocuments, cityDocuments; lines: each { floor: { path, label, value, bound, citation, note? }, city: { path, label, value, citation, class?, category? } | null, verdict: meets | breach | differs | not-comparable, why }; summary by verdict; breach.',
-};
-const diffDoc = {
-  type: 'object',
-  additionalProperties: true,
-  description:
-    'a, b (id, document, region, effective); added and removed: { path, group, label, versions }; changed and unchanged: { path, group, label, a, b } (each version: value with unit, source, from, to); byTier: benefits whose institution classes differ, compared tier by tier; summary; identical.',
-};
-const ROLES = ['institution', 'agency', 'analyst'] as const;
-
-export function registerPolicyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export const policyRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
-    '/v1/policies/check',
+    '/check',
     {
+      config: { roles: ANALYSTS },
       schema: {
         summary: "A city's policies against its province's floors (省级底线标准) on a date (default today), each line with both values, both citations and a verdict",
-        querystring: jsonSchema(checkQuery),
-        response: { 200: checkDoc, '4xx': errorSchema },
+        querystring: checkQuery,
+        response: { 200: policyCheckSchema, '4xx': errorSchema },
       },
     },
     async (req) => {
-      await ctx.authorize(req, ...ROLES);
-      const q = parse(checkQuery, req.query, 'query');
+      const q = req.query;
       const day = readDay(q.date, 'query.date', chinaDay(Date.now()));
       const city = readCity(q.city, 'query.city', ctx.policies, day, { files: false });
       return checkAgainstFloors(ctx.policies, city, readProvince(q.against, 'query.against', city, ctx.policies), day);
@@ -63,18 +50,15 @@ export function registerPolicyRoutes(app: FastifyInstance, ctx: RouteContext): v
   );
 
   app.get(
-    '/v1/policies/diff',
+    '/diff',
     {
+      config: { roles: ANALYSTS },
       schema: {
         summary: 'Parameters added, removed and changed from policy pack a to policy pack b, with both citations and dates',
-        querystring: jsonSchema(diffQuery),
-        response: { 200: diffDoc, '4xx': errorSchema },
+        querystring: diffQuery,
+        response: { 200: policyDiffSchema, '4xx': errorSchema },
       },
     },
-    async (req) => {
-      await ctx.authorize(req, ...ROLES);
-      const q = parse(diffQuery, req.query, 'query');
-      return diffPacks(readPack(q.a, 'query.a', ctx.policies, { files: false }), readPack(q.b, 'query.b', ctx.policies, { files: false }));
-    },
+    async (req) => diffPacks(readPack(req.query.a, 'query.a', ctx.policies, { files: false }), readPack(req.query.b, 'query.b', ctx.policies, { files: false })),
   );
-}
+};

@@ -1,141 +1,128 @@
 /**
  * Settlements: pre-settle, settle and reverse (the national platform's 2206 / 2207 / 2208), one
- * entry, a person's history and accumulators, and the fund's aggregates.
+ * entry, a person's history and accumulators, and the fund's aggregates. Registered under /v1.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { z } from 'zod';
-import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
+import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
-import { errorSchema, idParam, JSON_TYPE, jsonSchema, parse, PERSONAL, yearQuery, type RouteContext } from '../context.js';
+import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
+import { errorSchema, idParam, parsedBody, PERSONAL, sendStored, withExamples, yearQuery, type RoutePlugin } from '../context.js';
+import { EXAMPLES } from '../examples.js';
+import { accumulatorsSchema, entrySchema, fundStatsSchema } from '../responses.js';
 
-const entryDoc = { type: 'object', additionalProperties: true, description: 'A ledger entry: the settlement (amounts in yuan) with its trace, or a reversal.' };
-const reverseBody = z.strictObject({ requestId: requestIdSchema });
+const reverseBody = withExamples(z.strictObject({ requestId: requestIdSchema }), [EXAMPLES.reversal]);
 /** `?year=2024&limit=100&cursor=…`. */
 const historyQuery = yearQuery.extend(pageFields('history'));
 
-export function registerSettlementRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export const settlementRoutes: RoutePlugin = async (app, { ctx }) => {
   app.post(
-    '/v1/pre-settlements',
+    '/pre-settlements',
     {
+      config: { roles: PERSONAL },
       schema: {
         summary: 'Pre-settle a visit (预结算, like 2206): the settlement that would result now; writes nothing',
-        body: jsonSchema(preSettleSchema),
-        response: { 200: entryDoc, '4xx': errorSchema },
+        body: parsedBody(preSettleSchema, [EXAMPLES.preSettle]),
+        response: { 200: entrySchema, '4xx': errorSchema },
       },
     },
     async (req) => {
-      const actor = await ctx.authorize(req, ...PERSONAL);
       const one = parseSettleOne(req.body, ctx.policies, { requestIdRequired: false });
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
       ctx.reads(req, 'read.pre-settle', one.person.id, { visitId: one.visit.id });
-      return ctx.ledger.preSettle(one, actor);
+      return ctx.ledger.preSettle(one, req.actor);
     },
   );
 
   app.post(
-    '/v1/settlements',
+    '/settlements',
     {
+      config: { roles: PERSONAL },
       schema: {
         summary: 'Settle a visit (结算, like 2207): commit it with its accumulator changes. Idempotent by requestId.',
-        body: jsonSchema(settleOneSchema),
-        response: { 200: entryDoc, 201: entryDoc, '4xx': errorSchema },
+        body: parsedBody(settleOneSchema, [EXAMPLES.settle]),
+        response: { 200: entrySchema, 201: entrySchema, '4xx': errorSchema },
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authorize(req, ...PERSONAL);
-      const one = parseSettleOne(req.body, ctx.policies);
-      const { body, created } = await ctx.ledger.settle(one, actor);
+      const { body, created } = await ctx.ledger.settle(parseSettleOne(req.body, ctx.policies), req.actor);
       // The entry's JSON as stored: serialized once.
-      return reply.code(created ? 201 : 200).type(JSON_TYPE).send(body);
+      return sendStored(reply, created ? 201 : 200, body);
     },
   );
 
   app.post(
-    '/v1/settlements/:id/reversal',
+    '/settlements/:id/reversal',
     {
+      config: { roles: PERSONAL },
       schema: {
         summary: 'Reverse a settlement (冲正, like 2208): a new entry restoring the accumulators. Idempotent by requestId.',
-        params: jsonSchema(idParam),
-        body: jsonSchema(reverseBody),
-        response: { 200: entryDoc, 201: entryDoc, '4xx': errorSchema },
+        params: idParam,
+        body: reverseBody,
+        response: { 200: entrySchema, 201: entrySchema, '4xx': errorSchema },
       },
     },
     async (req, reply) => {
-      const actor = await ctx.authorize(req, ...PERSONAL);
-      const { id } = parse(idParam, req.params, 'params');
-      const { requestId } = parse(reverseBody, req.body, '');
-      const { body, created } = await ctx.ledger.reverse(id, requestId, actor);
-      return reply.code(created ? 201 : 200).type(JSON_TYPE).send(body);
+      const { body, created } = await ctx.ledger.reverse(req.params.id, req.body.requestId, req.actor);
+      return sendStored(reply, created ? 201 : 200, body);
     },
   );
 
   app.get(
-    '/v1/settlements/:id',
-    { schema: { summary: 'One ledger entry with its trace', params: jsonSchema(idParam), response: { 200: entryDoc, '4xx': errorSchema } } },
+    '/settlements/:id',
+    { config: { roles: PERSONAL }, schema: { summary: 'One ledger entry with its trace', params: idParam, response: { 200: entrySchema, '4xx': errorSchema } } },
     async (req) => {
-      const actor = await ctx.authorize(req, ...PERSONAL);
-      const { id } = parse(idParam, req.params, 'params');
-      ctx.reads(req, 'read.settlement', id);
-      return ctx.ledger.entry(id, actor);
+      ctx.reads(req, 'read.settlement', req.params.id);
+      return ctx.ledger.entry(req.params.id, req.actor);
     },
   );
 
   app.get(
-    '/v1/persons/:id/settlements',
+    '/persons/:id/settlements',
     {
+      config: { roles: PERSONAL },
       schema: {
         summary: `A person's settlement history, oldest first, a page at a time (limit, default ${PAGE_DEFAULT}, at most ${PAGE_MAX}; cursor: the nextCursor of the previous page). Institutions see their own visits only.`,
-        params: jsonSchema(idParam),
-        querystring: jsonSchema(historyQuery),
-        response: {
-          200: { type: 'object', properties: { person: { type: 'string' }, entries: { type: 'array', items: entryDoc }, nextCursor: { type: ['string', 'null'] } } },
-          '4xx': errorSchema,
-        },
+        params: idParam,
+        querystring: historyQuery,
+        response: { 200: z.object({ person: z.string(), entries: z.array(entrySchema), nextCursor: z.string().nullable() }), '4xx': errorSchema },
       },
     },
     async (req) => {
-      const actor = await ctx.authorize(req, ...PERSONAL);
-      const { id } = parse(idParam, req.params, 'params');
-      const { year, limit, cursor } = parse(historyQuery, req.query, 'query');
+      const { id } = req.params;
+      const { year, limit, cursor } = req.query;
       ctx.reads(req, 'read.history', id, { ...(year ? { year: Number(year) } : {}), ...(cursor ? { cursor: true } : {}) });
-      const page = await ctx.ledger.historyPage(id, actor, { ...(year ? { year: Number(year) } : {}), limit, after: cursor });
+      const page = await ctx.ledger.historyPage(id, req.actor, { ...(year ? { year: Number(year) } : {}), limit, after: cursor });
       return { person: id, ...page };
     },
   );
 
   app.get(
-    '/v1/persons/:id/accumulators',
+    '/persons/:id/accumulators',
     {
+      config: { roles: ['agency'] },
       schema: {
         summary: "A person's accumulators for a year: used and remaining per cap, open deductible windows (agency only)",
-        params: jsonSchema(idParam),
-        querystring: jsonSchema(yearQuery),
-        response: { 200: { type: 'object', additionalProperties: true }, '4xx': errorSchema },
+        params: idParam,
+        querystring: yearQuery,
+        response: { 200: accumulatorsSchema, '4xx': errorSchema },
       },
     },
     async (req) => {
-      const actor = await ctx.authorize(req, 'agency');
-      const { id } = parse(idParam, req.params, 'params');
-      const { year } = parse(yearQuery, req.query, 'query');
-      ctx.reads(req, 'read.accumulators', id);
-      return ctx.ledger.accumulators(id, year ? Number(year) : yearOf(chinaDay(Date.now())));
+      ctx.reads(req, 'read.accumulators', req.params.id);
+      return ctx.ledger.accumulators(req.params.id, req.query.year ? Number(req.query.year) : yearOf(chinaDay(Date.now())));
     },
   );
 
   app.get(
-    '/v1/stats/fund',
+    '/stats/fund',
     {
+      config: { roles: ['analyst', 'agency'] },
       schema: {
         summary: 'Fund outlay aggregates by policy and month (no personal data; analysts and the agency)',
-        querystring: jsonSchema(yearQuery),
-        response: { 200: { type: 'object', additionalProperties: true }, '4xx': errorSchema },
+        querystring: yearQuery,
+        response: { 200: fundStatsSchema, '4xx': errorSchema },
       },
     },
-    async (req) => {
-      const actor = await ctx.authorize(req, 'analyst', 'agency');
-      const { year } = parse(yearQuery, req.query, 'query');
-      return ctx.ledger.fundStats(year ? Number(year) : undefined);
-    },
+    async (req) => ctx.ledger.fundStats(req.query.year ? Number(req.query.year) : undefined),
   );
-}
+};

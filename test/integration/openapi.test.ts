@@ -1,0 +1,150 @@
+/**
+ * The OpenAPI document (/openapi.json) describes every route with real schemas: each operation has
+ * its request schemas (body, path and query parameters) and a schema for each answer it gives, and
+ * each request example is valid against its schema in the document and is accepted by the service
+ * when tried, in order, on an empty ledger.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { buildServer } from '../../src/api/server.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import type { LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { freshSqlite } from '../support/stores.js';
+
+const policies = loadPolicies();
+const engine = new SettlementEngine(policies);
+
+// biome-ignore lint/suspicious/noExplicitAny: the document is read as the JSON it is.
+type Json = any;
+interface Operation {
+  method: string;
+  path: string;
+  op: Json;
+}
+
+describe('the OpenAPI document', () => {
+  let store: LedgerDb;
+  let app: FastifyInstance;
+  let agency: CreatedKey;
+  let doc: Json;
+  let operations: Operation[];
+
+  beforeAll(async () => {
+    store = await freshSqlite();
+    app = await buildServer({ ledger: new Ledger(store, engine), policies, keys: new KeyStore(store.db, 0), logger: false });
+    await app.ready();
+    agency = await createKey(store.db, 'agency');
+    const res = await app.inject({ url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    doc = res.json();
+    operations = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, op })));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  it('lists every service route, and none of the hidden ones', () => {
+    const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    expect(names.length).toBe(29);
+    for (const name of ['POST /v1/settlements', 'POST /v1/accounts', 'GET /v1/audit', 'PUT /v1/persons/{id}', 'GET /v1/persons', 'POST /v1/national/2207', 'GET /v1/policies/check']) expect(names).toContain(name);
+    expect(names.some((n) => /healthz|readyz|openapi/.test(n))).toBe(false);
+  });
+
+  it('gives each route its request schemas and a schema for each answer, success and refusal', () => {
+    for (const { method, path, op } of operations) {
+      const where = `${method.toUpperCase()} ${path}`;
+      // Path parameters: each `{name}` is described with a schema.
+      for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+        const p = (op.parameters ?? []).find((x: Json) => x.in === 'path' && x.name === name);
+        expect(p?.schema?.type, `${where}: path parameter ${name}`).toBe('string');
+      }
+      if (method === 'post' || method === 'put') {
+        const body = op.requestBody?.content?.['application/json'];
+        expect(body?.schema?.type, `${where}: body schema`).toBe('object');
+        expect(Object.keys(body.schema.properties ?? {}).length, `${where}: body properties`).toBeGreaterThan(0);
+      }
+      const success = Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s));
+      expect(success.length, `${where}: a success answer`).toBeGreaterThan(0);
+      for (const status of [...success, '4XX']) {
+        const schema = op.responses[status]?.content?.['application/json']?.schema;
+        expect(schema, `${where}: ${status} schema`).toBeDefined();
+        expect(schema.type, `${where}: ${status} schema type`).toBe('object');
+      }
+      // A refusal names its stable code.
+      const refusal = op.responses['4XX'].content['application/json'].schema;
+      expect(refusal.properties.error.properties.code.type, `${where}: error.code`).toBe('string');
+    }
+  });
+
+  /** Each request body example of the document, with its schema there. */
+  const examples = (): { where: string; path: string; method: string; schema: Json; example: Json }[] =>
+    operations.flatMap(({ method, path, op }) => {
+      const body = op.requestBody?.content?.['application/json'];
+      if (!body) return [];
+      const listed: Json[] = body.examples ? Object.values(body.examples).map((e: Json) => e.value) : body.example !== undefined ? [body.example] : (body.schema.examples ?? []);
+      return listed.map((example) => ({ where: `${method.toUpperCase()} ${path}`, path, method, schema: body.schema, example }));
+    });
+
+  it('gives every request body an example valid against its schema in the document', () => {
+    const all = examples();
+    const withBody = operations.filter((o) => o.op.requestBody).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    expect(new Set(all.map((e) => e.where))).toEqual(new Set(withBody));
+    for (const { where, schema, example } of all) {
+      const check = z.fromJSONSchema(schema, { defaultTarget: 'openapi-3.0' }).safeParse(example);
+      expect(check.success ? [] : check.error.issues, where).toEqual([]);
+    }
+    // The schema in the document is not a formality: a wrong body does not validate.
+    const settle = all.find((e) => e.where === 'POST /v1/settlements');
+    expect(z.fromJSONSchema(settle?.schema, { defaultTarget: 'openapi-3.0' }).safeParse({ ...settle?.example, requestId: 12345 }).success).toBe(false);
+    expect(z.fromJSONSchema(settle?.schema, { defaultTarget: 'openapi-3.0' }).safeParse({ ...settle?.example, visit: { ...settle?.example.visit, type: 'spaceflight' } }).success).toBe(false);
+  });
+
+  it('takes every example when tried, in order, on an empty ledger (a reversal names the entry settled before it)', async () => {
+    const byRoute = new Map(examples().map((e) => [e.where, e.example]));
+    const call = async (method: string, url: string, body: unknown) => {
+      const res = await app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${agency.key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      return { status: res.statusCode, body: res.json() as Json };
+    };
+    const tried = new Set<string>();
+    const tryIt = async (where: string, url: string, edit: (b: Json) => Json = (b) => b) => {
+      tried.add(where);
+      const [method] = where.split(' ');
+      const r = await call(method as string, url, edit(structuredClone(byRoute.get(where))));
+      expect([200, 201], `${where}: ${JSON.stringify(r.body).slice(0, 400)}`).toContain(r.status);
+      return r.body;
+    };
+    const person = byRoute.get('POST /v1/settlements').person.id;
+    await tryIt('PUT /v1/persons/{id}', '/v1/persons/P-0100');
+    await tryIt('POST /v1/persons/{id}/enrollments', `/v1/persons/${byRoute.get('POST /v1/persons/{id}/enrollments').person.id}/enrollments`);
+    await tryIt('POST /v1/enrollments/coverage', '/v1/enrollments/coverage');
+    const pre = await tryIt('POST /v1/pre-settlements', '/v1/pre-settlements');
+    // The answer keeps the order it was made in (the schema's checked keys do not move first).
+    expect(Object.keys(pre).slice(0, 4)).toEqual(['preSettlement', 'institution', 'visitId', 'policy']);
+    const entry = await tryIt('POST /v1/settlements', '/v1/settlements');
+    expect(entry.person ?? person).toBeDefined();
+    await tryIt('POST /v1/settlements/{id}/reversal', `/v1/settlements/${entry.id}/reversal`);
+    await tryIt('POST /v1/contributions', '/v1/contributions');
+    await tryIt('POST /v1/claims/maternity-grant', '/v1/claims/maternity-grant');
+    const account = byRoute.get('POST /v1/accounts').id;
+    await tryIt('POST /v1/accounts', '/v1/accounts');
+    await tryIt('POST /v1/accounts/credit-month', '/v1/accounts/credit-month');
+    await tryIt('POST /v1/accounts/{id}/holder', `/v1/accounts/${account}/holder`);
+    await tryIt('POST /v1/accounts/{id}/operations', `/v1/accounts/${account}/operations`);
+    for (const [settle, reverse] of [
+      ['2207', '2208'],
+      ['2304', '2305'],
+    ] as const) {
+      await tryIt(`POST /v1/national/${settle === '2207' ? '2206' : '2303'}`, `/v1/national/${settle === '2207' ? '2206' : '2303'}`);
+      const settled = await tryIt(`POST /v1/national/${settle}`, `/v1/national/${settle}`);
+      const setlId = settled.output.setlinfo.setl_id;
+      await tryIt(`POST /v1/national/${reverse}`, `/v1/national/${reverse}`, (b) => ({ ...b, input: { data: { ...b.input.data, setl_id: setlId } } }));
+    }
+    // Every example was tried.
+    expect([...byRoute.keys()].filter((w) => !tried.has(w))).toEqual([]);
+  });
+});
