@@ -71,7 +71,7 @@ function sameId(a: string, b: string): boolean {
 
 /** Years and days. */
 function sameNumber(a: number, b: number): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** Past this many slots a list is indexed by a map. */

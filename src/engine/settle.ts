@@ -322,7 +322,7 @@ export class SettlementEngine {
     const ci = segment.criticalIllness;
     if (ci !== undefined && (ci.scheme === null || ci.scheme === person.scheme) && ci.visitTypes.has(visit.type)) {
       const referral = segment.referral;
-      const excluded = referral !== undefined && referral.excludedFromCriticalIllness ? lowered : 0;
+      const excluded = referral?.excludedFromCriticalIllness ? lowered : 0;
       const counted = selfPaid > excluded ? selfPaid - excluded : 0;
       if (trace !== null && excluded > 0 && referral?.excludedCite) traceReferralExclusion(trace, referral.excludedCite, excluded);
       const out = layer(ci, person, visit, year, counted, acc, trace);

@@ -31,7 +31,7 @@ export function literal(v: unknown): string {
   return s.includes('\\') ? ` E'${s.replace(/\\/g, '\\\\')}'` : `'${s}'`;
 }
 
-const hasNul = (...values: (string | undefined)[]) => values.some((v) => v !== undefined && v.includes('\u0000'));
+const hasNul = (...values: (string | undefined)[]) => values.some((v) => v?.includes('\u0000'));
 
 /**
  * PostgreSQL: settles batched into one transaction on a pooled connection, in two round trips

@@ -83,7 +83,7 @@ describe('the built-in policy packs', () => {
       .replace(/[，,]/g, ',')
       .replace(/[：:]/g, ':')
       .replace(/[；;]/g, ';')
-      .replace(/[〔\[]/g, '[')
+      .replace(/[〔[]/g, '[')
       .replace(/[〕\]]/g, ']');
   it.skipIf(!existsSync(SEEDS))('quote each value in the words of its document (needs ../shared/seeds)', () => {
     const seedOf = new Map(builtin.map((p) => [p.document.number, normalise(readFileSync(join(SEEDS, p.document.seed as string), 'utf8'))]));

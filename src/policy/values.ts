@@ -4,7 +4,7 @@
  */
 import { parseDate } from '../calendar/calendar.js';
 import { HARDSHIP_GROUPS } from '../domain.js';
-import { AmountError, parseYuan, percentToBasisPoints } from '../money/money.js';
+import { type AmountError, parseYuan, percentToBasisPoints } from '../money/money.js';
 import type { MonthDayRange, ParamValue } from './model.js';
 import { MONEY_UNITS, RATE_UNITS, type Unit } from './schema.js';
 

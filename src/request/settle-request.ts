@@ -17,7 +17,7 @@ import {
   type Grade,
 } from '../domain.js';
 import type { Person, Visit } from '../engine/types.js';
-import { AmountError, parseYuan, type Fen } from '../money/money.js';
+import { type AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { id, printableText } from './id.js';

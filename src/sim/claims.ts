@@ -32,7 +32,7 @@ import { schemeOf, CATEGORIES, HARDSHIP_GROUPS, TIERS, VISIT_TYPES, type Grade, 
 import type { Institution } from '../engine/types.js';
 import { formatIssues } from '../policy/schema.js';
 import { amount, enumOf, id } from '../request/settle-request.js';
-import { calendarDayOf, PersonDraft, type PersonSource } from './population.js';
+import { calendarDayOf, type PersonDraft, type PersonSource } from './population.js';
 import { ScenarioError } from './scenario.js';
 
 export const CLAIM_COLUMNS = [

@@ -125,7 +125,7 @@ export function settleRange(
         visit.eligible = draft.eligible[v] as number;
         const extras = draft.extras;
         if (extras !== null) setExtras(visit, extras.stay[draft.extrasFrom + v] as number, extras.flags[draft.extrasFrom + v] as number);
-        let s;
+        let s: Settlement;
         try {
           s = engine.settle(person, visit, acc);
         } catch (e) {

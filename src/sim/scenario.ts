@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CATEGORIES, COUNTY_TYPES, GRADES, HARDSHIP_GROUPS, TIERS, type Category, type CountyType, type Tier } from '../domain.js';
-import { AmountError, parseYuan, type BasisPoints, type Fen } from '../money/money.js';
+import { type AmountError, parseYuan, type BasisPoints, type Fen } from '../money/money.js';
 import { formatIssues } from '../policy/schema.js';
 import { enumOf, yearSchema } from '../request/settle-request.js';
 
@@ -240,7 +240,7 @@ const scenarioSchema = z
         }
       }
     }
-    if (s.visits?.months && s.visits.months.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['visits', 'months'], message: 'at least one month must have a weight' });
+    if (s.visits?.months?.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['visits', 'months'], message: 'at least one month must have a weight' });
     if (s.report.histogram) {
       const h = s.report.histogram;
       for (let i = 1; i < h.length; i++) {

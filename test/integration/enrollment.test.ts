@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { buildServer } from '../../src/api/server.js';
 import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { CreatedKey } from '../../src/api/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { verifyLedger } from '../../src/ledger/ledger.js';

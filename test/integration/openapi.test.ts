@@ -18,7 +18,6 @@ import { freshSqlite } from '../support/stores.js';
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
 
-// biome-ignore lint/suspicious/noExplicitAny: the document is read as the JSON it is.
 type Json = any;
 interface Operation {
   method: string;

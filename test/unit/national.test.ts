@@ -10,6 +10,7 @@ import type { Category, Scheme, VisitType } from '../../src/domain.js';
 import { CATEGORIES, EMPLOYEE_CATEGORIES, RESIDENT_CATEGORIES, VISIT_TYPES } from '../../src/domain.js';
 import { MemoryAccumulators } from '../../src/engine/accumulators.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
+import type { Settlement } from '../../src/engine/types.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { requestProblems } from '../support/problems.js';
 import {
@@ -330,7 +331,7 @@ describe('identities (property)', () => {
         visits
           .sort((a, b) => a.day - b.day)
           .forEach((v, i) => {
-            let s;
+            let s: Settlement;
             try {
               s = engine.settle(
                 v.person,
