@@ -57,7 +57,7 @@ export interface Timeouts {
   idleMs: number;
 }
 
-/** `yibao serve`'s defaults (README, the service). */
+/** `yibao serve`'s defaults (docs/service.md). */
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, idleMs: 60_000 };
 
 /** The largest request body, in bytes. */

@@ -4,7 +4,7 @@
  * own words (scheme, category, visit type, fund layer).
  *
  * Sources: the codes and names below were read from public integrations of the specification
- * (hospital systems' models of 2206/2207/2303/2304 and their dictionary tables; see README, "National
+ * (hospital systems' models of 2206/2207/2303/2304 and their dictionary tables; see docs/national.md, "National
  * interface format"). Where the project maps one of its own words to a code by a reading rather than
  * by the specification's text, the entry says so. A code that could not be found is not invented:
  * the word is left unmapped and {@link NationalCodeError} refuses it, naming the field.

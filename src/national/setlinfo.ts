@@ -186,7 +186,7 @@ const yuan = formatYuan;
 /**
  * The national setlinfo and setldetail of a settlement's figures.
  *
- * Mapping decisions (README, "National interface format"):
+ * Mapping decisions (docs/national.md):
  * - fulamt_ownpay_amt (全自费金额) is the whole amount outside the policy range: yibao does not
  *   split 超限价 (overlmt_selfpay) and 先行自付 (preselfpay_amt) from it, so those are 0.
  * - hifmi_pay (居民大病保险) carries a resident's critical-illness layer, hifob_pay (职工大额医疗费用补助)

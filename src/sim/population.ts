@@ -27,7 +27,7 @@ export const MONTH_OF_DAY: Uint8Array = (() => {
 
 /**
  * The instant (epoch ms) 00:00 China time of each calendar day in a year. 29 February in a year
- * that has none is settled on 28 February (documented in the README).
+ * that has none is settled on 28 February (documented in docs/simulate.md).
  */
 export function dayStarts(year: number): Float64Array {
   const out = new Float64Array(CALENDAR_DAYS);
