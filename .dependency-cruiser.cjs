@@ -6,6 +6,8 @@
  *   policy               money, calendar, domain
  *   engine               money, calendar, policy, domain
  *   ledger               the only importer of kysely and of the ledger's schema
+ *   models, request      no ledger, service, CLI or simulation
+ *   ledger               no service, CLI, simulation or analysis
  *   api, cli             never import each other
  *   everything           no import circles
  *
@@ -41,6 +43,27 @@ module.exports = {
       comment: 'src/engine imports only src/money, src/calendar, src/policy, src/domain.ts and src/errors.ts: no ledger, service, CLI or I/O above it.',
       from: { path: '^src/engine/' },
       to: { path: '^src/', pathNot: ['^src/(engine|policy|money|calendar)/', '^src/(domain|errors)\\.ts$'] },
+    },
+    {
+      name: 'models-below-ledger',
+      severity: 'error',
+      comment: 'The pure models and the boundary (account, contribution, enrollment, maternity, request, national) know no store, service, CLI or simulation.',
+      from: { path: '^src/(account|contribution|enrollment|maternity|request|national)/' },
+      to: { path: '^src/(ledger|api|cli|sim|analysis)/' },
+    },
+    {
+      name: 'ledger-below-service',
+      severity: 'error',
+      comment: 'The ledger serves the service and the CLI; it imports neither, nor the simulation or the analyses.',
+      from: { path: '^src/ledger/' },
+      to: { path: '^src/(api|cli|sim|analysis)/' },
+    },
+    {
+      name: 'sim-analysis-below-front',
+      severity: 'error',
+      comment: 'The simulation and the policy analyses are used by the service and the CLI, never the reverse.',
+      from: { path: '^src/(sim|analysis)/' },
+      to: { path: '^src/(api|cli)/' },
     },
     {
       name: 'kysely-only-in-ledger',
