@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { runCli } from './support/cli.js';
 import { describe, expect, it } from 'vitest';
 import { openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { moneyProblems } from '../src/ledger/invariants.js';
@@ -40,8 +41,7 @@ class BrokenEngine extends SettlementEngine {
 }
 
 function yibao(args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/yibao.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args);
 }
 
 async function rows(store: LedgerDb): Promise<Record<string, number>> {
@@ -54,10 +54,10 @@ async function rows(store: LedgerDb): Promise<Record<string, number>> {
 
 describe('the money identity', () => {
   const good = { total: 25_000, eligible: 20_000, deductible: 5_000, fundPay: 7_500, criticalIllnessPay: 0, assistancePay: 0, accountPay: 2_000, cashPay: 15_500 };
-  it('holds for a settlement that adds up', () => {
+  it('holds for a settlement that adds up', async () => {
     expect(moneyProblems(good, [{ bucket: 'outpatient', before: 0, after: 7_500 }])).toEqual([]);
   });
-  it('names each part that breaks it', () => {
+  it('names each part that breaks it', async () => {
     expect(moneyProblems({ ...good, cashPay: 15_501 })).toEqual(['its parts do not add up to its total (fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay = 25001 fen, total 25000 fen)']);
     expect(moneyProblems({ ...good, fundPay: -1, cashPay: 23_001 })).toEqual(['fundPay is -1 fen, not a non-negative whole number of fen']);
     expect(moneyProblems({ ...good, eligible: 25_001 })).toEqual(['eligible 25001 fen is more than the total 25000 fen']);
@@ -154,11 +154,11 @@ for (const s of STORES) {
       const db = (on.store as LedgerDb & { path?: string; url?: string }).path ?? (on.store as LedgerDb & { url?: string }).url;
       const settled = await on.ledger.settle(req('mv-1', person('mv'), visit('mv-v1', '2023-04-05T10:00:00+08:00', 250)), agency);
       const reversed = await on.ledger.reverse(settled.entry.id, 'mv-1-reverse', agency);
-      expect(yibao(['ledger', 'verify', '--db', db as string]).code).toBe(0);
+      expect((await yibao(['ledger', 'verify', '--db', db as string])).code).toBe(0);
       const tamper = async (id: string, set: Record<string, unknown>, expected: string) => {
         const saved = await on.store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         await on.store.db.updateTable('settlements').set(set).where('id', '=', id).execute();
-        const out = yibao(['ledger', 'verify', '--db', db as string]);
+        const out = (await yibao(['ledger', 'verify', '--db', db as string]));
         expect(out.code, out.stdout + out.stderr).toBe(1);
         expect(out.stdout).toContain(`MISMATCH entry ${id}`);
         expect(out.stdout).toContain(expected);
@@ -173,7 +173,7 @@ for (const s of STORES) {
       await tamper(settled.entry.id, { cap_after_fen: sql`cap_before_fen - 1` }, 'cap outpatient goes down');
       // A reversal, read with its amounts negated: a deductible more than the eligible amount.
       await tamper(reversed.entry.id, { deductible_fen: sql`eligible_fen - 1` }, `entry ${reversed.entry.id} (a reversal, its amounts negated): deductible`);
-      expect(yibao(['ledger', 'verify', '--db', db as string]).code).toBe(0);
+      expect((await yibao(['ledger', 'verify', '--db', db as string])).code).toBe(0);
     });
   });
 }
