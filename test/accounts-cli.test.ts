@@ -3,7 +3,6 @@
  * and streams (0 done; 1 refused, stdout has the error; 2 invalid, every bad field on stderr and
  * nothing on stdout), and `yibao ledger verify` finding a tampered account entry.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { runCli } from './support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const dir = mkdtempSync(join(tmpdir(), 'yibao-accounts-cli-'));
 const DB = join(dir, 'ledger.db');
 

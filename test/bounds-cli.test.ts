@@ -4,7 +4,7 @@
  * `audit` reads the log back; `keys list` shows no secret; `serve` refuses bad limits and says which
  * SQLite durability it runs with.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,16 +1,13 @@
 /**
- * The `yibao` command as a user runs it: the built bin, a real process, exit codes and streams.
- * (`npm test` builds first; the bin runs dist/.)
+ * The `yibao` command as a user runs it: exit codes and streams, main() in-process with an
+ * injected Io (test/support/cli.ts); the built bin in a real process: test/e2e/cli-smoke.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const dir = mkdtempSync(join(tmpdir(), 'yibao-cli-'));
 
 function yibao(args: string[], input?: string) {

@@ -8,7 +8,6 @@
  *     that would break it throws an internal error and writes nothing — and `yibao ledger verify`
  *     checks it on every stored settlement and reversal, naming an entry that breaks it.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { runCli } from './support/cli.js';
@@ -23,7 +22,6 @@ import { loadPolicies } from '../src/policy/policies.js';
 import { parseSettleOne } from '../src/request/settle-one.js';
 import { ledgerOn, STORES } from './support/stores.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
 const agency: Actor = { id: 'agency-1', role: 'agency' };

@@ -1,15 +1,12 @@
 /**
  * `yibao settle FILE --format national` as a user runs it: the built bin, a real process.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const dir = mkdtempSync(join(tmpdir(), 'yibao-national-cli-'));
 
 function yibao(args: string[]) {

@@ -3,7 +3,7 @@
  * which way `yibao serve` runs: the line it prints at start, for the flag, the environment variable
  * and the default; and a settle file held to the registry the clerk kept.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,13 +2,10 @@
  * `yibao policy check` and `yibao policy diff` as a user runs them: the built bin, exit codes and
  * streams. (`npm test` builds first; the bin runs dist/.)
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const DRAFT = 'test/fixtures/luoyang-draft-below-floor.yaml';
 
 function yibao(args: string[]) {
