@@ -202,6 +202,47 @@ describe('yibao policy', () => {
   });
 });
 
+describe('yibao --version, --help, a mistyped command', () => {
+  it('prints the version of package.json', async () => {
+    const r = await yibao(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^yibao \d+\.\d+\.\d+\n$/);
+  });
+
+  it("prints a command's own usage with --help or -h, exit 0, on stdout only", async () => {
+    for (const [args, shows] of [
+      [['settle', '--help'], 'yibao settle FILE --format national'],
+      [['ledger', 'verify', '--help'], 'yibao ledger history PERSON'],
+      [['accounts', '-h'], 'yibao accounts credit-month YYYY-MM'],
+      [['serve', '--help'], '--require-enrollment'],
+      [['policy', 'check', '--help'], 'yibao policy check CITY --against PROVINCE'],
+    ] as const) {
+      const r = await yibao([...args]);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(shows);
+      expect(r.stdout).not.toContain('The ledger: a SQLite file');
+    }
+  });
+
+  it('builds the top-level help from every command', async () => {
+    const r = await yibao(['--help']);
+    for (const c of ['settle', 'contribution', 'claim', 'enrollment', 'serve', 'ledger', 'audit', 'accounts', 'persons', 'keys', 'simulate', 'policy']) expect(r.stdout).toContain(`  yibao ${c} `);
+  });
+
+  it('suggests the command a typo meant, exit 2; none when nothing is close', async () => {
+    const r = await yibao(['setle', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('未知命令 / unknown command "setle"；您是不是要输入 settle？ / did you mean settle?');
+    expect((await yibao(['polcy'])).stderr).toContain('did you mean policy?');
+    const far = await yibao(['frobnicate']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('unknown command "frobnicate"');
+    expect(far.stderr).not.toContain('did you mean');
+  });
+});
+
 describe('yibao claim maternity-grant', () => {
   const claim = {
     claimant: { id: 'g1', region: 'luoyang', scheme: 'employee', sex: 'male', employment: 'employer', maternityInsured: true, contributionsPaid: true },
