@@ -21,9 +21,6 @@ const shared = {
   pool: 'forks',
 } satisfies TestProjectInlineConfiguration['test'];
 
-// The CLI tests still at the top of test/ move to their folder when the CLI work merges; until
-// then they are named here.
-const CLI_E2E = ['test/cli.test.ts', 'test/*-cli.test.ts'];
 
 export default defineConfig({
   test: {
@@ -39,7 +36,7 @@ export default defineConfig({
       // Real processes are CPU-bound from their first instruction (node's start, loading dist/ and
       // the policies) and some keep their own deadlines (yibao serve must report its address within
       // 15 s): they run after unit and integration (groupOrder 1), two at a time, one per core.
-      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts', ...CLI_E2E], maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 1 } } },
     ],
   },
 });

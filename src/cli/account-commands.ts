@@ -18,12 +18,12 @@ import { formatIssues } from '../policy/schema.js';
 import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { z } from 'zod';
-import { openStore, UsageError } from './ledger-commands.js';
-import type { Io } from './main.js';
+import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 
-export const ACCOUNTS_USAGE = `  yibao accounts open FILE [--db PATH|URL]
+const ACCOUNTS_USAGE = `  yibao accounts open FILE [--db PATH|URL]
       Open a personal account: { id, kind, holderId, region, openedOn?, members?, holder? }.
   yibao accounts holder ID FILE [--db PATH|URL]
       The holder's details from a month on: { from, category, contributionBase?, ... }.
@@ -36,15 +36,13 @@ export const ACCOUNTS_USAGE = `  yibao accounts open FILE [--db PATH|URL]
       The account: balance, holder's details and a page of its entries (nextCursor: the next).
 `;
 
-type ReadJson = (file: string, io: Io) => Promise<unknown>;
-
 function refused(io: Io, error: Record<string, unknown>, message: string): number {
   io.stdout(JSON.stringify({ error }, null, 2) + '\n');
   io.stderr(`yibao: ${message}\n`);
   return 1;
 }
 
-export async function accountsCommand(args: string[], io: Io, readJson: ReadJson): Promise<number> {
+export async function accountsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -57,7 +55,7 @@ export async function accountsCommand(args: string[], io: Io, readJson: ReadJson
     },
   });
   const [sub, ...rest] = positionals;
-  const policies = loadPolicies({ policyFiles: values['policy-file'] ?? [] });
+  const policies = loadPolicies({ policyFiles: pathsIn(io, values['policy-file']) ?? [] });
   const want = (n: number, what: string) => {
     if (rest.length !== n) throw new UsageError(`accounts ${sub} needs ${what}`);
   };
@@ -123,7 +121,7 @@ export async function accountsCommand(args: string[], io: Io, readJson: ReadJson
     default:
       throw new UsageError(sub ? `unknown accounts command ${JSON.stringify(sub)}` : 'accounts needs a command: open | holder | credit-month | operate | show');
   }
-  const store = await openStore(values.db);
+  const store = await openStore(values.db, io);
   try {
     return await run(new AccountLedger(store, policies));
   } catch (e) {
@@ -157,3 +155,5 @@ function renderShow(a: Record<string, unknown>): string {
     lines.push(`  ${String(e.seq).padStart(4)} ${e.date} ${e.kind.padEnd(20)} ${e.amount.toFixed(2).padStart(12)} → ${e.balanceAfter.toFixed(2).padStart(12)}  ${e.text} (${e.source})`);
   return lines.join('\n') + '\n';
 }
+
+export const ACCOUNTS_COMMAND: Command = { name: 'accounts', summary: '个人账户 / personal accounts', usage: ACCOUNTS_USAGE, run: accountsCommand };

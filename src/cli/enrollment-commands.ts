@@ -6,7 +6,6 @@
  * refuses it (`{ "error": { code, message } }` on stdout, the message on stderr); 2 invalid input,
  * every bad field on stderr and nothing on stdout.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chinaDay } from '../calendar/calendar.js';
 import { coverageJson, deriveCoverage } from '../enrollment/coverage.js';
@@ -15,28 +14,10 @@ import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { Ledger, LedgerError, type Actor } from '../ledger/ledger.js';
 import { loadPolicies } from '../policy/policies.js';
-import { RequestError } from '../request/settle-request.js';
-import { openStore, UsageError } from './ledger-commands.js';
-import type { Io } from './main.js';
+import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
-
-async function readJson(file: string, io: Io): Promise<unknown> {
-  let text: string;
-  if (file === '-') text = await io.readStdin();
-  else {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new RequestError([`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RequestError([`${file}: not valid JSON (${(e as Error).message})`]);
-  }
-}
 
 /** A refusal the documents or the ledger give: on stdout as JSON, on stderr as a line; exit 1. */
 function refused(e: unknown, io: Io): number {
@@ -64,7 +45,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
   }
   if (sub === 'coverage' && values.db !== undefined) throw new UsageError('enrollment coverage takes no --db (it records nothing)');
   if (sub !== 'list' && values.json) throw new UsageError(`enrollment ${sub} prints JSON already; drop --json`);
-  const policies = loadPolicies({ policyFiles: values['policy-file'] ?? [] });
+  const policies = loadPolicies({ policyFiles: pathsIn(io, values['policy-file']) ?? [] });
   const engine = new SettlementEngine(policies);
   const trace = !values['no-trace'];
 
@@ -81,7 +62,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
   if (sub === 'record') {
     // Validated before the ledger is opened: a bad file creates no database.
     const req = parseRecordRequest(await readJson(arg, io), policies, { today: chinaDay((io.now ?? Date.now)()) });
-    const store = await openStore(values.db);
+    const store = await openStore(values.db, io);
     try {
       const ledger = new Ledger(store, engine);
       const { record, created } = await ledger.enrollments.record(req, CLI_ACTOR);
@@ -95,7 +76,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
     }
   }
 
-  const store = await openStore(values.db);
+  const store = await openStore(values.db, io);
   try {
     const ledger = new Ledger(store, engine);
     const history = await ledger.enrollments.history(arg);
@@ -134,3 +115,19 @@ function renderHistory(h: { person: string; enrollments: Record<string, unknown>
   }
   return lines.join('\n') + '\n';
 }
+
+export const ENROLLMENT_COMMAND: Command = {
+  name: 'enrollment',
+  summary: '参保缴费与待遇享受期 / payments and the coverage they buy',
+  usage: `  yibao enrollment record FILE [--db PATH|URL]
+      Record a payment { requestId, person, coverageYear, paidOn, amount, payer, transfer? } (JSON;
+      FILE may be -) in the ledger; prints it with the coverage it buys. Same requestId, same
+      payment: the original.
+  yibao enrollment list PERSON [--db PATH|URL] [--json]
+      A person's payments by coverage year, each with its coverage period and waiting period.
+  yibao enrollment coverage FILE [--policy-file F]... [--no-trace]
+      The coverage a payment { person, coverageYear, paidOn, transfer? } buys: concentrated or
+      extended period, 待遇享受期, waiting period or exemption, with articles. Records nothing.
+`,
+  run: enrollmentCommand,
+};

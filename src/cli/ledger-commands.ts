@@ -26,14 +26,18 @@ import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.
 import type { PolicySet } from '../policy/registry.js';
 import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
 import type { SettleRequest } from '../request/settle-request.js';
-import type { Io } from './main.js';
+import { envOf, pathIn, pathsIn, UsageError, type Command, type Io } from './io.js';
 
-export class UsageError extends Error {}
-
-export async function openStore(db: string | undefined): Promise<LedgerDb> {
-  const store = await openLedgerDb({ target: defaultTarget(db) });
+/** The ledger at --db, else YIBAO_DB or DATABASE_URL of the Io's environment, else ./yibao.db. */
+export async function openStore(db: string | undefined, io: Io): Promise<LedgerDb> {
+  const store = await openLedgerDb({ target: target(db, io) });
   await migrateToLatest(store.db);
   return store;
+}
+
+function target(db: string | undefined, io: Io): string {
+  const t = defaultTarget(db, envOf(io));
+  return /^postgres(ql)?:\/\//.test(t) ? t : pathIn(io, t);
 }
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
@@ -48,9 +52,10 @@ export async function settleIntoLedger(
   raw: { person: unknown; visits: unknown[] },
   policies: PolicySet,
   dbTarget: string | undefined,
+  io: Io,
 ): Promise<{ outcomes: Record<string, unknown>[]; failures: { visitId: string; code: string; message: string }[] }> {
-  setClockTolerance(wholeNumber('clock-tolerance', undefined, 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0));
-  const store = await openStore(dbTarget);
+  setClockTolerance(wholeNumber('clock-tolerance', undefined, 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0, envOf(io)));
+  const store = await openStore(dbTarget, io);
   try {
     const ledger = new Ledger(store, new SettlementEngine(policies));
     const outcomes: Record<string, unknown>[] = [];
@@ -98,7 +103,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
   if (positionals[0] === 'history') {
     if (positionals.length !== 2) throw new UsageError('ledger history needs a PERSON id');
     const o = parseOptions(historyOptions, { person: positionals[1], year: values.year, limit: values.limit, cursor: values.cursor }, ['person']);
-    const store = await openStore(values.db);
+    const store = await openStore(values.db, io);
     try {
       const ledger = new Ledger(store, new SettlementEngine(loadPolicies()));
       await auditCliRead(store, 'read.history', o.person, { ...(o.year ? { year: Number(o.year) } : {}), ...(o.cursor ? { cursor: true } : {}) });
@@ -111,7 +116,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
     }
   }
   if (positionals[0] !== 'verify' || positionals.length !== 1) throw new UsageError('ledger needs a command: verify | history PERSON');
-  const store = await openStore(values.db);
+  const store = await openStore(values.db, io);
   try {
     const report = await verifyLedger(store.db);
     const accounts = await verifyAccounts(store.db);
@@ -147,7 +152,7 @@ export async function auditCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('audit takes options only');
   const { db, json, ...filters } = values;
   const f = parseOptions(auditQuerySchema, filters);
-  const store = await openStore(db);
+  const store = await openStore(db, io);
   try {
     await auditCliRead(store, 'read.audit', f.target ?? f.actor ?? '*', { filter: { ...filters, cursor: filters.cursor ? true : undefined } });
     const page = await readAudit(store.db, { ...f, after: f.cursor });
@@ -172,7 +177,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   const [sub, arg] = positionals;
   if (sub === 'list') {
     if (arg !== undefined) throw new UsageError('keys list takes no arguments');
-    const store = await openStore(values.db);
+    const store = await openStore(values.db, io);
     try {
       const keys = await listKeys(store.db);
       if (values.json) io.stdout(JSON.stringify(keys, null, 2) + '\n');
@@ -191,7 +196,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
     if (!arg || !(ROLES as readonly string[]).includes(arg)) throw new UsageError(`keys create needs a ROLE: ${ROLES.join(' | ')}`);
     if (arg === 'institution' && !values.institution) throw new UsageError('an institution key needs --institution ID');
     if (arg !== 'institution' && values.institution) throw new UsageError(`a ${arg} key is not tied to an institution; drop --institution`);
-    const store = await openStore(values.db);
+    const store = await openStore(values.db, io);
     try {
       const k = await createKey(store.db, arg as Role, {
         ...(values.institution ? { institutionId: values.institution } : {}),
@@ -206,7 +211,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   }
   if (sub === 'revoke') {
     if (!arg) throw new UsageError('keys revoke needs a key id (K-...)');
-    const store = await openStore(values.db);
+    const store = await openStore(values.db, io);
     try {
       const done = await revokeKey(store.db, arg);
       io.stderr(done ? `revoked ${arg}\n` : `no active key ${arg}\n`);
@@ -223,8 +228,8 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
  *
  * @throws UsageError naming the flag or variable when it is not a whole number from `min`.
  */
-function wholeNumber(flag: string, value: string | undefined, env: string, fallback: number, min: number): number {
-  const raw = value ?? process.env[env];
+function wholeNumber(flag: string, value: string | undefined, env: string, fallback: number, min: number, environment: NodeJS.ProcessEnv): number {
+  const raw = value ?? environment[env];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${value !== undefined ? `--${flag}` : env} must be a whole number from ${min}, got ${JSON.stringify(raw)}`);
@@ -232,8 +237,8 @@ function wholeNumber(flag: string, value: string | undefined, env: string, fallb
 }
 
 /** The service's limits: flags, else their environment variables, else the defaults (README, the service). */
-function serviceLimits(values: Record<string, string | undefined>) {
-  const ms = (flag: string, env: string, fallback: number) => wholeNumber(flag, values[flag], env, fallback, 1);
+function serviceLimits(values: Record<string, string | undefined>, environment: NodeJS.ProcessEnv) {
+  const ms = (flag: string, env: string, fallback: number) => wholeNumber(flag, values[flag], env, fallback, 1, environment);
   const timeouts: Timeouts = {
     headersMs: ms('headers-timeout', 'YIBAO_HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
     requestMs: ms('request-timeout', 'YIBAO_REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestMs),
@@ -241,11 +246,11 @@ function serviceLimits(values: Record<string, string | undefined>) {
     idleMs: ms('idle-timeout', 'YIBAO_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
   };
   if (timeouts.headersMs > timeouts.requestMs) throw new UsageError(`the headers timeout (${timeouts.headersMs} ms) must not be longer than the request timeout (${timeouts.requestMs} ms)`);
-  const maxQueue = wholeNumber('max-queue', values['max-queue'], 'YIBAO_MAX_QUEUE', DEFAULT_MAX_QUEUE, 1);
-  const clockToleranceMs = wholeNumber('clock-tolerance', values['clock-tolerance'], 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0);
+  const maxQueue = wholeNumber('max-queue', values['max-queue'], 'YIBAO_MAX_QUEUE', DEFAULT_MAX_QUEUE, 1, environment);
+  const clockToleranceMs = wholeNumber('clock-tolerance', values['clock-tolerance'], 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0, environment);
   let sqliteSync: SqliteSync;
   try {
-    sqliteSync = sqliteSyncFrom(values['sqlite-sync']);
+    sqliteSync = sqliteSyncFrom(values['sqlite-sync'], environment);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -253,14 +258,15 @@ function serviceLimits(values: Record<string, string | undefined>) {
 }
 
 /** A yes/no environment variable: 1/true/yes or 0/false/no (or unset: no). */
-function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+function envFlag(name: string, env: NodeJS.ProcessEnv): boolean {
   const v = env[name]?.trim().toLowerCase();
   if (v === undefined || v === '' || v === '0' || v === 'false' || v === 'no') return false;
   if (v === '1' || v === 'true' || v === 'yes') return true;
   throw new UsageError(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(env[name])}`);
 }
 
-export async function serveCommand(args: string[], io: Io, loadPolicies: (files: string[] | undefined) => PolicySet): Promise<number> {
+export async function serveCommand(args: string[], io: Io): Promise<number> {
+  const env = envOf(io);
   const { values } = parseArgs({
     args,
     options: {
@@ -280,17 +286,16 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
       'sqlite-sync': { type: 'string' },
     },
   });
-  const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT');
-  const port = Number(values.port ?? process.env.PORT ?? 8080);
+  const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT', env);
+  const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
-  const limits = serviceLimits(values as Record<string, string | undefined>);
+  const limits = serviceLimits(values as Record<string, string | undefined>, env);
   setClockTolerance(limits.clockToleranceMs);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
-  const userFiles = values['policy-file'] ?? (process.env.YIBAO_POLICY_FILES ? process.env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
-  const policies = loadPolicies(userFiles);
-  const target = defaultTarget(values.db);
+  const userFiles = values['policy-file'] ?? (env.YIBAO_POLICY_FILES ? env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
+  const policies = loadPolicies({ policyFiles: pathsIn(io, userFiles) ?? [] });
   const store = await openLedgerDb({
-    target,
+    target: target(values.db, io),
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
     backgroundCheckpoints: true,
     writerThread: true,
@@ -304,10 +309,10 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
     ledger,
     policies,
     keys: new KeyStore(store.db),
-    logger: { level: values['log-level'] ?? process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' },
     timeouts: limits.timeouts,
   });
-  const address = await app.listen({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
+  const address = await app.listen({ port, host: values.host ?? env.HOST ?? '127.0.0.1' });
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
   if (store.dialect === 'sqlite') {
     io.stderr(
@@ -340,3 +345,31 @@ export async function serveCommand(args: string[], io: Io, loadPolicies: (files:
 }
 
 export { canonicalJson };
+
+export const LEDGER_COMMANDS: Command[] = [
+  { name: 'serve', summary: '结算服务（HTTP）/ the settlement service', usage: `  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+              [--require-enrollment]
+      [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
+      [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
+      (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
+      The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
+      --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
+      in the registry (yibao persons set) with a payment recorded for the visit's year (yibao
+      enrollment record); by default a first settle registers the person and no payment on file
+      is taken as covered.
+`, run: serveCommand },
+  { name: 'ledger', summary: '账本核对与明细 / verify the ledger, a person\'s entries', usage: `  yibao ledger verify [--db PATH|URL] [--json]
+      Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
+  yibao ledger history PERSON [--year Y] [--limit N] [--cursor C] [--db PATH|URL]
+      A page of a person's entries, oldest first (JSON, with nextCursor for the next page).
+`, run: ledgerCommand },
+  { name: 'audit', summary: '审计日志 / the audit log', usage: `  yibao audit [--actor K] [--action A] [--target T] [--from T] [--to T] [--limit N] [--cursor C] [--json]
+      A page of the audit log: writes, refused requests and reads of personal data, oldest first.
+`, run: auditCommand },
+  { name: 'keys', summary: 'API 密钥 / API keys', usage: `  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
+      Create an API key (ROLE: institution | agency | analyst); prints it once.
+  yibao keys list [--db PATH|URL] [--json]
+      Every key: id, role, institution, label, created, revoked (never the key or its hash).
+  yibao keys revoke ID [--db PATH|URL]
+`, run: keysCommand },
+];

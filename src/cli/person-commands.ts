@@ -14,14 +14,12 @@ import { MAX_PERSONS_PAGE } from '../ledger/registry.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { loadPolicies } from '../policy/policies.js';
 import { parsePersonRecord } from '../request/person-request.js';
-import { openStore, UsageError } from './ledger-commands.js';
-import type { Io } from './main.js';
+import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 
-type ReadJson = (file: string, io: Io) => Promise<unknown>;
-
-export const PERSONS_USAGE = `  yibao persons set FILE [--db PATH|URL]
+const PERSONS_USAGE = `  yibao persons set FILE [--db PATH|URL]
       Set a person's registry record { id, region, scheme, category, hardship?, familyDoctorAt?,
       employment?, accountReformed? } (JSON; FILE may be -): created or replaced; settles are
       checked against it and never change it.
@@ -30,7 +28,7 @@ export const PERSONS_USAGE = `  yibao persons set FILE [--db PATH|URL]
       The registry in id order, N (at most ${MAX_PERSONS_PAGE}, default 100) after ID.
 `;
 
-export async function personsCommand(args: string[], io: Io, readJson: ReadJson): Promise<number> {
+export async function personsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -52,10 +50,10 @@ export async function personsCommand(args: string[], io: Io, readJson: ReadJson)
     limit = Number(values.limit);
     if (!/^\d+$/.test(values.limit) || limit < 1 || limit > MAX_PERSONS_PAGE) throw new UsageError(`--limit must be a number from 1 to ${MAX_PERSONS_PAGE}`);
   }
-  const policies = loadPolicies({ policyFiles: values['policy-file'] ?? [] });
+  const policies = loadPolicies({ policyFiles: pathsIn(io, values['policy-file']) ?? [] });
   // Validated before the ledger is opened: a bad file creates no database.
   const record = sub === 'set' ? parsePersonRecord(await readJson(rest[0] as string, io), policies) : undefined;
-  const store = await openStore(values.db);
+  const store = await openStore(values.db, io);
   try {
     const ledger = new Ledger(store, new SettlementEngine(policies));
     if (record) {
@@ -94,3 +92,5 @@ function describe(p: Record<string, unknown>): string {
   if (p.accountReformed !== null) parts.push(p.accountReformed ? '已调整个人账户结构' : '未调整个人账户结构');
   return `${p.id as string}：${parts.join('；')}  [更新于 ${p.updatedAt as string}]`;
 }
+
+export const PERSONS_COMMAND: Command = { name: 'persons', summary: '参保人员信息 / the person registry', usage: PERSONS_USAGE, run: personsCommand };

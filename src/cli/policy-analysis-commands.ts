@@ -12,12 +12,7 @@ import { diffPacks, renderDiff } from '../analysis/diff.js';
 import { readCity, readDay, readPack, readProvince } from '../analysis/refs.js';
 import { SettlementError } from '../engine/errors.js';
 import type { PolicySet } from '../policy/registry.js';
-import { UsageError } from './ledger-commands.js';
-import type { Io } from './main.js';
-
-/** As in main.ts (not imported from it: main imports this module). */
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
+import { EXIT_FAILED, EXIT_OK, UsageError, type Io } from './io.js';
 
 export interface AnalysisOptions {
   against?: string | undefined;

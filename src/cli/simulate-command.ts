@@ -11,8 +11,7 @@ import { renderReport } from '../sim/render.js';
 import { readScenario, ScenarioError } from '../sim/scenario.js';
 import { simulate } from '../sim/simulate.js';
 import { writeCharts } from '../sim/svg.js';
-import { UsageError } from './ledger-commands.js';
-import { EXIT_INVALID, EXIT_OK, type Io } from './main.js';
+import { EXIT_INVALID, EXIT_OK, pathIn, UsageError, type Command, type Io } from './io.js';
 
 /** A progress bar redrawn in place on stderr, at most every 100 ms. */
 export function progressBar(write: (text: string) => void): { update: (done: number, visits: number, of: number) => void; end: () => void } {
@@ -36,7 +35,7 @@ export function progressBar(write: (text: string) => void): { update: (done: num
   };
 }
 
-export async function simulateCommand(args: string[], io: Io, usage: string): Promise<number> {
+export async function simulateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -48,10 +47,6 @@ export async function simulateCommand(args: string[], io: Io, usage: string): Pr
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    io.stdout(usage);
-    return EXIT_OK;
-  }
   if (positionals.length !== 1) throw new UsageError('simulate needs exactly one SCENARIO file (YAML or JSON)');
   let threads: number | undefined;
   if (values.threads !== undefined) {
@@ -61,10 +56,10 @@ export async function simulateCommand(args: string[], io: Io, usage: string): Pr
   const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
   let report;
   try {
-    const scenario = readScenario(positionals[0] as string);
+    const scenario = readScenario(pathIn(io, positionals[0] as string));
     const run = await simulate(scenario, {
       ...(threads !== undefined ? { threads } : {}),
-      policyFiles: values['policy-file'] ?? [],
+      policyFiles: (values['policy-file'] ?? []).map((f) => pathIn(io, f)),
       ...(bar ? { progress: bar.update } : {}),
     });
     bar?.end();
@@ -79,8 +74,23 @@ export async function simulateCommand(args: string[], io: Io, usage: string): Pr
   }
   io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
   if (values.svg !== undefined) {
-    const files = writeCharts(report, values.svg);
+    const files = writeCharts(report, pathIn(io, values.svg));
     io.stderr(`yibao: charts written: ${files.join(', ')}\n`);
   }
   return EXIT_OK;
 }
+
+export const SIMULATE_COMMAND: Command = {
+  name: 'simulate',
+  summary: '基金测算 / simulate a year of a population\'s visits',
+  usage: `  yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
+      Settle a year of a population's visits under one or more policies (a YAML or JSON scenario:
+      a seeded synthetic population, or real claims from a CSV file; see examples/simulate-*.yaml).
+      Reports the fund's outlay (total, per capita, by tier, month, category, benefit), the share
+      of people reaching each cap, what people pay themselves (percentiles, histogram), outlay
+      against contributions, the student outpatient budget, and each policy against the first.
+      --json prints the report as JSON; --svg DIR writes charts there; --threads N worker threads
+      (default: every core; 0: none). Progress on stderr when it is a terminal.
+`,
+  run: simulateCommand,
+};

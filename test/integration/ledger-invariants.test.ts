@@ -9,8 +9,8 @@
  *     checks it on every stored settlement and reversal, naming an entry that breaks it.
  */
 import { sql } from 'kysely';
+import { runCli } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
 import { moneyProblems } from '../../src/ledger/invariants.js';
 import { Ledger, verifyLedger, type Actor, type SettleResult } from '../../src/ledger/ledger.js';
@@ -38,12 +38,8 @@ class BrokenEngine extends SettlementEngine {
   }
 }
 
-/** `yibao` in this process (the bin is main() behind a shebang; the e2e tests run it for real). */
-async function yibao(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '' });
-  return { code, stdout, stderr };
+function yibao(args: string[]) {
+  return runCli(args);
 }
 
 async function rows(store: LedgerDb): Promise<Record<string, number>> {
@@ -56,10 +52,10 @@ async function rows(store: LedgerDb): Promise<Record<string, number>> {
 
 describe('the money identity', () => {
   const good = { total: 25_000, eligible: 20_000, deductible: 5_000, fundPay: 7_500, criticalIllnessPay: 0, assistancePay: 0, accountPay: 2_000, cashPay: 15_500 };
-  it('holds for a settlement that adds up', () => {
+  it('holds for a settlement that adds up', async () => {
     expect(moneyProblems(good, [{ bucket: 'outpatient', before: 0, after: 7_500 }])).toEqual([]);
   });
-  it('names each part that breaks it', () => {
+  it('names each part that breaks it', async () => {
     expect(moneyProblems({ ...good, cashPay: 15_501 })).toEqual(['its parts do not add up to its total (fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay = 25001 fen, total 25000 fen)']);
     expect(moneyProblems({ ...good, fundPay: -1, cashPay: 23_001 })).toEqual(['fundPay is -1 fen, not a non-negative whole number of fen']);
     expect(moneyProblems({ ...good, eligible: 25_001 })).toEqual(['eligible 25001 fen is more than the total 25000 fen']);

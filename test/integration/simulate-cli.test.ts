@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../src/cli/main.js';
-import { barChartSvg, tickStep } from '../src/sim/svg.js';
+import { main, type Io } from '../../src/cli/main.js';
+import { barChartSvg, tickStep } from '../../src/sim/svg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yibao-simcli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

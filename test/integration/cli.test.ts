@@ -1,20 +1,17 @@
 /**
- * The `yibao` command as a user runs it: the built bin, a real process, exit codes and streams.
- * (`npm test` builds first; the bin runs dist/.)
+ * The `yibao` command as a user runs it: exit codes and streams, main() in-process with an
+ * injected Io (test/support/cli.ts); the built bin in a real process: test/e2e/cli-smoke.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const dir = mkdtempSync(join(tmpdir(), 'yibao-cli-'));
 
 function yibao(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, input === undefined ? {} : { input });
 }
 
 function requestFile(body: unknown): string {
@@ -34,12 +31,12 @@ const visit = {
 };
 
 describe('yibao settle', () => {
-  it('settles Linfen stays once the example user policy file supplies the inpatient figures', () => {
-    const without = yibao(['settle', 'examples/linfen-inpatient-2019.json']);
+  it('settles Linfen stays once the example user policy file supplies the inpatient figures', async () => {
+    const without = (await yibao(['settle', 'examples/linfen-inpatient-2019.json']));
     expect(without.code).toBe(1);
     // The document names the benefit but not its figures: each missing one is named, with where to supply it.
     expect(without.stderr).toMatch(/MISSING_PARAMETER.*benefits\.resident-inpatient\.classes\.grade-3\.ratio.*--policy-file/);
-    const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']);
+    const r = (await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']));
     expect(r.code, r.stderr).toBe(0);
     const [s1, s2] = JSON.parse(r.stdout).settlements;
     // 建档立卡: stay 1 (三级, example 1000 / 60%): (26000 − 1000) × 60% = 15000; self-paid 11000;
@@ -53,8 +50,8 @@ describe('yibao settle', () => {
     expect(JSON.stringify(s2.trace)).toContain('用户提供');
   });
 
-  it('settles the example in examples/', () => {
-    const r = yibao(['settle', 'examples/luoyang-resident-2024.json']);
+  it('settles the example in examples/', async () => {
+    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json']));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0]).toMatchObject({ visitId: 'v1', policy: '洛医保〔2023〕63号', total: 200, eligible: 180, deductible: 50, fundPay: 65, cashPay: 135 });
@@ -64,14 +61,14 @@ describe('yibao settle', () => {
     expect(out.settlements[1]).toMatchObject({ visitId: 'v2', deductible: 0 });
   });
 
-  it('reads stdin with -', () => {
-    const r = yibao(['settle', '-'], JSON.stringify({ person, visits: [visit] }));
+  it('reads stdin with -', async () => {
+    const r = (await yibao(['settle', '-'], JSON.stringify({ person, visits: [visit] })));
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).settlements[0].fundPay).toBe(65);
   });
 
-  it('leaves the trace out with --no-trace', () => {
-    const r = yibao(['settle', requestFile({ person, visits: [visit] }), '--no-trace']);
+  it('leaves the trace out with --no-trace', async () => {
+    const r = (await yibao(['settle', requestFile({ person, visits: [visit] }), '--no-trace']));
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).settlements[0].trace).toBeUndefined();
   });
@@ -98,8 +95,8 @@ describe('yibao settle', () => {
     ['an id of 129 characters', { person: { ...person, id: 'p'.repeat(129) }, visits: [visit] }, [/person\.id: must be at most 128 characters/]],
   ];
   for (const [name, body, patterns] of invalid) {
-    it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, () => {
-      const r = yibao(['settle', requestFile(body)]);
+    it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, async () => {
+      const r = (await yibao(['settle', requestFile(body)]));
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       for (const p of patterns) expect(r.stderr).toMatch(p);
@@ -107,18 +104,18 @@ describe('yibao settle', () => {
     });
   }
 
-  it('refuses a file that is not JSON, and a file that does not exist', () => {
-    const notJson = yibao(['settle', requestFile('{ nope')]);
+  it('refuses a file that is not JSON, and a file that does not exist', async () => {
+    const notJson = (await yibao(['settle', requestFile('{ nope')]));
     expect(notJson.code).toBe(2);
     expect(notJson.stdout).toBe('');
     expect(notJson.stderr).toMatch(/not valid JSON/);
-    const missing = yibao(['settle', join(dir, 'absent.json')]);
+    const missing = (await yibao(['settle', join(dir, 'absent.json')]));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot be read/);
   });
 
-  it('reports a visit the documents cannot settle (exit 1), naming the missing parameter, and settles the rest', () => {
-    const r = yibao(['settle', requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases' }, { ...visit, id: 'v2' }] })]);
+  it('reports a visit the documents cannot settle (exit 1), naming the missing parameter, and settles the rest', async () => {
+    const r = (await yibao(['settle', requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases' }, { ...visit, id: 'v2' }] })]));
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].error.code).toBe('MISSING_PARAMETER');
@@ -127,13 +124,13 @@ describe('yibao settle', () => {
     expect(r.stderr).toContain('MISSING_PARAMETER');
   });
 
-  it('settles that visit once a user policy file supplies the parameter, marking it user-supplied', () => {
-    const r = yibao([
+  it('settles that visit once a user policy file supplies the parameter, marking it user-supplied', async () => {
+    const r = (await yibao([
       'settle',
       requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases', institution: { ...visit.institution, tier: 'primary', grade: 1 } }] }),
       '--policy-file',
       'examples/user-policy-luoyang-two-diseases.yaml',
-    ]);
+    ]));
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout).settlements[0];
     // Example file: no deductible, 50%: 180 × 50% = 90, within the 240 cap of 63号 二(二).
@@ -141,10 +138,10 @@ describe('yibao settle', () => {
     expect(JSON.stringify(s.trace)).toContain('用户提供');
   });
 
-  it('refuses a malformed user policy file with exit 2', () => {
+  it('refuses a malformed user policy file with exit 2', async () => {
     const bad = join(dir, 'bad-overlay.yaml');
     writeFileSync(bad, 'format: yibao-policy-overlay/1\nextends: luoyang-2024\nparameters:\n  benefits.resident-outpatient.cap: { value: 1, unit: yuan-per-year }\n');
-    const r = yibao(['settle', 'examples/luoyang-resident-2024.json', '--policy-file', bad]);
+    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json', '--policy-file', bad]));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/bad-overlay\.yaml.*benefits\.resident-outpatient\.cap.*source/s);
@@ -152,56 +149,97 @@ describe('yibao settle', () => {
 });
 
 describe('yibao policy missing', () => {
-  it('lists what the documents leave open, and drops what a user file supplies', () => {
-    const before = yibao(['policy', 'missing', 'linfen', '--json']);
+  it('lists what the documents leave open, and drops what a user file supplies', async () => {
+    const before = (await yibao(['policy', 'missing', 'linfen', '--json']));
     expect(before.code, before.stderr).toBe(0);
     const paths = JSON.parse(before.stdout).map((m: { path: string }) => m.path);
     expect(paths).toContain('contributions.assistance.tekun');
-    const after = yibao(['policy', 'missing', 'linfen', '--json', '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
+    const after = (await yibao(['policy', 'missing', 'linfen', '--json', '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']));
     expect(JSON.parse(after.stdout).map((m: { path: string }) => m.path)).not.toContain('contributions.assistance.tekun');
-    expect(yibao(['policy', 'missing', 'atlantis']).code).toBe(2);
+    expect((await yibao(['policy', 'missing', 'atlantis'])).code).toBe(2);
   });
 });
 
 describe('yibao policy', () => {
-  it('lists the five documents', () => {
-    const r = yibao(['policy', 'list']);
+  it('lists the five documents', async () => {
+    const r = (await yibao(['policy', 'list']));
     expect(r.code).toBe(0);
     for (const doc of ['洛医保〔2023〕63号', '洛医保〔2022〕36号', '豫医保办〔2023〕71号', '临医保发〔2019〕15号', '濮阳市职工医保门诊共济保障机制实施细则（试行）'])
       expect(r.stdout).toContain(doc);
-    const json = JSON.parse(yibao(['policy', 'list', '--json']).stdout);
+    const json = JSON.parse((await yibao(['policy', 'list', '--json'])).stdout);
     expect(json).toHaveLength(5);
   });
 
-  it('shows the parameters in force with their sources, by code or alias and date', () => {
-    const r2024 = yibao(['policy', 'show', 'luoyang', '--date', '2024-05-01']);
+  it('shows the parameters in force with their sources, by code or alias and date', async () => {
+    const r2024 = (await yibao(['policy', 'show', 'luoyang', '--date', '2024-05-01']));
     expect(r2024.code).toBe(0);
     expect(r2024.stdout).toContain('洛医保〔2023〕63号');
     expect(r2024.stdout).toContain('280 元/人/年');
     expect(r2024.stdout).toContain('洛医保〔2023〕63号 二(一)2');
     expect(r2024.stdout).toContain('豫医保办〔2023〕71号'); // the province's payment periods apply too
-    const r2023 = yibao(['policy', 'show', '410300', '--date', '2023-05-01']);
+    const r2023 = (await yibao(['policy', 'show', '410300', '--date', '2023-05-01']));
     expect(r2023.stdout).toContain('260 元/人/年');
     expect(r2023.stdout).not.toContain('280 元/人/年');
-    const puyang = JSON.parse(yibao(['policy', 'show', 'puyang', '--date', '2022-08-01', '--json']).stdout);
+    const puyang = JSON.parse((await yibao(['policy', 'show', 'puyang', '--date', '2022-08-01', '--json'])).stdout);
     const cap = puyang.inForce[0].params.find((p: { path: string }) => p.path === 'benefits.employee-outpatient.cap');
     expect(cap).toMatchObject({ value: '750 元/人/年', source: '濮阳市职工医保门诊共济保障机制实施细则（试行） 第十二条(二)', from: '2022-07-01', to: '2022-12-31' });
   });
 
-  it('says so when nothing is in force, and refuses unknown regions and bad dates', () => {
-    const none = yibao(['policy', 'show', '410900', '--date', '2021-01-01']);
+  it('says so when nothing is in force, and refuses unknown regions and bad dates', async () => {
+    const none = (await yibao(['policy', 'show', '410900', '--date', '2021-01-01']));
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('No policy is in force');
-    expect(yibao(['policy', 'show', 'atlantis']).code).toBe(2);
-    const badDate = yibao(['policy', 'show', 'luoyang', '--date', '2024-02-30']);
+    expect((await yibao(['policy', 'show', 'atlantis'])).code).toBe(2);
+    const badDate = (await yibao(['policy', 'show', 'luoyang', '--date', '2024-02-30']));
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toContain('--date must be a real date');
   });
 
-  it('refuses unknown commands and options with usage help', () => {
-    expect(yibao(['frobnicate']).code).toBe(2);
-    expect(yibao(['settle', '--bogus', 'x']).code).toBe(2);
-    expect(yibao(['--help']).stdout).toContain('yibao settle FILE');
+  it('refuses unknown commands and options with usage help', async () => {
+    expect((await yibao(['frobnicate'])).code).toBe(2);
+    expect((await yibao(['settle', '--bogus', 'x'])).code).toBe(2);
+    expect((await yibao(['--help'])).stdout).toContain('yibao settle FILE');
+  });
+});
+
+describe('yibao --version, --help, a mistyped command', () => {
+  it('prints the version of package.json', async () => {
+    const r = await yibao(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^yibao \d+\.\d+\.\d+\n$/);
+  });
+
+  it("prints a command's own usage with --help or -h, exit 0, on stdout only", async () => {
+    for (const [args, shows] of [
+      [['settle', '--help'], 'yibao settle FILE --format national'],
+      [['ledger', 'verify', '--help'], 'yibao ledger history PERSON'],
+      [['accounts', '-h'], 'yibao accounts credit-month YYYY-MM'],
+      [['serve', '--help'], '--require-enrollment'],
+      [['policy', 'check', '--help'], 'yibao policy check CITY --against PROVINCE'],
+    ] as const) {
+      const r = await yibao([...args]);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(shows);
+      expect(r.stdout).not.toContain('The ledger: a SQLite file');
+    }
+  });
+
+  it('builds the top-level help from every command', async () => {
+    const r = await yibao(['--help']);
+    for (const c of ['settle', 'contribution', 'claim', 'enrollment', 'serve', 'ledger', 'audit', 'accounts', 'persons', 'keys', 'simulate', 'policy']) expect(r.stdout).toContain(`  yibao ${c} `);
+  });
+
+  it('suggests the command a typo meant, exit 2; none when nothing is close', async () => {
+    const r = await yibao(['setle', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('未知命令 / unknown command "setle"；您是不是要输入 settle？ / did you mean settle?');
+    expect((await yibao(['polcy'])).stderr).toContain('did you mean policy?');
+    const far = await yibao(['frobnicate']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('unknown command "frobnicate"');
+    expect(far.stderr).not.toContain('did you mean');
   });
 });
 
@@ -213,36 +251,36 @@ describe('yibao claim maternity-grant', () => {
     birthDate: '2024-03-11',
   };
 
-  it('grants or refuses with exit 0, each condition with its article; reads stdin; --no-trace', () => {
+  it('grants or refuses with exit 0, each condition with its article; reads stdin; --no-trace', async () => {
     // 63号 四(三)2: insured from 2023-03-10, the year is complete from 2024-03-11 → granted, 1000.
-    const yes = yibao(['claim', 'maternity-grant', requestFile(claim)]);
+    const yes = (await yibao(['claim', 'maternity-grant', requestFile(claim)]));
     expect(yes.code, yes.stderr).toBe(0);
     expect(JSON.parse(yes.stdout)).toMatchObject({ claim: 'maternity-grant', granted: true, amount: 1000, policy: '洛医保〔2023〕63号' });
     // A day earlier the year is not complete: refused, citing and quoting 四(三)2.
-    const no = yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' }));
+    const no = (await yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' })));
     expect(no.code, no.stderr).toBe(0);
     const out = JSON.parse(no.stdout);
     expect(out).toMatchObject({ granted: false, amount: 0, refusals: [{ condition: 'employer-insured', source: '洛医保〔2023〕63号 四(三)2', quote: '所在单位参加生育保险满1年' }] });
     expect(out.trace).toBeUndefined();
   });
 
-  it('exit 1 when no policy in force gives the grant, 2 for bad input or an unknown claim', () => {
-    const early = yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]);
+  it('exit 1 when no policy in force gives the grant, 2 for bad input or an unknown claim', async () => {
+    const early = (await yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]));
     expect(early.code).toBe(1);
     expect(JSON.parse(early.stdout).error.code).toBe('NO_BENEFIT_RULE');
-    const bad = yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]);
+    const bad = (await yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]));
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     for (const p of [/spouse.hasEmployer/, /spouse.residentMaternityBenefit/]) expect(bad.stderr).toMatch(p);
-    expect(yibao(['claim', 'allowance', requestFile(claim)]).stderr).toMatch(/unknown claim "allowance"; known: maternity-grant/);
-    expect(yibao(['claim']).code).toBe(2);
-    expect(yibao(['claim', 'maternity-grant']).code).toBe(2);
+    expect((await yibao(['claim', 'allowance', requestFile(claim)])).stderr).toMatch(/unknown claim "allowance"; known: maternity-grant/);
+    expect((await yibao(['claim'])).code).toBe(2);
+    expect((await yibao(['claim', 'maternity-grant'])).code).toBe(2);
   });
 });
 
 describe('yibao contribution', () => {
-  it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', () => {
-    const r = yibao(['contribution', 'examples/contribution-luoyang-2024.json']);
+  it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', async () => {
+    const r = (await yibao(['contribution', 'examples/contribution-luoyang-2024.json']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
@@ -264,24 +302,24 @@ describe('yibao contribution', () => {
     expect(sources).toContain('洛医保〔2023〕63号 七(二)');
   });
 
-  it('reads stdin with -, and leaves the trace out with --no-trace', () => {
-    const r = yibao(['contribution', '-', '--no-trace'], JSON.stringify({ region: '410000', year: 2023, countyType: 'ordinary' }));
+  it('reads stdin with -, and leaves the trace out with --no-trace', async () => {
+    const r = (await yibao(['contribution', '-', '--no-trace'], JSON.stringify({ region: '410000', year: 2023, countyType: 'ordinary' })));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.subsidy).toMatchObject({ central: 384, local: 256 });
     expect(out.trace).toBeUndefined();
   });
 
-  it('exit 1 with the error on stdout and stderr when the documents do not give the year', () => {
-    const r = yibao(['contribution', requestFile({ region: 'luoyang', year: 2023, countyType: 'ordinary' })]);
+  it('exit 1 with the error on stdout and stderr when the documents do not give the year', async () => {
+    const r = (await yibao(['contribution', requestFile({ region: 'luoyang', year: 2023, countyType: 'ordinary' })]));
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('NO_CONTRIBUTION_STANDARD');
     expect(r.stderr).toMatch(/NO_CONTRIBUTION_STANDARD: .*2023/);
   });
 
-  it('exit 1 with what is given and each missing figure named, then 0 once a user policy file supplies them', () => {
+  it('exit 1 with what is given and each missing figure named, then 0 once a user policy file supplies them', async () => {
     const body = { region: 'linfen', year: 2020, countyType: 'western', hardship: 'tekun' };
-    const missing = yibao(['contribution', requestFile(body)]);
+    const missing = (await yibao(['contribution', requestFile(body)]));
     expect(missing.code).toBe(1);
     // 15号 一(二) gives 2020's individual contribution (250); not the 2020 subsidy, nor 特困's assistance (67号).
     const partial = JSON.parse(missing.stdout);
@@ -289,7 +327,7 @@ describe('yibao contribution', () => {
     expect(partial.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'assistance', 'payable', 'criticalIllnessFunding']);
     expect(partial.missing[2]).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
     expect(missing.stderr).toMatch(/MISSING_PARAMETER: .*contributions\.subsidyStandard.*--policy-file/);
-    const filled = yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
+    const filled = (await yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']));
     expect(filled.code, filled.stderr).toBe(0);
     const out = JSON.parse(filled.stdout);
     // The user file's 2020 subsidy 550 + 一(二)'s 250 = 800; its 100 for 特困 → pays 150; its 90 for 大病保险.
@@ -298,25 +336,25 @@ describe('yibao contribution', () => {
     expect(JSON.stringify(out.trace)).toContain('用户提供');
   });
 
-  it('refuses an invalid request with exit 2, every bad field on stderr, nothing on stdout', () => {
-    const r = yibao(['contribution', requestFile({ region: 'atlantis', year: 'soon', countyType: 'coastal', hardship: 'rich' })]);
+  it('refuses an invalid request with exit 2, every bad field on stderr, nothing on stdout', async () => {
+    const r = (await yibao(['contribution', requestFile({ region: 'atlantis', year: 'soon', countyType: 'coastal', hardship: 'rich' })]));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     for (const p of [/region: unknown region "atlantis"/, /year:/, /countyType:/, /hardship:/]) expect(r.stderr).toMatch(p);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses a monitored person without followsDibao (exit 2), naming the field and the article', () => {
-    const r = yibao(['contribution', requestFile({ region: 'luoyang', year: 2024, countyType: 'ordinary', hardship: 'monitored' })]);
+  it('refuses a monitored person without followsDibao (exit 2), naming the field and the article', async () => {
+    const r = (await yibao(['contribution', requestFile({ region: 'luoyang', year: 2024, countyType: 'ordinary', hardship: 'monitored' })]));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/followsDibao: required.*七\(二\)/);
   });
 
-  it('refuses a file that is not JSON, no FILE, and an unknown option', () => {
-    expect(yibao(['contribution', requestFile('{ nope')]).stderr).toMatch(/not valid JSON/);
-    expect(yibao(['contribution']).code).toBe(2);
-    expect(yibao(['contribution', requestFile({}), '--db', 'x.db']).code).toBe(2);
+  it('refuses a file that is not JSON, no FILE, and an unknown option', async () => {
+    expect((await yibao(['contribution', requestFile('{ nope')])).stderr).toMatch(/not valid JSON/);
+    expect((await yibao(['contribution'])).code).toBe(2);
+    expect((await yibao(['contribution', requestFile({}), '--db', 'x.db'])).code).toBe(2);
   });
 });
 
@@ -330,62 +368,62 @@ describe('yibao enrollment', () => {
     payer: 'self',
   };
 
-  it('derives coverage without a database: extended period, the wait, the articles', () => {
-    const r = yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2024-03-01' })]);
+  it('derives coverage without a database: extended period, the wait, the articles', async () => {
+    const r = (await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2024-03-01' })]));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ period: 'extended', waitingPeriod: { from: '2024-03-02', to: '2024-03-31', days: 30 }, coverage: { from: '2024-04-01', to: '2024-12-31' } });
     expect(JSON.stringify(out.trace)).toContain('洛医保〔2023〕63号 六(三)');
   });
 
-  it('coverage: a payment in neither period exits 1 with the error on stdout; invalid input exits 2 with nothing on stdout', () => {
-    const neither = yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2023-08-31' })]);
+  it('coverage: a payment in neither period exits 1 with the error on stdout; invalid input exits 2 with nothing on stdout', async () => {
+    const neither = (await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2023-08-31' })]));
     expect(neither.code).toBe(1);
     expect(JSON.parse(neither.stdout).error.code).toBe('ENROLLMENT_INVALID');
     expect(neither.stderr).toMatch(/ENROLLMENT_INVALID/);
-    const bad = yibao(['enrollment', 'coverage', requestFile({ person: { region: 'atlantis', scheme: 'resident', category: 'adult' }, coverageYear: 'soon', paidOn: '2024-13-01' })]);
+    const bad = (await yibao(['enrollment', 'coverage', requestFile({ person: { region: 'atlantis', scheme: 'resident', category: 'adult' }, coverageYear: 'soon', paidOn: '2024-13-01' })]));
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     for (const p of [/person.region: unknown region/, /coverageYear:/, /paidOn:/]) expect(bad.stderr).toMatch(p);
-    expect(yibao(['enrollment', 'coverage', requestFile({}), '--db', join(dir, 'x.db')]).code).toBe(2);
+    expect((await yibao(['enrollment', 'coverage', requestFile({}), '--db', join(dir, 'x.db')])).code).toBe(2);
   });
 
-  it('records a payment, replays it, refuses the id for another payment, lists the history', () => {
+  it('records a payment, replays it, refuses the id for another payment, lists the history', async () => {
     const db = join(dir, 'enrollment.db');
-    const first = yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
+    const first = (await yibao(['enrollment', 'record', requestFile(payment), '--db', db]));
     expect(first.code, first.stderr).toBe(0);
     const rec = JSON.parse(first.stdout);
     expect(rec).toMatchObject({ person: 'cli-e1', amount: 380, payer: 'self', replayed: false, coverage: { benefitsFrom: '2024-04-01' } });
-    const again = yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
+    const again = (await yibao(['enrollment', 'record', requestFile(payment), '--db', db]));
     expect(JSON.parse(again.stdout)).toMatchObject({ id: rec.id, replayed: true });
-    const conflict = yibao(['enrollment', 'record', requestFile({ ...payment, amount: 1 }), '--db', db]);
+    const conflict = (await yibao(['enrollment', 'record', requestFile({ ...payment, amount: 1 }), '--db', db]));
     expect(conflict.code).toBe(1);
     expect(JSON.parse(conflict.stdout).error.code).toBe('IDEMPOTENCY_CONFLICT');
 
-    const list = yibao(['enrollment', 'list', 'cli-e1', '--db', db]);
+    const list = (await yibao(['enrollment', 'list', 'cli-e1', '--db', db]));
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain('2024年度 2024-03-01 缴费 380.00元（个人缴费）：延长缴费期，等待期 2024-03-02至2024-03-31；待遇享受期 2024-04-01至2024-12-31（结算适用）');
-    const json = JSON.parse(yibao(['enrollment', 'list', 'cli-e1', '--db', db, '--json']).stdout);
+    const json = JSON.parse((await yibao(['enrollment', 'list', 'cli-e1', '--db', db, '--json'])).stdout);
     expect(json.enrollments).toHaveLength(1);
-    expect(yibao(['enrollment', 'list', 'nobody', '--db', db]).code).toBe(1);
+    expect((await yibao(['enrollment', 'list', 'nobody', '--db', db])).code).toBe(1);
 
     // The settle reads the payment on file: nothing during the wait, paid after it.
-    const settled = yibao(['settle', requestFile({ person: { id: 'cli-e1', region: '410300', scheme: 'resident', category: 'adult' }, visits: [
+    const settled = (await yibao(['settle', requestFile({ person: { id: 'cli-e1', region: '410300', scheme: 'resident', category: 'adult' }, visits: [
       { ...visit, id: 'cli-e1-v1', time: '2024-03-15T10:00:00+08:00' },
       { ...visit, id: 'cli-e1-v2', time: '2024-04-02T10:00:00+08:00' },
-    ] }), '--db', db]);
+    ] }), '--db', db]));
     expect(settled.code, settled.stderr).toBe(0);
     expect(JSON.parse(settled.stdout).settlements.map((s: { eligibility: string; fundPay: number }) => [s.eligibility, s.fundPay])).toEqual([['waiting-period', 0], ['covered', 65]]);
   });
 
-  it('refuses a bad payment with exit 2, every bad field on stderr, and creates no database', () => {
+  it('refuses a bad payment with exit 2, every bad field on stderr, and creates no database', async () => {
     const db = join(dir, 'never.db');
-    const r = yibao(['enrollment', 'record', requestFile({ ...payment, requestId: '', amount: 'lots', payer: 'boss' }), '--db', db]);
+    const r = (await yibao(['enrollment', 'record', requestFile({ ...payment, requestId: '', amount: 'lots', payer: 'boss' }), '--db', db]));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     for (const p of [/requestId:/, /amount:/, /payer:/]) expect(r.stderr).toMatch(p);
     expect(existsSync(db)).toBe(false);
-    expect(yibao(['enrollment', 'record']).code).toBe(2);
-    expect(yibao(['enrollment', 'frobnicate', 'x']).code).toBe(2);
+    expect((await yibao(['enrollment', 'record'])).code).toBe(2);
+    expect((await yibao(['enrollment', 'frobnicate', 'x'])).code).toBe(2);
   });
 });

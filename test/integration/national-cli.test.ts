@@ -1,19 +1,16 @@
 /**
  * `yibao settle FILE --format national` as a user runs it: the built bin, a real process.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/yibao.js');
 const dir = mkdtempSync(join(tmpdir(), 'yibao-national-cli-'));
 
 function yibao(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args);
 }
 
 function requestFile(body: unknown): string {
@@ -25,8 +22,8 @@ function requestFile(body: unknown): string {
 const county = { id: 'H1', tier: 'county', grade: 2, contracted: true };
 
 describe('yibao settle --format national', () => {
-  it('prints each visit of the example as setlinfo and setldetail', () => {
-    const r = yibao(['settle', 'examples/luoyang-resident-2024.json', '--format', 'national']);
+  it('prints each visit of the example as setlinfo and setldetail', async () => {
+    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json', '--format', 'national']));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0]).toMatchObject({
@@ -39,7 +36,7 @@ describe('yibao settle --format national', () => {
     expect(out.settlements[1].output.setlinfo).toMatchObject({ mdtrt_id: 'v2', act_pay_dedc: '0.00' });
   });
 
-  it('a visit the documents cannot settle is infcode -1 with its code, and the exit code 1', () => {
+  it('a visit the documents cannot settle is infcode -1 with its code, and the exit code 1', async () => {
     const f = requestFile({
       person: { id: 'p1', region: '410300', scheme: 'resident', category: 'adult' },
       visits: [
@@ -47,7 +44,7 @@ describe('yibao settle --format national', () => {
         { id: 'v2', time: '2024-03-09T10:00:00+08:00', admittedAt: '2024-03-05T10:00:00+08:00', type: 'inpatient', institution: county, total: 3000 },
       ],
     });
-    const r = yibao(['settle', f, '--format', 'national']);
+    const r = (await yibao(['settle', f, '--format', 'national']));
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].output.setlinfo).toMatchObject({ hifp_pay: '100.00', psn_cash_pay: '200.00' });
     // 63号 has no inpatient rule: the stay is refused, named.
@@ -55,8 +52,8 @@ describe('yibao settle --format national', () => {
     expect(out.settlements[1]).toMatchObject({ infcode: -1, mdtrt_id: 'v2', err_msg: expect.stringMatching(/^NO_BENEFIT_RULE: /) });
   });
 
-  it('a Linfen stay with critical illness: hifp_pay, hifmi_pay and their setldetail rows (390100, 390200)', () => {
-    const r = yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national']);
+  it('a Linfen stay with critical illness: hifp_pay, hifmi_pay and their setldetail rows (390100, 390200)', async () => {
+    const r = (await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national']));
     expect(r.code, r.stderr).toBe(0);
     const [s1] = JSON.parse(r.stdout).settlements;
     // 建档立卡, 三级 (example 1000 / 60%): fund 15000; 15号 三(三): (11000 − 5000) × 80% = 4800; cash 10200.
@@ -82,7 +79,7 @@ describe('yibao settle --format national', () => {
     );
   });
 
-  it('a Puyang employee paying from the personal account: 310100 and 310200 rows, balc the balance after', () => {
+  it('a Puyang employee paying from the personal account: 310100 and 310200 rows, balc the balance after', async () => {
     // Puyang 2024 employees at a county grade-2 hospital: deductible 30, 60% of (900 − 30) = 522 from
     // the pooled fund; the account (500) pays the 478 left, keeping 22.
     const f = requestFile({
@@ -90,7 +87,7 @@ describe('yibao settle --format national', () => {
       account: { id: 'A-e1', balance: 500 },
       visits: [{ id: 'ev1', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: county, total: 1000, eligible: 900, useAccount: true }],
     });
-    const r = yibao(['settle', f, '--format', 'national']);
+    const r = (await yibao(['settle', f, '--format', 'national']));
     expect(r.code, r.stderr).toBe(0);
     const { setlinfo, setldetail } = JSON.parse(r.stdout).settlements[0].output;
     expect(setlinfo).toMatchObject({ insutype: '310', psn_type: '11', act_pay_dedc: '30.00', hifp_pay: '522.00', pool_prop_selfpay: '0.6000', fund_pay_sumamt: '522.00', psn_part_amt: '478.00', acct_pay: '478.00', psn_cash_pay: '0.00', balc: '22.00' });
@@ -100,26 +97,26 @@ describe('yibao settle --format national', () => {
     ]);
   });
 
-  it('with --db: the ledger entry ids', () => {
+  it('with --db: the ledger entry ids', async () => {
     const db = join(dir, 'national.db');
     const f = requestFile({
       person: { id: 'p-db', region: '410300', scheme: 'resident', category: 'adult' },
       visits: [{ id: 'v-db', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: county, total: 300, eligible: 250 }],
     });
-    const r = yibao(['settle', f, '--format', 'national', '--db', db]);
+    const r = (await yibao(['settle', f, '--format', 'national', '--db', db]));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].output.setlinfo).toMatchObject({ mdtrt_id: 'v-db', hifp_pay: '100.00' });
     expect(out.settlements[0].output.setlinfo.setl_id).toMatch(/^S-/);
   });
 
-  it('refuses another format, and --format on other commands', () => {
+  it('refuses another format, and --format on other commands', async () => {
     const f = requestFile({ person: { id: 'p', region: '410300', scheme: 'resident', category: 'adult' }, visits: [] });
-    const bad = yibao(['settle', f, '--format', 'xml']);
+    const bad = (await yibao(['settle', f, '--format', 'xml']));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format is json \(the default\) or national, not "xml"/);
     expect(bad.stdout).toBe('');
-    const other = yibao(['contribution', f, '--format', 'national']);
+    const other = (await yibao(['contribution', f, '--format', 'national']));
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/contribution takes no --format/);
   });

@@ -1,0 +1,85 @@
+/**
+ * What every command of the `yibao` CLI shares: its Io (the process, injected, so that the CLI runs
+ * in-process in tests), the usage error, the exit codes, reading a JSON input file.
+ *
+ * Exit codes: 0 success; 1 a refusal or failure of the documents or the ledger; 2 invalid input
+ * (request, arguments, or a user's policy file), with nothing on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { RequestError } from '../request/settle-request.js';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  /** The environment (YIBAO_DB, DATABASE_URL, PORT, …); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
+  /** The directory relative paths are read from; the process's when absent. */
+  cwd?: string;
+  /** The clock, for defaults such as today's date. */
+  now?: () => number;
+  /** stderr is a terminal: progress may be drawn there. */
+  stderrIsTTY?: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+/** The exit code of each kind of outcome (the error model maps its codes onto these). */
+export const EXIT_CODES = {
+  ok: EXIT_OK,
+  refused: EXIT_FAILED,
+  failed: EXIT_FAILED,
+  shippedPolicyBroken: EXIT_FAILED,
+  internal: EXIT_FAILED,
+  usage: EXIT_INVALID,
+  invalidInput: EXIT_INVALID,
+  userPolicyRejected: EXIT_INVALID,
+} as const;
+
+/** Bad arguments: exit 2, the message and a pointer to --help on stderr. */
+export class UsageError extends Error {}
+
+export const envOf = (io: Io): NodeJS.ProcessEnv => io.env ?? process.env;
+
+/** A path as the user meant it: relative to the Io's directory (unchanged when that is the process's). */
+export function pathIn(io: Io, file: string): string {
+  if (io.cwd === undefined || isAbsolute(file) || resolve(io.cwd) === process.cwd()) return file;
+  return resolve(io.cwd, file);
+}
+
+/** Several paths, as pathIn; undefined stays undefined. */
+export const pathsIn = (io: Io, files: string[] | undefined): string[] | undefined => files?.map((f) => pathIn(io, f));
+
+/** Reads FILE (or stdin for -); a file that cannot be read is invalid input. */
+export async function readInput(file: string, io: Io): Promise<string> {
+  if (file === '-') return io.readStdin();
+  try {
+    return readFileSync(pathIn(io, file), 'utf8');
+  } catch (e) {
+    throw new RequestError([`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+  }
+}
+
+/** Reads FILE (or stdin) as JSON; a file that cannot be read or parsed is invalid input. */
+export async function readJson(file: string, io: Io): Promise<unknown> {
+  const text = await readInput(file, io);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RequestError([`${file}: not valid JSON (${(e as Error).message})`]);
+  }
+}
+
+/** A value as the CLI prints JSON: two-space indented, one trailing newline. */
+export const printJson = (io: Io, value: unknown): void => io.stdout(JSON.stringify(value, null, 2) + '\n');
+
+/** What a command is: its name, a one-line summary, its usage text, and how it runs. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run: (args: string[], io: Io) => Promise<number> | number;
+}
