@@ -238,6 +238,9 @@ function startCheckpointer(path: string, synchronous: number): { stop(): Promise
   return {
     synchronous: reportedSync,
     async stop() {
+      // Held again while it stops: an unref'd thread's exit alone would let the process end with
+      // this await unsettled (exit code 13) instead of closing cleanly.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -184,6 +184,9 @@ export class SqliteWriterPath implements SettlePath {
     if (this.stopped) return;
     this.flush();
     while (this.waiting.size > 0 && !this.stopped) await new Promise<void>((r) => setTimeout(r, 1));
+    // Held again while it stops (see the checkpointer's stop in connect.ts): else the process
+    // could end before the thread's exit is seen, with exit code 13.
+    this.worker.ref();
     this.worker.postMessage({ stop: true } satisfies ToWriter);
     await this.exited;
   }
