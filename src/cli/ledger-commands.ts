@@ -6,8 +6,8 @@ import { delimiter } from 'node:path';
 import { missingParameters } from '../policy/show.js';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { KeyStore, ROLES, createKey, listKeys, revokeKey, type Role } from '../api/keys.js';
-import { yearQuery } from '../api/context.js';
+import { KeyStore, ROLES, createKey, listKeys, revokeKey, type Role } from '../ledger/keys.js';
+import { yearQuery } from '../request/year-query.js';
 import { readAudit } from '../ledger/audit.js';
 import { loadPolicies } from '../policy/policies.js';
 import { formatIssues } from '../policy/schema.js';
@@ -15,7 +15,7 @@ import { auditQuerySchema } from '../request/audit-query.js';
 import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { RequestError } from '../request/settle-request.js';
-import { buildServer, DEFAULT_TIMEOUTS, type Timeouts } from '../api/server.js';
+import { DEFAULT_TIMEOUTS, startService, type Timeouts } from '../serve.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
@@ -236,7 +236,7 @@ function wholeNumber(flag: string, value: string | undefined, env: string, fallb
   return n;
 }
 
-/** The service's limits: flags, else their environment variables, else the defaults (README, the service). */
+/** The service's limits: flags, else their environment variables, else the defaults (docs/service.md). */
 function serviceLimits(values: Record<string, string | undefined>, environment: NodeJS.ProcessEnv) {
   const ms = (flag: string, env: string, fallback: number) => wholeNumber(flag, values[flag], env, fallback, 1, environment);
   const timeouts: Timeouts = {
@@ -305,14 +305,16 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   await migrateToLatest(store.db);
   const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment, maxQueue: limits.maxQueue });
   await ledger.ready;
-  const app = await buildServer({
+  const service = await startService({
     ledger,
     policies,
     keys: new KeyStore(store.db),
     logger: { level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' },
     timeouts: limits.timeouts,
+    port,
+    host: values.host ?? env.HOST ?? '127.0.0.1',
   });
-  const address = await app.listen({ port, host: values.host ?? env.HOST ?? '127.0.0.1' });
+  const address = service.address;
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
   if (store.dialect === 'sqlite') {
     io.stderr(
@@ -336,7 +338,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   );
   await new Promise<void>((resolve) => {
     const stop = () => {
-      void app.close().then(() => store.close()).then(resolve);
+      void service.close().then(() => store.close()).then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
