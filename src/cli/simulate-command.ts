@@ -6,7 +6,7 @@
  * stderr, naming the field or CSV line, nothing on stdout.
  */
 import { parseArgs } from 'node:util';
-import { buildReport } from '../sim/report.js';
+import { buildReport, type SimulationReport } from '../sim/report.js';
 import { renderReport } from '../sim/render.js';
 import { readScenario, ScenarioError } from '../sim/scenario.js';
 import { simulate } from '../sim/simulate.js';
@@ -54,7 +54,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     if (!/^[0-9]+$/.test(values.threads) || threads > 64) throw new UsageError(`--threads must be a whole number 0–64 (0: no worker threads), got ${JSON.stringify(values.threads)}`);
   }
   const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
-  let report;
+  let report: SimulationReport;
   try {
     const scenario = readScenario(pathIn(io, positionals[0] as string));
     const run = await simulate(scenario, {

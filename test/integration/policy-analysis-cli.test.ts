@@ -1,8 +1,4 @@
-/**
- * `yibao policy check` and `yibao policy diff` as a user runs them: the built bin, exit codes and
- * streams. (`npm test` builds first; the bin runs dist/.)
- */
-import { join } from 'node:path';
+
 import { runCli } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
 
