@@ -94,16 +94,36 @@ function parseArgs(argv: readonly string[]): Options {
         o.store = s;
         break;
       }
-      case '--duration': o.duration = int(1, 300); break;
-      case '--warmup': o.warmup = int(0, 60); break;
-      case '--connections': o.connections = int(1, 1024); break;
-      case '--persons': o.persons = int(1, 10_000_000); break;
-      case '--pg': o.pg = next(); break;
-      case '--pool-size': o.poolSize = int(1, 1000); break;
-      case '--cpu-prof': o.cpuProf = resolve(next()); break;
-      case '--seed': o.seed = int(0, 2 ** 31); break;
-      case '--calibrate': o.calibrate = true; break;
-      case '--sqlite-sync': o.sqliteSync = sqliteSyncFrom(next()); break;
+      case '--duration':
+        o.duration = int(1, 300);
+        break;
+      case '--warmup':
+        o.warmup = int(0, 60);
+        break;
+      case '--connections':
+        o.connections = int(1, 1024);
+        break;
+      case '--persons':
+        o.persons = int(1, 10_000_000);
+        break;
+      case '--pg':
+        o.pg = next();
+        break;
+      case '--pool-size':
+        o.poolSize = int(1, 1000);
+        break;
+      case '--cpu-prof':
+        o.cpuProf = resolve(next());
+        break;
+      case '--seed':
+        o.seed = int(0, 2 ** 31);
+        break;
+      case '--calibrate':
+        o.calibrate = true;
+        break;
+      case '--sqlite-sync':
+        o.sqliteSync = sqliteSyncFrom(next());
+        break;
       default:
         throw new Error(`unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate --sqlite-sync)`);
     }
@@ -455,7 +475,13 @@ interface PhaseResult {
 /** The warm-up and the measured run against a server; prints each. */
 async function runPhases(label: string, server: Server, key: string, requests: Requests, o: Options): Promise<PhaseResult[]> {
   const out: PhaseResult[] = [];
-  const phases: [string, number][] = o.warmup > 0 ? [['warm-up', o.warmup], ['measured', o.duration]] : [['measured', o.duration]];
+  const phases: [string, number][] =
+    o.warmup > 0
+      ? [
+          ['warm-up', o.warmup],
+          ['measured', o.duration],
+        ]
+      : [['measured', o.duration]];
   for (const [phase, seconds] of phases) {
     const before = requests.made;
     const cpu0 = serverCpuMs(server.child.pid);
@@ -469,7 +495,10 @@ async function runPhases(label: string, server: Server, key: string, requests: R
     const at = (p: number) => (sorted ? percentile(sorted, p) : (r.percentiles?.get(String(p)) ?? NaN));
     const ok2xx = (r.statuses.get(200) ?? 0) + (r.statuses.get(201) ?? 0);
     const non2xx = r.responses - [...r.statuses].filter(([st]) => st >= 200 && st < 300).reduce((n, [, c]) => n + c, 0);
-    const codes = [...r.statuses].sort(([x], [y]) => x - y).map(([st, c]) => `${st}×${fmt(c)}`).join(' ');
+    const codes = [...r.statuses]
+      .sort(([x], [y]) => x - y)
+      .map(([st, c]) => `${st}×${fmt(c)}`)
+      .join(' ');
     const rate = r.responses / r.seconds;
     const result: PhaseResult = {
       phase,
@@ -520,7 +549,10 @@ async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: strin
     // The mode measured, as the server itself reported it at start.
     mode = /^sqlite: (synchronous=\w+)/m.exec(server.stderr())?.[1];
     if (label === 'sqlite') console.log(`measured with ${mode ?? 'an unreported synchronous mode'}`);
-    const log = server.stderr().replace(/^.*serving on.*\n/m, '').trim();
+    const log = server
+      .stderr()
+      .replace(/^.*serving on.*\n/m, '')
+      .trim();
     if (log) console.log(`server log:\n${log.split('\n').slice(0, 20).join('\n')}`);
   }
   const verify = await yibao(['ledger', 'verify', '--db', db, '--json']);
@@ -594,9 +626,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const o = parseArgs(process.argv.slice(2));
-  console.log(
-    `yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
-  );
+  console.log(`yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
   const outcomes: Outcome[] = [];
   if (o.calibrate) outcomes.push(await calibrate(o));
   if (o.store !== 'postgres') {

@@ -54,12 +54,25 @@ function parseArgs(argv: readonly string[]): Options {
       return n;
     };
     switch (a) {
-      case '--persons': o.persons = int(); break;
-      case '--visits': o.visits = int(); break;
-      case '--rounds': o.rounds = int(); o.traceRounds = o.rounds; break;
-      case '--trace-rounds': o.traceRounds = int(); break;
-      case '--warmup': o.warmup = int(); break;
-      case '--seed': o.seed = int(); break;
+      case '--persons':
+        o.persons = int();
+        break;
+      case '--visits':
+        o.visits = int();
+        break;
+      case '--rounds':
+        o.rounds = int();
+        o.traceRounds = o.rounds;
+        break;
+      case '--trace-rounds':
+        o.traceRounds = int();
+        break;
+      case '--warmup':
+        o.warmup = int();
+        break;
+      case '--seed':
+        o.seed = int();
+        break;
       case '--mode': {
         const m = next();
         if (m !== 'both' && m !== 'off' && m !== 'on') throw new Error(`--mode: both, off or on, not ${m}`);
@@ -190,11 +203,31 @@ export function population(seed: number, persons: number, visitsPerPerson: numbe
     let year: number;
     if (employee) {
       year = 2023;
-      person = { id, region: puyangCode, scheme: 'employee', category: rng.chance(0.7) ? 'active' : 'retired', hardship: undefined, familyDoctorAt: undefined, employment: undefined, accountReformed: undefined, enrollment: undefined };
+      person = {
+        id,
+        region: puyangCode,
+        scheme: 'employee',
+        category: rng.chance(0.7) ? 'active' : 'retired',
+        hardship: undefined,
+        familyDoctorAt: undefined,
+        employment: undefined,
+        accountReformed: undefined,
+        enrollment: undefined,
+      };
       if (rng.chance(0.8)) enrollment = { paidOn: dayOf(2022, rng.int(1, 12), rng.int(1, 28)), coverageYear: 2023, transfer: false };
     } else {
       year = 2024;
-      person = { id, region: luoyangCode, scheme: 'resident', category: rng.chance(0.8) ? 'adult' : 'student', hardship: undefined, familyDoctorAt: undefined, employment: undefined, accountReformed: undefined, enrollment: undefined };
+      person = {
+        id,
+        region: luoyangCode,
+        scheme: 'resident',
+        category: rng.chance(0.8) ? 'adult' : 'student',
+        hardship: undefined,
+        familyDoctorAt: undefined,
+        employment: undefined,
+        accountReformed: undefined,
+        enrollment: undefined,
+      };
       if (rng.chance(0.06)) hardship = rng.pick(HARDSHIPS);
       // Most paid in the concentrated period (Sep–Dec 2023); some late, in 2024, and wait 30 days.
       enrollment = rng.chance(0.1)
@@ -284,8 +317,7 @@ function bench(engine: SettlementEngine, subjects: readonly Subject[], trace: bo
     `${label}: ${fmtInt((best.visits / best.ms) * 1000)} visits/s (${fmtInt(best.visits)} visits in ${fmtInt(best.ms)} ms, best of ${rounds}; median ${fmtInt(median.ms)} ms)`,
   );
   console.log(
-    `  checksum: fundPay ${fmtInt(first.fundPay)} fen, cashPay ${fmtInt(first.cashPay)} fen, errors ${first.errors}` +
-      (trace ? `, trace steps ${fmtInt(first.traceSteps)}` : ''),
+    `  checksum: fundPay ${fmtInt(first.fundPay)} fen, cashPay ${fmtInt(first.cashPay)} fen, errors ${first.errors}` + (trace ? `, trace steps ${fmtInt(first.traceSteps)}` : ''),
   );
   return first;
 }

@@ -80,7 +80,8 @@ export function population(seed: number, count: number): Subject[] {
       person = { id, region: '410300', scheme: 'resident', category: next() < 0.85 ? 'adult' : 'student' };
       if (next() < 0.06) person.hardship = pick(hardships);
       const r = next();
-      if (r < 0.6) person.enrollment = { paidOn: `2023-${String(9 + Math.floor(next() * 4)).padStart(2, '0')}-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`, coverageYear: 2024 };
+      if (r < 0.6)
+        person.enrollment = { paidOn: `2023-${String(9 + Math.floor(next() * 4)).padStart(2, '0')}-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`, coverageYear: 2024 };
       else if (r < 0.7) person.enrollment = { paidOn: `2024-0${1 + Math.floor(next() * 3)}-10`, coverageYear: 2024, transfer: next() < 0.1 };
       yearStart = Date.parse('2024-01-01T00:00:00+08:00');
     }

@@ -37,10 +37,18 @@ function parseArgs(argv: readonly string[]): Options {
       return n;
     };
     switch (a) {
-      case '--scenario': o.scenario = v; break;
-      case '--persons': o.persons = int(); break;
-      case '--threads': o.threads = int(); break;
-      case '--policies': o.policies = v.split(',').filter((p) => p !== ''); break;
+      case '--scenario':
+        o.scenario = v;
+        break;
+      case '--persons':
+        o.persons = int();
+        break;
+      case '--threads':
+        o.threads = int();
+        break;
+      case '--policies':
+        o.policies = v.split(',').filter((p) => p !== '');
+        break;
       default:
         throw new Error(`unknown option ${a} (options: --scenario --persons --threads --policies)`);
     }
@@ -71,12 +79,20 @@ export async function main(argv: readonly string[]): Promise<void> {
   const visits = run.totals.visits;
   const settlements = run.policies.length * visits;
   const rss = process.resourceUsage().maxRSS;
-  console.log(`node ${process.version}, ${cpus().length} cores (${availableParallelism()} available), ${run.threads} worker thread(s); scenario ${o.scenario}, seed ${scenario.seed}`);
-  console.log(`persons ${run.totals.persons.toLocaleString('en-US')}, visits ${visits.toLocaleString('en-US')}, policies ${run.policies.map((p) => `${p.packId} (${p.year})`).join(', ')}`);
-  console.log(`wall ${wall.toFixed(2)} s (generate + settle); ${Math.round(visits / wall).toLocaleString('en-US')} visits/s; ${Math.round(settlements / wall).toLocaleString('en-US')} settlements/s`);
+  console.log(
+    `node ${process.version}, ${cpus().length} cores (${availableParallelism()} available), ${run.threads} worker thread(s); scenario ${o.scenario}, seed ${scenario.seed}`,
+  );
+  console.log(
+    `persons ${run.totals.persons.toLocaleString('en-US')}, visits ${visits.toLocaleString('en-US')}, policies ${run.policies.map((p) => `${p.packId} (${p.year})`).join(', ')}`,
+  );
+  console.log(
+    `wall ${wall.toFixed(2)} s (generate + settle); ${Math.round(visits / wall).toLocaleString('en-US')} visits/s; ${Math.round(settlements / wall).toLocaleString('en-US')} settlements/s`,
+  );
   console.log(`report ${((reported - settled) / 1000).toFixed(2)} s; peak RSS ${mb(rss)} (process.resourceUsage().maxRSS, all threads)`);
   // Other work on the machine shows here: CPU time well below threads × wall means the threads waited for a core.
-  console.log(`CPU ${cpuSeconds.toFixed(2)} s (user + system, all threads, report included) = ${(cpuSeconds / wall).toFixed(2)} cores busy on average; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`);
+  console.log(
+    `CPU ${cpuSeconds.toFixed(2)} s (user + system, all threads, report included) = ${(cpuSeconds / wall).toFixed(2)} cores busy on average; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
+  );
   console.log(`checksum: fund ${report.policies.map((p) => `${p.policy.id} ${p.fund.total.toFixed(2)}`).join(', ')} yuan`);
   const target = visits >= 10_000_000 && run.totals.persons >= 1_000_000;
   if (target) console.log(`target (10M visits, 1M persons, < 5 s, < 2 GB): ${wall < 5 && rss < 2 * 1024 * 1024 ? 'met' : 'NOT met'}`);

@@ -33,7 +33,16 @@ export const ERROR_CODES = {
   /** Who is calling, or whether they may. */
   access: ['UNAUTHENTICATED', 'FORBIDDEN'],
   /** The documents do not give the answer (422). */
-  policy: ['NO_POLICY_IN_FORCE', 'NO_BENEFIT_RULE', 'MISSING_PARAMETER', 'ENROLLMENT_INVALID', 'NO_CONTRIBUTION_STANDARD', 'NO_ASSISTANCE_RULE', 'INCONSISTENT_POLICY', 'NO_ACCOUNT_RULES'],
+  policy: [
+    'NO_POLICY_IN_FORCE',
+    'NO_BENEFIT_RULE',
+    'MISSING_PARAMETER',
+    'ENROLLMENT_INVALID',
+    'NO_CONTRIBUTION_STANDARD',
+    'NO_ASSISTANCE_RULE',
+    'INCONSISTENT_POLICY',
+    'NO_ACCOUNT_RULES',
+  ],
   /** The state of the ledger refuses the operation; nothing was written. */
   refused: [
     'IDEMPOTENCY_CONFLICT',

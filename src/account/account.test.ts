@@ -111,7 +111,11 @@ describe('authorize, balance, accountShare', () => {
     if (!a.ok) return;
     expect(a.entry).toMatchObject({ id: 'A1/visit-payment/S1', seq: 2, amount: -6000, balanceAfter: 0, cashPay: 2000, personShare: 8000 });
     expect(balance([...funded.entries, a.entry])).toBe(0);
-    const again = authorize({ kind: 'visit-payment', ref: 'S1', date: '2023-01-15', visitId: 'v1', contracted: true, personShare: 8000 }, { account, entries: [...funded.entries, a.entry] }, policies);
+    const again = authorize(
+      { kind: 'visit-payment', ref: 'S1', date: '2023-01-15', visitId: 'v1', contracted: true, personShare: 8000 },
+      { account, entries: [...funded.entries, a.entry] },
+      policies,
+    );
     expect(again.ok ? null : again.code).toBe('DUPLICATE_REFERENCE');
   });
 

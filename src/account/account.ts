@@ -147,4 +147,3 @@ export function verifyEntries(state: AccountState): string[] {
 export function policyStep(r: RulesAt, date: string): TraceStep {
   return { step: 'policy', source: r.citation, policy: r.pack.document.number, text: `${date}适用${r.pack.document.number}：${r.rules.label}。` };
 }
-

@@ -8,7 +8,18 @@ import type { TraceStep } from '../engine/types.js';
 import type { Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { rulesAt, type RulesAt } from './rules.js';
-import { CLOSING_KINDS, type AccountEntry, type AccountRelation, type AccountState, type Approval, type Authorization, type CostShare, type Operation, type Refusal, type RefusalCode } from './types.js';
+import {
+  CLOSING_KINDS,
+  type AccountEntry,
+  type AccountRelation,
+  type AccountState,
+  type Approval,
+  type Authorization,
+  type CostShare,
+  type Operation,
+  type Refusal,
+  type RefusalCode,
+} from './types.js';
 import { accountShare, balance, day, fen, invalid, policyStep, text, y } from './account.js';
 // ---------------------------------------------------------------------------------------------
 // Authorizing an operation
@@ -30,7 +41,11 @@ function refuse(ctx: Pick<Ctx, 'trace'>, code: RefusalCode, reason: string, sour
 }
 
 /** What an entry has beyond the fields every entry shares, kind by kind. */
-type EntryBody = AccountEntry extends infer E ? (E extends AccountEntry ? Omit<E, 'id' | 'accountId' | 'seq' | 'date' | 'amount' | 'balanceAfter' | 'source' | 'text'> : never) : never;
+type EntryBody = AccountEntry extends infer E
+  ? E extends AccountEntry
+    ? Omit<E, 'id' | 'accountId' | 'seq' | 'date' | 'amount' | 'balanceAfter' | 'source' | 'text'>
+    : never
+  : never;
 
 /** Approves an entry of `amount` (signed), filling the fields every entry shares. */
 function approve(ctx: Ctx, amount: Fen, source: string, why: string, rest: EntryBody): Approval {
@@ -62,7 +77,8 @@ function costShare(ctx: Ctx, op: CostShare, who: string): Refusal | { accountPay
   const sources: string[] = [];
   let what: string;
   if (place === 'pharmacy') {
-    if (!r.valueOr('uses.pharmacy', false)) return refuse(ctx, 'USE_NOT_ALLOWED', `${r.rules.label}不得支付在零售药店购药的费用（${r.pack.document.number}未列此项用途）。`, r.cite('uses.pharmacy'));
+    if (!r.valueOr('uses.pharmacy', false))
+      return refuse(ctx, 'USE_NOT_ALLOWED', `${r.rules.label}不得支付在零售药店购药的费用（${r.pack.document.number}未列此项用途）。`, r.cite('uses.pharmacy'));
     sources.push(r.cite('uses.pharmacy'));
     what = '定点零售药店购药';
   } else if (place === 'institution') {
@@ -75,7 +91,12 @@ function costShare(ctx: Ctx, op: CostShare, who: string): Refusal | { accountPay
     what = `${VISIT_TYPE_LABELS[type]}就医`;
   } else throw invalid(`place must be institution or pharmacy, got ${JSON.stringify(place)}`);
   if (!op.contracted && r.valueOr('uses.contractedOnly', false))
-    return refuse(ctx, 'NON_CONTRACTED', `${r.rules.label}只在定点医药机构支付，非定点${place === 'pharmacy' ? '零售药店' : '医疗机构'}的费用不予支付。`, r.cite('uses.contractedOnly'));
+    return refuse(
+      ctx,
+      'NON_CONTRACTED',
+      `${r.rules.label}只在定点医药机构支付，非定点${place === 'pharmacy' ? '零售药店' : '医疗机构'}的费用不予支付。`,
+      r.cite('uses.contractedOnly'),
+    );
   if (!r.has('uses.visitShare')) return refuse(ctx, 'USE_NOT_ALLOWED', `${r.pack.document.number}未规定${r.rules.label}可支付的费用部分。`, r.citation);
   const whole = r.value<string>('uses.visitShare') === 'whole-own-share';
   sources.push(r.cite('uses.visitShare'));
@@ -83,7 +104,14 @@ function costShare(ctx: Ctx, op: CostShare, who: string): Refusal | { accountPay
   const scopeText = whole
     ? `${who}个人负担${y(personShare)}元（含政策范围外${y(outOfScope)}元），账户可支付${y(payable)}元`
     : `${who}个人负担${y(personShare)}元，其中政策范围外${y(outOfScope)}元账户不予支付，账户可支付${y(payable)}元`;
-  ctx.trace.push({ step: 'share', source: r.cite('uses.visitShare'), personShare: personShare / 100, outOfScope: outOfScope / 100, payable: payable / 100, text: `${what}：${scopeText}。` });
+  ctx.trace.push({
+    step: 'share',
+    source: r.cite('uses.visitShare'),
+    personShare: personShare / 100,
+    outOfScope: outOfScope / 100,
+    payable: payable / 100,
+    text: `${what}：${scopeText}。`,
+  });
   if (payable === 0) return refuse(ctx, 'NOTHING_TO_PAY', `${scopeText}，无需账户支付。`, r.cite('uses.visitShare'));
   if (ctx.before <= 0) return refuse(ctx, 'INSUFFICIENT_BALANCE', `账户余额为0，${y(personShare)}元由个人现金支付。`, r.citation);
   const accountPay = accountShare(payable, ctx.before);
@@ -107,9 +135,14 @@ function relationAllowed(ctx: Ctx, key: 'uses.familyMedical' | 'uses.familyResid
   text('memberId', memberId);
   const allowed = r.valueOr<readonly string[]>(key, []);
   if (!allowed.includes(relation))
-    return refuse(ctx, 'USE_NOT_ALLOWED', allowed.length > 0
-      ? `${r.rules.label}可用于${r.text(key)}的${what}，不含${RELATION_LABELS[relation]}。`
-      : `${r.pack.document.number}未规定${r.rules.label}可用于家庭成员的${what}。`, r.cite(key));
+    return refuse(
+      ctx,
+      'USE_NOT_ALLOWED',
+      allowed.length > 0
+        ? `${r.rules.label}可用于${r.text(key)}的${what}，不含${RELATION_LABELS[relation]}。`
+        : `${r.pack.document.number}未规定${r.rules.label}可用于家庭成员的${what}。`,
+      r.cite(key),
+    );
   if (relation === 'household' && !(state.account.members ?? []).includes(memberId))
     return refuse(ctx, 'CONDITION_NOT_MET', `${memberId}不是登记在该家庭账户下的家庭成员。`, r.cite(key));
   if (memberId === state.account.holderId) throw invalid(`memberId ${memberId} is the holder: use a visit-payment or contribution-payment`);
@@ -157,7 +190,12 @@ export function authorize(op: Operation, state: AccountState, policies: PolicySe
       const share = costShare(ctx, op, '本人');
       if ('ok' in share) return share;
       return approve(ctx, -share.accountPay, share.source, share.why, {
-        kind: 'visit-payment', ref, visitId: text('visitId', op.visitId), place: op.place ?? 'institution', personShare: share.personShare, cashPay: share.cashPay,
+        kind: 'visit-payment',
+        ref,
+        visitId: text('visitId', op.visitId),
+        place: op.place ?? 'institution',
+        personShare: share.personShare,
+        cashPay: share.cashPay,
         ...(op.settlementId !== undefined ? { settlementId: op.settlementId } : {}),
       });
     }
@@ -169,18 +207,31 @@ export function authorize(op: Operation, state: AccountState, policies: PolicySe
         const share = costShare(ctx, op, `${who}（${op.memberId}）`);
         if ('ok' in share) return share;
         return approve(ctx, -share.accountPay, `${r.cite('uses.familyMedical')}；${share.source}`, share.why, {
-          kind: 'family-payment', ref, relation: op.relation, memberId: op.memberId, purpose: 'medical-cost', visitId: text('visitId', op.visitId),
-          place: op.place ?? 'institution', personShare: share.personShare, cashPay: share.cashPay,
+          kind: 'family-payment',
+          ref,
+          relation: op.relation,
+          memberId: op.memberId,
+          purpose: 'medical-cost',
+          visitId: text('visitId', op.visitId),
+          place: op.place ?? 'institution',
+          personShare: share.personShare,
+          cashPay: share.cashPay,
         });
       }
-      if ((op.purpose as string) !== 'resident-contribution') throw invalid(`purpose must be medical-cost or resident-contribution, got ${JSON.stringify((op as { purpose: unknown }).purpose)}`);
+      if ((op.purpose as string) !== 'resident-contribution')
+        throw invalid(`purpose must be medical-cost or resident-contribution, got ${JSON.stringify((op as { purpose: unknown }).purpose)}`);
       const amount = fen('amount', op.amount, { positive: true });
       const year = coverageYear(op.coverageYear);
-      const no = relationAllowed(ctx, 'uses.familyResidentContribution', op.relation, op.memberId, '城乡居民基本医疗保险个人缴费') ?? wholeAmount(ctx, amount, `${who}的居民医保个人缴费`);
+      const no =
+        relationAllowed(ctx, 'uses.familyResidentContribution', op.relation, op.memberId, '城乡居民基本医疗保险个人缴费') ?? wholeAmount(ctx, amount, `${who}的居民医保个人缴费`);
       if (no) return no;
-      return approve(ctx, -amount, r.cite('uses.familyResidentContribution'),
+      return approve(
+        ctx,
+        -amount,
+        r.cite('uses.familyResidentContribution'),
         `为${who}（${op.memberId}）缴纳${year}年度城乡居民基本医疗保险个人缴费${y(amount)}元，账户余额${y(ctx.before)}元，支付后余额${y(ctx.before - amount)}元。`,
-        { kind: 'family-payment', ref, relation: op.relation, memberId: op.memberId, purpose: 'resident-contribution', coverageYear: year });
+        { kind: 'family-payment', ref, relation: op.relation, memberId: op.memberId, purpose: 'resident-contribution', coverageYear: year },
+      );
     }
     case 'contribution-payment': {
       if ((op.purpose as string) !== 'supplementary-contribution') throw invalid(`purpose must be supplementary-contribution, got ${JSON.stringify(op.purpose)}`);
@@ -190,26 +241,35 @@ export function authorize(op: Operation, state: AccountState, policies: PolicySe
         return refuse(ctx, 'USE_NOT_ALLOWED', `${r.pack.document.number}未规定${r.rules.label}可缴纳本人大额医疗费用补助。`, r.cite('uses.ownSupplementaryContribution'));
       const no = wholeAmount(ctx, amount, '本人大额医疗费用补助缴费');
       if (no) return no;
-      return approve(ctx, -amount, r.cite('uses.ownSupplementaryContribution'),
+      return approve(
+        ctx,
+        -amount,
+        r.cite('uses.ownSupplementaryContribution'),
         `缴纳本人${year}年度职工大额医疗费用补助个人缴费${y(amount)}元，账户余额${y(ctx.before)}元，支付后余额${y(ctx.before - amount)}元。`,
-        { kind: 'contribution-payment', ref, purpose: 'supplementary-contribution', coverageYear: year });
+        { kind: 'contribution-payment', ref, purpose: 'supplementary-contribution', coverageYear: year },
+      );
     }
     case 'transfer-out': {
       const to = text('toRegion', op.toRegion);
       const no = closing(ctx, 'closing.transferOut', '随医保关系转移划转') ?? sameRegion(ctx, to, 'closing.transferOut');
       if (no) return no;
-      return approve(ctx, -ctx.before, r.cite('closing.transferOut'),
-        `医保关系迁移到${to}，个人账户随其医保关系转移划转，划出全部余额${y(ctx.before)}元，账户关闭。`, { kind: 'transfer-out', ref, toRegion: to });
+      return approve(ctx, -ctx.before, r.cite('closing.transferOut'), `医保关系迁移到${to}，个人账户随其医保关系转移划转，划出全部余额${y(ctx.before)}元，账户关闭。`, {
+        kind: 'transfer-out',
+        ref,
+        toRegion: to,
+      });
     }
     case 'refund': {
       const to = text('toRegion', op.toRegion);
       if (typeof op.transferPossible !== 'boolean') throw invalid('transferPossible must be true or false');
       const no = closing(ctx, 'closing.refundIfNoTransfer', '一次性返还本人') ?? sameRegion(ctx, to, 'closing.refundIfNoTransfer');
       if (no) return no;
-      if (op.transferPossible)
-        return refuse(ctx, 'CONDITION_NOT_MET', `具备转移条件的，个人账户随医保关系转移划转，不一次性返还本人。`, r.cite('closing.refundIfNoTransfer'));
-      return approve(ctx, -ctx.before, r.cite('closing.refundIfNoTransfer'),
-        `医保关系迁移到${to}，不具备转移条件，个人账户余额${y(ctx.before)}元一次性返还本人，账户关闭。`, { kind: 'refund', ref, toRegion: to });
+      if (op.transferPossible) return refuse(ctx, 'CONDITION_NOT_MET', `具备转移条件的，个人账户随医保关系转移划转，不一次性返还本人。`, r.cite('closing.refundIfNoTransfer'));
+      return approve(ctx, -ctx.before, r.cite('closing.refundIfNoTransfer'), `医保关系迁移到${to}，不具备转移条件，个人账户余额${y(ctx.before)}元一次性返还本人，账户关闭。`, {
+        kind: 'refund',
+        ref,
+        toRegion: to,
+      });
     }
     case 'inheritance': {
       const death = day('deathDate', op.deathDate);
@@ -218,9 +278,13 @@ export function authorize(op: Operation, state: AccountState, policies: PolicySe
       op.heirs.forEach((h, i) => text(`heirs[${i}]`, h));
       const no = closing(ctx, 'closing.inheritance', '由合法继承人继承');
       if (no) return no;
-      return approve(ctx, -ctx.before, r.cite('closing.inheritance'),
+      return approve(
+        ctx,
+        -ctx.before,
+        r.cite('closing.inheritance'),
         `参保人员于${op.deathDate}死亡，个人账户结余资金${y(ctx.before)}元一次性拨付给合法继承人（${op.heirs.join('、')}），账户关闭。`,
-        { kind: 'inheritance', ref, deathDate: op.deathDate, heirs: [...op.heirs] });
+        { kind: 'inheritance', ref, deathDate: op.deathDate, heirs: [...op.heirs] },
+      );
     }
     case 'opening-balance': {
       const amount = fen('amount', op.amount, { positive: true });
@@ -244,7 +308,9 @@ export function authorize(op: Operation, state: AccountState, policies: PolicySe
       return refuse(ctx, 'USE_NOT_ALLOWED', `${r.rules.label}的用途以${r.citation}所列为限，${purpose}不在其内，不予支付。`, r.citation);
     }
     default:
-      throw invalid(`kind must be one of visit-payment, family-payment, contribution-payment, transfer-out, refund, inheritance, opening-balance, transfer-in, other-use; got ${JSON.stringify((op as { kind: unknown }).kind)}`);
+      throw invalid(
+        `kind must be one of visit-payment, family-payment, contribution-payment, transfer-out, refund, inheritance, opening-balance, transfer-in, other-use; got ${JSON.stringify((op as { kind: unknown }).kind)}`,
+      );
   }
 }
 

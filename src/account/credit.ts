@@ -36,10 +36,11 @@ function exactYuan(amount: Fen, rate: number): string {
   const n = amount * rate; // fen·bp; yuan = n / (100 × 10_000)
   const scale = 100 * ONE_HUNDRED_PERCENT;
   const whole = Math.floor(n / scale);
-  const frac = String(n - whole * scale).padStart(6, '0').replace(/0+$/, '');
+  const frac = String(n - whole * scale)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   return frac ? `${whole}.${frac}` : String(whole);
 }
-
 
 /**
  * The month's credit for a holder (Puyang 第六条, 第十四条): an active employee gets the rate
@@ -77,12 +78,22 @@ export function monthlyCredit(holder: Holder, month: Month, policies: PolicySet,
     const source = r.cite('credit.activeRate');
     const why = `在职职工个人账户按本人参保缴费基数的${formatPercent(rate)}计入：${y(base)} × ${formatPercent(rate)} = ${exactYuan(base, rate)} 元，四舍五入到分，${month}计入${y(amount)}元（由个人缴纳的基本医疗保险费计入）。`;
     trace.push({ step: 'credit', source, basis: 'active-contribution-base', contributionBase: base / 100, rate: rate / 100, amount: amount / 100, text: why });
-    return { holderId: holder.id, period: month, entitled: true, amount, basis: 'active-contribution-base', fundedBy: 'individual-contribution', contributionBase: base, source, text: why, trace };
+    return {
+      holderId: holder.id,
+      period: month,
+      entitled: true,
+      amount,
+      basis: 'active-contribution-base',
+      fundedBy: 'individual-contribution',
+      contributionBase: base,
+      source,
+      text: why,
+      trace,
+    };
   }
   if (holder.category !== 'retired') throw invalid(`holder.category must be active or retired, got ${JSON.stringify(holder.category)}`);
   if (r.valueOr('credit.retiredNeedsRequiredYears', false)) {
-    if (typeof holder.requiredYearsMet !== 'boolean')
-      throw invalid(`holder.requiredYearsMet must be true or false for a retiree (${r.cite('credit.retiredNeedsRequiredYears')})`);
+    if (typeof holder.requiredYearsMet !== 'boolean') throw invalid(`holder.requiredYearsMet must be true or false for a retiree (${r.cite('credit.retiredNeedsRequiredYears')})`);
     if (!holder.requiredYearsMet)
       return none(r.cite('credit.retiredNeedsRequiredYears'), `退休时未达到规定缴费年限（也未一次性补缴至规定缴费年限），不享受个人账户待遇，${month}不计入。`);
   }

@@ -65,13 +65,7 @@ export interface AccountUse {
  * @example payFromAccount(settlement, visit, state, policies)
  *   // settlement.cashPay 12800 → accountPay 12800, cashPay 0; use.balanceAfter = before − 12800
  */
-export function payFromAccount(
-  settlement: Settlement,
-  visit: Visit,
-  state: AccountState,
-  policies: PolicySet,
-  settlementId?: string,
-): { settlement: Settlement; use: AccountUse } {
+export function payFromAccount(settlement: Settlement, visit: Visit, state: AccountState, policies: PolicySet, settlementId?: string): { settlement: Settlement; use: AccountUse } {
   const share = settlement.cashPay;
   const balanceBefore = balance(state.entries);
   const base = { accountId: state.account.id, balanceBefore };

@@ -228,8 +228,7 @@ export type Operation =
   | (OperationCommon & { readonly kind: 'opening-balance'; readonly amount: Fen })
   | (OperationCommon & { readonly kind: 'transfer-in'; readonly amount: Fen; readonly fromRegion: string })
   | (OperationCommon & CostShare & { readonly kind: 'visit-payment' })
-  | (OperationCommon &
-      CostShare & { readonly kind: 'family-payment'; readonly purpose: 'medical-cost'; readonly relation: AccountRelation; readonly memberId: string })
+  | (OperationCommon & CostShare & { readonly kind: 'family-payment'; readonly purpose: 'medical-cost'; readonly relation: AccountRelation; readonly memberId: string })
   | (OperationCommon & {
       readonly kind: 'family-payment';
       readonly purpose: 'resident-contribution';

@@ -86,9 +86,7 @@ describe('Luoyang in 2023, under 洛医保〔2022〕36号 (50% everywhere, no de
 
   it('is below the primary floor (50% < 60%) and differs from the county+ deductible of about 50', () => {
     const breach = r.lines.filter((l) => l.verdict === 'breach');
-    expect(breach.map((l) => [l.city?.path, l.city?.value, l.city?.citation])).toEqual([
-      ['benefits.resident-outpatient.classes.any.ratio', '50%', '洛医保〔2022〕36号 第八条'],
-    ]);
+    expect(breach.map((l) => [l.city?.path, l.city?.value, l.city?.citation])).toEqual([['benefits.resident-outpatient.classes.any.ratio', '50%', '洛医保〔2022〕36号 第八条']]);
     expect(breach[0]?.floor.path).toBe('parameters.floors.outpatientRatioPrimary');
     const differs = r.lines.filter((l) => l.verdict === 'differs');
     expect(differs.map((l) => `${l.city?.path} ${l.city?.value}`)).toEqual([

@@ -38,26 +38,34 @@ describe('洛医保〔2022〕36号 → 洛医保〔2023〕63号', () => {
   });
 
   it('the one class for every institution is removed, the three by tier and the deductible window added', () => {
-    const paths = (list: { path: string }[]) => list.map((p) => p.path).filter((p) => p.startsWith('benefits.resident-outpatient.')).sort();
-    expect(paths(r.removed)).toEqual([
-      'benefits.resident-outpatient.classes.any.deductible',
-      'benefits.resident-outpatient.classes.any.ratio',
-      'benefits.resident-outpatient.categories.student.classes.any.deductible',
-      'benefits.resident-outpatient.categories.student.classes.any.ratio',
-      // 36号 第五条 住院期间不享受门诊统筹待遇: 63号 does not restate it.
-      'benefits.resident-outpatient.notDuringStay',
-    ].sort());
-    expect(paths(r.added)).toEqual([
-      'benefits.resident-outpatient.deductibleWindow',
-      'benefits.resident-outpatient.classes.primary.deductible',
-      'benefits.resident-outpatient.classes.primary.ratio',
-      'benefits.resident-outpatient.classes.county.deductible',
-      'benefits.resident-outpatient.classes.county.ratio',
-      'benefits.resident-outpatient.classes.city.deductible',
-      'benefits.resident-outpatient.classes.city.ratio',
-      'benefits.resident-outpatient.categories.student.classes.primary.deductible',
-      'benefits.resident-outpatient.categories.student.classes.primary.ratio',
-    ].sort());
+    const paths = (list: { path: string }[]) =>
+      list
+        .map((p) => p.path)
+        .filter((p) => p.startsWith('benefits.resident-outpatient.'))
+        .sort();
+    expect(paths(r.removed)).toEqual(
+      [
+        'benefits.resident-outpatient.classes.any.deductible',
+        'benefits.resident-outpatient.classes.any.ratio',
+        'benefits.resident-outpatient.categories.student.classes.any.deductible',
+        'benefits.resident-outpatient.categories.student.classes.any.ratio',
+        // 36号 第五条 住院期间不享受门诊统筹待遇: 63号 does not restate it.
+        'benefits.resident-outpatient.notDuringStay',
+      ].sort(),
+    );
+    expect(paths(r.added)).toEqual(
+      [
+        'benefits.resident-outpatient.deductibleWindow',
+        'benefits.resident-outpatient.classes.primary.deductible',
+        'benefits.resident-outpatient.classes.primary.ratio',
+        'benefits.resident-outpatient.classes.county.deductible',
+        'benefits.resident-outpatient.classes.county.ratio',
+        'benefits.resident-outpatient.classes.city.deductible',
+        'benefits.resident-outpatient.classes.city.ratio',
+        'benefits.resident-outpatient.categories.student.classes.primary.deductible',
+        'benefits.resident-outpatient.categories.student.classes.primary.ratio',
+      ].sort(),
+    );
     // Parameters 36号 has and 63号's file does not: 第三条's family-doctor fee. (Its student budget and
     // the budget's method are in 63号's file too, citing 36号 第三条: 63号 did not change them.)
     expect(r.removed.map((p) => p.path).filter((p) => p.startsWith('parameters.'))).toEqual(['parameters.budget.familyDoctorServiceFee']);

@@ -190,20 +190,24 @@ export function diffPacks(a: PolicyPack, b: PolicyPack): DiffReport {
 
 const oneLine = (vs: DiffVersion[]) => vs.map((v) => (vs.length > 1 ? `${v.value}（${v.from} 至 ${v.to ?? '今'}）` : v.value)).join('；');
 /** The citations, a user's file marked as such (its document name may already say so). */
-const cites = (vs: DiffVersion[]) =>
-  [...new Set(vs.map((v) => (v.supplied === 'user' && !v.source.includes('用户提供') ? `${v.source}（用户提供）` : v.source)))].join('；');
+const cites = (vs: DiffVersion[]) => [...new Set(vs.map((v) => (v.supplied === 'user' && !v.source.includes('用户提供') ? `${v.source}（用户提供）` : v.source)))].join('；');
 const span = (vs: DiffVersion[]) => `${vs[0]?.from ?? ''} 至 ${vs.at(-1)?.to ?? '今'}`;
 
 /** Paths of class figures of benefits shown by tier (listed by path only in --json). */
 function inByTier(r: DiffReport, path: string): boolean {
-  return r.byTier.some((t) => [t.benefit.a, t.benefit.b].some((base) => path.startsWith(`${base}.classes.`) || (path.startsWith(`${base}.categories.`) && path.includes('.classes.'))));
+  return r.byTier.some((t) =>
+    [t.benefit.a, t.benefit.b].some((base) => path.startsWith(`${base}.classes.`) || (path.startsWith(`${base}.categories.`) && path.includes('.classes.'))),
+  );
 }
 
 /** Entries with the same heading together, in the order the headings first appear. */
 function byGroup<T extends { group: string }>(list: T[]): T[] {
   const first = new Map<string, number>();
   list.forEach((x, i) => first.has(x.group) || first.set(x.group, i));
-  return list.map((x, i) => ({ x, i })).sort((p, q) => (first.get(p.x.group) as number) - (first.get(q.x.group) as number) || p.i - q.i).map((e) => e.x);
+  return list
+    .map((x, i) => ({ x, i }))
+    .sort((p, q) => (first.get(p.x.group) as number) - (first.get(q.x.group) as number) || p.i - q.i)
+    .map((e) => e.x);
 }
 
 /** The report for a terminal. */

@@ -96,7 +96,9 @@ export function readCity(ref: string, field: string, policies: PolicySet, day: D
   const pack = findPack(ref, policies, options);
   if (!pack) {
     const { problem } = readRegion(ref, field, policies);
-    throw new RequestError([`${problem ?? `${field}: unknown region ${JSON.stringify(ref)}`}; or a policy pack id (${policies.packs.map((p) => p.id).join(', ')})${options.files ? ' or a policy file' : ''}`]);
+    throw new RequestError([
+      `${problem ?? `${field}: unknown region ${JSON.stringify(ref)}`}; or a policy pack id (${policies.packs.map((p) => p.id).join(', ')})${options.files ? ' or a policy file' : ''}`,
+    ]);
   }
   const lineage = [pack.region.code, ...(pack.region.parent ? policies.lineage(pack.region.parent) : [])];
   return { code: pack.region.code, name: pack.region.name, lineage, packs: inForce(pack, day) ? [pack] : [], pack };
@@ -118,4 +120,3 @@ export function readProvince(ref: string, field: string, city: CityPolicies, pol
 
 /** `2024-01-01 至 今`. */
 export const periodText = (from: DayNumber, to: DayNumber | null) => `${formatDate(from)} 至 ${to === null ? '今' : formatDate(to)}`;
-

@@ -22,7 +22,6 @@ import type { KeyStore, Role } from './keys.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-
 /** The error body every refusal has (the shape of src/api/status.ts). */
 export const errorSchema = z
   .object({

@@ -32,7 +32,9 @@ export const accumulatorsSchema = z.object({
 
 export const fundStatsSchema = z.object({
   year: z.number().int().nullable(),
-  rows: z.array(z.record(z.string(), z.unknown())).meta({ description: 'By policy and month: policy, month (YYYY-MM), settlements (net of reversals), total, fundPay, cashPay (yuan).' }),
+  rows: z
+    .array(z.record(z.string(), z.unknown()))
+    .meta({ description: 'By policy and month: policy, month (YYYY-MM), settlements (net of reversals), total, fundPay, cashPay (yuan).' }),
   totals: z.record(z.string(), z.number()),
 });
 
@@ -44,23 +46,27 @@ export const personSchema = z
 export const personsPageSchema = z.object({ persons: z.array(personSchema), next: z.string().nullable() });
 
 /** A recorded payment with the coverage it buys. */
-export const enrollmentSchema = z
-  .looseObject({})
-  .meta({ description: 'A recorded payment (amount in yuan) with `coverage`, the coverage it buys (or `error` when the documents cannot read it); in a history, `governing` marks the payment a settle uses for its year.' });
+export const enrollmentSchema = z.looseObject({}).meta({
+  description:
+    'A recorded payment (amount in yuan) with `coverage`, the coverage it buys (or `error` when the documents cannot read it); in a history, `governing` marks the payment a settle uses for its year.',
+});
 
 export const enrollmentsSchema = z.object({ person: z.string(), enrollments: z.array(enrollmentSchema) });
 
-export const coverageSchema = z
-  .looseObject({})
-  .meta({ description: 'The coverage a payment buys: period (concentrated | extended), concentratedPeriod, coverage (待遇享受期 from/to), waitingPeriod, exemption, benefitsFrom, each with its source, and the trace.' });
+export const coverageSchema = z.looseObject({}).meta({
+  description:
+    'The coverage a payment buys: period (concentrated | extended), concentratedPeriod, coverage (待遇享受期 from/to), waitingPeriod, exemption, benefitsFrom, each with its source, and the trace.',
+});
 
-export const contributionSchema = z
-  .looseObject({})
-  .meta({ description: "A residents' contribution: individual contribution, fiscal subsidy by level, assistance, what the person pays (yuan), the trace; a figure the documents do not give is null and listed in `missing`." });
+export const contributionSchema = z.looseObject({}).meta({
+  description:
+    "A residents' contribution: individual contribution, fiscal subsidy by level, assistance, what the person pays (yuan), the trace; a figure the documents do not give is null and listed in `missing`.",
+});
 
-export const grantDecisionSchema = z
-  .looseObject({})
-  .meta({ description: 'The decision: granted, amount (yuan; 0 when refused), standard, conditions (each with condition, label, met, source, quote, text), refusals (the conditions not met), trace.' });
+export const grantDecisionSchema = z.looseObject({}).meta({
+  description:
+    'The decision: granted, amount (yuan; 0 when refused), standard, conditions (each with condition, label, met, source, quote, text), refusals (the conditions not met), trace.',
+});
 
 export const auditEntrySchema = z.object({
   id: z.number().int(),
@@ -84,7 +90,9 @@ export const policyCheckSchema = z.object({
   province: region,
   floorDocuments: z.array(doc),
   cityDocuments: z.array(doc),
-  lines: described('Each { floor: { path, label, value, bound, citation, note? }, city: { path, label, value, citation, class?, category? } | null, verdict: meets | breach | differs | not-comparable, why }.'),
+  lines: described(
+    'Each { floor: { path, label, value, bound, citation, note? }, city: { path, label, value, citation, class?, category? } | null, verdict: meets | breach | differs | not-comparable, why }.',
+  ),
   notInForce: z.array(z.looseObject({ path: z.string(), label: z.string(), value: z.string(), citation: z.string(), from: z.string(), to: z.string().nullable() })),
   summary: z.record(z.enum(['meets', 'breach', 'differs', 'not-comparable']), z.number().int()),
   breach: z.boolean(),

@@ -163,9 +163,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // The router's refusals (a path parameter too long, a malformed %-escape) in the service's shape.
     frameworkErrors: (err, req, reply) => {
       const problem =
-        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? `params: a path parameter is longer than ${MAX_PARAM_LENGTH} characters (an id is at most ${ID_MAX})`
-          : `url: ${err.message}`;
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `params: a path parameter is longer than ${MAX_PARAM_LENGTH} characters (an id is at most ${ID_MAX})` : `url: ${err.message}`;
       void (reply as FastifyReply)
         .code(400)
         .header('x-request-id', req.id)
@@ -215,7 +213,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         req.log.error({ err: e }, 'audit row not written');
         if (reply.statusCode >= 400) return done(null, payload);
         void reply.code(503).header('retry-after', String(RETRY_AFTER_S));
-        done(null, JSON.stringify(errorBody(req.id, { code: 'AUDIT_UNAVAILABLE', message: 'the read could not be recorded in the audit log, so it is not answered; try again shortly' })));
+        done(
+          null,
+          JSON.stringify(errorBody(req.id, { code: 'AUDIT_UNAVAILABLE', message: 'the read could not be recorded in the audit log, so it is not answered; try again shortly' })),
+        );
       },
     );
   });

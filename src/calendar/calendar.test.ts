@@ -19,7 +19,7 @@ describe('dates', () => {
     );
     expect(yearStart(2024)).toBe(dayOf(2024, 1, 1));
   });
-  it('ends a period of years on the same date, or the month\'s last day when the year has none (民法典 第二百零二条)', () => {
+  it("ends a period of years on the same date, or the month's last day when the year has none (民法典 第二百零二条)", () => {
     expect(formatDate(yearsLater(dayOf(2023, 3, 1), 1))).toBe('2024-03-01');
     expect(formatDate(yearsLater(dayOf(2024, 2, 29), 1))).toBe('2025-02-28');
     expect(formatDate(yearsLater(dayOf(2024, 2, 29), 4))).toBe('2028-02-29');

@@ -105,9 +105,9 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
     }
     case 'show': {
       want(1, 'an account ID');
-      const page = z.strictObject({ id, ...pageFields('account') }).safeParse(
-        Object.fromEntries(Object.entries({ id: rest[0], limit: values.limit, cursor: values.cursor }).filter(([, v]) => v !== undefined)),
-      );
+      const page = z
+        .strictObject({ id, ...pageFields('account') })
+        .safeParse(Object.fromEntries(Object.entries({ id: rest[0], limit: values.limit, cursor: values.cursor }).filter(([, v]) => v !== undefined)));
       if (!page.success) throw new RequestError(formatIssues(page.error.issues).map((l) => (l.startsWith('id:') ? l : `--${l}`)));
       const { id: accountId, limit, cursor } = page.data;
       run = async (accounts) => {
@@ -141,7 +141,8 @@ function renderCredit(r: CreditMonthReport): string {
   const lines = [
     `${r.month}: ${r.accounts} open accounts — ${r.credited} credited (${r.creditedAmount.toFixed(2)} yuan), ${r.alreadyCredited} already credited, ${r.notCredited} not credited, ${r.failed} could not be credited; ${r.closed} closed`,
   ];
-  for (const x of r.reasons) lines.push(`  ${x.count} × ${x.code}: ${x.reason}${x.source ? ` (${x.source})` : ''} — ${x.accounts.join(', ')}${x.count > x.accounts.length ? ', …' : ''}`);
+  for (const x of r.reasons)
+    lines.push(`  ${x.count} × ${x.code}: ${x.reason}${x.source ? ` (${x.source})` : ''} — ${x.accounts.join(', ')}${x.count > x.accounts.length ? ', …' : ''}`);
   return lines.join('\n') + '\n';
 }
 
@@ -152,7 +153,9 @@ function renderShow(a: Record<string, unknown>): string {
     `balance ${(a.balance as number).toFixed(2)} yuan, ${entries.length} entries${a.nextCursor ? ' on this page, more follow' : ''}`,
   ];
   for (const e of entries)
-    lines.push(`  ${String(e.seq).padStart(4)} ${e.date} ${e.kind.padEnd(20)} ${e.amount.toFixed(2).padStart(12)} → ${e.balanceAfter.toFixed(2).padStart(12)}  ${e.text} (${e.source})`);
+    lines.push(
+      `  ${String(e.seq).padStart(4)} ${e.date} ${e.kind.padEnd(20)} ${e.amount.toFixed(2).padStart(12)} → ${e.balanceAfter.toFixed(2).padStart(12)}  ${e.text} (${e.source})`,
+    );
   return lines.join('\n') + '\n';
 }
 

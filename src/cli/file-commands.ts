@@ -116,22 +116,37 @@ async function claimCommand(args: string[], io: Io): Promise<number> {
 }
 
 export const FILE_COMMANDS: Command[] = [
-  { name: 'settle', summary: '结算一名参保人的就诊 / settle one person\'s visits', usage: `  yibao settle FILE [--policy-file F]... [--no-trace]
+  {
+    name: 'settle',
+    summary: "结算一名参保人的就诊 / settle one person's visits",
+    usage: `  yibao settle FILE [--policy-file F]... [--no-trace]
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
   yibao settle FILE --db PATH|URL
       Settle into the ledger too, continuing each person's year from what it holds.
   yibao settle FILE --format national [--db PATH|URL]
       Each visit's settlement in the national platform's shape (setlinfo, setldetail).
-`, run: settleCommand },
-  { name: 'contribution', summary: '城乡居民缴费 / residents\' contribution', usage: `  yibao contribution FILE [--policy-file F]... [--no-trace]
+`,
+    run: settleCommand,
+  },
+  {
+    name: 'contribution',
+    summary: "城乡居民缴费 / residents' contribution",
+    usage: `  yibao contribution FILE [--policy-file F]... [--no-trace]
       Residents' contribution for { region, year, countyType, hardship } (JSON; FILE may be -):
       funding standard, individual contribution, fiscal subsidy by level, assistance, what the
       person pays.
-`, run: contributionCommand },
-  { name: 'claim', summary: '待遇申领（一次性生育补助金）/ decide a claim', usage: `  yibao claim maternity-grant FILE [--policy-file F]... [--no-trace]
+`,
+    run: contributionCommand,
+  },
+  {
+    name: 'claim',
+    summary: '待遇申领（一次性生育补助金）/ decide a claim',
+    usage: `  yibao claim maternity-grant FILE [--policy-file F]... [--no-trace]
       Decide a claim for the one-time maternity grant (一次性生育补助金) from the facts the agency has
       verified { claimant, employer?, spouse, birthDate } (JSON; FILE may be -): every condition of
       the article in force on the day of the birth, met or not, each with its article and words;
       granted or refused (exit 0 either way). Records nothing.
-`, run: claimCommand },
+`,
+    run: claimCommand,
+  },
 ];

@@ -90,7 +90,10 @@ function parseOptions<T extends z.ZodType>(schema: T, data: Record<string, unkno
 
 /** A CLI read of personal data, in the audit log as the service's are. */
 const auditCliRead = (store: LedgerDb, action: string, target: string, detail: Record<string, unknown>) =>
-  store.db.insertInto('audit_log').values({ at: Date.now(), actor: CLI_ACTOR.id, role: 'system', action, target, detail: JSON.stringify(detail) }).execute();
+  store.db
+    .insertInto('audit_log')
+    .values({ at: Date.now(), actor: CLI_ACTOR.id, role: 'system', action, target, detail: JSON.stringify(detail) })
+    .execute();
 
 const historyOptions = z.strictObject({ person: id, year: yearQuery.shape.year, ...pageFields('history') });
 
@@ -123,7 +126,9 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
     const ok = report.ok && accounts.ok;
     if (values.json) io.stdout(JSON.stringify({ store: store.location, ...report, ok, accounts }, null, 2) + '\n');
     else {
-      io.stdout(`ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries\n`);
+      io.stdout(
+        `ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries\n`,
+      );
       if (ok) io.stdout('verify: every accumulator and account balance agrees with the entries\n');
       else for (const m of [...report.mismatches, ...accounts.mismatches]) io.stdout(`MISMATCH ${m}\n`);
     }
@@ -183,7 +188,9 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
       if (values.json) io.stdout(JSON.stringify(keys, null, 2) + '\n');
       else {
         for (const k of keys) {
-          io.stdout(`${k.id}\t${k.role}${k.institutionId ? ` ${k.institutionId}` : ''}\t${k.label ?? ''}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`);
+          io.stdout(
+            `${k.id}\t${k.role}${k.institutionId ? ` ${k.institutionId}` : ''}\t${k.label ?? ''}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`,
+          );
         }
         if (keys.length === 0) io.stdout('no keys\n');
       }
@@ -232,7 +239,8 @@ function wholeNumber(flag: string, value: string | undefined, env: string, fallb
   const raw = value ?? environment[env];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${value !== undefined ? `--${flag}` : env} must be a whole number from ${min}, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`${value !== undefined ? `--${flag}` : env} must be a whole number from ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -245,7 +253,8 @@ function serviceLimits(values: Record<string, string | undefined>, environment: 
     keepAliveMs: ms('keep-alive-timeout', 'YIBAO_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs),
     idleMs: ms('idle-timeout', 'YIBAO_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
   };
-  if (timeouts.headersMs > timeouts.requestMs) throw new UsageError(`the headers timeout (${timeouts.headersMs} ms) must not be longer than the request timeout (${timeouts.requestMs} ms)`);
+  if (timeouts.headersMs > timeouts.requestMs)
+    throw new UsageError(`the headers timeout (${timeouts.headersMs} ms) must not be longer than the request timeout (${timeouts.requestMs} ms)`);
   const maxQueue = wholeNumber('max-queue', values['max-queue'], 'YIBAO_MAX_QUEUE', DEFAULT_MAX_QUEUE, 1, environment);
   const clockToleranceMs = wholeNumber('clock-tolerance', values['clock-tolerance'], 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0, environment);
   let sqliteSync: SqliteSync;
@@ -333,12 +342,15 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   );
   io.stderr(
     requireEnrollment
-      ? 'persons: enrollment required (--require-enrollment): only persons in the registry with a payment the agency recorded for the visit\'s year are settled (else PERSON_NOT_REGISTERED, NOT_ENROLLED)\n'
+      ? "persons: enrollment required (--require-enrollment): only persons in the registry with a payment the agency recorded for the visit's year are settled (else PERSON_NOT_REGISTERED, NOT_ENROLLED)\n"
       : "persons: open (default): a person's first settle registers them; a person with no payment on file is taken as covered (yibao serve --require-enrollment for the agency's way)\n",
   );
   await new Promise<void>((resolve) => {
     const stop = () => {
-      void service.close().then(() => store.close()).then(resolve);
+      void service
+        .close()
+        .then(() => store.close())
+        .then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -349,7 +361,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
 export { canonicalJson };
 
 export const LEDGER_COMMANDS: Command[] = [
-  { name: 'serve', summary: '结算服务（HTTP）/ the settlement service', usage: `  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
+  {
+    name: 'serve',
+    summary: '结算服务（HTTP）/ the settlement service',
+    usage: `  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
               [--require-enrollment]
       [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
       [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
@@ -359,19 +374,36 @@ export const LEDGER_COMMANDS: Command[] = [
       in the registry (yibao persons set) with a payment recorded for the visit's year (yibao
       enrollment record); by default a first settle registers the person and no payment on file
       is taken as covered.
-`, run: serveCommand },
-  { name: 'ledger', summary: '账本核对与明细 / verify the ledger, a person\'s entries', usage: `  yibao ledger verify [--db PATH|URL] [--json]
+`,
+    run: serveCommand,
+  },
+  {
+    name: 'ledger',
+    summary: "账本核对与明细 / verify the ledger, a person's entries",
+    usage: `  yibao ledger verify [--db PATH|URL] [--json]
       Recompute every accumulator and account balance from the entries; exit 1 on any mismatch.
   yibao ledger history PERSON [--year Y] [--limit N] [--cursor C] [--db PATH|URL]
       A page of a person's entries, oldest first (JSON, with nextCursor for the next page).
-`, run: ledgerCommand },
-  { name: 'audit', summary: '审计日志 / the audit log', usage: `  yibao audit [--actor K] [--action A] [--target T] [--from T] [--to T] [--limit N] [--cursor C] [--json]
+`,
+    run: ledgerCommand,
+  },
+  {
+    name: 'audit',
+    summary: '审计日志 / the audit log',
+    usage: `  yibao audit [--actor K] [--action A] [--target T] [--from T] [--to T] [--limit N] [--cursor C] [--json]
       A page of the audit log: writes, refused requests and reads of personal data, oldest first.
-`, run: auditCommand },
-  { name: 'keys', summary: 'API 密钥 / API keys', usage: `  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
+`,
+    run: auditCommand,
+  },
+  {
+    name: 'keys',
+    summary: 'API 密钥 / API keys',
+    usage: `  yibao keys create ROLE [--institution ID] [--label L] [--db PATH|URL]
       Create an API key (ROLE: institution | agency | analyst); prints it once.
   yibao keys list [--db PATH|URL] [--json]
       Every key: id, role, institution, label, created, revoked (never the key or its hash).
   yibao keys revoke ID [--db PATH|URL]
-`, run: keysCommand },
+`,
+    run: keysCommand,
+  },
 ];

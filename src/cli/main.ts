@@ -22,10 +22,13 @@ export { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from './io.js';
 const [SERVE, LEDGER, AUDIT, KEYS] = LEDGER_COMMANDS as [Command, Command, Command, Command];
 export const COMMANDS: readonly Command[] = [...FILE_COMMANDS, ENROLLMENT_COMMAND, SERVE, LEDGER, AUDIT, ACCOUNTS_COMMAND, PERSONS_COMMAND, KEYS, SIMULATE_COMMAND, POLICY_COMMAND];
 
-export const USAGE = `yibao — China's basic medical insurance policies as running software
+export const USAGE =
+  `yibao — China's basic medical insurance policies as running software
 
 Usage:
-` + COMMANDS.map((c) => c.usage).join('') + `
+` +
+  COMMANDS.map((c) => c.usage).join('') +
+  `
 The ledger: a SQLite file (--db, else YIBAO_DB, else ./yibao.db), or PostgreSQL when --db or
 DATABASE_URL is a postgres:// URL.
 

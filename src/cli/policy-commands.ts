@@ -43,7 +43,9 @@ function policyCommand(args: string[], io: Io): number {
     else {
       for (const r of rows) {
         io.stdout(`${r.region} ${r.regionName.padEnd(4, '　')} ${r.document}\n`);
-        io.stdout(`    ${r.id} · ${r.schemes.join('/')} · ${r.from} – ${r.to ?? ''} · ${r.parameters} parameters · ${r.role === 'floors' ? 'provincial floors and payment periods' : r.benefits.join(', ') || 'parameters only'}\n`);
+        io.stdout(
+          `    ${r.id} · ${r.schemes.join('/')} · ${r.from} – ${r.to ?? ''} · ${r.parameters} parameters · ${r.role === 'floors' ? 'provincial floors and payment periods' : r.benefits.join(', ') || 'parameters only'}\n`,
+        );
       }
     }
     return EXIT_OK;
@@ -76,7 +78,13 @@ function policyCommand(args: string[], io: Io): number {
     let packs = policies.packs;
     if (rest.length === 1) {
       const code = policies.regionCode(rest[0] as string);
-      if (!code) throw new UsageError(`unknown region ${JSON.stringify(rest[0])}; known: ${policies.allRegions().map((r) => `${r.code} ${r.name}`).join(', ')}`);
+      if (!code)
+        throw new UsageError(
+          `unknown region ${JSON.stringify(rest[0])}; known: ${policies
+            .allRegions()
+            .map((r) => `${r.code} ${r.name}`)
+            .join(', ')}`,
+        );
       packs = packs.filter((p) => p.region.code === code);
     }
     const missing = missingParameters(packs);

@@ -26,7 +26,9 @@ export function progressBar(write: (text: string) => void): { update: (done: num
       const cells = 30;
       const filled = of === 0 ? cells : Math.floor((done / of) * cells);
       const seconds = (now - started) / 1000;
-      write(`\r[${'#'.repeat(filled)}${'.'.repeat(cells - filled)}] ${done.toLocaleString('en-US')}/${of.toLocaleString('en-US')} persons, ${visits.toLocaleString('en-US')} visits, ${seconds.toFixed(1)} s`);
+      write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(cells - filled)}] ${done.toLocaleString('en-US')}/${of.toLocaleString('en-US')} persons, ${visits.toLocaleString('en-US')} visits, ${seconds.toFixed(1)} s`,
+      );
       drawn = true;
     },
     end() {
@@ -51,7 +53,8 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
-    if (!/^[0-9]+$/.test(values.threads) || threads > 64) throw new UsageError(`--threads must be a whole number 0–64 (0: no worker threads), got ${JSON.stringify(values.threads)}`);
+    if (!/^[0-9]+$/.test(values.threads) || threads > 64)
+      throw new UsageError(`--threads must be a whole number 0–64 (0: no worker threads), got ${JSON.stringify(values.threads)}`);
   }
   const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
   let report: SimulationReport;
@@ -82,7 +85,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
 
 export const SIMULATE_COMMAND: Command = {
   name: 'simulate',
-  summary: '基金测算 / simulate a year of a population\'s visits',
+  summary: "基金测算 / simulate a year of a population's visits",
   usage: `  yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
       Settle a year of a population's visits under one or more policies (a YAML or JSON scenario:
       a seeded synthetic population, or real claims from a CSV file; see examples/simulate-*.yaml).

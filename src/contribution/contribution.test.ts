@@ -125,7 +125,10 @@ describe('computeContribution', () => {
   it('gives the figures of a year the document gives one standard for, and marks each figure that needs the other', () => {
     const f = file();
     delete f.contributions.fundingStandard;
-    f.contributions.subsidyStandard = [f.contributions.subsidyStandard, { value: null, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31', missing: '未规定' }];
+    f.contributions.subsidyStandard = [
+      f.contributions.subsidyStandard,
+      { value: null, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31', missing: '未规定' },
+    ];
     f.contributions.individual = [f.contributions.individual, { value: 390, unit: 'yuan-per-year', source: '一', from: '2031-01-01', to: '2031-12-31' }];
     const s = setOf(f);
     const q = { region, year: 2031, countyType: 'western' } as const;
@@ -145,7 +148,7 @@ describe('computeContribution', () => {
     expect(e.missing.map((m) => m.path)).toEqual(['contributions.subsidyStandard', 'contributions.individual']);
   });
 
-  it('refuses a year the document does not set, and never takes the parent region\'s figures', () => {
+  it("refuses a year the document does not set, and never takes the parent region's figures", () => {
     const city = file();
     const province = file();
     province.id = 'test-province';

@@ -83,11 +83,13 @@ function governingPack(policies: PolicySet, q: ContributionQuery, day: DayNumber
   const found = own.find((p) => speaksFor(p.contributions, day));
   if (found) return found;
   const region = policies.region(q.region);
-  const known = policies.lineage(q.region).flatMap((code) =>
-    policies.packs
-      .filter((p) => p.region.code === code && p.contributions)
-      .map((p) => `${p.document.number}（${p.region.name} ${p.region.code}）${yearsText(p.contributions as ContributionRules)}年度`),
-  );
+  const known = policies
+    .lineage(q.region)
+    .flatMap((code) =>
+      policies.packs
+        .filter((p) => p.region.code === code && p.contributions)
+        .map((p) => `${p.document.number}（${p.region.name} ${p.region.code}）${yearsText(p.contributions as ContributionRules)}年度`),
+    );
   throw new SettlementError(
     'NO_CONTRIBUTION_STANDARD',
     `no document gives the residents' contribution standard of ${region?.name ?? q.region} (${q.region}) for funding year ${q.year}` +
@@ -171,7 +173,11 @@ export function computeContribution(policies: PolicySet, q: ContributionQuery): 
   const subsidyRead = read(rules.subsidyStandard);
   const individualRead = read(rules.individual);
   if (!known(subsidyRead) && !known(individualRead)) {
-    failMissing(pack, `the ${q.year} contribution of ${regionName} (${q.region})`, [subsidyRead, individualRead].map((r) => missingOf(r, q.year)));
+    failMissing(
+      pack,
+      `the ${q.year} contribution of ${regionName} (${q.region})`,
+      [subsidyRead, individualRead].map((r) => missingOf(r, q.year)),
+    );
   }
   const missing: MissingFigure[] = [];
   const subsidyMissing = known(subsidyRead) ? [] : [missingOf(subsidyRead, q.year)];
@@ -208,7 +214,8 @@ export function computeContribution(policies: PolicySet, q: ContributionQuery): 
         : `${part('人均财政补助标准', sv, subsidy)}；${part('个人缴费标准', iv, individual)}；筹资标准无法合计。`,
   });
 
-  const breakdown: SubsidyBreakdown = subsidy === null ? { total: null, central: null, province: null, city: null, county: null } : splitSubsidy(rules, q, subsidy, read, trace, bounds, doc);
+  const breakdown: SubsidyBreakdown =
+    subsidy === null ? { total: null, central: null, province: null, city: null, county: null } : splitSubsidy(rules, q, subsidy, read, trace, bounds, doc);
   const { assistance, fixedFloor, full, missing: assistanceMissing } = assist(rules, q, individual, read, trace, doc);
   if (assistance === null) missing.push(missingFigure(pack, q.year, 'assistance', assistanceMissing));
   // Under full assistance the person pays nothing, whatever the standard.
@@ -307,10 +314,7 @@ function splitSubsidy(
     const amounts = rest.map(({ key, r }) => ({ key, v: r?.version as ParamVersion, fen: levelAmount(r?.version as ParamVersion, subsidy) }));
     const sum = centralFen + amounts.reduce((s, a) => s + a.fen, 0);
     if (sum !== subsidy) {
-      throw new SettlementError(
-        'INCONSISTENT_POLICY',
-        `${doc}: the ${q.countyType} county levels add up to ${formatYuan(sum)}, not the subsidy ${formatYuan(subsidy)}`,
-      );
+      throw new SettlementError('INCONSISTENT_POLICY', `${doc}: the ${q.countyType} county levels add up to ${formatYuan(sum)}, not the subsidy ${formatYuan(subsidy)}`);
     }
     const names = { province: '省级', city: '市级', county: '县级' } as const;
     trace.push({
@@ -356,7 +360,9 @@ function assist(
     const param = rules.assistance[group];
     const r = param ? read(param) : undefined;
     if (!param || !r?.version) {
-      const named = Object.keys(rules.assistance).map((g) => HARDSHIP_LABELS[g as Hardship]).join('、');
+      const named = Object.keys(rules.assistance)
+        .map((g) => HARDSHIP_LABELS[g as Hardship])
+        .join('、');
       throw new SettlementError(
         'NO_ASSISTANCE_RULE',
         `${doc} gives no assistance (资助参保) for ${HARDSHIP_LABELS[group]} (${group}) in funding year ${q.year}${named ? `; it names: ${named}` : ''}`,

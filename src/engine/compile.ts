@@ -68,7 +68,7 @@ class Snapshot {
       this.missing.push({
         path: param.path,
         label: param.label,
-        citation: v?.citation ?? (param.versions[0]?.citation ?? '（无）'),
+        citation: v?.citation ?? param.versions[0]?.citation ?? '（无）',
         reason: v?.missing ?? `no value is in force on ${formatDate(this.day)}`,
       });
       return fallback;
@@ -114,7 +114,6 @@ function compilePoolingTable(b: PoolingBenefit, category: Category, snap: Snapsh
   return table;
 }
 
-
 function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledBenefit {
   const head = new Snapshot(day);
   const common: CompiledCommon = {
@@ -132,8 +131,7 @@ function compileBenefit(b: Benefit, pack: PolicyPack, day: DayNumber): CompiledB
     const snap = new Snapshot(day);
     snap.missing.push(...head.missing);
     const table = compilePoolingTable(b, category, snap);
-    if (table.classes.some((c, i) => c.deductible > 0 || table.missing.some((m) => m.path.includes(`.classes.${b.classes[i]?.id}.deductible`))))
-      needsWindow = true;
+    if (table.classes.some((c, i) => c.deductible > 0 || table.missing.some((m) => m.path.includes(`.classes.${b.classes[i]?.id}.deductible`)))) needsWindow = true;
     tables[CATEGORY_INDEX[category] as number] = table;
   }
   let window = WINDOW_NONE;
@@ -349,7 +347,10 @@ export function compileSegment(segment: Segment): CompiledSegment {
 export class CompiledRegion {
   readonly segments: CompiledSegment[];
   private last = 0;
-  constructor(policies: PolicySet, readonly code: string) {
+  constructor(
+    policies: PolicySet,
+    readonly code: string,
+  ) {
     this.segments = policies.timeline(code).map(compileSegment);
   }
 

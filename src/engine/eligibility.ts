@@ -35,14 +35,7 @@ export class ResidentEligibility {
   }
 
   /** Whether a resident's payment covers the visit's day: in the concentrated period, or past the wait. */
-  check(
-    person: Person,
-    visit: Visit,
-    day: DayNumber,
-    e: Enrollment,
-    rules: CompiledEnrollment | undefined,
-    trace: TraceStep[] | null,
-  ): Eligibility {
+  check(person: Person, visit: Visit, day: DayNumber, e: Enrollment, rules: CompiledEnrollment | undefined, trace: TraceStep[] | null): Eligibility {
     const r = this.readingFor(person, e, rules, visit);
     const c = r.rules;
     if (r.period === PERIOD_CONCENTRATED) {

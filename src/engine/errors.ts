@@ -41,9 +41,7 @@ export class SettlementError extends YibaoError<SettlementErrorCode> {
   }
 
   override toJSON(): { code: SettlementErrorCode; message: string; missing?: readonly MissingParameter[] } {
-    return this.missing.length > 0
-      ? { code: this.code, message: this.message, missing: this.missing }
-      : { code: this.code, message: this.message };
+    return this.missing.length > 0 ? { code: this.code, message: this.message, missing: this.missing } : { code: this.code, message: this.message };
   }
 }
 

@@ -6,7 +6,18 @@
 import { formatChinaTime, formatDate, type DayNumber } from '../calendar/calendar.js';
 import { CATEGORY_LABELS, HARDSHIP_LABELS, TIER_LABELS, VISIT_TYPE_LABELS } from '../domain.js';
 import { formatPercent, formatYuan, toYuanNumber, type BasisPoints, type Fen } from '../money/money.js';
-import { WINDOW_PER_VISIT, type Cite, type CompiledAmountLimit, type CompiledBenefit, type CompiledClass, type CompiledLayer, type CompiledPooling, type CompiledReferral, type LayerTable, type PoolingTable } from './compiled.js';
+import {
+  WINDOW_PER_VISIT,
+  type Cite,
+  type CompiledAmountLimit,
+  type CompiledBenefit,
+  type CompiledClass,
+  type CompiledLayer,
+  type CompiledPooling,
+  type CompiledReferral,
+  type LayerTable,
+  type PoolingTable,
+} from './compiled.js';
 import type { Institution, Person, TraceStep, Visit } from './types.js';
 
 /**
@@ -86,7 +97,6 @@ export function sources3(a: Cite | null | undefined, b: Cite | null | undefined,
   if (tc !== ta && tc !== tb) text += `；${tc}`;
   return text;
 }
-
 
 // The explanation of a pooling settlement, line by line (only with the trace on).
 
@@ -251,7 +261,6 @@ export function traceReferral(trace: TraceStep[], referral: CompiledReferral, fu
   });
 }
 
-
 export function tracePolicy(trace: TraceStep[], person: Person, visit: Visit, day: DayNumber, benefit: CompiledBenefit, regionName: string | undefined): void {
   const policy = benefit.pack.document.number;
   trace.push({
@@ -356,7 +365,9 @@ export function traceLayer(
   const capText = table.cap === null ? '不设年度最高支付限额' : `年度最高支付限额${yuanText(table.cap)}元，已支付${yuanText(paidBefore)}元`;
   trace.push({
     step: l.kind,
-    source: sources3(l.visitTypesCite, table.thresholdCite, table.ratioCite) + (table.cap === null || table.capCite.citation === table.thresholdCite.citation ? '' : `；${cited(table.capCite)}`),
+    source:
+      sources3(l.visitTypesCite, table.thresholdCite, table.ratioCite) +
+      (table.cap === null || table.capCite.citation === table.thresholdCite.citation ? '' : `；${cited(table.capCite)}`),
     counted: y(counted),
     yearBefore: y(baseBefore),
     yearAfter: y(baseAfter),

@@ -23,46 +23,68 @@ function indexIn(table: Record<string, number>, word: string): number {
 /** Index in TIERS, or -1. */
 export function tierIndex(tier: string): number {
   switch (tier) {
-    case 'primary': return 0;
-    case 'county': return 1;
-    case 'city': return 2;
-    case 'province': return 3;
-    default: return indexIn(TIER_INDEX, tier);
+    case 'primary':
+      return 0;
+    case 'county':
+      return 1;
+    case 'city':
+      return 2;
+    case 'province':
+      return 3;
+    default:
+      return indexIn(TIER_INDEX, tier);
   }
 }
 
 /** Index in CATEGORIES, or -1. */
 export function categoryIndex(category: string): number {
   switch (category) {
-    case 'adult': return 0;
-    case 'child': return 1;
-    case 'student': return 2;
-    case 'newborn': return 3;
-    case 'active': return 4;
-    case 'retired': return 5;
-    default: return indexIn(CATEGORY_INDEX, category);
+    case 'adult':
+      return 0;
+    case 'child':
+      return 1;
+    case 'student':
+      return 2;
+    case 'newborn':
+      return 3;
+    case 'active':
+      return 4;
+    case 'retired':
+      return 5;
+    default:
+      return indexIn(CATEGORY_INDEX, category);
   }
 }
 
 /** Index in SCHEMES, or -1. */
 export function schemeIndex(scheme: string): number {
   switch (scheme) {
-    case 'resident': return 0;
-    case 'employee': return 1;
-    default: return indexIn(SCHEME_INDEX, scheme);
+    case 'resident':
+      return 0;
+    case 'employee':
+      return 1;
+    default:
+      return indexIn(SCHEME_INDEX, scheme);
   }
 }
 
 /** Index in VISIT_TYPES, or -1. */
 export function visitTypeIndex(visitType: string): number {
   switch (visitType) {
-    case 'outpatient': return 0;
-    case 'two-diseases': return 1;
-    case 'birth-natural': return 2;
-    case 'birth-cesarean': return 3;
-    case 'prenatal': return 4;
-    case 'inpatient': return 5;
-    default: return indexIn(VISIT_TYPE_INDEX, visitType);
+    case 'outpatient':
+      return 0;
+    case 'two-diseases':
+      return 1;
+    case 'birth-natural':
+      return 2;
+    case 'birth-cesarean':
+      return 3;
+    case 'prenatal':
+      return 4;
+    case 'inpatient':
+      return 5;
+    default:
+      return indexIn(VISIT_TYPE_INDEX, visitType);
   }
 }
 

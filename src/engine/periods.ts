@@ -54,9 +54,7 @@ export interface PaymentReading {
  */
 export function usableRules(rules: CompiledEnrollment | undefined, where: string): CompiledEnrollment {
   if (!rules) {
-    const missing: MissingParameter[] = [
-      { path: 'enrollment', label: '参保缴费期与待遇等待期', citation: '（无）', reason: 'no document in force for the region states them' },
-    ];
+    const missing: MissingParameter[] = [{ path: 'enrollment', label: '参保缴费期与待遇等待期', citation: '（无）', reason: 'no document in force for the region states them' }];
     throw new SettlementError('MISSING_PARAMETER', `${where}: no policy in force gives the residents' payment periods and waiting period needed to read the enrollment`, missing);
   }
   if (rules.missing.length > 0 || !rules.concentrated) {
@@ -89,7 +87,19 @@ export function readPayment(rules: CompiledEnrollment | undefined, who: Enrolled
   const benefitsTo = yearStart(y + 1) - 1;
   const paidOn = e.paidOn;
   if (paidOn >= windowFrom && paidOn <= windowTo) {
-    return { rules: r, coverageYear: y, paidOn, period: PERIOD_CONCENTRATED, windowFrom, windowTo, exemption: null, waitFrom: null, waitTo: null, benefitsFrom: yearStart(y), benefitsTo };
+    return {
+      rules: r,
+      coverageYear: y,
+      paidOn,
+      period: PERIOD_CONCENTRATED,
+      windowFrom,
+      windowTo,
+      exemption: null,
+      waitFrom: null,
+      waitTo: null,
+      benefitsFrom: yearStart(y),
+      benefitsTo,
+    };
   }
   if (paidOn < yearStart(y) || paidOn > benefitsTo) {
     throw new SettlementError(

@@ -22,7 +22,15 @@ import { applyRate, ONE_HUNDRED_PERCENT, type BasisPoints, type Fen } from '../m
 import type { PolicySet, RegionInfo } from '../policy/registry.js';
 import type { Accumulators, AccumulatorChanges, CapChange } from './accumulators.js';
 import { CompiledRegion } from './compile.js';
-import { WINDOW_PER_VISIT, type CompiledAmountLimit, type CompiledBenefit, type CompiledEnrollment, type CompiledLayer, type CompiledPooling, type CompiledSegment } from './compiled.js';
+import {
+  WINDOW_PER_VISIT,
+  type CompiledAmountLimit,
+  type CompiledBenefit,
+  type CompiledEnrollment,
+  type CompiledLayer,
+  type CompiledPooling,
+  type CompiledSegment,
+} from './compiled.js';
 import { ResidentEligibility } from './eligibility.js';
 import { missingMessage, SettlementError } from './errors.js';
 import { categoryIndex, schemeIndex, tierIndex, visitTypeIndex } from './indexes.js';
@@ -85,7 +93,6 @@ function rate(amount: Fen, ratio: BasisPoints): Fen {
   if (n === 0) return 0;
   return applyRate(amount, ratio);
 }
-
 
 /**
  * Settles visits against a set of policies. Keeps compiled policy per region; otherwise stateless.
@@ -221,10 +228,7 @@ export class SettlementEngine {
     const categoryAt = categoryIndex(person.category);
     const table = categoryAt >= 0 ? benefit.tables[categoryAt] : undefined;
     if (table === undefined) {
-      throw new SettlementError(
-        'NO_BENEFIT_RULE',
-        `visit ${visit.id}: ${benefit.label} (${benefit.pack.document.number}) has no rule for category ${person.category}`,
-      );
+      throw new SettlementError('NO_BENEFIT_RULE', `visit ${visit.id}: ${benefit.label} (${benefit.pack.document.number}) has no rule for category ${person.category}`);
     }
     if (table.missing.length > 0) {
       throw new SettlementError(
@@ -263,8 +267,7 @@ export class SettlementEngine {
     // Ratio (支付比例).
     let ratio = cls.ratio + table.ratioBonus;
     const familyDoctorAt = table.familyDoctorBonus > 0 ? person.familyDoctorAt : undefined;
-    const familyDoctor =
-      familyDoctorAt !== undefined && familyDoctorAt === inst.id && (table.familyDoctorTierMask & (1 << tierAt)) !== 0;
+    const familyDoctor = familyDoctorAt !== undefined && familyDoctorAt === inst.id && (table.familyDoctorTierMask & (1 << tierAt)) !== 0;
     if (familyDoctor) ratio += table.familyDoctorBonus;
     if (ratio > 10_000) ratio = 10_000; // ONE_HUNDRED_PERCENT
     const base = eligible - deductible;
@@ -276,7 +279,11 @@ export class SettlementEngine {
     const referral = segment.referral;
     if (referral !== undefined && visit.outOfCounty === true && visit.referred !== true) {
       if (referral.missing.length > 0) {
-        throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage('a visit outside the county without referral', referral.pack.document.number, referral.missing)}`, referral.missing);
+        throw new SettlementError(
+          'MISSING_PARAMETER',
+          `visit ${visit.id}: ${missingMessage('a visit outside the county without referral', referral.pack.document.number, referral.missing)}`,
+          referral.missing,
+        );
       }
       const full = ratio;
       ratio = ratio > referral.reduction ? ratio - referral.reduction : 0;
@@ -298,10 +305,19 @@ export class SettlementEngine {
     const usedAfter = usedBefore + fundPay;
     const cashPay = total - fundPay;
     if (trace !== null) traceCapAndResult(trace, table, year, usedBefore, remainingCap, computed, fundPay, usedAfter, cashPay, outOfScope, deductible, base);
-    const s = settlement(visit, benefit, day, 'covered', deductible, fundPay, ratio, cls.id, { bucket, year, limit: cap, usedBefore, usedAfter }, trace,
-      fundPay > 0 || windowChange
-        ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange }
-        : NO_CHANGES);
+    const s = settlement(
+      visit,
+      benefit,
+      day,
+      'covered',
+      deductible,
+      fundPay,
+      ratio,
+      cls.id,
+      { bucket, year, limit: cap, usedBefore, usedAfter },
+      trace,
+      fundPay > 0 || windowChange ? { cap: fundPay > 0 ? { bucket, year, before: usedBefore, after: usedAfter } : null, deductibleWindow: windowChange } : NO_CHANGES,
+    );
     return segment.criticalIllness === undefined && segment.assistance === undefined ? s : this.furtherLayers(s, segment, person, visit, acc, lowered, trace);
   }
 
@@ -342,14 +358,7 @@ export class SettlementEngine {
     return { ...s, criticalIllnessPay, assistancePay, cashPay, changes: { ...s.changes, layers: changes } };
   }
 
-  private eligibility(
-    person: Person,
-    scheme: Scheme,
-    visit: Visit,
-    day: DayNumber,
-    rules: CompiledEnrollment | undefined,
-    trace: TraceStep[] | null,
-  ): Eligibility {
+  private eligibility(person: Person, scheme: Scheme, visit: Visit, day: DayNumber, rules: CompiledEnrollment | undefined, trace: TraceStep[] | null): Eligibility {
     const e = person.enrollment;
     if (!e) {
       if (trace !== null) trace.push({ step: 'eligibility', result: 'covered', text: '未提供参保缴费信息，按已参保处理。' });
@@ -457,7 +466,11 @@ function layer(l: CompiledLayer, person: Person, visit: Visit, year: number, cou
   if (table === null || table === undefined) return { pay: 0, changes: [] };
   const missing = [...l.missing, ...table.missing];
   if (missing.length > 0) {
-    throw new SettlementError('MISSING_PARAMETER', `visit ${visit.id}: ${missingMessage(`${l.label} (${VISIT_TYPE_LABELS[visit.type]})`, l.pack.document.number, missing)}`, missing);
+    throw new SettlementError(
+      'MISSING_PARAMETER',
+      `visit ${visit.id}: ${missingMessage(`${l.label} (${VISIT_TYPE_LABELS[visit.type]})`, l.pack.document.number, missing)}`,
+      missing,
+    );
   }
   const changes: CapChange[] = [];
   const baseBefore = acc.capUsed(l.baseBucket, year);

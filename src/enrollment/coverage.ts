@@ -124,7 +124,18 @@ export function deriveCoverage(engine: SettlementEngine, person: CoveragePerson,
       result: 'covered',
       text: `职工医保：所实施的文件未规定职工参保缴费期与待遇等待期，${y}年度缴费，${formatDate(from)}至${formatDate(to)}享受待遇（与结算一致）。`,
     });
-    return { ...base, policy: null, policyId: null, period: null, concentratedPeriod: null, coverage: { from, to, source: '' }, waitingPeriod: null, exemption: null, benefitsFrom: from, trace };
+    return {
+      ...base,
+      policy: null,
+      policyId: null,
+      period: null,
+      concentratedPeriod: null,
+      coverage: { from, to, source: '' },
+      waitingPeriod: null,
+      exemption: null,
+      benefitsFrom: from,
+      trace,
+    };
   }
   const r = readPayment(rules, person, e, person.id ?? '(unnamed)', where);
   const c = r.rules;
@@ -178,7 +189,11 @@ export function deriveCoverage(engine: SettlementEngine, person: CoveragePerson,
   if (r.exemption !== null) {
     const source = sources2(exemptionCite(c, r.exemption), c.coverageCite);
     const label = exemptionLabel(r, person, e);
-    exemption = { reason: r.exemption, label: r.exemption === 'hardship' && as.hardship ? `${label}（${HARDSHIP_LABELS[as.hardship]}）` : label, source: cited(exemptionCite(c, r.exemption)) };
+    exemption = {
+      reason: r.exemption,
+      label: r.exemption === 'hardship' && as.hardship ? `${label}（${HARDSHIP_LABELS[as.hardship]}）` : label,
+      source: cited(exemptionCite(c, r.exemption)),
+    };
     const quote = exemptionCite(c, r.exemption).quote;
     trace.push({
       step: 'exemption',

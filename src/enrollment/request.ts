@@ -90,7 +90,12 @@ interface Common {
 }
 
 /** Validates with `schema` and checks what zod cannot: the region, the category for the scheme, the year paid. */
-function validate<S extends z.ZodType>(schema: S, data: unknown, policies: PolicySet, extra: (r: z.output<S>, problems: string[]) => void): { parsed: z.output<S>; region: string } {
+function validate<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  policies: PolicySet,
+  extra: (r: z.output<S>, problems: string[]) => void,
+): { parsed: z.output<S>; region: string } {
   const parsed = schema.safeParse(data);
   const { region, problem } = readRegion((data as { person?: { region?: unknown } } | null)?.person?.region, 'person.region', policies);
   if (!parsed.success) {
@@ -134,7 +139,8 @@ export function parseRecordRequest(data: unknown, policies: PolicySet, options: 
   const { parsed: r, region } = validate(recordRequestSchema, data, policies, (r, problems) => {
     if (r.amount <= 0) problems.push('amount: must be more than 0');
     if (options.personId !== undefined && r.person.id !== options.personId) problems.push(`person.id: ${r.person.id} is not the person of the path (${options.personId})`);
-    if (options.today !== undefined && r.paidOn > options.today) problems.push(`paidOn: ${formatDate(r.paidOn)} is after today (${formatDate(options.today)}); record a payment once it is made`);
+    if (options.today !== undefined && r.paidOn > options.today)
+      problems.push(`paidOn: ${formatDate(r.paidOn)} is after today (${formatDate(options.today)}); record a payment once it is made`);
   });
   const person: Person = {
     id: r.person.id,
@@ -146,6 +152,13 @@ export function parseRecordRequest(data: unknown, policies: PolicySet, options: 
     enrollment: undefined,
   };
   const payment: Enrollment = { paidOn: r.paidOn, coverageYear: r.coverageYear, transfer: r.transfer ?? false };
-  const normalized = { person: { ...person, enrollment: undefined }, coverageYear: r.coverageYear, paidOn: formatDate(r.paidOn), transfer: payment.transfer, amountFen: r.amount, payer: r.payer };
+  const normalized = {
+    person: { ...person, enrollment: undefined },
+    coverageYear: r.coverageYear,
+    paidOn: formatDate(r.paidOn),
+    transfer: payment.transfer,
+    amountFen: r.amount,
+    payer: r.payer,
+  };
   return { requestId: r.requestId, person, payment, amount: r.amount, payer: r.payer, hash: digest('sha256', canonicalJson(normalized), 'hex') };
 }

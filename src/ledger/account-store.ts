@@ -50,12 +50,20 @@ export function entryOf(row: Pick<AccountEntriesTable, 'body' | 'id' | 'seq' | '
 }
 
 export async function loadState(db: Db, row: AccountsTable): Promise<AccountState> {
-  const rows = await db.selectFrom('account_entries').select(['body', 'id', 'seq', 'amount_fen', 'balance_after_fen', 'account_id']).where('account_id', '=', row.id).orderBy('seq').execute();
+  const rows = await db
+    .selectFrom('account_entries')
+    .select(['body', 'id', 'seq', 'amount_fen', 'balance_after_fen', 'account_id'])
+    .where('account_id', '=', row.id)
+    .orderBy('seq')
+    .execute();
   return { account: accountOf(row), entries: rows.map(entryOf) };
 }
 
 export async function audit(db: Db, actor: Actor, action: string, target: string, detail: unknown, at: number): Promise<void> {
-  await db.insertInto('audit_log').values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) }).execute();
+  await db
+    .insertInto('audit_log')
+    .values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
+    .execute();
 }
 
 /** Inserts an entry the model made and moves the account row's derived balance and seq. */
@@ -71,7 +79,7 @@ export async function insertEntry(db: Db, entry: AccountEntry, meta: { requestId
       entry_date: e.date,
       amount_fen: e.amount,
       balance_after_fen: e.balanceAfter,
-      period: e.kind === 'credit' ? e.period ?? null : null,
+      period: e.kind === 'credit' ? (e.period ?? null) : null,
       ref: e.ref ?? null,
       settlement_id: e.settlementId ?? null,
       visit_id: e.visitId ?? null,
@@ -96,7 +104,14 @@ export async function insertEntry(db: Db, entry: AccountEntry, meta: { requestId
     .executeTakeFirst();
   // The row is locked and its seq read in this transaction; anything else is a bug, not a race.
   if (Number(updated.numUpdatedRows) !== 1) throw new Error(`account ${entry.accountId}: the row's seq is not ${entry.seq - 1}`);
-  await audit(db, meta.actor, `account-${entry.kind}`, entry.id, { account: entry.accountId, seq: entry.seq, amountFen: entry.amount, balanceAfterFen: entry.balanceAfter, requestId: meta.requestId }, meta.now);
+  await audit(
+    db,
+    meta.actor,
+    `account-${entry.kind}`,
+    entry.id,
+    { account: entry.accountId, seq: entry.seq, amountFen: entry.amount, balanceAfterFen: entry.balanceAfter, requestId: meta.requestId },
+    meta.now,
+  );
 }
 
 /** An account operation's request id seen before: the same request (and account) gets its entry, another is refused. */

@@ -47,11 +47,14 @@ export async function verifyAccounts(db: Kysely<Database>): Promise<AccountVerif
       for (const r of list) {
         const body = JSON.parse(r.body) as AccountEntry;
         if (body.amount !== Number(r.amount_fen) || body.balanceAfter !== Number(r.balance_after_fen) || body.seq !== Number(r.seq) || body.kind !== r.kind || body.id !== r.id)
-          mismatches.push(`account ${a.id}: entry ${r.id}: its columns (seq ${r.seq}, ${r.kind}, amount ${r.amount_fen}, balance after ${r.balance_after_fen}) differ from the entry as written`);
+          mismatches.push(
+            `account ${a.id}: entry ${r.id}: its columns (seq ${r.seq}, ${r.kind}, amount ${r.amount_fen}, balance after ${r.balance_after_fen}) differ from the entry as written`,
+          );
       }
       const last = list[list.length - 1];
       const balance = last ? Number(last.balance_after_fen) : 0;
-      if (Number(a.balance_fen) !== balance) mismatches.push(`account ${a.id}: the account holds a balance of ${toYuanNumber(Number(a.balance_fen))}, its entries ${toYuanNumber(balance)}`);
+      if (Number(a.balance_fen) !== balance)
+        mismatches.push(`account ${a.id}: the account holds a balance of ${toYuanNumber(Number(a.balance_fen))}, its entries ${toYuanNumber(balance)}`);
       if (Number(a.seq) !== list.length) mismatches.push(`account ${a.id}: the account's seq is ${a.seq}, it has ${list.length} entries`);
       const closing = list.find((r) => (CLOSING_KINDS as readonly string[]).includes(r.kind));
       if ((closing?.entry_date ?? null) !== a.closed_on) mismatches.push(`account ${a.id}: closed on ${a.closed_on ?? 'never'}, its entries say ${closing?.entry_date ?? 'open'}`);

@@ -24,7 +24,19 @@ import { chinaDay, formatDate } from '../calendar/calendar.js';
 import { toYuanNumber, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import { accountEntryJson, type HolderTerms, type OpenAccount, type OperateRequest } from '../request/account-request.js';
-import { applyAccountOperation, audit, entryOf, findOperation, insertEntry, isPostgres, lockAccount, operationReplay, type Db, type OperationResult, type StoredEntry } from './account-store.js';
+import {
+  applyAccountOperation,
+  audit,
+  entryOf,
+  findOperation,
+  insertEntry,
+  isPostgres,
+  lockAccount,
+  operationReplay,
+  type Db,
+  type OperationResult,
+  type StoredEntry,
+} from './account-store.js';
 import { verifyAccounts, type AccountVerifyReport } from './account-verify.js';
 import type { LedgerDb } from './connect.js';
 import { LedgerError } from './errors.js';
@@ -43,7 +55,11 @@ export class AccountRefused extends YibaoError<RefusalCode> {
   readonly reason: string;
   readonly source: string;
   constructor(readonly refusal: Refusal) {
-    super(refusal.code, `${refusal.code}: ${refusal.reason}${refusal.source ? `（${refusal.source}）` : ''}`, { reason: refusal.reason, source: refusal.source, trace: refusal.trace });
+    super(refusal.code, `${refusal.code}: ${refusal.reason}${refusal.source ? `（${refusal.source}）` : ''}`, {
+      reason: refusal.reason,
+      source: refusal.source,
+      trace: refusal.trace,
+    });
     this.name = 'AccountRefused';
     this.reason = refusal.reason;
     this.source = refusal.source;
@@ -53,7 +69,6 @@ export class AccountRefused extends YibaoError<RefusalCode> {
     return { code: this.code, message: this.reason, reason: this.reason, source: this.source, trace: this.refusal.trace };
   }
 }
-
 
 export interface OpenResult {
   account: AccountView;
@@ -91,7 +106,6 @@ export interface CreditMonthReport {
   /** Why accounts were not credited, grouped: code, reason, source, how many, the first few ids. */
   reasons: { code: string; reason: string; source: string; count: number; accounts: string[] }[];
 }
-
 
 function nextMonthStart(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -181,7 +195,11 @@ export class AccountLedger {
               updated_at: now,
             })
             .execute();
-          if (req.holder) await trx.insertInto('account_holders').values(holderRow(req.id, req.holder.from ?? openedOn.slice(0, 7), req.holder, actor, now)).execute();
+          if (req.holder)
+            await trx
+              .insertInto('account_holders')
+              .values(holderRow(req.id, req.holder.from ?? openedOn.slice(0, 7), req.holder, actor, now))
+              .execute();
           await audit(trx, actor, 'account-open', req.id, { kind: req.kind, holderId: req.holderId, region: req.region, openedOn }, now);
           return { account: await this.view(req.id, trx), created: true };
         }),
@@ -252,9 +270,18 @@ export class AccountLedger {
       await this.db.transaction().execute(async (trx) => {
         const q = trx.selectFrom('accounts').selectAll().where('id', 'in', ids).where('closed_on', 'is', null).orderBy('id');
         const rows = await (isPostgres(trx) ? q.forUpdate() : q).execute();
-        const credited = new Set((await trx.selectFrom('account_entries').select('account_id').where('period', '=', month).where('account_id', 'in', ids).execute()).map((r) => r.account_id));
+        const credited = new Set(
+          (await trx.selectFrom('account_entries').select('account_id').where('period', '=', month).where('account_id', 'in', ids).execute()).map((r) => r.account_id),
+        );
         const terms = new Map<string, AccountHoldersTable>();
-        for (const h of await trx.selectFrom('account_holders').selectAll().where('account_id', 'in', ids).where('from_month', '<=', month).orderBy('account_id').orderBy('from_month').execute())
+        for (const h of await trx
+          .selectFrom('account_holders')
+          .selectAll()
+          .where('account_id', 'in', ids)
+          .where('from_month', '<=', month)
+          .orderBy('account_id')
+          .orderBy('from_month')
+          .execute())
           terms.set(h.account_id, h); // the last one from before the month wins
         for (const row of rows) {
           report.accounts++;
@@ -374,7 +401,13 @@ export class AccountLedger {
   async show(accountId: string, options: { after?: Positions['account'] | undefined; limit?: number | undefined } = {}): Promise<Record<string, unknown>> {
     const account = await this.view(accountId);
     const limit = options.limit ?? PAGE_DEFAULT;
-    const page = pageOf(await this.entries(accountId, { after: options.after, limit: limit + 1 }), limit, 'account', (e) => [e.entry.seq], (e) => storedEntryJson(e));
+    const page = pageOf(
+      await this.entries(accountId, { after: options.after, limit: limit + 1 }),
+      limit,
+      'account',
+      (e) => [e.entry.seq],
+      (e) => storedEntryJson(e),
+    );
     return { ...account, ...page };
   }
 

@@ -108,7 +108,10 @@ export async function readAudit(db: Kysely<Database>, f: AuditFilter): Promise<P
   if (f.from !== undefined) q = q.where('at', '>=', f.from);
   if (f.to !== undefined) q = q.where('at', '<', f.to);
   if (f.after) q = q.where('id', '>', f.after[0]);
-  const rows = await q.orderBy('id').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return pageOf(
     rows,
     limit,

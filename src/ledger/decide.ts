@@ -179,7 +179,14 @@ export function decide(
         windows.set(`${r.s1}\u0000${inst.id}\u0000${Number(r.n1)}`, { day: Number(r.n1), borne: Number(r.n2) });
         break;
       case 6:
-        payments.push({ paid_on: r.s1 as string, category: r.s2 as string | null, hardship: r.s3 as string | null, coverage_year: r.n1 as number, transfer: r.n2 as number, recorded_at: r.n3 as number });
+        payments.push({
+          paid_on: r.s1 as string,
+          category: r.s2 as string | null,
+          hardship: r.s3 as string | null,
+          coverage_year: r.n1 as number,
+          transfer: r.n2 as number,
+          recorded_at: r.n3 as number,
+        });
         break;
       case 7:
         registry = r;

@@ -72,7 +72,15 @@ export class EnrollmentBook {
           // the person's row, as a settle writes it.
           if (trx.getExecutor().adapter instanceof PostgresAdapter) await runStatement(trx, this.statements.lock, { person: { id: person.id } });
           await runStatement(trx, this.statements.person, {
-            person: { id: person.id, region: person.region, scheme: person.scheme, category: person.category, hardship: person.hardship ?? null, family_doctor_at: person.familyDoctorAt ?? null, updated_at: now },
+            person: {
+              id: person.id,
+              region: person.region,
+              scheme: person.scheme,
+              category: person.category,
+              hardship: person.hardship ?? null,
+              family_doctor_at: person.familyDoctorAt ?? null,
+              updated_at: now,
+            },
           });
           const row: Row = {
             id: `E-${uuidv7(now)}`,
@@ -100,7 +108,15 @@ export class EnrollmentBook {
               role: actor.role,
               action: 'enrollment.record',
               target: row.id,
-              detail: JSON.stringify({ requestId: req.requestId, person: person.id, coverageYear: row.coverage_year, paidOn: row.paid_on, amount: toYuanNumber(req.amount), payer: req.payer, transfer: req.payment.transfer }),
+              detail: JSON.stringify({
+                requestId: req.requestId,
+                person: person.id,
+                coverageYear: row.coverage_year,
+                paidOn: row.paid_on,
+                amount: toYuanNumber(req.amount),
+                payer: req.payer,
+                transfer: req.payment.transfer,
+              }),
             })
             .execute();
           return { record: this.json(row), created: true };
@@ -161,7 +177,13 @@ export class EnrollmentBook {
       enrolledAs: row.category === null ? null : { region: row.region, scheme: row.scheme, category: row.category, hardship: row.hardship },
     };
     if (as) {
-      const who: CoveragePerson = { id: row.person_id, region: as.region ?? '', scheme: as.scheme as Scheme, category: as.category as Category, hardship: (as.hardship ?? undefined) as Hardship | undefined };
+      const who: CoveragePerson = {
+        id: row.person_id,
+        region: as.region ?? '',
+        scheme: as.scheme as Scheme,
+        category: as.category as Category,
+        hardship: (as.hardship ?? undefined) as Hardship | undefined,
+      };
       try {
         out.coverage = coverageJson(deriveCoverage(this.engine, who, payment));
       } catch (e) {

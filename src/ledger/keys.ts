@@ -26,11 +26,7 @@ export interface CreatedKey {
   institutionId: string | null;
 }
 
-export async function createKey(
-  db: Kysely<Database>,
-  role: Role,
-  options: { institutionId?: string; label?: string; actor?: string; now?: number } = {},
-): Promise<CreatedKey> {
+export async function createKey(db: Kysely<Database>, role: Role, options: { institutionId?: string; label?: string; actor?: string; now?: number } = {}): Promise<CreatedKey> {
   if (role === 'institution' && !options.institutionId) throw new Error('an institution key needs --institution ID');
   if (role !== 'institution' && options.institutionId) throw new Error(`a ${role} key is not tied to an institution; drop --institution`);
   const key = `yb_${randomBytes(24).toString('base64url')}`;
@@ -96,11 +92,7 @@ export class KeyStore {
     const hit = this.cache.get(h);
     const now = this.now();
     if (hit && hit.until > now) return hit.actor;
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(['id', 'role', 'institution_id', 'revoked_at'])
-      .where('key_hash', '=', h)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('api_keys').select(['id', 'role', 'institution_id', 'revoked_at']).where('key_hash', '=', h).executeTakeFirst();
     let actor: Actor | null = null;
     if (row && row.revoked_at === null) {
       actor = { id: row.id, role: row.role as Role };

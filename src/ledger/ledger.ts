@@ -179,7 +179,10 @@ export class Ledger {
     const kind = accountKindFor(person);
     const row = await db.selectFrom('accounts').selectAll().where('holder_id', '=', person.id).where('kind', '=', kind).where('closed_on', 'is', null).executeTakeFirst();
     if (!row) {
-      throw new LedgerError('ACCOUNT_NOT_AVAILABLE', `visit.useAccount: person ${person.id} has no open ${kind} account in the ledger; open one (POST /v1/accounts) or settle without useAccount`);
+      throw new LedgerError(
+        'ACCOUNT_NOT_AVAILABLE',
+        `visit.useAccount: person ${person.id} has no open ${kind} account in the ledger; open one (POST /v1/accounts) or settle without useAccount`,
+      );
     }
     return row;
   }
@@ -218,8 +221,6 @@ export class Ledger {
       write: (entry: AccountEntry, actor: Actor, now: number) => insertEntry(trx, entry, { requestId: null, requestHash: null, actor, now }),
     };
   }
-
-
 
   /**
    * Reverses a settlement: a new entry with the amounts negated, and the accumulators restored

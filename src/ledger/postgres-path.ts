@@ -13,7 +13,6 @@ import type { RegistryMode } from './registry.js';
 import { readBag, W_ALL, type SettleStatements, type Statement } from './statements.js';
 import type { Actor, Bag, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
-
 /**
  * A value as an SQL literal, for `EXECUTE name(…)`: quotes doubled, and backslashes doubled in an
  * E'' string (so it reads the same whatever standard_conforming_strings says) — as pg's

@@ -46,7 +46,9 @@ const ATTRIBUTES = ['region', 'scheme', 'category', 'hardship', 'familyDoctorAt'
 /** Those a request may leave out (the registry's apply). */
 const OPTIONAL = ['hardship', 'familyDoctorAt', 'employment', 'accountReformed'] as const;
 
-export function personRecordOf(row: Pick<Selectable<PersonsTable>, 'id' | 'region' | 'scheme' | 'category' | 'hardship' | 'family_doctor_at' | 'employment' | 'account_reformed'>): PersonRecord {
+export function personRecordOf(
+  row: Pick<Selectable<PersonsTable>, 'id' | 'region' | 'scheme' | 'category' | 'hardship' | 'family_doctor_at' | 'employment' | 'account_reformed'>,
+): PersonRecord {
   return {
     id: row.id,
     region: row.region,
@@ -215,9 +217,7 @@ export class PersonRegistry {
       if (trx.getExecutor().adapter instanceof PostgresAdapter) await personLock(record.id).execute(trx);
       const row = await trx.selectFrom('persons').selectAll().where('id', '=', record.id).executeTakeFirst();
       const before = row ? personRecordOf(row) : undefined;
-      const changes = Object.fromEntries(
-        ATTRIBUTES.filter((k) => before?.[k] !== record[k]).map((k) => [k, before ? [before[k], record[k]] : record[k]]),
-      );
+      const changes = Object.fromEntries(ATTRIBUTES.filter((k) => before?.[k] !== record[k]).map((k) => [k, before ? [before[k], record[k]] : record[k]]));
       if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
       const now = this.now();
       const next = personRowOf(record, now);
@@ -242,7 +242,11 @@ export class PersonRegistry {
   /** Records in id order, after `after`, at most `limit`; the read is audited. */
   async list(actor: Actor, options: { after?: string; limit: number }): Promise<{ persons: Record<string, unknown>[]; next: string | null }> {
     const limit = Math.min(Math.max(1, options.limit), MAX_PERSONS_PAGE);
-    let q = this.db.selectFrom('persons').selectAll().orderBy('id').limit(limit + 1);
+    let q = this.db
+      .selectFrom('persons')
+      .selectAll()
+      .orderBy('id')
+      .limit(limit + 1);
     if (options.after !== undefined) q = q.where('id', '>', options.after);
     const rows = await q.execute();
     const page = rows.slice(0, limit);
@@ -252,6 +256,9 @@ export class PersonRegistry {
   }
 
   private async auditRead(actor: Actor, action: string, target: string, detail: unknown): Promise<void> {
-    await this.db.insertInto('audit_log').values({ at: this.now(), actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) }).execute();
+    await this.db
+      .insertInto('audit_log')
+      .values({ at: this.now(), actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
+      .execute();
   }
 }

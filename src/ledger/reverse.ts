@@ -20,7 +20,10 @@ import { storedAmounts } from './verify.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 async function audit(db: Db, actor: Actor, action: string, target: string, detail: unknown, at: number): Promise<void> {
-  await db.insertInto('audit_log').values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) }).execute();
+  await db
+    .insertInto('audit_log')
+    .values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
+    .execute();
 }
 
 /**
@@ -31,7 +34,14 @@ async function audit(db: Db, actor: Actor, action: string, target: string, detai
  * person's lock while the first of its kind committed.
  * PostgreSQL (`postgres`) takes the person's advisory lock, as a settle does.
  */
-export async function reverseSettlement(db: Kysely<Database>, postgres: boolean, clock: () => number, settlementId: string, requestId: string, actor: Actor): Promise<SettleResult> {
+export async function reverseSettlement(
+  db: Kysely<Database>,
+  postgres: boolean,
+  clock: () => number,
+  settlementId: string,
+  requestId: string,
+  actor: Actor,
+): Promise<SettleResult> {
   const hash = `reverse:${settlementId}`;
   const spec: Idempotency<{ body: string; request_hash: string | null }, SettleResult> = {
     matches: (prior) => prior.request_hash === hash,
@@ -77,11 +87,24 @@ export async function reverseSettlement(db: Kysely<Database>, postgres: boolean,
       if (original.window_bucket !== null && original.window_day !== null && deductible !== 0) {
         // The settlement's own window (its visit's day at its institution) gives back what it bore.
         const window = { person_id: original.person_id, bucket: original.window_bucket, institution_id: original.institution_id, day: Number(original.window_day) };
-        const current = await trx.selectFrom('deductible_windows').select('borne_fen').where((eb) => eb.and(window)).executeTakeFirst();
+        const current = await trx
+          .selectFrom('deductible_windows')
+          .select('borne_fen')
+          .where((eb) => eb.and(window))
+          .executeTakeFirst();
         if (!current) throw new Error(`settlement ${settlementId} bore ${deductible} fen in a deductible window the ledger does not hold`);
         windowAfter = Number(current.borne_fen) - deductible;
-        if (windowAfter > 0) await trx.updateTable('deductible_windows').set({ borne_fen: windowAfter }).where((eb) => eb.and(window)).execute();
-        else await trx.deleteFrom('deductible_windows').where((eb) => eb.and(window)).execute();
+        if (windowAfter > 0)
+          await trx
+            .updateTable('deductible_windows')
+            .set({ borne_fen: windowAfter })
+            .where((eb) => eb.and(window))
+            .execute();
+        else
+          await trx
+            .deleteFrom('deductible_windows')
+            .where((eb) => eb.and(window))
+            .execute();
       }
       // The later layers of the fund chain (大病保险, 医疗救助): each yearly total back by what the entry added.
       const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('settlement_id', '=', settlementId).execute();
@@ -112,11 +135,10 @@ export async function reverseSettlement(db: Kysely<Database>, postgres: boolean,
         cashPay: y(original.cash_pay_fen),
         restored: {
           cap: capAfter === null ? null : { bucket: original.cap_bucket, year: original.cap_year, usedAfter: toYuanNumber(capAfter) },
-          deductibleWindow: windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
+          deductibleWindow:
+            windowAfter === null ? null : { bucket: original.window_bucket, institution: original.institution_id, borneAfter: toYuanNumber(Math.max(0, windowAfter)) },
           account: accountRestored,
-          ...(layersRestored.length > 0
-            ? { layers: layersRestored.map((l) => ({ bucket: l.bucket, year: l.year, usedAfter: toYuanNumber(l.after_fen) })) }
-            : {}),
+          ...(layersRestored.length > 0 ? { layers: layersRestored.map((l) => ({ bucket: l.bucket, year: l.year, usedAfter: toYuanNumber(l.after_fen) })) } : {}),
         },
       };
       const body = JSON.stringify(entry);
@@ -199,13 +221,7 @@ async function restoreAccount(trx: Transaction<Database>, original: SettlementsT
 
 /** Takes an amount off a person's yearly total for a bucket (a reversal); returns the new total. */
 async function takeFromCap(trx: Transaction<Database>, personId: string, year: number, bucket: string, amount: Fen): Promise<Fen> {
-  const row = await trx
-    .selectFrom('cap_usage')
-    .select('used_fen')
-    .where('person_id', '=', personId)
-    .where('year', '=', year)
-    .where('bucket', '=', bucket)
-    .executeTakeFirst();
+  const row = await trx.selectFrom('cap_usage').select('used_fen').where('person_id', '=', personId).where('year', '=', year).where('bucket', '=', bucket).executeTakeFirst();
   const after = Number(row?.used_fen ?? 0) - amount;
   await trx.updateTable('cap_usage').set({ used_fen: after }).where('person_id', '=', personId).where('year', '=', year).where('bucket', '=', bucket).execute();
   return after;

@@ -17,7 +17,6 @@ import type { Database } from './schema.js';
 import { readBag, type SettleStatements, type Statement } from './statements.js';
 import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
-
 /**
  * SQLite: a batch of settles in one `BEGIN IMMEDIATE … COMMIT`, synchronously, on one connection
  * (group commit). Used on the event loop's thread (SqliteSettlePath) and by the writer thread

@@ -141,8 +141,7 @@ export class SqliteWriterPath implements SettlePath {
       } else if ('ready' in m) {
         this.synchronous = m.synchronous;
         started();
-      }
-      else this.fail(new Error(`the ledger writer thread stopped: ${m.fatal}`), failed);
+      } else this.fail(new Error(`the ledger writer thread stopped: ${m.fatal}`), failed);
     });
     this.worker.on('error', (e) => this.fail(new Error(`the ledger writer thread stopped: ${e.message}`), failed));
     this.exited = new Promise<void>((resolve) =>
@@ -152,7 +151,10 @@ export class SqliteWriterPath implements SettlePath {
       }),
     );
     // Once it is ready, the server's socket keeps the process alive, not this thread.
-    this.ready.then(() => this.worker.unref(), () => undefined);
+    this.ready.then(
+      () => this.worker.unref(),
+      () => undefined,
+    );
   }
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {

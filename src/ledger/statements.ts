@@ -128,10 +128,7 @@ export class SettleStatements {
           union all
           select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`.compile(db),
     );
-    this.replay = compile(
-      'yb_replay',
-      db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile(),
-    );
+    this.replay = compile('yb_replay', db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile());
     this.writes = [
       { flag: 0, stmt: this.person },
       { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
@@ -142,10 +139,7 @@ export class SettleStatements {
       { flag: W_WINDOW, stmt: compile('yb_w_window', this.windowUpsert(db).compile()) },
       { flag: 0, stmt: compile('yb_w_audit', this.auditInsert(db).compile()) },
     ];
-    this.layerWrites = [
-      compile('yb_w_layer_cap', this.capUpsert(db, 'layerCap').compile()),
-      compile('yb_w_layer', this.layerInsert(db).compile()),
-    ];
+    this.layerWrites = [compile('yb_w_layer_cap', this.capUpsert(db, 'layerCap').compile()), compile('yb_w_layer', this.layerInsert(db).compile())];
   }
 
   /**
@@ -157,8 +151,7 @@ export class SettleStatements {
     if (!s) {
       // Kysely adds each CTE to the query's tables; none of these is read, so keep the plain type.
       type Creator = QueryCreator<Database>;
-      const add = (q: Creator, name: string, insert: (db: Creator) => unknown): Creator =>
-        q.with(name, (db) => insert(db as unknown as Creator) as never) as unknown as Creator;
+      const add = (q: Creator, name: string, insert: (db: Creator) => unknown): Creator => q.with(name, (db) => insert(db as unknown as Creator) as never) as unknown as Creator;
       let q = add(this.db, 'p', (db) => this.personUpsert(db));
       q = add(q, 'v', (db) => this.visitInsert(db));
       q = add(q, 's', (db) => this.settlementInsert(db));
@@ -318,7 +311,6 @@ const SETTLEMENT_COLUMNS: readonly (keyof SettlementsTable)[] = [
   'actor',
   'created_at',
 ];
-
 
 /** The year (China time) whose enrollment on file applies to a visit. */
 export const coverageYearOf = (time: number) => yearOf(chinaDay(time));

@@ -13,7 +13,10 @@ export interface VerifyReport {
 
 /** A stored entry's amounts in fen, a reversal's negated back, for the money identity (invariants.ts). */
 export function storedAmounts(
-  r: Pick<SettlementsTable, 'kind' | 'total_fen' | 'eligible_fen' | 'deductible_fen' | 'fund_pay_fen' | 'critical_illness_pay_fen' | 'assistance_pay_fen' | 'account_pay_fen' | 'cash_pay_fen'>,
+  r: Pick<
+    SettlementsTable,
+    'kind' | 'total_fen' | 'eligible_fen' | 'deductible_fen' | 'fund_pay_fen' | 'critical_illness_pay_fen' | 'assistance_pay_fen' | 'account_pay_fen' | 'cash_pay_fen'
+  >,
 ): EntryAmounts {
   const m = r.kind === 'reversal' ? -1 : 1;
   return {
@@ -100,9 +103,14 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> 
     .orderBy('id')
     .execute();
   for (const r of broken) {
-    const caps = r.kind === 'settlement' && r.cap_bucket !== null && r.cap_before_fen !== null && r.cap_after_fen !== null ? [{ bucket: r.cap_bucket, before: Number(r.cap_before_fen), after: Number(r.cap_after_fen) }] : [];
+    const caps =
+      r.kind === 'settlement' && r.cap_bucket !== null && r.cap_before_fen !== null && r.cap_after_fen !== null
+        ? [{ bucket: r.cap_bucket, before: Number(r.cap_before_fen), after: Number(r.cap_after_fen) }]
+        : [];
     const problems = moneyProblems(storedAmounts(r), caps);
-    mismatches.push(`entry ${r.id}${r.kind === 'reversal' ? ' (a reversal, its amounts negated)' : ''}: ${problems.length > 0 ? problems.join('; ') : 'the money identity does not hold'}`);
+    mismatches.push(
+      `entry ${r.id}${r.kind === 'reversal' ? ' (a reversal, its amounts negated)' : ''}: ${problems.length > 0 ? problems.join('; ') : 'the money identity does not hold'}`,
+    );
   }
   // A later layer's yearly total only grows with a settlement (and goes back with its reversal).
   const layersDown = await db

@@ -129,9 +129,9 @@ function governingPack(policies: PolicySet, region: string, day: DayNumber): Pol
   if (chain.length === 0) throw new SettlementError('NO_POLICY_IN_FORCE', `birth on ${formatDate(day)}: ${policies.describeInForce(region, day)}`);
   const found = chain.find((p): p is PolicyPack & { maternityGrant: MaternityGrantRules } => p.maternityGrant !== undefined);
   if (found) return found;
-  const elsewhere = policies.lineage(region).flatMap((code) =>
-    policies.packs.filter((p) => p.region.code === code && p.maternityGrant).map((p) => `${p.document.number} from ${formatDate(p.effective.from)}`),
-  );
+  const elsewhere = policies
+    .lineage(region)
+    .flatMap((code) => policies.packs.filter((p) => p.region.code === code && p.maternityGrant).map((p) => `${p.document.number} from ${formatDate(p.effective.from)}`));
   throw new SettlementError(
     'NO_BENEFIT_RULE',
     `birth on ${formatDate(day)}: no policy in force gives a one-time maternity grant (一次性生育补助金); ${policies.describeInForce(region, day)}` +
@@ -157,7 +157,12 @@ export function decideMaternityGrant(policies: PolicySet, claim: MaternityGrantC
   const read = (param: Param | undefined): ParamVersion | undefined => {
     const v = on(param, day);
     if (param && (!v || v.value === null)) {
-      missing.push({ path: param.path, label: param.label, citation: v?.citation ?? param.versions[0]?.citation ?? '（无）', reason: v?.missing ?? `no value on ${formatDate(day)}` });
+      missing.push({
+        path: param.path,
+        label: param.label,
+        citation: v?.citation ?? param.versions[0]?.citation ?? '（无）',
+        reason: v?.missing ?? `no value on ${formatDate(day)}`,
+      });
       return undefined;
     }
     return v;
@@ -194,15 +199,27 @@ export function decideMaternityGrant(policies: PolicySet, claim: MaternityGrantC
   const flag = (v: ParamVersion | undefined) => (v?.value === true ? v : undefined);
 
   const scheme = versions.claimantScheme;
-  check('employee', scheme, c.scheme === scheme?.value, `申领人为${SCHEME_TEXT[c.scheme]}${c.scheme === scheme?.value ? '' : `，不是${SCHEME_TEXT[scheme?.value as Scheme] ?? String(scheme?.value)}`}。`);
+  check(
+    'employee',
+    scheme,
+    c.scheme === scheme?.value,
+    `申领人为${SCHEME_TEXT[c.scheme]}${c.scheme === scheme?.value ? '' : `，不是${SCHEME_TEXT[scheme?.value as Scheme] ?? String(scheme?.value)}`}。`,
+  );
   const sex = versions.claimantSex;
-  check('male', sex, c.sex === sex?.value, `申领人性别为${SEX_TEXT[c.sex]}${c.sex === sex?.value ? '' : `，本待遇由${SEX_TEXT[sex?.value as Sex] ?? String(sex?.value)}职工申领（女职工本人生育享受生育医疗等待遇）`}。`);
+  check(
+    'male',
+    sex,
+    c.sex === sex?.value,
+    `申领人性别为${SEX_TEXT[c.sex]}${c.sex === sex?.value ? '' : `，本待遇由${SEX_TEXT[sex?.value as Sex] ?? String(sex?.value)}职工申领（女职工本人生育享受生育医疗等待遇）`}。`,
+  );
   const flexible = c.employment === 'flexible';
   check(
     'not-flexible',
     flag(versions.flexibleWorkersExcluded),
     !flexible,
-    flexible ? `申领人为${EMPLOYMENT_LABELS.flexible}，个人不缴纳生育保险费，不享受一次性生育补助金。` : `申领人为${c.employment ? EMPLOYMENT_LABELS[c.employment] : SCHEME_TEXT[c.scheme]}，不是以职工身份参保的灵活就业人员。`,
+    flexible
+      ? `申领人为${EMPLOYMENT_LABELS.flexible}，个人不缴纳生育保险费，不享受一次性生育补助金。`
+      : `申领人为${c.employment ? EMPLOYMENT_LABELS[c.employment] : SCHEME_TEXT[c.scheme]}，不是以职工身份参保的灵活就业人员。`,
   );
   check('maternity-insured', flag(versions.claimantInsured), c.maternityInsured, c.maternityInsured ? '生育时申领人参加生育保险。' : '生育时申领人未参加生育保险。');
   check(
@@ -248,7 +265,9 @@ export function decideMaternityGrant(policies: PolicySet, claim: MaternityGrantC
       birthDate: formatDate(day),
       text: `配偶于${formatDate(day)}生育，申领人在${regionName}参保，适用${doc}：${rules.label}，定额${formatYuan(standard)}元。`,
     },
-    ...conditions.map((x): TraceStep => ({ step: 'condition', source: x.source, condition: x.condition, met: x.met, text: `${x.met ? '符合' : '不符合'}（${x.label}）：${x.text}` })),
+    ...conditions.map(
+      (x): TraceStep => ({ step: 'condition', source: x.source, condition: x.condition, met: x.met, text: `${x.met ? '符合' : '不符合'}（${x.label}）：${x.text}` }),
+    ),
     {
       step: 'result',
       source: citationOf(amountV as ParamVersion),

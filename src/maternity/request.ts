@@ -50,7 +50,8 @@ export function parseMaternityGrantRequest(data: unknown, policies: PolicySet): 
   const c = r.claimant;
   if (c.scheme === 'employee' && c.employment === undefined) problems.push('claimant.employment: required for an employee: employer (用人单位在职职工) or flexible (灵活就业人员)');
   if (c.scheme !== 'employee' && c.employment !== undefined) problems.push("claimant.employment: applies to the employees' scheme (职工医保) only");
-  if (c.employment === 'employer' && r.employer === undefined) problems.push('employer: required for an employer\'s employee: { maternityInsuredSince } (所在单位参加生育保险的起始日期)');
+  if (c.employment === 'employer' && r.employer === undefined)
+    problems.push("employer: required for an employer's employee: { maternityInsuredSince } (所在单位参加生育保险的起始日期)");
   if (c.employment === 'flexible' && r.employer !== undefined) problems.push('employer: a flexible worker (灵活就业人员) has no employer (所在单位) to name');
   if (problems.length > 0) throw new RequestError(problems);
   const claim: MaternityGrantClaim = {

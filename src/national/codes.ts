@@ -137,10 +137,7 @@ export function psnTypeOf(category: Category): NationalCode | null {
 export function categoryOf(psnType: string, field = 'data.psn_type'): Category {
   if (/^11(\d{2})?$/.test(psnType)) return 'active';
   if (/^12(\d{2})?$/.test(psnType)) return 'retired';
-  throw new NationalCodeError(
-    field,
-    `psn_type ${JSON.stringify(psnType)} has no yibao category (only 11 在职 and 12 退休 are mapped); give the category in yibao.person.category`,
-  );
+  throw new NationalCodeError(field, `psn_type ${JSON.stringify(psnType)} has no yibao category (only 11 在职 and 12 退休 are mapped); give the category in yibao.person.category`);
 }
 
 // ---- med_type ↔ visit type ------------------------------------------------------------------

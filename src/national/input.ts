@@ -269,7 +269,9 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
     source['person.category'] = `the ledger's person ${d.psn_no}: its category (give yibao.person.category)`;
   }
   if (category === undefined && problems.length === 0) {
-    problems.push(`yibao.person.category: required: person ${d.psn_no} is not in the ledger and the message gives no psn_type yibao can read; give the category (${CATEGORIES.join(' | ')})`);
+    problems.push(
+      `yibao.person.category: required: person ${d.psn_no} is not in the ledger and the message gives no psn_type yibao can read; give the category (${CATEGORIES.join(' | ')})`,
+    );
   }
 
   // Region.
@@ -350,7 +352,8 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
   } else if (anyOutside) {
     eligible = d.medfee_sumamt - outside;
     source['visit.eligible'] = 'data.fulamt_ownpay_amt';
-    if (eligible < 0) problems.push(`data.fulamt_ownpay_amt: with overlmt_selfpay and preselfpay_amt (${formatYuan(outside)}) exceeds medfee_sumamt ${formatYuan(d.medfee_sumamt)}`);
+    if (eligible < 0)
+      problems.push(`data.fulamt_ownpay_amt: with overlmt_selfpay and preselfpay_amt (${formatYuan(outside)}) exceeds medfee_sumamt ${formatYuan(d.medfee_sumamt)}`);
   }
 
   // Request id.

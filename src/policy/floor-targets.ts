@@ -67,7 +67,10 @@ function floorTargetProblems(t: FloorTarget, unit: Unit, bound: string | undefin
     }
   } else {
     const units = FIXED_PATHS[t.path as string];
-    if (!units) out.push(`compares.path: ${t.path} is not a parameter every city file has at a fixed path (${Object.keys(FIXED_PATHS).join(', ')}); name a benefit parameter with scheme, visitType and parameter`);
+    if (!units)
+      out.push(
+        `compares.path: ${t.path} is not a parameter every city file has at a fixed path (${Object.keys(FIXED_PATHS).join(', ')}); name a benefit parameter with scheme, visitType and parameter`,
+      );
     else if (!units.includes(unit)) out.push(`compares.path: ${t.path} is written in ${units.join(' or ')}, and this floor is in ${unit}`);
   }
   if (bound === undefined) out.push('bound: a floor compared with a city value needs bound: at-least | about | exactly');

@@ -151,7 +151,7 @@ describe('the loader rejects bad policy files, naming file, parameter and proble
   it('a missing value without a reason', () => {
     const f = minimal();
     f.benefits[0].classes[0].ratio.value = null;
-    expect(problemsOf(f).join('\n')).toContain("classes.any.ratio: has no value: give one, or say why the document does not with `missing:`");
+    expect(problemsOf(f).join('\n')).toContain('classes.any.ratio: has no value: give one, or say why the document does not with `missing:`');
   });
 
   it('overlapping dated versions', () => {
@@ -257,7 +257,9 @@ describe('compares: what a provincial floor bounds', () => {
     ]);
     expect(problemsOf(floorsFile({ compares: { ...target, tiers: ['township'] } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares\.tiers\[0\]: /)]);
     expect(problemsOf(floorsFile({ compares: { ...target, visitType: 'dental' } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares\.visitType: /)]);
-    expect(problemsOf(floorsFile({ compares: { ...target, colour: 'red' } }))).toEqual([expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares: Unrecognized key: "colour"/)]);
+    expect(problemsOf(floorsFile({ compares: { ...target, colour: 'red' } }))).toEqual([
+      expect.stringMatching(/^parameters\.floors\.ratioPrimary: compares: Unrecognized key: "colour"/),
+    ]);
   });
 
   it('rejects a path no city file has at a fixed place', () => {
@@ -270,9 +272,9 @@ describe('compares: what a provincial floor bounds', () => {
     expect(problemsOf(floorsFile({ unit: 'yuan-per-visit', value: 50, compares: target }))).toEqual([
       "parameters.floors.ratioPrimary: compares.parameter: a city's ratio is written in percent, and this floor is in yuan-per-visit",
     ]);
-    expect(problemsOf(floorsFile({ unit: 'yuan-per-case', value: 1000, compares: { scheme: 'resident', visitType: 'birth-natural', parameter: 'amount', tiers: ['primary'] } }))).toEqual([
-      'parameters.floors.ratioPrimary: compares.tiers: amount is not a parameter of an institution class (tiers go with ratio or deductible)',
-    ]);
+    expect(
+      problemsOf(floorsFile({ unit: 'yuan-per-case', value: 1000, compares: { scheme: 'resident', visitType: 'birth-natural', parameter: 'amount', tiers: ['primary'] } })),
+    ).toEqual(['parameters.floors.ratioPrimary: compares.tiers: amount is not a parameter of an institution class (tiers go with ratio or deductible)']);
     expect(problemsOf(floorsFile({ compares: { parameter: 'ratio' } }))).toEqual([
       'parameters.floors.ratioPrimary: compares.scheme: is required for a benefit parameter',
       'parameters.floors.ratioPrimary: compares.visitType: is required for a benefit parameter',

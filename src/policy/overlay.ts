@@ -68,16 +68,11 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
     const unitsOf = new Set(existing.versions.map((v) => v.unit));
     const next = buildParam(value, p, ctx, [...unitsOf]);
     for (const v of next.versions) {
-      const clash = existing.versions.find(
-        (e) => e.value !== null && e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from,
-      );
-      if (clash)
-        problems.add(`parameters.${p}`, `conflicts with ${clash.citation}, which gives ${clash.text}; a user file may only fill parameters the documents leave open`);
+      const clash = existing.versions.find((e) => e.value !== null && e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from);
+      if (clash) problems.add(`parameters.${p}`, `conflicts with ${clash.citation}, which gives ${clash.text}; a user file may only fill parameters the documents leave open`);
     }
     // Keep the document's versions (including the missing ones, for the record) where the user gives none.
-    const kept = existing.versions.filter(
-      (e) => !next.versions.some((v) => e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from),
-    );
+    const kept = existing.versions.filter((e) => !next.versions.some((v) => e.from <= (v.to ?? Infinity) && (e.to ?? Infinity) >= v.from));
     const merged: Param = { ...existing, versions: [...kept, ...next.versions].sort((a, b) => a.from - b.from) };
     params.set(p, merged);
     replaced.set(existing.path, merged);
@@ -89,7 +84,8 @@ export function applyOverlay(packs: PolicyPack[], path: string, data?: unknown):
   });
   checkOneBenefitPerVisitType([...target.benefits, ...added], problems, (b) => `benefits.${b.id}`);
   for (const section of ['criticalIllness', 'referral', 'medicalAssistance'] as const) {
-    if (o[section] && target[section]) problems.add(section, `${target.id} already has ${section} rules (${target[section]?.citation}); a user file may only add what the documents leave out`);
+    if (o[section] && target[section])
+      problems.add(section, `${target.id} already has ${section} rules (${target[section]?.citation}); a user file may only add what the documents leave out`);
   }
   const sections = buildChainSections(o, ctx);
   if (problems.list.length > 0) throw new PolicyFileError(path, problems.list);

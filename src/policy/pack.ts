@@ -56,12 +56,10 @@ export function buildPack(file: string, data: unknown): PolicyPack {
     };
     for (const v of enrollment.waitExemptCategories.versions)
       for (const c of (v.value as string[] | null) ?? [])
-        if (!(CATEGORIES as readonly string[]).includes(c))
-          problems.add('enrollment.waitExemptCategories', `${c} is not a category (${CATEGORIES.join(', ')})`);
+        if (!(CATEGORIES as readonly string[]).includes(c)) problems.add('enrollment.waitExemptCategories', `${c} is not a category (${CATEGORIES.join(', ')})`);
     for (const v of enrollment.waitExemptHardship.versions)
       for (const c of (v.value as string[] | null) ?? [])
-        if (!(HARDSHIP_GROUPS as readonly string[]).includes(c))
-          problems.add('enrollment.waitExemptHardship', `${c} is not a hardship group (${HARDSHIP_GROUPS.join(', ')})`);
+        if (!(HARDSHIP_GROUPS as readonly string[]).includes(c)) problems.add('enrollment.waitExemptHardship', `${c} is not a hardship group (${HARDSHIP_GROUPS.join(', ')})`);
   }
   const contributions = f.contributions ? buildContributions(f.contributions, ctx) : undefined;
   const chain = buildChainSections(f, ctx);

@@ -82,8 +82,7 @@ export function buildParam(file: ParamFile, path: string, ctx: ParamContext, exp
   for (let i = 1; i < versions.length; i++) {
     const prev = versions[i - 1] as ParamVersion;
     const cur = versions[i] as ParamVersion;
-    if (prev.to === null || prev.to >= cur.from)
-      ctx.problems.add(path, `dated versions overlap (one from ${formatDate(cur.from)} while another is still in force)`);
+    if (prev.to === null || prev.to >= cur.from) ctx.problems.add(path, `dated versions overlap (one from ${formatDate(cur.from)} while another is still in force)`);
   }
   const param: Param = { path, label: PATH_LABELS[path] ?? LABELS[key] ?? key, versions };
   ctx.params.set(path, param);

@@ -25,8 +25,7 @@ export interface RegionInfo {
   parent?: string;
 }
 
-const inForce = (pack: PolicyPack, day: DayNumber) =>
-  pack.effective.from <= day && (pack.effective.to === null || day <= pack.effective.to);
+const inForce = (pack: PolicyPack, day: DayNumber) => pack.effective.from <= day && (pack.effective.to === null || day <= pack.effective.to);
 
 /** Every parameter of a pack (for collecting the dates its values change). */
 function allParams(pack: PolicyPack): Iterable<Param> {

@@ -102,9 +102,7 @@ const institutionClass = z.strictObject({
 const categoryOverride = z.strictObject({
   cap: paramFile.optional(),
   ratioBonus: paramFile.optional(),
-  classes: z
-    .record(z.string(), z.strictObject({ deductible: paramFile.optional(), ratio: paramFile.optional() }))
-    .optional(),
+  classes: z.record(z.string(), z.strictObject({ deductible: paramFile.optional(), ratio: paramFile.optional() })).optional(),
 });
 
 const benefitBase = {
@@ -206,12 +204,7 @@ const criticalIllnessRules = z.strictObject({
   threshold: paramFile,
   ratio: paramFile,
   cap: paramFile,
-  groups: z
-    .partialRecord(
-      z.enum(HARDSHIP_GROUPS),
-      z.strictObject({ threshold: paramFile.optional(), ratio: paramFile.optional(), uncapped: paramFile.optional() }),
-    )
-    .optional(),
+  groups: z.partialRecord(z.enum(HARDSHIP_GROUPS), z.strictObject({ threshold: paramFile.optional(), ratio: paramFile.optional(), uncapped: paramFile.optional() })).optional(),
 });
 export type CriticalIllnessRulesFile = z.infer<typeof criticalIllnessRules>;
 
@@ -375,7 +368,10 @@ export const policyFile = z.strictObject({
     code: z.string().regex(/^\d{6}$/, 'must be a six-digit admdvs code'),
     name: z.string().min(1),
     aliases: z.array(z.string().min(1)).default([]),
-    parent: z.string().regex(/^\d{6}$/).optional(),
+    parent: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
   }),
   role: z.enum(['rules', 'floors']).default('rules'),
   schemes: z.array(z.enum(SCHEMES)).min(1),

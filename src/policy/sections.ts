@@ -64,12 +64,14 @@ export function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): 
   });
   for (const tier of TIERS) {
     for (const grade of GRADES) {
-      if (!classes.some((c) => c.tiers.includes(tier) || c.grades.includes(grade)))
-        ctx.problems.add(`${base}.classes`, `no class matches a ${tier} institution of grade ${grade}`);
+      if (!classes.some((c) => c.tiers.includes(tier) || c.grades.includes(grade))) ctx.problems.add(`${base}.classes`, `no class matches a ${tier} institution of grade ${grade}`);
     }
   }
   const categories: Partial<Record<Category, CategoryOverride>> = {};
-  for (const [cat, o] of Object.entries(b.categories ?? {}) as [Category, NonNullable<BenefitFile & { kind: 'pooling' }>['categories'] extends infer R ? R extends Record<string, infer V> ? V : never : never][]) {
+  for (const [cat, o] of Object.entries(b.categories ?? {}) as [
+    Category,
+    NonNullable<BenefitFile & { kind: 'pooling' }>['categories'] extends infer R ? (R extends Record<string, infer V> ? V : never) : never,
+  ][]) {
     if (!o) continue;
     const p = `${base}.categories.${cat}`;
     const override: CategoryOverride = { classes: {} };
@@ -95,10 +97,8 @@ export function buildBenefit(b: BenefitFile, index: number, ctx: ParamContext): 
     categories,
   };
   if (b.deductibleWindow) benefit.deductibleWindow = buildParam(b.deductibleWindow, `${base}.deductibleWindow`, ctx, ['rule']);
-  if (b.familyDoctorBonus && !b.familyDoctorTiers)
-    ctx.problems.add(`${base}.familyDoctorTiers`, 'name the tiers of signed institutions at which familyDoctorBonus applies');
-  if (b.familyDoctorBonus)
-    benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
+  if (b.familyDoctorBonus && !b.familyDoctorTiers) ctx.problems.add(`${base}.familyDoctorTiers`, 'name the tiers of signed institutions at which familyDoctorBonus applies');
+  if (b.familyDoctorBonus) benefit.familyDoctorBonus = buildParam(b.familyDoctorBonus, `${base}.familyDoctorBonus`, ctx, ['percentage-points']);
   if (b.notDuringStay) benefit.notDuringStay = buildParam(b.notDuringStay, `${base}.notDuringStay`, ctx, ['flag']);
   if (b.accountReformRequired) benefit.accountReformRequired = buildParam(b.accountReformRequired, `${base}.accountReformRequired`, ctx, ['flag']);
   return benefit;

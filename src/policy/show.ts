@@ -170,8 +170,7 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
     const all = policies.packs.filter((p) => policies.lineage(code).includes(p.region.code));
     if (all.length > 0) {
       lines.push('Policies for this region:');
-      for (const p of all)
-        lines.push(`  ${p.document.number}  ${formatDate(p.effective.from)} – ${p.effective.to === null ? '' : formatDate(p.effective.to)}`);
+      for (const p of all) lines.push(`  ${p.document.number}  ${formatDate(p.effective.from)} – ${p.effective.to === null ? '' : formatDate(p.effective.to)}`);
     }
     return lines.join('\n') + '\n';
   }
@@ -189,7 +188,7 @@ export function renderShow(policies: PolicySet, code: string, day: DayNumber): s
         lines.push(`  ${g}`);
         group = g;
       }
-      const bound = p.bound ? BOUND[p.bound] ?? '' : '';
+      const bound = p.bound ? (BOUND[p.bound] ?? '') : '';
       const value = p.missing ? `（文件未规定：${p.missing}）` : `${bound === '不低于' ? bound : ''}${p.value}${bound === '左右' ? bound : ''}`;
       const dates = `${p.from} – ${p.to ?? ''}`;
       const who = p.supplied === 'user' ? ' [用户提供]' : '';

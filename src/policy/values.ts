@@ -139,9 +139,7 @@ export function convertValue(raw: unknown, unit: Unit, key: string): { value: Pa
     if (typeof raw !== 'number' && typeof raw !== 'string') return `unit ${unit} needs an amount in yuan`;
     try {
       const fen = parseYuan(raw);
-      const suffix = { yuan: '元', 'yuan-per-visit': '元/次', 'yuan-per-case': '元/例', 'yuan-per-year': '元/人/年', 'yuan-per-month': '元/月' }[
-        unit as 'yuan'
-      ];
+      const suffix = { yuan: '元', 'yuan-per-visit': '元/次', 'yuan-per-case': '元/例', 'yuan-per-year': '元/人/年', 'yuan-per-month': '元/月' }[unit as 'yuan'];
       return { value: fen, text: `${String(raw)} ${suffix}` };
     } catch (e) {
       return `amount ${(e as AmountError).message}`;
@@ -165,8 +163,7 @@ export function convertValue(raw: unknown, unit: Unit, key: string): { value: Pa
       const allowed = RULE_VALUES[key];
       const retired = typeof raw === 'string' ? RETIRED_RULE_VALUES.get(`${key} ${raw}`) : undefined;
       if (retired !== undefined) return retired;
-      if (typeof raw !== 'string' || (allowed && !allowed.includes(raw)))
-        return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
+      if (typeof raw !== 'string' || (allowed && !allowed.includes(raw))) return `must be one of ${(allowed ?? ['a rule name']).join(', ')}`;
       return { value: raw, text: VALUE_TEXT[raw] ?? raw };
     }
     case 'flag':
@@ -178,8 +175,7 @@ export function convertValue(raw: unknown, unit: Unit, key: string): { value: Pa
     case 'month-day-range': {
       const r = raw as { from?: unknown; to?: unknown } | null;
       const md = (x: unknown) => (typeof x === 'string' && /^\d{2}-\d{2}$/.test(x) ? parseDate(`2000-${x}`) : undefined);
-      if (!r || typeof r !== 'object' || md(r.from) === undefined || md(r.to) === undefined)
-        return 'unit month-day-range needs { from: MM-DD, to: MM-DD }';
+      if (!r || typeof r !== 'object' || md(r.from) === undefined || md(r.to) === undefined) return 'unit month-day-range needs { from: MM-DD, to: MM-DD }';
       const [fm, fd] = (r.from as string).split('-').map(Number) as [number, number];
       const [tm, td] = (r.to as string).split('-').map(Number) as [number, number];
       const value: MonthDayRange = { from: { month: fm, day: fd }, to: { month: tm, day: td } };

@@ -19,7 +19,9 @@ import { amount, enumOf, id, readRegion, RequestError, yearSchema } from './sett
 import { formatIssues } from '../policy/schema.js';
 
 /** `YYYY-MM-DD`, a real date, kept as text. */
-const day = z.string({ error: 'must be a date YYYY-MM-DD' }).refine((v) => parseDate(v) !== undefined, { error: (i) => `must be a real date YYYY-MM-DD, got ${JSON.stringify(i.input)}` });
+const day = z
+  .string({ error: 'must be a date YYYY-MM-DD' })
+  .refine((v) => parseDate(v) !== undefined, { error: (i) => `must be a real date YYYY-MM-DD, got ${JSON.stringify(i.input)}` });
 
 /** `YYYY-MM`. */
 export const monthSchema = z.string({ error: 'must be a month YYYY-MM' }).regex(/^(19[9]\d|2[01]\d\d)-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM such as 2023-01');
@@ -142,8 +144,10 @@ export function parseOpenAccount(data: unknown, policies: PolicySet): OpenAccoun
   const { region: code, problem } = readRegion(p.region, 'region', policies);
   if (problem) problems.push(problem);
   if (p.kind === 'employee-personal' && p.members && p.members.length > 0) problems.push('members: only a resident-family account has registered members');
-  if (p.kind === 'employee-personal' && !p.holder) problems.push("holder: an employee's personal account needs the holder's details (category, contributionBase…) for the monthly credit");
-  if (p.holder?.category === 'active' && p.holder.contributionBase === undefined) problems.push('holder.contributionBase: an active employee needs the monthly contribution base (yuan)');
+  if (p.kind === 'employee-personal' && !p.holder)
+    problems.push("holder: an employee's personal account needs the holder's details (category, contributionBase…) for the monthly credit");
+  if (p.holder?.category === 'active' && p.holder.contributionBase === undefined)
+    problems.push('holder.contributionBase: an active employee needs the monthly contribution base (yuan)');
   if (p.members?.includes(p.holderId)) problems.push('members: the holder is not listed as a member');
   if (new Set(p.members ?? []).size !== (p.members ?? []).length) problems.push('members: a member is listed twice');
   if (problems.length > 0) throw new RequestError(problems);
@@ -191,8 +195,7 @@ function operateRequest(requestId: string, raw: z.output<typeof operationSchema>
   const op: Record<string, unknown> = { ...stripUndefined(raw), ref: raw.ref ?? requestId };
   if ('toRegion' in raw) op.toRegion = regionCode(raw.toRegion, 'operation.toRegion', policies);
   if ('fromRegion' in raw) op.fromRegion = regionCode(raw.fromRegion, 'operation.fromRegion', policies);
-  if ('outOfScope' in raw && raw.outOfScope !== undefined && raw.outOfScope > raw.personShare)
-    throw new RequestError(['operation.outOfScope: must not exceed personShare']);
+  if ('outOfScope' in raw && raw.outOfScope !== undefined && raw.outOfScope > raw.personShare) throw new RequestError(['operation.outOfScope: must not exceed personShare']);
   if (raw.kind === 'inheritance' && raw.deathDate > raw.date) throw new RequestError(['operation.deathDate: must not be after operation.date']);
   return { requestId, operation: op as unknown as Operation, hash: digest('sha256', canonicalJson({ accountId, operation: op }), 'hex') };
 }

@@ -6,16 +6,7 @@
 import { YibaoError } from '../errors.js';
 import { z } from 'zod';
 import { parseDate, parseInstant, yearOf } from '../calendar/calendar.js';
-import {
-  CATEGORIES,
-  EMPLOYMENTS,
-  HARDSHIP_GROUPS,
-  SCHEME_CATEGORIES,
-  SCHEMES,
-  TIERS,
-  VISIT_TYPES,
-  type Grade,
-} from '../domain.js';
+import { CATEGORIES, EMPLOYMENTS, HARDSHIP_GROUPS, SCHEME_CATEGORIES, SCHEMES, TIERS, VISIT_TYPES, type Grade } from '../domain.js';
 import type { Person, Visit } from '../engine/types.js';
 import { type AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -88,11 +79,7 @@ export const visitSchema = z.strictObject({
 });
 
 /** A calendar year (coverage year, funding year). */
-export const yearSchema = z
-  .number({ error: 'must be a year' })
-  .int('must be a whole year')
-  .min(1990, 'must be a year from 1990')
-  .max(2200, 'must be a year before 2200');
+export const yearSchema = z.number({ error: 'must be a year' }).int('must be a whole year').min(1990, 'must be a year from 1990').max(2200, 'must be a year before 2200');
 
 const enrollmentSchema = z.strictObject({
   paidOn: dateText,
@@ -167,7 +154,13 @@ export function readRegion(raw: unknown, field: string, policies: PolicySet): { 
  *
  * @throws RequestError with every problem zod found.
  */
-export function parseWithRegion<S extends z.ZodType>(schema: S, data: unknown, regionRaw: unknown, field: string, policies: PolicySet): { parsed: z.output<S>; region: string | undefined; problems: string[] } {
+export function parseWithRegion<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  regionRaw: unknown,
+  field: string,
+  policies: PolicySet,
+): { parsed: z.output<S>; region: string | undefined; problems: string[] } {
   const parsed = schema.safeParse(data);
   const { region, problem } = readRegion(regionRaw, field, policies);
   if (!parsed.success) {

@@ -163,7 +163,13 @@ export function mergeTotals(whole: Totals, part: Totals): void {
     w.visits += p.visits;
     w.studentOutpatientFund += p.studentOutpatientFund;
     w.cash.set(p.cash, part.first - whole.first);
-    mergeBy(w.benefits, p.benefits, (a, b) => a.id === b.id && a.policy === b.policy, (a, b) => ((a.visits += b.visits), (a.fund += b.fund)), (b) => ({ ...b }));
+    mergeBy(
+      w.benefits,
+      p.benefits,
+      (a, b) => a.id === b.id && a.policy === b.policy,
+      (a, b) => ((a.visits += b.visits), (a.fund += b.fund)),
+      (b) => ({ ...b }),
+    );
     mergeBy(
       w.caps,
       p.caps,
@@ -172,7 +178,13 @@ export function mergeTotals(whole: Totals, part: Totals): void {
       (b) => ({ ...b, persons: [...b.persons], reached: [...b.reached] }),
     );
     // The example kept is the one from the lowest person index, whatever the order of merging.
-    mergeBy(w.errors, p.errors, (a, b) => a.code === b.code, (a, b) => ((a.visits += b.visits), (a.total += b.total)), (b) => ({ ...b }));
+    mergeBy(
+      w.errors,
+      p.errors,
+      (a, b) => a.code === b.code,
+      (a, b) => ((a.visits += b.visits), (a.total += b.total)),
+      (b) => ({ ...b }),
+    );
   });
   part.comparisons.forEach((c, i) => {
     const w = whole.comparisons[i] as ComparisonTotals;

@@ -75,14 +75,7 @@ export interface RangeOptions {
  * A visit the engine refuses (no policy in force, a parameter missing) is counted by error code
  * and changes nothing, as in `yibao settle`.
  */
-export function settleRange(
-  engine: SettlementEngine,
-  source: PersonSource,
-  policies: readonly PolicyYear[],
-  first: number,
-  count: number,
-  options: RangeOptions = {},
-): Totals {
+export function settleRange(engine: SettlementEngine, source: PersonSource, policies: readonly PolicyYear[], first: number, count: number, options: RangeOptions = {}): Totals {
   const { progress, observe } = options;
   const totals = emptyTotals(first, count, policies.length);
   const draft = new PersonDraft();

@@ -31,8 +31,7 @@ export interface VisitKinds {
   visitTypes: readonly VisitType[];
 }
 
-const coversYear = (pack: PolicyPack, year: number) =>
-  pack.effective.from <= yearStart(year) && (pack.effective.to === null || pack.effective.to >= yearStart(year + 1) - 1);
+const coversYear = (pack: PolicyPack, year: number) => pack.effective.from <= yearStart(year) && (pack.effective.to === null || pack.effective.to >= yearStart(year + 1) - 1);
 
 /** Why the pack cannot settle the year's visits, or null when it can. */
 function governs(engine: SettlementEngine, pack: PolicyPack, year: number, kinds: VisitKinds): string | null {
@@ -81,7 +80,10 @@ export function choosePolicyYears(engine: SettlementEngine, choices: readonly Po
           if (year === undefined && governs(engine, pack, y, kinds) === null) year = y;
         }
       }
-      if (year === undefined) problems.push(`${where}: ${governs(engine, pack, visitsYear, kinds) ?? ''}; and ${pack.id} governs no whole year within 50 years of ${visitsYear} (name one: { pack: ${pack.id}, year: YYYY })`);
+      if (year === undefined)
+        problems.push(
+          `${where}: ${governs(engine, pack, visitsYear, kinds) ?? ''}; and ${pack.id} governs no whole year within 50 years of ${visitsYear} (name one: { pack: ${pack.id}, year: YYYY })`,
+        );
     }
     if (year !== undefined) chosen.push({ pack, packId: pack.id, region: pack.region.code, year, dayStarts: dayStarts(year), shift: year - visitsYear });
   });

@@ -42,7 +42,8 @@ function table(rows: Row[]): string {
 
 function capRows(policies: PolicyReport[]): Row[] {
   const keys = new Map<string, string>();
-  for (const p of policies) for (const c of p.caps) keys.set(`${c.bucket}|${c.categories.join(',')}`, `  ${c.bucket} cap: ${c.categories.map((x) => CATEGORY_LABELS[x as Category]).join('、')}`);
+  for (const p of policies)
+    for (const c of p.caps) keys.set(`${c.bucket}|${c.categories.join(',')}`, `  ${c.bucket} cap: ${c.categories.map((x) => CATEGORY_LABELS[x as Category]).join('、')}`);
   return [...keys].map(([key, label]) => [
     label,
     ...policies.map((p) => {
@@ -95,7 +96,10 @@ export function renderReport(r: SimulationReport): string {
     ['  deductibles borne 起付标准', ...col((p) => money(p.amounts.deductible))],
     ['  paid by persons 个人现金支付', ...col((p) => money(p.amounts.cash))],
     ...(ps.some((p) => p.amounts.criticalIllness !== 0 || p.amounts.assistance !== 0)
-      ? [['  critical illness 大病保险支付', ...col((p) => money(p.amounts.criticalIllness))], ['  medical assistance 医疗救助支付', ...col((p) => money(p.amounts.assistance))]]
+      ? [
+          ['  critical illness 大病保险支付', ...col((p) => money(p.amounts.criticalIllness))],
+          ['  medical assistance 医疗救助支付', ...col((p) => money(p.amounts.assistance))],
+        ]
       : []),
     null,
     ['Fund outlay 统筹基金支付 (yuan)', ...col((p) => money(p.fund.total))],
@@ -122,8 +126,15 @@ export function renderReport(r: SimulationReport): string {
     ['Student outpatient budget 大学生门诊统筹', ...col(() => '')],
     ['  budget per student', ...col((p) => (p.studentBudget.available ? `${money(p.studentBudget.perStudent.value)} (${p.studentBudget.perStudent.citation})` : 'not given'))],
     ['  budget + carried in', ...col((p) => (p.studentBudget.available ? money(p.studentBudget.budget + p.studentBudget.carriedIn) : '—'))],
-    ['  spent (fund, students\' outpatient)', ...col((p) => (p.studentBudget.available ? money(p.studentBudget.spent) : '—'))],
-    ['  balance', ...col((p) => (p.studentBudget.available ? `${money(p.studentBudget.balance)} ${{ 'surplus-carried': '结余滚存', 'overspent-not-topped-up': '超支不补', 'no-rule-given': '' }[p.studentBudget.outcome]}` : '—'))],
+    ["  spent (fund, students' outpatient)", ...col((p) => (p.studentBudget.available ? money(p.studentBudget.spent) : '—'))],
+    [
+      '  balance',
+      ...col((p) =>
+        p.studentBudget.available
+          ? `${money(p.studentBudget.balance)} ${{ 'surplus-carried': '结余滚存', 'overspent-not-topped-up': '超支不补', 'no-rule-given': '' }[p.studentBudget.outcome]}`
+          : '—',
+      ),
+    ],
   ];
   out.push(table(rows));
   const notes = new Set<string>();
@@ -156,8 +167,16 @@ export function renderReport(r: SimulationReport): string {
     out.push('');
     const who: Row[] = [
       ['who gains (pays less out of pocket)', 'persons', 'better off', 'worse off', 'same'],
-      ['everyone', count(c.persons.better + c.persons.worse + c.persons.same), `${count(c.persons.better)} (${pct(c.persons.betterShare)})`, `${count(c.persons.worse)} (${pct(c.persons.worseShare)})`, count(c.persons.same)],
-      ...c.byCategory.map((x): Row => [`  ${x.label} ${x.category}`, count(x.persons), `${count(x.better)} (${pct(x.betterShare)})`, `${count(x.worse)} (${pct(x.worseShare)})`, count(x.same)]),
+      [
+        'everyone',
+        count(c.persons.better + c.persons.worse + c.persons.same),
+        `${count(c.persons.better)} (${pct(c.persons.betterShare)})`,
+        `${count(c.persons.worse)} (${pct(c.persons.worseShare)})`,
+        count(c.persons.same),
+      ],
+      ...c.byCategory.map(
+        (x): Row => [`  ${x.label} ${x.category}`, count(x.persons), `${count(x.better)} (${pct(x.betterShare)})`, `${count(x.worse)} (${pct(x.worseShare)})`, count(x.same)],
+      ),
       ...c.byHardship.map((x): Row => [`  ${x.label}`, count(x.persons), `${count(x.better)} (${pct(x.betterShare)})`, `${count(x.worse)} (${pct(x.worseShare)})`, count(x.same)]),
     ];
     out.push(table(who));

@@ -169,7 +169,11 @@ function income(run: SimulationRun, chosen: ChosenPolicy, fund: Fen) {
     }
   } catch (e) {
     if (e instanceof SettlementError || e instanceof OptionRequiredError) {
-      return { available: false as const, reason: e instanceof SettlementError ? `${e.code}: ${e.message}` : `${e.message} (scenario: contributions.monitoredFollowsDibao)`, notes };
+      return {
+        available: false as const,
+        reason: e instanceof SettlementError ? `${e.code}: ${e.message}` : `${e.message} (scenario: contributions.monitoredFollowsDibao)`,
+        notes,
+      };
     }
     throw e;
   }
@@ -296,7 +300,11 @@ function comparisonReport(run: SimulationRun, base: PolicyReport, other: PolicyR
     other: other.policy.id,
     title: `${other.policy.document} (${other.policy.year}) against ${base.policy.document} (${base.policy.year})`,
     fund: change(bt.amounts[AMOUNT.fund] as number, ot.amounts[AMOUNT.fund] as number),
-    fundPerCapita: { base: base.fund.perCapita, other: other.fund.perCapita, change: yuan(divRoundHalfAway((ot.amounts[AMOUNT.fund] as number) - (bt.amounts[AMOUNT.fund] as number), Math.max(1, persons))) },
+    fundPerCapita: {
+      base: base.fund.perCapita,
+      other: other.fund.perCapita,
+      change: yuan(divRoundHalfAway((ot.amounts[AMOUNT.fund] as number) - (bt.amounts[AMOUNT.fund] as number), Math.max(1, persons))),
+    },
     cash: change(bt.amounts[AMOUNT.cash] as number, ot.amounts[AMOUNT.cash] as number),
     byTier: TIERS.map((tier, i) => ({ tier, label: TIER_LABELS[tier], ...change(bt.tierFund[i] as number, ot.tierFund[i] as number) })),
     byCategory: CATEGORIES.map((category, i) => ({
@@ -305,7 +313,9 @@ function comparisonReport(run: SimulationRun, base: PolicyReport, other: PolicyR
       fund: change(bt.categoryFund[i] as number, ot.categoryFund[i] as number),
       ...betterWorse(c.byCategory, i),
     })).filter((x) => x.persons > 0),
-    byHardship: [null, ...HARDSHIP_GROUPS].map((h, slot) => ({ hardship: h, label: h === null ? '非困难群众' : HARDSHIP_LABELS[h], ...betterWorse(c.byHardship, slot) })).filter((x) => x.persons > 0),
+    byHardship: [null, ...HARDSHIP_GROUPS]
+      .map((h, slot) => ({ hardship: h, label: h === null ? '非困难群众' : HARDSHIP_LABELS[h], ...betterWorse(c.byHardship, slot) }))
+      .filter((x) => x.persons > 0),
     persons: { ...overall, betterShare: percentOf(overall.better, persons), worseShare: percentOf(overall.worse, persons) },
     /** What people pay less in total where they pay less, and more where they pay more. */
     gain: yuan(c.gain),
@@ -327,7 +337,9 @@ export function buildReport(run: SimulationRun) {
       visits: t.visits,
       visitsPerPerson: t.persons === 0 ? 0 : divRoundHalfAway(t.visits * 100, t.persons) / 100,
       byCategory: Object.fromEntries(CATEGORIES.map((c, i) => [c, t.categoryPersons[i] as number]).filter(([, n]) => (n as number) > 0)) as Partial<Record<Category, number>>,
-      byHardship: Object.fromEntries(HARDSHIP_GROUPS.map((h, i) => [h, t.hardshipPersons[i + 1] as number]).filter(([, n]) => (n as number) > 0)) as Partial<Record<Hardship, number>>,
+      byHardship: Object.fromEntries(HARDSHIP_GROUPS.map((h, i) => [h, t.hardshipPersons[i + 1] as number]).filter(([, n]) => (n as number) > 0)) as Partial<
+        Record<Hardship, number>
+      >,
       familyDoctor: t.familyDoctor,
     },
     assumptions: [
@@ -335,9 +347,9 @@ export function buildReport(run: SimulationRun) {
       'each policy settles the same visits on the same day of the year and time of day, in the year it governs (policy.year; policy.shift years from the visits’ own year); 29 February is settled on 28 February in a common year',
     ],
     policies,
-    comparisons: policies.slice(1).map((other, i) =>
-      comparisonReport(run, base, other, t.policies[0] as PolicyTotals, t.policies[i + 1] as PolicyTotals, t.comparisons[i] as ComparisonTotals),
-    ),
+    comparisons: policies
+      .slice(1)
+      .map((other, i) => comparisonReport(run, base, other, t.policies[0] as PolicyTotals, t.policies[i + 1] as PolicyTotals, t.comparisons[i] as ComparisonTotals)),
   };
 }
 

@@ -101,7 +101,11 @@ describe('choosePolicyYears', () => {
   const residents = { schemes: ['resident'] as const, visitTypes: ['outpatient'] as const };
 
   it('settles a pack in the scenario year, or the nearest year it governs whole', () => {
-    const chosen = choosePolicyYears(engine, [{ pack: 'luoyang-2024' }, { pack: 'luoyang-2022' }], 2024, { ...residents, schemes: [...residents.schemes], visitTypes: [...residents.visitTypes] });
+    const chosen = choosePolicyYears(engine, [{ pack: 'luoyang-2024' }, { pack: 'luoyang-2022' }], 2024, {
+      ...residents,
+      schemes: [...residents.schemes],
+      visitTypes: [...residents.visitTypes],
+    });
     expect(chosen.map((c) => [c.packId, c.year, c.shift])).toEqual([
       ['luoyang-2024', 2024, 0],
       ['luoyang-2022', 2023, -1],
@@ -112,7 +116,10 @@ describe('choosePolicyYears', () => {
   it('refuses an unknown pack, and a year the pack does not govern', () => {
     let err: unknown;
     try {
-      choosePolicyYears(engine, [{ pack: 'nowhere-2024' }, { pack: 'luoyang-2022', year: 2024 }, { pack: 'puyang-2022', year: 2022 }], 2024, { schemes: ['resident'], visitTypes: ['outpatient'] });
+      choosePolicyYears(engine, [{ pack: 'nowhere-2024' }, { pack: 'luoyang-2022', year: 2024 }, { pack: 'puyang-2022', year: 2022 }], 2024, {
+        schemes: ['resident'],
+        visitTypes: ['outpatient'],
+      });
     } catch (e) {
       err = e;
     }

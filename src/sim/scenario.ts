@@ -157,23 +157,20 @@ const tierSchema = z.strictObject({
   institutions: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1,000,000').default(100),
   contracted: percent.default(10_000),
   cost: costSchema,
-  eligible: z
-    .union([percent, z.strictObject({ min: percent, max: percent })], { error: 'must be a percentage or { min, max }' })
-    .default(10_000),
+  eligible: z.union([percent, z.strictObject({ min: percent, max: percent })], { error: 'must be a percentage or { min, max }' }).default(10_000),
 });
 
 const policyChoice = z.union(
-  [
-    z.string().min(1),
-    z.strictObject({ pack: z.string({ error: 'must be a policy pack id such as luoyang-2024' }).min(1), year: yearSchema.optional() }),
-  ],
+  [z.string().min(1), z.strictObject({ pack: z.string({ error: 'must be a policy pack id such as luoyang-2024' }).min(1), year: yearSchema.optional() })],
   { error: 'must be a policy pack id (e.g. luoyang-2024) or { pack, year }' },
 );
 
 const populationSchema = z.strictObject({
   size: z.number({ error: 'must be a whole number of persons' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000_000, 'must be at most 100,000,000'),
   shares: byCategory(percent).default({}),
-  hardship: z.strictObject(Object.fromEntries(HARDSHIP_GROUPS.map((h) => [h, percent.optional()])) as Record<(typeof HARDSHIP_GROUPS)[number], z.ZodOptional<typeof percent>>).default({}),
+  hardship: z
+    .strictObject(Object.fromEntries(HARDSHIP_GROUPS.map((h) => [h, percent.optional()])) as Record<(typeof HARDSHIP_GROUPS)[number], z.ZodOptional<typeof percent>>)
+    .default({}),
   familyDoctor: percent.default(0),
 });
 
@@ -212,7 +209,8 @@ const scenarioSchema = z
   .superRefine((s, ctx) => {
     const synthetic = s.population !== undefined || s.visits !== undefined || s.tiers !== undefined;
     if (s.claims && synthetic) ctx.addIssue({ code: 'custom', path: ['claims'], message: 'give either claims (a CSV file) or population, visits and tiers, not both' });
-    if (s.claims && s.year !== undefined) ctx.addIssue({ code: 'custom', path: ['year'], message: 'claims are of their own year: do not give year (to settle a policy in another year, give { pack, year })' });
+    if (s.claims && s.year !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['year'], message: 'claims are of their own year: do not give year (to settle a policy in another year, give { pack, year })' });
     if (!s.claims) {
       for (const key of ['population', 'visits', 'tiers', 'year'] as const) {
         if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required for a synthetic population (or give claims: { file })` });
@@ -221,7 +219,8 @@ const scenarioSchema = z
     if (s.population) {
       const total = Object.values(s.population.shares).reduce<number>((a, b) => a + (b ?? 0), 0);
       if (total > 10_000) ctx.addIssue({ code: 'custom', path: ['population', 'shares'], message: `add up to ${total / 100}%, more than 100% (adults take what is left)` });
-      if (s.population.shares.adult !== undefined) ctx.addIssue({ code: 'custom', path: ['population', 'shares', 'adult'], message: 'adults take what the other shares leave; do not give it' });
+      if (s.population.shares.adult !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['population', 'shares', 'adult'], message: 'adults take what the other shares leave; do not give it' });
       const hardship = Object.values(s.population.hardship).reduce<number>((a, b) => a + (b ?? 0), 0);
       if (hardship > 10_000) ctx.addIssue({ code: 'custom', path: ['population', 'hardship'], message: `add up to ${hardship / 100}%, more than 100% of residents` });
     }
@@ -259,7 +258,19 @@ const DEFAULT_HISTOGRAM_YUAN = [0, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
 const DEFAULT_GRADE: Record<Tier, number> = { primary: 0, county: 2, city: 3, province: 3 };
 
 function compileTier(tier: Tier, t: z.output<typeof tierSchema> | undefined): TierSpec {
-  if (!t) return { share: 0, grades: [10_000, 0, 0, 0], institutions: 1, contracted: 10_000, cost: [{ at: 0, fen: 0 }, { at: PPM, fen: 0 }], eligibleMin: 10_000, eligibleMax: 10_000 };
+  if (!t)
+    return {
+      share: 0,
+      grades: [10_000, 0, 0, 0],
+      institutions: 1,
+      contracted: 10_000,
+      cost: [
+        { at: 0, fen: 0 },
+        { at: PPM, fen: 0 },
+      ],
+      eligibleMin: 10_000,
+      eligibleMax: 10_000,
+    };
   const grades = GRADES.map(() => 0);
   if (t.grade === undefined) grades[DEFAULT_GRADE[tier]] = 10_000;
   else if (typeof t.grade === 'number') grades[t.grade] = 10_000;

@@ -27,11 +27,7 @@ export interface WorkerSetup {
 }
 
 export type ToWorker = { type: 'range'; first: number; count: number } | { type: 'stop' };
-export type ToMain =
-  | { type: 'ready' }
-  | { type: 'progress'; persons: number; visits: number }
-  | { type: 'done'; totals: Totals }
-  | { type: 'failed'; message: string };
+export type ToMain = { type: 'ready' } | { type: 'progress'; persons: number; visits: number } | { type: 'done'; totals: Totals } | { type: 'failed'; message: string };
 
 export function sourceOf(input: SourceInput): PersonSource {
   return input.kind === 'synthetic' ? new SyntheticPopulation(input.spec, input.seed) : new ClaimsSource(input);

@@ -112,15 +112,28 @@ export function reportCharts(r: SimulationReport): Record<string, BarChart> {
     return { title, unit, groups, series: values.map((v, i) => ({ name: names[i] as string, values: v })) };
   };
   return {
-    'fund-by-month.svg': money(`${r.scenario}: 统筹基金支付 by month`, first.fund.byMonth.map((m) => m.label), (p) => p.fund.byMonth.map((m) => m.fund)),
-    'fund-by-tier.svg': money(`${r.scenario}: 统筹基金支付 by institution tier`, first.fund.byTier.map((t) => `${t.label} ${t.tier}`), (p) => p.fund.byTier.map((t) => t.fund)),
+    'fund-by-month.svg': money(
+      `${r.scenario}: 统筹基金支付 by month`,
+      first.fund.byMonth.map((m) => m.label),
+      (p) => p.fund.byMonth.map((m) => m.fund),
+    ),
+    'fund-by-tier.svg': money(
+      `${r.scenario}: 统筹基金支付 by institution tier`,
+      first.fund.byTier.map((t) => `${t.label} ${t.tier}`),
+      (p) => p.fund.byTier.map((t) => t.fund),
+    ),
     'fund-per-capita-by-category.svg': {
       title: `${r.scenario}: 统筹基金支付 per person by category`,
       unit: '元/人',
       groups: first.fund.byCategory.map((c) => `${c.label} ${c.category}`),
       series: series((p) => p.fund.byCategory.map((c) => c.perCapita)),
     },
-    'out-of-pocket.svg': { title: `${r.scenario}: 个人现金支付 per person per year (yuan)`, unit: '% of persons', groups: bins, series: series((p) => p.outOfPocket.histogram.map((b) => b.share)) },
+    'out-of-pocket.svg': {
+      title: `${r.scenario}: 个人现金支付 per person per year (yuan)`,
+      unit: '% of persons',
+      groups: bins,
+      series: series((p) => p.outOfPocket.histogram.map((b) => b.share)),
+    },
   };
 }
 

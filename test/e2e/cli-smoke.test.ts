@@ -26,7 +26,7 @@ describe('yibao, a real process', () => {
     expect(r.stdout).toBe(`yibao ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
   });
 
-  it('prints the help, and a command\'s own with --help', () => {
+  it("prints the help, and a command's own with --help", () => {
     const help = yibao(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('yibao settle FILE');
@@ -38,7 +38,14 @@ describe('yibao, a real process', () => {
 
   it('settles a person from stdin', () => {
     const person = { id: 'p1', region: '410300', scheme: 'resident', category: 'adult' };
-    const visit = { id: 'v1', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: { id: 'H1', tier: 'county', grade: 2, contracted: true }, total: 200, eligible: 180 };
+    const visit = {
+      id: 'v1',
+      time: '2024-03-02T10:00:00+08:00',
+      type: 'outpatient',
+      institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+      total: 200,
+      eligible: 180,
+    };
     const r = yibao(['settle', '-', '--no-trace'], JSON.stringify({ person, visits: [visit] }));
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).settlements[0]).toMatchObject({ fundPay: 65, cashPay: 135 });

@@ -395,7 +395,8 @@ for (const s of STORES) {
           for (const [visitId, ids] of seen) if (ids.length > 1) duplicates.push(`${visitId} settled ${ids.length} times: ${ids.join(', ')}`);
           const ids = new Set(entries.map((e) => e.id));
           for (const id of byPerson.get(personId) ?? []) if (!ids.has(id)) missing.push(`${personId}: acknowledged ${id} not in the history`);
-          for (const v of retriedVisits) if (v.startsWith(`${personId}-`) && (seen.get(v)?.length ?? 0) !== 1) missing.push(`${v}: retried but settled ${seen.get(v)?.length ?? 0} times`);
+          for (const v of retriedVisits)
+            if (v.startsWith(`${personId}-`) && (seen.get(v)?.length ?? 0) !== 1) missing.push(`${v}: retried but settled ${seen.get(v)?.length ?? 0} times`);
         },
       );
       expect(duplicates, 'visits settled more than once').toEqual([]);

@@ -23,7 +23,14 @@ const TABLES = ['accounts', 'account_entries', 'account_holders', 'audit_log', '
 /** Response bodies are read loosely; the assertions are the schema. */
 type Json = any;
 
-const retired = (id: string, holderId: string) => ({ id, kind: 'employee-personal', holderId, region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } });
+const retired = (id: string, holderId: string) => ({
+  id,
+  kind: 'employee-personal',
+  holderId,
+  region: '410900',
+  openedOn: '2023-01-01',
+  holder: { category: 'retired', requiredYearsMet: true },
+});
 
 for (const s of STORES) {
   describe.skipIf(s.skip)(`accounts over HTTP on ${s.label}`, () => {
@@ -74,7 +81,15 @@ for (const s of STORES) {
       const pay = { requestId: 'api-pay-1', operation: { kind: 'visit-payment', date: '2023-02-01', visitId: 'v1', contracted: true, personShare: '25.50' } };
       const p1 = await call('POST', '/v1/accounts/API-1/operations', agency.key, pay);
       expect(p1.status).toBe(201);
-      expect(p1.body).toMatchObject({ kind: 'visit-payment', amount: -25.5, balanceAfter: 34.5, cashPay: 0, requestId: 'api-pay-1', replayed: false, source: expect.stringContaining('第七条') });
+      expect(p1.body).toMatchObject({
+        kind: 'visit-payment',
+        amount: -25.5,
+        balanceAfter: 34.5,
+        cashPay: 0,
+        requestId: 'api-pay-1',
+        replayed: false,
+        source: expect.stringContaining('第七条'),
+      });
       const retry = await call('POST', '/v1/accounts/API-1/operations', agency.key, pay);
       expect(retry.status).toBe(200);
       expect({ ...retry.body, replayed: false }).toEqual(p1.body);
@@ -82,7 +97,10 @@ for (const s of STORES) {
       expect(other).toMatchObject({ status: 409, body: { error: { code: 'IDEMPOTENCY_CONFLICT' } } });
 
       const before = await counts();
-      const fitness = await call('POST', '/v1/accounts/API-1/operations', agency.key, { requestId: 'api-fit', operation: { kind: 'other-use', purpose: 'fitness', amount: 10, date: '2023-02-02' } });
+      const fitness = await call('POST', '/v1/accounts/API-1/operations', agency.key, {
+        requestId: 'api-fit',
+        operation: { kind: 'other-use', purpose: 'fitness', amount: 10, date: '2023-02-02' },
+      });
       expect(fitness.status).toBe(422);
       expect(fitness.body.error).toMatchObject({ code: 'PROHIBITED_USE', source: expect.stringContaining('第七条'), reason: expect.stringContaining('体育健身') });
       const tooMuch = await call('POST', '/v1/accounts/API-1/operations', agency.key, {
@@ -120,8 +138,17 @@ for (const s of STORES) {
       // Another institution, another visit, another kind of operation, or no settlement: 403.
       expect((await call('POST', '/v1/accounts/API-2/operations', h2.key, visitPay(settled.body.id))).body.error.code).toBe('FORBIDDEN');
       expect((await call('POST', '/v1/accounts/API-2/operations', h1.key, visitPay(settled.body.id, 'other-visit'))).body.error.code).toBe('FORBIDDEN');
-      expect((await call('POST', '/v1/accounts/API-2/operations', h1.key, { requestId: 'api2-x', operation: { kind: 'transfer-out', toRegion: 'luoyang', date: '2023-03-02' } })).status).toBe(403);
-      expect((await call('POST', '/v1/accounts/API-2/operations', h1.key, { requestId: 'api2-y', operation: { kind: 'visit-payment', date: '2023-03-01', visitId: 'api2-v1', contracted: true, personShare: 1 } })).status).toBe(403);
+      expect(
+        (await call('POST', '/v1/accounts/API-2/operations', h1.key, { requestId: 'api2-x', operation: { kind: 'transfer-out', toRegion: 'luoyang', date: '2023-03-02' } })).status,
+      ).toBe(403);
+      expect(
+        (
+          await call('POST', '/v1/accounts/API-2/operations', h1.key, {
+            requestId: 'api2-y',
+            operation: { kind: 'visit-payment', date: '2023-03-01', visitId: 'api2-v1', contracted: true, personShare: 1 },
+          })
+        ).status,
+      ).toBe(403);
       // Another holder's account: the settlement is not of its holder.
       await call('POST', '/v1/accounts', agency.key, retired('API-3', 'api-p3'));
       expect((await call('POST', '/v1/accounts/API-3/operations', h1.key, visitPay(settled.body.id))).status).toBe(403);
@@ -135,7 +162,12 @@ for (const s of STORES) {
         expect((await call(method, url, analyst.key, body)).status, `${method} ${url} as an analyst`).toBe(403);
         expect((await call(method, url, undefined, body)).status, `${method} ${url} unauthenticated`).toBe(401);
       }
-      expect(await counts()).toEqual({ ...before, accounts: (before.accounts as number) + 1, account_holders: (before.account_holders as number) + 1, audit_log: (before.audit_log as number) + 1 });
+      expect(await counts()).toEqual({
+        ...before,
+        accounts: (before.accounts as number) + 1,
+        account_holders: (before.account_holders as number) + 1,
+        audit_log: (before.audit_log as number) + 1,
+      });
       // Its own settled visit: the share the person bears (the settlement's cash) from the account.
       const ok = await call('POST', '/v1/accounts/API-2/operations', h1.key, visitPay(settled.body.id));
       expect(ok.status).toBe(201);
@@ -155,20 +187,133 @@ for (const s of STORES) {
         ['open: members on a personal account', 'POST', '/v1/accounts', { ...retired('M1', 'm1'), members: ['x'] }, 400, 'INVALID_REQUEST', /members/],
         ['credit: bad month', 'POST', '/v1/accounts/credit-month', { month: '2023-13' }, 400, 'INVALID_REQUEST', /month/],
         ['credit: no month', 'POST', '/v1/accounts/credit-month', {}, 400, 'INVALID_REQUEST', /month/],
-        ['operate: no requestId', 'POST', '/v1/accounts/API-M/operations', { operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /requestId/],
-        ['operate: unknown kind', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'gift', amount: 1, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /operation/],
-        ['operate: negative amount', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: -1, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /operation\.amount/],
-        ['operate: three decimals', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: '1.234', date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /operation\.amount/],
-        ['operate: huge', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: 1e300, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /operation\.amount/],
-        ['operate: bad date', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: 'yesterday' } }, 400, 'INVALID_REQUEST', /operation\.date/],
-        ['operate: bad purpose', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'family-payment', purpose: 'gift', date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /purpose/],
-        ['operate: bad relation', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'family-payment', purpose: 'resident-contribution', relation: 'cousin', memberId: 'c', amount: 1, coverageYear: 2024, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /relation/],
-        ['operate: out of scope above share', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'visit-payment', visitId: 'v', contracted: true, personShare: 1, outOfScope: 2, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /outOfScope/],
-        ['operate: death after the date', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'inheritance', deathDate: '2023-02-01', heirs: ['h'], date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /deathDate/],
-        ['operate: no heirs', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'inheritance', deathDate: '2023-01-01', heirs: [], date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /heirs/],
-        ['operate: bad request id', 'POST', '/v1/accounts/API-M/operations', { requestId: 'a b', operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } }, 400, 'INVALID_REQUEST', /requestId/],
-        ['operate: no such account', 'POST', '/v1/accounts/nope/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } }, 404, 'NOT_FOUND'],
-        ['operate: before any policy', 'POST', '/v1/accounts/API-M/operations', { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: '2020-01-01' } }, 422, 'NO_POLICY_IN_FORCE'],
+        [
+          'operate: no requestId',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /requestId/,
+        ],
+        [
+          'operate: unknown kind',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'gift', amount: 1, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /operation/,
+        ],
+        [
+          'operate: negative amount',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: -1, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /operation\.amount/,
+        ],
+        [
+          'operate: three decimals',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: '1.234', date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /operation\.amount/,
+        ],
+        [
+          'operate: huge',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: 1e300, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /operation\.amount/,
+        ],
+        [
+          'operate: bad date',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: 'yesterday' } },
+          400,
+          'INVALID_REQUEST',
+          /operation\.date/,
+        ],
+        [
+          'operate: bad purpose',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'family-payment', purpose: 'gift', date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /purpose/,
+        ],
+        [
+          'operate: bad relation',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          {
+            requestId: 'm',
+            operation: { kind: 'family-payment', purpose: 'resident-contribution', relation: 'cousin', memberId: 'c', amount: 1, coverageYear: 2024, date: '2023-01-01' },
+          },
+          400,
+          'INVALID_REQUEST',
+          /relation/,
+        ],
+        [
+          'operate: out of scope above share',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'visit-payment', visitId: 'v', contracted: true, personShare: 1, outOfScope: 2, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /outOfScope/,
+        ],
+        [
+          'operate: death after the date',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'inheritance', deathDate: '2023-02-01', heirs: ['h'], date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /deathDate/,
+        ],
+        [
+          'operate: no heirs',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'inheritance', deathDate: '2023-01-01', heirs: [], date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /heirs/,
+        ],
+        [
+          'operate: bad request id',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'a b', operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } },
+          400,
+          'INVALID_REQUEST',
+          /requestId/,
+        ],
+        [
+          'operate: no such account',
+          'POST',
+          '/v1/accounts/nope/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: '2023-01-01' } },
+          404,
+          'NOT_FOUND',
+        ],
+        [
+          'operate: before any policy',
+          'POST',
+          '/v1/accounts/API-M/operations',
+          { requestId: 'm', operation: { kind: 'opening-balance', amount: 1, date: '2020-01-01' } },
+          422,
+          'NO_POLICY_IN_FORCE',
+        ],
         ['holder: no from', 'POST', '/v1/accounts/API-M/holder', { category: 'retired' }, 400, 'INVALID_REQUEST', /from/],
         ['holder: no such account', 'POST', '/v1/accounts/nope/holder', { from: '2023-01', category: 'retired' }, 404, 'NOT_FOUND'],
       ];

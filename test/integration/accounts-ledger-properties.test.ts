@@ -22,11 +22,34 @@ const agency: Actor = { id: 'prop', role: 'agency' };
 
 const yuan = fc.integer({ min: 0, max: 50_000 }).map((f) => (f / 100).toFixed(2));
 const date = fc.integer({ min: 0, max: 900 }).map((d) => new Date(Date.UTC(2022, 6, 1) + d * 86_400_000).toISOString().slice(0, 10));
-const month = fc.integer({ min: 0, max: 29 }).map((m) => { const d = new Date(Date.UTC(2022, 6 + m, 1)); return d.toISOString().slice(0, 7); });
+const month = fc.integer({ min: 0, max: 29 }).map((m) => {
+  const d = new Date(Date.UTC(2022, 6 + m, 1));
+  return d.toISOString().slice(0, 7);
+});
 const operation = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('visit-payment'), visitId: fc.constant('v'), contracted: fc.boolean(), personShare: yuan, date }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('family-payment'), purpose: fc.constant('resident-contribution'), relation: fc.constantFrom('spouse', 'child', 'household'), memberId: fc.constant('m'), amount: yuan.filter((a) => a !== '0.00'), coverageYear: fc.constant(2024), date }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('contribution-payment'), purpose: fc.constant('supplementary-contribution'), amount: yuan.filter((a) => a !== '0.00'), coverageYear: fc.constant(2024), date }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('family-payment'),
+      purpose: fc.constant('resident-contribution'),
+      relation: fc.constantFrom('spouse', 'child', 'household'),
+      memberId: fc.constant('m'),
+      amount: yuan.filter((a) => a !== '0.00'),
+      coverageYear: fc.constant(2024),
+      date,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('contribution-payment'),
+      purpose: fc.constant('supplementary-contribution'),
+      amount: yuan.filter((a) => a !== '0.00'),
+      coverageYear: fc.constant(2024),
+      date,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('other-use'), purpose: fc.constantFrom('fitness', 'spa'), amount: yuan, date }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('opening-balance'), amount: yuan.filter((a) => a !== '0.00'), date }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('transfer-in'), amount: yuan.filter((a) => a !== '0.00'), fromRegion: fc.constant('110000'), date }) },
@@ -53,7 +76,13 @@ it('the stored balance is the sum of the stored entries after any sequence of op
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
       const accounts = new AccountLedger(store, policies);
       const id = `P-${++n}`;
-      await accounts.open(parseOpenAccount({ id, kind: 'employee-personal', holderId: `h-${n}`, region: '410900', openedOn: '2022-07-01', holder: { category: 'active', contributionBase: 5000 } }, policies), agency);
+      await accounts.open(
+        parseOpenAccount(
+          { id, kind: 'employee-personal', holderId: `h-${n}`, region: '410900', openedOn: '2022-07-01', holder: { category: 'active', contributionBase: 5000 } },
+          policies,
+        ),
+        agency,
+      );
       let k = 0;
       for (const s of steps) {
         try {
@@ -85,7 +114,11 @@ it('the stored balance is the sum of the stored entries after any sequence of op
     { numRuns: 40 },
   );
   // The sequences did reach the store: credits and payments were written, not only refused.
-  const kinds = await store.db.selectFrom('account_entries').select(['kind', sql<string>`count(*)`.as('n')]).groupBy('kind').execute();
+  const kinds = await store.db
+    .selectFrom('account_entries')
+    .select(['kind', sql<string>`count(*)`.as('n')])
+    .groupBy('kind')
+    .execute();
   const written = Object.fromEntries(kinds.map((r) => [r.kind, Number(r.n)]));
   // (Random sequences: any fixed count above zero would fail now and then; zero never happens in
   // practice unless the generator only makes refusals, which is what this guards against.)

@@ -47,10 +47,23 @@ for (const s of STORES) {
     });
 
     it('opens an account once: the same request again answers it, other details are refused, a second account for the holder too', async () => {
-      const body = { id: 'A-open', kind: 'employee-personal', holderId: 'p-open', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } };
+      const body = {
+        id: 'A-open',
+        kind: 'employee-personal',
+        holderId: 'p-open',
+        region: 'puyang',
+        openedOn: '2023-01-01',
+        holder: { category: 'retired', requiredYearsMet: true },
+      };
       const first = await accounts.open(open(body), agency);
       expect(first.created).toBe(true);
-      expect(first.account).toMatchObject({ id: 'A-open', region: '410900', balance: 0, openedOn: '2023-01-01', holder: [{ from: '2023-01', category: 'retired', requiredYearsMet: true }] });
+      expect(first.account).toMatchObject({
+        id: 'A-open',
+        region: '410900',
+        balance: 0,
+        openedOn: '2023-01-01',
+        holder: [{ from: '2023-01', category: 'retired', requiredYearsMet: true }],
+      });
       const before = await counts(store);
       const again = await accounts.open(open(body), agency);
       expect(again).toEqual({ account: first.account, created: false });
@@ -63,12 +76,34 @@ for (const s of STORES) {
       // 2023-03 in Puyang: active 2% of 4567.89 = 91.3578 → 91.36 (第六条(一)); retired 60 (第六条(二));
       // employer-rate active and a retiree short of the years: nothing (第十四条); a Luoyang family
       // account: no allocation since 2020 (36号 第五条); an account opened in April: not yet.
-      await accounts.open(open({ id: 'C-active', kind: 'employee-personal', holderId: 'c1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: '4567.89' } }), agency);
-      await accounts.open(open({ id: 'C-retired', kind: 'employee-personal', holderId: 'c2', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }), agency);
-      await accounts.open(open({ id: 'C-employer', kind: 'employee-personal', holderId: 'c3', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000, paysAtEmployerRate: true } }), agency);
-      await accounts.open(open({ id: 'C-short', kind: 'employee-personal', holderId: 'c4', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: false } }), agency);
+      await accounts.open(
+        open({ id: 'C-active', kind: 'employee-personal', holderId: 'c1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: '4567.89' } }),
+        agency,
+      );
+      await accounts.open(
+        open({ id: 'C-retired', kind: 'employee-personal', holderId: 'c2', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
+      await accounts.open(
+        open({
+          id: 'C-employer',
+          kind: 'employee-personal',
+          holderId: 'c3',
+          region: '410900',
+          openedOn: '2023-01-01',
+          holder: { category: 'active', contributionBase: 5000, paysAtEmployerRate: true },
+        }),
+        agency,
+      );
+      await accounts.open(
+        open({ id: 'C-short', kind: 'employee-personal', holderId: 'c4', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: false } }),
+        agency,
+      );
       await accounts.open(open({ id: 'C-family', kind: 'resident-family', holderId: 'c5', region: 'luoyang', openedOn: '2023-01-01', members: ['c5-m'] }), agency);
-      await accounts.open(open({ id: 'C-later', kind: 'employee-personal', holderId: 'c6', region: '410900', openedOn: '2023-04-02', holder: { category: 'retired', requiredYearsMet: true } }), agency);
+      await accounts.open(
+        open({ id: 'C-later', kind: 'employee-personal', holderId: 'c6', region: '410900', openedOn: '2023-04-02', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
 
       const first = await accounts.creditMonth('2023-03', agency);
       // A-open (retired, from the first test) is credited too.
@@ -86,13 +121,24 @@ for (const s of STORES) {
       expect(await counts(store)).toEqual(before);
       const entries = await accounts.entries('C-active');
       expect(entries.map((e) => e.entry)).toEqual([
-        expect.objectContaining({ id: 'C-active/credit/2023-03', kind: 'credit', period: '2023-03', amount: 9136, balanceAfter: 9136, seq: 1, source: expect.stringContaining('第六条(一)') }),
+        expect.objectContaining({
+          id: 'C-active/credit/2023-03',
+          kind: 'credit',
+          period: '2023-03',
+          amount: 9136,
+          balanceAfter: 9136,
+          seq: 1,
+          source: expect.stringContaining('第六条(一)'),
+        }),
       ]);
       expect((await verifyAccounts(store.db)).ok).toBe(true);
     });
 
     it('credits the holder’s details in force in the month; details cannot change from a month already credited', async () => {
-      await accounts.open(open({ id: 'H-1', kind: 'employee-personal', holderId: 'h1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }), agency);
+      await accounts.open(
+        open({ id: 'H-1', kind: 'employee-personal', holderId: 'h1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }),
+        agency,
+      );
       await accounts.creditMonth('2023-01', agency); // 5000 × 2% = 100
       await expect(accounts.setHolder('H-1', { from: '2023-01', category: 'active', contributionBase: 600000 }, agency)).rejects.toMatchObject({ code: 'ALREADY_CREDITED' });
       // Retires in February: 60 a month from then on.
@@ -107,18 +153,33 @@ for (const s of STORES) {
     });
 
     it('pays, refuses with the article and writes nothing on a refusal; a transfer out closes the account', async () => {
-      await accounts.open(open({ id: 'O-1', kind: 'employee-personal', holderId: 'o1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }), agency);
+      await accounts.open(
+        open({ id: 'O-1', kind: 'employee-personal', holderId: 'o1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
       await accounts.operate('O-1', op('O-1', 'o1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 500 }), agency);
       // A child's residents' contribution 380 (第七条): 500 − 380 = 120.
-      const c = await accounts.operate('O-1', op('O-1', 'o1-c', { kind: 'family-payment', purpose: 'resident-contribution', relation: 'child', memberId: 'k1', amount: 380, coverageYear: 2024, date: '2023-10-01' }), agency);
+      const c = await accounts.operate(
+        'O-1',
+        op('O-1', 'o1-c', { kind: 'family-payment', purpose: 'resident-contribution', relation: 'child', memberId: 'k1', amount: 380, coverageYear: 2024, date: '2023-10-01' }),
+        agency,
+      );
       expect(c.entry).toMatchObject({ amount: -38000, balanceAfter: 12000, source: expect.stringContaining('第七条') });
       const before = await counts(store);
       const refusals: [Record<string, unknown>, string, number][] = [
         [{ kind: 'other-use', purpose: 'fitness', amount: 10, date: '2023-10-02' }, 'PROHIBITED_USE', 422],
-        [{ kind: 'family-payment', purpose: 'resident-contribution', relation: 'parent', memberId: 'm1', amount: 380, coverageYear: 2024, date: '2023-10-02' }, 'INSUFFICIENT_BALANCE', 422],
+        [
+          { kind: 'family-payment', purpose: 'resident-contribution', relation: 'parent', memberId: 'm1', amount: 380, coverageYear: 2024, date: '2023-10-02' },
+          'INSUFFICIENT_BALANCE',
+          422,
+        ],
         [{ kind: 'visit-payment', visitId: 'v9', contracted: false, personShare: 20, date: '2023-10-02' }, 'NON_CONTRACTED', 422],
         [{ kind: 'refund', toRegion: 'luoyang', transferPossible: true, date: '2023-10-02' }, 'CONDITION_NOT_MET', 422],
-        [{ kind: 'family-payment', purpose: 'medical-cost', relation: 'household', memberId: 'b1', visitId: 'v8', contracted: true, personShare: 5, date: '2023-10-02' }, 'USE_NOT_ALLOWED', 422],
+        [
+          { kind: 'family-payment', purpose: 'medical-cost', relation: 'household', memberId: 'b1', visitId: 'v8', contracted: true, personShare: 5, date: '2023-10-02' },
+          'USE_NOT_ALLOWED',
+          422,
+        ],
       ];
       for (const [operation, code, status] of refusals) {
         const e = await accounts.operate('O-1', op('O-1', `o1-r-${code}`, operation), agency).catch((x: unknown) => x);
@@ -133,7 +194,9 @@ for (const s of STORES) {
       const t = await accounts.operate('O-1', op('O-1', 'o1-t', { kind: 'transfer-out', toRegion: 'luoyang', date: '2023-11-01' }), agency);
       expect(t.entry).toMatchObject({ kind: 'transfer-out', amount: -12000, balanceAfter: 0, toRegion: '410300' });
       expect((await accounts.view('O-1')).closedOn).toBe('2023-11-01');
-      await expect(accounts.operate('O-1', op('O-1', 'o1-after', { kind: 'visit-payment', visitId: 'v1', contracted: true, personShare: 1, date: '2023-11-02' }), agency)).rejects.toMatchObject({
+      await expect(
+        accounts.operate('O-1', op('O-1', 'o1-after', { kind: 'visit-payment', visitId: 'v1', contracted: true, personShare: 1, date: '2023-11-02' }), agency),
+      ).rejects.toMatchObject({
         code: 'ACCOUNT_CLOSED',
       });
       expect(statusFor('ACCOUNT_CLOSED')).toBe(409);
@@ -144,7 +207,10 @@ for (const s of STORES) {
     });
 
     it('answers a retry with the original entry; the same request id with another body is refused', async () => {
-      await accounts.open(open({ id: 'R-1', kind: 'employee-personal', holderId: 'r1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }), agency);
+      await accounts.open(
+        open({ id: 'R-1', kind: 'employee-personal', holderId: 'r1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
       await accounts.operate('R-1', op('R-1', 'r1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 100 }), agency);
       const body = { kind: 'visit-payment', visitId: 'v1', contracted: true, personShare: '12.34', date: '2023-02-01' };
       const first = await accounts.operate('R-1', op('R-1', 'r1-pay', body), agency);
@@ -164,10 +230,15 @@ for (const s of STORES) {
     it('never drives the balance negative under 32 concurrent payments to one account', async () => {
       // Balance 100.00; 32 visits of 7.00 each ask for 224.00: 14 are paid whole (98.00), one pays the
       // last 2.00 and leaves 5.00 in cash, the other 17 are refused (balance 0).
-      await accounts.open(open({ id: 'X-1', kind: 'employee-personal', holderId: 'x1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }), agency);
+      await accounts.open(
+        open({ id: 'X-1', kind: 'employee-personal', holderId: 'x1', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
       await accounts.operate('X-1', op('X-1', 'x1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 100 }), agency);
       const results = await Promise.allSettled(
-        Array.from({ length: 32 }, (_, i) => accounts.operate('X-1', op('X-1', `x1-pay-${i}`, { kind: 'visit-payment', visitId: `xv${i}`, contracted: true, personShare: 7, date: '2023-02-01' }), agency)),
+        Array.from({ length: 32 }, (_, i) =>
+          accounts.operate('X-1', op('X-1', `x1-pay-${i}`, { kind: 'visit-payment', visitId: `xv${i}`, contracted: true, personShare: 7, date: '2023-02-01' }), agency),
+        ),
       );
       const paid = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ entry: { amount: number; balanceAfter: number } }>).value.entry);
       const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
@@ -184,12 +255,23 @@ for (const s of STORES) {
     it('pays a visit from the account in the settle’s own transaction (the settlement path)', async () => {
       const ledger = new Ledger(store, engine);
       await ledger.ready;
-      await accounts.open(open({ id: 'S-1', kind: 'employee-personal', holderId: 's1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }), agency);
+      await accounts.open(
+        open({ id: 'S-1', kind: 'employee-personal', holderId: 's1', region: '410900', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }),
+        agency,
+      );
       await accounts.operate('S-1', op('S-1', 's1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 50 }), agency);
       const person = { id: 's1', region: '410900', scheme: 'employee', category: 'active' };
       // The grade-2 Puyang visit: total 230, eligible 200 → fund (200 − 30) × 60% = 102, share 128
       // (第七条: the whole share the person bears, out-of-scope included); balance 50 → pays 50, 78 in cash.
-      const visit = (id: string, time: string) => ({ id, time, type: 'outpatient', institution: { id: 'H2', tier: 'county', grade: 2, contracted: true }, total: 230, eligible: 200, useAccount: true });
+      const visit = (id: string, time: string) => ({
+        id,
+        time,
+        type: 'outpatient',
+        institution: { id: 'H2', tier: 'county', grade: 2, contracted: true },
+        total: 230,
+        eligible: 200,
+        useAccount: true,
+      });
       const settle = (requestId: string, v: unknown) => ledger.settle(parseSettleOne({ requestId, person, visit: v }, policies), agency);
       const pay = await settle('settle-9', visit('sv1', '2023-03-01T10:00:00+08:00'));
       expect(pay.entry).toMatchObject({ fundPay: 102, accountPay: 50, cashPay: 78, account: { id: 'S-1', paid: 50, balanceBefore: 50, balanceAfter: 0 } });

@@ -158,7 +158,11 @@ for (const s of STORES) {
         expect(await counts(store)).toEqual(afterSettle);
 
         // Pre-settle now sees the accumulators: the deductible of the day is borne, 65 of the cap used.
-        const pre2 = await call({ url: '/v1/pre-settlements', key: agency.key, body: { person: luoyang('lu-happy'), visit: visit('lu-happy-v2', H1, { time: '2024-03-02T15:00:00+08:00' }) } });
+        const pre2 = await call({
+          url: '/v1/pre-settlements',
+          key: agency.key,
+          body: { person: luoyang('lu-happy'), visit: visit('lu-happy-v2', H1, { time: '2024-03-02T15:00:00+08:00' }) },
+        });
         expect(pre2.statusCode).toBe(200);
         expect(pre2.body_).toMatchObject({ deductible: 0, fundPay: 90, cap: { usedBefore: 65, usedAfter: 155 } });
         expect(await counts(store)).toEqual(afterSettle);
@@ -290,7 +294,13 @@ for (const s of STORES) {
         { name: 'unknown visit type', body: mut((b) => (b.visit.type = 'dental')), status: 400, code: INVALID, names: ['visit.type'] },
         { name: 'unknown scheme', body: mut((b) => (b.person.scheme = 'private')), status: 400, code: INVALID, names: ['person.scheme'] },
         { name: 'employee category for a resident', body: mut((b) => (b.person.category = 'retired')), status: 400, code: INVALID, names: ['person.category'] },
-        { name: 'enrollment coverageYear is a string', body: mut((b) => (b.person.enrollment = { paidOn: '2023-10-20', coverageYear: '2024' })), status: 400, code: INVALID, names: ['person.enrollment.coverageYear'] },
+        {
+          name: 'enrollment coverageYear is a string',
+          body: mut((b) => (b.person.enrollment = { paidOn: '2023-10-20', coverageYear: '2024' })),
+          status: 400,
+          code: INVALID,
+          names: ['person.enrollment.coverageYear'],
+        },
         // missing fields
         { name: 'no requestId', body: mut((b) => delete b.requestId), status: 400, code: INVALID, names: ['requestId'] },
         { name: 'no visit', body: mut((b) => delete b.visit), status: 400, code: INVALID, names: ['visit'] },
@@ -303,7 +313,13 @@ for (const s of STORES) {
         { name: 'total 1e308', body: mut((b) => (b.visit.total = 1e308)), status: 400, code: INVALID, names: ['visit.total'] },
         { name: 'total 1e21', body: mut((b) => (b.visit.total = 1e21)), status: 400, code: INVALID, names: ['visit.total'] },
         { name: 'total "99999999999"', body: mut((b) => (b.visit.total = '99999999999')), status: 400, code: INVALID, names: ['visit.total'] },
-        { name: 'eligible 1e21 (and total 1e21)', body: mut((b) => ((b.visit.total = 1e21), (b.visit.eligible = 1e21))), status: 400, code: INVALID, names: ['visit.total', 'visit.eligible'] },
+        {
+          name: 'eligible 1e21 (and total 1e21)',
+          body: mut((b) => ((b.visit.total = 1e21), (b.visit.eligible = 1e21))),
+          status: 400,
+          code: INVALID,
+          names: ['visit.total', 'visit.eligible'],
+        },
         {
           name: 'total 1e400 in the JSON text (Infinity)',
           raw: () => JSON.stringify(base()).replace('"total":200', '"total":1e400'),
@@ -329,8 +345,20 @@ for (const s of STORES) {
         { name: 'visit at 25:00', body: mut((b) => (b.visit.time = '2024-03-02T25:00:00+08:00')), status: 400, code: INVALID, names: ['visit.time'] },
         { name: 'visit with offset +25:00', body: mut((b) => (b.visit.time = '2024-03-02T10:00:00+25:00')), status: 400, code: INVALID, names: ['visit.time'] },
         { name: 'visit time as epoch number', body: mut((b) => (b.visit.time = 1709344800000)), status: 400, code: INVALID, names: ['visit.time'] },
-        { name: 'paidOn 2023-02-29', body: mut((b) => (b.person.enrollment = { paidOn: '2023-02-29', coverageYear: 2024 })), status: 400, code: INVALID, names: ['person.enrollment.paidOn'] },
-        { name: 'paid after the coverage year', body: mut((b) => (b.person.enrollment = { paidOn: '2025-01-02', coverageYear: 2024 })), status: 400, code: INVALID, names: ['person.enrollment.paidOn'] },
+        {
+          name: 'paidOn 2023-02-29',
+          body: mut((b) => (b.person.enrollment = { paidOn: '2023-02-29', coverageYear: 2024 })),
+          status: 400,
+          code: INVALID,
+          names: ['person.enrollment.paidOn'],
+        },
+        {
+          name: 'paid after the coverage year',
+          body: mut((b) => (b.person.enrollment = { paidOn: '2025-01-02', coverageYear: 2024 })),
+          status: 400,
+          code: INVALID,
+          names: ['person.enrollment.paidOn'],
+        },
         // eligible > total
         { name: 'eligible > total', body: mut((b) => ((b.visit.total = 100), (b.visit.eligible = 100.01))), status: 400, code: INVALID, names: ['visit.eligible'] },
         // unknown fields
@@ -380,19 +408,67 @@ for (const s of STORES) {
         { name: 'person.id with a lone surrogate', body: mut((b) => (b.person.id = 'lu\ud800')), status: 400, code: INVALID, names: ['person.id'] },
         { name: 'person.id beginning with a space', body: mut((b) => (b.person.id = ' lu-space')), status: 400, code: INVALID, names: ['person.id', 'space'] },
         { name: 'institution name with a NUL', body: mut((b) => (b.visit.institution.name = 'a\u0000b')), status: 400, code: INVALID, names: ['visit.institution.name'] },
-        { name: 'a path id with a NUL', url: '/v1/settlements/S-%00/reversal', body: () => ({ requestId: 'rev-nul' }), status: 400, code: INVALID, names: ['params.id', 'printable'] },
+        {
+          name: 'a path id with a NUL',
+          url: '/v1/settlements/S-%00/reversal',
+          body: () => ({ requestId: 'rev-nul' }),
+          status: 400,
+          code: INVALID,
+          names: ['params.id', 'printable'],
+        },
         { name: 'a path id with a newline', url: '/v1/settlements/S-%0A/reversal', body: () => ({ requestId: 'rev-nl' }), status: 400, code: INVALID, names: ['params.id'] },
-        { name: 'a path id of 129 characters', url: `/v1/settlements/${'S'.repeat(129)}/reversal`, body: () => ({ requestId: 'rev-129' }), status: 400, code: INVALID, names: ['params.id', '128'] },
-        { name: 'a path id of 600 characters', url: `/v1/settlements/${'S'.repeat(600)}/reversal`, body: () => ({ requestId: 'rev-600' }), status: 400, code: INVALID, names: ['params', '128'] },
+        {
+          name: 'a path id of 129 characters',
+          url: `/v1/settlements/${'S'.repeat(129)}/reversal`,
+          body: () => ({ requestId: 'rev-129' }),
+          status: 400,
+          code: INVALID,
+          names: ['params.id', '128'],
+        },
+        {
+          name: 'a path id of 600 characters',
+          url: `/v1/settlements/${'S'.repeat(600)}/reversal`,
+          body: () => ({ requestId: 'rev-600' }),
+          status: 400,
+          code: INVALID,
+          names: ['params', '128'],
+        },
         { name: 'a path with a broken %-escape', url: '/v1/settlements/S-%E0%A4%A/reversal', body: () => ({ requestId: 'rev-esc' }), status: 400, code: INVALID },
         // visits after now: the ledger settles a visit once it has happened
         { name: 'a visit in 2099', body: mut((b) => (b.visit.time = '2099-03-02T10:00:00+08:00')), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time', '2099'] },
-        { name: 'a visit tomorrow', body: mut((b) => (b.visit.time = new Date(Date.now() + 86_400_000).toISOString())), status: 422, code: 'VISIT_IN_FUTURE', names: ['visit.time'] },
+        {
+          name: 'a visit tomorrow',
+          body: mut((b) => (b.visit.time = new Date(Date.now() + 86_400_000).toISOString())),
+          status: 422,
+          code: 'VISIT_IN_FUTURE',
+          names: ['visit.time'],
+        },
         // reversal
-        { name: 'reversal of an unknown settlement', url: '/v1/settlements/S-does-not-exist/reversal', body: () => ({ requestId: 'rev-unknown' }), status: 404, code: 'NOT_FOUND', names: ['S-does-not-exist'] },
+        {
+          name: 'reversal of an unknown settlement',
+          url: '/v1/settlements/S-does-not-exist/reversal',
+          body: () => ({ requestId: 'rev-unknown' }),
+          status: 404,
+          code: 'NOT_FOUND',
+          names: ['S-does-not-exist'],
+        },
         { name: 'reversal without a body', url: '/v1/settlements/S-does-not-exist/reversal', status: 400, code: INVALID, names: ['requestId'] },
-        { name: 'reversal with a requestId with spaces', url: '/v1/settlements/S-x/reversal', body: () => ({ requestId: 'a b' }), status: 400, code: INVALID, names: ['requestId'] },
-        { name: 'reversal with an unknown field', url: '/v1/settlements/S-x/reversal', body: () => ({ requestId: 'rev-x', reason: 'oops' }), status: 400, code: INVALID, names: ['reason'] },
+        {
+          name: 'reversal with a requestId with spaces',
+          url: '/v1/settlements/S-x/reversal',
+          body: () => ({ requestId: 'a b' }),
+          status: 400,
+          code: INVALID,
+          names: ['requestId'],
+        },
+        {
+          name: 'reversal with an unknown field',
+          url: '/v1/settlements/S-x/reversal',
+          body: () => ({ requestId: 'rev-x', reason: 'oops' }),
+          status: 400,
+          code: INVALID,
+          names: ['reason'],
+        },
         // what the documents cannot settle
         {
           name: 'a two-diseases visit in Luoyang 2024 (ratio not given)',
@@ -436,7 +512,10 @@ for (const s of STORES) {
           if (c.code === INVALID) {
             expect(Array.isArray(res.body_.error.problems), info).toBe(true);
             for (const name of (c.names ?? []).filter((x) => /^[a-z]+(\.[a-zA-Z]+)*$/.test(x) && x.includes('.'))) {
-              expect(res.body_.error.problems.some((p: string) => p.startsWith(`${name}:`)), info).toBe(true);
+              expect(
+                res.body_.error.problems.some((p: string) => p.startsWith(`${name}:`)),
+                info,
+              ).toBe(true);
             }
           }
           expect(res.body_.requestId).toBe(res.headers['x-request-id']);
@@ -714,11 +793,7 @@ for (const s of STORES) {
         // The stats are the ledger's: net per row equals settlements minus reversals.
         const sum = stats.body_.rows.reduce((a: number, r: Json) => a + fen(r.fundPay), 0);
         expect(sum).toBe(fen(stats.body_.totals.fundPay));
-        const [agg] = await store.db
-          .selectFrom('settlements')
-          .select(sql<string>`sum(fund_pay_fen)`.as('f'))
-          .where('year', '=', 2024)
-          .execute();
+        const [agg] = await store.db.selectFrom('settlements').select(sql<string>`sum(fund_pay_fen)`.as('f')).where('year', '=', 2024).execute();
         expect(fen(stats.body_.totals.fundPay)).toBe(Number(agg?.f));
       });
     });
@@ -771,7 +846,11 @@ for (const s of STORES) {
         expect(no.body_.refusals[0]).toMatchObject({ condition: 'not-flexible', source: '洛医保〔2023〕63号 四(一)' });
         expect(no.body_.refusals[0].quote).toContain('不享受一次性生育补助金');
         for (const key of [analyst.key, h1.key]) expect((await call({ url: '/v1/claims/maternity-grant', key, body: claim })).statusCode).toBe(403);
-        const bad = await call({ url: '/v1/claims/maternity-grant', key: agency.key, body: { ...claim, claimant: { ...claim.claimant, employment: undefined }, birthDate: 'soon' } });
+        const bad = await call({
+          url: '/v1/claims/maternity-grant',
+          key: agency.key,
+          body: { ...claim, claimant: { ...claim.claimant, employment: undefined }, birthDate: 'soon' },
+        });
         expect(bad.statusCode).toBe(400);
         expect(bad.body_.error.code).toBe('INVALID_REQUEST');
         expect(bad.body_.error.problems.some((p: string) => p.startsWith('birthDate'))).toBe(true);
@@ -816,25 +895,58 @@ for (const s of STORES) {
         // Each request below, in order, and the row it must leave (none: undefined).
         const cases: [Call, { actor: string; role: string; action: string; target: string; status: number } | undefined][] = [
           // refused: 403 and 401
-          [{ url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) }, { actor: h1.id, role: 'institution', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
-          [{ url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') }, { actor: analyst.id, role: 'analyst', action: 'refused', target: 'POST /v1/settlements', status: 403 }],
-          [{ url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'POST /v1/settlements', status: 401 }],
-          [{ url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' }, { actor: 'anonymous', role: 'none', action: 'refused', target: 'lu-audit', status: 401 }],
-          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key }, { actor: h1.id, role: 'institution', action: 'refused', target: 'lu-audit', status: 403 }],
+          [
+            { url: '/v1/settlements', key: h1.key, body: settleBody('audit-2', 'lu-audit', 'lu-audit-v2', H2) },
+            { actor: h1.id, role: 'institution', action: 'refused', target: 'POST /v1/settlements', status: 403 },
+          ],
+          [
+            { url: '/v1/settlements', key: analyst.key, body: settleBody('audit-3', 'lu-audit', 'lu-audit-v3') },
+            { actor: analyst.id, role: 'analyst', action: 'refused', target: 'POST /v1/settlements', status: 403 },
+          ],
+          [
+            { url: '/v1/settlements', body: settleBody('audit-4', 'lu-audit', 'lu-audit-v4') },
+            { actor: 'anonymous', role: 'none', action: 'refused', target: 'POST /v1/settlements', status: 401 },
+          ],
+          [
+            { url: '/v1/persons/lu-audit/settlements', key: 'yb_wrong' },
+            { actor: 'anonymous', role: 'none', action: 'refused', target: 'lu-audit', status: 401 },
+          ],
+          [
+            { url: '/v1/persons/lu-audit/accumulators?year=2024', key: h1.key },
+            { actor: h1.id, role: 'institution', action: 'refused', target: 'lu-audit', status: 403 },
+          ],
           // refusals of the ledger's rules and failures: no row (the write did not happen)
           [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-1', 'lu-audit', 'lu-audit-v1'), visit: visit('lu-audit-v1', H1, { total: 300 }) } }, undefined],
-          [{ url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } }, undefined],
+          [
+            { url: '/v1/settlements', key: agency.key, body: { ...settleBody('audit-5', 'lu-audit', 'lu-audit-v5'), visit: visit('lu-audit-v5', H1, { type: 'two-diseases' }) } },
+            undefined,
+          ],
           [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev-again' } }, undefined],
           [{ url: `/v1/settlements/${settled.body_.id}/reversal`, key: agency.key, body: { requestId: 'audit-1-rev' } }, undefined],
           // malformed: no row
           [{ url: '/v1/persons/lu-audit/settlements?year=twenty', key: agency.key }, undefined],
           [{ url: '/v1/settlements', key: agency.key, raw: '{' }, undefined],
           // reads of personal data
-          [{ url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') }, { actor: agency.id, role: 'agency', action: 'read.pre-settle', target: 'lu-audit', status: 200 }],
-          [{ url: `/v1/settlements/${settled.body_.id}`, key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.settlement', target: settled.body_.id, status: 200 }],
-          [{ url: '/v1/settlements/S-nobody', key: h1.key }, { actor: h1.id, role: 'institution', action: 'read.settlement', target: 'S-nobody', status: 404 }],
-          [{ url: '/v1/persons/lu-audit/settlements', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.history', target: 'lu-audit', status: 200 }],
-          [{ url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key }, { actor: agency.id, role: 'agency', action: 'read.accumulators', target: 'lu-audit', status: 200 }],
+          [
+            { url: '/v1/pre-settlements', key: agency.key, body: settleBody('audit-6', 'lu-audit', 'lu-audit-v6') },
+            { actor: agency.id, role: 'agency', action: 'read.pre-settle', target: 'lu-audit', status: 200 },
+          ],
+          [
+            { url: `/v1/settlements/${settled.body_.id}`, key: agency.key },
+            { actor: agency.id, role: 'agency', action: 'read.settlement', target: settled.body_.id, status: 200 },
+          ],
+          [
+            { url: '/v1/settlements/S-nobody', key: h1.key },
+            { actor: h1.id, role: 'institution', action: 'read.settlement', target: 'S-nobody', status: 404 },
+          ],
+          [
+            { url: '/v1/persons/lu-audit/settlements', key: agency.key },
+            { actor: agency.id, role: 'agency', action: 'read.history', target: 'lu-audit', status: 200 },
+          ],
+          [
+            { url: '/v1/persons/lu-audit/accumulators?year=2024', key: agency.key },
+            { actor: agency.id, role: 'agency', action: 'read.accumulators', target: 'lu-audit', status: 200 },
+          ],
           // aggregates: no row
           [{ url: '/v1/stats/fund', key: analyst.key }, undefined],
         ];
@@ -963,7 +1075,10 @@ for (const s of STORES) {
           ),
         );
         const statuses = responses.map((r) => r.status);
-        expect(statuses.filter((x) => x !== 201), JSON.stringify(responses.find((r) => r.status !== 201)?.body)).toEqual([]);
+        expect(
+          statuses.filter((x) => x !== 201),
+          JSON.stringify(responses.find((r) => r.status !== 201)?.body),
+        ).toEqual([]);
         const paid = responses.reduce((a, r) => a + fen(r.body.fundPay), 0);
         expect(paid).toBe(75_000);
         for (const r of responses) expect(fen(r.body.fundPay)).toBeLessThanOrEqual(6000);

@@ -29,7 +29,6 @@ const visit = (id: string, institution: object, time = '2024-03-02T10:00:00+08:0
   ...more,
 });
 
-
 type Json = any;
 
 let seq = 0;
@@ -120,14 +119,21 @@ for (const s of STORES) {
         insuplc_admdvs: '410300',
         fixmedins_code: inst,
         inf_time: '2024-03-02 10:00:00',
-        input: { data: { psn_no: 'B-N1', med_type: '11', medfee_sumamt: '300.00', mdtrt_id: 'N-VA9', insutype: '390', fulamt_ownpay_amt: '50.00', inscp_scp_amt: '250.00', ...data } },
+        input: {
+          data: { psn_no: 'B-N1', med_type: '11', medfee_sumamt: '300.00', mdtrt_id: 'N-VA9', insutype: '390', fulamt_ownpay_amt: '50.00', inscp_scp_amt: '250.00', ...data },
+        },
         yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, ...yibao },
         infno,
       });
       const out = await call('POST', '/v1/national/2207', h1.key, message('H1', '2207', {}));
       expect(out.status, out.text).toBe(201);
       // H2's N-VA9 is a caesarean birth (52, 2304), the same mdtrt_id as H1's outpatient visit.
-      const birth = await call('POST', '/v1/national/2304', h2.key, message('H2', '2304', { med_type: '52', medfee_sumamt: '5000.00', fulamt_ownpay_amt: '500.00', inscp_scp_amt: '4500.00' }, { visit: { type: 'birth-cesarean' } }));
+      const birth = await call(
+        'POST',
+        '/v1/national/2304',
+        h2.key,
+        message('H2', '2304', { med_type: '52', medfee_sumamt: '5000.00', fulamt_ownpay_amt: '500.00', inscp_scp_amt: '4500.00' }, { visit: { type: 'birth-cesarean' } }),
+      );
       expect(birth.status, birth.text).toBe(201);
       const ids = { h1: out.body.output.setlinfo.setl_id as string, h2: birth.body.output.setlinfo.setl_id as string };
 
@@ -190,7 +196,12 @@ for (const s of STORES) {
 
       // H1's next visit, a payment of the extended period within its 30-day wait (洛医保〔2023〕63号
       // 六(三)): not exempt, as B-X1 is in no hardship group — the fund pays nothing.
-      const waiting = await settle(h1.key, 'b-x-h1-2', resident('B-X1', { enrollment: { paidOn: '2024-03-01', coverageYear: 2024 } }), visit('B-X1-v3', H1, '2024-03-10T10:00:00+08:00'));
+      const waiting = await settle(
+        h1.key,
+        'b-x-h1-2',
+        resident('B-X1', { enrollment: { paidOn: '2024-03-01', coverageYear: 2024 } }),
+        visit('B-X1-v3', H1, '2024-03-10T10:00:00+08:00'),
+      );
       expect(waiting.status, waiting.text).toBe(201);
       expect(waiting.body).toMatchObject({ eligibility: 'waiting-period', fundPay: 0, cashPay: 200 });
       // A national message without the yibao block takes the person from the registry: no group either.

@@ -33,13 +33,13 @@ describe('visits after now on the command line', () => {
   it('yibao settle FILE computes a what-if for next year; with --db the ledger refuses it and writes nothing', async () => {
     const nextYear = new Date().getUTCFullYear() + 1;
     const f = file({ person: person('cli-future'), visits: [visit('cli-future-v1', `${nextYear}-03-02T10:00:00+08:00`)] });
-    const whatIf = (await yibao(['settle', f]));
+    const whatIf = await yibao(['settle', f]);
     expect(whatIf.code, whatIf.stderr).toBe(0);
     expect(JSON.parse(whatIf.stdout).settlements).toEqual([expect.objectContaining({ visitId: 'cli-future-v1', fundPay: expect.any(Number) })]);
-    const into = (await yibao(['settle', f, '--db', DB]));
+    const into = await yibao(['settle', f, '--db', DB]);
     expect(into.code).toBe(1);
     expect(into.stderr).toMatch(/VISIT_IN_FUTURE: visit\.time: .* is after now/);
-    const history = (await yibao(['ledger', 'history', 'cli-future', '--db', DB]));
+    const history = await yibao(['ledger', 'history', 'cli-future', '--db', DB]);
     expect(history.code, history.stderr).toBe(0);
     expect(JSON.parse(history.stdout)).toEqual({ person: 'cli-future', entries: [], nextCursor: null });
   });
@@ -49,7 +49,7 @@ describe('paging, the audit log and keys on the command line', () => {
   it('ledger history pages with --limit and --cursor; bad options are invalid input naming them', async () => {
     const f = file({ person: person('cli-pg'), visits: ['10', '11', '12'].map((h, i) => visit(`cli-pg-v${i}`, `2024-03-02T${h}:00:00+08:00`)) });
     expect((await yibao(['settle', f, '--db', DB])).code).toBe(0);
-    const p1 = (await yibao(['ledger', 'history', 'cli-pg', '--limit', '2', '--db', DB]));
+    const p1 = await yibao(['ledger', 'history', 'cli-pg', '--limit', '2', '--db', DB]);
     expect(p1.code, p1.stderr).toBe(0);
     const page1 = JSON.parse(p1.stdout);
     expect(page1.entries.map((e: { visitId: string }) => e.visitId)).toEqual(['cli-pg-v0', 'cli-pg-v1']);
@@ -63,7 +63,7 @@ describe('paging, the audit log and keys on the command line', () => {
       [['ledger', 'history', 'cli\tpg'], 'person'],
       [['ledger', 'history', 'cli-pg', '--year', '24'], '--year'],
     ] as const) {
-      const r = (await yibao([...args, '--db', DB]));
+      const r = await yibao([...args, '--db', DB]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(named);
@@ -71,17 +71,24 @@ describe('paging, the audit log and keys on the command line', () => {
   });
 
   it('accounts show pages its entries', async () => {
-    const open = file({ id: 'CLI-PG', kind: 'employee-personal', holderId: 'cli-pg-holder', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } });
+    const open = file({
+      id: 'CLI-PG',
+      kind: 'employee-personal',
+      holderId: 'cli-pg-holder',
+      region: 'puyang',
+      openedOn: '2023-01-01',
+      holder: { category: 'retired', requiredYearsMet: true },
+    });
     expect((await yibao(['accounts', 'open', open, '--db', DB])).code).toBe(0);
     for (const m of ['01', '02', '03']) expect((await yibao(['accounts', 'credit-month', `2023-${m}`, '--db', DB])).code).toBe(0);
-    const p1 = (await yibao(['accounts', 'show', 'CLI-PG', '--limit', '2', '--json', '--db', DB]));
+    const p1 = await yibao(['accounts', 'show', 'CLI-PG', '--limit', '2', '--json', '--db', DB]);
     expect(p1.code, p1.stderr).toBe(0);
     const shown = JSON.parse(p1.stdout);
     expect(shown.entries.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
     const p2 = JSON.parse((await yibao(['accounts', 'show', 'CLI-PG', '--limit', '2', '--cursor', shown.nextCursor, '--json', '--db', DB])).stdout);
     expect(p2.entries.map((e: { seq: number }) => e.seq)).toEqual([3]);
     expect(p2.nextCursor).toBeNull();
-    expect((await yibao(['accounts', 'show', 'CLI-PG', '--limit', '501', '--db', DB]))).toMatchObject({ code: 2, stdout: '' });
+    expect(await yibao(['accounts', 'show', 'CLI-PG', '--limit', '501', '--db', DB])).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('audit reads the log back, filtered and paged; the CLI reads are in it', async () => {
@@ -92,12 +99,12 @@ describe('paging, the audit log and keys on the command line', () => {
       ['cli', 'read.history', 'cli-pg'],
       ['cli', 'read.audit', 'cli-pg'],
     ]);
-    const settles = (await yibao(['audit', '--action', 'settle', '--limit', '2', '--json', '--db', DB]));
+    const settles = await yibao(['audit', '--action', 'settle', '--limit', '2', '--json', '--db', DB]);
     const page = JSON.parse(settles.stdout);
     expect(page.entries).toHaveLength(2);
     for (const e of page.entries) expect(e).toMatchObject({ actor: 'cli', action: 'settle', detail: { requestId: expect.stringMatching(/^file:/) } });
     expect(settles.stderr).toContain(`--cursor ${page.nextCursor}`);
-    const text = (await yibao(['audit', '--actor', 'cli', '--action', 'settle', '--from', '2020-01-01', '--db', DB]));
+    const text = await yibao(['audit', '--actor', 'cli', '--action', 'settle', '--from', '2020-01-01', '--db', DB]);
     expect(text.code).toBe(0);
     expect(text.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(3);
     for (const [args, named] of [
@@ -105,18 +112,18 @@ describe('paging, the audit log and keys on the command line', () => {
       [['audit', '--from', '2024-02-01', '--to', '2024-01-01'], '--to'],
       [['audit', '--limit', 'all'], '--limit'],
     ] as const) {
-      const r = (await yibao([...args, '--db', DB]));
+      const r = await yibao([...args, '--db', DB]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(named);
     }
   });
 
   it('keys list shows every key with its role and state, never a key or its hash', async () => {
-    const created = (await yibao(['keys', 'create', 'institution', '--institution', 'H9', '--label', 'ward 9', '--db', DB]));
+    const created = await yibao(['keys', 'create', 'institution', '--institution', 'H9', '--label', 'ward 9', '--db', DB]);
     const key = created.stdout.trim();
     const id = /created institution key (K-\S+)/.exec(created.stderr)?.[1] as string;
     expect((await yibao(['keys', 'revoke', id, '--db', DB])).code).toBe(0);
-    const list = (await yibao(['keys', 'list', '--json', '--db', DB]));
+    const list = await yibao(['keys', 'list', '--json', '--db', DB]);
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ id, role: 'institution', institutionId: 'H9', label: 'ward 9', revokedAt: expect.any(String) }));
     const text = (await yibao(['keys', 'list', '--db', DB])).stdout;
@@ -137,7 +144,7 @@ describe('yibao serve', () => {
       [[], { YIBAO_MAX_QUEUE: '0' }, 'YIBAO_MAX_QUEUE'],
       [[], { YIBAO_CLOCK_TOLERANCE_MS: '-5' }, 'YIBAO_CLOCK_TOLERANCE_MS'],
     ] as const) {
-      const r = (await yibao(['serve', '--db', join(dir, 'never.db'), '--port', '0', ...args], env));
+      const r = await yibao(['serve', '--db', join(dir, 'never.db'), '--port', '0', ...args], env);
       expect(r.code, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain(named);
     }

@@ -32,11 +32,11 @@ const visit = {
 
 describe('yibao settle', () => {
   it('settles Linfen stays once the example user policy file supplies the inpatient figures', async () => {
-    const without = (await yibao(['settle', 'examples/linfen-inpatient-2019.json']));
+    const without = await yibao(['settle', 'examples/linfen-inpatient-2019.json']);
     expect(without.code).toBe(1);
     // The document names the benefit but not its figures: each missing one is named, with where to supply it.
     expect(without.stderr).toMatch(/MISSING_PARAMETER.*benefits\.resident-inpatient\.classes\.grade-3\.ratio.*--policy-file/);
-    const r = (await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']));
+    const r = await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml']);
     expect(r.code, r.stderr).toBe(0);
     const [s1, s2] = JSON.parse(r.stdout).settlements;
     // 建档立卡: stay 1 (三级, example 1000 / 60%): (26000 − 1000) × 60% = 15000; self-paid 11000;
@@ -51,7 +51,7 @@ describe('yibao settle', () => {
   });
 
   it('settles the example in examples/', async () => {
-    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json']));
+    const r = await yibao(['settle', 'examples/luoyang-resident-2024.json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0]).toMatchObject({ visitId: 'v1', policy: '洛医保〔2023〕63号', total: 200, eligible: 180, deductible: 50, fundPay: 65, cashPay: 135 });
@@ -62,27 +62,41 @@ describe('yibao settle', () => {
   });
 
   it('reads stdin with -', async () => {
-    const r = (await yibao(['settle', '-'], JSON.stringify({ person, visits: [visit] })));
+    const r = await yibao(['settle', '-'], JSON.stringify({ person, visits: [visit] }));
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).settlements[0].fundPay).toBe(65);
   });
 
   it('leaves the trace out with --no-trace', async () => {
-    const r = (await yibao(['settle', requestFile({ person, visits: [visit] }), '--no-trace']));
+    const r = await yibao(['settle', requestFile({ person, visits: [visit] }), '--no-trace']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).settlements[0].trace).toBeUndefined();
   });
 
   const invalid: [string, unknown, RegExp[]][] = [
     ['wrong types', { person: { ...person, category: 7 }, visits: [{ ...visit, total: true }] }, [/person\.category/, /visits\[0\]\.total/]],
-    ['a missing field', { person: { ...person, scheme: undefined }, visits: [{ ...visit, institution: { id: 'H1', tier: 'county', grade: 2 } }] }, [/person\.scheme/, /visits\[0\]\.institution\.contracted/]],
+    [
+      'a missing field',
+      { person: { ...person, scheme: undefined }, visits: [{ ...visit, institution: { id: 'H1', tier: 'county', grade: 2 } }] },
+      [/person\.scheme/, /visits\[0\]\.institution\.contracted/],
+    ],
     ['a negative amount', { person, visits: [{ ...visit, total: -5 }] }, [/visits\[0\]\.total: must not be negative/]],
     ['three decimal places', { person, visits: [{ ...visit, total: '1.234' }] }, [/visits\[0\]\.total/]],
     ['a huge number', { person, visits: [{ ...visit, total: 1e300 }] }, [/visits\[0\]\.total/]],
     ['an unknown region', { person: { ...person, region: 'atlantis' }, visits: [visit] }, [/person\.region: unknown region "atlantis"/]],
     ['a date that does not exist', { person, visits: [{ ...visit, time: '2023-02-29T10:00:00+08:00' }] }, [/visits\[0\]\.time/]],
     ['eligible above total', { person, visits: [{ ...visit, eligible: 250 }] }, [/visits\[0\]\.eligible: must not exceed total/]],
-    ['visits out of order', { person, visits: [{ ...visit, id: 'a' }, { ...visit, id: 'b', time: '2024-03-01T10:00:00+08:00' }] }, [/visits\[1\]\.time: visits must be in time order/]],
+    [
+      'visits out of order',
+      {
+        person,
+        visits: [
+          { ...visit, id: 'a' },
+          { ...visit, id: 'b', time: '2024-03-01T10:00:00+08:00' },
+        ],
+      },
+      [/visits\[1\]\.time: visits must be in time order/],
+    ],
     ['a duplicate visit id', { person, visits: [visit, visit] }, [/visits\[1\]\.id/]],
     ['an employee category for a resident', { person: { ...person, category: 'retired' }, visits: [visit] }, [/person\.category: retired is not a resident category/]],
     ['an unknown field', { person, visits: [{ ...visit, colour: 'red' }] }, [/visits\[0\]/]],
@@ -91,12 +105,16 @@ describe('yibao settle', () => {
     ['useAccount without an account', { person, visits: [{ ...visit, useAccount: true }] }, [/visits\[0\]\.useAccount: the request names no account/]],
     ['an account with a bad balance', { person, account: { id: 'A1', balance: '-3' }, visits: [visit] }, [/account\.balance/]],
     // The id rule of the service, in an input file too.
-    ['a NUL in ids', { person: { ...person, id: 'p\u00001' }, account: { id: 'A\u0000', balance: 1 }, visits: [{ ...visit, institution: { ...visit.institution, id: 'H\u00001' } }] }, [/person\.id: must be printable/, /account\.id: must be printable/, /visits\[0\]\.institution\.id: must be printable/]],
+    [
+      'a NUL in ids',
+      { person: { ...person, id: 'p\u00001' }, account: { id: 'A\u0000', balance: 1 }, visits: [{ ...visit, institution: { ...visit.institution, id: 'H\u00001' } }] },
+      [/person\.id: must be printable/, /account\.id: must be printable/, /visits\[0\]\.institution\.id: must be printable/],
+    ],
     ['an id of 129 characters', { person: { ...person, id: 'p'.repeat(129) }, visits: [visit] }, [/person\.id: must be at most 128 characters/]],
   ];
   for (const [name, body, patterns] of invalid) {
     it(`refuses ${name}: exit 2, each bad field named, nothing on stdout`, async () => {
-      const r = (await yibao(['settle', requestFile(body)]));
+      const r = await yibao(['settle', requestFile(body)]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       for (const p of patterns) expect(r.stderr).toMatch(p);
@@ -105,17 +123,26 @@ describe('yibao settle', () => {
   }
 
   it('refuses a file that is not JSON, and a file that does not exist', async () => {
-    const notJson = (await yibao(['settle', requestFile('{ nope')]));
+    const notJson = await yibao(['settle', requestFile('{ nope')]);
     expect(notJson.code).toBe(2);
     expect(notJson.stdout).toBe('');
     expect(notJson.stderr).toMatch(/not valid JSON/);
-    const missing = (await yibao(['settle', join(dir, 'absent.json')]));
+    const missing = await yibao(['settle', join(dir, 'absent.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot be read/);
   });
 
   it('reports a visit the documents cannot settle (exit 1), naming the missing parameter, and settles the rest', async () => {
-    const r = (await yibao(['settle', requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases' }, { ...visit, id: 'v2' }] })]));
+    const r = await yibao([
+      'settle',
+      requestFile({
+        person,
+        visits: [
+          { ...visit, id: 'd1', type: 'two-diseases' },
+          { ...visit, id: 'v2' },
+        ],
+      }),
+    ]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].error.code).toBe('MISSING_PARAMETER');
@@ -125,12 +152,12 @@ describe('yibao settle', () => {
   });
 
   it('settles that visit once a user policy file supplies the parameter, marking it user-supplied', async () => {
-    const r = (await yibao([
+    const r = await yibao([
       'settle',
       requestFile({ person, visits: [{ ...visit, id: 'd1', type: 'two-diseases', institution: { ...visit.institution, tier: 'primary', grade: 1 } }] }),
       '--policy-file',
       'examples/user-policy-luoyang-two-diseases.yaml',
-    ]));
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout).settlements[0];
     // Example file: no deductible, 50%: 180 × 50% = 90, within the 240 cap of 63号 二(二).
@@ -141,7 +168,7 @@ describe('yibao settle', () => {
   it('refuses a malformed user policy file with exit 2', async () => {
     const bad = join(dir, 'bad-overlay.yaml');
     writeFileSync(bad, 'format: yibao-policy-overlay/1\nextends: luoyang-2024\nparameters:\n  benefits.resident-outpatient.cap: { value: 1, unit: yuan-per-year }\n');
-    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json', '--policy-file', bad]));
+    const r = await yibao(['settle', 'examples/luoyang-resident-2024.json', '--policy-file', bad]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/bad-overlay\.yaml.*benefits\.resident-outpatient\.cap.*source/s);
@@ -150,11 +177,11 @@ describe('yibao settle', () => {
 
 describe('yibao policy missing', () => {
   it('lists what the documents leave open, and drops what a user file supplies', async () => {
-    const before = (await yibao(['policy', 'missing', 'linfen', '--json']));
+    const before = await yibao(['policy', 'missing', 'linfen', '--json']);
     expect(before.code, before.stderr).toBe(0);
     const paths = JSON.parse(before.stdout).map((m: { path: string }) => m.path);
     expect(paths).toContain('contributions.assistance.tekun');
-    const after = (await yibao(['policy', 'missing', 'linfen', '--json', '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']));
+    const after = await yibao(['policy', 'missing', 'linfen', '--json', '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
     expect(JSON.parse(after.stdout).map((m: { path: string }) => m.path)).not.toContain('contributions.assistance.tekun');
     expect((await yibao(['policy', 'missing', 'atlantis'])).code).toBe(2);
   });
@@ -162,7 +189,7 @@ describe('yibao policy missing', () => {
 
 describe('yibao policy', () => {
   it('lists the five documents', async () => {
-    const r = (await yibao(['policy', 'list']));
+    const r = await yibao(['policy', 'list']);
     expect(r.code).toBe(0);
     for (const doc of ['洛医保〔2023〕63号', '洛医保〔2022〕36号', '豫医保办〔2023〕71号', '临医保发〔2019〕15号', '濮阳市职工医保门诊共济保障机制实施细则（试行）'])
       expect(r.stdout).toContain(doc);
@@ -171,13 +198,13 @@ describe('yibao policy', () => {
   });
 
   it('shows the parameters in force with their sources, by code or alias and date', async () => {
-    const r2024 = (await yibao(['policy', 'show', 'luoyang', '--date', '2024-05-01']));
+    const r2024 = await yibao(['policy', 'show', 'luoyang', '--date', '2024-05-01']);
     expect(r2024.code).toBe(0);
     expect(r2024.stdout).toContain('洛医保〔2023〕63号');
     expect(r2024.stdout).toContain('280 元/人/年');
     expect(r2024.stdout).toContain('洛医保〔2023〕63号 二(一)2');
     expect(r2024.stdout).toContain('豫医保办〔2023〕71号'); // the province's payment periods apply too
-    const r2023 = (await yibao(['policy', 'show', '410300', '--date', '2023-05-01']));
+    const r2023 = await yibao(['policy', 'show', '410300', '--date', '2023-05-01']);
     expect(r2023.stdout).toContain('260 元/人/年');
     expect(r2023.stdout).not.toContain('280 元/人/年');
     const puyang = JSON.parse((await yibao(['policy', 'show', 'puyang', '--date', '2022-08-01', '--json'])).stdout);
@@ -186,11 +213,11 @@ describe('yibao policy', () => {
   });
 
   it('says so when nothing is in force, and refuses unknown regions and bad dates', async () => {
-    const none = (await yibao(['policy', 'show', '410900', '--date', '2021-01-01']));
+    const none = await yibao(['policy', 'show', '410900', '--date', '2021-01-01']);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('No policy is in force');
     expect((await yibao(['policy', 'show', 'atlantis'])).code).toBe(2);
-    const badDate = (await yibao(['policy', 'show', 'luoyang', '--date', '2024-02-30']));
+    const badDate = await yibao(['policy', 'show', 'luoyang', '--date', '2024-02-30']);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toContain('--date must be a real date');
   });
@@ -227,7 +254,8 @@ describe('yibao --version, --help, a mistyped command', () => {
 
   it('builds the top-level help from every command', async () => {
     const r = await yibao(['--help']);
-    for (const c of ['settle', 'contribution', 'claim', 'enrollment', 'serve', 'ledger', 'audit', 'accounts', 'persons', 'keys', 'simulate', 'policy']) expect(r.stdout).toContain(`  yibao ${c} `);
+    for (const c of ['settle', 'contribution', 'claim', 'enrollment', 'serve', 'ledger', 'audit', 'accounts', 'persons', 'keys', 'simulate', 'policy'])
+      expect(r.stdout).toContain(`  yibao ${c} `);
   });
 
   it('suggests the command a typo meant, exit 2; none when nothing is close', async () => {
@@ -253,22 +281,26 @@ describe('yibao claim maternity-grant', () => {
 
   it('grants or refuses with exit 0, each condition with its article; reads stdin; --no-trace', async () => {
     // 63号 四(三)2: insured from 2023-03-10, the year is complete from 2024-03-11 → granted, 1000.
-    const yes = (await yibao(['claim', 'maternity-grant', requestFile(claim)]));
+    const yes = await yibao(['claim', 'maternity-grant', requestFile(claim)]);
     expect(yes.code, yes.stderr).toBe(0);
     expect(JSON.parse(yes.stdout)).toMatchObject({ claim: 'maternity-grant', granted: true, amount: 1000, policy: '洛医保〔2023〕63号' });
     // A day earlier the year is not complete: refused, citing and quoting 四(三)2.
-    const no = (await yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' })));
+    const no = await yibao(['claim', 'maternity-grant', '-', '--no-trace'], JSON.stringify({ ...claim, birthDate: '2024-03-10' }));
     expect(no.code, no.stderr).toBe(0);
     const out = JSON.parse(no.stdout);
-    expect(out).toMatchObject({ granted: false, amount: 0, refusals: [{ condition: 'employer-insured', source: '洛医保〔2023〕63号 四(三)2', quote: '所在单位参加生育保险满1年' }] });
+    expect(out).toMatchObject({
+      granted: false,
+      amount: 0,
+      refusals: [{ condition: 'employer-insured', source: '洛医保〔2023〕63号 四(三)2', quote: '所在单位参加生育保险满1年' }],
+    });
     expect(out.trace).toBeUndefined();
   });
 
   it('exit 1 when no policy in force gives the grant, 2 for bad input or an unknown claim', async () => {
-    const early = (await yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]));
+    const early = await yibao(['claim', 'maternity-grant', requestFile({ ...claim, birthDate: '2023-06-01' })]);
     expect(early.code).toBe(1);
     expect(JSON.parse(early.stdout).error.code).toBe('NO_BENEFIT_RULE');
-    const bad = (await yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]));
+    const bad = await yibao(['claim', 'maternity-grant', requestFile({ ...claim, employer: undefined, spouse: {} })]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     for (const p of [/spouse.hasEmployer/, /spouse.residentMaternityBenefit/]) expect(bad.stderr).toMatch(p);
@@ -280,7 +312,7 @@ describe('yibao claim maternity-grant', () => {
 
 describe('yibao contribution', () => {
   it('computes the example in examples/: Luoyang 2024, western-policy county, 低保', async () => {
-    const r = (await yibao(['contribution', 'examples/contribution-luoyang-2024.json']));
+    const r = await yibao(['contribution', 'examples/contribution-luoyang-2024.json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
@@ -303,7 +335,7 @@ describe('yibao contribution', () => {
   });
 
   it('reads stdin with -, and leaves the trace out with --no-trace', async () => {
-    const r = (await yibao(['contribution', '-', '--no-trace'], JSON.stringify({ region: '410000', year: 2023, countyType: 'ordinary' })));
+    const r = await yibao(['contribution', '-', '--no-trace'], JSON.stringify({ region: '410000', year: 2023, countyType: 'ordinary' }));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.subsidy).toMatchObject({ central: 384, local: 256 });
@@ -311,7 +343,7 @@ describe('yibao contribution', () => {
   });
 
   it('exit 1 with the error on stdout and stderr when the documents do not give the year', async () => {
-    const r = (await yibao(['contribution', requestFile({ region: 'luoyang', year: 2023, countyType: 'ordinary' })]));
+    const r = await yibao(['contribution', requestFile({ region: 'luoyang', year: 2023, countyType: 'ordinary' })]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('NO_CONTRIBUTION_STANDARD');
     expect(r.stderr).toMatch(/NO_CONTRIBUTION_STANDARD: .*2023/);
@@ -319,7 +351,7 @@ describe('yibao contribution', () => {
 
   it('exit 1 with what is given and each missing figure named, then 0 once a user policy file supplies them', async () => {
     const body = { region: 'linfen', year: 2020, countyType: 'western', hardship: 'tekun' };
-    const missing = (await yibao(['contribution', requestFile(body)]));
+    const missing = await yibao(['contribution', requestFile(body)]);
     expect(missing.code).toBe(1);
     // 15号 一(二) gives 2020's individual contribution (250); not the 2020 subsidy, nor 特困's assistance (67号).
     const partial = JSON.parse(missing.stdout);
@@ -327,7 +359,7 @@ describe('yibao contribution', () => {
     expect(partial.missing.map((m: { figure: string }) => m.figure)).toEqual(['subsidy.total', 'total', 'assistance', 'payable', 'criticalIllnessFunding']);
     expect(partial.missing[2]).toMatchObject({ code: 'MISSING_PARAMETER', missing: [{ path: 'contributions.assistance.tekun' }] });
     expect(missing.stderr).toMatch(/MISSING_PARAMETER: .*contributions\.subsidyStandard.*--policy-file/);
-    const filled = (await yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']));
+    const filled = await yibao(['contribution', requestFile(body), '--policy-file', 'test/fixtures/linfen-contributions-user.yaml']);
     expect(filled.code, filled.stderr).toBe(0);
     const out = JSON.parse(filled.stdout);
     // The user file's 2020 subsidy 550 + 一(二)'s 250 = 800; its 100 for 特困 → pays 150; its 90 for 大病保险.
@@ -337,7 +369,7 @@ describe('yibao contribution', () => {
   });
 
   it('refuses an invalid request with exit 2, every bad field on stderr, nothing on stdout', async () => {
-    const r = (await yibao(['contribution', requestFile({ region: 'atlantis', year: 'soon', countyType: 'coastal', hardship: 'rich' })]));
+    const r = await yibao(['contribution', requestFile({ region: 'atlantis', year: 'soon', countyType: 'coastal', hardship: 'rich' })]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     for (const p of [/region: unknown region "atlantis"/, /year:/, /countyType:/, /hardship:/]) expect(r.stderr).toMatch(p);
@@ -345,7 +377,7 @@ describe('yibao contribution', () => {
   });
 
   it('refuses a monitored person without followsDibao (exit 2), naming the field and the article', async () => {
-    const r = (await yibao(['contribution', requestFile({ region: 'luoyang', year: 2024, countyType: 'ordinary', hardship: 'monitored' })]));
+    const r = await yibao(['contribution', requestFile({ region: 'luoyang', year: 2024, countyType: 'ordinary', hardship: 'monitored' })]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/followsDibao: required.*七\(二\)/);
@@ -369,7 +401,7 @@ describe('yibao enrollment', () => {
   };
 
   it('derives coverage without a database: extended period, the wait, the articles', async () => {
-    const r = (await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2024-03-01' })]));
+    const r = await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2024-03-01' })]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ period: 'extended', waitingPeriod: { from: '2024-03-02', to: '2024-03-31', days: 30 }, coverage: { from: '2024-04-01', to: '2024-12-31' } });
@@ -377,11 +409,15 @@ describe('yibao enrollment', () => {
   });
 
   it('coverage: a payment in neither period exits 1 with the error on stdout; invalid input exits 2 with nothing on stdout', async () => {
-    const neither = (await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2023-08-31' })]));
+    const neither = await yibao(['enrollment', 'coverage', requestFile({ person: payment.person, coverageYear: 2024, paidOn: '2023-08-31' })]);
     expect(neither.code).toBe(1);
     expect(JSON.parse(neither.stdout).error.code).toBe('ENROLLMENT_INVALID');
     expect(neither.stderr).toMatch(/ENROLLMENT_INVALID/);
-    const bad = (await yibao(['enrollment', 'coverage', requestFile({ person: { region: 'atlantis', scheme: 'resident', category: 'adult' }, coverageYear: 'soon', paidOn: '2024-13-01' })]));
+    const bad = await yibao([
+      'enrollment',
+      'coverage',
+      requestFile({ person: { region: 'atlantis', scheme: 'resident', category: 'adult' }, coverageYear: 'soon', paidOn: '2024-13-01' }),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     for (const p of [/person.region: unknown region/, /coverageYear:/, /paidOn:/]) expect(bad.stderr).toMatch(p);
@@ -390,17 +426,17 @@ describe('yibao enrollment', () => {
 
   it('records a payment, replays it, refuses the id for another payment, lists the history', async () => {
     const db = join(dir, 'enrollment.db');
-    const first = (await yibao(['enrollment', 'record', requestFile(payment), '--db', db]));
+    const first = await yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
     expect(first.code, first.stderr).toBe(0);
     const rec = JSON.parse(first.stdout);
     expect(rec).toMatchObject({ person: 'cli-e1', amount: 380, payer: 'self', replayed: false, coverage: { benefitsFrom: '2024-04-01' } });
-    const again = (await yibao(['enrollment', 'record', requestFile(payment), '--db', db]));
+    const again = await yibao(['enrollment', 'record', requestFile(payment), '--db', db]);
     expect(JSON.parse(again.stdout)).toMatchObject({ id: rec.id, replayed: true });
-    const conflict = (await yibao(['enrollment', 'record', requestFile({ ...payment, amount: 1 }), '--db', db]));
+    const conflict = await yibao(['enrollment', 'record', requestFile({ ...payment, amount: 1 }), '--db', db]);
     expect(conflict.code).toBe(1);
     expect(JSON.parse(conflict.stdout).error.code).toBe('IDEMPOTENCY_CONFLICT');
 
-    const list = (await yibao(['enrollment', 'list', 'cli-e1', '--db', db]));
+    const list = await yibao(['enrollment', 'list', 'cli-e1', '--db', db]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain('2024年度 2024-03-01 缴费 380.00元（个人缴费）：延长缴费期，等待期 2024-03-02至2024-03-31；待遇享受期 2024-04-01至2024-12-31（结算适用）');
     const json = JSON.parse((await yibao(['enrollment', 'list', 'cli-e1', '--db', db, '--json'])).stdout);
@@ -408,17 +444,28 @@ describe('yibao enrollment', () => {
     expect((await yibao(['enrollment', 'list', 'nobody', '--db', db])).code).toBe(1);
 
     // The settle reads the payment on file: nothing during the wait, paid after it.
-    const settled = (await yibao(['settle', requestFile({ person: { id: 'cli-e1', region: '410300', scheme: 'resident', category: 'adult' }, visits: [
-      { ...visit, id: 'cli-e1-v1', time: '2024-03-15T10:00:00+08:00' },
-      { ...visit, id: 'cli-e1-v2', time: '2024-04-02T10:00:00+08:00' },
-    ] }), '--db', db]));
+    const settled = await yibao([
+      'settle',
+      requestFile({
+        person: { id: 'cli-e1', region: '410300', scheme: 'resident', category: 'adult' },
+        visits: [
+          { ...visit, id: 'cli-e1-v1', time: '2024-03-15T10:00:00+08:00' },
+          { ...visit, id: 'cli-e1-v2', time: '2024-04-02T10:00:00+08:00' },
+        ],
+      }),
+      '--db',
+      db,
+    ]);
     expect(settled.code, settled.stderr).toBe(0);
-    expect(JSON.parse(settled.stdout).settlements.map((s: { eligibility: string; fundPay: number }) => [s.eligibility, s.fundPay])).toEqual([['waiting-period', 0], ['covered', 65]]);
+    expect(JSON.parse(settled.stdout).settlements.map((s: { eligibility: string; fundPay: number }) => [s.eligibility, s.fundPay])).toEqual([
+      ['waiting-period', 0],
+      ['covered', 65],
+    ]);
   });
 
   it('refuses a bad payment with exit 2, every bad field on stderr, and creates no database', async () => {
     const db = join(dir, 'never.db');
-    const r = (await yibao(['enrollment', 'record', requestFile({ ...payment, requestId: '', amount: 'lots', payer: 'boss' }), '--db', db]));
+    const r = await yibao(['enrollment', 'record', requestFile({ ...payment, requestId: '', amount: 'lots', payer: 'boss' }), '--db', db]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     for (const p of [/requestId:/, /amount:/, /payer:/]) expect(r.stderr).toMatch(p);

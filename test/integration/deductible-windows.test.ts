@@ -66,7 +66,7 @@ for (const s of STORES) {
   describe.skipIf(s.skip)(`deductible windows on ${s.label}`, () => {
     const on = ledgerOn(s, engine);
 
-    it('a late visit finds its own day\'s window: the deductible once per day, whatever the order', async () => {
+    it("a late visit finds its own day's window: the deductible once per day, whatever the order", async () => {
       const person = luoyangResident('late-1');
       // 03-04 10:00: (100 − 50) × 50% = 25. 03-05 10:00: the next day, again 50: 25.
       const a = await on.ledger.settle(req('late-a', person, outpatient('late-a', '2024-03-04T10:00:00+08:00', 100, COUNTY)), agency);
@@ -110,7 +110,10 @@ for (const s of STORES) {
 
       // A window the entries bore in, gone from the accumulators; and one holding the wrong amount.
       await on.store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
-      await on.store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 2), borne_fen: 700 }).execute();
+      await on.store.db
+        .insertInto('deductible_windows')
+        .values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 2), borne_fen: 700 })
+        .execute();
       const report = await verifyLedger(on.store.db);
       expect(report.ok).toBe(false);
       expect(report.mismatches).toEqual(
@@ -120,11 +123,14 @@ for (const s of STORES) {
         ]),
       );
       await on.store.db.deleteFrom('deductible_windows').where('person_id', '=', 'rev-1').execute();
-      await on.store.db.insertInto('deductible_windows').values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 1), borne_fen: 5000 }).execute();
+      await on.store.db
+        .insertInto('deductible_windows')
+        .values({ person_id: 'rev-1', bucket: 'outpatient', institution_id: 'HC', day: dayOf(2024, 4, 1), borne_fen: 5000 })
+        .execute();
       expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });
     });
 
-    it('property: visits settled in any order, one by one or all at once, bear each window\'s deductible once', async () => {
+    it("property: visits settled in any order, one by one or all at once, bear each window's deductible once", async () => {
       const visitArb = fc.record({
         at: fc.integer({ min: 0, max: PUYANG_INSTITUTIONS.length - 1 }),
         day: fc.integer({ min: 0, max: 2 }),
@@ -235,7 +241,10 @@ async function oldLedger(store: LedgerDb): Promise<void> {
   }
   // The window S-3 opened was the last one kept, and S-4's reversal emptied its own (deleted);
   // S-1's window had been overwritten by S-3's.
-  await db.insertInto('deductible_windows').values({ person_id: 'old-1', bucket: 'outpatient', institution_id: 'P2', opened_at: at(5, 11), day: day(5), borne_fen: 3000 }).execute();
+  await db
+    .insertInto('deductible_windows')
+    .values({ person_id: 'old-1', bucket: 'outpatient', institution_id: 'P2', opened_at: at(5, 11), day: day(5), borne_fen: 3000 })
+    .execute();
 }
 
 const MIGRATION_STORES = [
@@ -259,11 +268,17 @@ for (const s of MIGRATION_STORES) {
         expect(await verifyLedger(store.db)).toMatchObject({ ok: true, mismatches: [] });
         // The key holds one row per day: a second row for 03-04 is refused.
         await expect(
-          store.db.insertInto('deductible_windows').values({ person_id: 'old-1', bucket: 'outpatient', institution_id: 'P2', day: dayOf(2023, 3, 4), borne_fen: 1 }).execute(),
+          store.db
+            .insertInto('deductible_windows')
+            .values({ person_id: 'old-1', bucket: 'outpatient', institution_id: 'P2', day: dayOf(2023, 3, 4), borne_fen: 1 })
+            .execute(),
         ).rejects.toThrow();
         // The ledger settles on from it: a late 03-05 visit finds 03-05's window borne.
         const ledger = new Ledger(store, engine);
-        const late = await ledger.settle(req('old-late', puyangEmployee('old-1'), outpatient('old-late', '2023-03-05T20:00:00+08:00', 100, PUYANG_INSTITUTIONS[1].institution)), agency);
+        const late = await ledger.settle(
+          req('old-late', puyangEmployee('old-1'), outpatient('old-late', '2023-03-05T20:00:00+08:00', 100, PUYANG_INSTITUTIONS[1].institution)),
+          agency,
+        );
         expect(late.entry).toMatchObject({ deductible: 0, fundPay: 60 });
         expect(await verifyLedger(store.db)).toMatchObject({ ok: true });
       } finally {

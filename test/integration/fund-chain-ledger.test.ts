@@ -95,12 +95,10 @@ for (const s of STORES) {
       // Each stay: eligible 1000000 → basic (1000000 − 1000) × 60% = 599400, cut to the 150000 basic cap
       // on the first; the critical-illness cap of 400000 is reached after one or two stays.
       const settles = Array.from({ length: 12 }, (_, i) =>
-        ledger
-          .settle(req(`ci-c${i}`, person('CC'), stay(`CC-${i}`, `2019-07-${String(i + 1).padStart(2, '0')}T10:00:00+08:00`, 1_000_000)), agency)
-          .then(
-            (r) => r.entry as unknown as { criticalIllnessPay: number; fundPay: number },
-            () => undefined,
-          ),
+        ledger.settle(req(`ci-c${i}`, person('CC'), stay(`CC-${i}`, `2019-07-${String(i + 1).padStart(2, '0')}T10:00:00+08:00`, 1_000_000)), agency).then(
+          (r) => r.entry as unknown as { criticalIllnessPay: number; fundPay: number },
+          () => undefined,
+        ),
       );
       const entries = (await Promise.all(settles)).filter((e) => e !== undefined);
       expect(entries.length).toBe(12);

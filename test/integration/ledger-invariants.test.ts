@@ -56,7 +56,9 @@ describe('the money identity', () => {
     expect(moneyProblems(good, [{ bucket: 'outpatient', before: 0, after: 7_500 }])).toEqual([]);
   });
   it('names each part that breaks it', async () => {
-    expect(moneyProblems({ ...good, cashPay: 15_501 })).toEqual(['its parts do not add up to its total (fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay = 25001 fen, total 25000 fen)']);
+    expect(moneyProblems({ ...good, cashPay: 15_501 })).toEqual([
+      'its parts do not add up to its total (fundPay + criticalIllnessPay + assistancePay + accountPay + cashPay = 25001 fen, total 25000 fen)',
+    ]);
     expect(moneyProblems({ ...good, fundPay: -1, cashPay: 23_001 })).toEqual(['fundPay is -1 fen, not a non-negative whole number of fen']);
     expect(moneyProblems({ ...good, eligible: 25_001 })).toEqual(['eligible 25001 fen is more than the total 25000 fen']);
     expect(moneyProblems({ ...good, deductible: 20_001 })).toEqual(['deductible 20001 fen is more than the eligible 20000 fen']);
@@ -94,14 +96,24 @@ for (const s of STORES) {
     });
 
     it('knows a unique violation by its code, not by its message', async () => {
-      const key = (id: string, hash: string) => on.store.db.insertInto('api_keys').values({ id, key_hash: hash, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute();
+      const key = (id: string, hash: string) =>
+        on.store.db.insertInto('api_keys').values({ id, key_hash: hash, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute();
       await key('uv-1', 'uv-hash-1');
-      const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+      const caught = (p: Promise<unknown>) =>
+        p.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       // The primary key (SQLite: SQLITE_CONSTRAINT_PRIMARYKEY) and a unique index (SQLITE_CONSTRAINT_UNIQUE); PostgreSQL 23505.
       expect(isUniqueViolation(await caught(key('uv-1', 'uv-hash-2')))).toBe(true);
       expect(isUniqueViolation(await caught(key('uv-2', 'uv-hash-1')))).toBe(true);
       // Another constraint is not one (NOT NULL).
-      const notNull = await caught(on.store.db.insertInto('api_keys').values({ id: 'uv-3', key_hash: null as unknown as string, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null }).execute());
+      const notNull = await caught(
+        on.store.db
+          .insertInto('api_keys')
+          .values({ id: 'uv-3', key_hash: null as unknown as string, role: 'agency', institution_id: null, label: null, created_at: 0, revoked_at: null })
+          .execute(),
+      );
       expect(notNull).toBeInstanceOf(Error);
       expect(isUniqueViolation(notNull)).toBe(false);
       // Nor is an error whose message only reads like one.
@@ -125,14 +137,21 @@ for (const s of STORES) {
         ]);
         expect(ok.status).toBe('fulfilled');
         expect(bad).toMatchObject({ status: 'rejected', reason: { name: 'InvariantError', code: 'INTERNAL_INVARIANT' } });
-        expect(String((bad as PromiseRejectedResult).reason.message)).toContain(`visit broken-${at}: the money identity does not hold, nothing was written: its parts do not add up to its total`);
+        expect(String((bad as PromiseRejectedResult).reason.message)).toContain(
+          `visit broken-${at}: the money identity does not hold, nothing was written: its parts do not add up to its total`,
+        );
         const after = await rows(on.store);
         // The good settle's rows (settlement, visit, cap, window, audit), nothing of the broken one.
         const more = (t: string) => ({ [t]: (before[t] ?? 0) + 1 });
         expect(after).toEqual({ ...before, ...more('settlements'), ...more('visits'), ...more('cap_usage'), ...more('deductible_windows'), ...more('audit_log') });
         expect(await on.store.db.selectFrom('persons').select('id').where('id', '=', `mi2-${at}`).execute()).toEqual([]);
         // A pre-settle of it is refused the same way.
-        await expect(broken.preSettle(parseSettleOne({ person: person(`mi2-${at}`), visit: visit(`broken-${at}`, '2023-04-03T11:00:00+08:00', 250) }, policies, { requestIdRequired: false }), agency)).rejects.toMatchObject({ code: 'INTERNAL_INVARIANT' });
+        await expect(
+          broken.preSettle(
+            parseSettleOne({ person: person(`mi2-${at}`), visit: visit(`broken-${at}`, '2023-04-03T11:00:00+08:00', 250) }, policies, { requestIdRequired: false }),
+            agency,
+          ),
+        ).rejects.toMatchObject({ code: 'INTERNAL_INVARIANT' });
       }
       if (own !== on.store) await own.close();
       expect(await verifyLedger(on.store.db)).toMatchObject({ ok: true });

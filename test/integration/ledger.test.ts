@@ -105,9 +105,7 @@ for (const s of STORES) {
       const before = await count(store, 'settlements');
       const audit = await count(store, 'audit_log');
       const twoDiseases = { ...visitAt('E-v1', '2024-03-01T09:00:00+08:00', 100), type: 'two-diseases' };
-      await expect(ledger.settle(req('r-e1', { id: 'E', region: '410300', scheme: 'resident', category: 'adult' }, twoDiseases), agency)).rejects.toBeInstanceOf(
-        SettlementError,
-      );
+      await expect(ledger.settle(req('r-e1', { id: 'E', region: '410300', scheme: 'resident', category: 'adult' }, twoDiseases), agency)).rejects.toBeInstanceOf(SettlementError);
       expect(await count(store, 'settlements')).toBe(before);
       expect(await count(store, 'audit_log')).toBe(audit);
     });
@@ -116,7 +114,10 @@ for (const s of STORES) {
       const other = visitAt('F-v1', '2023-06-01T09:00:00+08:00', 100, { id: 'H2', tier: 'city', grade: 3, contracted: true });
       await expect(ledger.settle(req('r-f1', puyangPerson('F'), other), hospital)).rejects.toMatchObject({ code: 'FORBIDDEN' });
       const mine = await ledger.settle(req('r-f2', puyangPerson('F'), visitAt('F-v2', '2023-06-01T09:00:00+08:00', 100)), hospital);
-      const theirs = await ledger.settle(req('r-f3', puyangPerson('F'), visitAt('F-v3', '2023-06-01T10:00:00+08:00', 100, { id: 'H2', tier: 'city', grade: 3, contracted: true })), agency);
+      const theirs = await ledger.settle(
+        req('r-f3', puyangPerson('F'), visitAt('F-v3', '2023-06-01T10:00:00+08:00', 100, { id: 'H2', tier: 'city', grade: 3, contracted: true })),
+        agency,
+      );
       expect((await ledger.history('F', hospital)).map((e) => e.id)).toEqual([mine.entry.id]);
       await expect(ledger.entry(theirs.entry.id, hospital)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(ledger.reverse(theirs.entry.id, 'r-f3-rev', hospital)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -133,12 +134,23 @@ for (const s of STORES) {
       const results = await Promise.allSettled(
         Array.from({ length: 64 }, (_, i) =>
           ledger.settle(
-            req(`r-h${i}`, puyangPerson('H'), visitAt(`H-v${i}`, `2022-08-01T${String(8 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00+08:00`, 100, { id: `P${i}`, tier: 'primary', grade: 1, contracted: true })),
+            req(
+              `r-h${i}`,
+              puyangPerson('H'),
+              visitAt(`H-v${i}`, `2022-08-01T${String(8 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00+08:00`, 100, {
+                id: `P${i}`,
+                tier: 'primary',
+                grade: 1,
+                contracted: true,
+              }),
+            ),
             agency,
           ),
         ),
       );
-      const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ entry: Record<string, unknown> }>).value.entry as unknown as { fundPay: number });
+      const ok = results
+        .filter((r) => r.status === 'fulfilled')
+        .map((r) => (r as PromiseFulfilledResult<{ entry: Record<string, unknown> }>).value.entry as unknown as { fundPay: number });
       expect(ok).toHaveLength(64);
       const paid = ok.reduce((sum, e) => sum + Math.round(e.fundPay * 100), 0);
       expect(paid).toBe(75_000);

@@ -37,7 +37,14 @@ const req = (requestId: string, institution: string) =>
     {
       requestId,
       person: { id: 'M-P1', region: '410300', scheme: 'resident', category: 'adult' },
-      visit: { id: 'M-V1', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: { id: institution, tier: 'county', grade: 2, contracted: true }, total: 200, eligible: 180 },
+      visit: {
+        id: 'M-V1',
+        time: '2024-03-02T10:00:00+08:00',
+        type: 'outpatient',
+        institution: { id: institution, tier: 'county', grade: 2, contracted: true },
+        total: 200,
+        eligible: 180,
+      },
     },
     policies,
   );
@@ -56,7 +63,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await migrateToLatest(store.db)).toContain('0007_visits_by_institution');
 
       expect(await store.db.selectFrom('visits').selectAll().execute()).toEqual([
-        { id: 'M-V1', person_id: 'M-P1', institution_id: 'H1', time_ms: Date.parse('2024-03-02T10:00:00+08:00'), visit_date: '2024-03-02', type: 'outpatient', total_fen: 20000, eligible_fen: 18000 },
+        {
+          id: 'M-V1',
+          person_id: 'M-P1',
+          institution_id: 'H1',
+          time_ms: Date.parse('2024-03-02T10:00:00+08:00'),
+          visit_date: '2024-03-02',
+          type: 'outpatient',
+          total_fen: 20000,
+          eligible_fen: 18000,
+        },
       ]);
       expect(await store.db.selectFrom('persons').selectAll().execute()).toEqual([
         { id: 'M-P1', region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', family_doctor_at: 'H1', employment: null, account_reformed: null, updated_at: 1 },

@@ -35,7 +35,21 @@ function outpatient(person: string, visit: string, more: { data?: Record<string,
     insuplc_admdvs: '410300',
     fixmedins_code: 'H1',
     inf_time: '2024-03-02 10:00:00',
-    input: { data: { psn_no: person, mdtrt_cert_type: '02', med_type: '11', medfee_sumamt: '300.00', psn_setlway: '01', mdtrt_id: visit, insutype: '390', acct_used_flag: '0', fulamt_ownpay_amt: '50.00', inscp_scp_amt: '250.00', ...data } },
+    input: {
+      data: {
+        psn_no: person,
+        mdtrt_cert_type: '02',
+        med_type: '11',
+        medfee_sumamt: '300.00',
+        psn_setlway: '01',
+        mdtrt_id: visit,
+        insutype: '390',
+        acct_used_flag: '0',
+        fulamt_ownpay_amt: '50.00',
+        inscp_scp_amt: '250.00',
+        ...data,
+      },
+    },
     ...(yibao === null ? {} : { yibao: yibao ?? { person: { category: 'adult' }, institution: COUNTY } }),
     ...envelope,
   };
@@ -126,7 +140,15 @@ for (const s of STORES) {
       const rev = { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: info.setl_id, mdtrt_id: 'N-1-v1', psn_no: 'N-1' } } };
       const reversed = await post('2208', rev, h1.key);
       expect(reversed.status).toBe(201);
-      expect(reversed.body.output.setlinfo).toMatchObject({ medfee_sumamt: '-300.00', hifp_pay: '-100.00', fund_pay_sumamt: '-100.00', psn_part_amt: '-200.00', psn_cash_pay: '-200.00', mdtrt_id: 'N-1-v1', psn_no: 'N-1' });
+      expect(reversed.body.output.setlinfo).toMatchObject({
+        medfee_sumamt: '-300.00',
+        hifp_pay: '-100.00',
+        fund_pay_sumamt: '-100.00',
+        psn_part_amt: '-200.00',
+        psn_cash_pay: '-200.00',
+        mdtrt_id: 'N-1-v1',
+        psn_no: 'N-1',
+      });
       expect(reversed.body.output.setlinfo.setl_id).toMatch(/^R-/);
       expect(reversed.body.yibao).toMatchObject({ reverses: info.setl_id, replayed: false });
       const again = await post('2208', rev, h1.key);
@@ -169,7 +191,12 @@ for (const s of STORES) {
         ['2207', outpatient('N-bad', 'N-bad-v1', { yibao: { person: { category: 'adult' }, institution: { ...COUNTY, grade: 7 } } }), 400, /^yibao\.institution\.grade: /],
         ['2207', outpatient('N-bad', 'N-bad-v1', { infno: '2304' }), 400, /^infno: /],
         ['2304', outpatient('N-bad', 'N-bad-v1', { infno: '2304' }), 400, /^data\.med_type: 11 普通门诊 is an outpatient med_type/],
-        ['2208', { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: 'S-nope', mdtrt_id: 'x', psn_no: 'y' } } }, 404, /^NOT_FOUND: data\.setl_id: settlement S-nope does not exist/],
+        [
+          '2208',
+          { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: 'S-nope', mdtrt_id: 'x', psn_no: 'y' } } },
+          404,
+          /^NOT_FOUND: data\.setl_id: settlement S-nope does not exist/,
+        ],
         ['2207', outpatient('N-bad', 'N-bad-v1', { fixmedins_code: 'H2' }), 403, /^FORBIDDEN: fixmedins_code: an institution key for H1 may settle only at H1, not H2/],
         // One id rule (src/request/id.ts): a NUL or another control character in any id is 400
         // naming it, on PostgreSQL as on SQLite, on every interface.
@@ -193,7 +220,12 @@ for (const s of STORES) {
         // A visit after now: settled once it has happened (the time comes from inf_time).
         ['2206', outpatient('N-bad', 'N-bad-v1', { inf_time: '2099-03-02 10:00:00' }), 422, /^VISIT_IN_FUTURE: inf_time: 2099-03-02T02:00:00\.000Z is after now/],
         ['2207', outpatient('N-bad', 'N-bad-v1', { inf_time: '2099-03-02 10:00:00' }), 422, /^VISIT_IN_FUTURE: inf_time: /],
-        ['2207', outpatient('N-bad', 'N-bad-v1', { yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { time: '2099-03-02T10:00:00+08:00' } } }), 422, /^VISIT_IN_FUTURE: yibao\.visit\.time: /],
+        [
+          '2207',
+          outpatient('N-bad', 'N-bad-v1', { yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { time: '2099-03-02T10:00:00+08:00' } } }),
+          422,
+          /^VISIT_IN_FUTURE: yibao\.visit\.time: /,
+        ],
         ...(['2303', '2304'] as const).map((infno): [string, unknown, number, RegExp] => [
           infno,
           outpatient('N-bad', 'N-bad-v1', { infno, inf_time: '2099-03-02 10:00:00', data: { med_type: undefined } }),
@@ -212,7 +244,12 @@ for (const s of STORES) {
         expect(r.body.requestId).toEqual(expect.any(String));
       }
       // Not JSON: the service's own refusal, in the envelope.
-      const raw = await app.inject({ method: 'POST', url: '/v1/national/2207', headers: { 'content-type': 'application/json', authorization: `Bearer ${agency.key}` }, payload: '{"msgid":' });
+      const raw = await app.inject({
+        method: 'POST',
+        url: '/v1/national/2207',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${agency.key}` },
+        payload: '{"msgid":',
+      });
       expect(raw.statusCode).toBe(400);
       expect(raw.json()).toMatchObject({ infcode: -1, error: { code: 'INVALID_JSON' } });
       expect(await counts(store)).toEqual(before);
@@ -246,7 +283,10 @@ for (const s of STORES) {
       const before = await counts(store);
       const wrong = await post('2208', { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: setlId, mdtrt_id: 'N-3-other', psn_no: 'N-9' } } });
       expect(wrong.status).toBe(400);
-      expect(wrong.body.error.problems).toEqual([`data.mdtrt_id: settlement ${setlId} is of visit N-3-v1, not N-3-other`, `data.psn_no: settlement ${setlId} is of person N-3, not N-9`]);
+      expect(wrong.body.error.problems).toEqual([
+        `data.mdtrt_id: settlement ${setlId} is of visit N-3-v1, not N-3-other`,
+        `data.psn_no: settlement ${setlId} is of person N-3, not N-9`,
+      ]);
       const stay = await post('2305', { msgid: msgid(), fixmedins_code: 'H1', input: { data: { setl_id: setlId, mdtrt_id: 'N-3-v1', psn_no: 'N-3' } } });
       expect(stay.status).toBe(400);
       expect(stay.body.error.problems).toEqual([expect.stringMatching(/^data\.setl_id: .* is an outpatient settlement; reverse it with 2208, not 2305/)]);
@@ -274,7 +314,10 @@ for (const s of STORES) {
       expect(wrongInterface.status).toBe(400);
 
       const before = await counts(store);
-      const stay = outpatient('N-5', 'N-5-v1', { data: { med_type: undefined }, yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { admittedAt: '2024-02-27T09:00:00+08:00' } } });
+      const stay = outpatient('N-5', 'N-5-v1', {
+        data: { med_type: undefined },
+        yibao: { person: { category: 'adult' }, institution: COUNTY, visit: { admittedAt: '2024-02-27T09:00:00+08:00' } },
+      });
       const r = await post('2304', stay);
       // Luoyang's documents give no residents' inpatient rule: refused, named, nothing written.
       expect(r.status).toBe(422);

@@ -23,13 +23,26 @@ const county = { id: 'H1', tier: 'county', grade: 2, contracted: true };
 
 describe('yibao settle --format national', () => {
   it('prints each visit of the example as setlinfo and setldetail', async () => {
-    const r = (await yibao(['settle', 'examples/luoyang-resident-2024.json', '--format', 'national']));
+    const r = await yibao(['settle', 'examples/luoyang-resident-2024.json', '--format', 'national']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0]).toMatchObject({
       infcode: 0,
       output: {
-        setlinfo: { setl_id: null, mdtrt_id: 'v1', insutype: '390', med_type: '11', setl_time: '2024-03-02 10:00:00', medfee_sumamt: '200.00', inscp_scp_amt: '180.00', act_pay_dedc: '50.00', hifp_pay: '65.00', fund_pay_sumamt: '65.00', psn_part_amt: '135.00', psn_cash_pay: '135.00' },
+        setlinfo: {
+          setl_id: null,
+          mdtrt_id: 'v1',
+          insutype: '390',
+          med_type: '11',
+          setl_time: '2024-03-02 10:00:00',
+          medfee_sumamt: '200.00',
+          inscp_scp_amt: '180.00',
+          act_pay_dedc: '50.00',
+          hifp_pay: '65.00',
+          fund_pay_sumamt: '65.00',
+          psn_part_amt: '135.00',
+          psn_cash_pay: '135.00',
+        },
         setldetail: [{ fund_pay_type: '390100', fund_payamt: '65.00' }],
       },
     });
@@ -44,7 +57,7 @@ describe('yibao settle --format national', () => {
         { id: 'v2', time: '2024-03-09T10:00:00+08:00', admittedAt: '2024-03-05T10:00:00+08:00', type: 'inpatient', institution: county, total: 3000 },
       ],
     });
-    const r = (await yibao(['settle', f, '--format', 'national']));
+    const r = await yibao(['settle', f, '--format', 'national']);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].output.setlinfo).toMatchObject({ hifp_pay: '100.00', psn_cash_pay: '200.00' });
     // 63号 has no inpatient rule: the stay is refused, named.
@@ -53,7 +66,7 @@ describe('yibao settle --format national', () => {
   });
 
   it('a Linfen stay with critical illness: hifp_pay, hifmi_pay and their setldetail rows (390100, 390200)', async () => {
-    const r = (await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national']));
+    const r = await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national']);
     expect(r.code, r.stderr).toBe(0);
     const [s1] = JSON.parse(r.stdout).settlements;
     // 建档立卡, 三级 (example 1000 / 60%): fund 15000; 15号 三(三): (11000 − 5000) × 80% = 4800; cash 10200.
@@ -87,10 +100,21 @@ describe('yibao settle --format national', () => {
       account: { id: 'A-e1', balance: 500 },
       visits: [{ id: 'ev1', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: county, total: 1000, eligible: 900, useAccount: true }],
     });
-    const r = (await yibao(['settle', f, '--format', 'national']));
+    const r = await yibao(['settle', f, '--format', 'national']);
     expect(r.code, r.stderr).toBe(0);
     const { setlinfo, setldetail } = JSON.parse(r.stdout).settlements[0].output;
-    expect(setlinfo).toMatchObject({ insutype: '310', psn_type: '11', act_pay_dedc: '30.00', hifp_pay: '522.00', pool_prop_selfpay: '0.6000', fund_pay_sumamt: '522.00', psn_part_amt: '478.00', acct_pay: '478.00', psn_cash_pay: '0.00', balc: '22.00' });
+    expect(setlinfo).toMatchObject({
+      insutype: '310',
+      psn_type: '11',
+      act_pay_dedc: '30.00',
+      hifp_pay: '522.00',
+      pool_prop_selfpay: '0.6000',
+      fund_pay_sumamt: '522.00',
+      psn_part_amt: '478.00',
+      acct_pay: '478.00',
+      psn_cash_pay: '0.00',
+      balc: '22.00',
+    });
     expect(setldetail.map((d: { fund_pay_type: string; fund_payamt: string }) => [d.fund_pay_type, d.fund_payamt])).toEqual([
       ['310100', '522.00'],
       ['310200', '478.00'],
@@ -103,7 +127,7 @@ describe('yibao settle --format national', () => {
       person: { id: 'p-db', region: '410300', scheme: 'resident', category: 'adult' },
       visits: [{ id: 'v-db', time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: county, total: 300, eligible: 250 }],
     });
-    const r = (await yibao(['settle', f, '--format', 'national', '--db', db]));
+    const r = await yibao(['settle', f, '--format', 'national', '--db', db]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.settlements[0].output.setlinfo).toMatchObject({ mdtrt_id: 'v-db', hifp_pay: '100.00' });
@@ -112,11 +136,11 @@ describe('yibao settle --format national', () => {
 
   it('refuses another format, and --format on other commands', async () => {
     const f = requestFile({ person: { id: 'p', region: '410300', scheme: 'resident', category: 'adult' }, visits: [] });
-    const bad = (await yibao(['settle', f, '--format', 'xml']));
+    const bad = await yibao(['settle', f, '--format', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format is json \(the default\) or national, not "xml"/);
     expect(bad.stdout).toBe('');
-    const other = (await yibao(['contribution', f, '--format', 'national']));
+    const other = await yibao(['contribution', f, '--format', 'national']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/contribution takes no --format/);
   });

@@ -40,7 +40,9 @@ describe('the OpenAPI document', () => {
     const res = await app.inject({ url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
     doc = res.json();
-    operations = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, op })));
+    operations = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ method, path, op })),
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -50,7 +52,16 @@ describe('the OpenAPI document', () => {
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     expect(names.length).toBe(29);
-    for (const name of ['POST /v1/settlements', 'POST /v1/accounts', 'GET /v1/audit', 'PUT /v1/persons/{id}', 'GET /v1/persons', 'POST /v1/national/2207', 'GET /v1/policies/check']) expect(names).toContain(name);
+    for (const name of [
+      'POST /v1/settlements',
+      'POST /v1/accounts',
+      'GET /v1/audit',
+      'PUT /v1/persons/{id}',
+      'GET /v1/persons',
+      'POST /v1/national/2207',
+      'GET /v1/policies/check',
+    ])
+      expect(names).toContain(name);
     expect(names.some((n) => /healthz|readyz|openapi/.test(n))).toBe(false);
   });
 
@@ -100,13 +111,20 @@ describe('the OpenAPI document', () => {
     // The schema in the document is not a formality: a wrong body does not validate.
     const settle = all.find((e) => e.where === 'POST /v1/settlements');
     expect(z.fromJSONSchema(settle?.schema, { defaultTarget: 'openapi-3.0' }).safeParse({ ...settle?.example, requestId: 12345 }).success).toBe(false);
-    expect(z.fromJSONSchema(settle?.schema, { defaultTarget: 'openapi-3.0' }).safeParse({ ...settle?.example, visit: { ...settle?.example.visit, type: 'spaceflight' } }).success).toBe(false);
+    expect(
+      z.fromJSONSchema(settle?.schema, { defaultTarget: 'openapi-3.0' }).safeParse({ ...settle?.example, visit: { ...settle?.example.visit, type: 'spaceflight' } }).success,
+    ).toBe(false);
   });
 
   it('takes every example when tried, in order, on an empty ledger (a reversal names the entry settled before it)', async () => {
     const byRoute = new Map(examples().map((e) => [e.where, e.example]));
     const call = async (method: string, url: string, body: unknown) => {
-      const res = await app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${agency.key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const res = await app.inject({
+        method: method as 'POST',
+        url,
+        headers: { authorization: `Bearer ${agency.key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
       return { status: res.statusCode, body: res.json() as Json };
     };
     const tried = new Set<string>();

@@ -43,7 +43,6 @@ const resident = (id: string, more: Record<string, unknown> = {}) => ({ id, regi
 const visit = (id: string, time = '2024-03-10T10:00:00+08:00') => ({ id, time, type: 'outpatient', institution: H1, total: 200, eligible: 180 });
 const extendedPayment = { paidOn: '2024-03-01', coverageYear: 2024 };
 
-
 async function audits(store: LedgerDb, action: string, target: string): Promise<Record<string, unknown>[]> {
   const rows = await store.db.selectFrom('audit_log').select(['actor', 'role', 'detail']).where('action', '=', action).where('target', '=', target).orderBy('id').execute();
   return rows.map((r) => ({ actor: r.actor, role: r.role, detail: JSON.parse(r.detail) as unknown }));
@@ -85,9 +84,23 @@ for (const s of STORES) {
     it('the agency sets, replaces and reads a record; every change and read is audited, an unchanged one writes nothing', async () => {
       const put = await call('PUT', '/v1/persons/R-A1', agency.key, { region: 'luoyang', scheme: 'resident', category: 'adult', hardship: 'dibao' });
       expect(put.status, put.text).toBe(201);
-      expect(put.body).toMatchObject({ id: 'R-A1', region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null, changed: true });
+      expect(put.body).toMatchObject({
+        id: 'R-A1',
+        region: '410300',
+        scheme: 'resident',
+        category: 'adult',
+        hardship: 'dibao',
+        familyDoctorAt: null,
+        employment: null,
+        accountReformed: null,
+        changed: true,
+      });
       expect(await audits(store, 'person.register', 'R-A1')).toEqual([
-        { actor: agency.id, role: 'agency', detail: { region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null } },
+        {
+          actor: agency.id,
+          role: 'agency',
+          detail: { region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null },
+        },
       ]);
       // The same record again: 200, unchanged, nothing written.
       const before = await tableCounts(store);
@@ -144,7 +157,8 @@ for (const s of STORES) {
     });
 
     it('lists the registry a page at a time, in id order', async () => {
-      for (const id of ['R-L1', 'R-L2', 'R-L3']) expect((await call('PUT', `/v1/persons/${id}`, agency.key, { region: '410300', scheme: 'resident', category: 'child' })).status).toBe(201);
+      for (const id of ['R-L1', 'R-L2', 'R-L3'])
+        expect((await call('PUT', `/v1/persons/${id}`, agency.key, { region: '410300', scheme: 'resident', category: 'child' })).status).toBe(201);
       const first = await call('GET', '/v1/persons?after=R-K&limit=2', agency.key);
       expect(first.body.persons.map((p: Json) => p.id)).toEqual(['R-L1', 'R-L2']);
       expect(first.body.next).toBe('R-L2');

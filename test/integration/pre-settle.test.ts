@@ -47,10 +47,7 @@ async function count(store: LedgerDb): Promise<number[]> {
 }
 
 // Each store with its own path, and through Kysely alone (a store without the driver handles).
-const PATHS = STORES.flatMap((s) => [
-  { ...s, kysely: false },
-  ...(s.label.includes('writer') ? [] : [{ ...s, label: `${s.label} through Kysely`, kysely: true }]),
-]);
+const PATHS = STORES.flatMap((s) => [{ ...s, kysely: false }, ...(s.label.includes('writer') ? [] : [{ ...s, label: `${s.label} through Kysely`, kysely: true }])]);
 
 for (const s of PATHS) {
   describe.skipIf(s.skip)(`pre-settle on ${s.label}`, () => {

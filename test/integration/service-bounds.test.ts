@@ -304,7 +304,9 @@ for (const s of STORES) {
           const ledger = new Ledger(kysely ? { ...store, sqlite: undefined, pool: undefined } : store, engine, Date.now, { maxQueue: 1 });
           await ledger.ready;
           const before = await rowCounts(store, TABLES);
-          const requests = Array.from({ length: 12 }, (_, i) => parseSettleOne({ requestId: `q-${kysely}-${i}`, ...puyang(`q-${kysely}-${i}`, `q-${kysely}-v${i}`, 10) }, policies));
+          const requests = Array.from({ length: 12 }, (_, i) =>
+            parseSettleOne({ requestId: `q-${kysely}-${i}`, ...puyang(`q-${kysely}-${i}`, `q-${kysely}-v${i}`, 10) }, policies),
+          );
           const results = await Promise.allSettled(requests.map((r) => ledger.settle(r, { id: 'test', role: 'agency' })));
           const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
           expect(refused.length, `${s.label}${kysely ? ' through Kysely' : ''}`).toBeGreaterThan(0);
@@ -378,7 +380,9 @@ for (const s of STORES) {
         ]);
         expect(about.body_.entries[1].detail).toMatchObject({ status: 403, code: 'FORBIDDEN', route: 'GET /v1/persons/:id/accumulators' });
         const write = await inject(app, 'GET', `/v1/audit?target=${settled.body_.id}&action=settle`, agency.key);
-        expect(write.body_.entries).toEqual([expect.objectContaining({ actor: h1.id, role: 'institution', action: 'settle', detail: expect.objectContaining({ requestId: 'au-1' }) })]);
+        expect(write.body_.entries).toEqual([
+          expect.objectContaining({ actor: h1.id, role: 'institution', action: 'settle', detail: expect.objectContaining({ requestId: 'au-1' }) }),
+        ]);
 
         // The other reads of personal data: an account, a person's payments, a national pre-settlement.
         expect((await inject(app, 'GET', '/v1/persons/au-p/enrollments', agency.key)).statusCode).toBe(200);

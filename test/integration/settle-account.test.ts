@@ -47,7 +47,13 @@ for (const s of STORES) {
       ledger = new Ledger(store, engine);
       await ledger.ready;
       accounts = new AccountLedger(store, policies);
-      await accounts.open(parseOpenAccount({ id: 'PA-e1', kind: 'employee-personal', holderId: 'e1', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }, policies), agency);
+      await accounts.open(
+        parseOpenAccount(
+          { id: 'PA-e1', kind: 'employee-personal', holderId: 'e1', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } },
+          policies,
+        ),
+        agency,
+      );
       await accounts.operate('PA-e1', parseOperate({ requestId: 'e1-open', operation: { kind: 'opening-balance', date: '2023-01-01', amount: 150 } }, 'PA-e1', policies), agency);
     });
     afterAll(async () => {
@@ -56,7 +62,10 @@ for (const s of STORES) {
 
     it('pays the share from the account up to its balance, then cash; a reversal gives it back', async () => {
       // Pre-settle shows what the account would pay and writes nothing.
-      const pre = await ledger.preSettle(parseSettleOne({ person: person('e1'), visit: visit('e1-v1', '2023-03-01T10:00:00+08:00') }, policies, { requestIdRequired: false }), agency);
+      const pre = await ledger.preSettle(
+        parseSettleOne({ person: person('e1'), visit: visit('e1-v1', '2023-03-01T10:00:00+08:00') }, policies, { requestIdRequired: false }),
+        agency,
+      );
       expect(pre).toMatchObject({ accountPay: 128, cashPay: 0, account: { paid: 128, balanceBefore: 150, balanceAfter: 22 } });
       expect(await accounts.balance('PA-e1')).toBe(15000);
       // 150 − 128 = 22 left.
@@ -86,12 +95,20 @@ for (const s of STORES) {
 
     it('a person without an account: ACCOUNT_NOT_AVAILABLE, nothing written', async () => {
       const before = [await count(store, 'settlements'), await count(store, 'audit_log')];
-      await expect(ledger.settle(req('sa-none', person('nobody'), visit('nobody-v1', '2023-03-01T10:00:00+08:00')), agency)).rejects.toMatchObject({ code: 'ACCOUNT_NOT_AVAILABLE' });
+      await expect(ledger.settle(req('sa-none', person('nobody'), visit('nobody-v1', '2023-03-01T10:00:00+08:00')), agency)).rejects.toMatchObject({
+        code: 'ACCOUNT_NOT_AVAILABLE',
+      });
       expect([await count(store, 'settlements'), await count(store, 'audit_log')]).toEqual(before);
     });
 
     it('16 concurrent settles from one account never take it below zero', async () => {
-      await accounts.open(parseOpenAccount({ id: 'PA-c', kind: 'employee-personal', holderId: 'ec', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } }, policies), agency);
+      await accounts.open(
+        parseOpenAccount(
+          { id: 'PA-c', kind: 'employee-personal', holderId: 'ec', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } },
+          policies,
+        ),
+        agency,
+      );
       await accounts.operate('PA-c', parseOperate({ requestId: 'ec-open', operation: { kind: 'opening-balance', date: '2023-01-01', amount: 300 } }, 'PA-c', policies), agency);
       const results = await Promise.all(
         Array.from({ length: 16 }, (_, i) => ledger.settle(req(`sc-${i}`, person('ec'), visit(`ec-v${i}`, `2023-04-${String(i + 1).padStart(2, '0')}T10:00:00+08:00`)), agency)),

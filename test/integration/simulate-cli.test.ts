@@ -122,7 +122,15 @@ describe('SVG charts', () => {
   });
 
   it('escape text and draw a bar per series and group', () => {
-    const svg = barChartSvg({ title: 'a < b & "c"', unit: '元', groups: ['x', 'y'], series: [{ name: 'p', values: [1, 2] }, { name: 'q', values: [3, 0] }] });
+    const svg = barChartSvg({
+      title: 'a < b & "c"',
+      unit: '元',
+      groups: ['x', 'y'],
+      series: [
+        { name: 'p', values: [1, 2] },
+        { name: 'q', values: [3, 0] },
+      ],
+    });
     expect(svg).toContain('<title>a &lt; b &amp; &quot;c&quot;</title>');
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(4);
   });

@@ -55,7 +55,10 @@ function simulated(scenario: Scenario & { population: SyntheticSpec }, n: number
   const seen = new Map<string, Seen>();
   settleRange(engine, source, chosen, 0, n, {
     observe: (person, policy, visit, o) => {
-      seen.set(`${person}/${policy}/${visit}`, o instanceof SettlementError ? { fundPay: 0, cashPay: 0, deductible: 0, error: o.code } : { fundPay: o.fundPay, cashPay: o.cashPay, deductible: o.deductible });
+      seen.set(
+        `${person}/${policy}/${visit}`,
+        o instanceof SettlementError ? { fundPay: 0, cashPay: 0, deductible: 0, error: o.code } : { fundPay: o.fundPay, cashPay: o.cashPay, deductible: o.deductible },
+      );
     },
   });
   return { source, chosen, seen };
@@ -101,8 +104,11 @@ describe('the simulation settles as the settle paths do', () => {
         const { outcomes } = settleVisits(engine, request, { trace: false });
         outcomes.forEach((o, v) => {
           const sim = seen.get(`${i}/${p}/${v}`);
-          const cli: Seen = isFailure(o) ? { fundPay: 0, cashPay: 0, deductible: 0, error: o.error.code } : { fundPay: (o as Settlement).fundPay, cashPay: (o as Settlement).cashPay, deductible: (o as Settlement).deductible };
-          if (JSON.stringify(sim) !== JSON.stringify(cli) && mismatches.length < 5) mismatches.push(`${policy.packId} person ${i} visit ${v}: simulation ${JSON.stringify(sim)}, CLI ${JSON.stringify(cli)}`);
+          const cli: Seen = isFailure(o)
+            ? { fundPay: 0, cashPay: 0, deductible: 0, error: o.error.code }
+            : { fundPay: (o as Settlement).fundPay, cashPay: (o as Settlement).cashPay, deductible: (o as Settlement).deductible };
+          if (JSON.stringify(sim) !== JSON.stringify(cli) && mismatches.length < 5)
+            mismatches.push(`${policy.packId} person ${i} visit ${v}: simulation ${JSON.stringify(sim)}, CLI ${JSON.stringify(cli)}`);
           compared++;
           paid += cli.fundPay > 0 ? 1 : 0;
         });
@@ -138,8 +144,13 @@ describe('the simulation settles as the settle paths do', () => {
         for (const [v, visit] of visits.entries()) {
           const r = await ledger.settle(parseSettleOne({ requestId: `sim-${i}-${v}`, person, visit }, policies), agency);
           const sim = seen.get(`${i}/${p}/${v}`) as Seen;
-          const entry = { fundPay: Math.round((r.entry.fundPay as number) * 100), cashPay: Math.round((r.entry.cashPay as number) * 100), deductible: Math.round((r.entry.deductible as number) * 100) };
-          if (JSON.stringify(entry) !== JSON.stringify(sim) && mismatches.length < 5) mismatches.push(`person ${i} visit ${v}: simulation ${JSON.stringify(sim)}, ledger ${JSON.stringify(entry)}`);
+          const entry = {
+            fundPay: Math.round((r.entry.fundPay as number) * 100),
+            cashPay: Math.round((r.entry.cashPay as number) * 100),
+            deductible: Math.round((r.entry.deductible as number) * 100),
+          };
+          if (JSON.stringify(entry) !== JSON.stringify(sim) && mismatches.length < 5)
+            mismatches.push(`person ${i} visit ${v}: simulation ${JSON.stringify(sim)}, ledger ${JSON.stringify(entry)}`);
           compared++;
         }
       }

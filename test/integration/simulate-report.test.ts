@@ -105,7 +105,16 @@ describe('report on a hand-checked population (洛阳, claims of 2024)', () => {
   it('63号: income from contributions, and the student budget', () => {
     const p = policy('luoyang-2024');
     // 4 residents × 1020 (63号 一: 640 subsidy + 380 individual); the 低保 person's 80 is assisted (七(二)).
-    expect(p.income).toMatchObject({ available: true, policy: '洛医保〔2023〕63号', residents: 4, total: 4080, individual: 1520, subsidy: 2560, assistance: 80, outlayShare: 22.06 });
+    expect(p.income).toMatchObject({
+      available: true,
+      policy: '洛医保〔2023〕63号',
+      residents: 4,
+      total: 4080,
+      individual: 1520,
+      subsidy: 2560,
+      assistance: 80,
+      outlayShare: 22.06,
+    });
     // 1 student × 70 (36号 第三条, carried by the 63号 pack) against 600 spent: overspent 530, not topped up.
     expect(p.studentBudget).toMatchObject({ available: true, students: 1, budget: 70, spent: 600, balance: -530, outcome: 'overspent-not-topped-up' });
     if (p.studentBudget.available) expect(p.studentBudget.perStudent.citation).toBe('洛医保〔2022〕36号 第三条');
@@ -162,7 +171,9 @@ lf-1,adult,jiandang,stay-2,2019-06-10T10:00:00+08:00,2019-06-02T09:00:00+08:00,i
     writeFileSync(join(dir, 'stays.csv'), STAYS);
     const scenario = parseScenario({ format: 'yibao-scenario/1', policies: ['linfen-2019'], claims: { file: 'stays.csv' } }, dir);
     const policies = loadPolicies({ policyFiles });
-    const { outcomes } = settleVisits(new SettlementEngine(policies), parseSettleRequest(JSON.parse(readFileSync('examples/linfen-inpatient-2019.json', 'utf8')), policies), { trace: false });
+    const { outcomes } = settleVisits(new SettlementEngine(policies), parseSettleRequest(JSON.parse(readFileSync('examples/linfen-inpatient-2019.json', 'utf8')), policies), {
+      trace: false,
+    });
     const settled = outcomes.filter((o): o is Settlement => !isFailure(o));
     expect(settled).toHaveLength(2);
     const sum = (f: (s: Settlement) => number) => toYuanNumber(settled.reduce((n, s) => n + f(s), 0));
@@ -170,7 +181,12 @@ lf-1,adult,jiandang,stay-2,2019-06-10T10:00:00+08:00,2019-06-02T09:00:00+08:00,i
       const r = buildReport(await simulate(scenario, { threads, policyFiles }));
       const p = r.policies[0] as SimulationReport['policies'][number];
       expect(p.visits.unsettled).toEqual([]);
-      expect(p.amounts).toMatchObject({ fund: sum((s) => s.fundPay), criticalIllness: sum((s) => s.criticalIllnessPay), assistance: sum((s) => s.assistancePay), cash: sum((s) => s.cashPay) });
+      expect(p.amounts).toMatchObject({
+        fund: sum((s) => s.fundPay),
+        criticalIllness: sum((s) => s.criticalIllnessPay),
+        assistance: sum((s) => s.assistancePay),
+        cash: sum((s) => s.cashPay),
+      });
       expect(p.amounts.criticalIllness).toBeGreaterThan(0);
       expect(p.fund.byMonth.filter((m) => m.fund > 0).map((m) => m.month)).toEqual([3, 6]);
     }

@@ -61,7 +61,9 @@ export const TEST_TMPDIR = process.env.YIBAO_TEST_TMPDIR ?? (existsSync('/dev/sh
  * service opens it: a ledger over it settles on the writer thread. With `upTo`, migrated only
  * that far.
  */
-export async function freshSqlite(options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> & { upTo?: string } = {}): Promise<LedgerDb & { path: string }> {
+export async function freshSqlite(
+  options: Pick<OpenOptions, 'writerThread' | 'backgroundCheckpoints' | 'sqliteSync'> & { upTo?: string } = {},
+): Promise<LedgerDb & { path: string }> {
   const dir = mkdtempSync(join(TEST_TMPDIR, 'yibao-ledger-'));
   const path = join(dir, 'yibao.db');
   const { upTo, ...open } = options;

@@ -27,7 +27,9 @@ import { loadPolicies } from '../../src/policy/policies.js';
 const policies = loadPolicies();
 const NUM_RUNS = 200;
 
-const monthArb = fc.record({ y: fc.integer({ min: 2022, max: 2025 }), m: fc.integer({ min: 1, max: 12 }) }).map(({ y, m }) => `${y}-${String(m).padStart(2, '0')}`)
+const monthArb = fc
+  .record({ y: fc.integer({ min: 2022, max: 2025 }), m: fc.integer({ min: 1, max: 12 }) })
+  .map(({ y, m }) => `${y}-${String(m).padStart(2, '0')}`)
   .filter((m) => m >= '2022-07');
 const dateArb = fc.date({ min: new Date('2022-07-01T00:00:00Z'), max: new Date('2025-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 const fenArb = fc.oneof(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 5_000_000 }));
@@ -39,13 +41,38 @@ const holderArb = fc.oneof(
 type Step = { credit: { month: string; holder: Omit<Holder, 'id' | 'region'> } } | { op: Record<string, unknown> };
 
 const opArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  fc.record({ kind: fc.constant('visit-payment'), visitId: fc.constant('v'), visitType: fc.constantFrom('outpatient', 'two-diseases', 'birth-natural'), place: fc.constantFrom('institution', 'pharmacy'),
-    contracted: fc.boolean(), personShare: fenArb, outOfScope: fc.constant(0) }),
-  fc.record({ kind: fc.constant('family-payment'), purpose: fc.constant('medical-cost'), visitId: fc.constant('v'), relation: fc.constantFrom('spouse', 'parent', 'child', 'household'),
-    memberId: fc.constantFrom('m1', 'm2'), contracted: fc.boolean(), personShare: fenArb }),
-  fc.record({ kind: fc.constant('family-payment'), purpose: fc.constant('resident-contribution'), relation: fc.constantFrom('spouse', 'parent', 'child', 'household'),
-    memberId: fc.constantFrom('m1', 'm2'), amount: fc.integer({ min: 1, max: 100_000 }), coverageYear: fc.constant(2024) }),
-  fc.record({ kind: fc.constant('contribution-payment'), purpose: fc.constant('supplementary-contribution'), amount: fc.integer({ min: 1, max: 100_000 }), coverageYear: fc.constant(2024) }),
+  fc.record({
+    kind: fc.constant('visit-payment'),
+    visitId: fc.constant('v'),
+    visitType: fc.constantFrom('outpatient', 'two-diseases', 'birth-natural'),
+    place: fc.constantFrom('institution', 'pharmacy'),
+    contracted: fc.boolean(),
+    personShare: fenArb,
+    outOfScope: fc.constant(0),
+  }),
+  fc.record({
+    kind: fc.constant('family-payment'),
+    purpose: fc.constant('medical-cost'),
+    visitId: fc.constant('v'),
+    relation: fc.constantFrom('spouse', 'parent', 'child', 'household'),
+    memberId: fc.constantFrom('m1', 'm2'),
+    contracted: fc.boolean(),
+    personShare: fenArb,
+  }),
+  fc.record({
+    kind: fc.constant('family-payment'),
+    purpose: fc.constant('resident-contribution'),
+    relation: fc.constantFrom('spouse', 'parent', 'child', 'household'),
+    memberId: fc.constantFrom('m1', 'm2'),
+    amount: fc.integer({ min: 1, max: 100_000 }),
+    coverageYear: fc.constant(2024),
+  }),
+  fc.record({
+    kind: fc.constant('contribution-payment'),
+    purpose: fc.constant('supplementary-contribution'),
+    amount: fc.integer({ min: 1, max: 100_000 }),
+    coverageYear: fc.constant(2024),
+  }),
   fc.record({ kind: fc.constant('other-use'), purpose: fc.constantFrom('fitness', 'wellness', 'public-health', 'spa'), amount: fenArb }),
   fc.record({ kind: fc.constant('opening-balance'), amount: fc.integer({ min: 1, max: 1_000_000 }) }),
   fc.record({ kind: fc.constant('transfer-in'), fromRegion: fc.constantFrom('410300', '110000'), amount: fc.integer({ min: 1, max: 1_000_000 }) }),
@@ -135,9 +162,23 @@ describe('account properties', () => {
         // A batch over the same month, with the account named twice, credits it at most once.
         const first = credits[0] as (typeof credits)[number];
         const holder = { ...first.holder, id: 'p', region: '410900' };
-        const batch = creditMonthBatch([{ state: once, holder }, { state: once, holder }], first.month, policies);
+        const batch = creditMonthBatch(
+          [
+            { state: once, holder },
+            { state: once, holder },
+          ],
+          first.month,
+          policies,
+        );
         expect(batch.credited).toHaveLength(0);
-        const fresh = creditMonthBatch([{ state: { account, entries: [] }, holder }, { state: { account, entries: [] }, holder }], first.month, policies);
+        const fresh = creditMonthBatch(
+          [
+            { state: { account, entries: [] }, holder },
+            { state: { account, entries: [] }, holder },
+          ],
+          first.month,
+          policies,
+        );
         expect(fresh.credited.length).toBeLessThanOrEqual(1);
       }),
       { numRuns: NUM_RUNS },

@@ -57,16 +57,17 @@ for (const file of loadCaseFiles()) {
           }
           expect(got.error, `${visitId}: unexpected error`).toBeUndefined();
           const sources = ((got.trace ?? []) as { source?: string }[]).map((t) => t.source ?? '');
-          for (const cite of cites ?? []) expect(sources.some((s) => s.includes(cite)), `${visitId}: the trace cites ${cite}`).toBe(true);
+          for (const cite of cites ?? [])
+            expect(
+              sources.some((s) => s.includes(cite)),
+              `${visitId}: the trace cites ${cite}`,
+            ).toBe(true);
           for (const [k, v] of Object.entries(fields)) {
             if (v !== null && typeof v === 'object') expect(got[k], `${visitId}.${k}`).toMatchObject(v as object);
             else expect(got[k], `${visitId}.${k}`).toEqual(v);
           }
           // The parts always add up to the total.
-          const parts = ['fundPay', 'criticalIllnessPay', 'assistancePay', 'accountPay', 'cashPay'].reduce(
-            (sum, k) => sum + Math.round((got[k] as number) * 100),
-            0,
-          );
+          const parts = ['fundPay', 'criticalIllnessPay', 'assistancePay', 'accountPay', 'cashPay'].reduce((sum, k) => sum + Math.round((got[k] as number) * 100), 0);
           expect(parts, `${visitId}: parts add up to total`).toBe(Math.round((got.total as number) * 100));
         });
       });
@@ -91,7 +92,10 @@ for (const file of loadCaseFiles()) {
         const figureOf = (f: string) => (f === 'subsidy.total' ? subsidy.total : out[f]);
         for (const f of ['total', 'individual', 'subsidy.total', 'assistance', 'payable', 'criticalIllnessFunding']) {
           if (f === 'criticalIllnessFunding' && out[f] === undefined) continue;
-          expect(missing.some((m) => m.figure === f), `${f} is null exactly when missing`).toBe(figureOf(f) === null);
+          expect(
+            missing.some((m) => m.figure === f),
+            `${f} is null exactly when missing`,
+          ).toBe(figureOf(f) === null);
         }
         for (const m of missing) expect(m.missing.length, `${m.figure} names its parameters`).toBeGreaterThan(0);
         if (subsidy.total === null) expect([subsidy.central, subsidy.province, subsidy.city, subsidy.county], 'no level without the subsidy').toEqual([null, null, null, null]);
@@ -170,8 +174,19 @@ function runCoverageCase(c: CoverageCase): void {
   const wait = (got?.waitingPeriod ?? null) as { from: string; to: string } | null;
   const edges = [first, last, q.payment.paidOn - 1, q.payment.paidOn, q.payment.paidOn + 1];
   for (const d of [cov?.from, cov?.to, wait?.from, wait?.to]) if (d) edges.push((parseDate(d) as number) - 1, parseDate(d) as number, (parseDate(d) as number) + 1);
-  const person = { id: 'agree', region: q.person.region, scheme: q.person.scheme, category: q.person.category, hardship: q.person.hardship, familyDoctorAt: undefined, enrollment: q.payment };
-  const institution = q.person.scheme === 'resident' ? { id: 'H9', tier: 'primary' as const, grade: 1 as const, contracted: true } : { id: 'P1', tier: 'primary' as const, grade: 1 as const, contracted: true };
+  const person = {
+    id: 'agree',
+    region: q.person.region,
+    scheme: q.person.scheme,
+    category: q.person.category,
+    hardship: q.person.hardship,
+    familyDoctorAt: undefined,
+    enrollment: q.payment,
+  };
+  const institution =
+    q.person.scheme === 'resident'
+      ? { id: 'H9', tier: 'primary' as const, grade: 1 as const, contracted: true }
+      : { id: 'P1', tier: 'primary' as const, grade: 1 as const, contracted: true };
   for (const day of new Set(edges.filter((d) => d >= first && d <= last))) {
     const time = day * 86_400_000 + 4 * 3_600_000; // 12:00 China time
     const visit = { id: `v${day}`, time, type: 'outpatient' as const, institution, total: 10_000, eligible: 10_000, useAccount: false };
@@ -219,7 +234,11 @@ function checkOutcome(
   if (c.invalid !== undefined) {
     expect(thrown, 'the request is refused').toBeInstanceOf(RequestError);
     const lines = (thrown as RequestError).problems;
-    for (const p of c.invalid) expect(lines.some((l) => new RegExp(p).test(l)), `${p} in ${lines.join(' | ')}`).toBe(true);
+    for (const p of c.invalid)
+      expect(
+        lines.some((l) => new RegExp(p).test(l)),
+        `${p} in ${lines.join(' | ')}`,
+      ).toBe(true);
     return undefined;
   }
   if (c.error !== undefined) {

@@ -43,7 +43,11 @@ describe('the error model', () => {
       expect(known, e.name).toContain(code);
     }
     expect(new RequestError(['a: bad', 'b: worse']).toJSON()).toEqual({ code: 'INVALID_REQUEST', message: 'invalid request: a: bad; b: worse', problems: ['a: bad', 'b: worse'] });
-    expect(new SettlementError('MISSING_PARAMETER', 'm', [{ path: 'p', label: 'l', citation: 'c', reason: 'r' }]).toJSON()).toEqual({ code: 'MISSING_PARAMETER', message: 'm', missing: [{ path: 'p', label: 'l', citation: 'c', reason: 'r' }] });
+    expect(new SettlementError('MISSING_PARAMETER', 'm', [{ path: 'p', label: 'l', citation: 'c', reason: 'r' }]).toJSON()).toEqual({
+      code: 'MISSING_PARAMETER',
+      message: 'm',
+      missing: [{ path: 'p', label: 'l', citation: 'c', reason: 'r' }],
+    });
     expect(new AccountRefused(refusal).toJSON()).toEqual({ code: 'ACCOUNT_CLOSED', message: '账户已注销', reason: '账户已注销', source: '第八条', trace: [] });
   });
 
@@ -84,6 +88,7 @@ describe('the error model', () => {
 
   it('gives each code the exit code the command line has always used: 2 for invalid input, 1 otherwise', () => {
     for (const code of ['INVALID_REQUEST', 'INVALID_INPUT', 'INVALID_SCENARIO', 'USAGE', 'POLICY_FILE', 'INVALID_AMOUNT']) expect(exitCodeFor(code), code).toBe(2);
-    for (const code of ['NO_POLICY_IN_FORCE', 'IDEMPOTENCY_CONFLICT', 'ACCOUNT_CLOSED', 'NOT_FOUND', 'FORBIDDEN', 'INTERNAL_INVARIANT', 'SOMETHING_UNKNOWN']) expect(exitCodeFor(code), code).toBe(1);
+    for (const code of ['NO_POLICY_IN_FORCE', 'IDEMPOTENCY_CONFLICT', 'ACCOUNT_CLOSED', 'NOT_FOUND', 'FORBIDDEN', 'INTERNAL_INVARIANT', 'SOMETHING_UNKNOWN'])
+      expect(exitCodeFor(code), code).toBe(1);
   });
 });

@@ -119,10 +119,7 @@ describe('code tables', () => {
 
 describe('setlinfo and setldetail of hand-made settlements', () => {
   it('Luoyang 2024 resident at a county hospital: total 300, eligible 250, deductible 50, ratio 50% → fund 100, person 200', () => {
-    const out = nationalSettlement(
-      figures({ total: 30_000, eligible: 25_000, outOfScope: 5_000, deductible: 5_000, ratio: 5_000, fundPay: 10_000, cashPay: 20_000 }),
-      context(),
-    );
+    const out = nationalSettlement(figures({ total: 30_000, eligible: 25_000, outOfScope: 5_000, deductible: 5_000, ratio: 5_000, fundPay: 10_000, cashPay: 20_000 }), context());
     expect(out.setlinfo).toMatchObject({
       setl_id: 'S-1',
       mdtrt_id: 'V-1',
@@ -163,11 +160,27 @@ describe('setlinfo and setldetail of hand-made settlements', () => {
   it('the same visit through the engine (Luoyang 2024, county grade 2) gives the same figures', () => {
     const s = engine.settle(
       { id: 'P-1', region: '410300', scheme: 'resident', category: 'adult' },
-      { id: 'V-1', time: Date.parse('2024-03-02T10:00:00+08:00'), type: 'outpatient', institution: { id: 'H1', tier: 'county', grade: 2, contracted: true }, total: 30_000, eligible: 25_000, useAccount: false },
+      {
+        id: 'V-1',
+        time: Date.parse('2024-03-02T10:00:00+08:00'),
+        type: 'outpatient',
+        institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+        total: 30_000,
+        eligible: 25_000,
+        useAccount: false,
+      },
       new MemoryAccumulators(),
     );
     const { setlinfo } = nationalSettlement(figuresOf(s), context());
-    expect(setlinfo).toMatchObject({ medfee_sumamt: '300.00', act_pay_dedc: '50.00', hifp_pay: '100.00', pool_prop_selfpay: '0.5000', fund_pay_sumamt: '100.00', psn_part_amt: '200.00', psn_cash_pay: '200.00' });
+    expect(setlinfo).toMatchObject({
+      medfee_sumamt: '300.00',
+      act_pay_dedc: '50.00',
+      hifp_pay: '100.00',
+      pool_prop_selfpay: '0.5000',
+      fund_pay_sumamt: '100.00',
+      psn_part_amt: '200.00',
+      psn_cash_pay: '200.00',
+    });
     // The entry's JSON (yuan numbers) reads back to the same figures, to the fen.
     expect(figuresOfEntry(settlementJson(s))).toEqual(figuresOf(s));
   });
@@ -175,7 +188,18 @@ describe('setlinfo and setldetail of hand-made settlements', () => {
   it('an employee paying from the personal account: 310100 and 310200 rows, the account outside fund_pay_sumamt', () => {
     // 1000 total, 900 eligible, deductible 100, 80% of 800 = 640 from the fund; the account pays 200 of the 360 left.
     const out = nationalSettlement(
-      figures({ total: 100_000, eligible: 90_000, outOfScope: 10_000, deductible: 10_000, ratio: 8_000, fundPay: 64_000, accountPay: 20_000, cashPay: 16_000, balanceAfter: 5_050, capRemaining: 1_000_000 }),
+      figures({
+        total: 100_000,
+        eligible: 90_000,
+        outOfScope: 10_000,
+        deductible: 10_000,
+        ratio: 8_000,
+        fundPay: 64_000,
+        accountPay: 20_000,
+        cashPay: 16_000,
+        balanceAfter: 5_050,
+        capRemaining: 1_000_000,
+      }),
       context({ scheme: 'employee', category: 'retired' }),
     );
     expect(out.setlinfo).toMatchObject({
@@ -197,10 +221,28 @@ describe('setlinfo and setldetail of hand-made settlements', () => {
   it('a resident stay with critical illness and assistance: 390100 + 390200 + 610100 make fund_pay_sumamt', () => {
     // 20000 total, 18000 eligible; the pooled fund 10440, 大病保险 3000, 医疗救助 1000, cash 5560.
     const out = nationalSettlement(
-      figures({ total: 2_000_000, eligible: 1_800_000, outOfScope: 200_000, deductible: 60_000, ratio: 6_000, fundPay: 1_044_000, criticalIllnessPay: 300_000, assistancePay: 100_000, cashPay: 556_000 }),
+      figures({
+        total: 2_000_000,
+        eligible: 1_800_000,
+        outOfScope: 200_000,
+        deductible: 60_000,
+        ratio: 6_000,
+        fundPay: 1_044_000,
+        criticalIllnessPay: 300_000,
+        assistancePay: 100_000,
+        cashPay: 556_000,
+      }),
       context({ visitType: 'inpatient' }),
     );
-    expect(out.setlinfo).toMatchObject({ med_type: '21', hifp_pay: '10440.00', hifmi_pay: '3000.00', hifob_pay: '0.00', maf_pay: '1000.00', fund_pay_sumamt: '14440.00', psn_part_amt: '5560.00' });
+    expect(out.setlinfo).toMatchObject({
+      med_type: '21',
+      hifp_pay: '10440.00',
+      hifmi_pay: '3000.00',
+      hifob_pay: '0.00',
+      maf_pay: '1000.00',
+      fund_pay_sumamt: '14440.00',
+      psn_part_amt: '5560.00',
+    });
     expect(out.setldetail.map((r) => [r.fund_pay_type, r.fund_payamt])).toEqual([
       ['390100', '10440.00'],
       ['390200', '3000.00'],
@@ -209,7 +251,10 @@ describe('setlinfo and setldetail of hand-made settlements', () => {
   });
 
   it("an employee's critical-illness layer is hifob_pay and 330100", () => {
-    const out = nationalSettlement(figures({ total: 10_000, eligible: 10_000, fundPay: 6_000, criticalIllnessPay: 3_000, cashPay: 1_000, ratio: 6_000 }), context({ scheme: 'employee', category: 'active' }));
+    const out = nationalSettlement(
+      figures({ total: 10_000, eligible: 10_000, fundPay: 6_000, criticalIllnessPay: 3_000, cashPay: 1_000, ratio: 6_000 }),
+      context({ scheme: 'employee', category: 'active' }),
+    );
     expect(out.setlinfo).toMatchObject({ hifmi_pay: '0.00', hifob_pay: '30.00', psn_type: '11', fund_pay_sumamt: '90.00' });
     expect(out.setldetail.map((r) => r.fund_pay_type)).toEqual(['310100', '330100']);
   });
@@ -378,19 +423,28 @@ function mapped(infno: SettleInterface, body: unknown, registered: Registered = 
   return toSettleOne(infno, parseNationalSettle(infno, body), registered, policies);
 }
 
-
 describe('national messages → the project request', () => {
   it('maps a 2207 message with the extension block', () => {
     const n = mapped('2207', message({ acct_used_flag: '0' }));
     expect(n.one.requestId).toBe('nat-2207-H1202403021000000001');
     expect(n.one.person).toMatchObject({ id: 'P-1', region: '410300', scheme: 'resident', category: 'adult' });
-    expect(n.one.visit).toMatchObject({ id: 'V-1', type: 'outpatient', total: 30_000, eligible: 25_000, useAccount: false, institution: { id: 'H1', tier: 'county', grade: 2, contracted: true } });
+    expect(n.one.visit).toMatchObject({
+      id: 'V-1',
+      type: 'outpatient',
+      total: 30_000,
+      eligible: 25_000,
+      useAccount: false,
+      institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+    });
     expect(n.one.visit.time).toBe(Date.parse('2024-03-02T10:00:00+08:00'));
     expect(n.medType).toBe('11');
   });
 
   it('takes what the message lacks from the ledger, and eligible from the out-of-range parts', () => {
-    const { yibao: _ignored, ...bare } = message({ inscp_scp_amt: undefined, fulamt_ownpay_amt: '30', overlmt_selfpay: '15.5', preselfpay_amt: '4.50' }, { insuplc_admdvs: undefined });
+    const { yibao: _ignored, ...bare } = message(
+      { inscp_scp_amt: undefined, fulamt_ownpay_amt: '30', overlmt_selfpay: '15.5', preselfpay_amt: '4.50' },
+      { insuplc_admdvs: undefined },
+    );
     const n = mapped('2207', bare, {
       person: { region: '410300', scheme: 'resident', category: 'child', hardship: 'dibao', familyDoctorAt: null, employment: null, accountReformed: null },
       institution: { tier: 'county', grade: 2, contracted: true },
@@ -406,11 +460,20 @@ describe('national messages → the project request', () => {
   });
 
   it('maps 2304 (no med_type: 21) and 52 with the birth chosen in the extension', () => {
-    const stay = message({ med_type: undefined }, { infno: '2304', yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, visit: { admittedAt: '2024-02-27T09:00:00+08:00' } } });
+    const stay = message(
+      { med_type: undefined },
+      { infno: '2304', yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, visit: { admittedAt: '2024-02-27T09:00:00+08:00' } } },
+    );
     const n = mapped('2304', stay);
     expect(n.one.visit).toMatchObject({ type: 'inpatient', admittedAt: Date.parse('2024-02-27T09:00:00+08:00') });
     expect(n.one.requestId).toBe('nat-2304-H1202403021000000001');
-    const birth = mapped('2304', message({ med_type: '52' }, { infno: '2304', yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, visit: { type: 'birth-cesarean' } } }));
+    const birth = mapped(
+      '2304',
+      message(
+        { med_type: '52' },
+        { infno: '2304', yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, visit: { type: 'birth-cesarean' } } },
+      ),
+    );
     expect(birth.one.visit.type).toBe('birth-cesarean');
   });
 
@@ -426,9 +489,13 @@ describe('national messages → the project request', () => {
     expect(requestProblems(() => mapped('2207', message({ surprise: 1 })))[0]).toMatch(/^data: /);
     expect(requestProblems(() => mapped('2207', message({}, { fixmedins_code: '' })))).toEqual(['fixmedins_code: must not be empty']);
     expect(requestProblems(() => mapped('2207', message({ med_type: '13' })))).toEqual([expect.stringMatching(/^data\.med_type: 13 急诊 is not settled by yibao/)]);
-    expect(requestProblems(() => mapped('2207', message({ med_type: '21' })))).toEqual([expect.stringMatching(/^data\.med_type: 21 普通住院 is an inpatient med_type; settle it with 2303\/2304, not 2207/)]);
+    expect(requestProblems(() => mapped('2207', message({ med_type: '21' })))).toEqual([
+      expect.stringMatching(/^data\.med_type: 21 普通住院 is an inpatient med_type; settle it with 2303\/2304, not 2207/),
+    ]);
     expect(requestProblems(() => mapped('2207', message({ insutype: '392' })))).toEqual([expect.stringMatching(/^data\.insutype: 392 城乡居民大病医疗保险 is not settled/)]);
-    expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 250, fulamt_ownpay_amt: 40 })))).toEqual([expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/)]);
+    expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 250, fulamt_ownpay_amt: 40 })))).toEqual([
+      expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/),
+    ]);
     expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 350 })))).toEqual(['data.inscp_scp_amt: must not exceed total']);
     expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: must be "0" \(否\) or "1" \(是\)/);
     expect(requestProblems(() => mapped('2207', message({}, { msgid: undefined })))).toEqual([expect.stringMatching(/^msgid: required for 2207/)]);
@@ -437,7 +504,9 @@ describe('national messages → the project request', () => {
     expect(requestProblems(() => mapped('2207', message({}, { inf_time: undefined })))).toEqual([expect.stringMatching(/^inf_time: required/)]);
     expect(requestProblems(() => mapped('2207', message({}, { infno: '2206' })))).toEqual([expect.stringMatching(/^infno: the message says 2206, but this is 2207/)]);
     expect(requestProblems(() => mapped('2207', message({}, { insuplc_admdvs: '999999' })))[0]).toMatch(/^insuplc_admdvs: unknown region "999999"/);
-    expect(requestProblems(() => mapped('2304', message({ mid_setl_flag: '1', med_type: undefined }, { infno: '2304' })))).toEqual([expect.stringMatching(/^data\.mid_setl_flag: 中途结算/)]);
+    expect(requestProblems(() => mapped('2304', message({ mid_setl_flag: '1', med_type: undefined }, { infno: '2304' })))).toEqual([
+      expect.stringMatching(/^data\.mid_setl_flag: 中途结算/),
+    ]);
     expect(requestProblems(() => mapped('2304', message({ med_type: '52' }, { infno: '2304' })))).toEqual([expect.stringMatching(/^yibao\.visit\.type: required for med_type 52/)]);
   });
 
@@ -445,15 +514,24 @@ describe('national messages → the project request', () => {
     expect(requestProblems(() => mapped('2207', message({}, { yibao: { institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
       expect.stringMatching(/^yibao\.person\.category: required: person P-1 is not in the ledger/),
     ]);
-    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'adult' } } })))).toEqual([expect.stringMatching(/^yibao\.institution: required: institution H1 \(fixmedins_code\) is not in the ledger/)]);
+    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'adult' } } })))).toEqual([
+      expect.stringMatching(/^yibao\.institution: required: institution H1 \(fixmedins_code\) is not in the ledger/),
+    ]);
     expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'active' }, institution: { tier: 'county', grade: 2, contracted: true } } })))).toEqual([
       'yibao.person.category: active is not a resident category (adult | child | student | newborn)',
     ]);
-    expect(requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0]).toMatch(/^yibao\.person\.category: must be one of/);
+    expect(
+      requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0],
+    ).toMatch(/^yibao\.person\.category: must be one of/);
     const { yibao: _y, ...bare } = message({ insutype: '310' });
-    expect(requestProblems(() => mapped('2207', bare, { person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null }, institution: { tier: 'county', grade: 2, contracted: true } }))).toEqual([
-      "the ledger's person P-1: its category (give yibao.person.category): adult is not a employee category (active | retired)",
-    ]);
+    expect(
+      requestProblems(() =>
+        mapped('2207', bare, {
+          person: { region: '410300', scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null },
+          institution: { tier: 'county', grade: 2, contracted: true },
+        }),
+      ),
+    ).toEqual(["the ledger's person P-1: its category (give yibao.person.category): adult is not a employee category (active | retired)"]);
     // A psn_type yibao cannot read is still echoed when the category is given.
     expect(mapped('2207', message({ psn_type: '1501' })).psnType).toBe('1501');
   });
@@ -467,9 +545,17 @@ describe('national messages → the project request', () => {
   it('maps 2208 and 2305 to a reversal with the msgid as request id', () => {
     const r = parseNationalReverse('2208', { msgid: 'H1202403021000000002', fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } });
     expect(r).toMatchObject({ setlId: 'S-1', mdtrtId: 'V-1', psnNo: 'P-1', fixmedinsCode: 'H1', requestId: 'nat-2208-H1202403021000000002' });
-    expect(requestProblems(() => parseNationalReverse('2305', { fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([expect.stringMatching(/^msgid: required for 2305/)]);
-    expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual(['data.setl_id: must be a string']);
-    expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { setl_id: 'S', mdtrt_id: 'V-1', psn_no: 'P-1' } }, yibao: { person: {} } }))[0]).toMatch(/^yibao: /);
+    expect(requestProblems(() => parseNationalReverse('2305', { fixmedins_code: 'H1', input: { data: { setl_id: 'S-1', mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([
+      expect.stringMatching(/^msgid: required for 2305/),
+    ]);
+    expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([
+      'data.setl_id: must be a string',
+    ]);
+    expect(
+      requestProblems(() =>
+        parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { setl_id: 'S', mdtrt_id: 'V-1', psn_no: 'P-1' } }, yibao: { person: {} } }),
+      )[0],
+    ).toMatch(/^yibao: /);
   });
 });
 

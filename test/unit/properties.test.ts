@@ -54,40 +54,44 @@ const institutionPoolArb = fc.array(
 );
 
 const residentArb = (poolSize: number) =>
-  fc.record(
-    {
-      category: fc.constantFrom<Category>('adult', 'child', 'student', 'newborn'),
-      hardship: fc.constantFrom<Hardship>('tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'),
-      enrollment: fc.integer({ min: 2022, max: 2026 }).chain((coverageYear) =>
-        fc.record({
-          coverageYear: fc.constant(coverageYear),
-          // From the start of the concentrated period before the year to the end of the year.
-          paidOn: fc.integer({ min: dayOf(coverageYear - 1, 9, 1), max: dayOf(coverageYear, 12, 31) }),
-          transfer: fc.boolean(),
-        }),
-      ),
-    },
-    { requiredKeys: ['category'] },
-  ).map((r): Person => {
-    void poolSize;
-    const p: Person = { id: 'p', region: '410300', scheme: 'resident', category: r.category };
-    if (r.hardship) p.hardship = r.hardship;
-    if (r.enrollment) p.enrollment = r.enrollment;
-    return p;
-  });
+  fc
+    .record(
+      {
+        category: fc.constantFrom<Category>('adult', 'child', 'student', 'newborn'),
+        hardship: fc.constantFrom<Hardship>('tekun', 'dibao', 'fanpin', 'monitored', 'jiandang', 'rural-tekun', 'other'),
+        enrollment: fc.integer({ min: 2022, max: 2026 }).chain((coverageYear) =>
+          fc.record({
+            coverageYear: fc.constant(coverageYear),
+            // From the start of the concentrated period before the year to the end of the year.
+            paidOn: fc.integer({ min: dayOf(coverageYear - 1, 9, 1), max: dayOf(coverageYear, 12, 31) }),
+            transfer: fc.boolean(),
+          }),
+        ),
+      },
+      { requiredKeys: ['category'] },
+    )
+    .map((r): Person => {
+      void poolSize;
+      const p: Person = { id: 'p', region: '410300', scheme: 'resident', category: r.category };
+      if (r.hardship) p.hardship = r.hardship;
+      if (r.enrollment) p.enrollment = r.enrollment;
+      return p;
+    });
 
 const employeeArb = (poolSize: number) =>
-  fc.record(
-    {
-      category: fc.constantFrom<Category>('active', 'retired'),
-      familyDoctorAt: fc.integer({ min: 0, max: poolSize - 1 }),
-    },
-    { requiredKeys: ['category'] },
-  ).map((r): Person => {
-    const p: Person = { id: 'p', region: '410900', scheme: 'employee', category: r.category };
-    if (r.familyDoctorAt !== undefined) p.familyDoctorAt = `I${r.familyDoctorAt}`;
-    return p;
-  });
+  fc
+    .record(
+      {
+        category: fc.constantFrom<Category>('active', 'retired'),
+        familyDoctorAt: fc.integer({ min: 0, max: poolSize - 1 }),
+      },
+      { requiredKeys: ['category'] },
+    )
+    .map((r): Person => {
+      const p: Person = { id: 'p', region: '410900', scheme: 'employee', category: r.category };
+      if (r.familyDoctorAt !== undefined) p.familyDoctorAt = `I${r.familyDoctorAt}`;
+      return p;
+    });
 
 /** Time between visits: mostly hours (to exercise the deductible windows) or days; sometimes exactly 24 h. */
 const gapArb = fc.oneof(
@@ -97,14 +101,12 @@ const gapArb = fc.oneof(
 );
 
 /** Total 0..5000 yuan in fen, sometimes tiny (rounding); eligible ≤ total. */
-const amountsArb = fc
-  .oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 500_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) })
-  .chain((total) =>
-    fc.record({
-      total: fc.constant(total),
-      eligible: fc.oneof(fc.constant(total), fc.integer({ min: 0, max: total }), fc.constant(0)),
-    }),
-  );
+const amountsArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 500_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) }).chain((total) =>
+  fc.record({
+    total: fc.constant(total),
+    eligible: fc.oneof(fc.constant(total), fc.integer({ min: 0, max: total }), fc.constant(0)),
+  }),
+);
 
 interface VisitSpec {
   gap: number;
@@ -115,17 +117,16 @@ interface VisitSpec {
 }
 
 const visitSpecArb = (poolSize: number, resident: boolean) =>
-  fc.record({
-    gap: gapArb,
-    institution: fc.integer({ min: 0, max: poolSize - 1 }),
-    type: resident
-      ? fc.oneof(
-          { weight: 10, arbitrary: fc.constant<VisitType>('outpatient') },
-          { weight: 1, arbitrary: fc.constantFrom<VisitType>('birth-natural', 'birth-cesarean') },
-        )
-      : fc.constant<VisitType>('outpatient'),
-    amounts: amountsArb,
-  }).map((v): VisitSpec => ({ gap: v.gap, institution: v.institution, type: v.type, total: v.amounts.total, eligible: v.amounts.eligible }));
+  fc
+    .record({
+      gap: gapArb,
+      institution: fc.integer({ min: 0, max: poolSize - 1 }),
+      type: resident
+        ? fc.oneof({ weight: 10, arbitrary: fc.constant<VisitType>('outpatient') }, { weight: 1, arbitrary: fc.constantFrom<VisitType>('birth-natural', 'birth-cesarean') })
+        : fc.constant<VisitType>('outpatient'),
+      amounts: amountsArb,
+    })
+    .map((v): VisitSpec => ({ gap: v.gap, institution: v.institution, type: v.type, total: v.amounts.total, eligible: v.amounts.eligible }));
 
 interface Scenario {
   person: Person;
@@ -185,8 +186,7 @@ function run(engine: SettlementEngine, s: Scenario, trace: boolean): Outcome[] {
   return out;
 }
 
-const settled = (outcomes: Outcome[]) =>
-  outcomes.flatMap((o) => ('settlement' in o ? [{ visit: o.visit, s: o.settlement }] : []));
+const settled = (outcomes: Outcome[]) => outcomes.flatMap((o) => ('settlement' in o ? [{ visit: o.visit, s: o.settlement }] : []));
 
 function withoutTrace(o: Outcome): unknown {
   if (!('settlement' in o)) return o;

@@ -13,15 +13,7 @@ import { z } from 'zod';
 import { YibaoError } from '../../errors.js';
 import { storedEntryJson } from '../../ledger/accounts.js';
 import { AccountLedger } from '../../ledger/accounts.js';
-import {
-  creditMonthSchema,
-  holderSchema,
-  openAccountSchema,
-  operateSchema,
-  parseHolder,
-  parseOpenAccount,
-  parseOperate,
-} from '../../request/account-request.js';
+import { creditMonthSchema, holderSchema, openAccountSchema, operateSchema, parseHolder, parseOpenAccount, parseOperate } from '../../request/account-request.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
 import { errorSchema, idParam, parsedBody, withExamples, type RouteContext, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
@@ -47,7 +39,10 @@ async function institutionMayPay(ctx: RouteContext, req: FastifyRequest): Promis
   const { id } = req.params as { id: string };
   const o = parseOperate(req.body, id, ctx.policies).operation;
   if (o.kind !== 'visit-payment' || (o.place ?? 'institution') !== 'institution')
-    throw new YibaoError('FORBIDDEN', `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`);
+    throw new YibaoError(
+      'FORBIDDEN',
+      `operation.kind: an institution key may post only a visit-payment at its institution, not ${o.kind === 'visit-payment' ? 'a pharmacy purchase' : o.kind}`,
+    );
   if (!o.settlementId) throw new YibaoError('FORBIDDEN', 'operation.settlementId: an institution key pays a visit of a settlement at its own institution: name the settlement');
   // The settlement must be one at this institution, of this visit, of the account's holder.
   const [s, holderId] = await Promise.all([ctx.ledger.settlementParties(o.settlementId), ctx.ledger.accountOwner(id)]);

@@ -16,7 +16,8 @@ export const claimRoutes: RoutePlugin = async (app, { ctx }) => {
     {
       config: { roles: ['agency'] },
       schema: {
-        summary: 'Decide a one-time maternity grant claim (一次性生育补助金) against every condition of the article in force on the day of the birth; records nothing (agency only)',
+        summary:
+          'Decide a one-time maternity grant claim (一次性生育补助金) against every condition of the article in force on the day of the birth; records nothing (agency only)',
         body: parsedBody(maternityGrantRequestSchema, [EXAMPLES.maternityGrant]),
         response: { 200: grantDecisionSchema, '4xx': errorSchema },
       },

@@ -52,7 +52,9 @@ const refusalEnvelopeSchema = z
     error: z.looseObject({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),
     requestId: z.string(),
   })
-  .meta({ description: 'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s.' });
+  .meta({
+    description: 'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s.',
+  });
 
 /** yyyyMMddHHmmssSSS, China time, as the platform stamps its messages. */
 function stamp(epochMs: number): string {
