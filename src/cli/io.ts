@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { EXIT, YibaoError } from '../errors.js';
 import { RequestError } from '../request/settle-request.js';
 
 export interface Io {
@@ -23,24 +24,18 @@ export interface Io {
   stderrIsTTY?: boolean;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_INVALID = 2;
+/** The exit codes, from the one error model (src/errors.ts: exitCodeFor maps a code to them). */
+export const EXIT_OK = EXIT.ok;
+export const EXIT_FAILED = EXIT.failed;
+export const EXIT_INVALID = EXIT.invalid;
 
-/** The exit code of each kind of outcome (the error model maps its codes onto these). */
-export const EXIT_CODES = {
-  ok: EXIT_OK,
-  refused: EXIT_FAILED,
-  failed: EXIT_FAILED,
-  shippedPolicyBroken: EXIT_FAILED,
-  internal: EXIT_FAILED,
-  usage: EXIT_INVALID,
-  invalidInput: EXIT_INVALID,
-  userPolicyRejected: EXIT_INVALID,
-} as const;
-
-/** Bad arguments: exit 2, the message and a pointer to --help on stderr. */
-export class UsageError extends Error {}
+/** Bad arguments (code USAGE): exit 2, the message and a pointer to --help on stderr. */
+export class UsageError extends YibaoError<'USAGE'> {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+}
 
 export const envOf = (io: Io): NodeJS.ProcessEnv => io.env ?? process.env;
 

@@ -9,7 +9,8 @@ import { RequestError } from '../request/settle-request.js';
 import { ACCOUNTS_COMMAND } from './account-commands.js';
 import { ENROLLMENT_COMMAND } from './enrollment-commands.js';
 import { FILE_COMMANDS } from './file-commands.js';
-import { EXIT_CODES, EXIT_OK, UsageError, type Command, type Io } from './io.js';
+import { EXIT, exitCodeFor, YibaoError } from '../errors.js';
+import { EXIT_OK, UsageError, type Command, type Io } from './io.js';
 import { LEDGER_COMMANDS } from './ledger-commands.js';
 import { PERSONS_COMMAND } from './person-commands.js';
 import { POLICY_COMMAND } from './policy-commands.js';
@@ -86,7 +87,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
       io.stdout(USAGE);
-      return name === undefined ? EXIT_CODES.usage : EXIT_OK;
+      return name === undefined ? exitCodeFor('USAGE') : EXIT_OK;
     }
     if (name === '--version' || name === '-V' || name === 'version') {
       io.stdout(`yibao ${version()}\n`);
@@ -103,19 +104,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return await command.run(args, io);
   } catch (e) {
+    // Exit codes come from the error's code (src/errors.ts): 2 for input that is not valid, 1 else.
     if (e instanceof RequestError) {
       io.stderr(`yibao: invalid input:\n  ${e.problems.join('\n  ')}\n`);
-      return EXIT_CODES.invalidInput;
+      return exitCodeFor(e.code);
     }
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`yibao: ${(e as Error).message}\nRun yibao --help for usage.\n`);
-      return EXIT_CODES.usage;
+      return exitCodeFor('USAGE');
     }
     if (e instanceof PolicyFileError) {
       io.stderr(`yibao: policy file rejected: ${e.message}\n`);
-      return e.file.includes('/policies/') ? EXIT_CODES.shippedPolicyBroken : EXIT_CODES.userPolicyRejected;
+      // A user's file is their input (2); a file shipped with yibao that fails is yibao's fault (1).
+      return e.file.includes('/policies/') ? EXIT.failed : exitCodeFor(e.code);
+    }
+    if (e instanceof YibaoError) {
+      io.stderr(`yibao: ${e.code}: ${e.message}\n`);
+      return exitCodeFor(e.code);
     }
     io.stderr(`yibao: internal error: ${(e as Error).message}\n`);
-    return EXIT_CODES.internal;
+    return EXIT.failed;
   }
 }
