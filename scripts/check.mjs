@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = (pkg, path) => join(root, 'node_modules', pkg, path);
 
 const checks = [
-  ['biome', [bin('@biomejs/biome', 'bin/biome'), 'check', 'src', 'test', 'bench']],
+  ['biome', [bin('@biomejs/biome', 'bin/biome'), 'check', '--error-on-warnings', 'src', 'test', 'bench']],
   ['dependency-cruiser', [bin('dependency-cruiser', 'bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs']],
   ['file size', [fileURLToPath(new URL('./file-size.mjs', import.meta.url))]],
 ];

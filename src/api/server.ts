@@ -20,7 +20,6 @@ import { YibaoError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
-import { AuditLog } from '../ledger/audit.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
 import type { KeyStore } from './keys.js';
@@ -196,7 +195,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const audit = new AuditLog(ledger.store.db);
+  const audit = ledger.auditLog();
   // Rows still waiting are written before the store closes.
   app.addHook('onClose', (_app, done) => void audit.drain().then(() => done()));
 

@@ -31,6 +31,7 @@ import { PAGE_DEFAULT, pageOf, type Page, type Positions } from '../request/page
 import { settlementJson } from '../request/settle-person.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { insertEntry, loadState, lockAccount } from './account-store.js';
+import { AuditLog, readAudit, type AuditEntry, type AuditFilter } from './audit.js';
 import type { LedgerDb } from './connect.js';
 import { preSettle } from './decide.js';
 import { EnrollmentBook } from './enrollments.js';
@@ -389,6 +390,16 @@ export class Ledger {
   /** Whose a ledger entry is (registry.ts entryParties), or undefined when there is no such entry. */
   entryParties(entryId: string): Promise<EntryParties | undefined> {
     return entryParties(this.db, entryId);
+  }
+
+  /** The audit log of this store, to append to (the service keeps one). */
+  auditLog(): AuditLog {
+    return new AuditLog(this.db);
+  }
+
+  /** A page of the audit log (audit.ts readAudit). */
+  readAudit(filter: AuditFilter): Promise<Page<AuditEntry>> {
+    return readAudit(this.db, filter);
   }
 
   /** See {@link verifyLedger}. */

@@ -3,7 +3,6 @@
  * and read of personal data, oldest first, a page at a time, filtered by actor, action, target
  * and time. Reading it is itself recorded (read.audit). Registered under /v1/audit.
  */
-import { readAudit } from '../../ledger/audit.js';
 import { auditQuerySchema } from '../../request/audit-query.js';
 import { PAGE_DEFAULT, PAGE_MAX } from '../../request/page.js';
 import { errorSchema, type RoutePlugin } from '../context.js';
@@ -23,7 +22,7 @@ export const auditRoutes: RoutePlugin = async (app, { ctx }) => {
     async (req) => {
       const f = req.query;
       ctx.reads(req, 'read.audit', f.target ?? f.actor ?? '*', { filter: { ...f, cursor: f.cursor ? true : undefined } });
-      return readAudit(ctx.ledger.store.db, { ...f, after: f.cursor });
+      return ctx.ledger.readAudit({ ...f, after: f.cursor });
     },
   );
 };
