@@ -83,11 +83,14 @@ async function benchStore(label: string, store: LedgerDb, o: Options): Promise<b
   await Promise.all(Array.from({ length: o.window }, worker));
   const settleCpu = cpuMs() - cpu;
   const settleWall = performance.now() - t;
+  const verifyStart = performance.now();
   const report = await verifyLedger(store.db);
+  const verifyMs = performance.now() - verifyStart;
   console.log(
     `${label.padEnd(9)} parse ${fmt((parseCpu * 1000) / o.settles)} µs/request (${fmt(o.settles / (parseWall / 1000))}/s); ` +
       `settle ${fmt((settleCpu * 1000) / o.settles)} µs CPU/request in this process, ${fmt(o.settles / (settleWall / 1000))} settles/s ` +
-      `(window ${o.window}); failed ${failed}; verify ${report.ok ? 'ok' : `MISMATCH: ${report.mismatches.slice(0, 3).join('; ')}`}`,
+      `(window ${o.window}); failed ${failed}; verify ${report.ok ? 'ok' : `MISMATCH: ${report.mismatches.slice(0, 3).join('; ')}`} in ${fmt(verifyMs)} ms ` +
+      `(${fmt(report.checked.entries)} entries, ${fmt(report.checked.capRows)} cap rows, ${fmt(report.checked.windowRows)} windows)`,
   );
   return failed === 0 && report.ok;
 }
