@@ -8,7 +8,7 @@ import { replayAfterRace } from './idempotency.js';
 import { DEFAULT_MAX_QUEUE, overloaded } from './queue.js';
 import type { RegistryMode } from './registry.js';
 import type { Database } from './schema.js';
-import { readThrough, runStatement, writeThrough, type SettleStatements } from './statements.js';
+import { readThrough, runStatement, visitLockBag, writeThrough, type SettleStatements } from './statements.js';
 import type { AccountAtSettle, Actor, SettlePath, SettleResult } from './types.js';
 
 /** Ends a transaction that found a retry, by rolling it back. */
@@ -60,7 +60,10 @@ export class KyselySettlePath implements SettlePath {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const now = this.now();
-        if (this.postgres) await runStatement(trx, st.lock, { person: { id: req.person.id } });
+        if (this.postgres) {
+          await runStatement(trx, st.lock, { person: { id: req.person.id } });
+          await runStatement(trx, st.visitLock, visitLockBag(req.visit.institution.id, req.visit.id));
+        }
         const account = await this.account?.(trx, req);
         const d = decide(this.engine, req, actor, await readThrough(trx, st, req), now, account?.at, this.mode);
         // A retry writes nothing: rolled back.

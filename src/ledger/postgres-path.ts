@@ -10,7 +10,7 @@ import { decide, settleReplay } from './decide.js';
 import { isUniqueViolation, replayed } from './idempotency.js';
 import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
 import type { RegistryMode } from './registry.js';
-import { readBag, W_ALL, type SettleStatements, type Statement } from './statements.js';
+import { readBag, visitLockBag, W_ALL, type SettleStatements, type Statement } from './statements.js';
 import type { Actor, Bag, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ export class PostgresSettlePath implements SettlePath {
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
-    this.prepareAll = [st.lock, st.read, ...this.writes, ...st.layerWrites].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
+    this.prepareAll = [st.lock, st.visitLock, st.read, ...this.writes, ...st.layerWrites].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
   }
 
   private static execute(s: Statement, bag: Bag): string {
@@ -158,7 +158,11 @@ export class PostgresSettlePath implements SettlePath {
         this.ready.add(client);
       }
       const persons = [...new Set(batch.map((j) => j.req.person.id))].sort();
-      const locks = persons.map((id) => x(st.lock, { person: { id } }));
+      // Every person's lock, then every visit's (a batch holds each visit once), each in order.
+      const visits = batch
+        .map((j) => [j.req.visit.institution.id, j.req.visit.id] as const)
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+      const locks = [...persons.map((id) => x(st.lock, { person: { id } })), ...visits.map(([inst, id]) => x(st.visitLock, visitLockBag(inst, id)))];
       const reads = batch.map((j) => x(st.read, readBag(j.req)));
       try {
         const opened = (await client.query(['begin', ...locks, ...reads].join('; '))) as unknown as pg.QueryResult[];
@@ -213,6 +217,7 @@ export class PostgresSettlePath implements SettlePath {
     try {
       await client.query('begin');
       await run(client, st.lock, { person: { id: req.person.id } });
+      await run(client, st.visitLock, visitLockBag(req.visit.institution.id, req.visit.id));
       const { rows } = await run(client, st.read, readBag(req));
       const d = decide(this.engine, req, actor, rows as ReadRow[], this.now(), undefined, this.mode);
       if ('replay' in d) {

@@ -75,6 +75,20 @@ export function personLock(personId: string) {
   return sql`select pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
 }
 
+/**
+ * PostgreSQL: the transaction-scoped advisory lock of a visit (an institution's visit id; on the
+ * hash of both, in a hash space of its own). Settles of one visit for different persons take
+ * different person locks; this one keeps a second live settlement of the visit out. Always taken
+ * after the person locks (in visit order within a batch), so no two transactions wait on each
+ * other in a circle.
+ */
+export function visitLock(institutionId: string, visitId: string) {
+  return sql`select pg_advisory_xact_lock(hashtextextended(${institutionId} || chr(31) || ${visitId}, 1))`;
+}
+
+/** The bag of {@link SettleStatements.visitLock}. */
+export const visitLockBag = (institutionId: string, visitId: string): Bag => ({ v: { institution: institutionId, id: visitId } });
+
 const NO_CALLS: readonly [Statement, Bag][] = [];
 
 export class SettleStatements {
@@ -84,6 +98,8 @@ export class SettleStatements {
    * writes nothing). Every operation that reads and then writes a person's accumulators takes it.
    */
   readonly lock: Statement;
+  /** PostgreSQL: the visit's lock ({@link visitLock}), taken after the person's. */
+  readonly visitLock: Statement;
   /** The person's registry row, written (only when the person is new) with the settle's other writes. */
   readonly person: Statement;
   readonly read: Statement;
@@ -96,6 +112,7 @@ export class SettleStatements {
 
   constructor(private readonly db: Kysely<Database>) {
     this.lock = compile('yb_lock', personLock(p<string>('person', 'id')).compile(db));
+    this.visitLock = compile('yb_visit_lock', visitLock(p<string>('v', 'institution'), p<string>('v', 'id')).compile(db));
     this.person = compile('yb_person', this.personUpsert(db).compile());
     // One round trip for everything the settle reads. Columns: k (which part), s1–s3 text, n1–n3
     // numbers (typed in the first branch: PostgreSQL resolves a union's types pair by pair); see

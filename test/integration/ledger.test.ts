@@ -71,6 +71,22 @@ for (const s of STORES) {
       expect(await count(store, 'settlements')).toBe(before);
     });
 
+    it('settles one visit once when several persons race for it: one live settlement, the rest refused', async () => {
+      // Different persons take different person locks: only the visit's own serialization keeps a
+      // second live settlement of one visit out (a typo'd psn_no sent twice by a hospital).
+      const racers = Array.from({ length: 12 }, (_, i) => `race-${i}`);
+      const results = await Promise.allSettled(
+        racers.map((p) => ledger.settle(req(`r-${p}`, puyangPerson(p), visitAt('RACE-v1', '2023-05-01T09:00:00+08:00', 150)), agency)),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      for (const l of lost) expect(l.reason).toMatchObject({ code: 'VISIT_ALREADY_SETTLED' });
+      const rows = await store.db.selectFrom('settlements').select('id').where('visit_id', '=', 'RACE-v1').where('institution_id', '=', 'H1').execute();
+      expect(rows).toHaveLength(1);
+      expect((await ledger.verify()).ok).toBe(true);
+    });
+
     it('refuses to settle a visit twice under another request id', async () => {
       await ledger.settle(req('r-c1', puyangPerson('C'), visitAt('C-v1', '2023-04-01T09:00:00+08:00', 150)), agency);
       await expect(ledger.settle(req('r-c2', puyangPerson('C'), visitAt('C-v1', '2023-04-01T09:00:00+08:00', 150)), agency)).rejects.toMatchObject({
