@@ -75,9 +75,7 @@ for (const s of STORES) {
       // Different persons take different person locks: only the visit's own serialization keeps a
       // second live settlement of one visit out (a typo'd psn_no sent twice by a hospital).
       const racers = Array.from({ length: 12 }, (_, i) => `race-${i}`);
-      const results = await Promise.allSettled(
-        racers.map((p) => ledger.settle(req(`r-${p}`, puyangPerson(p), visitAt('RACE-v1', '2023-05-01T09:00:00+08:00', 150)), agency)),
-      );
+      const results = await Promise.allSettled(racers.map((p) => ledger.settle(req(`r-${p}`, puyangPerson(p), visitAt('RACE-v1', '2023-05-01T09:00:00+08:00', 150)), agency)));
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
