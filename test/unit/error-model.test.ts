@@ -3,6 +3,7 @@
  * service's one table gives each code its HTTP status (src/api/status.ts) and exitCodeFor the
  * command line's exit code.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AccountError } from '../../src/account/types.js';
 import { statusFor } from '../../src/api/status.js';
@@ -90,5 +91,29 @@ describe('the error model', () => {
     for (const code of ['INVALID_REQUEST', 'INVALID_INPUT', 'INVALID_SCENARIO', 'USAGE', 'POLICY_FILE', 'INVALID_AMOUNT']) expect(exitCodeFor(code), code).toBe(2);
     for (const code of ['NO_POLICY_IN_FORCE', 'IDEMPOTENCY_CONFLICT', 'ACCOUNT_CLOSED', 'NOT_FOUND', 'FORBIDDEN', 'INTERNAL_INVARIANT', 'SOMETHING_UNKNOWN'])
       expect(exitCodeFor(code), code).toBe(1);
+  });
+});
+
+describe('docs/service.md, the status of every code', () => {
+  const doc = readFileSync(new URL('../../docs/service.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| (\d{3}) \| (.*) \|$/gm)].map((m) => ({
+    status: Number(m[1]),
+    codes: [...(m[2] as string).matchAll(/`([A-Z][A-Z_]+)`/g)].map((c) => c[1] as string),
+  }));
+  const listed = new Map(rows.flatMap((r) => r.codes.map((c) => [c, r.status] as const)));
+  // Codes the service never answers as such: the document's paragraph under the table names them.
+  const notServed = ['INVALID_INPUT', 'INTERNAL_INVARIANT', 'USAGE', 'INVALID_SCENARIO', 'POLICY_FILE'];
+
+  it('gives each code it lists the status the service answers with', () => {
+    expect(listed.size).toBeGreaterThan(30);
+    for (const [code, status] of listed) expect({ code, status }).toEqual({ code, status: statusFor(code) });
+  });
+
+  it('lists every code of the error model, or says why the service does not answer it', () => {
+    const missing = Object.values(ERROR_CODES)
+      .flat()
+      .filter((c) => !listed.has(c) && !notServed.includes(c));
+    expect(missing).toEqual([]);
+    for (const c of notServed) expect(doc).toContain(`\`${c}\``);
   });
 });
