@@ -18,7 +18,7 @@ import { formatIssues } from '../policy/schema.js';
 import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { z } from 'zod';
-import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
@@ -35,12 +35,6 @@ const ACCOUNTS_USAGE = `  yibao accounts open FILE [--db PATH|URL]
   yibao accounts show ID [--limit N] [--cursor C] [--db PATH|URL] [--json]
       The account: balance, holder's details and a page of its entries (nextCursor: the next).
 `;
-
-function refused(io: Io, error: Record<string, unknown>, message: string): number {
-  io.stdout(JSON.stringify({ error }, null, 2) + '\n');
-  io.stderr(`yibao: ${message}\n`);
-  return 1;
-}
 
 export async function accountsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -67,7 +61,7 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
       const req = parseOpenAccount(await readJson(rest[0] as string, io), policies);
       run = async (accounts) => {
         const r = await accounts.open(req, CLI_ACTOR);
-        io.stdout(JSON.stringify({ ...r.account, created: r.created }, null, 2) + '\n');
+        printJson(io, { ...r.account, created: r.created });
         return 0;
       };
       break;
@@ -77,7 +71,7 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
       const terms = parseHolder(await readJson(rest[1] as string, io));
       run = async (accounts) => {
         const r = await accounts.setHolder(rest[0] as string, terms, CLI_ACTOR);
-        io.stdout(JSON.stringify({ ...r.account, changed: r.changed }, null, 2) + '\n');
+        printJson(io, { ...r.account, changed: r.changed });
         return 0;
       };
       break;
@@ -88,7 +82,8 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
       if (!parsed.success) throw new RequestError(formatIssues(parsed.error.issues));
       run = async (accounts) => {
         const report = await accounts.creditMonth(parsed.data.month, CLI_ACTOR);
-        io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderCredit(report));
+        if (values.json) printJson(io, report);
+        else io.stdout(renderCredit(report));
         return report.failed > 0 ? 1 : 0;
       };
       break;
@@ -98,7 +93,7 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
       const req = parseOperateFile(await readJson(rest[0] as string, io), policies);
       run = async (accounts) => {
         const r = await accounts.operate(req.accountId, req, CLI_ACTOR);
-        io.stdout(JSON.stringify(storedEntryJson(r, { replayed: !r.created }), null, 2) + '\n');
+        printJson(io, storedEntryJson(r, { replayed: !r.created }));
         return 0;
       };
       break;
@@ -112,7 +107,8 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
       const { id: accountId, limit, cursor } = page.data;
       run = async (accounts) => {
         const shown = await accounts.show(accountId, { limit, after: cursor });
-        io.stdout(values.json ? JSON.stringify(shown, null, 2) + '\n' : renderShow(shown));
+        if (values.json) printJson(io, shown);
+        else io.stdout(renderShow(shown));
         if (shown.nextCursor) io.stderr(`more entries: add --cursor ${String(shown.nextCursor)}\n`);
         return 0;
       };
@@ -125,11 +121,11 @@ export async function accountsCommand(args: string[], io: Io): Promise<number> {
   try {
     return await run(new AccountLedger(store, policies));
   } catch (e) {
-    if (e instanceof AccountRefused) return refused(io, e.toJSON(), `refused: ${e.code}: ${e.reason}${e.source ? ` (${e.source})` : ''}`);
-    if (e instanceof LedgerError) return refused(io, { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
+    if (e instanceof AccountRefused) return printRefusal(io, e.toJSON(), `refused: ${e.code}: ${e.reason}${e.source ? ` (${e.source})` : ''}`);
+    if (e instanceof LedgerError) return printRefusal(io, { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
     if (e instanceof AccountError) {
       if (e.code === 'INVALID_INPUT') throw new RequestError([e.message]);
-      return refused(io, e.toJSON() as unknown as Record<string, unknown>, `${e.code}: ${e.message}`);
+      return printRefusal(io, e.toJSON(), `${e.code}: ${e.message}`);
     }
     throw e;
   } finally {

@@ -14,7 +14,7 @@ import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { Ledger, LedgerError, type Actor } from '../ledger/ledger.js';
 import { loadPolicies } from '../policy/policies.js';
-import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
@@ -22,10 +22,7 @@ const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 /** A refusal the documents or the ledger give: on stdout as JSON, on stderr as a line; exit 1. */
 function refused(e: unknown, io: Io): number {
   if (!(e instanceof SettlementError || e instanceof LedgerError)) throw e;
-  const error = e instanceof SettlementError ? e.toJSON() : { code: e.code, message: e.message };
-  io.stdout(JSON.stringify({ error }, null, 2) + '\n');
-  io.stderr(`yibao: ${e.code}: ${e.message}\n`);
-  return 1;
+  return printRefusal(io, e instanceof SettlementError ? e.toJSON() : { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
 }
 
 export async function enrollmentCommand(args: string[], io: Io): Promise<number> {
@@ -52,7 +49,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
   if (sub === 'coverage') {
     const { person, payment } = parseCoverageRequest(await readJson(arg, io), policies);
     try {
-      io.stdout(JSON.stringify(coverageJson(deriveCoverage(engine, person, payment), { trace }), null, 2) + '\n');
+      printJson(io, coverageJson(deriveCoverage(engine, person, payment), { trace }));
       return 0;
     } catch (e) {
       return refused(e, io);
@@ -67,7 +64,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
       const ledger = new Ledger(store, engine);
       const { record, created } = await ledger.enrollments.record(req, CLI_ACTOR);
       const out = trace ? record : stripTrace(record);
-      io.stdout(JSON.stringify({ ...out, replayed: !created }, null, 2) + '\n');
+      printJson(io, { ...out, replayed: !created });
       return 0;
     } catch (e) {
       return refused(e, io);
@@ -80,7 +77,7 @@ export async function enrollmentCommand(args: string[], io: Io): Promise<number>
   try {
     const ledger = new Ledger(store, engine);
     const history = await ledger.enrollments.history(arg);
-    if (values.json) io.stdout(JSON.stringify({ ...history, enrollments: trace ? history.enrollments : history.enrollments.map(stripTrace) }, null, 2) + '\n');
+    if (values.json) printJson(io, { ...history, enrollments: trace ? history.enrollments : history.enrollments.map(stripTrace) });
     else io.stdout(renderHistory(history));
     return 0;
   } catch (e) {

@@ -14,7 +14,7 @@ import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.j
 import { parseSettleRequest } from '../request/settle-request.js';
 import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
 import { parseArgs } from 'node:util';
-import { EXIT_FAILED, EXIT_OK, pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { EXIT_FAILED, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { settleIntoLedger } from './ledger-commands.js';
 
 export function policiesFrom(files: string[] | undefined, io: Io): PolicySet {
@@ -58,14 +58,14 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
     const { outcomes, failures } = await settleIntoLedger(request, raw, policies, values.db, io);
     const strip = (o: Record<string, unknown>) => (values['no-trace'] ? { ...o, trace: undefined } : o);
     const settlements = national ? nationalLedgerOutcomes(request, outcomes) : outcomes.map(strip);
-    io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
+    printJson(io, { person: request.person.id, settlements });
     for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
     return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   }
   const engine = new SettlementEngine(policies);
   const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] && !national });
   const settlements = national ? nationalOutcomes(request, outcomes) : outcomes.map(outcomeJson);
-  io.stdout(JSON.stringify({ person: request.person.id, settlements }, null, 2) + '\n');
+  printJson(io, { person: request.person.id, settlements });
   const failures = outcomes.filter(isFailure);
   for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
   return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
@@ -89,14 +89,12 @@ async function contributionCommand(args: string[], io: Io): Promise<number> {
 function printAnswer(io: Io, compute: () => { json: Record<string, unknown>; failures?: readonly { code: string; message: string }[] }): number {
   try {
     const { json, failures = [] } = compute();
-    io.stdout(JSON.stringify(json, null, 2) + '\n');
+    printJson(io, json);
     for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
     return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (e) {
     if (!(e instanceof SettlementError)) throw e;
-    io.stdout(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
-    io.stderr(`yibao: ${e.code}: ${e.message}\n`);
-    return EXIT_FAILED;
+    return printRefusal(io, e.toJSON(), `${e.code}: ${e.message}`);
   }
 }
 

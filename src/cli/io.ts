@@ -71,6 +71,13 @@ export async function readJson(file: string, io: Io): Promise<unknown> {
 /** A value as the CLI prints JSON: two-space indented, one trailing newline. */
 export const printJson = (io: Io, value: unknown): void => io.stdout(JSON.stringify(value, null, 2) + '\n');
 
+/** A refusal of the documents or the ledger: `{ error }` as JSON on stdout, `line` on stderr; exit 1. */
+export function printRefusal(io: Io, error: unknown, line: string): number {
+  printJson(io, { error });
+  io.stderr(`yibao: ${line}\n`);
+  return EXIT_FAILED;
+}
+
 /** What a command is: its name, a one-line summary, its usage text, and how it runs. */
 export interface Command {
   name: string;

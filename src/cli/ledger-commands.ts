@@ -26,7 +26,7 @@ import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.
 import type { PolicySet } from '../policy/registry.js';
 import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
 import type { SettleRequest } from '../request/settle-request.js';
-import { envOf, pathIn, pathsIn, UsageError, type Command, type Io } from './io.js';
+import { envOf, pathIn, pathsIn, printJson, UsageError, type Command, type Io } from './io.js';
 
 /** The ledger at --db, else YIBAO_DB or DATABASE_URL of the Io's environment, else ./yibao.db. */
 export async function openStore(db: string | undefined, io: Io): Promise<LedgerDb> {
@@ -111,7 +111,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
       const ledger = new Ledger(store, new SettlementEngine(loadPolicies()));
       await auditCliRead(store, 'read.history', o.person, { ...(o.year ? { year: Number(o.year) } : {}), ...(o.cursor ? { cursor: true } : {}) });
       const page = await ledger.historyPage(o.person, CLI_ACTOR, { ...(o.year ? { year: Number(o.year) } : {}), limit: o.limit, after: o.cursor });
-      io.stdout(JSON.stringify({ person: o.person, ...page }, null, 2) + '\n');
+      printJson(io, { person: o.person, ...page });
       if (page.nextCursor) io.stderr(`more entries: add --cursor ${page.nextCursor}\n`);
       return 0;
     } finally {
@@ -124,7 +124,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
     const report = await verifyLedger(store.db);
     const accounts = await verifyAccounts(store.db);
     const ok = report.ok && accounts.ok;
-    if (values.json) io.stdout(JSON.stringify({ store: store.location, ...report, ok, accounts }, null, 2) + '\n');
+    if (values.json) printJson(io, { store: store.location, ...report, ok, accounts });
     else {
       io.stdout(
         `ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries\n`,
@@ -161,7 +161,7 @@ export async function auditCommand(args: string[], io: Io): Promise<number> {
   try {
     await auditCliRead(store, 'read.audit', f.target ?? f.actor ?? '*', { filter: { ...filters, cursor: filters.cursor ? true : undefined } });
     const page = await readAudit(store.db, { ...f, after: f.cursor });
-    if (json) io.stdout(JSON.stringify(page, null, 2) + '\n');
+    if (json) printJson(io, page);
     else {
       for (const e of page.entries) io.stdout(`${e.id}\t${e.at}\t${e.actor} (${e.role})\t${e.action}\t${e.target}\t${JSON.stringify(e.detail)}\n`);
       if (page.entries.length === 0) io.stdout('no audit rows match\n');
@@ -185,7 +185,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
     const store = await openStore(values.db, io);
     try {
       const keys = await listKeys(store.db);
-      if (values.json) io.stdout(JSON.stringify(keys, null, 2) + '\n');
+      if (values.json) printJson(io, keys);
       else {
         for (const k of keys) {
           io.stdout(

@@ -14,7 +14,7 @@ import { MAX_PERSONS_PAGE } from '../ledger/registry.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { loadPolicies } from '../policy/policies.js';
 import { parsePersonRecord } from '../request/person-request.js';
-import { pathsIn, readJson, UsageError, type Command, type Io } from './io.js';
+import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
@@ -58,16 +58,17 @@ export async function personsCommand(args: string[], io: Io): Promise<number> {
     const ledger = new Ledger(store, new SettlementEngine(policies));
     if (record) {
       const { person, created, changed } = await ledger.persons.set(record, CLI_ACTOR);
-      io.stdout(JSON.stringify({ ...person, created, changed }, null, 2) + '\n');
+      printJson(io, { ...person, created, changed });
       return 0;
     }
     if (sub === 'show') {
       const person = await ledger.persons.show(rest[0] as string, CLI_ACTOR);
-      io.stdout(values.json ? JSON.stringify(person, null, 2) + '\n' : `${describe(person)}\n`);
+      if (values.json) printJson(io, person);
+      else io.stdout(`${describe(person)}\n`);
       return 0;
     }
     const page = await ledger.persons.list(CLI_ACTOR, { ...(values.after !== undefined ? { after: values.after } : {}), limit });
-    if (values.json) io.stdout(JSON.stringify(page, null, 2) + '\n');
+    if (values.json) printJson(io, page);
     else {
       io.stdout(`参保人员信息 ${page.persons.length} 人${page.next !== null ? `（更多：--after ${page.next}）` : ''}\n`);
       for (const p of page.persons) io.stdout(`  ${describe(p)}\n`);
@@ -75,9 +76,7 @@ export async function personsCommand(args: string[], io: Io): Promise<number> {
     return 0;
   } catch (e) {
     if (!(e instanceof LedgerError)) throw e;
-    io.stdout(JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2) + '\n');
-    io.stderr(`yibao: ${e.code}: ${e.message}\n`);
-    return 1;
+    return printRefusal(io, { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
   } finally {
     await store.close();
   }

@@ -12,7 +12,7 @@ import { diffPacks, renderDiff } from '../analysis/diff.js';
 import { readCity, readDay, readPack, readProvince } from '../analysis/refs.js';
 import { SettlementError } from '../engine/errors.js';
 import type { PolicySet } from '../policy/registry.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, type Io } from './io.js';
+import { EXIT_FAILED, EXIT_OK, printJson, UsageError, type Io } from './io.js';
 
 export interface AnalysisOptions {
   against?: string | undefined;
@@ -23,7 +23,7 @@ export interface AnalysisOptions {
 const FILES = { files: true };
 
 export function policyAnalysisCommand(sub: 'check' | 'diff', args: string[], values: AnalysisOptions, policies: PolicySet, io: Io): number {
-  const print = (json: unknown, text: string) => io.stdout(values.json ? JSON.stringify(json, null, 2) + '\n' : text);
+  const print = (json: unknown, text: string) => (values.json ? printJson(io, json) : io.stdout(text));
   if (sub === 'diff') {
     if (args.length !== 2) throw new UsageError('policy diff needs two policies A B (pack ids such as luoyang-2022, or policy files)');
     if (values.against !== undefined || values.date !== undefined) throw new UsageError('policy diff takes no --against or --date');
@@ -42,7 +42,7 @@ export function policyAnalysisCommand(sub: 'check' | 'diff', args: string[], val
     return report.breach ? EXIT_FAILED : EXIT_OK;
   } catch (e) {
     if (!(e instanceof SettlementError)) throw e;
-    if (values.json) io.stdout(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+    if (values.json) printJson(io, { error: e.toJSON() });
     io.stderr(`yibao: ${e.code}: ${e.message}\n`);
     return EXIT_FAILED;
   }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
 import { missingParameters, renderShow, showPack } from '../policy/show.js';
 import { policiesFrom } from './file-commands.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, type Command, type Io } from './io.js';
+import { EXIT_FAILED, EXIT_OK, printJson, UsageError, type Command, type Io } from './io.js';
 import { policyAnalysisCommand } from './policy-analysis-commands.js';
 
 function policyCommand(args: string[], io: Io): number {
@@ -39,7 +39,7 @@ function policyCommand(args: string[], io: Io): number {
       benefits: p.benefits.map((b) => `${b.scheme}/${b.visitType}`),
       parameters: p.params.size,
     }));
-    if (values.json) io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    if (values.json) printJson(io, rows);
     else {
       for (const r of rows) {
         io.stdout(`${r.region} ${r.regionName.padEnd(4, '　')} ${r.document}\n`);
@@ -69,7 +69,7 @@ function policyCommand(args: string[], io: Io): number {
     } else day = chinaDay((io.now ?? Date.now)());
     if (values.json) {
       const chain = policies.chain(code, day);
-      io.stdout(JSON.stringify({ region: code, date: formatDate(day), inForce: chain.map((p) => showPack(p, day)) }, null, 2) + '\n');
+      printJson(io, { region: code, date: formatDate(day), inForce: chain.map((p) => showPack(p, day)) });
     } else io.stdout(renderShow(policies, code, day));
     return policies.chain(code, day).length > 0 ? EXIT_OK : EXIT_FAILED;
   }
@@ -88,7 +88,7 @@ function policyCommand(args: string[], io: Io): number {
       packs = packs.filter((p) => p.region.code === code);
     }
     const missing = missingParameters(packs);
-    if (values.json) io.stdout(JSON.stringify(missing, null, 2) + '\n');
+    if (values.json) printJson(io, missing);
     else if (missing.length === 0) io.stdout('No parameter is missing: every one the packs name has a value.\n');
     else {
       let pack = '';

@@ -11,7 +11,7 @@ import { renderReport } from '../sim/render.js';
 import { readScenario, ScenarioError } from '../sim/scenario.js';
 import { simulate } from '../sim/simulate.js';
 import { writeCharts } from '../sim/svg.js';
-import { EXIT_INVALID, EXIT_OK, pathIn, UsageError, type Command, type Io } from './io.js';
+import { EXIT_INVALID, EXIT_OK, pathIn, printJson, UsageError, type Command, type Io } from './io.js';
 
 /** A progress bar redrawn in place on stderr, at most every 100 ms. */
 export function progressBar(write: (text: string) => void): { update: (done: number, visits: number, of: number) => void; end: () => void } {
@@ -75,7 +75,8 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     }
     throw e;
   }
-  io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+  if (values.json) printJson(io, report);
+  else io.stdout(renderReport(report));
   if (values.svg !== undefined) {
     const files = writeCharts(report, pathIn(io, values.svg));
     io.stderr(`yibao: charts written: ${files.join(', ')}\n`);
