@@ -25,6 +25,7 @@ import { uuidv7 } from './ids.js';
 import type { Database, EnrollmentsTable } from './schema.js';
 import { idempotently, replayIfSeen, type Idempotency } from './idempotency.js';
 import { runStatement, type SettleStatements } from './statements.js';
+import { personRowOf, recordOfPerson } from './registry.js';
 import type { Actor } from './types.js';
 
 type Row = Selectable<EnrollmentsTable>;
@@ -71,17 +72,7 @@ export class EnrollmentBook {
           // The person's lock, as a settle takes it (PostgreSQL; SQLite holds the one write lock), then
           // the person's row, as a settle writes it.
           if (trx.getExecutor().adapter instanceof PostgresAdapter) await runStatement(trx, this.statements.lock, { person: { id: person.id } });
-          await runStatement(trx, this.statements.person, {
-            person: {
-              id: person.id,
-              region: person.region,
-              scheme: person.scheme,
-              category: person.category,
-              hardship: person.hardship ?? null,
-              family_doctor_at: person.familyDoctorAt ?? null,
-              updated_at: now,
-            },
-          });
+          await runStatement(trx, this.statements.person, { person: personRowOf(recordOfPerson(person), now) });
           const row: Row = {
             id: `E-${uuidv7(now)}`,
             person_id: person.id,
