@@ -18,7 +18,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { id, isId } from '../request/id.js';
 import { RequestError } from '../request/settle-request.js';
-import type { KeyStore, Role } from './keys.js';
+import type { KeyStore, Role } from '../ledger/keys.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -37,9 +37,6 @@ export const errorSchema = z
     requestId: z.string(),
   })
   .meta({ description: 'A refusal: `error.code` is stable; nothing was written.' });
-
-/** `?year=2024` (src/request/year-query.ts; the CLI reads `--year` with it too). */
-export { yearQuery } from '../request/year-query.js';
 
 /** `/…/:id`: the id rule of every body (src/request/id.ts). */
 export const idParam = z.strictObject({ id });

@@ -22,7 +22,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
-import type { KeyStore } from './keys.js';
+import type { KeyStore } from '../ledger/keys.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { claimRoutes } from './routes/claims.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { buildServer } from '../../src/api/server.js';
-import { createKey, KeyStore, revokeKey, type CreatedKey } from '../../src/api/keys.js';
+import { createKey, KeyStore, revokeKey, type CreatedKey } from '../../src/ledger/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, verifyLedger } from '../../src/ledger/ledger.js';
 import { SettlementEngine } from '../../src/engine/settle.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createKey, type CreatedKey } from '../../src/api/keys.js';
+import { createKey, type CreatedKey } from '../../src/ledger/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { verifyLedger } from '../../src/ledger/ledger.js';
 import { SettlementEngine } from '../../src/engine/settle.js';

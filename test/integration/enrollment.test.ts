@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
-import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/ledger/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { SettlementEngine } from '../../src/engine/settle.js';

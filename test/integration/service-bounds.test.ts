@@ -8,7 +8,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { CreatedKey } from '../../src/api/keys.js';
+import type { CreatedKey } from '../../src/ledger/keys.js';
 import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../../src/ledger/ledger.js';
 import { SettlementEngine } from '../../src/engine/settle.js';

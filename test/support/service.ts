@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
-import { createKey, KeyStore, type CreatedKey } from '../../src/api/keys.js';
+import { createKey, KeyStore, type CreatedKey } from '../../src/ledger/keys.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, type LedgerOptions } from '../../src/ledger/ledger.js';
 import type { SettlementEngine } from '../../src/engine/settle.js';

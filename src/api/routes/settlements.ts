@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { chinaDay, yearOf } from '../../calendar/calendar.js';
 import { PAGE_DEFAULT, PAGE_MAX, pageFields } from '../../request/page.js';
 import { parseSettleOne, preSettleSchema, requestIdSchema, settleOneSchema } from '../../request/settle-one.js';
-import { errorSchema, idParam, parsedBody, PERSONAL, sendStored, withExamples, yearQuery, type RoutePlugin } from '../context.js';
+import { yearQuery } from '../../request/year-query.js';
+import { errorSchema, idParam, parsedBody, PERSONAL, sendStored, withExamples, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { accumulatorsSchema, entrySchema, fundStatsSchema } from '../responses.js';
 
