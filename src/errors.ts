@@ -29,6 +29,8 @@ export const ERROR_CODES = {
     'OPTION_REQUIRED',
     'USAGE',
     'POLICY_FILE',
+    'INVALID_PERIOD',
+    'INVALID_FILE',
   ],
   /** Who is calling, or whether they may. */
   access: ['UNAUTHENTICATED', 'FORBIDDEN'],
@@ -67,6 +69,10 @@ export const ERROR_CODES = {
     'INSUFFICIENT_BALANCE',
     'NOTHING_TO_PAY',
     'CONDITION_NOT_MET',
+    'PERIOD_NOT_ENDED',
+    'EARLIER_PERIOD_OPEN',
+    'NO_PAYING_CENTRE',
+    'PAYING_CENTRE_RULE',
   ],
   /** Try again shortly. */
   unavailable: ['OVERLOADED', 'AUDIT_UNAVAILABLE', 'SHUTTING_DOWN'],
