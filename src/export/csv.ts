@@ -51,7 +51,9 @@ function csvCell(column: Column, row: Table['rows'][number], rowIndex: number): 
  * @param options.encoding `utf8-bom` (any character) or `gbk` (for Excel on Chinese Windows).
  * @throws ExportError INVALID_FILE when a character cannot be written in GBK (an emoji, a rare
  *   character outside GBK), naming its row and column: write `utf8-bom` instead. A GBK file
- *   never carries a silent `?`.
+ *   never carries a silent `?`. (GBK here is iconv-lite's table, which follows GB18030 for the
+ *   handful of ideographs Windows' code page 936 keeps in its private-use area, such as 䶮 FE9F:
+ *   Excel on Windows may show those as a blank box. Use utf8-bom or XLSX for rare name characters.)
  */
 export function toCsv(table: Table, options: CsvOptions): Buffer {
   checkTable(table);
