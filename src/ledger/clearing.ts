@@ -212,7 +212,7 @@ export class ClearingBook {
         left join persons p on p.id = s.person_id
         left join settlements f on f.id = s.reverses
        where s.created_at >= ${start} and s.created_at < ${end} ${only}
-       group by s.institution_id, coalesce(p.district, ''), s.policy, s.benefit, s.kind, case when f.created_at < ${start} then 1 else 0 end`.execute(db);
+       group by 1, 2, 3, 4, 5, 6`.execute(db);
     return rows.map((r) => ({
       institution: String(r.institution),
       district: String(r.district),
