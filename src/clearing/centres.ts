@@ -70,7 +70,7 @@ export function payingCentreRule(policies: PolicySet, region: string, day = dayO
   for (const pack of policies.chain(region, day)) {
     const rule = pack.groups.clearing?.payingCentre;
     const version = rule ? versionAt(rule, day) : undefined;
-    if (!version || version.value !== 'same-level') continue;
+    if (version?.value !== 'same-level') continue;
     const counties = pack.groups.clearing?.countyLevelDistricts;
     const list = counties ? versionAt(counties, day) : undefined;
     return {

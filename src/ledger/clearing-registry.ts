@@ -38,10 +38,18 @@ const centreOf = (r: { id: string; name: string; level: string; region: string; 
   region: r.region,
   district: r.district,
 });
-const districtOf = (r: { code: string; name: string; region: string; level: string }): District => ({ code: r.code, name: r.name, region: r.region, level: r.level as District['level'] });
+const districtOf = (r: { code: string; name: string; region: string; level: string }): District => ({
+  code: r.code,
+  name: r.name,
+  region: r.region,
+  level: r.level as District['level'],
+});
 
 async function audit(db: Db, actor: Actor, at: number, action: string, target: string, detail: unknown): Promise<void> {
-  await db.insertInto('audit_log').values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) }).execute();
+  await db
+    .insertInto('audit_log')
+    .values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
+    .execute();
 }
 
 /** The fields that changed between two records (all of `next` when there was none). */
@@ -83,15 +91,30 @@ export class ClearingRegistry {
   /** Creates or replaces a paying centre. */
   async setCentre(c: Centre, actor: Actor): Promise<{ centre: Centre; created: boolean; changed: boolean }> {
     return this.db.transaction().execute(async (trx) => {
-      if (!this.policies.region(c.region)) throw new LedgerError('INVALID_REQUEST', `region: ${c.region} is not a region of the policies (${this.policies.allRegions().map((r) => r.code).join(', ')})`);
+      if (!this.policies.region(c.region))
+        throw new LedgerError(
+          'INVALID_REQUEST',
+          `region: ${c.region} is not a region of the policies (${this.policies
+            .allRegions()
+            .map((r) => r.code)
+            .join(', ')})`,
+        );
       if (c.level === 'county' && !c.district) throw new LedgerError('INVALID_REQUEST', 'district: a county centre (县区医保中心) names the district it serves');
-      if (c.level === 'city' && c.district) throw new LedgerError('INVALID_REQUEST', 'district: the city centre (市医保中心) serves the city districts, not one district; leave district out');
+      if (c.level === 'city' && c.district)
+        throw new LedgerError('INVALID_REQUEST', 'district: the city centre (市医保中心) serves the city districts, not one district; leave district out');
       if (c.district) {
         const d = await trx.selectFrom('districts').select(['region']).where('code', '=', c.district).executeTakeFirst();
         if (!d) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is not a registered district; register it first (PUT /v1/clearing/districts/${c.district})`);
         if (d.region !== c.region) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is in region ${d.region}, not ${c.region}`);
       }
-      const others = await trx.selectFrom('paying_centres').select(['id']).where('id', '!=', c.id).where('region', '=', c.region).where('level', '=', c.level).where('district', c.district === null ? 'is' : '=', c.district).execute();
+      const others = await trx
+        .selectFrom('paying_centres')
+        .select(['id'])
+        .where('id', '!=', c.id)
+        .where('region', '=', c.region)
+        .where('level', '=', c.level)
+        .where('district', c.district === null ? 'is' : '=', c.district)
+        .execute();
       if (others.length > 0) {
         const what = c.level === 'city' ? `region ${c.region} already has its city centre` : `district ${c.district} already has its centre`;
         throw new LedgerError('INVALID_REQUEST', `${what}: ${others.map((o) => o.id).join(', ')}`);
@@ -145,7 +168,11 @@ export class ClearingRegistry {
           throw new LedgerError('INVALID_REQUEST', resolved.problem);
         }
       }
-      const row = await trx.selectFrom('institution_clearing').select(['institution_id', 'district', 'centre_id']).where('institution_id', '=', reg.institutionId).executeTakeFirst();
+      const row = await trx
+        .selectFrom('institution_clearing')
+        .select(['institution_id', 'district', 'centre_id'])
+        .where('institution_id', '=', reg.institutionId)
+        .executeTakeFirst();
       const before = row ? { institutionId: row.institution_id, district: row.district, centreId: row.centre_id } : undefined;
       const diff = changes(before, reg);
       const centre = 'problem' in resolved ? null : resolved;
@@ -168,7 +195,9 @@ export class ClearingRegistry {
 
   /** Records remitted funds (上解资金) once per client id. */
   async recordRemittance(r: Remittance, actor: Actor): Promise<{ remittance: Record<string, unknown>; created: boolean }> {
-    const hash = createHash('sha256').update(JSON.stringify([r.district, r.period, r.amount, r.remittedOn, r.note])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([r.district, r.period, r.amount, r.remittedOn, r.note]))
+      .digest('hex');
     return this.db.transaction().execute(async (trx) => {
       const prior = await trx.selectFrom('remittances').selectAll().where('id', '=', r.id).executeTakeFirst();
       if (prior) {
@@ -178,7 +207,17 @@ export class ClearingRegistry {
       const d = await trx.selectFrom('districts').select(['code']).where('code', '=', r.district).executeTakeFirst();
       if (!d) throw new LedgerError('INVALID_REQUEST', `district: ${r.district} is not a registered district`);
       const now = this.now();
-      const row = { id: r.id, district: r.district, period: r.period, amount_fen: r.amount, remitted_on: r.remittedOn, note: r.note, request_hash: hash, actor: actor.id, recorded_at: now };
+      const row = {
+        id: r.id,
+        district: r.district,
+        period: r.period,
+        amount_fen: r.amount,
+        remitted_on: r.remittedOn,
+        note: r.note,
+        request_hash: hash,
+        actor: actor.id,
+        recorded_at: now,
+      };
       await trx.insertInto('remittances').values(row).execute();
       await audit(trx, actor, now, 'clearing.remittance', r.id, { district: r.district, period: r.period, amount: toYuanNumber(r.amount) });
       return { remittance: remittanceJson(row), created: true };
@@ -192,7 +231,16 @@ export class ClearingRegistry {
   }
 }
 
-function remittanceJson(r: { id: string; district: string; period: string; amount_fen: number | string; remitted_on: string; note: string | null; actor: string; recorded_at: number | string }) {
+function remittanceJson(r: {
+  id: string;
+  district: string;
+  period: string;
+  amount_fen: number | string;
+  remitted_on: string;
+  note: string | null;
+  actor: string;
+  recorded_at: number | string;
+}) {
   return {
     id: r.id,
     district: r.district,

@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { chinaDay, formatChinaTime } from '../calendar/calendar.js';
-import { type CentreBasis } from '../clearing/centres.js';
+import type { CentreBasis } from '../clearing/centres.js';
 import type { LedgerDetailRow } from '../clearing/detail.js';
 import { nextPeriod, periodBounds, periodDays, periodOf, type Period } from '../clearing/period.js';
 import { buildStatements, type DepositRule, type EntryGroup } from '../clearing/statement.js';
@@ -20,6 +20,7 @@ import { versionAt } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import { toYuanNumber } from '../money/money.js';
 import { ClearingRegistry } from './clearing-registry.js';
+import { centreStatements, coveredEntries, districtClearing, getStatement, listStatements } from './clearing-views.js';
 import { LedgerError } from './errors.js';
 import type { Database } from './schema.js';
 import { clearingLock } from './statements.js';
@@ -148,7 +149,17 @@ export class ClearingBook {
         for (let i = 0; i < districts.length; i += 200) {
           await conn
             .insertInto('clearing_districts')
-            .values(districts.slice(i, i + 200).map((d) => ({ period, district: d.district, centre_id: d.centre, entries: d.entries, fund_pay_sumamt: d.fund_pay_sumamt, acct_pay: d.acct_pay, body: JSON.stringify(d.body) })))
+            .values(
+              districts.slice(i, i + 200).map((d) => ({
+                period,
+                district: d.district,
+                centre_id: d.centre,
+                entries: d.entries,
+                fund_pay_sumamt: d.fund_pay_sumamt,
+                acct_pay: d.acct_pay,
+                body: JSON.stringify(d.body),
+              })),
+            )
             .execute();
         }
         await conn
@@ -187,16 +198,25 @@ export class ClearingBook {
 
   /** The first month not yet closed: after the last closed one, else the month of the first entry. */
   async firstOpen(db: Kysely<Database> = this.db): Promise<Period | null> {
-    const last = await db.selectFrom('clearing_periods').select((eb) => eb.fn.max('period').as('p')).executeTakeFirst();
+    const last = await db
+      .selectFrom('clearing_periods')
+      .select((eb) => eb.fn.max('period').as('p'))
+      .executeTakeFirst();
     if (last?.p) return nextPeriod(last.p);
-    const first = await db.selectFrom('settlements').select((eb) => eb.fn.min('created_at').as('t')).executeTakeFirst();
+    const first = await db
+      .selectFrom('settlements')
+      .select((eb) => eb.fn.min('created_at').as('t'))
+      .executeTakeFirst();
     return first?.t === null || first?.t === undefined ? null : periodOf(Number(first.t));
   }
 
   private async checkOrder(db: Kysely<Database>, period: Period): Promise<void> {
     const open = await this.firstOpen(db);
     if (open !== null && open < period) {
-      throw new LedgerError('EARLIER_PERIOD_OPEN', `period: ${open} is still open; months are closed in order, so close ${open} before ${period} (yibao clearing close --period ${open})`);
+      throw new LedgerError(
+        'EARLIER_PERIOD_OPEN',
+        `period: ${open} is still open; months are closed in order, so close ${open} before ${period} (yibao clearing close --period ${open})`,
+      );
     }
   }
 
@@ -237,7 +257,20 @@ export class ClearingBook {
   async detailRows(institution: string, start: number, end: number): Promise<LedgerDetailRow[]> {
     const rows = await this.db
       .selectFrom('settlements')
-      .select(['id', 'visit_id', 'person_id', 'kind', 'reverses', 'created_at', 'total_fen', 'fund_pay_fen', 'critical_illness_pay_fen', 'assistance_pay_fen', 'account_pay_fen', 'cash_pay_fen'])
+      .select([
+        'id',
+        'visit_id',
+        'person_id',
+        'kind',
+        'reverses',
+        'created_at',
+        'total_fen',
+        'fund_pay_fen',
+        'critical_illness_pay_fen',
+        'assistance_pay_fen',
+        'account_pay_fen',
+        'cash_pay_fen',
+      ])
       .where('institution_id', '=', institution)
       .where('created_at', '>=', start)
       .where('created_at', '<', end)
@@ -245,7 +278,8 @@ export class ClearingBook {
       .orderBy('id')
       .limit(MAX_RECONCILE_ROWS + 1)
       .execute();
-    if (rows.length > MAX_RECONCILE_ROWS) throw new LedgerError('INVALID_REQUEST', `the span holds more than ${MAX_RECONCILE_ROWS} entries of ${institution}; reconcile a shorter span`);
+    if (rows.length > MAX_RECONCILE_ROWS)
+      throw new LedgerError('INVALID_REQUEST', `the span holds more than ${MAX_RECONCILE_ROWS} entries of ${institution}; reconcile a shorter span`);
     return rows.map((r) => ({
       setl_id: r.id,
       mdtrt_id: r.visit_id,
@@ -258,6 +292,37 @@ export class ClearingBook {
       reverses: r.reverses,
       settledAt: num(r.created_at),
     }));
+  }
+
+  /** Statements, newest month first; an institution's actor sees its own (clearing-views.ts). */
+  statements(actor: Actor, f: { period?: string; institution?: string; centre?: string; limit: number; after?: [string, string] }) {
+    return listStatements(this.db, actor, f);
+  }
+
+  /** One statement whole. @throws LedgerError NOT_FOUND. */
+  statement(actor: Actor, period: Period, institution: string) {
+    return getStatement(this.db, actor, period, institution);
+  }
+
+  /** What each paying centre owes its institutions for a closed month. @throws LedgerError NOT_FOUND when the month is open. */
+  async centreStatements(period: Period) {
+    await this.mustBeClosed(period);
+    return centreStatements(this.db, this.registry, period);
+  }
+
+  /** 三(三): per district, remitted funds against what was paid for its insured. @throws LedgerError NOT_FOUND when the month is open. */
+  async districtClearing(period: Period) {
+    await this.mustBeClosed(period);
+    return districtClearing(this.db, this.registry, period);
+  }
+
+  /** The entries a statement covers (personal data; the read is audited). */
+  covered(actor: Actor, period: Period, institution: string, limit: number, after?: [number, string]) {
+    return coveredEntries(this.db, actor, period, institution, limit, after);
+  }
+
+  private async mustBeClosed(period: Period): Promise<void> {
+    if (!(await this.closed(period))) throw new LedgerError('NOT_FOUND', `${period} is not closed (yibao clearing close --period ${period})`);
   }
 
   /** The first and last day of a period (for the national stmt_begndate/stmt_enddate). */

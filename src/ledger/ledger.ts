@@ -50,6 +50,7 @@ import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
 import { ClearingBook } from './clearing.js';
+import { ReconciliationBook } from './reconciliations.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export type { Actor, Entry, SettleResult } from './types.js';
@@ -114,6 +115,8 @@ export class Ledger {
   readonly mode: RegistryMode;
   /** The agency's month: paying centres, closing months into statements, reconciliation reads (clearing.ts). */
   readonly clearing: ClearingBook;
+  /** Reconciliations (对账): 3201, 3202 and hospitals' exports against the entries (reconciliations.ts). */
+  readonly reconciliations: ReconciliationBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -129,6 +132,7 @@ export class Ledger {
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     this.persons = new PersonRegistry(store.db, now);
     this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
+    this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

@@ -222,10 +222,16 @@ export class PersonRegistry {
       const before = row ? personRecordOf(row) : undefined;
       if (record.district) {
         const district = await trx.selectFrom('districts').select(['region']).where('code', '=', record.district).executeTakeFirst();
-        if (!district) throw new LedgerError('INVALID_REQUEST', `district: ${record.district} is not a registered district (县区); the agency registers it first (PUT /v1/clearing/districts/${record.district}, yibao clearing districts set)`);
+        if (!district)
+          throw new LedgerError(
+            'INVALID_REQUEST',
+            `district: ${record.district} is not a registered district (县区); the agency registers it first (PUT /v1/clearing/districts/${record.district}, yibao clearing districts set)`,
+          );
       }
       const fields = [...ATTRIBUTES, 'district'] as const;
-      const changes = Object.fromEntries(fields.filter((k) => (before?.[k] ?? null) !== (record[k] ?? null)).map((k) => [k, before ? [before[k] ?? null, record[k] ?? null] : (record[k] ?? null)]));
+      const changes = Object.fromEntries(
+        fields.filter((k) => (before?.[k] ?? null) !== (record[k] ?? null)).map((k) => [k, before ? [before[k] ?? null, record[k] ?? null] : (record[k] ?? null)]),
+      );
       if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
       const now = this.now();
       const next = personRowOf(record, now);

@@ -55,8 +55,14 @@ async function register(ledger: Ledger) {
   await r.assignInstitution({ institutionId: 'JX', district: '410305', centreId: null }, agency);
   await r.assignInstitution({ institutionId: 'JX2', district: '410305', centreId: null }, agency);
   await r.assignInstitution({ institutionId: 'YS', district: '410381', centreId: null }, agency);
-  await ledger.persons.set({ ...resident('P1'), scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null, district: '410305' }, agency);
-  await ledger.persons.set({ ...resident('P2'), scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null, district: '410381' }, agency);
+  await ledger.persons.set(
+    { ...resident('P1'), scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null, district: '410305' },
+    agency,
+  );
+  await ledger.persons.set(
+    { ...resident('P2'), scheme: 'resident', category: 'adult', hardship: null, familyDoctorAt: null, employment: null, accountReformed: null, district: '410381' },
+    agency,
+  );
 }
 
 async function march(ledger: Ledger, clock: { now: number }) {
@@ -80,7 +86,12 @@ async function march(ledger: Ledger, clock: { now: number }) {
 type Body = Record<string, unknown> & { totals: Record<string, number>; adjustments: Record<string, number>; funds: { fund_pay_type: string; amount: number }[] };
 
 async function statement(store: LedgerDb, period: string, institution: string): Promise<{ row: Record<string, unknown>; body: Body }> {
-  const row = (await store.db.selectFrom('clearing_statements').selectAll().where('period', '=', period).where('institution_id', '=', institution).executeTakeFirstOrThrow()) as Record<string, unknown>;
+  const row = (await store.db
+    .selectFrom('clearing_statements')
+    .selectAll()
+    .where('period', '=', period)
+    .where('institution_id', '=', institution)
+    .executeTakeFirstOrThrow()) as Record<string, unknown>;
   return { row, body: JSON.parse(String(row.body)) as Body };
 }
 
@@ -111,7 +122,9 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
 
         const jx = await statement(store, '2024-03', 'JX');
         expect(jx.row).toMatchObject({ centre_id: '410300' });
-        expect([jx.row.settlements, jx.row.reversals, jx.row.medfee_sumamt, jx.row.fund_pay_sumamt, jx.row.acct_pay, jx.row.cash_payamt, jx.row.payable_fen].map(Number)).toEqual([1, 0, 20_000, 6_000, 0, 14_000, 6_000]);
+        expect([jx.row.settlements, jx.row.reversals, jx.row.medfee_sumamt, jx.row.fund_pay_sumamt, jx.row.acct_pay, jx.row.cash_payamt, jx.row.payable_fen].map(Number)).toEqual([
+          1, 0, 20_000, 6_000, 0, 14_000, 6_000,
+        ]);
         expect(jx.body.funds).toEqual([{ insutype: '390', clr_type: '11', fund_pay_type: '390102', fund_pay_type_name: '居民门诊统筹基金', amount: 60 }]);
         expect(jx.body.centre).toMatchObject({ basis: 'rule', citation: '洛医保〔2023〕63号 三(二)' });
 
@@ -120,7 +133,9 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         expect([ys.row.settlements, ys.row.reversals, ys.row.medfee_sumamt, ys.row.fund_pay_sumamt, ys.row.payable_fen].map(Number)).toEqual([2, 0, 40_000, 15_000, 15_000]);
 
         const jx2 = await statement(store, '2024-03', 'JX2');
-        expect([jx2.row.settlements, jx2.row.reversals, jx2.row.medfee_sumamt, jx2.row.fund_pay_sumamt, jx2.row.cash_payamt, jx2.row.payable_fen].map(Number)).toEqual([2, 1, 8_000, 4_800, 3_200, 4_800]);
+        expect([jx2.row.settlements, jx2.row.reversals, jx2.row.medfee_sumamt, jx2.row.fund_pay_sumamt, jx2.row.cash_payamt, jx2.row.payable_fen].map(Number)).toEqual([
+          2, 1, 8_000, 4_800, 3_200, 4_800,
+        ]);
         expect(jx2.body.adjustments).toMatchObject({ reversals: 0, fund_pay_sumamt: 0 });
 
         // What was paid per insured's district: 涧西 (P1) 60 + 30 − 30, 偃师 (P2) 150, none (P3) 48.
@@ -146,7 +161,9 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         const april = await ledger.clearing.close('2024-04', agency);
         expect(april).toMatchObject({ created: true, entries: 2, statements: 2 });
         const ysApril = await statement(store, '2024-04', 'YS');
-        expect([ysApril.row.settlements, ysApril.row.reversals, ysApril.row.medfee_sumamt, ysApril.row.fund_pay_sumamt, ysApril.row.payable_fen].map(Number)).toEqual([0, 1, -30_000, -12_500, -12_500]);
+        expect([ysApril.row.settlements, ysApril.row.reversals, ysApril.row.medfee_sumamt, ysApril.row.fund_pay_sumamt, ysApril.row.payable_fen].map(Number)).toEqual([
+          0, 1, -30_000, -12_500, -12_500,
+        ]);
         expect(ysApril.body.adjustments).toMatchObject({ reversals: 1, medfee_sumamt: -300, fund_pay_sumamt: -125, payable: -125 });
         const jxApril = await statement(store, '2024-04', 'JX');
         expect([jxApril.row.settlements, jxApril.row.medfee_sumamt, jxApril.row.fund_pay_sumamt].map(Number)).toEqual([1, 15_000, 4_000]);
