@@ -57,7 +57,8 @@ export class ClearingBook {
 
   /** The deposit rule (`parameters.clearing.qualityDeposit`) of a policy in force on a day, if its pack has one. */
   depositRule(policy: string, day: number): DepositRule | undefined {
-    const pack = this.policies.packs.find((p) => p.id === policy);
+    // An entry names its policy by document number (settlements.policy); a pack id is taken too.
+    const pack = this.policies.packs.find((p) => p.document.number === policy || p.id === policy);
     const param = pack?.groups.clearing?.qualityDeposit;
     const version = param ? versionAt(param, day) : undefined;
     return param && version ? { policy, path: param.path, version } : undefined;
