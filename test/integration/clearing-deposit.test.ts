@@ -50,9 +50,7 @@ describe('the quality deposit of Puyang 第十九条', () => {
     const s = await closeMarch(loadPolicies());
     expect(s.funds).toEqual([{ insutype: '310', clr_type: '11', fund_pay_type: '310102', fund_pay_type_name: '职工门诊统筹基金', amount: 725 }]);
     expect(s.totals).toMatchObject({ medfee_sumamt: 1500, fund_pay_sumamt: 725, cash_payamt: 775, payable: 725 });
-    expect(s.missing).toEqual([
-      expect.objectContaining({ parameter: 'parameters.clearing.qualityDeposit', article: '第十九条', quote: '参照执行职工医保年度质量保证金相关规定' }),
-    ]);
+    expect(s.missing).toEqual([expect.objectContaining({ parameter: 'parameters.clearing.qualityDeposit', article: '第十九条', quote: '参照执行职工医保年度质量保证金相关规定' })]);
     expect(s.payableAfterDeposits).toBeNull();
     expect((s.text as string[]).join('')).toContain('质量保证金缺少参数');
   });

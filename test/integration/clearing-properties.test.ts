@@ -56,7 +56,14 @@ async function entrySums(store: LedgerDb, period: string): Promise<{ byFund: Map
   for (const r of rows) {
     const c = clearingClass(r.benefit);
     if (!c) throw new Error(r.benefit);
-    const a = { total: Number(r.total_fen), fund: Number(r.fund_pay_fen), criticalIllness: Number(r.critical_illness_pay_fen), assistance: Number(r.assistance_pay_fen), account: Number(r.account_pay_fen), cash: Number(r.cash_pay_fen) };
+    const a = {
+      total: Number(r.total_fen),
+      fund: Number(r.fund_pay_fen),
+      criticalIllness: Number(r.critical_illness_pay_fen),
+      assistance: Number(r.assistance_pay_fen),
+      account: Number(r.account_pay_fen),
+      cash: Number(r.cash_pay_fen),
+    };
     for (const f of fundsOf(c, a)) byFund.set(f.fundPayType.code, (byFund.get(f.fundPayType.code) ?? 0) + f.amount);
   }
   return { byFund, count: rows.length };
@@ -108,8 +115,17 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
               clock.now = e.at + 60_000;
               const inst = INSTITUTIONS[e.v.institution] as (typeof INSTITUTIONS)[number];
               if (e.kind === 'settle') {
-                const visit = { id: `v${e.i}`, time: new Date(e.at).toISOString(), type: 'outpatient', institution: { id: inst.id, tier: inst.tier, grade: inst.grade, contracted: true }, total: e.v.total / 100 };
-                const r = await ledger.settle(parseSettleOne({ requestId: `r${e.i}`, person: { id: `P${e.v.person}`, region: '410300', scheme: 'resident', category: 'adult' }, visit }, policies), agency);
+                const visit = {
+                  id: `v${e.i}`,
+                  time: new Date(e.at).toISOString(),
+                  type: 'outpatient',
+                  institution: { id: inst.id, tier: inst.tier, grade: inst.grade, contracted: true },
+                  total: e.v.total / 100,
+                };
+                const r = await ledger.settle(
+                  parseSettleOne({ requestId: `r${e.i}`, person: { id: `P${e.v.person}`, region: '410300', scheme: 'resident', category: 'adult' }, visit }, policies),
+                  agency,
+                );
                 ids.set(e.i, r.entry.id);
               } else {
                 await ledger.reverse(ids.get(e.i) as string, `rr${e.i}`, agency);
