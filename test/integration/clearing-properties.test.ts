@@ -98,9 +98,9 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
             // Settle in time order; reversals after their settlement, on their day.
             const events = visits.flatMap((v, i) => {
               const time = Date.parse(`2024-0${v.month}-${String(v.day).padStart(2, '0')}T10:00:00+08:00`) + i * 1000;
-              const out = [{ at: time, kind: 'settle' as const, i, v }];
-              if (v.reversal === 1) out.push({ at: time + 3_600_000, kind: 'reverse' as const, i, v });
-              if (v.reversal === 2) out.push({ at: Date.parse(`2024-0${v.month + 1}-02T10:00:00+08:00`) + i * 1000, kind: 'reverse' as const, i, v });
+              const out: { at: number; kind: 'settle' | 'reverse'; i: number; v: typeof v }[] = [{ at: time, kind: 'settle', i, v }];
+              if (v.reversal === 1) out.push({ at: time + 3_600_000, kind: 'reverse', i, v });
+              if (v.reversal === 2) out.push({ at: Date.parse(`2024-0${v.month + 1}-02T10:00:00+08:00`) + i * 1000, kind: 'reverse', i, v });
               return out;
             });
             events.sort((a, b) => a.at - b.at);
