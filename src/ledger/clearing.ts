@@ -221,34 +221,9 @@ export class ClearingBook {
     }
   }
 
-  /** The entries of [start, end) grouped for the statements (one pass over the month). */
-  async groups(db: Kysely<Database>, start: number, end: number, institution?: string): Promise<EntryGroup[]> {
-    const only = institution === undefined ? sql`` : sql`and s.institution_id = ${institution}`;
-    const { rows } = await sql<Record<string, unknown>>`
-      select s.institution_id as institution, coalesce(p.district, '') as district, s.policy as policy, s.benefit as benefit, s.kind as kind,
-             case when f.created_at < ${start} then 1 else 0 end as adjustment,
-             count(*) as n, sum(s.total_fen) as total, sum(s.fund_pay_fen) as fund, sum(s.critical_illness_pay_fen) as critical,
-             sum(s.assistance_pay_fen) as assistance, sum(s.account_pay_fen) as account, sum(s.cash_pay_fen) as cash
-        from settlements s
-        left join persons p on p.id = s.person_id
-        left join settlements f on f.id = s.reverses
-       where s.created_at >= ${start} and s.created_at < ${end} ${only}
-       group by 1, 2, 3, 4, 5, 6`.execute(db);
-    return rows.map((r) => ({
-      institution: String(r.institution),
-      district: String(r.district),
-      policy: String(r.policy),
-      benefit: String(r.benefit),
-      kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
-      adjustment: num(r.adjustment) === 1,
-      count: num(r.n),
-      total: num(r.total),
-      fund: num(r.fund),
-      criticalIllness: num(r.critical),
-      assistance: num(r.assistance),
-      account: num(r.account),
-      cash: num(r.cash),
-    }));
+  /** The entries of [start, end) grouped for the statements (see {@link monthGroups}). */
+  groups(db: Kysely<Database>, start: number, end: number, institution?: string): Promise<EntryGroup[]> {
+    return monthGroups(db, start, end, institution);
   }
 
   /**
@@ -330,4 +305,72 @@ export class ClearingBook {
   days(period: Period) {
     return periodDays(period);
   }
+}
+
+/** The entries of [start, end) grouped for the statements (one pass over the month). */
+export async function monthGroups(db: Kysely<Database>, start: number, end: number, institution?: string): Promise<EntryGroup[]> {
+  const only = institution === undefined ? sql`` : sql`and s.institution_id = ${institution}`;
+  const { rows } = await sql<Record<string, unknown>>`
+    select s.institution_id as institution, coalesce(p.district, '') as district, s.policy as policy, s.benefit as benefit, s.kind as kind,
+           case when f.created_at < ${start} then 1 else 0 end as adjustment,
+           count(*) as n, sum(s.total_fen) as total, sum(s.fund_pay_fen) as fund, sum(s.critical_illness_pay_fen) as critical,
+           sum(s.assistance_pay_fen) as assistance, sum(s.account_pay_fen) as account, sum(s.cash_pay_fen) as cash
+      from settlements s
+      left join persons p on p.id = s.person_id
+      left join settlements f on f.id = s.reverses
+     where s.created_at >= ${start} and s.created_at < ${end} ${only}
+     group by 1, 2, 3, 4, 5, 6`.execute(db);
+  return rows.map((r) => ({
+    institution: String(r.institution),
+    district: String(r.district),
+    policy: String(r.policy),
+    benefit: String(r.benefit),
+    kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
+    adjustment: num(r.adjustment) === 1,
+    count: num(r.n),
+    total: num(r.total),
+    fund: num(r.fund),
+    criticalIllness: num(r.critical),
+    assistance: num(r.assistance),
+    account: num(r.account),
+    cash: num(r.cash),
+  }));
+}
+
+/**
+ * Every closed month recomputed from the entries: each institution's counts and totals must be
+ * its statement's, and no entry of the month may lack a statement (an entry that joined a
+ * closed month, or a statement edited). The paying centre is not recomputed: the registry may
+ * have changed since; the statement keeps the centre that was due when it closed.
+ */
+export async function verifyClearing(db: Kysely<Database>): Promise<{ periods: number; mismatches: string[] }> {
+  const periods = await db.selectFrom('clearing_periods').select(['period', 'entries']).orderBy('period').execute();
+  const mismatches: string[] = [];
+  for (const p of periods) {
+    const { start, end } = periodBounds(p.period);
+    const want = new Map<string, number[]>();
+    for (const g of await monthGroups(db, start, end)) {
+      const t = want.get(g.institution) ?? [0, 0, 0, 0, 0, 0];
+      t[g.kind === 'settlement' ? 0 : 1] = (t[g.kind === 'settlement' ? 0 : 1] as number) + g.count;
+      t[2] = (t[2] as number) + g.total;
+      t[3] = (t[3] as number) + g.fund + g.criticalIllness + g.assistance;
+      t[4] = (t[4] as number) + g.account;
+      t[5] = (t[5] as number) + g.cash;
+      want.set(g.institution, t);
+    }
+    const rows = await db.selectFrom('clearing_statements').selectAll().where('period', '=', p.period).execute();
+    const have = new Map(rows.map((r) => [r.institution_id, [r.settlements, r.reversals, r.medfee_sumamt, r.fund_pay_sumamt, r.acct_pay, r.cash_payamt].map(num)]));
+    const names = ['settlements', 'reversals', 'medfee_sumamt', 'fund_pay_sumamt', 'acct_pay', 'cash_payamt'];
+    for (const inst of [...new Set([...want.keys(), ...have.keys()])].sort()) {
+      const w = want.get(inst) ?? [0, 0, 0, 0, 0, 0];
+      const h = have.get(inst);
+      if (!h) {
+        mismatches.push(`clearing ${p.period}: institution ${inst} has ${(w[0] as number) + (w[1] as number)} entries in the closed month but no statement`);
+        continue;
+      }
+      const differ = names.filter((_, i) => w[i] !== h[i]).map((n) => `${n} ${h[names.indexOf(n)]} ≠ ${w[names.indexOf(n)]} from the entries`);
+      if (differ.length > 0) mismatches.push(`clearing ${p.period} statement of ${inst}: ${differ.join(', ')}`);
+    }
+  }
+  return { periods: periods.length, mismatches };
 }

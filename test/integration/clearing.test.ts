@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { Ledger, type Actor } from '../../src/ledger/ledger.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
+import { verifyClearing } from '../../src/ledger/clearing.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
 import { STORES } from '../support/stores.js';
@@ -169,6 +170,20 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         expect([jxApril.row.settlements, jxApril.row.medfee_sumamt, jxApril.row.fund_pay_sumamt].map(Number)).toEqual([1, 15_000, 4_000]);
         // March's statement did not change.
         expect((await statement(store, '2024-03', 'YS')).row).toEqual(ys.row);
+
+        // `ledger verify` recomputes the closed months: they agree; an edited statement, or an entry
+        // moved into a closed month, is named.
+        expect(await verifyClearing(store.db)).toEqual({ periods: 2, mismatches: [] });
+        await store.db.updateTable('clearing_statements').set({ fund_pay_sumamt: 6_001 }).where('period', '=', '2024-03').where('institution_id', '=', 'JX').execute();
+        await store.db
+          .updateTable('settlements')
+          .set({ created_at: at('2024-03-20T10:00:00+08:00') })
+          .where('request_id', '=', 'r-6')
+          .execute();
+        expect((await verifyClearing(store.db)).mismatches).toEqual([
+          'clearing 2024-03 statement of JX: settlements 1 ≠ 2 from the entries, medfee_sumamt 20000 ≠ 35000 from the entries, fund_pay_sumamt 6001 ≠ 10000 from the entries, cash_payamt 14000 ≠ 25000 from the entries',
+          'clearing 2024-04 statement of JX: settlements 1 ≠ 0 from the entries, medfee_sumamt 15000 ≠ 0 from the entries, fund_pay_sumamt 4000 ≠ 0 from the entries, cash_payamt 11000 ≠ 0 from the entries',
+        ]);
       } finally {
         await store.close();
       }
