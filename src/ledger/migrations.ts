@@ -350,6 +350,9 @@ const migrations: Record<string, Migration> = {
           .execute();
         await db.schema.alterTable('persons').addColumn('district', 'text').execute();
         await db.schema.createIndex('settlements_time').on('settlements').column('created_at').execute();
+        // An institution's entries of a span (a reconciliation, a statement's entries): 0002 dropped
+        // the institution's index when nothing read by institution; now the agency's month does.
+        await db.schema.createIndex('settlements_institution_time').on('settlements').columns(['institution_id', 'created_at']).execute();
         await db.schema
           .createTable('clearing_periods')
           .addColumn('period', 'text', (c) => c.primaryKey())
