@@ -229,9 +229,9 @@ export class PersonRegistry {
           );
       }
       const fields = [...ATTRIBUTES, 'district'] as const;
-      const changes = Object.fromEntries(
-        fields.filter((k) => (before?.[k] ?? null) !== (record[k] ?? null)).map((k) => [k, before ? [before[k] ?? null, record[k] ?? null] : (record[k] ?? null)]),
-      );
+      const changes = before
+        ? Object.fromEntries(fields.filter((k) => (before[k] ?? null) !== (record[k] ?? null)).map((k) => [k, [before[k] ?? null, record[k] ?? null]]))
+        : Object.fromEntries([...ATTRIBUTES.map((k) => [k, record[k]]), ...(record.district ? [['district', record.district]] : [])]);
       if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
       const now = this.now();
       const next = personRowOf(record, now);

@@ -24,8 +24,8 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       const store = await s.open();
       try {
         const { end } = periodBounds('2024-03');
-        // The ledger's clock: the real clock moved so that March ends 150 ms from now.
-        const offset = end - 150 - Date.now();
+        // The ledger's clock: the real clock moved so that March ends 250 ms after the settles start.
+        let offset = 0;
         const ledger = new Ledger(store, engine, () => Date.now() + offset);
         await ledger.ready;
         const r = ledger.clearing.registry;
@@ -33,9 +33,10 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         await r.setCentre({ id: '410300', name: '洛阳市医保中心', level: 'city', region: '410300', district: null }, agency);
         await r.assignInstitution({ institutionId: 'A', district: '410305', centreId: null }, agency);
         const settles: Promise<unknown>[] = [];
+        offset = end - 250 - Date.now();
         const started = Date.now();
         let closed: Promise<unknown> | undefined;
-        for (let i = 0; Date.now() - started < 450; i++) {
+        for (let i = 0; Date.now() - started < 600; i++) {
           const visit = { id: `v${i}`, time: '2024-03-31T10:00:00+08:00', type: 'outpatient', institution: { id: 'A', tier: 'primary', grade: 0, contracted: true }, total: 10 };
           settles.push(
             ledger.settle(parseSettleOne({ requestId: `r${i}`, person: { id: `P${i % 50}`, region: '410300', scheme: 'resident', category: 'adult' }, visit }, policies), agency),
