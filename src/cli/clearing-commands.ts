@@ -12,7 +12,7 @@
  * option), named on stderr, nothing on stdout.
  */
 import { parseArgs } from 'node:util';
-import { CENTRE_LEVEL_LABELS, DISTRICT_LEVEL_LABELS, type CentreLevel, type DistrictLevel } from '../clearing/centres.js';
+import { CENTRE_LEVEL_LABELS, type CentreBasis, DISTRICT_LEVEL_LABELS, type CentreLevel, type DistrictLevel } from '../clearing/centres.js';
 import { parsePeriod } from '../clearing/period.js';
 import { centresTable, districtsTable, statementsTable, statementTables } from '../clearing/tables.js';
 import { SettlementEngine } from '../engine/settle.js';
@@ -346,10 +346,7 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
       if (json) printJson(io, { ...r, problem });
       else if (r.centre) {
         const c = r.centre;
-        io.stdout(
-          `${done(r)} 机构 ${reg.institutionId}：县区 ${reg.district}，支付经办机构 ${c.centre.name}（${c.centre.id}）\n` +
-            `  依据：${c.text}${c.citation ? `（${c.citation}）` : '（经办机构登记）'}\n`,
-        );
+        io.stdout(`${done(r)} 机构 ${reg.institutionId}：县区 ${reg.district}，支付经办机构 ${c.centre.name}（${c.centre.id}）\n` + `  依据：${basisText(c)}\n`);
       } else io.stdout(`${done(r)} 机构 ${reg.institutionId}：县区 ${reg.district}；尚无支付经办机构：${problem ?? '未知'}（关账前须登记）\n`);
       return EXIT_OK;
     };
@@ -395,7 +392,7 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
         district: i.district,
         registered: i.centreId,
         centre: ok ? `${ok.centre.name}（${ok.centre.id}）` : null,
-        basis: ok ? `${ok.text}${ok.citation ? `（${ok.citation}）` : ''}` : r && 'problem' in r ? `尚无：${r.problem}` : null,
+        basis: ok ? basisText(ok) : r && 'problem' in r ? `尚无：${r.problem}` : null,
       };
     });
     if (json) {
@@ -412,6 +409,9 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
     return EXIT_OK;
   };
 }
+
+/** Why a centre pays: the rule's text (which cites it) or the agency's registration. */
+const basisText = (c: CentreBasis) => (c.citation === null || c.text.includes(c.citation) ? c.text : `${c.text}（${c.citation}）`);
 
 const textColumn = (spec: string) => {
   const [key, header] = spec.split(':') as [string, string];

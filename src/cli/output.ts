@@ -28,12 +28,12 @@ const pad = (text: string, width: number, right: boolean) => {
  * @example textTable({ name: '清算单', columns: [{ key: 'p', header: '清算期', kind: 'text' }], rows: [{ p: '2024-03' }] })
  *   // '清算单\n  清算期 \n  2024-03\n'
  */
-export function textTable(table: Table, options: { title?: boolean } = {}): string {
+export function textTable(table: Table, options: { title?: string | false } = {}): string {
   const cells = table.rows.map((row, i) => table.columns.map((c) => cellText(c, row, i)));
   const widths = table.columns.map((c, j) => Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[j] as string))));
   const right = table.columns.map((c) => c.kind === 'fen' || c.kind === 'count');
   const line = (texts: string[]) => `  ${texts.map((t, j) => pad(t, widths[j] as number, right[j] as boolean)).join('  ')}`.trimEnd();
-  const out = [...(options.title === false ? [] : [`${table.name}（${table.rows.length} 行）`]), line(table.columns.map((c) => c.header)), ...cells.map(line)];
+  const out = [...(options.title === false ? [] : [options.title ?? `${table.name}（${table.rows.length} 行）`]), line(table.columns.map((c) => c.header)), ...cells.map(line)];
   return `${out.join('\n')}\n`;
 }
 

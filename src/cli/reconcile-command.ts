@@ -26,7 +26,7 @@ import { Ledger } from '../ledger/ledger.js';
 import { loadPolicies } from '../policy/policies.js';
 import { isId } from '../request/id.js';
 import { CLI_ACTOR } from './clearing-commands.js';
-import { EXIT_FAILED, EXIT_OK, printJson, UsageError, type Command, type Io } from './io.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 import { formatOfFile, readBytes, textTable, writeExport, writeOut } from './output.js';
 
@@ -114,10 +114,12 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
   try {
     const ledger = new Ledger(store, new SettlementEngine(loadPolicies()));
     const { id, result } = await ledger.reconciliations.detail(institution, format === '3202' ? '3202' : 'file', from, to, rows, CLI_ACTOR);
-    if (values.json) printJson(io, await ledger.reconciliations.get(id, CLI_ACTOR));
+    // When a file goes to stdout (--out -, --result -), the summary goes to stderr.
+    const say = values.out === '-' || values.result === '-' ? io.stderr : io.stdout;
+    if (values.json) say(`${JSON.stringify(await ledger.reconciliations.get(id, CLI_ACTOR), null, 2)}\n`);
     else {
       const source = `${file}（${format === '3202' ? '3202 对明细账文件（表150）' : '医院结算明细 CSV'}，${encoding === 'gbk' ? 'GBK' : 'UTF-8'}，${rows.length} 行）`;
-      io.stdout(summaryText(id, institution, from, to, source, result));
+      say(summaryText(id, institution, from, to, source, result));
     }
     if (values.out !== undefined && outFormat !== undefined) await writeExport(io, [differencesTable(result.differences)], outFormat, values.out, '--out-format');
     if (values.result !== undefined) {
@@ -175,9 +177,9 @@ export function summaryText(id: string, institution: string, from: string, to: s
   const list =
     differences === 0
       ? ''
-      : `\n${textTable({ ...differencesTable(shown), name: `对账差异（前 ${shown.length} 项，共 ${differences} 项）` })}` +
+      : `\n${textTable(differencesTable(shown), { title: shown.length < differences ? `对账差异（前 ${shown.length} 项，共 ${differences} 项）` : `对账差异（${differences} 项）` })}` +
         (differences > shown.length ? `  … 另有 ${differences - shown.length} 项：--out FILE 写出全部差异\n` : '');
-  return `${head}\n${textTable(classes)}\n${textTable(sums)}${counts}${list}`;
+  return `${head}\n${textTable(classes, { title: '差异分类' })}\n${textTable(sums, { title: '双方合计' })}${counts}${list}`;
 }
 
 export const RECONCILE_COMMAND: Command = { name: 'reconcile', summary: '对账（3202 明细、医院导出）/ reconcile a hospital file', usage: RECONCILE_USAGE, run: reconcileCommand };
