@@ -43,7 +43,7 @@ export type ComparedField = (typeof COMPARED_FIELDS)[number];
 const AMOUNT_FIELDS = ['medfee_sumamt', 'fund_pay_sumamt', 'acct_pay'] as const;
 
 /** The Chinese names the memos use (表150/表151). */
-const LABEL: Readonly<Record<ComparedField, string>> = {
+export const FIELD_LABELS: Readonly<Record<ComparedField, string>> = {
   refd_setl_flag: '退费结算标志',
   mdtrt_id: '就诊ID',
   psn_no: '人员编号',
@@ -129,9 +129,9 @@ function differingFields(h: DetailRow, l: DetailRow): ComparedField[] {
 const FLAG_NAME: Readonly<Record<RefundFlag, string>> = { '0': '否', '1': '是' };
 
 function fieldMemo(field: ComparedField, h: DetailRow, l: DetailRow): string {
-  if (field === 'refd_setl_flag') return `${LABEL[field]}不一致：医院 ${h[field]}（${FLAG_NAME[h[field]]}），医保 ${l[field]}（${FLAG_NAME[l[field]]}）`;
-  if (field === 'mdtrt_id' || field === 'psn_no') return `${LABEL[field]}不一致：医院 ${h[field]}，医保 ${l[field]}`;
-  return `${LABEL[field]}不一致：医院 ${formatYuan(h[field])} 元，医保 ${formatYuan(l[field])} 元`;
+  if (field === 'refd_setl_flag') return `${FIELD_LABELS[field]}不一致：医院 ${h[field]}（${FLAG_NAME[h[field]]}），医保 ${l[field]}（${FLAG_NAME[l[field]]}）`;
+  if (field === 'mdtrt_id' || field === 'psn_no') return `${FIELD_LABELS[field]}不一致：医院 ${h[field]}，医保 ${l[field]}`;
+  return `${FIELD_LABELS[field]}不一致：医院 ${formatYuan(h[field])} 元，医保 ${formatYuan(l[field])} 元`;
 }
 
 function differenceOf(h: DetailRow, l: LedgerDetailRow, fields: ComparedField[]): DetailDifference {

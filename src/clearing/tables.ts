@@ -4,7 +4,7 @@
  * command line, so the same export has the same columns everywhere.
  */
 import type { Table } from '../export/table.js';
-import type { DetailDifference } from './reconcile.js';
+import { FIELD_LABELS, type DetailDifference } from './reconcile.js';
 
 /** Fen of a yuan number the ledger printed (toYuanNumber): exact for any amount the ledger holds. */
 const fen = (yuan: unknown): number => Math.round(Number(yuan ?? 0) * 100);
@@ -182,7 +182,7 @@ export function differencesTable(rows: readonly DetailDifference[]): Table {
       psn_no: d.psn_no,
       refd_setl_flag: d.refd_setl_flag === '1' ? '1 是' : '0 否',
       class: DIFFERENCE_LABELS[d.class] ?? d.class,
-      fields: d.fields.join('、'),
+      fields: d.fields.map((f) => FIELD_LABELS[f]).join('、'),
       hospital_medfee: d.hospital?.medfee_sumamt ?? null,
       ledger_medfee: d.ledger?.medfee_sumamt ?? null,
       hospital_fund: d.hospital?.fund_pay_sumamt ?? null,
