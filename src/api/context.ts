@@ -30,9 +30,9 @@ export const errorSchema = z
       message: z.string(),
       problems: z.array(z.string()).optional(),
       missing: z
-        .array(z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }))
+        .array(z.union([z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }), z.string()]))
         .optional()
-        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give.' }),
+        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give. For INVALID_FILE: the columns a file lacks.' }),
     }),
     requestId: z.string(),
   })

@@ -71,14 +71,13 @@ describe('parseDetailFile', () => {
     }
   });
 
-  it('refuses empty ids and ids over 30 characters', () => {
+  it('refuses empty ids and ids over 128 characters (yibao’s setl_id is 38, over the specification’s 30)', () => {
     expect(fileError(() => parseDetailFile('S3\t \tP3\t1.00\t1.00\t0\t0')).message).toBe('line 1, column 2 mdtrt_id (就诊ID): must not be empty');
-    const long = 'X'.repeat(31);
-    expect(fileError(() => parseDetailFile(`${long}\tM3\tP3\t1.00\t1.00\t0\t0`)).message).toBe(
-      'line 1, column 1 setl_id (结算ID): is 31 characters long; the specification allows at most 30',
-    );
-    expect(parseDetailFile(`${'X'.repeat(30)}\tM3\t人员编号三十\t1.00\t1.00\t0\t0`)[0]?.setl_id).toHaveLength(30);
-    expect(fileError(() => parseDetailFile(`S3\tM3\t${'人'.repeat(31)}\t1.00\t1.00\t0\t0`)).message).toMatch(/^line 1, column 3 psn_no \(人员编号\): is 31 characters/);
+    const long = 'X'.repeat(129);
+    expect(fileError(() => parseDetailFile(`${long}\tM3\tP3\t1.00\t1.00\t0\t0`)).message).toBe('line 1, column 1 setl_id (结算ID): is 129 characters long; an id is at most 128');
+    expect(parseDetailFile(`${'X'.repeat(128)}\tM3\t人员编号三十\t1.00\t1.00\t0\t0`)[0]?.setl_id).toHaveLength(128);
+    expect(parseDetailFile('S-0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\tM3\tP3\t1.00\t1.00\t0\t0')[0]?.setl_id).toHaveLength(38);
+    expect(fileError(() => parseDetailFile(`S3\tM3\t${'人'.repeat(129)}\t1.00\t1.00\t0\t0`)).message).toMatch(/^line 1, column 3 psn_no \(人员编号\): is 129 characters/);
   });
 
   it('refuses more than maxRows rows, the header not counted', () => {

@@ -65,8 +65,12 @@ export interface ResultFileRow {
   acct_pay: Fen;
 }
 
-/** The length of the ids (字符型 30). */
-export const ID_MAX_LENGTH = 30;
+/**
+ * The length of the ids. The specification says 字符型 30, but yibao's own setl_id (the ledger entry
+ * id 2207 answers, `S-` and a UUIDv7: 38 characters) and the ids it takes (1–128 characters,
+ * src/request/id.ts) are longer, and a file must carry the ids the ledger gave: at most 128.
+ */
+export const ID_MAX_LENGTH = 128;
 /** The length of a result row's memo (备注 字符型 500). */
 export const MEMO_MAX_LENGTH = 500;
 /** The default bound on a detail file's rows. */
@@ -94,13 +98,13 @@ export function cellError(p: CellPlace, problem: string): DetailFileError {
   return new DetailFileError(`${placeText(p)}: ${problem}`, { [p.unit ?? 'line']: p.line, column: p.column, field: p.field });
 }
 
-/** An id cell (结算ID, 就诊ID, 人员编号): trimmed, not empty, at most 30 characters, no tab or line break. */
+/** An id cell (结算ID, 就诊ID, 人员编号): trimmed, not empty, at most 128 characters (ID_MAX_LENGTH), no tab or line break. */
 export function readId(text: string, p: CellPlace): string {
   const id = text.trim();
   if (id === '') throw cellError(p, 'must not be empty');
   if (/[\t\r\n]/.test(id)) throw cellError(p, 'must not contain a tab or a line break');
   const length = [...id].length;
-  if (length > ID_MAX_LENGTH) throw cellError(p, `is ${length} characters long; the specification allows at most ${ID_MAX_LENGTH}`);
+  if (length > ID_MAX_LENGTH) throw cellError(p, `is ${length} characters long; an id is at most ${ID_MAX_LENGTH}`);
   return id;
 }
 
@@ -155,7 +159,7 @@ function isHeader(cells: string[]): boolean {
  * @example parseDetailFile('S1\tM1\tP1\t123.45\t100.00\t3.45\t0\n')
  *   // [{ setl_id: 'S1', mdtrt_id: 'M1', psn_no: 'P1', medfee_sumamt: 12345, fund_pay_sumamt: 10000, acct_pay: 345, refd_setl_flag: '0' }]
  * @throws DetailFileError (INVALID_FILE) naming the line and column: a row without 7 columns, an
- *   empty line inside the file, an empty id or one over 30 characters, an amount that is not yuan
+ *   empty line inside the file, an empty id or one over 128 characters, an amount that is not yuan
  *   with two decimals, a flag other than 0/1, a header that is not the field names in order, more
  *   than `maxRows` rows.
  */
