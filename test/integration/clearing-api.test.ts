@@ -492,10 +492,24 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       expect([backwards.status, backwards.body.error.code]).toEqual([400, 'INVALID_PERIOD']);
       expect(await counts()).toEqual(before);
 
+      // A month's file may be larger than other bodies (256 KB): 64 MiB here.
+      const big = `${csv}${',,,,,,\r\n'.repeat(50_000)}`;
+      const large = await call('POST', '/v1/reconciliations', keys.ys, { ...body, file: Buffer.from(big).toString('base64') });
+      expect([large.status, large.body.balanced]).toEqual([201, true]);
+      const tooLarge = await call('POST', '/v1/clearing/remittances', keys.agency, {
+        id: 'RM-9',
+        district: '410305',
+        period: '2024-03',
+        amount: 1,
+        remittedOn: '2024-04-10',
+        note: 'x'.repeat(300_000),
+      });
+      expect([tooLarge.status, tooLarge.body.error.code, tooLarge.body.error.message]).toEqual([413, 'BODY_TOO_LARGE', 'request body is larger than 262144 bytes']);
+
       // Read back: the institution its own, the agency any, analysts none.
       const mine = await call('GET', '/v1/reconciliations', keys.ys);
       expect(mine.body.reconciliations.every((r: Json) => r.institution === 'YS')).toBe(true);
-      expect(mine.body.reconciliations.map((r: Json) => r.kind)).toEqual(['file', '3202']);
+      expect(mine.body.reconciliations.map((r: Json) => r.kind)).toEqual(['file', 'file', '3202']);
       const theirs = await call('GET', '/v1/reconciliations?institution=JX', keys.agency);
       expect(theirs.body.reconciliations.map((r: Json) => [r.kind, r.balanced])).toEqual([
         ['3202', false],
