@@ -163,7 +163,7 @@ export async function districtClearing(db: Kysely<Database>, registry: ClearingR
 }
 
 /** The entries a statement covers, in time order (personal data: audited by the caller's route). */
-export async function coveredEntries(db: Kysely<Database>, actor: Actor, period: Period, institution: string, limit: number, after?: [number, string]) {
+export async function coveredEntries(db: Kysely<Database>, actor: Actor, period: Period, institution: string, limit: number, after: [number, string] | undefined, at: number) {
   if (actor.role === 'institution' && actor.institutionId !== institution) throw new LedgerError('NOT_FOUND', `no statement of ${institution} for ${period}`);
   const { start, end } = periodBounds(period);
   let q = db
@@ -195,7 +195,7 @@ export async function coveredEntries(db: Kysely<Database>, actor: Actor, period:
   await db
     .insertInto('audit_log')
     .values({
-      at: Date.now(),
+      at,
       actor: actor.id,
       role: actor.role,
       action: 'read.clearing.entries',

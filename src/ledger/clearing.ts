@@ -294,7 +294,7 @@ export class ClearingBook {
 
   /** The entries a statement covers (personal data; the read is audited). */
   covered(actor: Actor, period: Period, institution: string, limit: number, after?: [number, string]) {
-    return coveredEntries(this.db, actor, period, institution, limit, after);
+    return coveredEntries(this.db, actor, period, institution, limit, after, this.now());
   }
 
   private async mustBeClosed(period: Period): Promise<void> {
