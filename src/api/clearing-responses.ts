@@ -167,6 +167,9 @@ export const reconciliationsPageSchema = z.object({ reconciliations: z.array(rec
 export const reconciliationSchema = z.object({
   ...runFields,
   differences: z.array(differenceSchema),
-  differencesShown: count.meta({ description: 'How many differences this answer lists (a new run lists the first 1000; GET lists every one kept).' }),
+  differencesShown: count.meta({
+    description: 'How many differences this answer lists (a new run lists the first 1000; GET lists `limit`, default and at most 10000, from `offset`).',
+  }),
+  differencesOffset: count.meta({ description: 'How many differences come before the first listed.' }),
   differencesTotal: count,
 });

@@ -442,6 +442,11 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
           .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
           .map((x) => x[1]),
       );
+      // A page of them: the second difference alone.
+      const second = await call('GET', `/v1/reconciliations/${unbalanced.body.output.fileinfo.file_qury_no}?limit=1&offset=1`, keys.ys);
+      expect(second.body).toMatchObject({ differencesShown: 1, differencesOffset: 1, differencesTotal: 2 });
+      expect(second.body.differences[0].setl_id).toBe(back.body.differences[1].setl_id);
+      expect((await call('GET', `/v1/reconciliations/${unbalanced.body.output.fileinfo.file_qury_no}?limit=0`, keys.ys)).status).toBe(400);
       expect((await call('GET', `/v1/reconciliations/${unbalanced.body.output.fileinfo.file_qury_no}`, keys.jx)).status).toBe(404);
 
       // A file whose rows do not add up to the message's totals, or a bad cell: refused, nothing written.

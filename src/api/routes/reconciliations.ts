@@ -51,18 +51,22 @@ export function differenceJson(d: DetailDifference) {
   return { ...d, hospital: yuan(d.hospital), ledger: yuan(d.ledger) };
 }
 
-/** A run as the service answers it: stmt_rslt beside balanced, and its differences (the first `shown`). */
-export function runJson(r: ReconciliationRecord & { differences: unknown[] }, shown = Number.POSITIVE_INFINITY) {
+/** A run as the service answers it: stmt_rslt beside balanced, and `shown` of its differences from `offset`. */
+export function runJson(r: ReconciliationRecord & { differences: unknown[] }, shown = Number.POSITIVE_INFINITY, offset = 0) {
   const all = r.differences as DetailDifference[];
   const total = typeof r.summary.differences === 'number' ? r.summary.differences : all.length;
-  const listed = all.slice(0, shown);
+  const listed = all.slice(offset, offset + shown);
   return {
     ...summaryJson(r),
     differences: listed.map(differenceJson),
     differencesShown: listed.length,
+    differencesOffset: offset,
     differencesTotal: total,
   };
 }
+
+/** The most differences one answer lists (GET /v1/reconciliations/{id}?limit&offset; a file lists all). */
+export const DIFFERENCES_PAGE_MAX = 10_000;
 
 function summaryJson(r: ReconciliationRecord) {
   return { ...r, stmt_rslt: r.balanced ? ('0' as const) : ('1' as const) };
@@ -140,9 +144,22 @@ export const reconciliationRoutes: RoutePlugin = async (app, { ctx }) => {
       config: { roles: PERSONAL },
       schema: {
         summary:
-          'A run with every difference kept (personal data: the read is audited); ?format=csv|csv-gbk|xlsx gives the differences as a file (对账差异) (institution: its own, else 404; agency: any)',
+          'A run with its differences, `limit` (default and at most 10000) from `offset` (personal data: the read is audited); ?format=csv|csv-gbk|xlsx gives every difference kept as a file (对账差异) (institution: its own, else 404; agency: any)',
         params: z.strictObject({ id }),
-        querystring: z.strictObject({ format: formatField }),
+        querystring: z.strictObject({
+          format: formatField,
+          limit: z
+            .string()
+            .regex(/^[1-9]\d{0,4}$/, `must be a number of differences, 1 to ${DIFFERENCES_PAGE_MAX}`)
+            .transform(Number)
+            .refine((n) => n <= DIFFERENCES_PAGE_MAX, `must be at most ${DIFFERENCES_PAGE_MAX}`)
+            .optional(),
+          offset: z
+            .string()
+            .regex(/^(0|[1-9]\d{0,5})$/, 'must be a whole number of differences to skip')
+            .transform(Number)
+            .optional(),
+        }),
         response: { 200: fileAnswer(reconciliationSchema), '4xx': errorSchema },
       },
     },
@@ -152,7 +169,7 @@ export const reconciliationRoutes: RoutePlugin = async (app, { ctx }) => {
       if (wantsFile(req.query.format)) {
         return sendTables(reply, [differencesTable(run.differences as DetailDifference[])], req.query.format, { ascii: `reconciliation-${run.id}`, chinese: `对账差异-${run.id}` });
       }
-      return runJson(run);
+      return runJson(run, req.query.limit ?? DIFFERENCES_PAGE_MAX, req.query.offset ?? 0);
     },
   );
 };
