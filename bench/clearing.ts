@@ -1,0 +1,290 @@
+/**
+ * The agency's month close (月结清算) on a ledger of a month's settlements: how long the load, the
+ * ledger's verify and the close take, and what memory they need.
+ *
+ *   npm run bench:clearing
+ *   node dist/bench/clearing.js --store sqlite --settles 20000
+ *   node dist/bench/clearing.js --store postgres --settles 1000000 --keep
+ *
+ * For each store — SQLite (a fresh file in --dir, default /dev/shm where there is one, else the
+ * temp directory) and PostgreSQL (a fresh database through --pg / YIBAO_BENCH_PG, default
+ * postgres://postgres@127.0.0.1:5432/test, dropped afterwards; skipped with a message when the
+ * server is unreachable):
+ *
+ * 1. migrates a fresh ledger;
+ * 2. loads a synthetic month (bench/month.ts: --settles settlements made in --period, default
+ *    10,000,000 in 2024-03, about 2% of them reversed, the last days of the month before, ~1.5 M
+ *    persons, 840 institutions) in bulk into the ledger's tables (bench/bulk.ts), and prints the
+ *    load's time and rows per second; PostgreSQL's tables are then ANALYZEd, as autovacuum would;
+ * 3. times `Ledger.verify()` (every accumulator recomputed from the entries) and prints whether it
+ *    passed;
+ * 4. times the month's close ({@link closeMonth});
+ * 5. prints the database's size and the peak RSS of this process (process.resourceUsage().maxRSS).
+ *
+ * `--keep` keeps each database and prints where it is. Exits 1 when verify finds a mismatch or a
+ * step fails.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { SettlementEngine } from '../src/engine/settle.js';
+import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
+import { Ledger } from '../src/ledger/ledger.js';
+import { loadPolicies } from '../src/policy/policies.js';
+import { PostgresCopySink, postgresColumns, SqliteSink, sqliteColumns, type Sink } from './bulk.js';
+import { monthBatches, monthSpan, type MonthCounts } from './month.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Options {
+  store: 'both' | 'sqlite' | 'postgres';
+  settles: number;
+  period: string;
+  seed: number;
+  keep: boolean;
+  dir: string;
+  pg: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = {
+    store: 'both',
+    settles: 10_000_000,
+    period: '2024-03',
+    seed: 20240301,
+    keep: false,
+    dir: existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
+    pg: process.env.YIBAO_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (lo: number, hi: number): number => {
+      const v = next();
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`${a}: a whole number from ${lo} to ${hi}, not ${v}`);
+      return n;
+    };
+    switch (a) {
+      case '--store': {
+        const s = next();
+        if (s !== 'both' && s !== 'sqlite' && s !== 'postgres') throw new Error(`--store: both, sqlite or postgres, not ${s}`);
+        o.store = s;
+        break;
+      }
+      case '--settles':
+        o.settles = int(1, 100_000_000);
+        break;
+      case '--period': {
+        const p = next();
+        if (!/^20\d\d-(0[1-9]|1[0-2])$/.test(p)) throw new Error(`--period: a month as YYYY-MM, not ${p}`);
+        o.period = p;
+        break;
+      }
+      case '--seed':
+        o.seed = int(0, 2 ** 31);
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
+      case '--dir':
+        o.dir = resolve(next());
+        break;
+      case '--pg':
+        o.pg = next();
+        break;
+      default:
+        throw new Error(`unknown option ${a} (options: --store sqlite|postgres|both --settles N --period YYYY-MM --seed N --keep --dir DIR --pg URL)`);
+    }
+  }
+  return o;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const secs = (ms: number) => `${fmt(ms / 1000, 1)} s`;
+const gb = (bytes: number) => (bytes >= 1 << 30 ? `${fmt(bytes / 2 ** 30, 2)} GB` : `${fmt(bytes / 2 ** 20, 0)} MB`);
+const peakRss = () => `${fmt(process.resourceUsage().maxRSS / 1024, 0)} MB`;
+
+const ACTOR = { id: 'bench', role: 'agency' } as const;
+
+/**
+ * The month's close (月结): the main line's `ledger.clearing.close(period, actor)` (src/ledger/clearing.ts,
+ * issue 13), with the paying centres and the institutions' districts registered first. Wired here
+ * when that lands on the main line.
+ */
+async function closeMonth(_ledger: Ledger, _period: string): Promise<string> {
+  void ACTOR;
+  throw new Error('close not yet available');
+}
+
+/** Rows per table, and what the month holds, as one line. */
+function describe(c: MonthCounts, rows: Record<string, number>, period: string): string {
+  const entries = rows.settlements ?? 0;
+  const other = Object.entries(rows)
+    .filter(([t]) => t !== 'settlements')
+    .map(([t, n]) => `${t} ${fmt(n)}`)
+    .join(', ');
+  return (
+    `${fmt(c.settlements)} settlements in ${period} (+ ${fmt(c.settlementsBefore)} the month before), ` +
+    `${fmt(c.reversalsOfMonth + c.reversalsOfMonthBefore)} reversals in ${period} (${fmt(c.reversalsOfMonthBefore)} of the month before; ${fmt(c.reversalsAfter)} more after it), ` +
+    `${fmt(c.resettled)} settled again, ${fmt(c.refused)} refused: ${fmt(entries)} entries; ${other}`
+  );
+}
+
+async function load(label: string, store: LedgerDb, o: Options, sink: Sink): Promise<{ ms: number; counts: MonthCounts }> {
+  const engine = new SettlementEngine(policies());
+  const counts: MonthCounts = {
+    persons: 0,
+    settlements: 0,
+    settlementsBefore: 0,
+    reversalsOfMonth: 0,
+    reversalsOfMonthBefore: 0,
+    reversalsAfter: 0,
+    resettled: 0,
+    refused: 0,
+    layerRows: 0,
+  };
+  const t = performance.now();
+  let shown = 0;
+  for (const batch of monthBatches(engine, { period: o.period, settles: o.settles, seed: o.seed, batchSize: 1000 }, counts)) {
+    await sink.write(batch);
+    if (counts.settlements - shown >= 1_000_000) {
+      shown = counts.settlements;
+      const s = (performance.now() - t) / 1000;
+      console.log(
+        `${label.padEnd(9)} … ${fmt(counts.settlements)} settlements in ${fmt(s, 1)} s (${fmt(counts.settlements / s)}/s), RSS ${fmt(process.memoryUsage.rss() / 2 ** 20)} MB`,
+      );
+    }
+  }
+  await sink.finish();
+  const ms = performance.now() - t;
+  const total = Object.values(sink.rows).reduce((a, b) => a + b, 0);
+  console.log(`${label.padEnd(9)} load ${describe(counts, sink.rows, o.period)}`);
+  console.log(
+    `${label.padEnd(9)} load ${fmt(counts.persons)} persons, ${fmt(total)} rows in ${secs(ms)}: ${fmt(sink.rows.settlements / (ms / 1000))} entries/s, ${fmt(total / (ms / 1000))} rows/s`,
+  );
+  void store;
+  return { ms, counts };
+}
+
+let loaded: ReturnType<typeof loadPolicies> | undefined;
+/** The policy packs, with the example user policies that supply what the documents leave open (Linfen's inpatient stays, Luoyang's 两病). */
+function policies() {
+  loaded ??= loadPolicies({
+    policyFiles: [join(ROOT, 'examples/linfen-inpatient-user-policy.yaml'), join(ROOT, 'examples/user-policy-luoyang-two-diseases.yaml')],
+  });
+  return loaded;
+}
+
+/** Verify, then the close, on a loaded store. */
+async function measure(label: string, store: LedgerDb, o: Options): Promise<boolean> {
+  const ledger = new Ledger(store, new SettlementEngine(policies()));
+  let t = performance.now();
+  const report = await ledger.verify();
+  const verifyMs = performance.now() - t;
+  console.log(
+    `${label.padEnd(9)} verify ${report.ok ? 'ok' : `MISMATCH (${fmt(report.mismatches.length)}): ${report.mismatches.slice(0, 3).join('; ')}`} in ${secs(verifyMs)} ` +
+      `(${fmt(report.checked.entries)} entries, ${fmt(report.checked.capRows)} cap rows, ${fmt(report.checked.windowRows)} windows); peak RSS ${peakRss()}`,
+  );
+  let closed = true;
+  t = performance.now();
+  try {
+    const what = await closeMonth(ledger, o.period);
+    console.log(`${label.padEnd(9)} close ${o.period} in ${secs(performance.now() - t)}: ${what}; peak RSS ${peakRss()}`);
+  } catch (e) {
+    const message = (e as Error).message;
+    console.log(`${label.padEnd(9)} close ${o.period}: ${message}`);
+    closed = message === 'close not yet available';
+  }
+  return report.ok && closed;
+}
+
+async function benchSqlite(o: Options): Promise<boolean> {
+  const dir = mkdtempSync(join(o.dir, 'yibao-bench-clearing-'));
+  const path = join(dir, 'ledger.db');
+  const store = await openLedgerDb({ target: path });
+  const sqlite = store.sqlite as NonNullable<LedgerDb['sqlite']>;
+  try {
+    await migrateToLatest(store.db);
+    // The load only: no fsyncs, a larger page cache; foreign keys are kept (every reference is
+    // written before the row that makes it).
+    const synchronous = sqlite.pragma('synchronous', { simple: true }) as number;
+    sqlite.pragma('synchronous = OFF');
+    sqlite.pragma('cache_size = -262144');
+    await load('sqlite', store, o, new SqliteSink(sqlite, await sqliteColumns(sqlite)));
+    const t = performance.now();
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.pragma(`synchronous = ${synchronous}`);
+    sqlite.pragma('cache_size = -2000');
+    const pages = sqlite.pragma('page_count', { simple: true }) as number;
+    const size = pages * (sqlite.pragma('page_size', { simple: true }) as number);
+    console.log(
+      `${label('sqlite')} checkpoint ${secs(performance.now() - t)}; db ${gb(size)} (file ${gb(statSync(path).size)})${o.keep ? ` at ${path}` : ''}; peak RSS ${peakRss()}`,
+    );
+    return await measure('sqlite', store, o);
+  } finally {
+    await store.close();
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const label = (s: string) => s.padEnd(9);
+
+async function benchPostgres(o: Options): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: o.pg });
+  try {
+    await admin.connect();
+  } catch (e) {
+    console.log(`${label('postgres')} skipped: no server at ${o.pg} (${(e as Error).message})`);
+    return true;
+  }
+  const name = `yibao_bench_clearing_${process.pid}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(o.pg);
+  url.pathname = `/${name}`;
+  const store = await openLedgerDb({ target: url.toString() });
+  const client = new pg.Client({ connectionString: url.toString() });
+  try {
+    await migrateToLatest(store.db);
+    await client.connect();
+    await client.query('set synchronous_commit = off');
+    await load('postgres', store, o, new PostgresCopySink(client, await postgresColumns(client)));
+    let t = performance.now();
+    await client.query('analyze');
+    const analyzeMs = performance.now() - t;
+    t = performance.now();
+    await client.query('checkpoint');
+    const size = Number((await client.query<{ n: string }>('select pg_database_size(current_database()) as n')).rows[0]?.n);
+    console.log(
+      `${label('postgres')} analyze ${secs(analyzeMs)}, checkpoint ${secs(performance.now() - t)}; db ${gb(size)}${o.keep ? ` (database ${name})` : ''}; peak RSS ${peakRss()}`,
+    );
+    await client.end();
+    return await measure('postgres', store, o);
+  } finally {
+    await client.end().catch(() => undefined);
+    await store.close();
+    if (!o.keep) await admin.query(`drop database ${name}`);
+    await admin.end();
+  }
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const span = monthSpan(o.period);
+  console.log(
+    `yibao clearing bench: ${fmt(o.settles)} settlements in ${o.period} [${new Date(span.start).toISOString()}, ${new Date(span.end).toISOString()}), seed ${o.seed}, node ${process.version}`,
+  );
+  let ok = true;
+  if (o.store !== 'postgres') ok = (await benchSqlite(o)) && ok;
+  if (o.store !== 'sqlite') ok = (await benchPostgres(o)) && ok;
+  console.log(`peak RSS ${peakRss()}`);
+  return ok ? 0 : 1;
+}
+
+process.exitCode = await main();
