@@ -24,8 +24,8 @@
  * `--keep` keeps each database and prints where it is. Exits 1 when verify finds a mismatch or a
  * step fails.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -33,8 +33,8 @@ import { SettlementEngine } from '../src/engine/settle.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { loadPolicies } from '../src/policy/policies.js';
-import { PostgresCopySink, postgresColumns, SqliteSink, sqliteColumns, type Sink } from './bulk.js';
-import { monthBatches, monthSpan, type MonthCounts } from './month.js';
+import { columnsOf, deferPostgresIndexes, deferSqliteIndexes, HourFiles, PostgresCopySink, postgresColumns, SqliteSink, sqliteColumns, type Columns, type Sink } from './bulk.js';
+import { monthBatches, monthSpan, type MonthCounts, type Row } from './month.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -137,7 +137,13 @@ function describe(c: MonthCounts, rows: Record<string, number>, period: string):
   );
 }
 
-async function load(label: string, store: LedgerDb, o: Options, sink: Sink): Promise<{ ms: number; counts: MonthCounts }> {
+/**
+ * A turn of the event loop: the COPY data queued on the socket goes out while the next rows are
+ * made (awaiting a settled promise alone runs no I/O).
+ */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function load(label: string, o: Options, have: Columns, makeSink: (entryColumns: readonly string[]) => Sink, serverCpu?: () => number): Promise<{ ms: number; counts: MonthCounts; entries: number }> {
   const engine = new SettlementEngine(policies());
   const counts: MonthCounts = {
     persons: 0,
@@ -151,26 +157,51 @@ async function load(label: string, store: LedgerDb, o: Options, sink: Sink): Pro
     layerRows: 0,
   };
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const server0 = serverCpu?.() ?? Number.NaN;
   let shown = 0;
+  let hours: HourFiles | undefined;
+  let sink: Sink | undefined;
+  // The month, person after person: every table but the entries, which wait in hour files.
   for (const batch of monthBatches(engine, { period: o.period, settles: o.settles, seed: o.seed, batchSize: 1000 }, counts)) {
+    if (!hours || !sink) {
+      const cols = columnsOf('settlements', batch.settlements[0] as Row, have);
+      hours = new HourFiles(join(tmpdir(), `yibao-bench-clearing-hours-${process.pid}`), cols);
+      sink = makeSink(cols);
+    }
+    hours.add(batch.settlements);
+    batch.settlements = [];
     await sink.write(batch);
+    await ioTurn();
     if (counts.settlements - shown >= 1_000_000) {
       shown = counts.settlements;
       const s = (performance.now() - t) / 1000;
-      console.log(
-        `${label.padEnd(9)} … ${fmt(counts.settlements)} settlements in ${fmt(s, 1)} s (${fmt(counts.settlements / s)}/s), RSS ${fmt(process.memoryUsage.rss() / 2 ** 20)} MB`,
-      );
+      console.log(`${label.padEnd(9)} … ${fmt(counts.settlements)} settlements made in ${fmt(s, 1)} s (${fmt(counts.settlements / s)}/s), RSS ${fmt(process.memoryUsage.rss() / 2 ** 20)} MB`);
     }
   }
+  if (!hours || !sink) throw new Error('bench: the month made no entries');
+  const made = performance.now() - t;
+  // The entries, an hour at a time, in time order.
+  let inSink = 0;
+  for (const lines of hours.hours()) {
+    const w = performance.now();
+    await sink.entries(lines);
+    await ioTurn();
+    inSink += performance.now() - w;
+  }
+  if (process.env.BENCH_TIMES) console.log(`entries: in the sink ${secs(inSink)}`);
   await sink.finish();
   const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const server = serverCpu ? `, the server's backend ${secs(serverCpu() - server0)}` : '';
   const total = Object.values(sink.rows).reduce((a, b) => a + b, 0);
   console.log(`${label.padEnd(9)} load ${describe(counts, sink.rows, o.period)}`);
   console.log(
-    `${label.padEnd(9)} load ${fmt(counts.persons)} persons, ${fmt(total)} rows in ${secs(ms)}: ${fmt(sink.rows.settlements / (ms / 1000))} entries/s, ${fmt(total / (ms / 1000))} rows/s`,
+    `${label.padEnd(9)} load ${fmt(counts.persons)} persons, ${fmt(total)} rows in ${secs(ms)} (the month made and all but the entries written in ${secs(made)}, ` +
+      `the entries in time order in ${secs(ms - made)}): ${fmt(sink.rows.settlements / (ms / 1000))} entries/s, ${fmt(total / (ms / 1000))} rows/s`,
   );
-  void store;
-  return { ms, counts };
+  console.log(`${label.padEnd(9)} load CPU: this process ${secs((cpu.user + cpu.system) / 1000)}${server}; load average ${os.loadavg().map((x) => fmt(x, 1)).join(' ')}`);
+  return { ms, counts, entries: sink.rows.settlements };
 }
 
 let loaded: ReturnType<typeof loadPolicies> | undefined;
@@ -183,20 +214,24 @@ function policies() {
 }
 
 /** Verify, then the close, on a loaded store. */
-async function measure(label: string, store: LedgerDb, o: Options): Promise<boolean> {
+async function measure(label: string, store: LedgerDb, o: Options, serverCpu?: () => number): Promise<boolean> {
   const ledger = new Ledger(store, new SettlementEngine(policies()));
   let t = performance.now();
+  let server0 = serverCpu?.() ?? Number.NaN;
   const report = await ledger.verify();
   const verifyMs = performance.now() - t;
+  const serverMs = serverCpu ? ` (the server's backends: CPU ${secs(serverCpu() - server0)})` : '';
   console.log(
-    `${label.padEnd(9)} verify ${report.ok ? 'ok' : `MISMATCH (${fmt(report.mismatches.length)}): ${report.mismatches.slice(0, 3).join('; ')}`} in ${secs(verifyMs)} ` +
+    `${label.padEnd(9)} verify ${report.ok ? 'ok' : `MISMATCH (${fmt(report.mismatches.length)}): ${report.mismatches.slice(0, 3).join('; ')}`} in ${secs(verifyMs)}${serverMs} ` +
       `(${fmt(report.checked.entries)} entries, ${fmt(report.checked.capRows)} cap rows, ${fmt(report.checked.windowRows)} windows); peak RSS ${peakRss()}`,
   );
   let closed = true;
   t = performance.now();
+  server0 = serverCpu?.() ?? Number.NaN;
   try {
     const what = await closeMonth(ledger, o.period);
-    console.log(`${label.padEnd(9)} close ${o.period} in ${secs(performance.now() - t)}: ${what}; peak RSS ${peakRss()}`);
+    const closeServer = serverCpu ? ` (the server's backends: CPU ${secs(serverCpu() - server0)})` : '';
+    console.log(`${label.padEnd(9)} close ${o.period} in ${secs(performance.now() - t)}${closeServer}: ${what}; peak RSS ${peakRss()}`);
   } catch (e) {
     const message = (e as Error).message;
     console.log(`${label.padEnd(9)} close ${o.period}: ${message}`);
@@ -212,13 +247,19 @@ async function benchSqlite(o: Options): Promise<boolean> {
   const sqlite = store.sqlite as NonNullable<LedgerDb['sqlite']>;
   try {
     await migrateToLatest(store.db);
-    // The load only: no fsyncs, a larger page cache; foreign keys are kept (every reference is
-    // written before the row that makes it).
+    // The load only: no fsyncs, a larger page cache, the tables' own indexes made after the rows;
+    // foreign keys are kept (every reference is written before the row that makes it).
     const synchronous = sqlite.pragma('synchronous', { simple: true }) as number;
     sqlite.pragma('synchronous = OFF');
     sqlite.pragma('cache_size = -262144');
-    await load('sqlite', store, o, new SqliteSink(sqlite, await sqliteColumns(sqlite)));
-    const t = performance.now();
+    const have = sqliteColumns(sqlite);
+    const t0 = performance.now();
+    const indexes = deferSqliteIndexes(sqlite);
+    const loaded = await load('sqlite', o, have, (cols) => new SqliteSink(sqlite, have, cols));
+    let t = performance.now();
+    indexes();
+    console.log(`${label('sqlite')} indexes made again in ${secs(performance.now() - t)}: loaded in ${secs(performance.now() - t0)} in all (${fmt(loaded.entries / ((performance.now() - t0) / 1000))} entries/s)`);
+    t = performance.now();
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
     sqlite.pragma(`synchronous = ${synchronous}`);
     sqlite.pragma('cache_size = -2000');
@@ -235,6 +276,28 @@ async function benchSqlite(o: Options): Promise<boolean> {
 }
 
 const label = (s: string) => s.padEnd(9);
+
+/** CPU time (ms) of the PostgreSQL backends serving `database` (their process titles name it); NaN without /proc. */
+function backendCpuMs(database: string): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database)) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ticks * 10;
+}
 
 async function benchPostgres(o: Options): Promise<boolean> {
   const admin = new pg.Client({ connectionString: o.pg });
@@ -254,8 +317,16 @@ async function benchPostgres(o: Options): Promise<boolean> {
     await migrateToLatest(store.db);
     await client.connect();
     await client.query('set synchronous_commit = off');
-    await load('postgres', store, o, new PostgresCopySink(client, await postgresColumns(client)));
+    const have = await postgresColumns(client);
+    const t0 = performance.now();
+    const indexes = await deferPostgresIndexes(client);
+    const loaded = await load('postgres', o, have, (cols) => new PostgresCopySink(client, have, cols), () => backendCpuMs(name));
     let t = performance.now();
+    await indexes();
+    console.log(
+      `${label('postgres')} indexes and constraints made again in ${secs(performance.now() - t)}: loaded in ${secs(performance.now() - t0)} in all (${fmt(loaded.entries / ((performance.now() - t0) / 1000))} entries/s)`,
+    );
+    t = performance.now();
     await client.query('analyze');
     const analyzeMs = performance.now() - t;
     t = performance.now();
@@ -265,7 +336,7 @@ async function benchPostgres(o: Options): Promise<boolean> {
       `${label('postgres')} analyze ${secs(analyzeMs)}, checkpoint ${secs(performance.now() - t)}; db ${gb(size)}${o.keep ? ` (database ${name})` : ''}; peak RSS ${peakRss()}`,
     );
     await client.end();
-    return await measure('postgres', store, o);
+    return await measure('postgres', store, o, () => backendCpuMs(name));
   } finally {
     await client.end().catch(() => undefined);
     await store.close();
