@@ -30,9 +30,9 @@ export const errorSchema = z
       message: z.string(),
       problems: z.array(z.string()).optional(),
       missing: z
-        .array(z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }))
+        .array(z.union([z.object({ path: z.string(), label: z.string(), citation: z.string(), reason: z.string() }), z.string()]))
         .optional()
-        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give.' }),
+        .meta({ description: 'For MISSING_PARAMETER: each parameter the documents do not give. For INVALID_FILE: the columns a file lacks.' }),
     }),
     requestId: z.string(),
   })
@@ -66,13 +66,50 @@ export function parsedBody<T extends z.ZodType>(schema: T, examples: readonly un
   return copy;
 }
 
-/** The OpenAPI transform: fastify-type-provider-zod's, and each body's examples. */
+/** Answers (200 schemas) of routes that may instead answer a file (`?format=csv|csv-gbk|xlsx`). */
+const fileAnswers = new WeakSet<z.ZodType>();
+
+/**
+ * `schema` (its own copy) as the 200 answer of a route that answers a file when asked
+ * (`?format=`): the OpenAPI document lists the file types beside the JSON answer, with the
+ * Content-Disposition header. A file is sent as bytes and never passes the serializer.
+ */
+export function fileAnswer<T extends z.ZodType>(schema: T): T {
+  const copy = schema.clone() as T;
+  fileAnswers.add(copy);
+  return copy;
+}
+
+/** What a file answer looks like in the document: bytes of each export type. */
+const FILE_CONTENT = {
+  'text/csv': {
+    schema: { type: 'string', format: 'binary', description: 'format=csv: UTF-8 with a BOM (charset=utf-8); format=csv-gbk: GBK (charset=gbk), for Excel on Chinese Windows.' },
+  },
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary', description: 'format=xlsx: one sheet per table.' } },
+};
+
+/** The OpenAPI transform: fastify-type-provider-zod's, each body's examples, and the file answers. */
 export const openApiTransform: typeof jsonSchemaTransform = (document) => {
   const out = jsonSchemaTransform(document);
-  const body = (document.schema as { body?: z.ZodType } | undefined)?.body;
+  const schema = document.schema as { body?: z.ZodType; response?: Record<string, z.ZodType> } | undefined;
+  const body = schema?.body;
   const examples = body ? examplesOf.get(body) : undefined;
-  const described = out.schema as { body?: Record<string, unknown> } | undefined;
+  const described = out.schema as { body?: Record<string, unknown>; response?: Record<string, Record<string, unknown>> } | undefined;
   if (examples && described?.body) described.body = { ...described.body, examples: [...examples] };
+  const ok = schema?.response?.[200];
+  const json = described?.response?.[200];
+  if (ok && fileAnswers.has(ok) && described?.response && json) {
+    described.response[200] = {
+      description: 'The JSON answer (format=json, the default), or the same as a file (format=csv, csv-gbk or xlsx) with Content-Disposition: attachment.',
+      headers: {
+        'content-disposition': {
+          type: 'string',
+          description: `A file only: attachment; filename="<ASCII name>"; filename*=UTF-8''<the Chinese name, percent-encoded> (RFC 6266, RFC 5987).`,
+        },
+      },
+      content: { 'application/json': { schema: json }, ...FILE_CONTENT },
+    };
+  }
   return out;
 };
 

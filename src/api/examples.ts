@@ -37,7 +37,62 @@ function national(infno: SettleInterface) {
   };
 }
 
+/** The clearing examples: Luoyang's city centre pays H1, in the city district 涧西区 (洛医保〔2023〕63号 三(二)). */
+const clearing = {
+  district: { code: '410305', name: '涧西区', region: '410300', level: 'urban' },
+  centre: { id: '410300', name: '洛阳市医保中心', level: 'city', region: '410300' },
+  institution: { id: 'H1', district: '410305' },
+  remittance: { id: 'RM-410305-2024-03', district: '410305', period: '2024-03', amount: '12000.00', remittedOn: '2024-04-10', note: '2024年3月上解资金' },
+  /** H1's own export for March 2024 (a UTF-8 CSV, base64): one row, 2 yuan of 5 from the fund. */
+  reconciliation: {
+    institution: 'H1',
+    from: '2024-03-01',
+    to: '2024-03-31',
+    format: 'csv',
+    file: Buffer.from('结算ID,就诊ID,人员编号,医疗费总额,基金支付总额,个人账户支出,退费结算标志\nS-9001,V-9001,P-9001,5.00,2.00,0.00,否\n').toString('base64'),
+  },
+  national3201: {
+    infno: '3201',
+    msgid: 'H120240401090000320101',
+    fixmedins_code: 'H1',
+    input: {
+      data: {
+        insutype: '390',
+        clr_type: '11',
+        setl_optins: '410300',
+        stmt_begndate: '2024-03-01',
+        stmt_enddate: '2024-03-31',
+        medfee_sumamt: '0.00',
+        fund_pay_sumamt: '0.00',
+        acct_pay: '0.00',
+        fixmedins_setl_cnt: 0,
+        fixmedins_refd_setl_flag: '0',
+      },
+    },
+  },
+  national3202: {
+    infno: '3202',
+    msgid: 'H120240401090000320201',
+    fixmedins_code: 'H1',
+    input: {
+      data: {
+        setl_optins: '410300',
+        stmt_begndate: '2024-03-01',
+        stmt_enddate: '2024-03-31',
+        medfee_sumamt: '5.00',
+        fund_pay_sumamt: '2.00',
+        cash_payamt: '3.00',
+        fixmedins_setl_cnt: 1,
+        clr_type: '11',
+        fixmedins_refd_setl_flag: '0',
+      },
+      file: 'S-9001\tV-9001\tP-9001\t5.00\t2.00\t0.00\t0\n',
+    },
+  },
+};
+
 export const EXAMPLES = {
+  clearing,
   preSettle: { person, visit },
   settle: { requestId: 'R-0001', person, visit },
   reversal: { requestId: 'R-0001-reversal' },

@@ -39,9 +39,10 @@ export const fundStatsSchema = z.object({
 });
 
 /** A registry record. */
-export const personSchema = z
-  .looseObject({})
-  .meta({ description: 'A registry record: id, region, scheme, category, hardship, familyDoctorAt, employment, accountReformed (null: none or not known), updatedAt.' });
+export const personSchema = z.looseObject({}).meta({
+  description:
+    'A registry record: id, region, scheme, category, hardship, familyDoctorAt, employment, accountReformed, district (the 县区 code; null: none or not known), updatedAt.',
+});
 
 export const personsPageSchema = z.object({ persons: z.array(personSchema), next: z.string().nullable() });
 

@@ -28,7 +28,10 @@ import { auditRoutes } from './routes/audit.js';
 import { claimRoutes } from './routes/claims.js';
 import { contributionRoutes } from './routes/contributions.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
+import { clearingRoutes } from './routes/clearing.js';
+import { nationalClearingRoutes } from './routes/national-clearing.js';
 import { nationalRoutes } from './routes/national.js';
+import { reconciliationRoutes } from './routes/reconciliations.js';
 import { personRoutes } from './routes/persons.js';
 import { policyRoutes } from './routes/policies.js';
 import { settlementRoutes } from './routes/settlements.js';
@@ -59,7 +62,7 @@ export interface Timeouts {
 /** `yibao serve`'s defaults (docs/service.md). */
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, idleMs: 60_000 };
 
-/** The largest request body, in bytes. */
+/** The largest request body, in bytes (a reconciliation's file may be larger: routes/reconciliations.ts). */
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 /** A client's x-request-id is adopted only if it is at most this long, of these characters; else one is made. */
@@ -233,7 +236,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return send(status, error);
     }
     const fe = err as FastifyError;
-    if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${bodyLimit} bytes` });
+    if (fe.statusCode === 413) return send(413, { code: 'BODY_TOO_LARGE', message: `request body is larger than ${req.routeOptions.bodyLimit ?? bodyLimit} bytes` });
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return send(fe.statusCode, { code: fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'INVALID_JSON' : 'BAD_REQUEST', message: fe.message });
@@ -286,6 +289,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/claims', claimRoutes, ctx);
   await registerRoutes(app, '/v1/persons', personRoutes, ctx);
   await registerRoutes(app, '/v1/audit', auditRoutes, ctx);
+  await registerRoutes(app, '/v1/clearing', clearingRoutes, ctx);
+  await registerRoutes(app, '/v1/reconciliations', reconciliationRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalClearingRoutes, ctx);
 
   return app;
 }

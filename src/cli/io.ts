@@ -14,6 +14,10 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readStdin: () => Promise<string>;
+  /** stdin as bytes (a GBK file piped in); readStdin's text as UTF-8 when absent. */
+  readStdinBytes?: () => Promise<Buffer>;
+  /** Bytes to stdout (an XLSX or GBK file with --out -); without it only UTF-8 text can go there. */
+  stdoutBytes?: (bytes: Buffer) => void;
   /** The environment (YIBAO_DB, DATABASE_URL, PORT, …); process.env when absent. */
   env?: NodeJS.ProcessEnv;
   /** The directory relative paths are read from; the process's when absent. */

@@ -22,6 +22,7 @@ import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type Ledg
 import { DEFAULT_MAX_QUEUE } from '../ledger/queue.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
 import { verifyAccounts } from '../ledger/accounts.js';
+import { verifyClearing } from '../ledger/clearing.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.js';
 import type { PolicySet } from '../policy/registry.js';
 import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
@@ -123,14 +124,15 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
   try {
     const report = await verifyLedger(store.db);
     const accounts = await verifyAccounts(store.db);
-    const ok = report.ok && accounts.ok;
-    if (values.json) printJson(io, { store: store.location, ...report, ok, accounts });
+    const clearing = await verifyClearing(store.db);
+    const ok = report.ok && accounts.ok && clearing.mismatches.length === 0;
+    if (values.json) printJson(io, { store: store.location, ...report, ok, accounts, clearing });
     else {
       io.stdout(
-        `ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries\n`,
+        `ledger ${store.location} (${store.dialect}): ${report.checked.entries} entries, ${report.checked.capRows} cap accumulators, ${report.checked.windowRows} deductible windows; ${accounts.checked.accounts} accounts, ${accounts.checked.entries} account entries; ${clearing.periods} closed months\n`,
       );
-      if (ok) io.stdout('verify: every accumulator and account balance agrees with the entries\n');
-      else for (const m of [...report.mismatches, ...accounts.mismatches]) io.stdout(`MISMATCH ${m}\n`);
+      if (ok) io.stdout('verify: every accumulator, account balance and closed month agrees with the entries\n');
+      else for (const m of [...report.mismatches, ...accounts.mismatches, ...clearing.mismatches]) io.stdout(`MISMATCH ${m}\n`);
     }
     return ok ? 0 : 1;
   } finally {

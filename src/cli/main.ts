@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PolicyFileError } from '../policy/problems.js';
 import { RequestError } from '../request/settle-request.js';
 import { ACCOUNTS_COMMAND } from './account-commands.js';
+import { CLEARING_COMMAND } from './clearing-commands.js';
 import { ENROLLMENT_COMMAND } from './enrollment-commands.js';
 import { FILE_COMMANDS } from './file-commands.js';
 import { EXIT, exitCodeFor, YibaoError } from '../errors.js';
@@ -14,6 +15,7 @@ import { EXIT_OK, UsageError, type Command, type Io } from './io.js';
 import { LEDGER_COMMANDS } from './ledger-commands.js';
 import { PERSONS_COMMAND } from './person-commands.js';
 import { POLICY_COMMAND } from './policy-commands.js';
+import { RECONCILE_COMMAND } from './reconcile-command.js';
 import { SIMULATE_COMMAND } from './simulate-command.js';
 
 export type { Io } from './io.js';
@@ -21,7 +23,20 @@ export { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from './io.js';
 
 /** Every command, in the order of the help. */
 const [SERVE, LEDGER, AUDIT, KEYS] = LEDGER_COMMANDS as [Command, Command, Command, Command];
-export const COMMANDS: readonly Command[] = [...FILE_COMMANDS, ENROLLMENT_COMMAND, SERVE, LEDGER, AUDIT, ACCOUNTS_COMMAND, PERSONS_COMMAND, KEYS, SIMULATE_COMMAND, POLICY_COMMAND];
+export const COMMANDS: readonly Command[] = [
+  ...FILE_COMMANDS,
+  ENROLLMENT_COMMAND,
+  SERVE,
+  LEDGER,
+  AUDIT,
+  ACCOUNTS_COMMAND,
+  PERSONS_COMMAND,
+  CLEARING_COMMAND,
+  RECONCILE_COMMAND,
+  KEYS,
+  SIMULATE_COMMAND,
+  POLICY_COMMAND,
+];
 
 export const USAGE =
   `yibao — China's basic medical insurance policies as running software

@@ -21,8 +21,8 @@ const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 
 const PERSONS_USAGE = `  yibao persons set FILE [--db PATH|URL]
       Set a person's registry record { id, region, scheme, category, hardship?, familyDoctorAt?,
-      employment?, accountReformed? } (JSON; FILE may be -): created or replaced; settles are
-      checked against it and never change it.
+      employment?, accountReformed?, district? } (JSON; FILE may be -): created or replaced; settles
+      are checked against it and never change it. district: a registered 县区 (yibao clearing districts).
   yibao persons show ID [--db PATH|URL] [--json]
   yibao persons list [--after ID] [--limit N] [--db PATH|URL] [--json]
       The registry in id order, N (at most ${MAX_PERSONS_PAGE}, default 100) after ID.
@@ -85,6 +85,7 @@ export async function personsCommand(args: string[], io: Io): Promise<number> {
 /** One line a person, for a clerk. */
 function describe(p: Record<string, unknown>): string {
   const parts = [`${p.region as string} ${p.scheme === 'employee' ? '职工医保' : '居民医保'} ${CATEGORY_LABELS[p.category as Category]}`];
+  if (p.district !== null && p.district !== undefined) parts.push(`县区：${p.district as string}`);
   if (p.hardship !== null) parts.push(`困难群众：${HARDSHIP_LABELS[p.hardship as Hardship]}`);
   if (p.familyDoctorAt !== null) parts.push(`家庭医生签约：${p.familyDoctorAt as string}`);
   if (p.employment !== null) parts.push(EMPLOYMENT_LABELS[p.employment as Employment]);

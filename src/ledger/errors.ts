@@ -28,7 +28,17 @@ export type LedgerErrorCode =
   /** A visit dated after now (beyond the clock tolerance): not settled, it would use up a year's caps before its time. */
   | 'VISIT_IN_FUTURE'
   /** Too many settles are waiting for the writer: refused at once (503, Retry-After), nothing written. */
-  | 'OVERLOADED';
+  | 'OVERLOADED'
+  /** Clearing: the month has not ended (China time); it cannot be closed yet. */
+  | 'PERIOD_NOT_ENDED'
+  /** Clearing: an earlier month is still open; months close in order. */
+  | 'EARLIER_PERIOD_OPEN'
+  /** Clearing: an institution with entries in the month has no paying centre on file. */
+  | 'NO_PAYING_CENTRE'
+  /** Clearing: a registration contradicts the policy's rule for who pays (洛医保〔2023〕63号 三(二)). */
+  | 'PAYING_CENTRE_RULE'
+  /** A value names a record that does not exist (a district, a centre). */
+  | 'INVALID_REQUEST';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends YibaoError<LedgerErrorCode> {

@@ -59,11 +59,12 @@ export class KyselySettlePath implements SettlePath {
     const st = this.statements;
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const now = this.now();
         if (this.postgres) {
           await runStatement(trx, st.lock, { person: { id: req.person.id } });
           await runStatement(trx, st.visitLock, visitLockBag(req.visit.institution.id, req.visit.id));
         }
+        // The entry's time is read under the locks (the clearing lock among them: statements.ts).
+        const now = this.now();
         const account = await this.account?.(trx, req);
         const d = decide(this.engine, req, actor, await readThrough(trx, st, req), now, account?.at, this.mode);
         // A retry writes nothing: rolled back.

@@ -49,6 +49,8 @@ import { SqliteWriterPath } from './sqlite-writer.js';
 import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
+import { ClearingBook } from './clearing.js';
+import { ReconciliationBook } from './reconciliations.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export type { Actor, Entry, SettleResult } from './types.js';
@@ -111,6 +113,10 @@ export class Ledger {
   readonly persons: PersonRegistry;
   /** What the ledger requires on file before it settles a visit. */
   readonly mode: RegistryMode;
+  /** The agency's month: paying centres, closing months into statements, reconciliation reads (clearing.ts). */
+  readonly clearing: ClearingBook;
+  /** Reconciliations (对账): 3201, 3202 and hospitals' exports against the entries (reconciliations.ts). */
+  readonly reconciliations: ReconciliationBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -125,6 +131,8 @@ export class Ledger {
     this.accountPath = new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, (trx, req) => this.accountAtSettle(trx, req), maxQueue);
     this.enrollments = new EnrollmentBook(store.db, statements, engine, now);
     this.persons = new PersonRegistry(store.db, now);
+    this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
+    this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

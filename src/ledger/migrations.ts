@@ -315,6 +315,111 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
     },
   },
+  '0009_clearing': {
+    // The agency's month (issue 13): paying centres (经办机构), districts and which centre pays each
+    // institution; closed months and their immutable statements; remitted funds; reconciliations.
+    // Settlements get an index on their time: a month's close reads one month, not the ledger.
+    async up(db: Kysely<unknown>) {
+      await atomically(db, async () => {
+        await db.schema
+          .createTable('paying_centres')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('level', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('district', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('districts')
+          .addColumn('code', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('level', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('institution_clearing')
+          .addColumn('institution_id', 'text', (c) => c.primaryKey())
+          .addColumn('district', 'text', (c) => c.notNull())
+          .addColumn('centre_id', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('persons').addColumn('district', 'text').execute();
+        await db.schema.createIndex('settlements_time').on('settlements').column('created_at').execute();
+        // An institution's entries of a span (a reconciliation, a statement's entries): 0002 dropped
+        // the institution's index when nothing read by institution; now the agency's month does.
+        await db.schema.createIndex('settlements_institution_time').on('settlements').columns(['institution_id', 'created_at']).execute();
+        await db.schema
+          .createTable('clearing_periods')
+          .addColumn('period', 'text', (c) => c.primaryKey())
+          .addColumn('closed_at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('entries', 'bigint', (c) => c.notNull())
+          .addColumn('statements', 'integer', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('clearing_statements')
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('institution_id', 'text', (c) => c.notNull())
+          .addColumn('centre_id', 'text', (c) => c.notNull())
+          .addColumn('settlements', 'bigint', (c) => c.notNull())
+          .addColumn('reversals', 'bigint', (c) => c.notNull())
+          .addColumn('medfee_sumamt', 'bigint', (c) => c.notNull())
+          .addColumn('fund_pay_sumamt', 'bigint', (c) => c.notNull())
+          .addColumn('acct_pay', 'bigint', (c) => c.notNull())
+          .addColumn('cash_payamt', 'bigint', (c) => c.notNull())
+          .addColumn('payable_fen', 'bigint', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('clearing_statements_pk', ['period', 'institution_id'])
+          .execute();
+        await db.schema.createIndex('clearing_statements_centre').on('clearing_statements').columns(['centre_id', 'period']).execute();
+        await db.schema.createIndex('clearing_statements_institution').on('clearing_statements').columns(['institution_id', 'period']).execute();
+        await db.schema
+          .createTable('clearing_districts')
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('district', 'text', (c) => c.notNull())
+          .addColumn('centre_id', 'text', (c) => c.notNull())
+          .addColumn('entries', 'bigint', (c) => c.notNull())
+          .addColumn('fund_pay_sumamt', 'bigint', (c) => c.notNull())
+          .addColumn('acct_pay', 'bigint', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('clearing_districts_pk', ['period', 'district', 'centre_id'])
+          .execute();
+        await db.schema
+          .createTable('remittances')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('district', 'text', (c) => c.notNull())
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+          .addColumn('remitted_on', 'text', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('request_hash', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('remittances_district').on('remittances').columns(['district', 'period']).execute();
+        await db.schema
+          .createTable('reconciliations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('institution_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('span_from', 'text', (c) => c.notNull())
+          .addColumn('span_to', 'text', (c) => c.notNull())
+          .addColumn('balanced', 'integer', (c) => c.notNull())
+          .addColumn('summary', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('reconciliations_institution').on('reconciliations').columns(['institution_id', 'created_at']).execute();
+      });
+    },
+  },
 };
 
 /**

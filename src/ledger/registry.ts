@@ -47,7 +47,7 @@ const ATTRIBUTES = ['region', 'scheme', 'category', 'hardship', 'familyDoctorAt'
 const OPTIONAL = ['hardship', 'familyDoctorAt', 'employment', 'accountReformed'] as const;
 
 export function personRecordOf(
-  row: Pick<Selectable<PersonsTable>, 'id' | 'region' | 'scheme' | 'category' | 'hardship' | 'family_doctor_at' | 'employment' | 'account_reformed'>,
+  row: Pick<Selectable<PersonsTable>, 'id' | 'region' | 'scheme' | 'category' | 'hardship' | 'family_doctor_at' | 'employment' | 'account_reformed'> & { district?: string | null },
 ): PersonRecord {
   return {
     id: row.id,
@@ -58,6 +58,7 @@ export function personRecordOf(
     familyDoctorAt: row.family_doctor_at ?? null,
     employment: (row.employment ?? null) as Employment | null,
     accountReformed: row.account_reformed === null || row.account_reformed === undefined ? null : Number(row.account_reformed) === 1,
+    district: row.district ?? null,
   };
 }
 
@@ -72,6 +73,7 @@ export function personRowOf(r: PersonRecord, now: number): Selectable<PersonsTab
     family_doctor_at: r.familyDoctorAt,
     employment: r.employment,
     account_reformed: r.accountReformed === null ? null : r.accountReformed ? 1 : 0,
+    district: r.district ?? null,
     updated_at: now,
   };
 }
@@ -120,7 +122,7 @@ export function personForSettle(requested: Person, record: PersonRecord | undefi
   };
 }
 
-const PERSON_COLUMNS = ['id', 'region', 'scheme', 'category', 'hardship', 'family_doctor_at', 'employment', 'account_reformed'] as const;
+const PERSON_COLUMNS = ['id', 'region', 'scheme', 'category', 'hardship', 'family_doctor_at', 'employment', 'account_reformed', 'district'] as const;
 
 /** The registry's record of a person, if any (no audit: for the ledger's own use). */
 export async function findPerson(db: Pick<Kysely<Database>, 'selectFrom'>, personId: string): Promise<PersonRecord | undefined> {
@@ -190,6 +192,7 @@ export function personJson(r: PersonRecord, updatedAt?: number): Record<string, 
     familyDoctorAt: r.familyDoctorAt,
     employment: r.employment,
     accountReformed: r.accountReformed,
+    district: r.district ?? null,
     ...(updatedAt !== undefined ? { updatedAt: new Date(updatedAt).toISOString() } : {}),
   };
 }
@@ -217,7 +220,18 @@ export class PersonRegistry {
       if (trx.getExecutor().adapter instanceof PostgresAdapter) await personLock(record.id).execute(trx);
       const row = await trx.selectFrom('persons').selectAll().where('id', '=', record.id).executeTakeFirst();
       const before = row ? personRecordOf(row) : undefined;
-      const changes = Object.fromEntries(ATTRIBUTES.filter((k) => before?.[k] !== record[k]).map((k) => [k, before ? [before[k], record[k]] : record[k]]));
+      if (record.district) {
+        const district = await trx.selectFrom('districts').select(['region']).where('code', '=', record.district).executeTakeFirst();
+        if (!district)
+          throw new LedgerError(
+            'INVALID_REQUEST',
+            `district: ${record.district} is not a registered district (县区); the agency registers it first (PUT /v1/clearing/districts/${record.district}, yibao clearing districts set)`,
+          );
+      }
+      const fields = [...ATTRIBUTES, 'district'] as const;
+      const changes = before
+        ? Object.fromEntries(fields.filter((k) => (before[k] ?? null) !== (record[k] ?? null)).map((k) => [k, [before[k] ?? null, record[k] ?? null]]))
+        : Object.fromEntries([...ATTRIBUTES.map((k) => [k, record[k]]), ...(record.district ? [['district', record.district]] : [])]);
       if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
       const now = this.now();
       const next = personRowOf(record, now);

@@ -25,6 +25,8 @@ export interface PersonsTable {
   employment: string | null;
   /** Employees: 1 when the personal account's structure was adjusted (调整个人账户结构), 0 when not; null when not known. */
   account_reformed: number | null;
+  /** The county or district (县区) the person is insured in: the district code (0009); null when not known. */
+  district: string | null;
   updated_at: number;
 }
 
@@ -230,6 +232,112 @@ export interface AccountEntriesTable {
   created_at: number;
 }
 
+/** A paying centre (医保经办机构: the city centre 市医保中心 or a county centre 县区医保中心). */
+export interface PayingCentresTable {
+  /** The centre's code (结算经办机构 setl_optins, 6 characters). */
+  id: string;
+  name: string;
+  /** city | county */
+  level: string;
+  /** The region (统筹区) code it belongs to. */
+  region: string;
+  /** A county centre: the district (县区) code it serves; null for the city centre. */
+  district: string | null;
+  actor: string;
+  updated_at: number;
+}
+
+/** A county or district (县区) of a region: `county` (县, and the districts the policy counts as counties) or `urban` (城市区). */
+export interface DistrictsTable {
+  code: string;
+  name: string;
+  region: string;
+  level: string;
+  actor: string;
+  updated_at: number;
+}
+
+/** Where an institution is cleared: its district, and the centre the agency named (null: the policy's rule names it). */
+export interface InstitutionClearingTable {
+  institution_id: string;
+  district: string;
+  centre_id: string | null;
+  actor: string;
+  updated_at: number;
+}
+
+/** A closed month (已清算月份). Never updated. */
+export interface ClearingPeriodsTable {
+  period: string;
+  closed_at: number;
+  actor: string;
+  /** The ledger entries the month's statements cover. */
+  entries: number;
+  statements: number;
+  /** JSON: the close's summary (centres, totals, what was missing). */
+  body: string;
+}
+
+/** One institution's statement for a closed month (清算单), immutable. */
+export interface ClearingStatementsTable {
+  period: string;
+  institution_id: string;
+  centre_id: string;
+  settlements: number;
+  reversals: number;
+  medfee_sumamt: number;
+  fund_pay_sumamt: number;
+  acct_pay: number;
+  cash_payamt: number;
+  /** What the centre pays the institution: fund_pay_sumamt + acct_pay. */
+  payable_fen: number;
+  /** JSON: the statement (lines by fund, adjustments, rules and what is missing). */
+  body: string;
+}
+
+/** What was paid in a closed month for a district's insured, by the paying centre (三(三)). */
+export interface ClearingDistrictsTable {
+  period: string;
+  /** The insured's district code, '' when the person has none on file. */
+  district: string;
+  centre_id: string;
+  entries: number;
+  fund_pay_sumamt: number;
+  acct_pay: number;
+  /** JSON: by fund_pay_type. */
+  body: string;
+}
+
+/** Funds a district remitted to the city (上解资金), recorded by the agency. */
+export interface RemittancesTable {
+  /** The client's id (idempotency key). */
+  id: string;
+  district: string;
+  period: string;
+  amount_fen: number;
+  remitted_on: string;
+  note: string | null;
+  request_hash: string;
+  actor: string;
+  recorded_at: number;
+}
+
+/** A reconciliation run (对账): 3201, 3202 or a hospital's file. */
+export interface ReconciliationsTable {
+  id: string;
+  institution_id: string;
+  kind: string;
+  span_from: string;
+  span_to: string;
+  balanced: number;
+  /** JSON: totals and counts by class. */
+  summary: string;
+  /** JSON: the differences (and, for 3202, every row's result). */
+  detail: string;
+  actor: string;
+  created_at: number;
+}
+
 export interface Database {
   persons: PersonsTable;
   enrollments: EnrollmentsTable;
@@ -244,4 +352,12 @@ export interface Database {
   accounts: AccountsTable;
   account_holders: AccountHoldersTable;
   account_entries: AccountEntriesTable;
+  paying_centres: PayingCentresTable;
+  districts: DistrictsTable;
+  institution_clearing: InstitutionClearingTable;
+  clearing_periods: ClearingPeriodsTable;
+  clearing_statements: ClearingStatementsTable;
+  clearing_districts: ClearingDistrictsTable;
+  remittances: RemittancesTable;
+  reconciliations: ReconciliationsTable;
 }

@@ -69,11 +69,24 @@ export const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW;
 /**
  * PostgreSQL: the transaction-scoped advisory lock of a person (on the hash of the id; a collision
  * only serializes two persons). Settles and reversals take it before reading the person's
- * accumulators, so two of them for one person never read the same remaining cap.
+ * accumulators, so two of them for one person never read the same remaining cap. The same
+ * statement first takes the clearing lock shared ({@link CLEARING_LOCK_KEY}).
  */
 export function personLock(personId: string) {
-  return sql`select pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
+  return sql`select pg_advisory_xact_lock_shared(${sql.raw(CLEARING_LOCK_KEY)}), pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
 }
+
+/**
+ * PostgreSQL: the clearing lock (清算锁), an advisory lock of its own number. Every transaction
+ * that writes a settlement entry holds it shared (taken with the person's lock, before the entry's
+ * time is read); closing a month (clearing.ts) takes it exclusively. So no entry can be stamped
+ * with a time in a month while that month is being closed: a settle in flight finishes first, and
+ * one that starts after reads a time after the close began, which is after the month's end.
+ */
+export const CLEARING_LOCK_KEY = '7305108113310125'; // digits of 'yibao.clearing', any fixed bigint
+
+/** PostgreSQL: {@link CLEARING_LOCK_KEY} exclusively, until the transaction ends. */
+export const clearingLock = () => sql`select pg_advisory_xact_lock(${sql.raw(CLEARING_LOCK_KEY)})`;
 
 /**
  * PostgreSQL: the transaction-scoped advisory lock of a visit (an institution's visit id; on the

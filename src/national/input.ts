@@ -62,9 +62,9 @@ export const INTERFACE_NAMES: Record<Interface, string> = {
 const inpatient = (infno: Interface) => infno.startsWith('23');
 const commits = (infno: SettleInterface) => infno === '2207' || infno === '2304';
 
-const text = (max: number) => z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`);
+export const text = (max: number) => z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`);
 /** 是/否 flags: "0" no, "1" yes. */
-const flag = z.enum(['0', '1'], { error: 'must be "0" (否) or "1" (是)' });
+export const flag = z.enum(['0', '1'], { error: 'must be "0" (否) or "1" (是)' });
 /** yyyy-MM-dd HH:mm:ss, as the platform writes times. */
 const nationalTime = z
   .string({ error: 'must be a time yyyy-MM-dd HH:mm:ss' })
@@ -129,34 +129,39 @@ const extension = z.strictObject({
     .optional(),
 });
 
+/** The envelope's fields (公共输入参数) besides `input` and the `yibao` extension. */
+export const envelopeFields = {
+  infno: text(4).optional(),
+  /** 发送方报文ID. */
+  msgid: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only')
+    .optional(),
+  mdtrtarea_admvs: text(6).optional(),
+  /** 参保地医保区划: the person's region. */
+  insuplc_admdvs: text(6).optional(),
+  recer_sys_code: text(10).optional(),
+  dev_no: text(100).optional(),
+  dev_safe_info: text(2000).optional(),
+  cainfo: text(1024).optional(),
+  signtype: text(10).optional(),
+  infver: text(6).optional(),
+  opter_type: text(3).optional(),
+  opter: text(30).optional(),
+  opter_name: text(50).optional(),
+  /** 交易时间. */
+  inf_time: nationalTime.optional(),
+  /** 定点医药机构编号: the institution. */
+  fixmedins_code: id,
+  fixmedins_name: text(200).optional(),
+  sign_no: text(30).optional(),
+};
+
 const envelope = <D extends z.ZodType, E extends z.ZodType>(data: D, ext: E) =>
   z.strictObject({
-    infno: text(4).optional(),
-    /** 发送方报文ID. */
-    msgid: z
-      .string({ error: 'must be a string' })
-      .min(1, 'must not be empty')
-      .max(100, 'must be at most 100 characters')
-      .regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only')
-      .optional(),
-    mdtrtarea_admvs: text(6).optional(),
-    /** 参保地医保区划: the person's region. */
-    insuplc_admdvs: text(6).optional(),
-    recer_sys_code: text(10).optional(),
-    dev_no: text(100).optional(),
-    dev_safe_info: text(2000).optional(),
-    cainfo: text(1024).optional(),
-    signtype: text(10).optional(),
-    infver: text(6).optional(),
-    opter_type: text(3).optional(),
-    opter: text(30).optional(),
-    opter_name: text(50).optional(),
-    /** 交易时间. */
-    inf_time: nationalTime.optional(),
-    /** 定点医药机构编号: the institution. */
-    fixmedins_code: id,
-    fixmedins_name: text(200).optional(),
-    sign_no: text(30).optional(),
+    ...envelopeFields,
     input: z.strictObject({ data }, { error: 'must be an object { data: {...} }' }),
     yibao: ext.optional(),
   });

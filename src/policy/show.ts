@@ -102,6 +102,7 @@ export function groupTitle(pack: PolicyPack, path: string): string {
 
 const GROUP_LABELS: Record<string, string> = {
   budget: '预算管理',
+  clearing: '清算（经办机构与定点医药机构）',
   floors: '省级底线标准（供核对各市政策，不用于结算）',
 };
 
@@ -110,6 +111,11 @@ const NAME_LABELS: Record<string, string> = {
   counties: '比照西部开发政策县数量',
   familyDoctorServiceFee: '家庭医生签约服务费',
   studentOutpatientBudget: '大学生门诊统筹预算',
+  payingCentre: '分级支付（支付经办机构）',
+  countyLevelDistricts: '按县管理的区',
+  districtClearing: '上解资金定期清算',
+  settlementCycle: '与定点医药机构结算周期',
+  qualityDeposit: '质量保证金预留比例',
   outpatientPrimaryDeductible: '门诊统筹基层起付标准',
   outpatientDeductible: '门诊统筹县级及以上起付标准',
   outpatientDeductibleWindow: '门诊统筹起付标准计算周期',

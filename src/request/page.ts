@@ -23,10 +23,23 @@ export interface Positions {
   account: [seq: number];
   /** The audit log: its row id. */
   audit: [id: number];
+  /** Clearing statements: period and institution. */
+  statements: [period: string, institution: string];
+  /** The entries a statement or a reconciliation covers: created_at and entry id. */
+  covered: [createdAt: number, id: string];
+  /** Reconciliations: created_at and id. */
+  reconciliations: [createdAt: number, id: string];
 }
 export type List = keyof Positions;
 
-const SHAPES: Record<List, readonly ('number' | 'string')[]> = { history: ['number', 'string'], account: ['number'], audit: ['number'] };
+const SHAPES: Record<List, readonly ('number' | 'string')[]> = {
+  history: ['number', 'string'],
+  account: ['number'],
+  audit: ['number'],
+  statements: ['string', 'string'],
+  covered: ['number', 'string'],
+  reconciliations: ['number', 'string'],
+};
 
 export interface Page<T> {
   entries: T[];

@@ -3,18 +3,26 @@
  * `yibao persons set FILE`. The attributes that change benefits, with the settle request's names
  * and checks:
  *
- *   { id, region, scheme, category, hardship?, familyDoctorAt?, employment?, accountReformed? }
+ *   { id, region, scheme, category, hardship?, familyDoctorAt?, employment?, accountReformed?, district? }
  *
  * The record replaces the one held: an attribute left out is none (null). Over HTTP the id is the
  * path's (the body may repeat it).
  */
+import { z } from 'zod';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/types.js';
 import type { PolicySet } from '../policy/registry.js';
 import { formatIssues } from '../policy/schema.js';
 import { id, personProblems, personSchema, readRegion, RequestError } from './settle-request.js';
 
-export const personRecordSchema = personSchema.omit({ enrollment: true }).extend({ id: id.optional() });
+export const personRecordSchema = personSchema.omit({ enrollment: true }).extend({
+  id: id.optional(),
+  /** The county or district (县区) the person is insured in, a registered district's code (the month's clearing by district, 洛医保〔2023〕63号 三(三)). */
+  district: z
+    .string()
+    .regex(/^[0-9A-Za-z]{1,12}$/, { error: 'must be a district code (letters and digits, at most 12)' })
+    .optional(),
+});
 
 /** A person as the registry holds them (src/ledger/registry.ts): absent attributes null, the region an admdvs code. */
 export interface PersonRecord {
@@ -26,6 +34,8 @@ export interface PersonRecord {
   familyDoctorAt: string | null;
   employment: Employment | null;
   accountReformed: boolean | null;
+  /** The county or district code (县区), when the agency recorded it; a settle's person has none. */
+  district?: string | null;
 }
 
 /**
@@ -49,7 +59,7 @@ export function parsePersonRecord(data: unknown, policies: PolicySet, options: {
   if (personId === undefined) problems.push('id: required: the person id');
   else if (r.id !== undefined && r.id !== personId) problems.push(`id: ${r.id} is not the person of the path (${personId})`);
   if (problems.length > 0) throw new RequestError(problems);
-  return recordOfPerson({ ...r, id: personId as string, region: region as string });
+  return { ...recordOfPerson({ ...r, id: personId as string, region: region as string }), district: r.district ?? null };
 }
 
 /** A person's record: what a settle's person registers when the registry has none, or a validated record. */

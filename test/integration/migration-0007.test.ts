@@ -75,7 +75,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         },
       ]);
       expect(await store.db.selectFrom('persons').selectAll().execute()).toEqual([
-        { id: 'M-P1', region: '410300', scheme: 'resident', category: 'adult', hardship: 'dibao', family_doctor_at: 'H1', employment: null, account_reformed: null, updated_at: 1 },
+        {
+          id: 'M-P1',
+          region: '410300',
+          scheme: 'resident',
+          category: 'adult',
+          hardship: 'dibao',
+          family_doctor_at: 'H1',
+          employment: null,
+          account_reformed: null,
+          district: null,
+          updated_at: 1,
+        },
       ]);
       // The settlement's visit is looked up by both ids.
       const index =

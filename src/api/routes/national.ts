@@ -33,7 +33,7 @@ import {
 } from '../../national/input.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { YibaoError } from '../../errors.js';
-import { JSON_TYPE, parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
+import { type App, JSON_TYPE, parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { envelopeSchema } from '../responses.js';
 
@@ -41,7 +41,7 @@ import { envelopeSchema } from '../responses.js';
  * A refusal: the service's error body (what the error handler sends and the serializer checks)
  * in the national envelope (added by the onSend hook below).
  */
-const refusalEnvelopeSchema = z
+export const refusalEnvelopeSchema = z
   .looseObject({
     infcode: z.literal(-1).optional(),
     inf_refmsgid: z.string().optional(),
@@ -87,31 +87,41 @@ function errorEnvelope(req: FastifyRequest, payload: string): string {
  * An institution key settles and reverses at its own institution only (as POST /v1/settlements):
  * a preHandler, once the message is read.
  */
-function checkInstitution(actor: Actor, fixmedinsCode: string): void {
+export function checkInstitution(actor: Actor, fixmedinsCode: string): void {
   if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
     throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} may settle only at ${actor.institutionId}, not ${fixmedinsCode}`);
   }
 }
 
+/** Sends a success in the national envelope: infcode 0, the message ids and times, `output` and `yibao`. */
+export type EnvelopeSender = (req: FastifyRequest, reply: FastifyReply, status: number, output: unknown, yibao: Record<string, unknown>) => FastifyReply;
+
+/**
+ * The national envelope on a plugin's routes: the time each request came (refmsg_time), refusals
+ * (made by the service's error handler) wrapped with infcode -1 and err_msg, the status kept.
+ * Returns the sender of successes.
+ */
+export function nationalEnvelope(scope: App): EnvelopeSender {
+  scope.addHook('onRequest', (req, _reply, done) => {
+    receivedAt.set(req, Date.now());
+    done();
+  });
+  scope.addHook('onSend', (req, reply, payload, done) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') done(null, errorEnvelope(req, payload));
+    else done(null, payload);
+  });
+  return (req, reply, status, output, yibao) => {
+    const now = Date.now();
+    return reply
+      .code(status)
+      .type(JSON_TYPE)
+      .send({ infcode: 0, inf_refmsgid: req.id, refmsg_time: stamp(receivedAt.get(req) ?? now), respond_time: stamp(now), err_msg: null, output, yibao });
+  };
+}
+
 export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
   {
-    scope.addHook('onRequest', (req, _reply, done) => {
-      receivedAt.set(req, Date.now());
-      done();
-    });
-    // Refusals (made by the service's error handler) in the national envelope; the status stays.
-    scope.addHook('onSend', (req, reply, payload, done) => {
-      if (reply.statusCode >= 400 && typeof payload === 'string') done(null, errorEnvelope(req, payload));
-      else done(null, payload);
-    });
-
-    const ok = (req: FastifyRequest, reply: FastifyReply, status: number, output: unknown, yibao: Record<string, unknown>) => {
-      const now = Date.now();
-      return reply
-        .code(status)
-        .type(JSON_TYPE)
-        .send({ infcode: 0, inf_refmsgid: req.id, refmsg_time: stamp(receivedAt.get(req) ?? now), respond_time: stamp(now), err_msg: null, output, yibao });
-    };
+    const ok = nationalEnvelope(scope);
 
     for (const infno of SETTLE_INTERFACES) {
       const commits = infno === '2207' || infno === '2304';
