@@ -21,7 +21,8 @@
  * 4. times the month's close ({@link closeMonth});
  * 5. prints the database's size and the peak RSS of this process (process.resourceUsage().maxRSS).
  *
- * `--keep` keeps each database and prints where it is. Exits 1 when verify finds a mismatch or a
+ * `--keep` keeps each database and prints where it is; `--db FILE|URL` runs 3 and 4 again on one
+ * so kept (its closes undone first). Exits 1 when verify finds a mismatch or a
  * step fails.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -32,9 +33,10 @@ import pg from 'pg';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { Ledger } from '../src/ledger/ledger.js';
+import type { Actor } from '../src/ledger/types.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { columnsOf, deferPostgresIndexes, deferSqliteIndexes, HourFiles, PostgresCopySink, postgresColumns, SqliteSink, sqliteColumns, type Columns, type Sink } from './bulk.js';
-import { monthBatches, monthSpan, type MonthCounts, type Row } from './month.js';
+import { CITIES, monthBatches, monthSpan, type MonthCounts, type Row } from './month.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,6 +48,7 @@ interface Options {
   keep: boolean;
   dir: string;
   pg: string;
+  db: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -57,6 +60,7 @@ function parseArgs(argv: readonly string[]): Options {
     keep: false,
     dir: existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     pg: process.env.YIBAO_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
+    db: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -99,8 +103,11 @@ function parseArgs(argv: readonly string[]): Options {
       case '--pg':
         o.pg = next();
         break;
+      case '--db':
+        o.db = next();
+        break;
       default:
-        throw new Error(`unknown option ${a} (options: --store sqlite|postgres|both --settles N --period YYYY-MM --seed N --keep --dir DIR --pg URL)`);
+        throw new Error(`unknown option ${a} (options: --store sqlite|postgres|both --settles N --period YYYY-MM --seed N --keep --dir DIR --pg URL --db FILE|URL)`);
     }
   }
   return o;
@@ -111,16 +118,65 @@ const secs = (ms: number) => `${fmt(ms / 1000, 1)} s`;
 const gb = (bytes: number) => (bytes >= 1 << 30 ? `${fmt(bytes / 2 ** 30, 2)} GB` : `${fmt(bytes / 2 ** 20, 0)} MB`);
 const peakRss = () => `${fmt(process.resourceUsage().maxRSS / 1024, 0)} MB`;
 
-const ACTOR = { id: 'bench', role: 'agency' } as const;
+const ACTOR: Actor = { id: 'bench', role: 'agency' };
 
 /**
- * The month's close (月结): the main line's `ledger.clearing.close(period, actor)` (src/ledger/clearing.ts,
- * issue 13), with the paying centres and the institutions' districts registered first. Wired here
- * when that lands on the main line.
+ * The paying centres (医保中心) and districts (县区) of bench/month's cities, and every institution's
+ * district, as the agency registers them (ledger.clearing.registry). Luoyang's rule names each
+ * institution's centre (洛医保〔2023〕63号 三(二): county institutions by their county's centre,
+ * city-district ones by the city centre); Puyang's and Linfen's packs give no rule, so the agency
+ * names it, the same way. An institution's district is in its code (H + district + number).
  */
-async function closeMonth(_ledger: Ledger, _period: string): Promise<string> {
-  void ACTOR;
-  throw new Error('close not yet available');
+async function registerClearing(ledger: Ledger): Promise<number> {
+  const r = ledger.clearing.registry;
+  const levels = new Map<string, 'urban' | 'county'>();
+  for (const city of Object.values(CITIES)) {
+    await r.setCentre({ id: city.region, name: `${city.name}医疗保障中心`, level: 'city', region: city.region, district: null }, ACTOR);
+    for (const d of city.districts) {
+      levels.set(d.code, d.level);
+      await r.setDistrict({ code: d.code, name: d.name, region: city.region, level: d.level }, ACTOR);
+      if (d.level === 'county') await r.setCentre({ id: d.code, name: `${d.name}医疗保障中心`, level: 'county', region: city.region, district: d.code }, ACTOR);
+    }
+  }
+  const institutions = await ledger.store.db.selectFrom('institutions').select(['id', 'region']).orderBy('id').execute();
+  for (const i of institutions) {
+    const district = i.id.slice(1, 7);
+    const centreId = i.region === CITIES.luoyang.region ? null : levels.get(district) === 'county' ? district : (i.region as string);
+    await r.assignInstitution({ institutionId: i.id, district, centreId }, ACTOR);
+  }
+  return institutions.length;
+}
+
+/**
+ * The month's close (月结): the month before first (months close in order; the ledger holds its
+ * last days), then the month, each through `ledger.clearing.close` (src/ledger/clearing.ts).
+ */
+async function closeMonth(label: string, ledger: Ledger, period: string, serverCpu?: () => number): Promise<string> {
+  let t = performance.now();
+  const institutions = await registerClearing(ledger);
+  const registered = performance.now() - t;
+  const before = previousPeriod(period);
+  t = performance.now();
+  const first = await ledger.clearing.close(before, ACTOR);
+  console.log(
+    `${label.padEnd(9)} close ${before} (the month before) in ${secs(performance.now() - t)}: ${fmt(first.entries)} entries, ${fmt(first.statements)} statements ` +
+      `(${fmt(institutions)} institutions registered in ${secs(registered)})`,
+  );
+  t = performance.now();
+  const server0 = serverCpu?.() ?? Number.NaN;
+  const cpu0 = process.cpuUsage();
+  const closed = await ledger.clearing.close(period, ACTOR);
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const server = serverCpu ? `, the server's backends ${secs(serverCpu() - server0)}` : '';
+  const centres = (closed.summary.centres as unknown[] | undefined)?.length ?? 0;
+  return `${fmt(closed.entries)} entries, ${fmt(closed.statements)} statements, ${fmt(centres)} paying centres in ${secs(ms)} (CPU: this process ${secs((cpu.user + cpu.system) / 1000)}${server})`;
+}
+
+/** The month before a YYYY-MM. */
+function previousPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
 /** Rows per table, and what the month holds, as one line. */
@@ -143,7 +199,13 @@ function describe(c: MonthCounts, rows: Record<string, number>, period: string):
  */
 const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function load(label: string, o: Options, have: Columns, makeSink: (entryColumns: readonly string[]) => Sink, serverCpu?: () => number): Promise<{ ms: number; counts: MonthCounts; entries: number }> {
+async function load(
+  label: string,
+  o: Options,
+  have: Columns,
+  makeSink: (entryColumns: readonly string[]) => Sink,
+  serverCpu?: () => number,
+): Promise<{ ms: number; counts: MonthCounts; entries: number }> {
   const engine = new SettlementEngine(policies());
   const counts: MonthCounts = {
     persons: 0,
@@ -176,11 +238,14 @@ async function load(label: string, o: Options, have: Columns, makeSink: (entryCo
     if (counts.settlements - shown >= 1_000_000) {
       shown = counts.settlements;
       const s = (performance.now() - t) / 1000;
-      console.log(`${label.padEnd(9)} … ${fmt(counts.settlements)} settlements made in ${fmt(s, 1)} s (${fmt(counts.settlements / s)}/s), RSS ${fmt(process.memoryUsage.rss() / 2 ** 20)} MB`);
+      console.log(
+        `${label.padEnd(9)} … ${fmt(counts.settlements)} settlements made in ${fmt(s, 1)} s (${fmt(counts.settlements / s)}/s), RSS ${fmt(process.memoryUsage.rss() / 2 ** 20)} MB`,
+      );
     }
   }
   if (!hours || !sink) throw new Error('bench: the month made no entries');
   const made = performance.now() - t;
+  const rssMade = peakRss();
   // The entries, an hour at a time, in time order.
   let inSink = 0;
   for (const lines of hours.hours()) {
@@ -200,7 +265,12 @@ async function load(label: string, o: Options, have: Columns, makeSink: (entryCo
     `${label.padEnd(9)} load ${fmt(counts.persons)} persons, ${fmt(total)} rows in ${secs(ms)} (the month made and all but the entries written in ${secs(made)}, ` +
       `the entries in time order in ${secs(ms - made)}): ${fmt(sink.rows.settlements / (ms / 1000))} entries/s, ${fmt(total / (ms / 1000))} rows/s`,
   );
-  console.log(`${label.padEnd(9)} load CPU: this process ${secs((cpu.user + cpu.system) / 1000)}${server}; load average ${os.loadavg().map((x) => fmt(x, 1)).join(' ')}`);
+  console.log(
+    `${label.padEnd(9)} load CPU: this process ${secs((cpu.user + cpu.system) / 1000)}${server}; load average ${os
+      .loadavg()
+      .map((x) => fmt(x, 1))
+      .join(' ')}; ` + `peak RSS ${rssMade} when the month was made, ${peakRss()} when loaded`,
+  );
   return { ms, counts, entries: sink.rows.settlements };
 }
 
@@ -216,8 +286,8 @@ function policies() {
 /** Verify, then the close, on a loaded store. */
 async function measure(label: string, store: LedgerDb, o: Options, serverCpu?: () => number): Promise<boolean> {
   const ledger = new Ledger(store, new SettlementEngine(policies()));
-  let t = performance.now();
-  let server0 = serverCpu?.() ?? Number.NaN;
+  const t = performance.now();
+  const server0 = serverCpu?.() ?? Number.NaN;
   const report = await ledger.verify();
   const verifyMs = performance.now() - t;
   const serverMs = serverCpu ? ` (the server's backends: CPU ${secs(serverCpu() - server0)})` : '';
@@ -226,16 +296,11 @@ async function measure(label: string, store: LedgerDb, o: Options, serverCpu?: (
       `(${fmt(report.checked.entries)} entries, ${fmt(report.checked.capRows)} cap rows, ${fmt(report.checked.windowRows)} windows); peak RSS ${peakRss()}`,
   );
   let closed = true;
-  t = performance.now();
-  server0 = serverCpu?.() ?? Number.NaN;
   try {
-    const what = await closeMonth(ledger, o.period);
-    const closeServer = serverCpu ? ` (the server's backends: CPU ${secs(serverCpu() - server0)})` : '';
-    console.log(`${label.padEnd(9)} close ${o.period} in ${secs(performance.now() - t)}${closeServer}: ${what}; peak RSS ${peakRss()}`);
+    console.log(`${label.padEnd(9)} close ${o.period}: ${await closeMonth(label, ledger, o.period, serverCpu)}; peak RSS ${peakRss()}`);
   } catch (e) {
-    const message = (e as Error).message;
-    console.log(`${label.padEnd(9)} close ${o.period}: ${message}`);
-    closed = message === 'close not yet available';
+    console.log(`${label.padEnd(9)} close ${o.period} FAILED: ${(e as Error).message}`);
+    closed = false;
   }
   return report.ok && closed;
 }
@@ -251,14 +316,16 @@ async function benchSqlite(o: Options): Promise<boolean> {
     // foreign keys are kept (every reference is written before the row that makes it).
     const synchronous = sqlite.pragma('synchronous', { simple: true }) as number;
     sqlite.pragma('synchronous = OFF');
-    sqlite.pragma('cache_size = -262144');
+    sqlite.pragma('cache_size = -131072');
     const have = sqliteColumns(sqlite);
     const t0 = performance.now();
     const indexes = deferSqliteIndexes(sqlite);
     const loaded = await load('sqlite', o, have, (cols) => new SqliteSink(sqlite, have, cols));
     let t = performance.now();
     indexes();
-    console.log(`${label('sqlite')} indexes made again in ${secs(performance.now() - t)}: loaded in ${secs(performance.now() - t0)} in all (${fmt(loaded.entries / ((performance.now() - t0) / 1000))} entries/s)`);
+    console.log(
+      `${label('sqlite')} indexes made again in ${secs(performance.now() - t)}: loaded in ${secs(performance.now() - t0)} in all (${fmt(loaded.entries / ((performance.now() - t0) / 1000))} entries/s)`,
+    );
     t = performance.now();
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
     sqlite.pragma(`synchronous = ${synchronous}`);
@@ -320,7 +387,13 @@ async function benchPostgres(o: Options): Promise<boolean> {
     const have = await postgresColumns(client);
     const t0 = performance.now();
     const indexes = await deferPostgresIndexes(client);
-    const loaded = await load('postgres', o, have, (cols) => new PostgresCopySink(client, have, cols), () => backendCpuMs(name));
+    const loaded = await load(
+      'postgres',
+      o,
+      have,
+      (cols) => new PostgresCopySink(client, have, cols),
+      () => backendCpuMs(name),
+    );
     let t = performance.now();
     await indexes();
     console.log(
@@ -345,6 +418,25 @@ async function benchPostgres(o: Options): Promise<boolean> {
   }
 }
 
+/**
+ * `--db`: verify and close again on a ledger this bench loaded and kept (--keep): it is brought to
+ * the latest migration, the closes of its months are undone, and both are timed again.
+ */
+async function again(o: Options, target: string): Promise<boolean> {
+  const store = await openLedgerDb({ target });
+  const which = store.dialect.padEnd(9);
+  try {
+    const t = performance.now();
+    const applied = await migrateToLatest(store.db);
+    if (applied.length > 0) console.log(`${which} migrated (${applied.join(', ')}) in ${secs(performance.now() - t)}`);
+    for (const table of ['clearing_districts', 'clearing_statements', 'clearing_periods'] as const) await store.db.deleteFrom(table).execute();
+    const database = store.dialect === 'postgres' ? new URL(target).pathname.slice(1) : undefined;
+    return await measure(store.dialect, store, o, database ? () => backendCpuMs(database) : undefined);
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const span = monthSpan(o.period);
@@ -352,6 +444,7 @@ async function main(): Promise<number> {
     `yibao clearing bench: ${fmt(o.settles)} settlements in ${o.period} [${new Date(span.start).toISOString()}, ${new Date(span.end).toISOString()}), seed ${o.seed}, node ${process.version}`,
   );
   let ok = true;
+  if (o.db !== undefined) return (await again(o, o.db)) ? 0 : 1;
   if (o.store !== 'postgres') ok = (await benchSqlite(o)) && ok;
   if (o.store !== 'sqlite') ok = (await benchPostgres(o)) && ok;
   console.log(`peak RSS ${peakRss()}`);

@@ -96,6 +96,8 @@ export interface City {
 
 const d = (code: string, name: string, level: 'urban' | 'county' = 'county'): District => ({ code, name, level });
 
+/** Luoyang's 偃师区 and 孟津区 are districts paid as counties (洛医保〔2023〕63号 三(二): 各县（含偃师区、孟津区）). */
+
 /** The cities, their districts and how many institutions each has. */
 export const CITIES: Record<'luoyang' | 'puyang' | 'linfen', City> = {
   luoyang: {
@@ -107,8 +109,8 @@ export const CITIES: Record<'luoyang' | 'puyang' | 'linfen', City> = {
       d('410303', '西工区', 'urban'),
       d('410304', '瀍河回族区', 'urban'),
       d('410305', '涧西区', 'urban'),
-      d('410307', '偃师区', 'urban'),
-      d('410308', '孟津区', 'urban'),
+      d('410307', '偃师区'),
+      d('410308', '孟津区'),
       d('410311', '洛龙区', 'urban'),
       d('410323', '新安县'),
       d('410324', '栾川县'),
@@ -309,7 +311,16 @@ export function* monthBatches(engine: SettlementEngine, o: MonthOptions, counts:
   const used = new Set<string>();
   const perDistrict = new Map<string, number>();
   let visitSeq = 0;
-  let requestSeq = 0;
+  const requestSeq = new Map<string, number>();
+  /**
+   * A request id as the national interface numbers a message (报文ID msgid): the institution's
+   * code, the time (yyyyMMddHHmmss, China time) and the institution's own sequence number.
+   */
+  const requestIdOf = (institution: string, at: number): string => {
+    const n = (requestSeq.get(institution) ?? 0) + 1;
+    requestSeq.set(institution, n);
+    return `${institution}${chinaStamp(at)}${String(n).padStart(6, '0')}`;
+  };
   let batch = emptyBatch();
   const full: Batch[] = [];
   const ymd = (y: number, m: number, day: number) => dayOf(y, m, day);
@@ -458,7 +469,7 @@ export function* monthBatches(engine: SettlementEngine, o: MonthOptions, counts:
         });
       } else counts.resettled++;
       const id = `S-${uuid7(ev.at, rng)}`;
-      const requestId = `RQ${String(++requestSeq).padStart(10, '0')}`;
+      const requestId = requestIdOf(inst.id, ev.at);
       const y = yuan;
       const date = formatDate(s.date);
       // JSON.stringify's text for these fields (ids, codes and numbers: nothing to escape), built directly.
@@ -527,7 +538,7 @@ export function* monthBatches(engine: SettlementEngine, o: MonthOptions, counts:
       batch.settlement_layers.push({ settlement_id: id, person_id: l.person_id, year: l.year, bucket: l.bucket, change_fen: -l.change_fen, after_fen: after });
       counts.layerRows++;
     }
-    const requestId = `RV${String(++requestSeq).padStart(10, '0')}`;
+    const requestId = requestIdOf(original.institution_id, ev.at);
     const y = (v: number) => yuan(-v);
     const body =
       `{"id":"${id}","kind":"reversal","requestId":"${requestId}","reverses":"${original.id}","createdAt":"${new Date(ev.at).toISOString()}",` +
@@ -564,6 +575,18 @@ export function* monthBatches(engine: SettlementEngine, o: MonthOptions, counts:
 
 const RANDOM = Buffer.alloc(1 << 16);
 let randomAt = RANDOM.length;
+
+const STAMP_DAYS = new Map<number, string>();
+
+/** yyyyMMddHHmmss of an instant, China time. */
+function chinaStamp(at: number): string {
+  const day = chinaDay(at);
+  let date = STAMP_DAYS.get(day);
+  if (date === undefined) STAMP_DAYS.set(day, (date = formatDate(day).replaceAll('-', '')));
+  const s = Math.floor((at + 8 * HOUR - day * MS_PER_DAY) / 1000);
+  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  return `${date}${two(Math.floor(s / 3600))}${two(Math.floor(s / 60) % 60)}${two(s % 60)}`;
+}
 
 /** A request hash as the settle path stores it (64 hex digits); random here. */
 function requestHash(): string {
