@@ -304,7 +304,8 @@ function capsSpent(s: Settlement): readonly CapSpent[] {
   return cap ? [cap, ...layers] : layers;
 }
 
-function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
+/** The settlements row of a new settlement (the bulk loaders of bench/clearing write the same). */
+export function settlementRow(id: string, req: SettleOne, s: Settlement, visitDate: string, body: string, actor: Actor, now: number): SettlementsTable {
   const w = s.changes.deductibleWindow;
   return {
     id,
