@@ -79,7 +79,11 @@ export class ClearingBook {
     return this.db.connection().execute(async (conn) => {
       await sql.raw(this.postgres ? 'begin' : 'begin immediate').execute(conn);
       try {
-        if (this.postgres) await clearingLock().execute(conn);
+        if (this.postgres) {
+          await clearingLock().execute(conn);
+          // The month's groups are few (institutions × districts × benefits); memory to hash them.
+          await sql`set local work_mem = '256MB'`.execute(conn);
+        }
         const again = await this.closed(period, conn);
         if (again) {
           await sql`rollback`.execute(conn);
@@ -310,14 +314,15 @@ export class ClearingBook {
 /** The entries of [start, end) grouped for the statements (one pass over the month). */
 export async function monthGroups(db: Kysely<Database>, start: number, end: number, institution?: string): Promise<EntryGroup[]> {
   const only = institution === undefined ? sql`` : sql`and s.institution_id = ${institution}`;
+  // A reversal's settlement is looked up for reversals only (a correlated subquery under the CASE),
+  // not by joining the month to the whole table.
   const { rows } = await sql<Record<string, unknown>>`
     select s.institution_id as institution, coalesce(p.district, '') as district, s.policy as policy, s.benefit as benefit, s.kind as kind,
-           case when f.created_at < ${start} then 1 else 0 end as adjustment,
+           case when s.kind = 'reversal' and (select f.created_at from settlements f where f.id = s.reverses) < ${start} then 1 else 0 end as adjustment,
            count(*) as n, sum(s.total_fen) as total, sum(s.fund_pay_fen) as fund, sum(s.critical_illness_pay_fen) as critical,
            sum(s.assistance_pay_fen) as assistance, sum(s.account_pay_fen) as account, sum(s.cash_pay_fen) as cash
       from settlements s
       left join persons p on p.id = s.person_id
-      left join settlements f on f.id = s.reverses
      where s.created_at >= ${start} and s.created_at < ${end} ${only}
      group by 1, 2, 3, 4, 5, 6`.execute(db);
   return rows.map((r) => ({
