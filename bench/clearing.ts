@@ -22,7 +22,9 @@
  * 3. times `Ledger.verify()` (every accumulator recomputed from the entries) and prints whether it
  *    passed;
  * 4. registers the paying centres, districts and institutions and times the close of the month
- *    before, then of the month ({@link closeMonth}, `ledger.clearing.close`);
+ *    before, then the month's day-ends (日结, `ledger.clearing.rollUp` one day at a time, as the
+ *    nightly `yibao clearing rollup` does), then the close of the month ({@link closeMonth},
+ *    `ledger.clearing.close`, which adds up the summed days);
  * 5. prints the database's size and the peak RSS of this process (process.resourceUsage().maxRSS).
  *
  * `--keep` keeps each database and prints where it is; `--db FILE|URL` runs 3 and 4 again on one
@@ -165,6 +167,21 @@ async function closeMonth(label: string, ledger: Ledger, period: string, serverC
   console.log(
     `${label.padEnd(9)} close ${before} (the month before) in ${secs(performance.now() - t)}: ${fmt(first.entries)} entries, ${fmt(first.statements)} statements ` +
       `(${fmt(institutions)} institutions registered in ${secs(registered)})`,
+  );
+  // Day-end (日结), as `yibao clearing rollup` does each night: every day of the month summed once.
+  const [py, pm] = period.split('-').map(Number) as [number, number];
+  const lastDay = Math.floor((Date.UTC(pm === 12 ? py + 1 : py, pm === 12 ? 0 : pm, 1) - 1) / 86_400_000);
+  let days = 0;
+  let slowest = 0;
+  const rollStart = performance.now();
+  for (let d = Math.floor(Date.UTC(py, pm - 1, 1) / 86_400_000); d <= lastDay; d++) {
+    const td = performance.now();
+    days += (await ledger.clearing.rollUp(d)).days;
+    slowest = Math.max(slowest, performance.now() - td);
+  }
+  const rollMs = performance.now() - rollStart;
+  console.log(
+    `${label.padEnd(9)} day-end of ${period}: ${fmt(days)} days summed in ${secs(rollMs)} (${secs(rollMs / Math.max(days, 1))} a day on average, the slowest ${secs(slowest)})`,
   );
   t = performance.now();
   const server0 = serverCpu?.() ?? Number.NaN;
@@ -429,7 +446,8 @@ async function again(o: Options, target: string): Promise<boolean> {
     const t = performance.now();
     const applied = await migrateToLatest(store.db);
     if (applied.length > 0) console.log(`${which} migrated (${applied.join(', ')}) in ${secs(performance.now() - t)}`);
-    for (const table of ['clearing_districts', 'clearing_statements', 'clearing_periods'] as const) await store.db.deleteFrom(table).execute();
+    for (const table of ['clearing_districts', 'clearing_statements', 'clearing_periods', 'clearing_days', 'clearing_rolled_days'] as const)
+      await store.db.deleteFrom(table).execute();
     const database = store.dialect === 'postgres' ? new URL(target).pathname.slice(1) : undefined;
     return await measure(store.dialect, store, o, database ? () => backendCpuMs(database) : undefined);
   } finally {

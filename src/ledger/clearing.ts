@@ -19,6 +19,7 @@ import { buildStatements, type DepositRule, type EntryGroup } from '../clearing/
 import { versionAt } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import { toYuanNumber } from '../money/money.js';
+import { daysGroups, firstUnrolled, monthGroups, rollUpDays } from './clearing-days.js';
 import { ClearingRegistry } from './clearing-registry.js';
 import { centreStatements, coveredEntries, districtClearing, getStatement, listStatements } from './clearing-views.js';
 import { LedgerError } from './errors.js';
@@ -76,6 +77,11 @@ export class ClearingBook {
     const prior = await this.closed(period);
     if (prior) return prior;
     if (this.now() < end) throw new LedgerError('PERIOD_NOT_ENDED', `period: ${period} has not ended (it ends ${formatChinaTime(end)}); a month is closed after its last day`);
+    await this.checkOrder(this.db, period);
+    const firstDay = chinaDay(start);
+    const lastDay = chinaDay(end - 1);
+    // Day-end for the days not yet summed (clearing-days.ts), each in a transaction of its own.
+    await rollUpDays(this.db, this.postgres, this.now, lastDay);
     return this.db.connection().execute(async (conn) => {
       await sql.raw(this.postgres ? 'begin' : 'begin immediate').execute(conn);
       try {
@@ -90,7 +96,9 @@ export class ClearingBook {
           return again;
         }
         await this.checkOrder(conn, period);
-        const groups = await this.groups(conn, start, end);
+        const open = await firstUnrolled(conn);
+        if (open !== null && open <= lastDay) throw new Error(`clearing: day ${open} of ${period} is not summed after the day-end`);
+        const { groups } = await daysGroups(conn, firstDay, lastDay);
         const resolved = await this.registry.resolveAll(conn);
         const problems = [...new Set(groups.map((g) => g.institution))].sort().flatMap((inst) => {
           const r = resolved.get(inst);
@@ -103,7 +111,6 @@ export class ClearingBook {
             `${period} cannot be closed: ${problems.length} institution(s) have no paying centre; nothing was written. ${problems.slice(0, 20).join('；')}${problems.length > 20 ? `；…（共 ${problems.length} 家）` : ''}`,
           );
         }
-        const lastDay = chinaDay(end - 1);
         const { statements, districts } = buildStatements({
           period,
           groups,
@@ -178,6 +185,14 @@ export class ClearingBook {
         throw e;
       }
     });
+  }
+
+  /**
+   * Day-end (日结): sums every China day that has ended and is not summed yet (clearing-days.ts);
+   * run nightly (`yibao clearing rollup`), so that a month's close adds up its days.
+   */
+  rollUp(throughDay = chinaDay(this.now()) - 1): Promise<{ days: number; entries: number }> {
+    return rollUpDays(this.db, this.postgres, this.now, throughDay);
   }
 
   /** The close of a month, if it is closed. */
@@ -309,37 +324,6 @@ export class ClearingBook {
   days(period: Period) {
     return periodDays(period);
   }
-}
-
-/** The entries of [start, end) grouped for the statements (one pass over the month). */
-export async function monthGroups(db: Kysely<Database>, start: number, end: number, institution?: string): Promise<EntryGroup[]> {
-  const only = institution === undefined ? sql`` : sql`and s.institution_id = ${institution}`;
-  // A reversal's settlement is looked up for reversals only (a correlated subquery under the CASE),
-  // not by joining the month to the whole table.
-  const { rows } = await sql<Record<string, unknown>>`
-    select s.institution_id as institution, coalesce(p.district, '') as district, s.policy as policy, s.benefit as benefit, s.kind as kind,
-           case when s.kind = 'reversal' and (select f.created_at from settlements f where f.id = s.reverses) < ${start} then 1 else 0 end as adjustment,
-           count(*) as n, sum(s.total_fen) as total, sum(s.fund_pay_fen) as fund, sum(s.critical_illness_pay_fen) as critical,
-           sum(s.assistance_pay_fen) as assistance, sum(s.account_pay_fen) as account, sum(s.cash_pay_fen) as cash
-      from settlements s
-      left join persons p on p.id = s.person_id
-     where s.created_at >= ${start} and s.created_at < ${end} ${only}
-     group by 1, 2, 3, 4, 5, 6`.execute(db);
-  return rows.map((r) => ({
-    institution: String(r.institution),
-    district: String(r.district),
-    policy: String(r.policy),
-    benefit: String(r.benefit),
-    kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
-    adjustment: num(r.adjustment) === 1,
-    count: num(r.n),
-    total: num(r.total),
-    fund: num(r.fund),
-    criticalIllness: num(r.critical),
-    assistance: num(r.assistance),
-    account: num(r.account),
-    cash: num(r.cash),
-  }));
 }
 
 /**

@@ -417,6 +417,32 @@ const migrations: Record<string, Migration> = {
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('reconciliations_institution').on('reconciliations').columns(['institution_id', 'created_at']).execute();
+        // Day-end (日结): a China day that has ended takes no more entries, so its entries are summed
+        // once (clearing-days.ts); a month's close adds up its days.
+        await db.schema
+          .createTable('clearing_days')
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('institution_id', 'text', (c) => c.notNull())
+          .addColumn('district', 'text', (c) => c.notNull())
+          .addColumn('policy', 'text', (c) => c.notNull())
+          .addColumn('benefit', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('adjustment', 'integer', (c) => c.notNull())
+          .addColumn('entries', 'bigint', (c) => c.notNull())
+          .addColumn('total_fen', 'bigint', (c) => c.notNull())
+          .addColumn('fund_fen', 'bigint', (c) => c.notNull())
+          .addColumn('critical_fen', 'bigint', (c) => c.notNull())
+          .addColumn('assistance_fen', 'bigint', (c) => c.notNull())
+          .addColumn('account_fen', 'bigint', (c) => c.notNull())
+          .addColumn('cash_fen', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('clearing_days_pk', ['day', 'institution_id', 'district', 'policy', 'benefit', 'kind', 'adjustment'])
+          .execute();
+        await db.schema
+          .createTable('clearing_rolled_days')
+          .addColumn('day', 'integer', (c) => c.primaryKey())
+          .addColumn('entries', 'bigint', (c) => c.notNull())
+          .addColumn('rolled_at', 'bigint', (c) => c.notNull())
+          .execute();
       });
     },
   },

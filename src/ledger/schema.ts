@@ -338,6 +338,31 @@ export interface ReconciliationsTable {
   created_at: number;
 }
 
+/** A China day's entries summed (日结), by the keys a statement groups by. Never updated. */
+export interface ClearingDaysTable {
+  day: number;
+  institution_id: string;
+  district: string;
+  policy: string;
+  benefit: string;
+  kind: string;
+  adjustment: number;
+  entries: number;
+  total_fen: number;
+  fund_fen: number;
+  critical_fen: number;
+  assistance_fen: number;
+  account_fen: number;
+  cash_fen: number;
+}
+
+/** The days summed into clearing_days. */
+export interface ClearingRolledDaysTable {
+  day: number;
+  entries: number;
+  rolled_at: number;
+}
+
 export interface Database {
   persons: PersonsTable;
   enrollments: EnrollmentsTable;
@@ -360,4 +385,6 @@ export interface Database {
   clearing_districts: ClearingDistrictsTable;
   remittances: RemittancesTable;
   reconciliations: ReconciliationsTable;
+  clearing_days: ClearingDaysTable;
+  clearing_rolled_days: ClearingRolledDaysTable;
 }

@@ -80,6 +80,9 @@ async function march(ledger: Ledger, clock: { now: number }) {
   await settle('4', resident('P1'), '2024-03-07T10:00:00+08:00', JX2, 50);
   clock.now = at('2024-03-08T10:00:00+08:00');
   ids['4r'] = (await ledger.reverse(ids['4'] as string, 'r-4r', agency)).entry.id;
+  // Day-end (日结) so far: the days that have ended, 03-04 to 03-07 (four entries); not again.
+  expect(await ledger.clearing.rollUp()).toEqual({ days: 4, entries: 4 });
+  expect(await ledger.clearing.rollUp()).toEqual({ days: 0, entries: 0 });
   await settle('5', resident('P2'), '2024-03-09T10:00:00+08:00', YS, 300);
   return ids;
 }
