@@ -44,6 +44,9 @@ const CLEARING_USAGE = `  yibao clearing centres [set FILE] [--db PATH|URL] [--j
       answers the first close (已清算). Exit 1: not ended, an earlier month open, no paying centre.
   yibao clearing periods [--db PATH|URL] [--json]
       The closed months and the first open one.
+  yibao clearing rollup [--db PATH|URL] [--json]
+      Day-end (日结): sum every China day that has ended and is not summed yet, once; run it each
+      night (cron), so that a month's close adds up its days instead of reading a month of entries.
   yibao clearing statements [--period P] [--institution H] [--centre C] [--format F] [--out FILE]
       Every statement (清算单) matching; F: table (default) | json | csv | csv-gbk | xlsx.
   yibao clearing statement PERIOD INSTITUTION [--format F] [--table classes|funds] [--out FILE]
@@ -63,6 +66,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   institutions: ['json'],
   close: ['json', 'period'],
   periods: ['json'],
+  rollup: ['json'],
   statements: ['period', 'institution', 'centre', 'format', 'out'],
   statement: ['format', 'table', 'out'],
   report: ['period', 'format', 'table', 'out'],
@@ -118,6 +122,15 @@ export async function clearingCommand(args: string[], io: Io): Promise<number> {
       };
       break;
     }
+    case 'rollup':
+      if (rest.length > 0) throw new UsageError('clearing rollup takes no arguments');
+      run = async (ledger) => {
+        const r = await ledger.clearing.rollUp();
+        if (json) printJson(io, r);
+        else io.stdout(`日结：${r.days} 天、${r.entries} 笔结算已汇总 / day-end: ${r.days} days, ${r.entries} entries summed\n`);
+        return EXIT_OK;
+      };
+      break;
     case 'periods':
       if (rest.length > 0) throw new UsageError('clearing periods takes no arguments');
       run = async (ledger) => {

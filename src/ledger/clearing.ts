@@ -11,7 +11,7 @@
  * was made, as that month's adjustment (以前月份退费调整): a closed statement is never edited.
  */
 import { sql, type Kysely } from 'kysely';
-import { chinaDay, formatChinaTime } from '../calendar/calendar.js';
+import { CHINA_OFFSET_MS, chinaDay, formatChinaTime, formatDate, MS_PER_DAY } from '../calendar/calendar.js';
 import type { CentreBasis } from '../clearing/centres.js';
 import type { LedgerDetailRow } from '../clearing/detail.js';
 import { nextPeriod, periodBounds, periodDays, periodOf, type Period } from '../clearing/period.js';
@@ -335,6 +335,19 @@ export class ClearingBook {
 export async function verifyClearing(db: Kysely<Database>): Promise<{ periods: number; mismatches: string[] }> {
   const periods = await db.selectFrom('clearing_periods').select(['period', 'entries']).orderBy('period').execute();
   const mismatches: string[] = [];
+  // Each summed day (日结) still holds the entries it summed: none joined it afterwards.
+  const rolled = await db.selectFrom('clearing_rolled_days').select(['day', 'entries']).orderBy('day').execute();
+  for (const r of rolled) {
+    const from = Number(r.day) * MS_PER_DAY - CHINA_OFFSET_MS;
+    const n = await db
+      .selectFrom('settlements')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('created_at', '>=', from)
+      .where('created_at', '<', from + MS_PER_DAY)
+      .executeTakeFirstOrThrow();
+    if (Number(n.n) !== Number(r.entries))
+      mismatches.push(`clearing day ${formatDate(Number(r.day))}: summed ${Number(r.entries)} entries at its day-end, the ledger holds ${Number(n.n)}`);
+  }
   for (const p of periods) {
     const { start, end } = periodBounds(p.period);
     const want = new Map<string, number[]>();

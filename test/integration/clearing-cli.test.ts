@@ -155,6 +155,12 @@ describe('yibao clearing and yibao reconcile on a SQLite file', () => {
     const early = await runCli(['clearing', 'periods', '--db', db]);
     expect(early.stdout).toContain('下一个待清算月份：2024-03');
 
+    // Day-end (日结): every ended day since the first entry summed once, the March entries among them.
+    const rolled = await runCli(['clearing', 'rollup', '--json', '--db', db]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(JSON.parse(rolled.stdout)).toMatchObject({ entries: 6 });
+    expect(JSON.parse((await runCli(['clearing', 'rollup', '--json', '--db', db])).stdout)).toEqual({ days: 0, entries: 0 });
+
     const closed = await runCli(['clearing', 'close', '--period', '2024-03', '--db', db]);
     expect(closed.code, closed.stderr).toBe(0);
     expect(closed.stdout).toContain('清算期 2024-03 已关账');

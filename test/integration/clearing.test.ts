@@ -184,6 +184,8 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
           .where('request_id', '=', 'r-6')
           .execute();
         expect((await verifyClearing(store.db)).mismatches).toEqual([
+          'clearing day 2024-03-20: summed 0 entries at its day-end, the ledger holds 1',
+          'clearing day 2024-04-03: summed 1 entries at its day-end, the ledger holds 0',
           'clearing 2024-03 statement of JX: settlements 1 ≠ 2 from the entries, medfee_sumamt 20000 ≠ 35000 from the entries, fund_pay_sumamt 6001 ≠ 10000 from the entries, cash_payamt 14000 ≠ 25000 from the entries',
           'clearing 2024-04 statement of JX: settlements 1 ≠ 0 from the entries, medfee_sumamt 15000 ≠ 0 from the entries, fund_pay_sumamt 4000 ≠ 0 from the entries, cash_payamt 11000 ≠ 0 from the entries',
         ]);
