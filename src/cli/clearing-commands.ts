@@ -22,9 +22,11 @@ import type { CloseResult } from '../ledger/clearing.js';
 import { LedgerError } from '../ledger/errors.js';
 import { Ledger, type Actor } from '../ledger/ledger.js';
 import { loadPolicies } from '../policy/policies.js';
-import { isId } from '../request/id.js';
+import { id, isId } from '../request/id.js';
 import { decodeCursor, PAGE_MAX } from '../request/page.js';
-import { parseCentre, parseDistrict, parseInstitution, parseRemittance } from './clearing-input.js';
+import { parseCentre, parseDistrict, parseInstitutionClearing, parseRemittance } from '../request/clearing-request.js';
+import { RequestError } from '../request/settle-request.js';
+import { formatIssues } from '../policy/schema.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 import { emitTables, pairs, reportFormat, textTable, writeExport, writeOut, type ReportFormat } from './output.js';
@@ -327,6 +329,16 @@ function statementText(body: Record<string, unknown>): string {
   return `清算单 ${String(body.period)} ${String(body.institution)}${closedAt}\n${lines.map((l) => `  ${l}\n`).join('')}\n`;
 }
 
+/**
+ * A registry file's own key (`id` of a centre, `code` of a district), which HTTP takes from the
+ * path: the body's rules then check it (src/request/clearing-request.ts).
+ */
+function ownKey(data: unknown, field: 'id' | 'code'): string {
+  const v = (data as Record<string, unknown> | null)?.[field];
+  if (typeof v !== 'string') throw new RequestError([`${field}: required`]);
+  return v;
+}
+
 /** `clearing centres|districts|institutions [set FILE]`. */
 async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: string[], json: boolean, policies: ReturnType<typeof loadPolicies>, io: Io): Promise<Run> {
   if (rest.length > 0 && (rest[0] !== 'set' || rest.length !== 2)) throw new UsageError(`clearing ${sub} lists; clearing ${sub} set FILE (or -) registers one`);
@@ -334,7 +346,7 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
   if (rest[0] === 'set') {
     const data = await readJson(rest[1] as string, io);
     if (sub === 'centres') {
-      const c = parseCentre(data, policies);
+      const c = parseCentre(data, ownKey(data, 'id'), policies);
       return async (ledger) => {
         const r = await ledger.clearing.registry.setCentre(c, CLI_ACTOR);
         if (json) printJson(io, r);
@@ -343,7 +355,7 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
       };
     }
     if (sub === 'districts') {
-      const d = parseDistrict(data, policies);
+      const d = parseDistrict(data, ownKey(data, 'code'), policies);
       return async (ledger) => {
         const r = await ledger.clearing.registry.setDistrict(d, CLI_ACTOR);
         if (json) printJson(io, r);
@@ -351,7 +363,11 @@ async function registryRun(sub: 'centres' | 'districts' | 'institutions', rest: 
         return EXIT_OK;
       };
     }
-    const reg = parseInstitution(data);
+    // The file names the institution (`institution`); the request's rules are HTTP's (path id + body).
+    const { institution, ...body } = (data ?? {}) as Record<string, unknown>;
+    const inst = id.safeParse(institution);
+    if (!inst.success) throw new RequestError(formatIssues(inst.error.issues, 'institution'));
+    const reg = parseInstitutionClearing(body, inst.data);
     return async (ledger) => {
       const r = await ledger.clearing.registry.assignInstitution(reg, CLI_ACTOR);
       const resolved = (await ledger.clearing.registry.resolveAll()).get(reg.institutionId);
