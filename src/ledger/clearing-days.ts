@@ -92,35 +92,31 @@ export async function rollUpDays(db: Kysely<Database>, postgres: boolean, now: (
 }
 
 /** The summed days [firstDay, lastDay] added up by key, as the month's statements group them. */
-export async function daysGroups(db: Kysely<Database>, firstDay: number, lastDay: number): Promise<{ groups: EntryGroup[]; rolled: number }> {
-  const rolled = await db
-    .selectFrom('clearing_rolled_days')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('day', '>=', firstDay)
-    .where('day', '<=', lastDay)
-    .executeTakeFirstOrThrow();
+export async function daysGroups(db: Kysely<Database>, firstDay: number, lastDay: number): Promise<EntryGroup[]> {
   const { rows } = await sql<Record<string, unknown>>`
-    select institution_id, district, policy, benefit, kind, adjustment, sum(entries) as n, sum(total_fen) as total, sum(fund_fen) as fund,
+    select institution_id as institution, district, policy, benefit, kind, adjustment, sum(entries) as n, sum(total_fen) as total, sum(fund_fen) as fund,
            sum(critical_fen) as critical, sum(assistance_fen) as assistance, sum(account_fen) as account, sum(cash_fen) as cash
       from clearing_days where day >= ${firstDay} and day <= ${lastDay}
      group by institution_id, district, policy, benefit, kind, adjustment`.execute(db);
+  return rows.map(groupOf);
+}
+
+/** A grouped row (institution, district, policy, benefit, kind, adjustment, n and the sums) as an {@link EntryGroup}. */
+function groupOf(r: Record<string, unknown>): EntryGroup {
   return {
-    rolled: Number(rolled.n),
-    groups: rows.map((r) => ({
-      institution: String(r.institution_id),
-      district: String(r.district),
-      policy: String(r.policy),
-      benefit: String(r.benefit),
-      kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
-      adjustment: num(r.adjustment) === 1,
-      count: num(r.n),
-      total: num(r.total),
-      fund: num(r.fund),
-      criticalIllness: num(r.critical),
-      assistance: num(r.assistance),
-      account: num(r.account),
-      cash: num(r.cash),
-    })),
+    institution: String(r.institution),
+    district: String(r.district),
+    policy: String(r.policy),
+    benefit: String(r.benefit),
+    kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
+    adjustment: num(r.adjustment) === 1,
+    count: num(r.n),
+    total: num(r.total),
+    fund: num(r.fund),
+    criticalIllness: num(r.critical),
+    assistance: num(r.assistance),
+    account: num(r.account),
+    cash: num(r.cash),
   };
 }
 
@@ -138,19 +134,5 @@ export async function monthGroups(db: Kysely<Database>, start: number, end: numb
       left join persons p on p.id = s.person_id
      where s.created_at >= ${start} and s.created_at < ${end} ${only}
      group by 1, 2, 3, 4, 5, 6`.execute(db);
-  return rows.map((r) => ({
-    institution: String(r.institution),
-    district: String(r.district),
-    policy: String(r.policy),
-    benefit: String(r.benefit),
-    kind: r.kind === 'reversal' ? 'reversal' : 'settlement',
-    adjustment: num(r.adjustment) === 1,
-    count: num(r.n),
-    total: num(r.total),
-    fund: num(r.fund),
-    criticalIllness: num(r.critical),
-    assistance: num(r.assistance),
-    account: num(r.account),
-    cash: num(r.cash),
-  }));
+  return rows.map(groupOf);
 }

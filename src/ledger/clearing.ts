@@ -98,7 +98,7 @@ export class ClearingBook {
         await this.checkOrder(conn, period);
         const open = await firstUnrolled(conn);
         if (open !== null && open <= lastDay) throw new Error(`clearing: day ${open} of ${period} is not summed after the day-end`);
-        const { groups } = await daysGroups(conn, firstDay, lastDay);
+        const groups = await daysGroups(conn, firstDay, lastDay);
         const resolved = await this.registry.resolveAll(conn);
         const problems = [...new Set(groups.map((g) => g.institution))].sort().flatMap((inst) => {
           const r = resolved.get(inst);
