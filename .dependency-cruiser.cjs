@@ -47,8 +47,8 @@ module.exports = {
     {
       name: 'models-below-ledger',
       severity: 'error',
-      comment: 'The pure models and the boundary (account, contribution, enrollment, maternity, request, national, clearing, export) know no store, service, CLI or simulation.',
-      from: { path: '^src/(account|contribution|enrollment|maternity|request|national|clearing|export)/' },
+      comment: 'The pure models and the boundary (account, contribution, enrollment, maternity, request, national, clearing, monitoring, export) know no store, service, CLI or simulation.',
+      from: { path: '^src/(account|contribution|enrollment|maternity|request|national|clearing|monitoring|export)/' },
       to: { path: '^src/(ledger|api|cli|sim|analysis)/' },
     },
     {
