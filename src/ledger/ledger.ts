@@ -50,6 +50,7 @@ import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
 import { ClearingBook } from './clearing.js';
+import { MonitoringSettings } from './monitoring-settings.js';
 import { ReconciliationBook } from './reconciliations.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
@@ -117,6 +118,8 @@ export class Ledger {
   readonly clearing: ClearingBook;
   /** Reconciliations (对账): 3201, 3202 and hospitals' exports against the entries (reconciliations.ts). */
   readonly reconciliations: ReconciliationBook;
+  /** The agency's monitoring settings: margins, thresholds, rule parameters (monitoring-settings.ts). */
+  readonly settings: MonitoringSettings;
 
   constructor(
     readonly store: LedgerDb,
@@ -133,6 +136,7 @@ export class Ledger {
     this.persons = new PersonRegistry(store.db, now);
     this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
     this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
+    this.settings = new MonitoringSettings(store.db, now);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

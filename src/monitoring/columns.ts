@@ -1,0 +1,145 @@
+/**
+ * Building the columns supervision rules read (监管数据列): rows arrive in any order, in chunks;
+ * `finish` groups them by person with a counting sort (stable) and orders each person's rows by
+ * time. Memory is the typed arrays only: about 75 bytes a settlement.
+ */
+import { chinaDay } from '../calendar/calendar.js';
+import type { SettlementColumns } from './types.js';
+
+/** One settlement as the builder takes it. */
+export interface SettlementRow {
+  person: number;
+  institution: number;
+  timeMs: number;
+  visitType: number;
+  totalFen: number;
+  fundFen: number;
+  criticalFen: number;
+  assistanceFen: number;
+  accountFen: number;
+  cashFen: number;
+}
+
+const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T => {
+  const next = new (a.constructor as { new (n: number): T })(size);
+  next.set(a);
+  return next;
+};
+
+/** Appends settlements, then groups them by person (`finish`). */
+export class ColumnsBuilder {
+  private n = 0;
+  private cap: number;
+  private person: Int32Array;
+  private institution: Int32Array;
+  private timeMs: Float64Array;
+  private visitType: Uint8Array;
+  private amounts: Float64Array[];
+
+  constructor(
+    private readonly personCount: number,
+    capacityHint = 1024,
+  ) {
+    this.cap = Math.max(16, capacityHint);
+    this.person = new Int32Array(this.cap);
+    this.institution = new Int32Array(this.cap);
+    this.timeMs = new Float64Array(this.cap);
+    this.visitType = new Uint8Array(this.cap);
+    this.amounts = Array.from({ length: 6 }, () => new Float64Array(this.cap));
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  private ensure(): void {
+    if (this.n < this.cap) return;
+    this.cap *= 2;
+    this.person = grow(this.person, this.cap);
+    this.institution = grow(this.institution, this.cap);
+    this.timeMs = grow(this.timeMs, this.cap);
+    this.visitType = grow(this.visitType, this.cap);
+    this.amounts = this.amounts.map((a) => grow(a, this.cap));
+  }
+
+  push(r: SettlementRow): void {
+    if (!(r.person >= 0 && r.person < this.personCount)) throw new RangeError(`person ordinal ${r.person} outside 0..${this.personCount - 1}`);
+    this.ensure();
+    const i = this.n++;
+    this.person[i] = r.person;
+    this.institution[i] = r.institution;
+    this.timeMs[i] = r.timeMs;
+    this.visitType[i] = r.visitType;
+    const [t, f, c, a, ac, ca] = this.amounts as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    t[i] = r.totalFen;
+    f[i] = r.fundFen;
+    c[i] = r.criticalFen;
+    a[i] = r.assistanceFen;
+    ac[i] = r.accountFen;
+    ca[i] = r.cashFen;
+  }
+
+  /** The rows grouped by person, each person's by time (ties keep arrival order). */
+  finish(): SettlementColumns {
+    const n = this.n;
+    const start = new Int32Array(this.personCount + 1);
+    for (let i = 0; i < n; i++) {
+      const k = (this.person[i] as number) + 1;
+      start[k] = (start[k] as number) + 1;
+    }
+    for (let p = 0; p < this.personCount; p++) start[p + 1] = (start[p + 1] as number) + (start[p] as number);
+    const next = start.slice(0, this.personCount);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = this.person[i] as number;
+      order[next[p] as number] = i;
+      next[p] = (next[p] as number) + 1;
+    }
+    // Within a person, by time: rows mostly arrive in time order, so an insertion sort is near linear.
+    for (let p = 0; p < this.personCount; p++) {
+      const lo = start[p] as number;
+      const hi = start[p + 1] as number;
+      for (let i = lo + 1; i < hi; i++) {
+        const v = order[i] as number;
+        const t = this.timeMs[v] as number;
+        let j = i - 1;
+        while (j >= lo && (this.timeMs[order[j] as number] as number) > t) {
+          order[j + 1] = order[j] as number;
+          j--;
+        }
+        order[j + 1] = v;
+      }
+    }
+    const pick = <T extends Float64Array | Int32Array | Uint8Array>(src: T): T => {
+      const out = new (src.constructor as { new (k: number): T })(n);
+      for (let i = 0; i < n; i++) out[i] = src[order[i] as number] as number;
+      return out;
+    };
+    const timeMs = pick(this.timeMs);
+    const day = new Int32Array(n);
+    for (let i = 0; i < n; i++) day[i] = chinaDay(timeMs[i] as number);
+    const [totalFen, fundFen, criticalFen, assistanceFen, accountFen, cashFen] = this.amounts.map(pick) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
+    return {
+      length: n,
+      person: pick(this.person),
+      institution: pick(this.institution),
+      timeMs,
+      day,
+      visitType: pick(this.visitType),
+      totalFen,
+      fundFen,
+      criticalFen,
+      assistanceFen,
+      accountFen,
+      cashFen,
+      personStart: start,
+    };
+  }
+}
