@@ -123,24 +123,22 @@ const STANDARD: Record<SeparateAccount, { key: string; label: string; persons: s
 /** What the ledger counts for a separate account's standard budget (docs/monitoring.md). */
 export const PERSONS_COUNTED: Record<SeparateAccount, string> = {
   'student-outpatient': '人员登记中该县区、类别为大学生（student）且有该年度缴费记录的人数',
-  'family-doctor': '人员登记中该县区、家庭医生签约日期不晚于该年度 12 月 31 日且有该年度缴费记录的人数',
+  'family-doctor': '人员登记中该县区、登记了家庭医生签约机构且有该年度缴费记录的人数（登记只记现在的签约机构，不记签约日期）',
 };
 
 /**
- * The standard budget of a separate account: persons × the policy's rate per person per year, the
- * rate in force on 1 January of the year, with its citation.
+ * The policy's rate per person per year of a separate account's standard budget, in force on
+ * 1 January of the year.
  *
  * @throws YibaoError INVALID_REQUEST for a benefit account (36号 第三条 leaves its amount to the
  *   centre: enter it); MISSING_PARAMETER when no policy in force gives the rate, naming it.
  */
-export function standardBudget(
+export function standardRate(
   policies: PolicySet,
   region: string,
   year: number,
   account: string,
-  persons: number,
-  personsSource: 'ledger' | 'entered',
-): { amount: Fen; basis: BudgetBasis } {
+): { version: ParamVersion & { value: number }; path: string; account: SeparateAccount } {
   if (!(SEPARATE_ACCOUNTS as readonly string[]).includes(account)) {
     throw new YibaoError(
       'INVALID_REQUEST',
@@ -161,6 +159,22 @@ export function standardBudget(
       },
     );
   }
+  return { version: v as ParamVersion & { value: number }, path, account: account as SeparateAccount };
+}
+
+/**
+ * The standard budget of a separate account: persons × the policy's rate per person per year
+ * ({@link standardRate}), with its citation.
+ */
+export function standardBudget(
+  policies: PolicySet,
+  region: string,
+  year: number,
+  account: string,
+  persons: number,
+  personsSource: 'ledger' | 'entered',
+): { amount: Fen; basis: BudgetBasis } {
+  const { version: v, path, account: separate } = standardRate(policies, region, year, account);
   const rate = v.value;
   const amount = persons * rate;
   if (!Number.isSafeInteger(amount)) throw new YibaoError('INVALID_REQUEST', `persons: ${persons} × ${formatYuan(rate)} yuan is beyond the amounts the ledger holds`);
@@ -173,8 +187,8 @@ export function standardBudget(
       rateText: v.text,
       persons,
       personsSource,
-      counted: personsSource === 'ledger' ? PERSONS_COUNTED[account as SeparateAccount] : `${std.persons}（经办机构录入）`,
-      rateDay: formatDate(day),
+      counted: personsSource === 'ledger' ? PERSONS_COUNTED[separate] : `${STANDARD[separate].persons}（经办机构录入）`,
+      rateDay: formatDate(yearStart(year)),
       citation: { ...citationOfVersion(v), citation: v.citation },
     },
   };
