@@ -159,7 +159,7 @@ export class BudgetBook {
           const replay = replayIfSeen(spec, await trx.selectFrom('budgets').selectAll().where('request_id', '=', req.id).executeTakeFirst());
           if (replay) return replay;
           const area = await this.area(req.area, 'INVALID_REQUEST', trx);
-          const account = this.spec(area, req.account);
+          this.spec(area, req.account);
           let amount: Fen;
           let basis: BudgetBasis = { method: 'entered' };
           if (req.fromPolicy !== null) {
