@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(49);
+    expect(names.length).toBe(61);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -67,6 +67,8 @@ describe('the OpenAPI document', () => {
       'GET /v1/clearing/statements/{period}/{institution}/entries',
       'POST /v1/reconciliations',
       'POST /v1/national/3202',
+      'GET /v1/monitoring/budgets/{area}/{year}',
+      'GET /v1/monitoring/high-cost',
     ])
       expect(names).toContain(name);
     expect(names.some((n) => /healthz|readyz|openapi/.test(n))).toBe(false);
@@ -184,6 +186,12 @@ describe('the OpenAPI document', () => {
     expect(totals.output.stmtinfo).toMatchObject({ setl_optins: '410300', stmt_rslt: '0' });
     const detail = await tryIt('POST /v1/national/3202', '/v1/national/3202');
     expect(detail.output).toMatchObject({ stmt_rslt: '1' });
+    // Watching the fund: a budget of 涧西区 (registered above) entered and from the policy rate, a
+    // family-doctor payment, the two settings.
+    await tryIt('POST /v1/monitoring/budgets', '/v1/monitoring/budgets');
+    await tryIt('POST /v1/monitoring/budget-payments', '/v1/monitoring/budget-payments');
+    await tryIt('PUT /v1/monitoring/settings/warning', '/v1/monitoring/settings/warning');
+    await tryIt('PUT /v1/monitoring/settings/high-cost', '/v1/monitoring/settings/high-cost');
     // Every example was tried.
     expect([...byRoute.keys()].filter((w) => !tried.has(w))).toEqual([]);
   });
