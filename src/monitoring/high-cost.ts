@@ -173,5 +173,5 @@ export function thresholdText(setting: HighCostSetting): string {
   const parts: string[] = [];
   if (setting.yearBurdenFen !== undefined) parts.push(`年度个人负担达到 ${formatYuan(setting.yearBurdenFen)} 元`);
   if (setting.window !== undefined) parts.push(`${setting.window.days} 天内个人负担达到 ${formatYuan(setting.window.burdenFen)} 元`);
-  return `${parts.join('，或')}（个人负担 = 现金 + 个人账户）`;
+  return `${parts.join('，或 ')}（个人负担 = 现金 + 个人账户）`;
 }
