@@ -408,7 +408,14 @@ export class BudgetBook {
       if (single) {
         for (const key of series.keys()) {
           const [a, account] = key.split('\u0000') as [string, string];
-          if (a === area.code && series.get(key)?.byYear.has(year)) accounts.add(account);
+          if (
+            a === area.code &&
+            series
+              .get(key)
+              ?.byYear.get(year)
+              ?.some((x) => x !== 0)
+          )
+            accounts.add(account);
         }
       }
       const order = (x: string) => (x === STUDENT_ACCOUNT ? 1 : x === FAMILY_DOCTOR_ACCOUNT ? 2 : 0);

@@ -164,6 +164,9 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         expect(resident?.months.slice(0, 3)).toEqual([0, 60_00, 0]);
         expect(family).toMatchObject({ budget: { amount: 100_00 }, spentToDate: 30_00 });
         expect(family?.months.slice(0, 3)).toEqual([0, 30_00, 0]);
+        // The day-ends (日结) summed: the same statement, read from clearing_days and the students' entries.
+        expect((await ledger.clearing.rollUp()).entries).toBe(7);
+        expect(await book.statement('410305', 2024, MARCH_31)).toEqual(st);
         // Before the student's March visit (settled 2024-03-31 11:00): 300.00.
         expect((await book.statement('410305', 2024, dayOf(2024, 3, 30))).accounts[1]?.spentToDate).toBe(300_00);
         // 偃师区: the student T1's 80.00, no budget.
