@@ -32,6 +32,7 @@ import type { LedgerDb } from '../../src/ledger/connect.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { decodeCursor } from '../../src/request/page.js';
 import type { BudgetRequest } from '../../src/request/budget-request.js';
+import { unsummedRuns } from '../../src/ledger/budget-spending.js';
 import { at, CLERK, seedHistory } from '../support/monitoring.js';
 import { STORES } from '../support/stores.js';
 
@@ -55,6 +56,18 @@ async function count(store: LedgerDb, table: 'budgets' | 'budget_payments' | 'au
   const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} ${where}`.execute(store.db);
   return Number(rows[0]?.n);
 }
+
+describe('the days not summed yet', () => {
+  it('are the runs of days the day-end has not summed', () => {
+    expect(unsummedRuns(1, 10, new Set([3, 4, 8]))).toEqual([
+      [1, 2],
+      [5, 7],
+      [9, 10],
+    ]);
+    expect(unsummedRuns(1, 3, new Set([1, 2, 3]))).toEqual([]);
+    expect(unsummedRuns(5, 4, new Set())).toEqual([]);
+  });
+});
 
 for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
   describe.skipIf(s.skip)(`budgets and high-cost patients on ${s.label}`, () => {
