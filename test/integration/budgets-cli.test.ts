@@ -1,6 +1,6 @@
 /**
  * `yibao budget …` and `yibao monitor …` in-process on a SQLite ledger holding the hand-made history
- * of test/support/monitoring.ts (figures there and in budgets.test.ts): the students' standard
+ * of test/support/budget-history.ts (figures there and in budgets.test.ts): the students' standard
  * budget 10 × 70.00 = 700.00 from the policy; 2024's account of 涧西区 has 750.00, spent 800.00,
  * projects 1,300.00 and warns at a 10% margin; S3 (低保对象) bore 125.00 in 2024. Exit codes: 0
  * done, 1 refused (JSON on stdout), 2 invalid input (nothing on stdout).
@@ -13,7 +13,7 @@ import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { runCli } from '../support/cli.js';
-import { seedHistory } from '../support/monitoring.js';
+import { seedHistory } from '../support/budget-history.js';
 import { freshSqlite } from '../support/stores.js';
 
 const policies = loadPolicies();

@@ -1,6 +1,6 @@
 /**
  * Budgets, warnings and high-cost patients in the ledger, on SQLite and PostgreSQL, over the
- * hand-made history of test/support/monitoring.ts (amounts there).
+ * hand-made history of test/support/budget-history.ts (amounts there).
  *
  * The students' account of 涧西区 (410305), 洛医保〔2022〕36号 第三条:
  *   2023 budget 10 students × 70.00 = 700.00 (counted in the ledger, rate from the policy);
@@ -33,7 +33,7 @@ import { loadPolicies } from '../../src/policy/policies.js';
 import { decodeCursor } from '../../src/request/page.js';
 import type { BudgetRequest } from '../../src/request/budget-request.js';
 import { unsummedRuns } from '../../src/ledger/budget-spending.js';
-import { at, CLERK, seedHistory } from '../support/monitoring.js';
+import { at, CLERK, seedHistory } from '../support/budget-history.js';
 import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();

@@ -1,6 +1,6 @@
 /**
  * Budgets, warnings, monitoring settings and high-cost patients over HTTP (/v1/monitoring), on
- * SQLite and PostgreSQL, over the hand-made history of test/support/monitoring.ts (the figures
+ * SQLite and PostgreSQL, over the hand-made history of test/support/budget-history.ts (the figures
  * are computed there and in budgets.test.ts): the students' account of 涧西区 in 2024 has
  * 700.00 + 50.00 carried in, spent 800.00 by 31 March, projects 1,300.00 and warns at a 10%
  * margin; S3 (低保对象) bore 125.00 in 2024.
@@ -19,7 +19,7 @@ import type { LedgerDb } from '../../src/ledger/connect.js';
 import { createKey, type CreatedKey, KeyStore } from '../../src/ledger/keys.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
-import { seedHistory } from '../support/monitoring.js';
+import { seedHistory } from '../support/budget-history.js';
 import { STORES } from '../support/stores.js';
 
 const policies = loadPolicies();
