@@ -81,3 +81,6 @@ export function multipleText(bp: number): string {
 export function pushIfNew(out: Lead[], s: SettlementColumns, lead: Lead, ctx: RunContext): void {
   if (anyNew(s, lead.rows, ctx)) out.push(lead);
 }
+
+/** The schemes' names in texts (城乡居民医保, 职工医保), by index into SCHEMES. */
+export const SCHEME_TEXT: readonly string[] = ['城乡居民医保', '职工医保'];
