@@ -19,10 +19,15 @@ import type { CheckLead, CheckVisit, EvidenceSettlement } from './supervision-ty
 /** At most this many visits one check takes. */
 export const MAX_CHECK_VISITS = 100;
 
-/** A person's live settlements in [from, to), with their institutions' tier, grade, kind and site. */
-const historySelect = (visitType: string) => `select ${evidenceColumns(visitType)}, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6
-  from settlements s left join institutions i on i.id = s.institution_id left join institution_sites st on st.institution_id = s.institution_id
-  where s.person_id = ? and s.created_at >= ? and s.created_at < ? and ${LIVE} order by s.created_at, s.id`;
+/**
+ * A person (scheme, category, hardship: the last three columns) with their live settlements in
+ * [from, to) and those settlements' institutions (tier, grade, kind, site): no row when the person
+ * is not on file, one row with no settlement when they have none in the window. One statement.
+ */
+const historySelect = (visitType: string) => `select ${evidenceColumns(visitType)}, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6, p.scheme, p.category, p.hardship
+  from persons p left join settlements s on s.person_id = p.id and s.created_at >= ? and s.created_at < ? and ${LIVE}
+  left join institutions i on i.id = s.institution_id left join institution_sites st on st.institution_id = s.institution_id
+  where p.id = ? order by s.created_at, s.id`;
 
 const fen = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -67,9 +72,10 @@ export async function checkPerson(
   const last = (candidates[candidates.length - 1] as CheckVisit).timeMs;
   const lookFrom = Math.min(...rules.map((r) => lookbackStart(r.rule.id, r.params, first)));
   const persons = new PersonTable();
-  const [p] = await read('select id, scheme, category, hardship from persons where id = ?', [personId]);
-  persons.add(personId, p?.[1], p?.[2], p?.[3]);
-  const history = await read(historySelect(visitType), [personId, lookFrom, first]);
+  const rows = await read(historySelect(visitType), [lookFrom, first, personId]);
+  const p = rows[0];
+  persons.add(personId, p?.[17], p?.[18], p?.[19]);
+  const history = rows.filter((r) => r[0] !== null);
   const institutions = new InstitutionTable();
   for (const h of history) institutions.addRow([h[2], h[12], h[13], h[14], h[15], h[16]]);
   const unknown = [...new Set(candidates.map((c) => c.institutionId))].filter((id) => !institutions.index.has(id));

@@ -19,6 +19,9 @@ export type AnyRule = RuleDefinition<any>;
 /** The longest reason a setting or a status change takes. */
 export const MAX_REASON = 500;
 
+/** How long the rules' settings are used before asking whether they changed (another process's change is seen within it). */
+export const SETTINGS_RECHECK_MS = 1_000;
+
 /** A rule's setting as stored (the value of `rule:<id>`). */
 export interface RuleSetting {
   enabled: boolean;
@@ -98,7 +101,7 @@ export function paramProblems(rule: AnyRule, params: Record<string, unknown>): s
 
 export class SupervisionRules {
   /** The settings of every rule, as read at `version` (the newest settings row): checks read them often. */
-  private cache: { version: string | null; settings: Map<string, Setting<RuleSetting>> } | undefined;
+  private cache: { version: string; settings: Map<string, Setting<RuleSetting>>; checkedAt: number } | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -110,20 +113,29 @@ export class SupervisionRules {
     return this.catalogue.find((r) => r.id === id);
   }
 
-  /** Every rule's setting in force (one query when nothing changed since the last read). */
+  /**
+   * Every rule's setting in force. Read again when the settings changed (their newest row and
+   * count), asked at most every SETTINGS_RECHECK_MS: a check (3101) then costs no query for them.
+   * This book's own changes are seen at once; another process's within SETTINGS_RECHECK_MS.
+   */
   private async current(): Promise<Map<string, Setting<RuleSetting>>> {
+    const at = Date.now();
+    if (this.cache && at - this.cache.checkedAt < SETTINGS_RECHECK_MS) return this.cache.settings;
     const v = await this.db
       .selectFrom('monitoring_settings')
-      .select((eb) => eb.fn.max('id').as('v'))
+      .select((eb) => [eb.fn.max('id').as('v'), eb.fn.countAll<string | number>().as('n')])
       .executeTakeFirst();
-    const version = (v?.v as string | null | undefined) ?? null;
-    if (this.cache && this.cache.version === version) return this.cache.settings;
+    const version = `${v?.v ?? ''}/${v?.n ?? 0}`;
+    if (this.cache && this.cache.version === version) {
+      this.cache.checkedAt = at;
+      return this.cache.settings;
+    }
     const settings = new Map<string, Setting<RuleSetting>>();
     for (const rule of this.catalogue) {
       const s = await this.settings.get<RuleSetting>(ruleKey(rule.id));
       if (s) settings.set(rule.id, s);
     }
-    this.cache = { version, settings };
+    this.cache = { version, settings, checkedAt: at };
     return settings;
   }
 
