@@ -405,3 +405,85 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
     });
   });
 }
+
+/**
+ * The catalogue's rules (the ledger's default) and duplicate enrollment (重复参保), which rests on
+ * enrollments, not settlements. Enrollments of 2024, written as the agency's records are:
+ *   Q1: 410300 resident paid 2024-01-10 (380.00) and 410900 resident paid 2024-02-01 (380.00): two payments → a lead
+ *   Q2: one payment → nothing
+ *   Q3: the same payment recorded twice (same region, scheme and day; one amount not recorded) → nothing
+ *   Q4: a payment and a transfer (转移接续) in → nothing
+ */
+for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
+  describe.skipIf(s.skip)(`the catalogue's rules on ${s.label}`, () => {
+    it('lists the six rules with their missing parameters, and finds the person enrolled twice from enrollments alone', async () => {
+      const store = await s.open();
+      try {
+        const clock = { now: at('2024-03-04 10:00') };
+        const ledger = new Ledger(store, engine, () => clock.now);
+        await ledger.ready;
+        const views = await ledger.supervision.rules();
+        expect(views.map((r) => [r.id, r.reach, r.missing])).toEqual([
+          ['SPLIT-DAY', 'visit', ['minVisits']],
+          ['FREQ-PEER', 'period', ['minVisits', 'multipleOfMedian']],
+          ['CARD-DISTANCE', 'visit', ['minDistanceKm', 'withinMinutes']],
+          ['ACCT-CASHOUT', 'visit', ['windowDays', 'minPurchases', 'minAccountFen']],
+          ['INST-FUND-PEER', 'period', expect.any(Array)],
+          ['ENROL-DUP', 'period', []],
+        ]);
+        for (const p of ['Q1', 'Q2', 'Q3', 'Q4']) {
+          await ledger.settle(
+            parseSettleOne(
+              { requestId: `r-${p}`, person: resident(p), visit: { id: `v-${p}`, time: '2024-03-04T09:00:00+08:00', type: 'outpatient', institution: INST.JX2, total: 50 } },
+              policies,
+            ),
+            agency,
+          );
+        }
+        const enrollment = (id: string, person: string, region: string, paidOn: string, amount: number | null, transfer = 0) => ({
+          id,
+          person_id: person,
+          coverage_year: 2024,
+          paid_on: paidOn,
+          transfer,
+          amount_fen: amount,
+          payer: null,
+          recorded_at: at('2024-03-01 08:00'),
+          request_id: `req-${id}`,
+          request_hash: 'h',
+          actor: 'agency-1',
+          region,
+          scheme: 'resident',
+          category: 'adult',
+          hardship: null,
+        });
+        await store.db
+          .insertInto('enrollments')
+          .values([
+            enrollment('E-Q1-a', 'Q1', '410300', '2024-01-10', 38_000),
+            enrollment('E-Q1-b', 'Q1', '410900', '2024-02-01', 38_000),
+            enrollment('E-Q2-a', 'Q2', '410300', '2024-01-10', 38_000),
+            enrollment('E-Q3-a', 'Q3', '410300', '2024-01-10', 38_000),
+            enrollment('E-Q3-b', 'Q3', '410300', '2024-01-10', null),
+            enrollment('E-Q4-a', 'Q4', '410300', '2024-01-10', 38_000),
+            enrollment('E-Q4-b', 'Q4', '410900', '2024-02-01', 38_000, 1),
+          ])
+          .execute();
+        await ledger.supervision.setRule('ENROL-DUP', { enabled: true, params: {}, reason: '重复参保治理' }, agency);
+        clock.now = at('2024-04-02 08:00');
+        const run = await ledger.supervision.run({ from: at('2024-03-01 00:00'), to: at('2024-04-01 00:00') }, agency);
+        expect(run).toMatchObject({ leads: 1, newFindings: 1, byRule: { 'ENROL-DUP': { leads: 1, newFindings: 1 } } });
+        expect(run.notRun.map((n) => n.ruleId)).toEqual(['SPLIT-DAY', 'FREQ-PEER', 'CARD-DISTANCE', 'ACCT-CASHOUT', 'INST-FUND-PEER']);
+        const [finding] = (await ledger.supervision.findings({ ruleId: 'ENROL-DUP', limit: 10, offset: 0 })).items;
+        expect(finding).toMatchObject({ personId: 'Q1', visitId: null, institutionId: null, amount: 0, amountComputed: false, happenedAt: at('2024-02-01 00:00') });
+        expect(finding?.evidence.settlements).toEqual([]);
+        expect(finding?.evidence.enrollments).toEqual([
+          { id: 'E-Q1-a', coverageYear: 2024, region: '410300', scheme: 'resident', paidOn: '2024-01-10', amount: 38_000 },
+          { id: 'E-Q1-b', coverageYear: 2024, region: '410900', scheme: 'resident', paidOn: '2024-02-01', amount: 38_000 },
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
