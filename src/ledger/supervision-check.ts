@@ -24,10 +24,16 @@ export const MAX_CHECK_VISITS = 100;
  * [from, to) and those settlements' institutions (tier, grade, kind, site): no row when the person
  * is not on file, one row with no settlement when they have none in the window. One statement.
  */
-const historySelect = (visitType: string) => `select ${evidenceColumns(visitType)}, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6, p.scheme, p.category, p.hardship
+const historyText = (visitType: string) => `select ${evidenceColumns(visitType)}, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6, p.scheme, p.category, p.hardship
   from persons p left join settlements s on s.person_id = p.id and s.created_at >= ? and s.created_at < ? and ${LIVE}
   left join institutions i on i.id = s.institution_id left join institution_sites st on st.institution_id = s.institution_id
   where p.id = ? order by s.created_at, s.id`;
+let history: { visitType: string; text: string } | undefined;
+/** The text made once: a prepared statement is found by it at every check. */
+const historySelect = (visitType: string) => {
+  if (history?.visitType !== visitType) history = { visitType, text: historyText(visitType) };
+  return history.text;
+};
 
 const fen = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 

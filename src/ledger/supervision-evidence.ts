@@ -104,14 +104,14 @@ export async function resolveRows(reader: Reader, keys: Map<number, RowKey>, vis
       for (const r of rows) {
         const e = evidenceOf(r);
         const g = `${e.personId}\u0000${e.time}`;
-        found.set(g, [...(found.get(g) ?? []), e]);
+        const list = found.get(g);
+        if (list) list.push(e);
+        else found.set(g, [e]);
       }
     }
   } else {
-    for (const [g, group] of groups) {
-      const rows = await reader.all(`select ${columns} from settlements s where s.person_id = ? and s.created_at = ? and ${LIVE} order by s.id`, [group.person, group.timeMs]);
-      found.set(g, rows.map(evidenceOf));
-    }
+    const text = `select ${columns} from settlements s where s.person_id = ? and s.created_at = ? and ${LIVE} order by s.id`;
+    for (const [g, group] of groups) found.set(g, (await reader.all(text, [group.person, group.timeMs])).map(evidenceOf));
   }
   const out = new Map<number, EvidenceSettlement>();
   for (const [g, group] of groups) {
