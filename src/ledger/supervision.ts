@@ -322,10 +322,16 @@ export class SupervisionBook implements SupervisionBookApi {
     return out;
   }
 
-  /** 3102: as `check`, and the leads kept as findings of a run of kind in-process (audited). */
+  /**
+   * 3102: as `check`, and the leads kept as findings of a run of kind in-process (audited), each
+   * answered with its finding's id (the finding on file when its key was found before). A check
+   * that raises no lead writes nothing.
+   */
   async checkInProcess(visits: CheckVisit[], actor: Actor, ruleIds?: string[]): Promise<CheckLead[]> {
     const startedAt = this.now();
     const found = await this.checked(visits, ruleIds);
+    // Nothing found, nothing kept: a settle that raises no lead writes no run.
+    if (found.leads.length === 0) return [];
     const times = visits.map((v) => v.timeMs);
     const runId = `SR-${uuidv7(startedAt)}`;
     const now = this.now();

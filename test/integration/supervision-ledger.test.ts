@@ -300,6 +300,10 @@ for (const s of VARIANTS) {
       expect((await ledger.supervision.getRun(stored?.runId as string))?.kind).toBe('in-process');
       const [again] = await ledger.supervision.checkInProcess([visit], agency);
       expect(again?.findingId).toBe(lead?.findingId);
+      // No lead (P2's first visit of the day): no run written.
+      const runs = await count(store, 'supervision_runs');
+      expect(await ledger.supervision.checkInProcess([candidate('P2', 'JX2', 'v-P2c', '2024-03-12 15:40', 3_000, 5_000)], agency)).toEqual([]);
+      expect(await count(store, 'supervision_runs')).toBe(runs);
       expect(await count(store, 'findings', "where person_id = 'P8'")).toBe(1);
       // Once P8's third visit is settled, an incremental run finds the lead on file: no new finding.
       await settle('P8c', 'P8', 'JX2', '2024-03-12 15:40', 50);
