@@ -11,6 +11,7 @@ import { chinaDay, yearOf } from '../calendar/calendar.js';
 import { CATEGORIES, HARDSHIP_GROUPS, SCHEMES, TIERS, VISIT_TYPES } from '../domain.js';
 import { ColumnsBuilder, type SettlementRow } from '../monitoring/columns.js';
 import { INSTITUTION_KINDS, KIND_UNKNOWN, type EnrollmentRow, type InstitutionColumns, type MonitoringData, type PersonColumns } from '../monitoring/types.js';
+import { LedgerError } from './errors.js';
 import type { Reader, Row } from './supervision-reader.js';
 
 /** The index of a value in a list of names, or 255 when it is not one of them. */
@@ -38,6 +39,12 @@ const settlementSelect = (visitType: string) => `select s.person_id, s.instituti
 /** A list of ids as one parameter: SQLite's json_each over JSON text, PostgreSQL's text array. */
 export const idList = (r: Reader) => (r.dialect === 'postgres' ? 'select unnest(?::text[]) as id' : 'select value as id from json_each(?)');
 export const idParam = (r: Reader, ids: readonly string[]): unknown => (r.dialect === 'postgres' ? ids : JSON.stringify(ids));
+
+/**
+ * The most entries (settlements and reversals) a batch reads: about 75 bytes each in columns, so
+ * 20,000,000 stay within the run's 2 GB with the persons and the leads; a longer span is refused.
+ */
+export const MAX_RUN_ENTRIES = 20_000_000;
 
 /** Ids a chunk of a list parameter holds at most. */
 const ID_CHUNK = 5_000;
@@ -236,7 +243,11 @@ export async function loadSpan(reader: Reader, span: Span, visitType: string): P
   const persons = await loadPersons(reader);
   const institutions = await loadInstitutions(reader);
   const [count] = await reader.all('select count(*) from settlements s where s.created_at >= ? and s.created_at < ?', [span.from, span.to]);
-  const builder = new ColumnsBuilder(persons.ids.length, Number(count?.[0] ?? 0));
+  const entries = Number(count?.[0] ?? 0);
+  if (entries > MAX_RUN_ENTRIES) {
+    throw new LedgerError('INVALID_REQUEST', `from, to: the span holds ${entries} entries, more than a run reads (${MAX_RUN_ENTRIES}); run shorter spans`);
+  }
+  const builder = new ColumnsBuilder(persons.ids.length, entries);
   const sink = settlementSink(persons, institutions, builder);
   await reader.each(`${settlementSelect(visitType)} where s.created_at >= ? and s.created_at < ? and ${LIVE}`, [span.from, span.to], sink.onRow);
   const settlements = builder.finish();
