@@ -41,10 +41,11 @@ export const idList = (r: Reader) => (r.dialect === 'postgres' ? 'select unnest(
 export const idParam = (r: Reader, ids: readonly string[]): unknown => (r.dialect === 'postgres' ? ids : JSON.stringify(ids));
 
 /**
- * The most entries (settlements and reversals) a batch reads: about 75 bytes each in columns, so
- * 20,000,000 stay within the run's 2 GB with the persons and the leads; a longer span is refused.
+ * The most entries (settlements and reversals) a batch reads. Each takes about 140 bytes at the
+ * peak (the builder's arrays and the columns it makes, both alive while it groups them): 15,000,000
+ * is some 2 GB. A longer span is refused, nothing read further; run shorter spans.
  */
-export const MAX_RUN_ENTRIES = 20_000_000;
+export const MAX_RUN_ENTRIES = 15_000_000;
 
 /** Ids a chunk of a list parameter holds at most. */
 const ID_CHUNK = 5_000;
