@@ -137,7 +137,12 @@ export class SupervisionBook implements SupervisionBookApi {
     );
   }
 
-  /** Since the last batch or incremental run's end (or the first settlement), to now − SETTLE_LAG_MS; visit rules only. */
+  /**
+   * Since the last batch or incremental run's end (or the first settlement), to now − SETTLE_LAG_MS;
+   * visit rules only, each given its look-back (supervision-scan.ts). The run is recorded even when
+   * nothing was new or no rule could run, and the next starts at its end: a rule turned on later
+   * judges the past in a batch.
+   */
   async runIncremental(actor: Actor): Promise<RunSummary> {
     const startedAt = this.now();
     const to = startedAt - SETTLE_LAG_MS;
