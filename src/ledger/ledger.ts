@@ -52,6 +52,8 @@ import { clockTolerance } from './visit-time.js';
 import { ClearingBook } from './clearing.js';
 import { MonitoringSettings } from './monitoring-settings.js';
 import { ReconciliationBook } from './reconciliations.js';
+import { SupervisionBook } from './supervision.js';
+import type { AnyRule } from './supervision-rules.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export type { Actor, Entry, SettleResult } from './types.js';
@@ -70,6 +72,8 @@ export interface LedgerOptions {
    * DEFAULT_MAX_QUEUE); one more is refused with OVERLOADED, nothing written.
    */
   maxQueue?: number;
+  /** The supervision rules the ledger's supervision book knows (default: the catalogue's RULES); for tests. */
+  supervisionRules?: readonly AnyRule[];
 }
 
 export interface CapView {
@@ -120,6 +124,8 @@ export class Ledger {
   readonly reconciliations: ReconciliationBook;
   /** The agency's monitoring settings: margins, thresholds, rule parameters (monitoring-settings.ts). */
   readonly settings: MonitoringSettings;
+  /** Supervision (监管): rule settings, institution sites, runs, checks and findings (supervision.ts). */
+  readonly supervision: SupervisionBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -137,6 +143,7 @@ export class Ledger {
     this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
     this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
     this.settings = new MonitoringSettings(store.db, now);
+    this.supervision = new SupervisionBook(store, this.settings, now, options.supervisionRules ? { rules: options.supervisionRules } : {});
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

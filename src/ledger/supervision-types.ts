@@ -66,6 +66,13 @@ export interface RunSummary {
   byRule: Record<string, { leads: number; newFindings: number }>;
   /** What a rule could not judge, by rule (e.g. visits at institutions with no location). */
   unjudged: Record<string, string>;
+  /**
+   * New leads beyond the most a run writes (MAX_RUN_FINDINGS in supervision.ts) and so not written;
+   * absent when none. Narrow the span (or raise the thresholds) and run again.
+   */
+  truncated?: number;
+  /** Where the run's time went, ms (for the bench): reading, judging, finding the evidence, writing. Absent on runs stored before. */
+  timings?: { loadMs: number; evaluateMs: number; resolveMs: number; writeMs: number };
 }
 
 /** A settlement a finding rests on. */
