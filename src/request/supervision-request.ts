@@ -27,8 +27,8 @@ export const MAX_RUN_DAYS = 366;
 /** Findings a page holds by default, and at most. */
 export const FINDINGS_PAGE_DEFAULT = 100;
 export const FINDINGS_PAGE_MAX = 500;
-/** The largest offset a findings page may start at. */
-export const FINDINGS_OFFSET_MAX = 10_000_000;
+/** The largest offset a findings page may start at (the book's MAX_FINDINGS_OFFSET): past it, narrow the filter. */
+export const FINDINGS_OFFSET_MAX = 100_000;
 /** The most findings an export file holds. */
 export const FINDINGS_EXPORT_MAX = 100_000;
 /** A rule's parameters: at most this many. */

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { YibaoError } from '../../errors.js';
 import type { Actor } from '../../ledger/ledger.js';
 import type { Role } from '../../ledger/keys.js';
-import type { Finding, FindingQuery, SupervisionBookApi } from '../../ledger/supervision-types.js';
+import type { Finding, FindingQuery } from '../../ledger/supervision-types.js';
 import { countsTable, findingsTable, historyTable, rulesTable, runsTable, sitesTable } from '../../monitoring/supervision-tables.js';
 import { id } from '../../request/id.js';
 import { RequestError } from '../../request/settle-request.js';
@@ -64,9 +64,6 @@ import {
   sitesSchema,
 } from '../supervision-responses.js';
 
-// TODO(merge i14-supervision): ctx.ledger.supervision once the Ledger has the book.
-const bookOf = (ctx: RouteContext): SupervisionBookApi => (ctx.ledger as unknown as { supervision: SupervisionBookApi }).supervision;
-
 const AGENCY: Role[] = ['agency'];
 /** Rules, sites, runs and counts: no personal data. */
 const READERS: Role[] = ['agency', 'analyst'];
@@ -88,7 +85,7 @@ function scopeOf(actor: Actor, filter: FindingFilter): FindingFilter {
 
 /** A finding the caller may see, or 404 (another institution's is not said to exist). */
 async function visibleFinding(ctx: RouteContext, actor: Actor, findingId: string): Promise<Finding> {
-  const f = await bookOf(ctx).finding(findingId);
+  const f = await ctx.ledger.supervision.finding(findingId);
   if (!f || (actor.role === 'institution' && f.institutionId !== actor.institutionId)) throw new YibaoError('NOT_FOUND', `finding ${findingId} does not exist (疑点线索不存在)`);
   return f;
 }
@@ -97,7 +94,7 @@ async function visibleFinding(ctx: RouteContext, actor: Actor, findingId: string
 const readTarget = (f: FindingFilter) => f.personId ?? f.institutionId ?? '*';
 
 export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
-  const book = bookOf(ctx);
+  const book = ctx.ledger.supervision;
 
   // ---- rules --------------------------------------------------------------------------------
 
@@ -333,13 +330,13 @@ export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
         response: { 200: findingSchema, '4xx': errorSchema },
       },
     },
-    async (req) => findingJson(await bookOf(ctx).setStatus(req.params.id, req.body, req.actor)),
+    async (req) => findingJson(await ctx.ledger.supervision.setStatus(req.params.id, req.body, req.actor)),
   );
 };
 
 /** Every finding of a filter, a page at a time, for a file; more than {@link FINDINGS_EXPORT_MAX} is refused. */
 async function allFindings(ctx: RouteContext, filter: FindingFilter): Promise<Finding[]> {
-  const book = bookOf(ctx);
+  const book = ctx.ledger.supervision;
   const out: Finding[] = [];
   for (let offset = 0; ; offset += FINDINGS_PAGE_MAX) {
     const q: FindingQuery = { ...filter, limit: FINDINGS_PAGE_MAX, offset };

@@ -1,0 +1,117 @@
+/**
+ * The national supervision transactions in the platform's envelope, beside the settle ones
+ * (routes/national.ts), registered under /v1/national:
+ *
+ *   POST /v1/national/3101  明细审核事前分析服务 → ledger.supervision.check: the leads the visits
+ *                           would raise against each person's history; nothing is stored (the
+ *                           call is audited as a read of personal data, `read.national-3101`)
+ *   POST /v1/national/3102  明细审核事中分析服务 → ledger.supervision.checkInProcess: the same, and
+ *                           the leads are kept as findings (jr_id is the finding's id; audited)
+ *
+ * The message is 表128–133 (src/national/supervision-input.ts); the answer's `output.result` is
+ * one 表134 row a lead, with its 表135 details. An institution key checks its own visits only: the
+ * envelope's fixmedins_code must be its institution, and each checked encounter's medins_id the
+ * fixmedins_code. Refusals as the other national routes: infcode -1, err_msg `CODE: message`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { YibaoError } from '../../errors.js';
+import type { Actor } from '../../ledger/ledger.js';
+import type { CheckLead } from '../../ledger/supervision-types.js';
+import { toYuanNumber } from '../../money/money.js';
+import { RequestError } from '../../request/settle-request.js';
+import {
+  checkVisitsOf,
+  parseNationalSupervision,
+  SUPERVISION_BODY_LIMIT,
+  SUPERVISION_INTERFACE_NAMES,
+  SUPERVISION_INTERFACES,
+  type SupervisionInterface,
+  supervisionBodySchema,
+} from '../../national/supervision-input.js';
+import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
+import { EXAMPLES } from '../examples.js';
+import { envelopeSchema } from '../responses.js';
+import { nationalEnvelope, refusalEnvelopeSchema } from './national.js';
+
+/** An institution key checks its own visits only (the envelope's fixmedins_code). */
+function checkOwn(actor: Actor, fixmedinsCode: string): void {
+  if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
+    throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} checks only its own visits, not ${fixmedinsCode}'s`);
+  }
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * A lead as 表134 (违规信息) with its 表135 details (违规明细): the visit judged is the 违规项 (1)
+ * carrying vola_amt, the other settlements the lead rests on 涉及项 (2) with 0.
+ */
+export function nationalResult(lead: CheckLead, jrId: string) {
+  const sources = lead.evidence.sources.map((s) => `${s.document} ${s.article}`).join('；');
+  const others = lead.evidence.settlements.filter((s) => s.visitId !== lead.visitId);
+  const details = [
+    { jrd_id: `${jrId}-1`, patn_id: lead.personId, mdtrt_id: lead.visitId, rx_id: null, vola_item_type: '1', vola_amt: toYuanNumber(lead.amount) },
+    ...others.map((s, i) => ({ jrd_id: `${jrId}-${i + 2}`, patn_id: lead.personId, mdtrt_id: s.visitId, rx_id: null, vola_item_type: '2', vola_amt: 0 })),
+  ];
+  return {
+    jr_id: jrId,
+    rule_id: lead.ruleId,
+    rule_name: clip(lead.ruleName, 200),
+    vola_cont: clip(lead.content, 500),
+    patn_id: lead.personId,
+    mdtrt_id: lead.visitId,
+    judge_result_detail_dtos: details,
+    vola_amt: toYuanNumber(lead.amount),
+    vola_amt_stas: lead.amountComputed ? '1' : '0',
+    sev_deg: lead.severity,
+    vola_evid: sources === '' ? null : clip(sources, 500),
+    vola_bhvr_type: lead.behaviour,
+  };
+}
+
+export const nationalSupervisionRoutes: RoutePlugin = async (scope, { ctx }) => {
+  const ok = nationalEnvelope(scope);
+  const book = ctx.ledger.supervision;
+
+  for (const infno of SUPERVISION_INTERFACES) {
+    const stores = infno === '3102';
+    scope.post(
+      `/${infno}`,
+      {
+        config: { roles: PERSONAL },
+        bodyLimit: SUPERVISION_BODY_LIMIT,
+        schema: {
+          summary: `${SUPERVISION_INTERFACE_NAMES[infno]} (${infno}): the leads (疑点) each patient's current encounter (curr_mdtrt_id) raises against the person's settled history, by the rules in force (or rule_ids); output.result is 表134 with 表135 details. ${stores ? 'The leads are kept as findings (jr_id = the finding id; GET /v1/supervision/findings/{jr_id})' : 'Nothing is stored; the call is audited'}. An institution checks its own visits only`,
+          tags: ['national'],
+          body: parsedBody(supervisionBodySchema, [stores ? EXAMPLES.supervision.national3102 : EXAMPLES.supervision.national3101]),
+          response: { 200: envelopeSchema, '4xx': refusalEnvelopeSchema },
+        },
+        preHandler: async (req) => checkOwn(req.actor, parseNationalSupervision(infno, req.body).fixmedins_code),
+      },
+      async (req, reply) => analyse(infno, req, reply),
+    );
+  }
+
+  async function analyse(infno: SupervisionInterface, req: FastifyRequest, reply: FastifyReply) {
+    const body = parseNationalSupervision(infno, req.body);
+    const { visits, ruleIds } = checkVisitsOf(body);
+    if (ruleIds !== undefined) {
+      const known = new Set((await book.rules()).map((r) => r.id));
+      const unknown =
+        body.input.data.rule_ids?.flatMap((r, i) => (known.has(r) ? [] : [`data.rule_ids[${i}]: ${JSON.stringify(r)} is not a rule yibao knows (GET /v1/supervision/rules)`])) ??
+        [];
+      if (unknown.length > 0) throw new RequestError(unknown);
+    }
+    let results: ReturnType<typeof nationalResult>[];
+    if (infno === '3101') {
+      ctx.reads(req, 'read.national-3101', visits[0]?.personId ?? '*', { persons: visits.map((v) => v.personId), visits: visits.map((v) => v.visitId) });
+      const leads = await book.check(visits, ruleIds);
+      results = leads.map((l) => nationalResult(l, randomUUID()));
+    } else {
+      const leads = await book.checkInProcess(visits, req.actor, ruleIds);
+      results = leads.map((l) => nationalResult(l, l.findingId ?? randomUUID()));
+    }
+    return ok(req, reply, 200, { result: results }, { leads: results.length, stored: infno === '3102', checked: visits.map((v) => v.visitId) });
+  }
+};
