@@ -9,11 +9,11 @@ import { VISIT_TYPES } from '../domain.js';
 import { ColumnsBuilder } from '../monitoring/columns.js';
 import type { MonitoringData, PeerStats } from '../monitoring/types.js';
 import { LedgerError } from './errors.js';
-import { evidenceOf } from './supervision-evidence.js';
+import { evidenceOf, rowAmount } from './supervision-evidence.js';
 import { idList, idParam, InstitutionTable, institutionSelect, LIVE, PersonTable, visitTypeIndex } from './supervision-load.js';
 import type { Reader, Row } from './supervision-reader.js';
 import type { RuleInForce } from './supervision-rules.js';
-import { lookbackStart, scan } from './supervision-scan.js';
+import { lookbackStart, scan, visitContext } from './supervision-scan.js';
 import type { CheckLead, CheckVisit, EvidenceSettlement } from './supervision-types.js';
 
 /** At most this many visits one check takes. */
@@ -105,7 +105,7 @@ export async function checkPerson(
     });
   }
   const data: MonitoringData = { persons: persons.columns(), institutions: institutions.columns(), settlements: builder.finish(), enrollments: [] };
-  const found = scan(rules, data, { fromMs: first, toMs: last + 1, newFromMs: first, ...(peers ? { peers } : {}) }, false);
+  const found = scan(rules, data, (r) => visitContext(r, first, last + 1, peers), false);
   const h = history.length;
   const settlementOf = (row: number): EvidenceSettlement => {
     if (row < h) {
@@ -143,7 +143,7 @@ export async function checkPerson(
       severity: rule?.view.severity ?? '3',
       behaviour: rule?.rule.behaviour ?? '1',
       content: lead.content,
-      evidence: { settlements: lead.rows.map(settlementOf), figures: lead.figures, sources: rule?.rule.sources ?? [] },
+      evidence: { settlements: lead.rows.map((row, i) => ({ ...settlementOf(row), amount: rowAmount(lead, i) })), figures: lead.figures, sources: rule?.rule.sources ?? [] },
     });
     out.keys.push(`${lead.ruleId}|${lead.key}`);
     out.happened.push(Math.max(...lead.rows.map((r) => data.settlements.timeMs[r] as number)));

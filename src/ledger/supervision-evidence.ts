@@ -144,6 +144,9 @@ function unresolved(k: RowKey): EvidenceSettlement {
   };
 }
 
+/** A lead's row's part of its amount (Lead.rowAmountsFen; without them, the whole amount is on the first row). */
+export const rowAmount = (lead: Lead, i: number): number => lead.rowAmountsFen?.[i] ?? (i === 0 ? lead.amountFen : 0);
+
 /** A lead's evidence: its settlements in the lead's order, its figures, the rule's articles, its enrollments. */
 export function evidenceFor(
   lead: Lead,
@@ -153,7 +156,10 @@ export function evidenceFor(
   enrollments: Map<string, EnrollmentRow> | undefined,
 ): FindingEvidence {
   const evidence: FindingEvidence = {
-    settlements: lead.rows.map((r) => settlements(r)).filter((e): e is EvidenceSettlement => e !== undefined),
+    settlements: lead.rows.flatMap((r, i) => {
+      const e = settlements(r);
+      return e ? [{ ...e, amount: rowAmount(lead, i) }] : [];
+    }),
     figures: lead.figures,
     sources: rule?.sources ?? [],
   };

@@ -45,8 +45,9 @@ export function requireReason(reason: unknown): string {
   return reason;
 }
 
-/** The rule's parameters not set in `params`. */
-const missingOf = (rule: AnyRule, params: Record<string, unknown> | null) => rule.parameters.map((p) => p.name).filter((n) => params?.[n] === undefined || params[n] === null);
+/** The rule's parameters not set in `params` (an optional one is never missing). */
+const missingOf = (rule: AnyRule, params: Record<string, unknown> | null) =>
+  rule.parameters.filter((p) => !p.optional && (params?.[p.name] === undefined || params[p.name] === null)).map((p) => p.name);
 
 function viewOf(rule: AnyRule, s: Setting<RuleSetting> | undefined): RuleView {
   const v = s?.value;

@@ -89,6 +89,8 @@ export interface EvidenceSettlement {
   assistance: Fen;
   account: Fen;
   cash: Fen;
+  /** This settlement's part of the finding's amount (vola_amt of the 3101/3102 detail); absent on findings stored before. */
+  amount?: Fen;
 }
 
 export interface FindingEvidence {

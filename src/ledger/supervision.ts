@@ -18,14 +18,14 @@ import { uuidv7 } from './ids.js';
 import { InstitutionSites } from './institution-sites.js';
 import type { MonitoringSettings } from './monitoring-settings.js';
 import { RULES } from '../monitoring/catalogue.js';
-import type { Lead, MonitoringData, PeerStats, RunContext } from '../monitoring/types.js';
+import type { Lead, PeerStats, RunContext } from '../monitoring/types.js';
 import { checkPerson, checkVisits } from './supervision-check.js';
-import { evidenceFor, resolveRows, rowKeys } from './supervision-evidence.js';
-import { existingKeys, FindingBook, findingRow, idsOfKeys, insertFindings, type FindingRow } from './supervision-findings.js';
+import { existingKeys, FindingBook, findingRow, idsOfKeys, type FindingRow } from './supervision-findings.js';
+import { EMPTY, findingRows, keyOf, personsSettled, runOf, writeRun } from './supervision-runs.js';
 import { loadPersonsSince, loadSpan, type Loaded, type Span } from './supervision-load.js';
 import { openCheckReader, openRunReader, type Reader } from './supervision-reader.js';
 import { SupervisionRules, type AnyRule, type RuleInForce } from './supervision-rules.js';
-import { lookbackStart, scan } from './supervision-scan.js';
+import { lookbackStart, scan, visitContext } from './supervision-scan.js';
 import type {
   CheckLead,
   CheckVisit,
@@ -58,37 +58,6 @@ export interface SupervisionOptions {
 }
 
 type RunKind = RunSummary['kind'];
-
-const EMPTY: Loaded['data'] = {
-  persons: { ids: [], scheme: new Uint8Array(0), category: new Uint8Array(0), hardship: new Uint8Array(0) },
-  institutions: { ids: [], tier: new Uint8Array(0), grade: new Uint8Array(0), kind: new Uint8Array(0), longitudeE6: new Float64Array(0), latitudeE6: new Float64Array(0) },
-  settlements: {
-    length: 0,
-    person: new Int32Array(0),
-    institution: new Int32Array(0),
-    timeMs: new Float64Array(0),
-    day: new Int32Array(0),
-    visitType: new Uint8Array(0),
-    totalFen: new Float64Array(0),
-    fundFen: new Float64Array(0),
-    criticalFen: new Float64Array(0),
-    assistanceFen: new Float64Array(0),
-    accountFen: new Float64Array(0),
-    cashFen: new Float64Array(0),
-    personStart: new Int32Array(1),
-  },
-  enrollments: [],
-};
-
-const keyOf = (lead: Lead) => `${lead.ruleId}|${lead.key}`;
-
-/** Persons with at least one settlement in the data. */
-function personsSettled(data: MonitoringData): number {
-  const start = data.settlements.personStart;
-  let n = 0;
-  for (let p = 0; p + 1 < start.length; p++) if ((start[p + 1] as number) > (start[p] as number)) n++;
-  return n;
-}
 
 function checkSpan(span: { from: number; to: number }): void {
   if (!Number.isSafeInteger(span?.from) || !Number.isSafeInteger(span?.to) || span.from < 0) throw new LedgerError('INVALID_REQUEST', 'from, to: epoch milliseconds');
@@ -137,7 +106,18 @@ export class SupervisionBook implements SupervisionBookApi {
     const inForce = await this.ruleBook.inForce();
     const runnable = inForce.filter((r) => r.notRun === undefined);
     const notRun = inForce.filter((r) => r.notRun !== undefined).map((r) => ({ ruleId: r.rule.id, reason: r.notRun as string }));
-    return this.execute('batch', covered, actor, startedAt, runnable, notRun, (reader) => loadSpan(reader, covered), { fromMs: covered.from, toMs: covered.to }, true);
+    const ctx: RunContext = { fromMs: covered.from, toMs: covered.to };
+    return this.execute(
+      'batch',
+      covered,
+      actor,
+      startedAt,
+      runnable,
+      notRun,
+      (reader) => loadSpan(reader, covered),
+      () => ctx,
+      true,
+    );
   }
 
   /** Since the last batch or incremental run's end (or the first settlement), to now − SETTLE_LAG_MS; visit rules only. */
@@ -160,8 +140,17 @@ export class SupervisionBook implements SupervisionBookApi {
     const span: Span = { from: Math.min(from, to), to };
     const { runnable, notRun, peers } = await this.visitRules(await this.ruleBook.inForce(), 'an incremental run');
     const lookFrom = Math.min(span.from, ...runnable.map((r) => lookbackStart(r.rule.id, r.params, span.from)));
-    const ctx: RunContext = { fromMs: span.from, toMs: span.to, newFromMs: span.from, ...(peers ? { peers } : {}) };
-    return this.execute('incremental', span, actor, startedAt, runnable, notRun, (reader) => loadPersonsSince(reader, span, lookFrom), ctx, false);
+    return this.execute(
+      'incremental',
+      span,
+      actor,
+      startedAt,
+      runnable,
+      notRun,
+      (reader) => loadPersonsSince(reader, span, lookFrom),
+      (r) => visitContext(r, span.from, span.to, peers),
+      false,
+    );
   }
 
   /**
@@ -215,7 +204,7 @@ export class SupervisionBook implements SupervisionBookApi {
     runnable: readonly RuleInForce[],
     notRun: RunSummary['notRun'],
     load: (reader: Reader) => Promise<Loaded>,
-    ctx: RunContext,
+    ctxOf: (r: RuleInForce) => RunContext,
     keepPeers: boolean,
   ): Promise<RunSummary> {
     const runId = `SR-${uuidv7(startedAt)}`;
@@ -230,7 +219,7 @@ export class SupervisionBook implements SupervisionBookApi {
       const data = loaded?.data ?? EMPTY;
       const t1 = performance.now();
       timings.loadMs = Math.round(t1 - t0);
-      const found = scan(runnable, data, ctx, keepPeers);
+      const found = scan(runnable, data, ctxOf, keepPeers);
       peers = found.peers;
       const t2 = performance.now();
       timings.evaluateMs = Math.round(t2 - t1);
@@ -240,7 +229,7 @@ export class SupervisionBook implements SupervisionBookApi {
       let fresh = [...distinct.values()].filter((l) => !onFile.has(keyOf(l)));
       const truncated = Math.max(0, fresh.length - MAX_RUN_FINDINGS);
       if (truncated > 0) fresh = fresh.slice(0, MAX_RUN_FINDINGS);
-      rows = await this.findingRows(reader, runId, runnable, fresh, data, span.from);
+      rows = await findingRows(this.now(), reader, runId, runnable, fresh, data, span.from);
       timings.resolveMs = Math.round(performance.now() - t2);
       summary = {
         id: runId,
@@ -263,97 +252,8 @@ export class SupervisionBook implements SupervisionBookApi {
     }
     if (!summary) throw new Error('supervision run: no summary');
     const t3 = performance.now();
-    const written = await this.write(summary, rows, actor, peers, timings, () => Math.round(performance.now() - t3));
+    const written = await writeRun(this.store.db, this.now, summary, rows, actor, peers, timings, () => Math.round(performance.now() - t3));
     return written.summary;
-  }
-
-  /** The rows of new findings, with their evidence read in the run's snapshot. */
-  private async findingRows(
-    reader: Reader,
-    runId: string,
-    rules: readonly RuleInForce[],
-    leads: readonly Lead[],
-    data: MonitoringData,
-    fallbackTime: number,
-  ): Promise<FindingRow[]> {
-    if (leads.length === 0) return [];
-    const settled = await resolveRows(reader, rowKeys(data, leads));
-    const enrollments = new Map(data.enrollments.map((e) => [e.id, e]));
-    const now = this.now();
-    const inForce = new Map(rules.map((r) => [r.rule.id, r]));
-    return leads.map((lead) => {
-      const r = inForce.get(lead.ruleId);
-      const evidence = evidenceFor(lead, r?.rule, (row) => settled.get(row), enrollments);
-      const times = lead.rows.map((row) => data.settlements.timeMs[row] as number);
-      const paid = (lead.enrollments ?? []).map((id) => enrollments.get(id)?.paidOn).filter((d): d is string => d !== undefined);
-      const happenedAt = times.length > 0 ? Math.max(...times) : paid.length > 0 ? Date.parse(`${paid.sort().at(-1)}T00:00:00+08:00`) : fallbackTime;
-      return findingRow({
-        key: keyOf(lead),
-        ruleId: lead.ruleId,
-        runId,
-        personId: data.persons.ids[lead.person] as string,
-        visitId: evidence.settlements[0]?.visitId || null,
-        institutionId: lead.institution !== undefined ? (data.institutions.ids[lead.institution] ?? null) : null,
-        amount: lead.amountFen,
-        amountComputed: lead.amountComputed,
-        severity: r?.view.severity ?? r?.rule.severity ?? '3',
-        behaviour: r?.rule.behaviour ?? '1',
-        content: lead.content,
-        evidence,
-        happenedAt: Number.isFinite(happenedAt) ? happenedAt : fallbackTime,
-        now,
-      });
-    });
-  }
-
-  /** The findings, the run and its audit row: one transaction. */
-  private async write(
-    summary: Omit<RunSummary, 'finishedAt'>,
-    rows: readonly FindingRow[],
-    actor: Actor,
-    peers: PeerStats,
-    timings: NonNullable<RunSummary['timings']>,
-    writeMs: () => number,
-  ): Promise<{ summary: RunSummary; inserted: Set<string> }> {
-    return this.store.db.transaction().execute(async (trx) => {
-      const inserted = await insertFindings(trx, rows);
-      const byRule = structuredClone(summary.byRule);
-      for (const r of rows) {
-        if (!inserted.has(r.key)) continue;
-        const b = (byRule[r.rule_id] ??= { leads: 0, newFindings: 0 });
-        b.newFindings++;
-      }
-      const finishedAt = this.now();
-      timings.writeMs = writeMs();
-      const done: RunSummary = { ...summary, finishedAt, byRule, newFindings: inserted.size, timings };
-      const { id, kind, from, to, startedAt, rules, ...rest } = done;
-      await trx
-        .insertInto('supervision_runs')
-        .values({
-          id,
-          kind,
-          span_from: from,
-          span_to: to,
-          rules: JSON.stringify(rules),
-          summary: JSON.stringify({ ...rest, peers }),
-          actor: actor.id,
-          started_at: startedAt,
-          finished_at: finishedAt,
-        })
-        .execute();
-      await trx
-        .insertInto('audit_log')
-        .values({
-          at: finishedAt,
-          actor: actor.id,
-          role: actor.role,
-          action: 'supervision.run',
-          target: id,
-          detail: JSON.stringify({ kind, from, to, rules: rules.map((r) => r.ruleId), leads: done.leads, newFindings: done.newFindings, truncated: done.truncated ?? 0 }),
-        })
-        .execute();
-      return { summary: done, inserted };
-    });
   }
 
   async runs(limit: number, offset: number): Promise<{ items: RunSummary[]; total: number }> {
@@ -443,7 +343,7 @@ export class SupervisionBook implements SupervisionBookApi {
     };
     const timings = { loadMs: 0, evaluateMs: 0, resolveMs: 0, writeMs: 0 };
     const t = performance.now();
-    await this.write(summary, rows, actor, {}, timings, () => Math.round(performance.now() - t));
+    await writeRun(this.store.db, this.now, summary, rows, actor, {}, timings, () => Math.round(performance.now() - t));
     const ids = await idsOfKeys(this.store.db, found.keys);
     return found.leads.map((l, i) => ({ ...l, findingId: ids.get(found.keys[i] as string) as string }));
   }
@@ -467,18 +367,4 @@ export class SupervisionBook implements SupervisionBookApi {
   counts(q: Omit<FindingQuery, 'limit' | 'offset' | 'personId'>): Promise<FindingCount[]> {
     return this.findingBook.counts(q);
   }
-}
-
-function runOf(r: { id: string; kind: string; span_from: number; span_to: number; rules: string; summary: string; started_at: number; finished_at: number }): RunSummary {
-  const { peers: _, ...rest } = JSON.parse(r.summary) as Omit<RunSummary, 'id' | 'kind' | 'from' | 'to' | 'rules' | 'startedAt' | 'finishedAt'> & { peers?: PeerStats };
-  return {
-    id: r.id,
-    kind: r.kind as RunKind,
-    from: Number(r.span_from),
-    to: Number(r.span_to),
-    startedAt: Number(r.started_at),
-    finishedAt: Number(r.finished_at),
-    rules: JSON.parse(r.rules) as RunSummary['rules'],
-    ...rest,
-  };
 }
