@@ -15,7 +15,8 @@ export interface PersonSpec {
 
 export interface InstitutionSpec {
   id?: string;
-  tier?: Tier;
+  /** 'unknown': not recorded (255). */
+  tier?: Tier | 'unknown';
   grade?: number;
   kind?: InstitutionKind | 'unknown';
   /** Degrees; absent: not recorded (NaN). */
@@ -89,7 +90,7 @@ export function monitoringData(spec: {
     },
     institutions: {
       ids: insts.map((x, i) => x.id ?? `H${i}`),
-      tier: Uint8Array.from(insts, (x) => TIERS.indexOf(x.tier ?? 'primary')),
+      tier: Uint8Array.from(insts, (x) => (x.tier === 'unknown' ? 255 : TIERS.indexOf(x.tier ?? 'primary'))),
       grade: Uint8Array.from(insts, (x) => x.grade ?? 1),
       kind: Uint8Array.from(insts, (x) => (x.kind === 'unknown' ? KIND_UNKNOWN : INSTITUTION_KINDS.indexOf(x.kind ?? 'medical'))),
       latitudeE6: Float64Array.from(insts, (x) => (x.lat === undefined ? Number.NaN : Math.round(x.lat * 1_000_000))),
