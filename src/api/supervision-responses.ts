@@ -77,6 +77,7 @@ const evidenceSchema = z.looseObject({
       assistance: yuan,
       account: yuan,
       cash: yuan,
+      amount: yuan.optional().meta({ description: 'This settlement’s part of vola_amt (表135).' }),
     }),
   ),
   figures: z.record(z.string(), z.union([z.number(), z.string()])).meta({ description: 'The figures that triggered it and the thresholds in force.' }),

@@ -274,6 +274,8 @@ export interface EvidenceSettlementRow {
   assistance: number;
   account: number;
   cash: number;
+  /** Its part of the finding's amount, fen; absent on findings stored before. */
+  amount?: number;
 }
 
 export interface EvidenceRow {
@@ -297,6 +299,7 @@ export function evidenceView(e: EvidenceRow) {
       assistance: toYuanNumber(s.assistance),
       account: toYuanNumber(s.account),
       cash: toYuanNumber(s.cash),
+      ...(s.amount !== undefined ? { amount: toYuanNumber(s.amount) } : {}),
     })),
     figures: e.figures,
     sources: e.sources,

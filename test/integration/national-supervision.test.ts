@@ -147,17 +147,19 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         rule_name: SPLIT_DAY.name,
         patn_id: 'P1',
         mdtrt_id: 'V-2',
-        vola_amt: 60,
+        vola_amt: '60.00',
         vola_amt_stas: '1',
         sev_deg: '2',
         vola_bhvr_type: '1',
       });
       expect(row.vola_cont).toContain('2024-03-02');
       expect(row.judge_result_detail_dtos.map((d: Json) => [d.patn_id, d.mdtrt_id, d.vola_item_type, d.vola_amt])).toEqual([
-        ['P1', 'V-2', '1', 60],
-        ['P1', 'v-1', '2', 0],
+        ['P1', 'v-1', '2', '0.00'],
+        ['P1', 'V-2', '1', '60.00'],
       ]);
       expect(typeof row.jr_id).toBe('string');
+      expect(row.judge_result_detail_dtos.map((d: Json) => d.jrd_id)).toEqual([`${row.jr_id}-1`, `${row.jr_id}-2`]);
+      expect(row.vola_evid).toContain('洛医保〔2022〕36号 第十六条');
       // Nothing stored but the audit row of the read.
       expect(await counts()).toEqual(before);
       const audit = await store.db.selectFrom('audit_log').select(['action', 'target', 'actor']).where('action', '=', 'read.national-3101').execute();
@@ -177,7 +179,7 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       const before = await counts();
       const r = await post('3102', keys.h1, message('3102'));
       expect([r.status, r.body.infcode, r.body.yibao.stored]).toEqual([200, 0, true]);
-      expect(r.body.output.result.map((x: Json) => [x.rule_id, x.mdtrt_id, x.vola_amt])).toEqual([['SPLIT-DAY', 'V-2', 60]]);
+      expect(r.body.output.result.map((x: Json) => [x.rule_id, x.mdtrt_id, x.vola_amt])).toEqual([['SPLIT-DAY', 'V-2', '60.00']]);
       const after = await counts();
       expect(after.findings - before.findings).toBe(1);
       expect(after.supervision_runs - before.supervision_runs).toBe(1);

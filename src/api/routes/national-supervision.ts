@@ -18,7 +18,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { YibaoError } from '../../errors.js';
 import type { Actor } from '../../ledger/ledger.js';
 import type { CheckLead } from '../../ledger/supervision-types.js';
-import { toYuanNumber } from '../../money/money.js';
+import { type JudgeResult, supervisionResult } from '../../monitoring/supervision-result.js';
 import { RequestError } from '../../request/settle-request.js';
 import {
   checkVisitsOf,
@@ -41,33 +41,29 @@ function checkOwn(actor: Actor, fixmedinsCode: string): void {
   }
 }
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
 /**
- * A lead as 表134 (违规信息) with its 表135 details (违规明细): the visit judged is the 违规项 (1)
- * carrying vola_amt, the other settlements the lead rests on 涉及项 (2) with 0.
+ * A lead as 表134 (违规信息) with its 表135 details (违规明细, src/monitoring/supervision-result.ts):
+ * one detail a settlement it rests on, jrd_id `{jr_id}-{n}`; the visit checked is the 违规项 (1),
+ * the settled ones 涉及项 (2), each with its part of vola_amt.
  */
-export function nationalResult(lead: CheckLead, jrId: string) {
-  const sources = lead.evidence.sources.map((s) => `${s.document} ${s.article}`).join('；');
-  const others = lead.evidence.settlements.filter((s) => s.visitId !== lead.visitId);
-  const details = [
-    { jrd_id: `${jrId}-1`, patn_id: lead.personId, mdtrt_id: lead.visitId, rx_id: null, vola_item_type: '1', vola_amt: toYuanNumber(lead.amount) },
-    ...others.map((s, i) => ({ jrd_id: `${jrId}-${i + 2}`, patn_id: lead.personId, mdtrt_id: s.visitId, rx_id: null, vola_item_type: '2', vola_amt: 0 })),
-  ];
-  return {
-    jr_id: jrId,
-    rule_id: lead.ruleId,
-    rule_name: clip(lead.ruleName, 200),
-    vola_cont: clip(lead.content, 500),
-    patn_id: lead.personId,
-    mdtrt_id: lead.visitId,
-    judge_result_detail_dtos: details,
-    vola_amt: toYuanNumber(lead.amount),
-    vola_amt_stas: lead.amountComputed ? '1' : '0',
-    sev_deg: lead.severity,
-    vola_evid: sources === '' ? null : clip(sources, 500),
-    vola_bhvr_type: lead.behaviour,
-  };
+export function nationalResult(lead: CheckLead, jrId: string): JudgeResult {
+  return supervisionResult({
+    jrId,
+    ruleId: lead.ruleId,
+    ruleName: lead.ruleName,
+    content: lead.content,
+    personId: lead.personId,
+    visitId: lead.visitId,
+    amountFen: lead.amount,
+    amountComputed: lead.amountComputed,
+    severity: lead.severity,
+    behaviour: lead.behaviour,
+    sources: lead.evidence.sources,
+    details: lead.evidence.settlements.map((e, i) => {
+      const triggering = e.visitId === lead.visitId && e.institutionId === (lead.institutionId ?? e.institutionId);
+      return { id: `${jrId}-${i + 1}`, personId: lead.personId, visitId: e.visitId, amountFen: e.amount ?? (triggering ? lead.amount : 0), triggering };
+    }),
+  });
 }
 
 export const nationalSupervisionRoutes: RoutePlugin = async (scope, { ctx }) => {
