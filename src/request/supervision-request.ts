@@ -80,16 +80,14 @@ export const siteBodySchema = z
   .refine((s) => (s.longitude === null) === (s.latitude === null), { error: 'longitude and latitude are given together, or both null', path: ['latitude'] });
 export type SiteBody = z.output<typeof siteBodySchema>;
 
-export const runBodySchema = z.union(
-  [
-    z.strictObject({
-      from: z.string().max(40).meta({ description: 'The first China day YYYY-MM-DD (from its midnight), or an ISO 8601 instant.' }),
-      to: z.string().max(40).meta({ description: 'The last China day YYYY-MM-DD (included), or an ISO 8601 instant (excluded).' }),
-    }),
-    z.strictObject({ incremental: z.literal(true).meta({ description: 'The settlements since the last run’s end, visit rules only.' }) }),
-  ],
-  { error: 'must be { from, to } (a batch run) or { incremental: true }' },
-);
+/** A run: { from, to } (a batch) or { incremental: true }; parseRun checks which. */
+export const runBodySchema = z
+  .strictObject({
+    from: z.string().max(40).optional().meta({ description: 'A batch: the first China day YYYY-MM-DD (from its midnight), or an ISO 8601 instant.' }),
+    to: z.string().max(40).optional().meta({ description: 'A batch: the last China day YYYY-MM-DD (included), or an ISO 8601 instant (excluded).' }),
+    incremental: z.literal(true).optional().meta({ description: 'Instead of from and to: the settlements since the last run’s end, visit rules only.' }),
+  })
+  .meta({ description: '{ from, to } for a batch run, or { incremental: true }.' });
 
 export const statusBodySchema = z.strictObject({
   status: statusField.meta({ description: 'open 待核查, confirmed 已确认, dismissed 已排除' }),
@@ -130,8 +128,15 @@ export function parseSpan(from: string, to: string, fields: [string, string] = [
 export function parseRun(body: unknown): { span: { from: number; to: number } } | { incremental: true } {
   const r = runBodySchema.safeParse(body ?? {});
   if (!r.success) throw new RequestError(formatIssues(r.error.issues));
-  if ('incremental' in r.data) return { incremental: true };
-  return { span: parseSpan(r.data.from, r.data.to, ['from', 'to'], MAX_RUN_DAYS) };
+  const { from, to, incremental } = r.data;
+  if (incremental === true) {
+    if (from !== undefined || to !== undefined) throw new RequestError(['incremental: a run is { from, to } or { incremental: true }, not both']);
+    return { incremental: true };
+  }
+  if (from === undefined || to === undefined) {
+    throw new RequestError([`${from === undefined ? 'from' : 'to'}: required: a run is { from, to } (a batch) or { incremental: true }`]);
+  }
+  return { span: parseSpan(from, to, ['from', 'to'], MAX_RUN_DAYS) };
 }
 
 /** A query's whole number between `min` and `max`. */
