@@ -60,6 +60,8 @@ export const runSchema = z.object({
   newFindings: count,
   byRule: z.record(z.string(), z.object({ leads: count, newFindings: count })),
   unjudged: z.record(z.string(), z.string()).meta({ description: 'What a rule could not judge, by rule.' }),
+  truncated: count.optional().meta({ description: 'New leads beyond the most a run writes, not written (narrow the span); absent when none.' }),
+  timings: z.object({ loadMs: z.number(), evaluateMs: z.number(), resolveMs: z.number(), writeMs: z.number() }).optional().meta({ description: 'Where the run’s time went, ms.' }),
 });
 export const runsSchema = z.object({ runs: z.array(runSchema), total: count, limit: count, offset: count });
 
@@ -80,7 +82,7 @@ const evidenceSchema = z.looseObject({
       amount: yuan.optional().meta({ description: 'This settlement’s part of vola_amt (表135).' }),
     }),
   ),
-  figures: z.record(z.string(), z.union([z.number(), z.string()])).meta({ description: 'The figures that triggered it and the thresholds in force.' }),
+  figures: z.record(z.string(), z.unknown()).meta({ description: 'The figures that triggered it and the thresholds in force (numbers in fen where money).' }),
   sources: z.array(citation),
 });
 

@@ -376,6 +376,7 @@ export function runText(r: RunSummary): string {
     rows: Object.entries(r.byRule).map(([rule, c]) => ({ rule, leads: c.leads, newFindings: c.newFindings })),
   };
   const notRun = r.notRun.map((n) => `  未运行 ${n.ruleId}：${n.reason}\n`).join('');
+  const truncated = r.truncated ? `  另有 ${r.truncated} 条新线索超过单次筛查上限，未写入：请缩短时间范围后重新筛查 / ${r.truncated} new leads not written\n` : '';
   const unjudged = Object.entries(r.unjudged)
     .map(([rule, why]) => `  ${rule} 未能判断：${why}\n`)
     .join('');
@@ -391,7 +392,8 @@ export function runText(r: RunSummary): string {
     ]) +
     (byRule.rows.length > 0 ? textTable(byRule) : '') +
     notRun +
-    unjudged
+    unjudged +
+    truncated
   );
 }
 

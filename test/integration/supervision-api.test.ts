@@ -304,6 +304,23 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         const r = await call('GET', `/v1/supervision/findings?${q}`, keys.agency);
         expect([r.status, r.body.error.code], q).toEqual([400, 'INVALID_REQUEST']);
       }
+      // Bodies of every shape: a 400 naming the problem, never a 500, nothing written.
+      const before = await counts();
+      for (const [method, url, body] of [
+        ['PUT', '/v1/supervision/sites/H9', []],
+        ['PUT', '/v1/supervision/sites/H9', null],
+        ['PUT', '/v1/supervision/sites/H9', { kind: 'medical', longitude: '112', latitude: 34 }],
+        ['PUT', '/v1/supervision/rules/SPLIT-DAY', { enabled: 'yes', params: [], reason: 'x' }],
+        ['PUT', '/v1/supervision/rules/SPLIT-DAY', { enabled: true, params: { minVisits: 2 }, reason: 'x', extra: 1 }],
+        ['POST', '/v1/supervision/runs', []],
+        ['POST', '/v1/supervision/runs', { from: '2024-03-01T25:00:00', to: '2024-03-02' }],
+        ['POST', `/v1/supervision/findings/${found.H2.id}/status`, 'dismissed'],
+        ['POST', `/v1/supervision/findings/${found.H2.id}/status`, { status: 'dismissed', reason: 'a\u0000b' }],
+      ] as const) {
+        const r = await call(method, url, keys.agency, body);
+        expect([r.status, r.body.error.code], `${method} ${url} ${JSON.stringify(body)}`).toEqual([400, 'INVALID_REQUEST']);
+      }
+      expect(await counts()).toEqual(before);
       const ranged = await call('GET', '/v1/supervision/findings?from=2024-03-05&to=2024-03-05', keys.agency);
       expect(ranged.body.findings.map((f: Json) => f.personId)).toEqual(['P2']);
       const paged = await call('GET', '/v1/supervision/findings?limit=1&offset=1', keys.agency);
