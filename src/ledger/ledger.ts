@@ -143,7 +143,7 @@ export class Ledger {
     this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
     this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
     this.settings = new MonitoringSettings(store.db, now);
-    this.supervision = new SupervisionBook(store, this.settings, now, options.supervisionRules ? { rules: options.supervisionRules } : {});
+    this.supervision = new SupervisionBook(store, this.settings, now, { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) });
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

@@ -9,7 +9,7 @@ import { VISIT_TYPES } from '../domain.js';
 import { ColumnsBuilder } from '../monitoring/columns.js';
 import type { MonitoringData, PeerStats } from '../monitoring/types.js';
 import { LedgerError } from './errors.js';
-import { evidenceOf, rowAmount } from './supervision-evidence.js';
+import { evidenceColumns, evidenceOf, rowAmount } from './supervision-evidence.js';
 import { idList, idParam, InstitutionTable, institutionSelect, LIVE, PersonTable, visitTypeIndex } from './supervision-load.js';
 import type { Reader, Row } from './supervision-reader.js';
 import type { RuleInForce } from './supervision-rules.js';
@@ -19,10 +19,9 @@ import type { CheckLead, CheckVisit, EvidenceSettlement } from './supervision-ty
 /** At most this many visits one check takes. */
 export const MAX_CHECK_VISITS = 100;
 
-const HISTORY_SELECT = `select s.id, s.visit_id, s.institution_id, s.created_at, v.type, s.total_fen, s.fund_pay_fen, s.critical_illness_pay_fen,
-  s.assistance_pay_fen, s.account_pay_fen, s.cash_pay_fen, s.person_id, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6
-  from settlements s left join visits v on v.institution_id = s.institution_id and v.id = s.visit_id
-  left join institutions i on i.id = s.institution_id left join institution_sites st on st.institution_id = s.institution_id
+/** A person's live settlements in [from, to), with their institutions' tier, grade, kind and site. */
+const historySelect = (visitType: string) => `select ${evidenceColumns(visitType)}, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6
+  from settlements s left join institutions i on i.id = s.institution_id left join institution_sites st on st.institution_id = s.institution_id
   where s.person_id = ? and s.created_at >= ? and s.created_at < ? and ${LIVE} order by s.created_at, s.id`;
 
 const fen = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -59,6 +58,7 @@ export async function checkPerson(
   rules: readonly RuleInForce[],
   visits: readonly CheckVisit[],
   peers: PeerStats | undefined,
+  visitType: string,
 ): Promise<PersonCheck> {
   const read = (t: string, p: readonly unknown[]) => (reader.allNow ? reader.allNow(t, p) : reader.all(t, p));
   const personId = (visits[0] as CheckVisit).personId;
@@ -69,7 +69,7 @@ export async function checkPerson(
   const persons = new PersonTable();
   const [p] = await read('select id, scheme, category, hardship from persons where id = ?', [personId]);
   persons.add(personId, p?.[1], p?.[2], p?.[3]);
-  const history = await read(HISTORY_SELECT, [personId, lookFrom, first]);
+  const history = await read(historySelect(visitType), [personId, lookFrom, first]);
   const institutions = new InstitutionTable();
   for (const h of history) institutions.addRow([h[2], h[12], h[13], h[14], h[15], h[16]]);
   const unknown = [...new Set(candidates.map((c) => c.institutionId))].filter((id) => !institutions.index.has(id));
@@ -81,7 +81,7 @@ export async function checkPerson(
       person: 0,
       institution: institutions.ordinal(String(h[2])),
       timeMs: Number(h[3]),
-      visitType: visitTypeIndex(h[4]),
+      visitType: typeof h[4] === 'number' ? h[4] : visitTypeIndex(h[4]),
       totalFen: Number(h[5]),
       fundFen: Number(h[6]),
       criticalFen: Number(h[7]),

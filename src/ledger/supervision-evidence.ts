@@ -54,18 +54,18 @@ export function rowKeys(data: MonitoringData, leads: readonly Lead[]): Map<numbe
   return keys;
 }
 
-const EVIDENCE_SELECT = `select s.id, s.visit_id, s.institution_id, s.created_at, v.type, s.total_fen, s.fund_pay_fen, s.critical_illness_pay_fen,
-  s.assistance_pay_fen, s.account_pay_fen, s.cash_pay_fen, s.person_id
-  from settlements s left join visits v on v.institution_id = s.institution_id and v.id = s.visit_id`;
+/** A settlement's columns as `evidenceOf` reads them; `visitType`: the SQL of its visit type's index (supervision-visit-types.ts). */
+export const evidenceColumns = (visitType: string) => `s.id, s.visit_id, s.institution_id, s.created_at, ${visitType}, s.total_fen, s.fund_pay_fen,
+  s.critical_illness_pay_fen, s.assistance_pay_fen, s.account_pay_fen, s.cash_pay_fen, s.person_id`;
 
-/** A settlement row of EVIDENCE_SELECT as evidence. */
+/** A settlement row of `evidenceColumns` as evidence. */
 export function evidenceOf(r: unknown[]): EvidenceSettlement & { personId: string } {
   return {
     id: String(r[0]),
     visitId: String(r[1]),
     institutionId: String(r[2]),
     time: Number(r[3]),
-    visitType: r[4] === null ? '' : String(r[4]),
+    visitType: typeof r[4] === 'number' ? (VISIT_TYPES[r[4]] ?? '') : r[4] === null ? '' : String(r[4]),
     total: Number(r[5]),
     fund: Number(r[6]),
     critical: Number(r[7]),
@@ -77,13 +77,14 @@ export function evidenceOf(r: unknown[]): EvidenceSettlement & { personId: strin
 }
 
 /** Groups of (person, time) a PostgreSQL query looks up at once. */
-const PG_GROUPS = 500;
+const PG_GROUPS = 2_000;
 
 /**
  * The settlements the rows are, by row. A row whose settlement is no longer found (reversed since
  * it was read) has the id '' and the figures the columns held.
  */
-export async function resolveRows(reader: Reader, keys: Map<number, RowKey>): Promise<Map<number, EvidenceSettlement>> {
+export async function resolveRows(reader: Reader, keys: Map<number, RowKey>, visitType: string): Promise<Map<number, EvidenceSettlement>> {
+  const columns = evidenceColumns(visitType);
   const groups = new Map<string, { person: string; timeMs: number; rows: number[] }>();
   for (const [row, k] of keys) {
     const g = `${k.person}\u0000${k.timeMs}`;
@@ -97,7 +98,7 @@ export async function resolveRows(reader: Reader, keys: Map<number, RowKey>): Pr
     for (let i = 0; i < all.length; i += PG_GROUPS) {
       const chunk = all.slice(i, i + PG_GROUPS);
       const rows = await reader.all(
-        `${EVIDENCE_SELECT} join (select unnest(?::text[]) as p, unnest(?::bigint[]) as t) k on s.person_id = k.p and s.created_at = k.t where ${LIVE} order by s.id`,
+        `select ${columns} from unnest(?::text[], ?::bigint[]) as k(p, t) join settlements s on s.person_id = k.p and s.created_at = k.t where ${LIVE} order by s.id`,
         [chunk.map((g) => g.person), chunk.map((g) => g.timeMs)],
       );
       for (const r of rows) {
@@ -108,7 +109,7 @@ export async function resolveRows(reader: Reader, keys: Map<number, RowKey>): Pr
     }
   } else {
     for (const [g, group] of groups) {
-      const rows = await reader.all(`${EVIDENCE_SELECT} where s.person_id = ? and s.created_at = ? and ${LIVE} order by s.id`, [group.person, group.timeMs]);
+      const rows = await reader.all(`select ${columns} from settlements s where s.person_id = ? and s.created_at = ? and ${LIVE} order by s.id`, [group.person, group.timeMs]);
       found.set(g, rows.map(evidenceOf));
     }
   }

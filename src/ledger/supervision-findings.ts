@@ -72,20 +72,6 @@ export function findingRow(f: {
   };
 }
 
-/** The keys of `keys` already on file. */
-export async function existingKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const rows = await db
-      .selectFrom('findings')
-      .select('key')
-      .where('key', 'in', keys.slice(i, i + KEY_CHUNK))
-      .execute();
-    for (const r of rows) out.add(r.key);
-  }
-  return out;
-}
-
 /** Inserts findings whose key is not on file; returns the keys inserted. In the caller's transaction. */
 export async function insertFindings(trx: Db, rows: readonly FindingRow[]): Promise<Set<string>> {
   const inserted = new Set<string>();

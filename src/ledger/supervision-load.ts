@@ -5,7 +5,7 @@
  * check read the settlements of a few persons over a look-back window (index settlements_person).
  *
  * A settlement's time is its created_at (结算时间: when the card was used); its visit type is its
- * visit's (visits, keyed by institution and visit id).
+ * visit's (supervision-visit-types.ts).
  */
 import { chinaDay, yearOf } from '../calendar/calendar.js';
 import { CATEGORIES, HARDSHIP_GROUPS, SCHEMES, TIERS, VISIT_TYPES } from '../domain.js';
@@ -28,10 +28,12 @@ export const visitTypeIndex = indexer(VISIT_TYPES);
 /** A live settlement: a settlement, and no reversal points at it. */
 export const LIVE = `s.kind = 'settlement' and not exists (select 1 from settlements r where r.reverses = s.id)`;
 
-/** The columns of a settlement as the builder takes them, in the order `rowOf` reads them. */
-const SETTLEMENT_SELECT = `select s.person_id, s.institution_id, s.created_at, v.type, s.total_fen, s.fund_pay_fen, s.critical_illness_pay_fen,
-  s.assistance_pay_fen, s.account_pay_fen, s.cash_pay_fen
-  from settlements s left join visits v on v.institution_id = s.institution_id and v.id = s.visit_id`;
+/**
+ * The columns of a settlement as the builder takes them, in the order `settlementSink` reads them;
+ * `visitType`: the SQL of the visit type's index (supervision-visit-types.ts visitTypeSql).
+ */
+const settlementSelect = (visitType: string) => `select s.person_id, s.institution_id, s.created_at, ${visitType}, s.total_fen, s.fund_pay_fen,
+  s.critical_illness_pay_fen, s.assistance_pay_fen, s.account_pay_fen, s.cash_pay_fen from settlements s`;
 
 /** A list of ids as one parameter: SQLite's json_each over JSON text, PostgreSQL's text array. */
 export const idList = (r: Reader) => (r.dialect === 'postgres' ? 'select unnest(?::text[]) as id' : 'select value as id from json_each(?)');
@@ -166,7 +168,7 @@ function settlementSink(persons: PersonTable, institutions: InstitutionTable, bu
     row.person = p;
     row.institution = institutions.ordinal(r[1] as string);
     row.timeMs = Number(r[2]);
-    row.visitType = visitTypeIndex(r[3]);
+    row.visitType = typeof r[3] === 'number' ? r[3] : visitTypeIndex(r[3]);
     row.totalFen = Number(r[4]);
     row.fundFen = Number(r[5]);
     row.criticalFen = Number(r[6]);
@@ -230,13 +232,13 @@ export interface Loaded {
  * A batch's data: every person and institution on file, every live settlement settled in the span
  * (one pass over the settlements_time index), the enrollments of the span's coverage years.
  */
-export async function loadSpan(reader: Reader, span: Span): Promise<Loaded> {
+export async function loadSpan(reader: Reader, span: Span, visitType: string): Promise<Loaded> {
   const persons = await loadPersons(reader);
   const institutions = await loadInstitutions(reader);
   const [count] = await reader.all('select count(*) from settlements s where s.created_at >= ? and s.created_at < ?', [span.from, span.to]);
   const builder = new ColumnsBuilder(persons.ids.length, Number(count?.[0] ?? 0));
   const sink = settlementSink(persons, institutions, builder);
-  await reader.each(`${SETTLEMENT_SELECT} where s.created_at >= ? and s.created_at < ? and ${LIVE}`, [span.from, span.to], sink.onRow);
+  await reader.each(`${settlementSelect(visitType)} where s.created_at >= ? and s.created_at < ? and ${LIVE}`, [span.from, span.to], sink.onRow);
   const settlements = builder.finish();
   const enrollments = await loadEnrollments(reader, persons, coverageYears(span));
   return { data: { persons: persons.columns(), institutions: institutions.columns(), settlements, enrollments }, persons, institutions, skipped: sink.skipped() };
@@ -246,7 +248,7 @@ export async function loadSpan(reader: Reader, span: Span): Promise<Loaded> {
  * An incremental run's data: the persons with a live settlement in `span`, each with their live
  * settlements in [lookFrom, span.to) (index settlements_person) and the enrollments of those years.
  */
-export async function loadPersonsSince(reader: Reader, span: Span, lookFrom: number): Promise<Loaded> {
+export async function loadPersonsSince(reader: Reader, span: Span, lookFrom: number, visitType: string): Promise<Loaded> {
   const ids: string[] = [];
   await reader.each(`select distinct s.person_id from settlements s where s.created_at >= ? and s.created_at < ? and ${LIVE}`, [span.from, span.to], (r) => ids.push(String(r[0])));
   const persons = await loadPersons(reader, ids);
@@ -256,7 +258,7 @@ export async function loadPersonsSince(reader: Reader, span: Span, lookFrom: num
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     await reader.each(
-      `${SETTLEMENT_SELECT} where s.person_id in (${idList(reader)}) and s.created_at >= ? and s.created_at < ? and ${LIVE}`,
+      `${settlementSelect(visitType)} where s.person_id in (${idList(reader)}) and s.created_at >= ? and s.created_at < ? and ${LIVE}`,
       [idParam(reader, chunk), lookFrom, span.to],
       sink.onRow,
     );

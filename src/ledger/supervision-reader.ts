@@ -169,6 +169,8 @@ export async function openRunReader(store: LedgerDb): Promise<Reader> {
       await client.query('begin isolation level repeatable read read only');
       // A run reads most of what it asks for: plan the cursors for all their rows, not the first.
       await client.query('set local cursor_tuple_fraction = 1');
+      // Compiling a run's large queries (JIT) costs more than it saves: a second and more on each.
+      await client.query('set local jit = off');
     } catch (e) {
       client.release();
       throw e;

@@ -3,11 +3,11 @@
  * and the findings, the run's row and its audit row written in one transaction (a run that fails
  * writes nothing). Runs read back as summaries.
  */
-import type { Kysely } from 'kysely';
 import type { Lead, MonitoringData, PeerStats } from '../monitoring/types.js';
-import type { Database } from './schema.js';
+import type { LedgerDb } from './connect.js';
 import { evidenceFor, resolveRows, rowKeys } from './supervision-evidence.js';
-import { findingRow, insertFindings, type FindingRow } from './supervision-findings.js';
+import { findingRow, type FindingRow } from './supervision-findings.js';
+import { writeRunRows } from './supervision-write.js';
 import type { Loaded } from './supervision-load.js';
 import type { Reader } from './supervision-reader.js';
 import type { RuleInForce } from './supervision-rules.js';
@@ -55,9 +55,10 @@ export async function findingRows(
   leads: readonly Lead[],
   data: MonitoringData,
   fallbackTime: number,
+  visitType: string,
 ): Promise<FindingRow[]> {
   if (leads.length === 0) return [];
-  const settled = await resolveRows(reader, rowKeys(data, leads));
+  const settled = await resolveRows(reader, rowKeys(data, leads), visitType);
   const enrollments = new Map(data.enrollments.map((e) => [e.id, e]));
   const inForce = new Map(rules.map((r) => [r.rule.id, r]));
   return leads.map((lead) => {
@@ -87,7 +88,7 @@ export async function findingRows(
 
 /** The findings, the run and its audit row: one transaction. */
 export async function writeRun(
-  db: Kysely<Database>,
+  store: LedgerDb,
   now: () => number,
   summary: Omit<RunSummary, 'finishedAt'>,
   rows: readonly FindingRow[],
@@ -96,8 +97,8 @@ export async function writeRun(
   timings: NonNullable<RunSummary['timings']>,
   writeMs: () => number,
 ): Promise<{ summary: RunSummary; inserted: Set<string> }> {
-  return db.transaction().execute(async (trx) => {
-    const inserted = await insertFindings(trx, rows);
+  let done: RunSummary | undefined;
+  const inserted = await writeRunRows(store, rows, (inserted) => {
     const byRule = structuredClone(summary.byRule);
     for (const r of rows) {
       if (!inserted.has(r.key)) continue;
@@ -106,11 +107,10 @@ export async function writeRun(
     }
     const finishedAt = now();
     timings.writeMs = writeMs();
-    const done: RunSummary = { ...summary, finishedAt, byRule, newFindings: inserted.size, timings };
+    done = { ...summary, finishedAt, byRule, newFindings: inserted.size, timings };
     const { id, kind, from, to, startedAt, rules, ...rest } = done;
-    await trx
-      .insertInto('supervision_runs')
-      .values({
+    return {
+      run: {
         id,
         kind,
         span_from: from,
@@ -120,21 +120,18 @@ export async function writeRun(
         actor: actor.id,
         started_at: startedAt,
         finished_at: finishedAt,
-      })
-      .execute();
-    await trx
-      .insertInto('audit_log')
-      .values({
+      },
+      audit: {
         at: finishedAt,
         actor: actor.id,
         role: actor.role,
         action: 'supervision.run',
         target: id,
         detail: JSON.stringify({ kind, from, to, rules: rules.map((r) => r.ruleId), leads: done.leads, newFindings: done.newFindings, truncated: done.truncated ?? 0 }),
-      })
-      .execute();
-    return { summary: done, inserted };
+      },
+    };
   });
+  return { summary: done as RunSummary, inserted };
 }
 
 /** A run's row as its summary (the peer statistics it kept are not part of it). */

@@ -20,12 +20,14 @@ import type { MonitoringSettings } from './monitoring-settings.js';
 import { RULES } from '../monitoring/catalogue.js';
 import type { Lead, PeerStats, RunContext } from '../monitoring/types.js';
 import { checkPerson, checkVisits } from './supervision-check.js';
-import { existingKeys, FindingBook, findingRow, idsOfKeys, type FindingRow } from './supervision-findings.js';
+import { FindingBook, findingRow, idsOfKeys, type FindingRow } from './supervision-findings.js';
 import { EMPTY, findingRows, keyOf, personsSettled, runOf, writeRun } from './supervision-runs.js';
-import { loadPersonsSince, loadSpan, type Loaded, type Span } from './supervision-load.js';
+import { idList, idParam, loadPersonsSince, loadSpan, type Loaded, type Span } from './supervision-load.js';
 import { openCheckReader, openRunReader, type Reader } from './supervision-reader.js';
 import { SupervisionRules, type AnyRule, type RuleInForce } from './supervision-rules.js';
 import { lookbackStart, scan, visitContext } from './supervision-scan.js';
+import { benefitVisitTypes, visitTypeSql } from './supervision-visit-types.js';
+import type { PolicySet } from '../policy/registry.js';
 import type {
   CheckLead,
   CheckVisit,
@@ -55,9 +57,23 @@ export const MAX_RUNS_PAGE = 1000;
 export interface SupervisionOptions {
   /** The rules the book knows (default: the catalogue's RULES); tests give their own. */
   rules?: readonly AnyRule[];
+  /** The policies settlements were settled under: their benefits say most settlements' visit types (supervision-visit-types.ts). */
+  policies?: PolicySet;
 }
 
 type RunKind = RunSummary['kind'];
+
+/** Keys a statement looks up. */
+const KEY_CHUNK = 5_000;
+
+/** The keys of `keys` that findings on file have (in the run's snapshot; a run writing them meanwhile is met by ON CONFLICT). */
+async function keysOnFile(reader: Reader, keys: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    for (const r of await reader.all(`select key from findings where key in (${idList(reader)})`, [idParam(reader, keys.slice(i, i + KEY_CHUNK))])) out.add(String(r[0]));
+  }
+  return out;
+}
 
 function checkSpan(span: { from: number; to: number }): void {
   if (!Number.isSafeInteger(span?.from) || !Number.isSafeInteger(span?.to) || span.from < 0) throw new LedgerError('INVALID_REQUEST', 'from, to: epoch milliseconds');
@@ -70,12 +86,13 @@ export class SupervisionBook implements SupervisionBookApi {
   private readonly findingBook: FindingBook;
   private checkReader: ReturnType<typeof openCheckReader> | undefined;
   private peersCache: { id: string; peers: PeerStats } | undefined;
+  private typeSql: string | undefined;
 
   constructor(
     private readonly store: LedgerDb,
     settings: MonitoringSettings,
     private readonly now: () => number = Date.now,
-    options: SupervisionOptions = {},
+    private readonly options: SupervisionOptions = {},
   ) {
     this.ruleBook = new SupervisionRules(store.db, settings, options.rules ?? RULES);
     this.siteBook = new InstitutionSites(store.db, now);
@@ -114,7 +131,7 @@ export class SupervisionBook implements SupervisionBookApi {
       startedAt,
       runnable,
       notRun,
-      (reader) => loadSpan(reader, covered),
+      (reader) => loadSpan(reader, covered, this.visitType()),
       () => ctx,
       true,
     );
@@ -147,7 +164,7 @@ export class SupervisionBook implements SupervisionBookApi {
       startedAt,
       runnable,
       notRun,
-      (reader) => loadPersonsSince(reader, span, lookFrom),
+      (reader) => loadPersonsSince(reader, span, lookFrom, this.visitType()),
       (r) => visitContext(r, span.from, span.to, peers),
       false,
     );
@@ -185,6 +202,12 @@ export class SupervisionBook implements SupervisionBookApi {
       this.peersCache = { id, peers };
     }
     return this.peersCache.peers;
+  }
+
+  /** The SQL of a settlement's visit type, made once from the policies. */
+  private visitType(): string {
+    this.typeSql ??= visitTypeSql(this.options.policies ? benefitVisitTypes(this.options.policies) : new Map());
+    return this.typeSql;
   }
 
   private reader() {
@@ -225,11 +248,11 @@ export class SupervisionBook implements SupervisionBookApi {
       timings.evaluateMs = Math.round(t2 - t1);
       const distinct = new Map<string, Lead>();
       for (const lead of found.leads) if (!distinct.has(keyOf(lead))) distinct.set(keyOf(lead), lead);
-      const onFile = await existingKeys(this.store.db, [...distinct.keys()]);
+      const onFile = await keysOnFile(reader, [...distinct.keys()]);
       let fresh = [...distinct.values()].filter((l) => !onFile.has(keyOf(l)));
       const truncated = Math.max(0, fresh.length - MAX_RUN_FINDINGS);
       if (truncated > 0) fresh = fresh.slice(0, MAX_RUN_FINDINGS);
-      rows = await findingRows(this.now(), reader, runId, runnable, fresh, data, span.from);
+      rows = await findingRows(this.now(), reader, runId, runnable, fresh, data, span.from, this.visitType());
       timings.resolveMs = Math.round(performance.now() - t2);
       summary = {
         id: runId,
@@ -252,7 +275,7 @@ export class SupervisionBook implements SupervisionBookApi {
     }
     if (!summary) throw new Error('supervision run: no summary');
     const t3 = performance.now();
-    const written = await writeRun(this.store.db, this.now, summary, rows, actor, peers, timings, () => Math.round(performance.now() - t3));
+    const written = await writeRun(this.store, this.now, summary, rows, actor, peers, timings, () => Math.round(performance.now() - t3));
     return written.summary;
   }
 
@@ -290,7 +313,7 @@ export class SupervisionBook implements SupervisionBookApi {
     const out = { leads: [] as CheckLead[], keys: [] as string[], happened: [] as number[], rows: 0, runnable, notRun };
     if (runnable.length === 0) return out;
     for (const group of byPerson.values()) {
-      const found = await checkPerson(this.reader(), runnable, group, peers);
+      const found = await checkPerson(this.reader(), runnable, group, peers, this.visitType());
       out.leads.push(...found.leads);
       out.keys.push(...found.keys);
       out.happened.push(...found.happened);
@@ -343,7 +366,7 @@ export class SupervisionBook implements SupervisionBookApi {
     };
     const timings = { loadMs: 0, evaluateMs: 0, resolveMs: 0, writeMs: 0 };
     const t = performance.now();
-    await writeRun(this.store.db, this.now, summary, rows, actor, {}, timings, () => Math.round(performance.now() - t));
+    await writeRun(this.store, this.now, summary, rows, actor, {}, timings, () => Math.round(performance.now() - t));
     const ids = await idsOfKeys(this.store.db, found.keys);
     return found.leads.map((l, i) => ({ ...l, findingId: ids.get(found.keys[i] as string) as string }));
   }

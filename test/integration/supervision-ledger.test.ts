@@ -374,11 +374,11 @@ function fixture(id: string, behaviour: 'throw' | number): RuleDefinition {
 
 for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
   describe.skipIf(s.skip)(`a supervision run that fails on ${s.label}`, () => {
-    it('writes nothing: neither when a rule throws, nor when the 501st finding cannot be stored after 500 were', async () => {
+    it('writes nothing: neither when a rule throws, nor when the 2,001st finding cannot be stored after 2,000 were', async () => {
       const store = await s.open();
       try {
         const clock = { now: at('2024-03-04 10:00') };
-        const ledger = new Ledger(store, engine, () => clock.now, { supervisionRules: [SPLIT_DAY, fixture('BOOM', 'throw'), fixture('MANY', 501)] });
+        const ledger = new Ledger(store, engine, () => clock.now, { supervisionRules: [SPLIT_DAY, fixture('BOOM', 'throw'), fixture('MANY', 2001)] });
         await ledger.ready;
         await ledger.settle(
           parseSettleOne(
@@ -394,7 +394,7 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         await expect(ledger.supervision.run(span, agency)).rejects.toThrow('the rule broke');
         await ledger.supervision.setRule('BOOM', { enabled: false, params: {}, reason: '停用' }, agency);
         await ledger.supervision.setRule('MANY', { enabled: true, params: {}, reason: '试行' }, agency);
-        // The second statement of 500 fails (SQLite: NOT NULL; PostgreSQL: bigint "NaN") after the first inserted 500.
+        // The last finding fails (SQLite: NOT NULL; PostgreSQL: bigint "NaN") after 2,000 were inserted (PostgreSQL: by the first statement).
         await expect(ledger.supervision.run(span, agency)).rejects.toThrow(/amount_fen|bigint/);
         expect(await count(store, 'findings')).toBe(0);
         expect(await count(store, 'supervision_runs')).toBe(0);
