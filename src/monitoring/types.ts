@@ -137,9 +137,12 @@ export interface Lead {
   person: number;
   /** Institution ordinal, when the lead is about one. */
   institution?: number;
-  /** Row numbers of the settlements it rests on; the first is the visit it is about (mdtrt_id). */
+  /**
+   * Row numbers of the settlements it rests on; the first is the visit it is about (mdtrt_id).
+   * Empty when it rests on no settlement (ENROL-DUP: on enrollments; no mdtrt_id).
+   */
   rows: number[];
-  /** vola_amt in fen: the fund paid that the lead puts in question. */
+  /** vola_amt in fen: the fund paid that the lead puts in question (ACCT-CASHOUT: the personal account's). */
   amountFen: number;
   /** vola_amt_stas: true (1 正常) when the amount was computed; false (0) when it could not be. */
   amountComputed: boolean;

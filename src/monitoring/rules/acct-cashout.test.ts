@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { at, monitoringData, rowTimes, span, type InstitutionSpec } from '../../../test/support/monitoring.js';
+import { chinaDay } from '../../calendar/calendar.js';
+import { at, monitoringData, rowTimes, span, type InstitutionSpec, type VisitSpec } from '../../../test/support/monitoring.js';
 import { ACCT_CASHOUT, type AcctCashoutParams } from './acct-cashout.js';
 
 const MARCH = span('2024-03-01', '2024-03-31');
@@ -62,6 +64,18 @@ describe('ACCT-CASHOUT 个人账户套现嫌疑', () => {
     expect(fires.map((l) => [l.amountFen, l.figures.roundPurchases])).toEqual([[28_850, 2]]);
     expect(fires[0]!.content).toContain('其中总金额为100.00元整数倍的2次');
     expect(evaluate(data, { ...base, roundAmountFen: 10_000, minRoundSharePercent: 67 })).toEqual([]);
+    // Equality fires: 1 of 2 whole 100 yuan is 50 %: 1 × 100 = 50 × 2.
+    const two = monitoringData({
+      persons: 1,
+      institutions: INSTITUTIONS,
+      visits: [
+        { person: 0, institution: 0, at: '2024-03-01 10:00', account: 10_000 },
+        { person: 0, institution: 0, at: '2024-03-01 11:00', account: 9_999 },
+      ],
+    });
+    const p2 = { windowDays: 1, minPurchases: 2, minAccountFen: 19_999, roundAmountFen: 10_000 };
+    expect(evaluate(two, { ...p2, minRoundSharePercent: 50 }).map((l) => l.amountFen)).toEqual([19_999]);
+    expect(evaluate(two, { ...p2, minRoundSharePercent: 51 })).toEqual([]);
   });
 
   it('never puts a purchase in two leads: the next window starts after a lead', () => {
@@ -102,5 +116,56 @@ describe('ACCT-CASHOUT 个人账户套现嫌疑', () => {
     expect(ok({ ...base, minRoundSharePercent: 50 })).toBe(false);
     expect(ok({ ...base, roundAmountFen: 10_000, minRoundSharePercent: 50 })).toBe(true);
     expect(ok({ ...base, roundAmountFen: 10_000, minRoundSharePercent: 101 })).toBe(false);
+  });
+
+  it('finds the windows a naive scan finds, with round amounts or without', () => {
+    const purchase = fc.record({
+      person: fc.integer({ min: 0, max: 2 }),
+      institution: fc.integer({ min: 0, max: 3 }),
+      minute: fc.integer({ min: 0, max: 10 * 1440 - 1 }),
+      account: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 3 }).map((k) => k * 1_000),
+        fc.integer({ min: 1, max: 5_000 }),
+      ),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(purchase, { maxLength: 50 }),
+        fc.record({ windowDays: fc.integer({ min: 1, max: 4 }), minPurchases: fc.integer({ min: 1, max: 4 }), minAccountFen: fc.integer({ min: 1, max: 8_000 }) }),
+        // Shares that windows of 1 to 4 purchases can meet exactly (equality fires) as well as any.
+        fc.option(fc.oneof(fc.constantFrom(25, 50, 75, 100), fc.integer({ min: 1, max: 100 })), { nil: undefined }),
+        (ps, base, share) => {
+          const params: AcctCashoutParams = share === undefined ? base : { ...base, roundAmountFen: 1_000, minRoundSharePercent: share };
+          const t0 = at('2024-03-01 00:00');
+          const visits: VisitSpec[] = ps.map((p) => ({ person: p.person, institution: p.institution, at: t0 + p.minute * 60_000, account: p.account }));
+          const d = monitoringData({ persons: 3, institutions: INSTITUTIONS, visits });
+          // Naive: each person's account purchases at each pharmacy in time order (ties in arrival order); at each,
+          // the window is the purchases since the last lead within windowDays; a lead starts the next window after it.
+          const expected: string[] = [];
+          for (let person = 0; person < 3; person++) {
+            for (const institution of [0, 1]) {
+              const mine = visits
+                .filter((v) => v.person === person && v.institution === institution && (v.account ?? 0) > 0)
+                .map((v) => ({ t: v.at as number, day: chinaDay(v.at as number), account: v.account! }))
+                .sort((a, b) => a.t - b.t);
+              let start = 0;
+              for (let i = 0; i < mine.length; i++) {
+                const w = mine.slice(start, i + 1).filter((x) => x.day > mine[i]!.day - params.windowDays);
+                const sum = w.reduce((a, x) => a + x.account, 0);
+                const round = w.filter((x) => x.account % 1_000 === 0).length;
+                if (w.length < params.minPurchases || sum < params.minAccountFen) continue;
+                if (share !== undefined && round * 100 < share * w.length) continue;
+                expected.push(`P${person}:H${institution}:${mine[i]!.t}=${sum}/${w.length}`);
+                start = i + 1;
+              }
+            }
+          }
+          const got = evaluate(d, params).map((l) => `${l.key.slice('ACCT-CASHOUT:'.length)}=${l.amountFen}/${l.rows.length}`);
+          expect(got.sort()).toEqual(expected.sort());
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { monitoringData, rowTimes, span, type PersonSpec, type VisitSpec } from '../../../test/support/monitoring.js';
 import { FREQ_PEER, freqPeerLeads, freqPeerStats } from './freq-peer.js';
@@ -100,5 +101,40 @@ describe('FREQ-PEER 就诊频次异常', () => {
     expect(FREQ_PEER.schema.safeParse({ minVisits: 5, multipleOfMedian: 9_999 }).success).toBe(false);
     expect(FREQ_PEER.schema.safeParse({ minVisits: 5, multipleOfMedian: 3 }).success).toBe(false);
     expect(FREQ_PEER.schema.safeParse({ minVisits: 5, multipleOfMedian: 30_000 }).success).toBe(true);
+  });
+
+  it('fires exactly for the persons at or above max(minVisits, multiple × the median of their peers) (against a naive sort)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ employee: fc.boolean(), visits: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 10_000, max: 60_000 }),
+        (people, minVisits, multipleOfMedian) => {
+          const persons = people.map((p): PersonSpec => (p.employee ? { scheme: 'employee', category: 'retired' } : { scheme: 'resident', category: 'child' }));
+          const d = monitoringData({ persons, institutions: 1, visits: people.flatMap((p, i) => visitsOf(i, p.visits)) });
+          // Naive: sort each group's counts (persons with a visit), the median as a possibly half number.
+          const medianOf = (employee: boolean) => {
+            const xs = people
+              .filter((p) => p.employee === employee && p.visits > 0)
+              .map((p) => p.visits)
+              .sort((a, b) => a - b);
+            return (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!) / 2;
+          };
+          const expected = people.flatMap((p, i) => {
+            const median = medianOf(p.employee);
+            if (p.visits === 0 || p.visits < minVisits || p.visits * 10_000 < median * multipleOfMedian) return [];
+            let threshold = minVisits;
+            while (threshold * 10_000 < median * multipleOfMedian) threshold++;
+            // Visit k pays k × 100: the visits from the threshold on.
+            let amount = 0;
+            for (let k = threshold; k <= p.visits; k++) amount += k * 100;
+            return [`P${i}:${threshold}:${amount}`];
+          });
+          const got = freqPeerLeads(d, { minVisits, multipleOfMedian }, YEAR).map((l) => `P${l.person}:${l.figures.thresholdVisits}:${l.amountFen}`);
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

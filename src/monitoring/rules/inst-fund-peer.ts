@@ -19,7 +19,8 @@
  *   not to a visit: the details (the institution's visits with the most fund, at most 20, the
  *   largest first, whose person is the lead's patn_id) carry 0 each.
  *
- * A period rule: not run at pre-settle or incrementally.
+ * With newFromMs, a lead is kept when any of the institution's visits of the type in the span (not
+ * only those listed) is new. A period rule: not run at pre-settle or incrementally.
  */
 import { z } from 'zod';
 import { TIER_LABELS, TIERS, VISIT_TYPES } from '../../domain.js';
