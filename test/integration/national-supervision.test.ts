@@ -198,9 +198,14 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       const theirs = await post('3102', keys.h2, message('3102'));
       expect([theirs.status, theirs.body.infcode, theirs.body.error.code]).toEqual([403, -1, 'FORBIDDEN']);
       expect(theirs.body.err_msg).toMatch(/^FORBIDDEN: fixmedins_code: an institution key for H2 checks only its own visits/);
+      // H1's key with its own fixmedins_code, checking a visit at H2: refused as another's.
       const elsewhere = await post('3101', keys.h1, message('3101', { medins: 'H2' }));
-      expect([elsewhere.status, elsewhere.body.infcode, elsewhere.body.error.code]).toEqual([400, -1, 'INVALID_REQUEST']);
-      expect(elsewhere.body.error.problems[0]).toMatch(/medins_id: H2 is not the message's fixmedins_code H1/);
+      expect([elsewhere.status, elsewhere.body.infcode, elsewhere.body.error.code]).toEqual([403, -1, 'FORBIDDEN']);
+      expect(elsewhere.body.err_msg).toContain('fsi_encounter_dtos[0].medins_id: an institution key for H1 checks only its own visits, not H2');
+      // Any key: the visit checked is at the message's institution.
+      const mixed = await post('3101', keys.agency, message('3101', { medins: 'H2' }));
+      expect([mixed.status, mixed.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(mixed.body.error.problems[0]).toMatch(/medins_id: H2 is not the message's fixmedins_code H1/);
       expect((await post('3101', keys.analyst, message('3101'))).status).toBe(403);
       const unknown = await post('3101', keys.h1, message('3101', { ruleIds: ['NO-SUCH'] }));
       expect([unknown.status, unknown.body.error.problems]).toEqual([400, ['data.rule_ids[0]: "NO-SUCH" is not a rule yibao knows (GET /v1/supervision/rules)']]);

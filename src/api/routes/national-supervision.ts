@@ -10,8 +10,8 @@
  *
  * The message is 表128–133 (src/national/supervision-input.ts); the answer's `output.result` is
  * one 表134 row a lead, with its 表135 details. An institution key checks its own visits only: the
- * envelope's fixmedins_code must be its institution, and each checked encounter's medins_id the
- * fixmedins_code. Refusals as the other national routes: infcode -1, err_msg `CODE: message`.
+ * envelope's fixmedins_code and each checked encounter's medins_id must be its institution (403);
+ * for any key, a checked encounter's medins_id must be the fixmedins_code (400). Refusals as the other national routes: infcode -1, err_msg `CODE: message`.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +26,7 @@ import {
   SUPERVISION_BODY_LIMIT,
   SUPERVISION_INTERFACE_NAMES,
   SUPERVISION_INTERFACES,
+  type SupervisionBody,
   type SupervisionInterface,
   supervisionBodySchema,
 } from '../../national/supervision-input.js';
@@ -34,11 +35,21 @@ import { EXAMPLES } from '../examples.js';
 import { envelopeSchema } from '../responses.js';
 import { nationalEnvelope, refusalEnvelopeSchema } from './national.js';
 
-/** An institution key checks its own visits only (the envelope's fixmedins_code). */
-function checkOwn(actor: Actor, fixmedinsCode: string): void {
-  if (actor.role === 'institution' && actor.institutionId !== fixmedinsCode) {
-    throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${actor.institutionId} checks only its own visits, not ${fixmedinsCode}'s`);
-  }
+/** An institution key checks its own visits only: the envelope's fixmedins_code and each current encounter's medins_id. */
+function checkOwn(actor: Actor, body: SupervisionBody): void {
+  if (actor.role !== 'institution') return;
+  const own = actor.institutionId;
+  if (own !== body.fixmedins_code) throw new YibaoError('FORBIDDEN', `fixmedins_code: an institution key for ${own} checks only its own visits, not ${body.fixmedins_code}'s`);
+  body.input.data.patient_dtos.forEach((p, i) => {
+    const j = p.fsi_encounter_dtos.findIndex((e) => e.mdtrt_id === p.curr_mdtrt_id);
+    const e = p.fsi_encounter_dtos[j];
+    if (e !== undefined && e.medins_id !== own) {
+      throw new YibaoError(
+        'FORBIDDEN',
+        `data.patient_dtos[${i}].fsi_encounter_dtos[${j}].medins_id: an institution key for ${own} checks only its own visits, not ${e.medins_id}'s`,
+      );
+    }
+  });
 }
 
 /**
@@ -83,7 +94,7 @@ export const nationalSupervisionRoutes: RoutePlugin = async (scope, { ctx }) => 
           body: parsedBody(supervisionBodySchema, [stores ? EXAMPLES.supervision.national3102 : EXAMPLES.supervision.national3101]),
           response: { 200: envelopeSchema, '4xx': refusalEnvelopeSchema },
         },
-        preHandler: async (req) => checkOwn(req.actor, parseNationalSupervision(infno, req.body).fixmedins_code),
+        preHandler: async (req) => checkOwn(req.actor, parseNationalSupervision(infno, req.body)),
       },
       async (req, reply) => analyse(infno, req, reply),
     );
