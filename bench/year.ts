@@ -173,7 +173,8 @@ export function* settlements(o: YearOptions, rng: Rng, insts: YearInstitution[],
       const time = dayStart + 8 * 3_600_000 + rng.int(0, 11 * 3_600_000);
       const pharmacy = rng.chance(0.22);
       const inst = pharmacy ? rng.pick(pharmacies) : rng.pick(medical);
-      const inpatient = !pharmacy && rng.chance(0.06);
+      // Inpatient stays are residents' (the loaded policies have no employee inpatient benefit).
+      const inpatient = !pharmacy && schemeOf(person) === 'resident' && rng.chance(0.06);
       push(person, inst, time, inpatient, false);
       if (rng.chance(0.002)) {
         push(person, inst, time + rng.int(10, 120) * 60_000, inpatient, false);

@@ -136,11 +136,39 @@ export class InstitutionTable {
 export const institutionSelect = (ids: string) => `select x.id, i.tier, i.grade, st.kind, st.longitude_e6, st.latitude_e6
   from (${ids}) x left join institutions i on i.id = x.id left join institution_sites st on st.institution_id = x.id`;
 
+/**
+ * SQLite reads many rows a slice at a time with `all`: better-sqlite3's `iterate` costs some 4 µs
+ * a row and one `all` over millions of rows makes the collector work as hard; `all` over slices of
+ * tens of thousands costs about 1 µs a row (measured on 1,000,000 settlements: 4.2 s, 7.2 s, 1.1 s).
+ * `text` ends its parameters with a range [lo, hi) of an integer key; other stores read it whole.
+ */
+async function eachSlice(reader: Reader, text: string, params: readonly unknown[], lo: number, hi: number, step: number, onRow: (r: Row) => void): Promise<void> {
+  if (reader.dialect !== 'sqlite') {
+    await reader.each(text, [...params, lo, hi], onRow);
+    return;
+  }
+  for (let k = lo; k < hi; k += step) {
+    const rows = await reader.all(text, [...params, k, Math.min(k + step, hi)]);
+    for (const r of rows) onRow(r);
+    await new Promise<void>((done) => setImmediate(done));
+  }
+}
+
+/** A slice of settlement time SQLite reads at once (about 7,000 settlements at 10,000,000 a year). */
+const SLICE_MS = 6 * 3_600_000;
+/** A slice of persons' rowids SQLite reads at once. */
+const PERSON_SLICE = 50_000;
+
 /** Every person on file. */
 export async function loadPersons(reader: Reader, ids?: readonly string[]): Promise<PersonTable> {
   const t = new PersonTable();
   const onRow = (r: Row) => t.add(String(r[0]), r[1], r[2], r[3]);
-  if (ids === undefined) await reader.each('select id, scheme, category, hardship from persons', [], onRow);
+  if (ids === undefined && reader.dialect === 'sqlite') {
+    const [range] = await reader.all('select min(rowid), max(rowid) from persons', []);
+    const lo = Number(range?.[0] ?? 0);
+    const hi = Number(range?.[1] ?? -1) + 1;
+    await eachSlice(reader, 'select id, scheme, category, hardship from persons where rowid >= ? and rowid < ?', [], lo, hi, PERSON_SLICE, onRow);
+  } else if (ids === undefined) await reader.each('select id, scheme, category, hardship from persons', [], onRow);
   else {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
       await reader.each(`select id, scheme, category, hardship from persons where id in (${idList(reader)})`, [idParam(reader, ids.slice(i, i + ID_CHUNK))], onRow);
@@ -250,7 +278,7 @@ export async function loadSpan(reader: Reader, span: Span, visitType: string): P
   }
   const builder = new ColumnsBuilder(persons.ids.length, entries);
   const sink = settlementSink(persons, institutions, builder);
-  await reader.each(`${settlementSelect(visitType)} where s.created_at >= ? and s.created_at < ? and ${LIVE}`, [span.from, span.to], sink.onRow);
+  await eachSlice(reader, `${settlementSelect(visitType)} where ${LIVE} and s.created_at >= ? and s.created_at < ?`, [], span.from, span.to, SLICE_MS, sink.onRow);
   const settlements = builder.finish();
   const enrollments = await loadEnrollments(reader, persons, coverageYears(span));
   return { data: { persons: persons.columns(), institutions: institutions.columns(), settlements, enrollments }, persons, institutions, skipped: sink.skipped() };
