@@ -2,14 +2,32 @@
  * Starting the settlement service (`yibao serve`): the one place that joins the ledger and the
  * HTTP service (src/api) into a listening server. The CLI asks for a service through this module
  * and never imports src/api; the service knows nothing of the CLI.
+ *
+ * The service can also keep the agency's routine going while it runs: the day-end (日结, summing
+ * each China day that has ended, `ledger.clearing.rollUp`) and supervision's incremental runs
+ * (监管增量筛查: the visit rules over the settlements since the last run,
+ * `ledger.supervision.runIncremental`). Each is off unless asked for; each runs one at a time (a
+ * turn still running when the next is due is skipped), and a failure is logged and retried at the
+ * next turn.
  */
 import { buildServer, DEFAULT_TIMEOUTS, type ServerOptions, type Timeouts } from './api/server.js';
+import type { Actor } from './ledger/types.js';
 
 export { DEFAULT_TIMEOUTS, type Timeouts };
+
+/** The routine jobs' bounds: at least a minute apart, at most a day. */
+export const MIN_EVERY_MS = 60_000;
+export const MAX_EVERY_MS = 86_400_000;
 
 export interface ServiceOptions extends ServerOptions {
   port: number;
   host: string;
+  /** Run supervision's incremental run this often (ms); off when absent. */
+  superviseEveryMs?: number;
+  /** Sum the ended China days (day-end) this often (ms); off when absent. */
+  dayEndEveryMs?: number;
+  /** Told of each routine turn's outcome (for the log). */
+  onRoutine?: (job: 'supervise' | 'day-end', outcome: { ok: true; detail: string } | { ok: false; error: Error }) => void;
 }
 
 /** A running service. */
@@ -20,10 +38,69 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Builds the service over the ledger and starts listening. */
+/** Who the service's own routine acts as, in the audit log. */
+export const ROUTINE_ACTOR: Actor = { id: 'serve', role: 'system' };
+
+/** A job run every `everyMs`, one turn at a time. Returns what stops it and waits for a turn in flight. */
+export function every(everyMs: number, job: () => Promise<void>): () => Promise<void> {
+  if (!Number.isInteger(everyMs) || everyMs < MIN_EVERY_MS || everyMs > MAX_EVERY_MS)
+    throw new RangeError(`a routine job runs every ${MIN_EVERY_MS} to ${MAX_EVERY_MS} ms, not ${everyMs}`);
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = job().finally(() => {
+      running = undefined;
+    });
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/** Builds the service over the ledger and starts listening, with the routine jobs asked for. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const { port, host, ...server } = options;
+  const { port, host, superviseEveryMs, dayEndEveryMs, onRoutine, ...server } = options;
   const app = await buildServer(server);
   const address = await app.listen({ port, host });
-  return { address, close: () => app.close() };
+  const { ledger } = server;
+  const report = onRoutine ?? (() => undefined);
+  const stops: (() => Promise<void>)[] = [];
+  const guarded = (name: 'supervise' | 'day-end', run: () => Promise<string>) => async () => {
+    try {
+      report(name, { ok: true, detail: await run() });
+    } catch (e) {
+      report(name, { ok: false, error: e instanceof Error ? e : new Error(String(e)) });
+    }
+  };
+  if (dayEndEveryMs !== undefined) {
+    stops.push(
+      every(
+        dayEndEveryMs,
+        guarded('day-end', async () => {
+          const r = await ledger.clearing.rollUp();
+          return `${r.days} days, ${r.entries} entries summed`;
+        }),
+      ),
+    );
+  }
+  if (superviseEveryMs !== undefined) {
+    stops.push(
+      every(
+        superviseEveryMs,
+        guarded('supervise', async () => {
+          const r = await ledger.supervision.runIncremental(ROUTINE_ACTOR);
+          return `run ${r.id}: ${r.settlements} settlements, ${r.leads} leads, ${r.newFindings} new findings`;
+        }),
+      ),
+    );
+  }
+  return {
+    address,
+    close: async () => {
+      await Promise.all(stops.map((s) => s()));
+      await app.close();
+    },
+  };
 }

@@ -100,9 +100,89 @@ const monitoring = {
   highCost: { value: { yearBurdenFen: 2_000_000, window: { days: 90, burdenFen: 1_000_000 } }, reason: '年度个人负担 2 万元或 90 天内 1 万元' },
 };
 
+/**
+ * A 3101/3102 message: P-0002's second outpatient visit at H1 on 2024-03-02 (the 2207 example
+ * settled V-0002 that morning), checked before (3101) or while (3102) it is settled.
+ */
+function supervisionMessage(infno: '3101' | '3102') {
+  return {
+    infno,
+    msgid: `H120240302150000${infno}01`,
+    fixmedins_code: 'H1',
+    input: {
+      data: {
+        patient_dtos: [
+          {
+            patn_id: 'P-0002',
+            patn_name: '张三',
+            gend: '1',
+            brdy: '1980-05-01',
+            poolarea: '410300',
+            curr_mdtrt_id: 'V-0004',
+            fsi_encounter_dtos: [
+              {
+                mdtrt_id: 'V-0004',
+                medins_id: 'H1',
+                medins_name: '洛阳市某县人民医院',
+                medins_admdvs: '410322',
+                medins_type: '1',
+                medins_lv: '2',
+                adm_date: '2024-03-02 15:00:00',
+                dscg_date: '2024-03-02 15:30:00',
+                dscg_main_dise_codg: 'J06.900',
+                dscg_main_dise_name: '急性上呼吸道感染',
+                fsi_diagnose_dtos: [
+                  {
+                    dise_id: 'D-0004-1',
+                    inout_dise_type: '1',
+                    maindise_flag: '1',
+                    dias_srt_no: '1',
+                    dise_codg: 'J06.900',
+                    dise_name: '急性上呼吸道感染',
+                    dise_date: '2024-03-02 15:10:00',
+                  },
+                ],
+                dr_codg: 'DR-01',
+                adm_dept_codg: 'NK',
+                adm_dept_name: '内科',
+                dscg_dept_codg: 'NK',
+                dscg_dept_name: '内科',
+                med_mdtrt_type: '1',
+                med_type: '11',
+                fsi_order_dtos: [],
+                matn_stas: '0',
+                medfee_sumamt: '120.00',
+                ownpay_amt: '0.00',
+                selfpay_amt: '12.00',
+                hifp_payamt: '60.00',
+                setl_totlnum: 1,
+                insutype: '390',
+                reim_flag: '2',
+                out_setl_flag: '0',
+              },
+            ],
+          },
+        ],
+        rule_ids: ['SPLIT-DAY'],
+      },
+    },
+  };
+}
+
+/** Supervision: the split-visit rule set, H1's site, March's run, the checks and a finding's status. */
+const supervision = {
+  rule: { enabled: true, params: { minVisits: 2 }, severity: '2', reason: '洛医保〔2022〕36号 第十六条：同日同机构同类就诊两次即提示' },
+  site: { kind: 'medical', longitude: 112.454, latitude: 34.619 },
+  run: { from: '2024-03-01', to: '2024-03-31' },
+  status: { status: 'dismissed', reason: '经核查，两次就诊分属不同科室且均有病历，非分解就诊' },
+  national3101: supervisionMessage('3101'),
+  national3102: supervisionMessage('3102'),
+};
+
 export const EXAMPLES = {
   clearing,
   monitoring,
+  supervision,
   preSettle: { person, visit },
   settle: { requestId: 'R-0001', person, visit },
   reversal: { requestId: 'R-0001-reversal' },

@@ -32,11 +32,13 @@ import { budgetRoutes } from './routes/budgets.js';
 import { clearingRoutes } from './routes/clearing.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { nationalClearingRoutes } from './routes/national-clearing.js';
+import { nationalSupervisionRoutes } from './routes/national-supervision.js';
 import { nationalRoutes } from './routes/national.js';
 import { reconciliationRoutes } from './routes/reconciliations.js';
 import { personRoutes } from './routes/persons.js';
 import { policyRoutes } from './routes/policies.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { supervisionRoutes } from './routes/supervision.js';
 
 export interface ServerOptions {
   ledger: Ledger;
@@ -296,6 +298,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/national', nationalClearingRoutes, ctx);
   await registerRoutes(app, '/v1/monitoring', budgetRoutes, ctx);
   await registerRoutes(app, '/v1/monitoring', monitoringRoutes, ctx);
+  await registerRoutes(app, '/v1/supervision', supervisionRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalSupervisionRoutes, ctx);
 
   return app;
 }

@@ -15,7 +15,7 @@ import { auditQuerySchema } from '../request/audit-query.js';
 import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { RequestError } from '../request/settle-request.js';
-import { DEFAULT_TIMEOUTS, startService, type Timeouts } from '../serve.js';
+import { DEFAULT_TIMEOUTS, MAX_EVERY_MS, MIN_EVERY_MS, startService, type Timeouts } from '../serve.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
@@ -276,6 +276,22 @@ function envFlag(name: string, env: NodeJS.ProcessEnv): boolean {
   throw new UsageError(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(env[name])}`);
 }
 
+/** --supervise-every / --day-end-every (seconds; or YIBAO_SUPERVISE_EVERY, YIBAO_DAY_END_EVERY): off unless given. */
+function routineOptions(supervise: string | undefined, dayEnd: string | undefined, env: NodeJS.ProcessEnv): { superviseEveryMs?: number; dayEndEveryMs?: number } {
+  const seconds = (flag: string, v: string | undefined, variable: string): number | undefined => {
+    const text = v ?? env[variable];
+    if (text === undefined || text.trim() === '') return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n * 1000 < MIN_EVERY_MS || n * 1000 > MAX_EVERY_MS) {
+      throw new UsageError(`--${flag} (or ${variable}) must be whole seconds from ${MIN_EVERY_MS / 1000} to ${MAX_EVERY_MS / 1000}, got ${JSON.stringify(text)}`);
+    }
+    return n * 1000;
+  };
+  const s = seconds('supervise-every', supervise, 'YIBAO_SUPERVISE_EVERY');
+  const d = seconds('day-end-every', dayEnd, 'YIBAO_DAY_END_EVERY');
+  return { ...(s === undefined ? {} : { superviseEveryMs: s }), ...(d === undefined ? {} : { dayEndEveryMs: d }) };
+}
+
 export async function serveCommand(args: string[], io: Io): Promise<number> {
   const env = envOf(io);
   const { values } = parseArgs({
@@ -295,12 +311,15 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       'max-queue': { type: 'string' },
       'clock-tolerance': { type: 'string' },
       'sqlite-sync': { type: 'string' },
+      'supervise-every': { type: 'string' },
+      'day-end-every': { type: 'string' },
     },
   });
   const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT', env);
   const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
   const limits = serviceLimits(values as Record<string, string | undefined>, env);
+  const routine = routineOptions(values['supervise-every'], values['day-end-every'], env);
   setClockTolerance(limits.clockToleranceMs);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
   const userFiles = values['policy-file'] ?? (env.YIBAO_POLICY_FILES ? env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
@@ -317,6 +336,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment, maxQueue: limits.maxQueue });
   await ledger.ready;
   const service = await startService({
+    ...routine,
+    onRoutine: (job, outcome) => {
+      if (!outcome.ok) io.stderr(`yibao: ${job === 'supervise' ? 'supervision incremental run' : 'day-end'} failed (retried at the next turn): ${outcome.error.message}\n`);
+    },
     ledger,
     policies,
     keys: new KeyStore(store.db),
@@ -338,6 +361,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   io.stderr(
     `limits: headers ${t.headersMs} ms, request ${t.requestMs} ms, keep-alive ${t.keepAliveMs} ms, idle ${t.idleMs} ms; at most ${limits.maxQueue} settles waiting; visits up to ${limits.clockToleranceMs} ms after now\n`,
   );
+  if (routine.superviseEveryMs || routine.dayEndEveryMs) {
+    const each = (ms: number | undefined) => (ms ? `every ${ms / 1000} s` : 'off');
+    io.stderr(`routine: supervision incremental run ${each(routine.superviseEveryMs)}; day-end ${each(routine.dayEndEveryMs)}\n`);
+  }
   const open = missingParameters(policies.packs).length;
   io.stderr(
     `policies: ${policies.packs.map((p) => p.id).join(', ')}${userFiles?.length ? `; user policy files: ${userFiles.join(', ')}` : ''}; ${open} parameter version(s) still missing (yibao policy missing)\n`,
@@ -370,12 +397,17 @@ export const LEDGER_COMMANDS: Command[] = [
               [--require-enrollment]
       [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
       [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
+      [--supervise-every SECONDS] [--day-end-every SECONDS]
       (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
       --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
       in the registry (yibao persons set) with a payment recorded for the visit's year (yibao
       enrollment record); by default a first settle registers the person and no payment on file
       is taken as covered.
+      --supervise-every (or YIBAO_SUPERVISE_EVERY): run supervision's visit rules over the
+      settlements since the last run this often (监管增量筛查); --day-end-every (or
+      YIBAO_DAY_END_EVERY): sum each China day that has ended this often (日结). Both off unless
+      given; 60 to 86400 seconds.
 `,
     run: serveCommand,
   },

@@ -19,6 +19,7 @@ import { PERSONS_COMMAND } from './person-commands.js';
 import { POLICY_COMMAND } from './policy-commands.js';
 import { RECONCILE_COMMAND } from './reconcile-command.js';
 import { SIMULATE_COMMAND } from './simulate-command.js';
+import { SUPERVISE_COMMAND } from './supervise-commands.js';
 
 export type { Io } from './io.js';
 export { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from './io.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   RECONCILE_COMMAND,
   BUDGET_COMMAND,
   MONITOR_COMMAND,
+  SUPERVISE_COMMAND,
   KEYS,
   SIMULATE_COMMAND,
   POLICY_COMMAND,

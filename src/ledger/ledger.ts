@@ -54,6 +54,8 @@ import { BudgetBook } from './budgets.js';
 import { HighCostBook } from './high-cost.js';
 import { MonitoringSettings } from './monitoring-settings.js';
 import { ReconciliationBook } from './reconciliations.js';
+import { SupervisionBook } from './supervision.js';
+import type { AnyRule } from './supervision-rules.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export type { Actor, Entry, SettleResult } from './types.js';
@@ -72,6 +74,8 @@ export interface LedgerOptions {
    * DEFAULT_MAX_QUEUE); one more is refused with OVERLOADED, nothing written.
    */
   maxQueue?: number;
+  /** The supervision rules the ledger's supervision book knows (default: the catalogue's RULES); for tests. */
+  supervisionRules?: readonly AnyRule[];
 }
 
 export interface CapView {
@@ -126,6 +130,8 @@ export class Ledger {
   readonly budgets: BudgetBook;
   /** High-cost patients (高额费用负担患者预警, high-cost.ts). */
   readonly highCost: HighCostBook;
+  /** Supervision (监管): rule settings, institution sites, runs, checks and findings (supervision.ts). */
+  readonly supervision: SupervisionBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -145,6 +151,7 @@ export class Ledger {
     this.settings = new MonitoringSettings(store.db, now);
     this.budgets = new BudgetBook(store.db, engine.policies, this.settings, now);
     this.highCost = new HighCostBook(store.db, engine, this.settings, now);
+    this.supervision = new SupervisionBook(store, this.settings, now, { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) });
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());

@@ -66,6 +66,13 @@ export interface RunSummary {
   byRule: Record<string, { leads: number; newFindings: number }>;
   /** What a rule could not judge, by rule (e.g. visits at institutions with no location). */
   unjudged: Record<string, string>;
+  /**
+   * New leads beyond the most a run writes (MAX_RUN_FINDINGS in supervision.ts) and so not written;
+   * absent when none. Narrow the span (or raise the thresholds) and run again.
+   */
+  truncated?: number;
+  /** Where the run's time went, ms (for the bench): reading, judging, finding the evidence, writing. Absent on runs stored before. */
+  timings?: { loadMs: number; evaluateMs: number; resolveMs: number; writeMs: number };
 }
 
 /** A settlement a finding rests on. */
@@ -82,6 +89,8 @@ export interface EvidenceSettlement {
   assistance: Fen;
   account: Fen;
   cash: Fen;
+  /** This settlement's part of the finding's amount (vola_amt of the 3101/3102 detail); absent on findings stored before. */
+  amount?: Fen;
 }
 
 export interface FindingEvidence {

@@ -110,15 +110,26 @@ export class ColumnsBuilder {
         order[j + 1] = v;
       }
     }
-    const pick = <T extends Float64Array | Int32Array | Uint8Array>(src: T): T => {
-      const out = new (src.constructor as { new (k: number): T })(n);
+    // One copy loop a type, so each stays monomorphic (a generic one is several times slower).
+    const pickF = (src: Float64Array): Float64Array => {
+      const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = src[order[i] as number] as number;
       return out;
     };
-    const timeMs = pick(this.timeMs);
+    const pickI = (src: Int32Array): Int32Array => {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = src[order[i] as number] as number;
+      return out;
+    };
+    const pickU = (src: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = src[order[i] as number] as number;
+      return out;
+    };
+    const timeMs = pickF(this.timeMs);
     const day = new Int32Array(n);
     for (let i = 0; i < n; i++) day[i] = chinaDay(timeMs[i] as number);
-    const [totalFen, fundFen, criticalFen, assistanceFen, accountFen, cashFen] = this.amounts.map(pick) as [
+    const [totalFen, fundFen, criticalFen, assistanceFen, accountFen, cashFen] = this.amounts.map(pickF) as [
       Float64Array,
       Float64Array,
       Float64Array,
@@ -128,11 +139,11 @@ export class ColumnsBuilder {
     ];
     return {
       length: n,
-      person: pick(this.person),
-      institution: pick(this.institution),
+      person: pickI(this.person),
+      institution: pickI(this.institution),
       timeMs,
       day,
-      visitType: pick(this.visitType),
+      visitType: pickU(this.visitType),
       totalFen,
       fundFen,
       criticalFen,

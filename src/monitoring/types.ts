@@ -137,9 +137,12 @@ export interface Lead {
   person: number;
   /** Institution ordinal, when the lead is about one. */
   institution?: number;
-  /** Row numbers of the settlements it rests on; the first is the visit it is about (mdtrt_id). */
+  /**
+   * Row numbers of the settlements it rests on; the first is the visit it is about (mdtrt_id).
+   * Empty when it rests on no settlement (ENROL-DUP: on enrollments; no mdtrt_id).
+   */
   rows: number[];
-  /** vola_amt in fen: the fund paid that the lead puts in question. */
+  /** vola_amt in fen: the fund paid that the lead puts in question (ACCT-CASHOUT: the personal account's). */
   amountFen: number;
   /** vola_amt_stas: true (1 正常) when the amount was computed; false (0) when it could not be. */
   amountComputed: boolean;
@@ -149,6 +152,11 @@ export interface Lead {
   figures: Record<string, number | string>;
   /** Enrollment ids, for the duplicate-enrollment rule. */
   enrollments?: string[];
+  /**
+   * Each row's part of `amountFen` (表135 vola_amt of the row's detail), parallel to `rows`; they add
+   * up to `amountFen`. Absent: the whole amount is on `rows[0]`.
+   */
+  rowAmountsFen?: number[];
 }
 
 /** A parameter the agency sets for a rule: none has a default. */
@@ -157,6 +165,11 @@ export interface RuleParameter {
   /** Chinese label. */
   label: string;
   unit: string;
+  /**
+   * True when the rule runs without it (the check it enables is then not made); such a parameter
+   * is never missing. Absent: the agency must set it before the rule runs.
+   */
+  optional?: boolean;
 }
 
 /** Whether a rule can judge one visit at pre-settle (3101) and in an incremental run. */
@@ -186,4 +199,10 @@ export interface RuleDefinition<P = Record<string, unknown>> {
   evaluate(data: MonitoringData, params: P, ctx: RunContext): Lead[];
   /** Period rules: the peer statistics they computed, for later checks. */
   peerStats?(data: MonitoringData, params: P, ctx: RunContext): Record<string, number>;
+  /**
+   * What the rule could not judge over the same data, in Chinese with the count (settlements at
+   * institutions with no recorded location or kind, peer groups too small…), for the run's
+   * `unjudged`; undefined when it judged everything. A second pass: `evaluate` stays one answer.
+   */
+  unjudged?(data: MonitoringData, params: P, ctx: RunContext): string | undefined;
 }

@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(61);
+    expect(names.length).toBe(75);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -67,6 +67,11 @@ describe('the OpenAPI document', () => {
       'GET /v1/clearing/statements/{period}/{institution}/entries',
       'POST /v1/reconciliations',
       'POST /v1/national/3202',
+      'GET /v1/supervision/findings',
+      'GET /v1/supervision/findings/counts',
+      'POST /v1/supervision/findings/{id}/status',
+      'POST /v1/national/3101',
+      'POST /v1/national/3102',
       'GET /v1/monitoring/budgets/{area}/{year}',
       'GET /v1/monitoring/high-cost',
     ])
@@ -186,6 +191,28 @@ describe('the OpenAPI document', () => {
     expect(totals.output.stmtinfo).toMatchObject({ setl_optins: '410300', stmt_rslt: '0' });
     const detail = await tryIt('POST /v1/national/3202', '/v1/national/3202');
     expect(detail.output).toMatchObject({ stmt_rslt: '1' });
+    // Supervision: the split-visit rule, H1's site, a run; then a visit of P-0002 settled at H1 now
+    // (the examples' settlements were reversed) and the 3101/3102 examples checking a second visit
+    // a second later the same day: a lead, kept by 3102 as the finding whose status is set.
+    const rule = await tryIt('PUT /v1/supervision/rules/{id}', '/v1/supervision/rules/SPLIT-DAY');
+    expect(rule).toMatchObject({ params: { minVisits: 2 }, missing: [] });
+    await tryIt('PUT /v1/supervision/sites/{institutionId}', '/v1/supervision/sites/H1');
+    await tryIt('POST /v1/supervision/runs', '/v1/supervision/runs');
+    const live = await call('POST', '/v1/national/2207', { ...structuredClone(byRoute.get('POST /v1/national/2207')), msgid: 'H1-live-2207' });
+    expect(live.status, JSON.stringify(live.body)).toBe(201);
+    const then = Date.parse(`${live.body.output.setlinfo.setl_time.replace(' ', 'T')}+08:00`) + 1000;
+    const admDate = new Date(then + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const laterVisit = (b: Json) => {
+      const e = b.input.data.patient_dtos[0].fsi_encounter_dtos[0];
+      Object.assign(e, { adm_date: admDate, dscg_date: admDate });
+      return b;
+    };
+    const before = await tryIt('POST /v1/national/3101', '/v1/national/3101', laterVisit);
+    expect(before.output.result.map((r: Json) => r.rule_id)).toEqual(['SPLIT-DAY']);
+    const during = await tryIt('POST /v1/national/3102', '/v1/national/3102', laterVisit);
+    const jrId = during.output.result[0].jr_id;
+    const dismissed = await tryIt('POST /v1/supervision/findings/{id}/status', `/v1/supervision/findings/${jrId}/status`);
+    expect(dismissed).toMatchObject({ id: jrId, status: 'dismissed' });
     // Watching the fund: a budget of 涧西区 (registered above) entered and from the policy rate, a
     // family-doctor payment, the two settings.
     await tryIt('POST /v1/monitoring/budgets', '/v1/monitoring/budgets');
