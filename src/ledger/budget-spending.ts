@@ -17,7 +17,7 @@
  * one on file now; a student who moved district after a day was summed has that day's spending
  * taken off the new district's benefit account.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { CHINA_OFFSET_MS, chinaDay, MS_PER_DAY, parseDate } from '../calendar/calendar.js';
 import type { Database } from './schema.js';
 
@@ -59,7 +59,16 @@ export function unsummedRuns(from: number, to: number, summed: ReadonlySet<numbe
  * The pooled fund paid on settlements of [fromDay, toDay] (China days, inclusive), net of
  * reversals, by area, benefit and day — everyone's, and the students' part — only `area`'s when given.
  */
-export async function dailySpending(db: Kysely<Database>, fromDay: number, toDay: number, area?: string): Promise<SpendGroup[]> {
+export async function dailySpending(store: Kysely<Database>, fromDay: number, toDay: number, area?: string): Promise<SpendGroup[]> {
+  // PostgreSQL: in a read transaction without JIT, whose compiling these one-off scans costs seconds.
+  if (!(store.getExecutor().adapter instanceof PostgresAdapter)) return spending(store, fromDay, toDay, area);
+  return store.transaction().execute(async (db) => {
+    await sql`set local jit = off`.execute(db);
+    return spending(db, fromDay, toDay, area);
+  });
+}
+
+async function spending(db: Kysely<Database> | Transaction<Database>, fromDay: number, toDay: number, area?: string): Promise<SpendGroup[]> {
   const rolled = await db.selectFrom('clearing_rolled_days').select('day').where('day', '>=', fromDay).where('day', '<=', toDay).execute();
   const summed = new Set(rolled.map((r) => num(r.day)));
   const out: SpendGroup[] = [];
