@@ -91,6 +91,15 @@ const clearing = {
   },
 };
 
+/** Budgets and monitoring settings of 涧西区 (410305): 洛医保〔2022〕36号 第三条, 洛医保〔2023〕63号 三(一), 七(三). */
+const monitoring = {
+  budget: { id: 'B-2024-410305-ro', area: '410305', year: 2024, account: 'resident-outpatient', amount: '1200000.00', note: '2024 年门诊统筹预算' },
+  budgetFromPolicy: { id: 'B-2024-410305-st', area: '410305', year: 2024, account: 'student-outpatient', fromPolicy: { persons: 1200 }, note: '在校大学生 1200 人' },
+  payment: { id: 'BP-2024-0001', area: '410305', account: 'family-doctor', amount: '6600.00', paidOn: '2024-04-10', note: '一季度家庭医生签约服务费' },
+  warning: { value: { marginBp: 1000 }, reason: '年末预计超过可用额度 10% 时预警' },
+  highCost: { value: { yearBurdenFen: 2_000_000, window: { days: 90, burdenFen: 1_000_000 } }, reason: '年度个人负担 2 万元或 90 天内 1 万元' },
+};
+
 /**
  * A 3101/3102 message: P-0002's second outpatient visit at H1 on 2024-03-02 (the 2207 example
  * settled V-0002 that morning), checked before (3101) or while (3102) it is settled.
@@ -172,6 +181,7 @@ const supervision = {
 
 export const EXAMPLES = {
   clearing,
+  monitoring,
   supervision,
   preSettle: { person, visit },
   settle: { requestId: 'R-0001', person, visit },

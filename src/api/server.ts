@@ -28,7 +28,9 @@ import { auditRoutes } from './routes/audit.js';
 import { claimRoutes } from './routes/claims.js';
 import { contributionRoutes } from './routes/contributions.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
+import { budgetRoutes } from './routes/budgets.js';
 import { clearingRoutes } from './routes/clearing.js';
+import { monitoringRoutes } from './routes/monitoring.js';
 import { nationalClearingRoutes } from './routes/national-clearing.js';
 import { nationalSupervisionRoutes } from './routes/national-supervision.js';
 import { nationalRoutes } from './routes/national.js';
@@ -294,6 +296,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/clearing', clearingRoutes, ctx);
   await registerRoutes(app, '/v1/reconciliations', reconciliationRoutes, ctx);
   await registerRoutes(app, '/v1/national', nationalClearingRoutes, ctx);
+  await registerRoutes(app, '/v1/monitoring', budgetRoutes, ctx);
+  await registerRoutes(app, '/v1/monitoring', monitoringRoutes, ctx);
   await registerRoutes(app, '/v1/supervision', supervisionRoutes, ctx);
   await registerRoutes(app, '/v1/national', nationalSupervisionRoutes, ctx);
 

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { PolicyFileError } from '../policy/problems.js';
 import { RequestError } from '../request/settle-request.js';
 import { ACCOUNTS_COMMAND } from './account-commands.js';
+import { BUDGET_COMMAND } from './budget-commands.js';
+import { MONITOR_COMMAND } from './monitor-commands.js';
 import { CLEARING_COMMAND } from './clearing-commands.js';
 import { ENROLLMENT_COMMAND } from './enrollment-commands.js';
 import { FILE_COMMANDS } from './file-commands.js';
@@ -34,6 +36,8 @@ export const COMMANDS: readonly Command[] = [
   PERSONS_COMMAND,
   CLEARING_COMMAND,
   RECONCILE_COMMAND,
+  BUDGET_COMMAND,
+  MONITOR_COMMAND,
   SUPERVISE_COMMAND,
   KEYS,
   SIMULATE_COMMAND,

@@ -50,6 +50,8 @@ import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
 import { ClearingBook } from './clearing.js';
+import { BudgetBook } from './budgets.js';
+import { HighCostBook } from './high-cost.js';
 import { MonitoringSettings } from './monitoring-settings.js';
 import { ReconciliationBook } from './reconciliations.js';
 import { SupervisionBook } from './supervision.js';
@@ -124,6 +126,10 @@ export class Ledger {
   readonly reconciliations: ReconciliationBook;
   /** The agency's monitoring settings: margins, thresholds, rule parameters (monitoring-settings.ts). */
   readonly settings: MonitoringSettings;
+  /** Budgets per area, year and account, payments out of the separate accounts, statements and warnings (budgets.ts). */
+  readonly budgets: BudgetBook;
+  /** High-cost patients (高额费用负担患者预警, high-cost.ts). */
+  readonly highCost: HighCostBook;
   /** Supervision (监管): rule settings, institution sites, runs, checks and findings (supervision.ts). */
   readonly supervision: SupervisionBook;
 
@@ -143,6 +149,8 @@ export class Ledger {
     this.clearing = new ClearingBook(store.db, store.dialect === 'postgres', engine.policies, now);
     this.reconciliations = new ReconciliationBook(store.db, this.clearing, now);
     this.settings = new MonitoringSettings(store.db, now);
+    this.budgets = new BudgetBook(store.db, engine.policies, this.settings, now);
+    this.highCost = new HighCostBook(store.db, engine, this.settings, now);
     this.supervision = new SupervisionBook(store, this.settings, now, { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) });
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);

@@ -29,6 +29,12 @@ export interface Positions {
   covered: [createdAt: number, id: string];
   /** Reconciliations: created_at and id. */
   reconciliations: [createdAt: number, id: string];
+  /** Budgets: area, year, account and the revision's id. */
+  budgets: [area: string, year: number, account: string, id: string];
+  /** Budget-account payments: id. */
+  budgetPayments: [id: string];
+  /** High-cost patients: the year's burden (fen, highest first) and the person. */
+  highCost: [burden: number, person: string];
 }
 export type List = keyof Positions;
 
@@ -39,6 +45,9 @@ const SHAPES: Record<List, readonly ('number' | 'string')[]> = {
   statements: ['string', 'string'],
   covered: ['number', 'string'],
   reconciliations: ['number', 'string'],
+  budgets: ['string', 'number', 'string', 'string'],
+  budgetPayments: ['string'],
+  highCost: ['number', 'string'],
 };
 
 export interface Page<T> {

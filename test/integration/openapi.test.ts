@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(63);
+    expect(names.length).toBe(75);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -72,6 +72,8 @@ describe('the OpenAPI document', () => {
       'POST /v1/supervision/findings/{id}/status',
       'POST /v1/national/3101',
       'POST /v1/national/3102',
+      'GET /v1/monitoring/budgets/{area}/{year}',
+      'GET /v1/monitoring/high-cost',
     ])
       expect(names).toContain(name);
     expect(names.some((n) => /healthz|readyz|openapi/.test(n))).toBe(false);
@@ -211,6 +213,12 @@ describe('the OpenAPI document', () => {
     const jrId = during.output.result[0].jr_id;
     const dismissed = await tryIt('POST /v1/supervision/findings/{id}/status', `/v1/supervision/findings/${jrId}/status`);
     expect(dismissed).toMatchObject({ id: jrId, status: 'dismissed' });
+    // Watching the fund: a budget of 涧西区 (registered above) entered and from the policy rate, a
+    // family-doctor payment, the two settings.
+    await tryIt('POST /v1/monitoring/budgets', '/v1/monitoring/budgets');
+    await tryIt('POST /v1/monitoring/budget-payments', '/v1/monitoring/budget-payments');
+    await tryIt('PUT /v1/monitoring/settings/warning', '/v1/monitoring/settings/warning');
+    await tryIt('PUT /v1/monitoring/settings/high-cost', '/v1/monitoring/settings/high-cost');
     // Every example was tried.
     expect([...byRoute.keys()].filter((w) => !tried.has(w))).toEqual([]);
   });
