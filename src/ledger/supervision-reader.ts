@@ -13,6 +13,7 @@
  *
  * SQL is written once with `?` placeholders; PostgreSQL's `$n` are put in by `pgText`.
  */
+import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
@@ -39,6 +40,17 @@ export interface Reader {
 export function pgText(text: string): string {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);
+}
+
+/** A prepared statement's name on PostgreSQL: from its text, so the same text is the same statement. */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `yibao_sv_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < 1000) statementNames.set(sql, name);
+  }
+  return name;
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -110,7 +122,10 @@ class PostgresReader implements Reader {
   }
 
   async all(text: string, params: readonly unknown[]): Promise<Row[]> {
-    return (await this.client.query<Row>({ text: pgText(text), values: params as unknown[], rowMode: 'array' })).rows;
+    // Named: each connection parses and plans a statement once (a check's history read costs more to
+    // plan than to run).
+    const sql = pgText(text);
+    return (await this.client.query<Row>({ name: statementName(sql), text: sql, values: params as unknown[], rowMode: 'array' })).rows;
   }
 
   async close(): Promise<void> {
