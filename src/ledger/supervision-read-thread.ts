@@ -23,7 +23,7 @@ function open(): BetterSqlite3.Statement {
 
 const persons = new Map<string, number>();
 {
-  const ids = data.personIds.length === 0 ? [] : data.personIds.split('\n');
+  const ids = typeof data.personIds !== 'string' ? data.personIds : data.personIds.length === 0 ? [] : data.personIds.split('\n');
   for (let i = 0; i < ids.length; i++) persons.set(ids[i] as string, i);
 }
 const institutions = new Map<string, number>();

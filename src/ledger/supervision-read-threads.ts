@@ -28,8 +28,11 @@ export interface ReadThreadData {
   path: string;
   /** The settlements' select, its last two parameters the time range [from, to). */
   sql: string;
-  /** Person ids in ordinal order, joined by '\n' (one string: one copy, no array of a million). */
-  personIds: string;
+  /**
+   * Person ids in ordinal order, joined by '\n' (one string: one copy, no array of a million to
+   * clone); as an array when an id holds a '\n'.
+   */
+  personIds: string | readonly string[];
   institutionIds: string[];
   /** A slice of time read by one `all()`. */
   sliceMs: number;
@@ -49,10 +52,19 @@ export interface ToReadThread {
 
 export type FromReadThread = { chunk: number; part: SettlementPart; unknown: string[]; skipped: number } | { chunk: number; error: string };
 
-/** How a span is read by threads; changed by tests only. */
+/**
+ * How a span is read by threads; changed by tests and the bench (--read-threads) only.
+ *
+ * Off for now (`minEntries` infinite): on the shared 2-core machine it was measured on (load
+ * average 4 to 7 from other work), two threads were no faster. A year of 10,000,000 settlements,
+ * loadSpan alone: threads 96.8 s and 123.8 s (CPU 70 s, 77 s; peak RSS 1.3 GB, 1.5 GB), one
+ * thread 83.8 s and 57.5 s (CPU 69 s, 56 s; peak RSS 1.8 GB); two threads' raw `all()` of two
+ * months took 3.8 s against 2.1 s for one month alone. To measure on an idle machine before
+ * turning it on (a threshold such as 200,000: starting threads and their id maps costs ~1 s).
+ */
 export const readThreads = {
-  /** Fewer entries than this in a span: read on the run's connection (starting threads costs more). */
-  minEntries: 200_000,
+  /** Fewer entries than this in a span: read on the run's connection. */
+  minEntries: Number.POSITIVE_INFINITY,
   fault: undefined as ReadThreadFault | undefined,
 };
 
@@ -93,7 +105,7 @@ export async function readSpanInThreads(
   const data: ReadThreadData = {
     path,
     sql,
-    personIds: persons.ids.join('\n'),
+    personIds: persons.ids.some((id) => id.includes('\n')) ? persons.ids : persons.ids.join('\n'),
     institutionIds: [...institutions.ids],
     sliceMs,
     ...(readThreads.fault ? { fault: readThreads.fault } : {}),
