@@ -23,8 +23,8 @@
  * 5. times --checks 3101 checks (`ledger.supervision.check`) of one new visit of a random person,
  *    and prints p50, p99 and the slowest, beside the same persons' history read alone.
  *
- * `--read-threads` reads a SQLite batch's settlements in worker threads (off by default; see
- * src/ledger/supervision-read-threads.ts). `--keep` keeps each database; `--db FILE|URL` runs 2–5 again on one so kept. Speed is measured
+ * `--one-reader` reads a SQLite batch's settlements on the run's connection, not by worker threads
+ * (src/ledger/supervision-read-threads.ts). `--keep` keeps each database; `--db FILE|URL` runs 2–5 again on one so kept. Speed is measured
  * here, never asserted.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -100,9 +100,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--keep':
         o.keep = true;
         break;
-      case '--read-threads':
-        // A SQLite batch's settlements read by worker threads (src/ledger/supervision-read-threads.ts).
-        readThreads.minEntries = 0;
+      case '--one-reader':
+        // A SQLite batch's settlements read on the run's connection, not by worker threads (src/ledger/supervision-read-threads.ts).
+        readThreads.minEntries = Number.POSITIVE_INFINITY;
         break;
       case '--dir':
         o.dir = resolve(next());

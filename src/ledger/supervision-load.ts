@@ -276,8 +276,7 @@ export interface Loaded {
 /**
  * A batch's data: every person and institution on file, every live settlement settled in the span
  * (one pass over the settlements_time index), the enrollments of the span's coverage years. On a
- * SQLite file, a span of many settlements can be read by worker threads (supervision-read-threads.ts;
- * off for now: readThreads).
+ * SQLite file, a span of many settlements is read by worker threads (supervision-read-threads.ts).
  */
 export async function loadSpan(reader: Reader, span: Span, visitType: string): Promise<Loaded> {
   const persons = await loadPersons(reader);

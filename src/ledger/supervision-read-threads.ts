@@ -53,18 +53,18 @@ export interface ToReadThread {
 export type FromReadThread = { chunk: number; part: SettlementPart; unknown: string[]; skipped: number } | { chunk: number; error: string };
 
 /**
- * How a span is read by threads; changed by tests and the bench (--read-threads) only.
+ * How a span is read by threads; changed by tests and the bench (--one-reader) only.
  *
- * Off for now (`minEntries` infinite): on the shared 2-core machine it was measured on (load
- * average 4 to 7 from other work), two threads were no faster. A year of 10,000,000 settlements,
- * loadSpan alone: threads 96.8 s and 123.8 s (CPU 70 s, 77 s; peak RSS 1.3 GB, 1.5 GB), one
- * thread 83.8 s and 57.5 s (CPU 69 s, 56 s; peak RSS 1.8 GB); two threads' raw `all()` of two
- * months took 3.8 s against 2.1 s for one month alone. To measure on an idle machine before
- * turning it on (a threshold such as 200,000: starting threads and their id maps costs ~1 s).
+ * Measured on a 2-core machine shared with other work, a year of 10,000,000 settlements, loadSpan
+ * alone: with the machine's load average near 3–4, two threads 36.1 s and 41.1 s (CPU 57 s, 60 s;
+ * peak RSS 1.4 GB, 1.5 GB) against one thread 53.2 s twice (CPU 48 s, 51 s; peak RSS 1.8 GB); with
+ * its load average at 5–7 (no core to spare), threads lost: 96.8 s and 123.8 s against 83.8 s and
+ * 57.5 s. Starting the threads and their id maps costs about a second: a span of fewer entries
+ * than `minEntries` is read on the run's connection.
  */
 export const readThreads = {
   /** Fewer entries than this in a span: read on the run's connection. */
-  minEntries: Number.POSITIVE_INFINITY,
+  minEntries: 200_000,
   fault: undefined as ReadThreadFault | undefined,
 };
 
