@@ -59,7 +59,8 @@ export type FromReadThread = { chunk: number; part: SettlementPart; unknown: str
  * alone: with the machine's load average near 3–4, two threads 36.1 s and 41.1 s (CPU 57 s, 60 s;
  * peak RSS 1.4 GB, 1.5 GB) against one thread 53.2 s twice (CPU 48 s, 51 s; peak RSS 1.8 GB); with
  * its load average at 5–7 (no core to spare), threads lost: 96.8 s and 123.8 s against 83.8 s and
- * 57.5 s. Starting the threads and their id maps costs about a second: a span of fewer entries
+ * 57.5 s. The bench's batch (load average near 2): read 45.1 s and 36.6 s against 47.2 s with
+ * --one-reader; peak RSS 2.0 GB and 1.9 GB against 1.9 GB. Starting the threads and their id maps costs about a second: a span of fewer entries
  * than `minEntries` is read on the run's connection.
  */
 export const readThreads = {
