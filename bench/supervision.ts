@@ -23,7 +23,8 @@
  * 5. times the batch run (`ledger.supervision.run`) over the year: wall, CPU, peak RSS, leads and
  *    new findings by rule, beside what the generator planted.
  *
- * `--keep` keeps each database; `--db FILE|URL` runs 2–5 again on one so kept. Speed is measured
+ * `--one-reader` reads a SQLite batch's settlements on the run's connection, not by worker threads
+ * (src/ledger/supervision-read-threads.ts). `--keep` keeps each database; `--db FILE|URL` runs 2–5 again on one so kept. Speed is measured
  * here, never asserted.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -33,6 +34,7 @@ import pg from 'pg';
 import { SettlementEngine } from '../src/engine/settle.js';
 import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/connect.js';
 import { Ledger } from '../src/ledger/ledger.js';
+import { readThreads } from '../src/ledger/supervision-read-threads.js';
 import type { Actor } from '../src/ledger/types.js';
 import { loadPolicies } from '../src/policy/policies.js';
 import { copyInto, deferPostgresIndexes, deferSqliteIndexes } from './bulk.js';
@@ -97,6 +99,10 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--keep':
         o.keep = true;
+        break;
+      case '--one-reader':
+        // A SQLite batch's settlements read on the run's connection, not by worker threads (src/ledger/supervision-read-threads.ts).
+        readThreads.minEntries = Number.POSITIVE_INFINITY;
         break;
       case '--dir':
         o.dir = resolve(next());

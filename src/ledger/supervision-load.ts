@@ -10,8 +10,17 @@
 import { chinaDay, yearOf } from '../calendar/calendar.js';
 import { CATEGORIES, HARDSHIP_GROUPS, SCHEMES, TIERS, VISIT_TYPES } from '../domain.js';
 import { ColumnsBuilder, type SettlementRow } from '../monitoring/columns.js';
-import { INSTITUTION_KINDS, KIND_UNKNOWN, type EnrollmentRow, type InstitutionColumns, type MonitoringData, type PersonColumns } from '../monitoring/types.js';
+import {
+  INSTITUTION_KINDS,
+  KIND_UNKNOWN,
+  type EnrollmentRow,
+  type InstitutionColumns,
+  type MonitoringData,
+  type PersonColumns,
+  type SettlementColumns,
+} from '../monitoring/types.js';
 import { LedgerError } from './errors.js';
+import { readSpanInThreads, readThreads } from './supervision-read-threads.js';
 import type { Reader, Row } from './supervision-reader.js';
 
 /** The index of a value in a list of names, or 255 when it is not one of them. */
@@ -266,7 +275,8 @@ export interface Loaded {
 
 /**
  * A batch's data: every person and institution on file, every live settlement settled in the span
- * (one pass over the settlements_time index), the enrollments of the span's coverage years.
+ * (one pass over the settlements_time index), the enrollments of the span's coverage years. On a
+ * SQLite file, a span of many settlements is read by worker threads (supervision-read-threads.ts).
  */
 export async function loadSpan(reader: Reader, span: Span, visitType: string): Promise<Loaded> {
   const persons = await loadPersons(reader);
@@ -276,12 +286,20 @@ export async function loadSpan(reader: Reader, span: Span, visitType: string): P
   if (entries > MAX_RUN_ENTRIES) {
     throw new LedgerError('INVALID_REQUEST', `from, to: the span holds ${entries} entries, more than a run reads (${MAX_RUN_ENTRIES}); run shorter spans`);
   }
-  const builder = new ColumnsBuilder(persons.ids.length, entries);
-  const sink = settlementSink(persons, institutions, builder);
-  await eachSlice(reader, `${settlementSelect(visitType)} where ${LIVE} and s.created_at >= ? and s.created_at < ?`, [], span.from, span.to, SLICE_MS, sink.onRow);
-  const settlements = builder.finish();
+  const select = `${settlementSelect(visitType)} where ${LIVE} and s.created_at >= ? and s.created_at < ?`;
+  let settlements: SettlementColumns;
+  let skipped: number;
+  if (reader.file !== undefined && entries >= readThreads.minEntries) {
+    ({ settlements, skipped } = await readSpanInThreads(reader.file, select, span, entries, persons, institutions, SLICE_MS));
+  } else {
+    const builder = new ColumnsBuilder(persons.ids.length, entries);
+    const sink = settlementSink(persons, institutions, builder);
+    await eachSlice(reader, select, [], span.from, span.to, SLICE_MS, sink.onRow);
+    settlements = builder.finish();
+    skipped = sink.skipped();
+  }
   const enrollments = await loadEnrollments(reader, persons, coverageYears(span));
-  return { data: { persons: persons.columns(), institutions: institutions.columns(), settlements, enrollments }, persons, institutions, skipped: sink.skipped() };
+  return { data: { persons: persons.columns(), institutions: institutions.columns(), settlements, enrollments }, persons, institutions, skipped };
 }
 
 /**

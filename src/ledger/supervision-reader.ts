@@ -29,6 +29,8 @@ export type Row = unknown[];
 
 export interface Reader {
   readonly dialect: DialectName;
+  /** The SQLite file a run's reader reads (other connections may open it too); none elsewhere. */
+  readonly file?: string;
   /** Calls `onRow` with each row as an array of its columns; resolves with how many there were. */
   each(text: string, params: readonly unknown[], onRow: (r: Row) => void): Promise<number>;
   /** Every row as an array (for small reads). */
@@ -62,6 +64,7 @@ class SqliteReader implements Reader {
   constructor(
     private readonly conn: BetterSqlite3.Database,
     private readonly owned: boolean,
+    readonly file?: string,
   ) {}
 
   private stmt(text: string): BetterSqlite3.Statement {
@@ -176,7 +179,7 @@ export async function openRunReader(store: LedgerDb): Promise<Reader> {
   if (onDiskSqlite(store)) {
     const conn = openSqliteReadOnly(store);
     conn.prepare('begin').run();
-    return new SqliteReader(conn, true);
+    return new SqliteReader(conn, true, store.location);
   }
   if (store.pool) {
     const client = await store.pool.connect();

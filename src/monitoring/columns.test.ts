@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayOf } from '../calendar/calendar.js';
-import { ColumnsBuilder, type SettlementRow } from './columns.js';
+import { ColumnsBuilder, type SettlementPart, type SettlementRow } from './columns.js';
 
 const row = (person: number, timeMs: number, fundFen = 0): SettlementRow => ({
   person,
@@ -51,5 +51,69 @@ describe('ColumnsBuilder', () => {
     const b = new ColumnsBuilder(2);
     expect(() => b.push(row(2, 0))).toThrow(RangeError);
     expect(() => b.push(row(-1, 0))).toThrow(RangeError);
+  });
+
+  it('groups parts as one builder would, each part cut at its length, the parts let go', () => {
+    // Two parts, as two threads read [0, 1000) and [1000, 2000): arrays longer than their length
+    // (the rows past it, person 9 and fund 99, must not be read).
+    const part = (rows: [number, number, number, number][], spare: number): SettlementPart => {
+      const n = rows.length + spare;
+      const p: SettlementPart = {
+        length: rows.length,
+        person: new Int32Array(n).fill(9),
+        institution: new Int32Array(n),
+        timeMs: new Float64Array(n),
+        visitType: new Uint8Array(n),
+        amounts: Array.from({ length: 6 }, () => new Float64Array(n).fill(99)),
+      };
+      rows.forEach(([person, institution, timeMs, fund], i) => {
+        p.person[i] = person;
+        p.institution[i] = institution;
+        p.timeMs[i] = timeMs;
+        p.visitType[i] = person;
+        for (const a of p.amounts) a[i] = 0;
+        (p.amounts[1] as Float64Array)[i] = fund;
+      });
+      return p;
+    };
+    const a = part(
+      [
+        [1, 7, 900, 1],
+        [0, 5, 100, 2],
+        [1, 7, 300, 3],
+      ],
+      2,
+    );
+    const b = part(
+      [
+        [0, 6, 1500, 4],
+        [1, 8, 1000, 5],
+      ],
+      1,
+    );
+    const c = ColumnsBuilder.fromParts(2, [a, b]);
+    // Person 0: fund 2 (t 100), 4 (t 1500); person 1: fund 3 (t 300), 1 (t 900), 5 (t 1000).
+    expect(c.length).toBe(5);
+    expect([...c.personStart]).toEqual([0, 2, 5]);
+    expect([...c.person]).toEqual([0, 0, 1, 1, 1]);
+    expect([...c.timeMs]).toEqual([100, 1500, 300, 900, 1000]);
+    expect([...c.fundFen]).toEqual([2, 4, 3, 1, 5]);
+    expect([...c.institution]).toEqual([5, 6, 7, 7, 8]);
+    expect([...c.visitType]).toEqual([0, 0, 1, 1, 1]);
+    expect([...c.totalFen]).toEqual([0, 0, 0, 0, 0]);
+    // The same rows through one builder give the same columns.
+    const one = new ColumnsBuilder(2);
+    for (const [person, institution, timeMs, fund] of [
+      [1, 7, 900, 1],
+      [0, 5, 100, 2],
+      [1, 7, 300, 3],
+      [0, 6, 1500, 4],
+      [1, 8, 1000, 5],
+    ] as const) {
+      one.push({ ...row(person, timeMs, fund), institution, visitType: person, totalFen: 0 });
+    }
+    expect(one.finish()).toEqual(c);
+    expect(a.person.length + a.amounts[5]!.length + b.timeMs.length).toBe(0);
+    expect(() => ColumnsBuilder.fromParts(1, [part([[1, 0, 0, 0]], 0)])).toThrow(RangeError);
   });
 });

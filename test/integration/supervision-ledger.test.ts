@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import { readThreads } from '../../src/ledger/supervision-read-threads.js';
 import type { CheckVisit, RunSummary } from '../../src/ledger/supervision-types.js';
 import { CARD_DISTANCE } from '../../src/monitoring/rules/card-distance.js';
 import { FREQ_PEER } from '../../src/monitoring/rules/freq-peer.js';
@@ -82,7 +83,11 @@ for (const s of VARIANTS) {
       ids[name] = (await ledger.settle(req, agency)).entry.id;
     }
 
+    // On the SQLite file, the batches below read their settlements in worker threads (however few);
+    // through Kysely alone and on PostgreSQL, on the run's reader.
+    const minEntries = readThreads.minEntries;
     beforeAll(async () => {
+      readThreads.minEntries = 0;
       store = await s.open();
       ledger = new Ledger(s.kysely ? { ...store, sqlite: undefined, pool: undefined } : store, engine, () => clock.now, { supervisionRules: RULES });
       await ledger.ready;
@@ -108,6 +113,7 @@ for (const s of VARIANTS) {
       await settle('P7b', 'P7', 'JX2', '2024-03-12 09:30', 50);
     });
     afterAll(async () => {
+      readThreads.minEntries = minEntries;
       await store?.close();
     });
 
@@ -409,6 +415,47 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
     });
   });
 }
+
+describe('a batch whose read thread fails on sqlite', () => {
+  const minEntries = readThreads.minEntries;
+  afterAll(() => {
+    readThreads.minEntries = minEntries;
+    readThreads.fault = undefined;
+  });
+  it("rejects the run and writes nothing: neither when a thread's SQL fails, nor when a thread exits", async () => {
+    const store = await (STORES[0] as (typeof STORES)[number]).open();
+    try {
+      const clock = { now: at('2024-03-04 10:00') };
+      const ledger = new Ledger(store, engine, () => clock.now, { supervisionRules: [SPLIT_DAY] });
+      await ledger.ready;
+      for (const [i, time] of ['09:00', '09:30'].entries()) {
+        await ledger.settle(
+          parseSettleOne(
+            { requestId: `r-${i}`, person: resident('P1'), visit: { id: `v-${i}`, time: `2024-03-04T${time}:00+08:00`, type: 'outpatient', institution: INST.JX2, total: 50 } },
+            policies,
+          ),
+          agency,
+        );
+      }
+      await ledger.supervision.setRule('SPLIT-DAY', { enabled: true, params: { minVisits: 2 }, reason: '试行' }, agency);
+      clock.now = at('2024-03-06 00:00');
+      const span = { from: at('2024-03-01 00:00'), to: at('2024-03-05 00:00') };
+      readThreads.minEntries = 0;
+      readThreads.fault = 'sql';
+      await expect(ledger.supervision.run(span, agency)).rejects.toThrow(/read thread failed: no such table: no_such_table/);
+      readThreads.fault = 'exit';
+      await expect(ledger.supervision.run(span, agency)).rejects.toThrow(/read thread stopped \(exit code 3\)/);
+      expect(await count(store, 'findings')).toBe(0);
+      expect(await count(store, 'supervision_runs')).toBe(0);
+      expect(await count(store, 'audit_log', "where action = 'supervision.run'")).toBe(0);
+      // The same run with threads that work: P1's two visits on 03-04 at JX2 are one lead (minVisits 2).
+      readThreads.fault = undefined;
+      await expect(ledger.supervision.run(span, agency)).resolves.toMatchObject({ settlements: 2, persons: 1, leads: 1, newFindings: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 /**
  * The catalogue's rules (the ledger's default) and duplicate enrollment (重复参保), which rests on
