@@ -12,10 +12,22 @@
  *
  * `readAudit` pages the log (GET /v1/audit, `yibao audit`), oldest first, by row id.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { pageOf, PAGE_DEFAULT, type Page, type Positions } from '../request/page.js';
 import { LedgerError } from './errors.js';
+import type { Actor } from './types.js';
 import type { AuditLogTable, Database } from './schema.js';
+
+/**
+ * Writes one audit row on `db` (the caller's transaction, so that the row and the write it records
+ * commit together): the actor and their role, the action, the record, the detail as JSON.
+ */
+export async function writeAudit(db: Kysely<Database> | Transaction<Database>, actor: Actor, at: number, action: string, target: string, detail: unknown): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
+    .execute();
+}
 
 /** A row to write (its id is the store's). */
 export type AuditRow = Omit<AuditLogTable, 'id'>;

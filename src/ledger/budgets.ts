@@ -27,6 +27,7 @@ import { toYuanNumber, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
 import type { BudgetRequest, PaymentRequest } from '../request/budget-request.js';
 import { pageOf, type Page, type Positions } from '../request/page.js';
+import { writeAudit } from './audit.js';
 import { countPersons, dailyPayments, dailySpending, firstEntryDay } from './budget-spending.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
 import { idempotently, replayIfSeen, type Idempotency } from './idempotency.js';
@@ -190,17 +191,13 @@ export class BudgetBook {
             recorded_at: at,
           };
           await trx.insertInto('budgets').values(row).execute();
-          await trx
-            .insertInto('audit_log')
-            .values({
-              at,
-              actor: actor.id,
-              role: actor.role,
-              action: 'monitoring.budget.set',
-              target: `${area.code}/${req.year}/${req.account}`,
-              detail: JSON.stringify({ requestId: req.id, amount: toYuanNumber(amount), before: before ? toYuanNumber(before.amount) : null, basis, note: req.note }),
-            })
-            .execute();
+          await writeAudit(trx, actor, at, 'monitoring.budget.set', `${area.code}/${req.year}/${req.account}`, {
+            requestId: req.id,
+            amount: toYuanNumber(amount),
+            before: before ? toYuanNumber(before.amount) : null,
+            basis,
+            note: req.note,
+          });
           return { budget: budgetOf(row), created: true, previous: before };
         }),
       find,
@@ -255,17 +252,12 @@ export class BudgetBook {
             recorded_at: at,
           };
           await trx.insertInto('budget_payments').values(row).execute();
-          await trx
-            .insertInto('audit_log')
-            .values({
-              at,
-              actor: actor.id,
-              role: actor.role,
-              action: 'monitoring.budget.payment',
-              target: `${area.code}/${req.year}/${req.account}`,
-              detail: JSON.stringify({ requestId: req.id, amount: toYuanNumber(req.amount), paidOn: req.paidOn, note: req.note }),
-            })
-            .execute();
+          await writeAudit(trx, actor, at, 'monitoring.budget.payment', `${area.code}/${req.year}/${req.account}`, {
+            requestId: req.id,
+            amount: toYuanNumber(req.amount),
+            paidOn: req.paidOn,
+            note: req.note,
+          });
           return { payment: paymentOf(row), created: true };
         }),
       find,

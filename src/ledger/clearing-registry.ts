@@ -10,6 +10,7 @@ import { payingCentre, districtProblem, payingCentreRule, type Centre, type Cent
 import { toYuanNumber, type Fen } from '../money/money.js';
 import { chinaDay } from '../calendar/calendar.js';
 import type { PolicySet } from '../policy/registry.js';
+import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import type { Database } from './schema.js';
 import type { Actor } from './types.js';
@@ -44,13 +45,6 @@ const districtOf = (r: { code: string; name: string; region: string; level: stri
   region: r.region,
   level: r.level as District['level'],
 });
-
-async function audit(db: Db, actor: Actor, at: number, action: string, target: string, detail: unknown): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at, actor: actor.id, role: actor.role, action, target, detail: JSON.stringify(detail) })
-    .execute();
-}
 
 /** The fields that changed between two records (all of `next` when there was none). */
 function changes<T extends object>(before: T | undefined, next: T): Record<string, unknown> {
@@ -127,7 +121,7 @@ export class ClearingRegistry {
       const values = { id: c.id, name: c.name, level: c.level, region: c.region, district: c.district, actor: actor.id, updated_at: now };
       if (before) await trx.updateTable('paying_centres').set(values).where('id', '=', c.id).execute();
       else await trx.insertInto('paying_centres').values(values).execute();
-      await audit(trx, actor, now, before ? 'clearing.centre.update' : 'clearing.centre.register', c.id, diff);
+      await writeAudit(trx, actor, now, before ? 'clearing.centre.update' : 'clearing.centre.register', c.id, diff);
       return { centre: c, created: !before, changed: true };
     });
   }
@@ -146,7 +140,7 @@ export class ClearingRegistry {
       const values = { code: d.code, name: d.name, region: d.region, level: d.level, actor: actor.id, updated_at: now };
       if (before) await trx.updateTable('districts').set(values).where('code', '=', d.code).execute();
       else await trx.insertInto('districts').values(values).execute();
-      await audit(trx, actor, now, before ? 'clearing.district.update' : 'clearing.district.register', d.code, diff);
+      await writeAudit(trx, actor, now, before ? 'clearing.district.update' : 'clearing.district.register', d.code, diff);
       return { district: d, created: !before, changed: true };
     });
   }
@@ -181,7 +175,7 @@ export class ClearingRegistry {
       const values = { institution_id: reg.institutionId, district: reg.district, centre_id: reg.centreId, actor: actor.id, updated_at: now };
       if (before) await trx.updateTable('institution_clearing').set(values).where('institution_id', '=', reg.institutionId).execute();
       else await trx.insertInto('institution_clearing').values(values).execute();
-      await audit(trx, actor, now, before ? 'clearing.institution.update' : 'clearing.institution.register', reg.institutionId, diff);
+      await writeAudit(trx, actor, now, before ? 'clearing.institution.update' : 'clearing.institution.register', reg.institutionId, diff);
       return { institution: reg, centre, created: !before, changed: true };
     });
   }
@@ -219,7 +213,7 @@ export class ClearingRegistry {
         recorded_at: now,
       };
       await trx.insertInto('remittances').values(row).execute();
-      await audit(trx, actor, now, 'clearing.remittance', r.id, { district: r.district, period: r.period, amount: toYuanNumber(r.amount) });
+      await writeAudit(trx, actor, now, 'clearing.remittance', r.id, { district: r.district, period: r.period, amount: toYuanNumber(r.amount) });
       return { remittance: remittanceJson(row), created: true };
     });
   }

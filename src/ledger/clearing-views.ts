@@ -9,6 +9,7 @@ import { formatChinaTime } from '../calendar/calendar.js';
 import { periodBounds, type Period } from '../clearing/period.js';
 import { toYuanNumber } from '../money/money.js';
 import { pageOf, type Page } from '../request/page.js';
+import { writeAudit } from './audit.js';
 import { MAX_REGISTRY_ROWS, type ClearingRegistry } from './clearing-registry.js';
 import { LedgerError } from './errors.js';
 import type { ClearingStatementsTable, Database } from './schema.js';
@@ -192,17 +193,7 @@ export async function coveredEntries(db: Kysely<Database>, actor: Actor, period:
     .orderBy('id')
     .limit(limit + 1)
     .execute();
-  await db
-    .insertInto('audit_log')
-    .values({
-      at,
-      actor: actor.id,
-      role: actor.role,
-      action: 'read.clearing.entries',
-      target: `${period}/${institution}`,
-      detail: JSON.stringify({ count: Math.min(rows.length, limit) }),
-    })
-    .execute();
+  await writeAudit(db, actor, at, 'read.clearing.entries', `${period}/${institution}`, { count: Math.min(rows.length, limit) });
   return pageOf(
     rows,
     limit,

@@ -19,6 +19,7 @@ import { buildStatements, type DepositRule, type EntryGroup } from '../clearing/
 import { versionAt } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import { toYuanNumber } from '../money/money.js';
+import { writeAudit } from './audit.js';
 import { daysGroups, firstUnrolled, monthGroups, rollUpDays } from './clearing-days.js';
 import { ClearingRegistry } from './clearing-registry.js';
 import { centreStatements, coveredEntries, districtClearing, getStatement, listStatements } from './clearing-views.js';
@@ -174,10 +175,7 @@ export class ClearingBook {
             )
             .execute();
         }
-        await conn
-          .insertInto('audit_log')
-          .values({ at: now, actor: actor.id, role: actor.role, action: 'clearing.close', target: period, detail: JSON.stringify({ entries, statements: statements.length }) })
-          .execute();
+        await writeAudit(conn, actor, now, 'clearing.close', period, { entries, statements: statements.length });
         await sql`commit`.execute(conn);
         return { period, created: true, closedAt: formatChinaTime(now), closedBy: actor.id, entries, statements: statements.length, summary };
       } catch (e) {

@@ -26,6 +26,7 @@ import {
   type PersonBurden,
 } from '../monitoring/high-cost.js';
 import { encodeCursor, type Page, type Positions } from '../request/page.js';
+import { writeAudit } from './audit.js';
 import { dayStartMs } from './budget-spending.js';
 import type { MonitoringSettings, Setting } from './monitoring-settings.js';
 import type { Database } from './schema.js';
@@ -148,17 +149,11 @@ export class HighCostBook {
     });
     const last = kept.at(-1);
     const nextCursor = more && last ? encodeCursor('highCost', [num(last.burden), String(last.person)]) : null;
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        at: this.now(),
-        actor: actor.id,
-        role: actor.role,
-        action: 'read.high-cost',
-        target: `high-cost/${formatDate(asOf)}`,
-        detail: JSON.stringify({ asOf: formatDate(asOf), persons: entries.map((e) => e.person), cursor: options.after !== undefined }),
-      })
-      .execute();
+    await writeAudit(this.db, actor, this.now(), 'read.high-cost', `high-cost/${formatDate(asOf)}`, {
+      asOf: formatDate(asOf),
+      persons: entries.map((e) => e.person),
+      cursor: options.after !== undefined,
+    });
     return { setting, page: { entries, nextCursor } };
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import { INSTITUTION_KINDS, type InstitutionKind } from '../monitoring/types.js';
+import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import type { Database } from './schema.js';
 import type { Site } from './supervision-types.js';
@@ -136,17 +137,7 @@ export class InstitutionSites {
       const values = { ...row, actor: actor.id, updated_at: at };
       if (before) await trx.updateTable('institution_sites').set(values).where('institution_id', '=', row.institution_id).execute();
       else await trx.insertInto('institution_sites').values(values).execute();
-      await trx
-        .insertInto('audit_log')
-        .values({
-          at,
-          actor: actor.id,
-          role: actor.role,
-          action: 'supervision.site.set',
-          target: row.institution_id,
-          detail: JSON.stringify({ before: before ? siteOf(before) : null, after: siteOf(row) }),
-        })
-        .execute();
+      await writeAudit(trx, actor, at, 'supervision.site.set', row.institution_id, { before: before ? siteOf(before) : null, after: siteOf(row) });
       return { site: siteOf(row), changed: true };
     });
   }

@@ -5,6 +5,7 @@
  * written together; setting the value already in force writes nothing.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { writeAudit } from './audit.js';
 import { uuidv7 } from './ids.js';
 import type { Database } from './schema.js';
 import type { Actor } from './types.js';
@@ -77,17 +78,7 @@ export class MonitoringSettings {
         .insertInto('monitoring_settings')
         .values({ id: uuidv7(at), key, value: text, reason, actor: actor.id, at })
         .execute();
-      await tx
-        .insertInto('audit_log')
-        .values({
-          at,
-          actor: actor.id,
-          role: actor.role,
-          action: 'monitoring.settings.set',
-          target: key,
-          detail: JSON.stringify({ before: before?.value ?? null, after: value, reason }),
-        })
-        .execute();
+      await writeAudit(tx, actor, at, 'monitoring.settings.set', key, { before: before?.value ?? null, after: value, reason });
       return { changed: true, setting: { key, value: JSON.parse(text), reason, actor: actor.id, at } };
     });
   }

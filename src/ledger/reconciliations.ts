@@ -13,6 +13,7 @@ import { daySpan } from '../clearing/period.js';
 import { reconcileDetail, reconcileTotals, type DetailReconciliation, type StatementTotals } from '../clearing/reconcile.js';
 import { toYuanNumber } from '../money/money.js';
 import { pageOf, type Page } from '../request/page.js';
+import { writeAudit } from './audit.js';
 import type { ClearingBook } from './clearing.js';
 import { LedgerError } from './errors.js';
 import type { Database } from './schema.js';
@@ -139,10 +140,7 @@ export class ReconciliationBook {
           created_at: now,
         })
         .execute();
-      await trx
-        .insertInto('audit_log')
-        .values({ at: now, actor: actor.id, role: actor.role, action: `reconcile.${kind}`, target: id, detail: JSON.stringify({ institution, from, to, balanced }) })
-        .execute();
+      await writeAudit(trx, actor, now, `reconcile.${kind}`, id, { institution, from, to, balanced });
     });
     return id;
   }

@@ -6,6 +6,7 @@
  */
 import type { Insertable, Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import { BEHAVIOUR_TYPES, FINDING_STATUSES, SEVERITIES, type BehaviourType, type FindingStatus, type Severity } from '../monitoring/types.js';
+import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import type { Database, FindingsTable } from './schema.js';
@@ -208,17 +209,7 @@ export class FindingBook {
         .values({ id: uuidv7(at), finding_id: id, status: change.status, reason: change.reason, actor: actor.id, at })
         .execute();
       await trx.updateTable('findings').set({ status: change.status, status_at: at }).where('id', '=', id).execute();
-      await trx
-        .insertInto('audit_log')
-        .values({
-          at,
-          actor: actor.id,
-          role: actor.role,
-          action: 'supervision.finding.status',
-          target: id,
-          detail: JSON.stringify({ before: before.status, after: change.status, reason: change.reason, ruleId: before.ruleId }),
-        })
-        .execute();
+      await writeAudit(trx, actor, at, 'supervision.finding.status', id, { before: before.status, after: change.status, reason: change.reason, ruleId: before.ruleId });
       return { ...before, status: change.status, statusAt: at };
     });
   }
