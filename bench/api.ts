@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { sqliteSyncFrom, type SqliteSync } from '../src/ledger/connect.js';
+import { eachOption, fmt, storeOption } from './cli.js';
 import { population, Requests } from './population.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,24 +75,10 @@ function parseArgs(argv: readonly string[]): Options {
     calibrate: false,
     sqliteSync: sqliteSyncFrom(),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (lo: number, hi: number): number => {
-      const v = next();
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`${a}: a whole number from ${lo} to ${hi}, not ${v}`);
-      return n;
-    };
+  eachOption(argv, (a, { next, int }) => {
     switch (a) {
       case '--store': {
-        const s = next();
-        if (s !== 'both' && s !== 'sqlite' && s !== 'postgres') throw new Error(`--store: both, sqlite or postgres, not ${s}`);
-        o.store = s;
+        o.store = storeOption(next());
         break;
       }
       case '--duration':
@@ -127,7 +114,7 @@ function parseArgs(argv: readonly string[]): Options {
       default:
         throw new Error(`unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate --sqlite-sync)`);
     }
-  }
+  });
   return o;
 }
 
@@ -448,8 +435,6 @@ function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 // ---------------------------------------------------------------------------------------------
 // One store.

@@ -41,6 +41,7 @@ import { migrateToLatest, openLedgerDb, type LedgerDb } from '../src/ledger/conn
 import { Ledger } from '../src/ledger/ledger.js';
 import type { Actor } from '../src/ledger/types.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { eachOption, fmt, gb, label, peakRss, secs, storeOption } from './cli.js';
 import { columnsOf, deferPostgresIndexes, deferSqliteIndexes, HourFiles, PostgresCopySink, postgresColumns, SqliteSink, sqliteColumns, type Columns, type Sink } from './bulk.js';
 import { CITIES, monthBatches, monthSpan, type MonthCounts, type Row } from './month.js';
 
@@ -68,24 +69,10 @@ function parseArgs(argv: readonly string[]): Options {
     pg: process.env.YIBAO_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
     db: undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (lo: number, hi: number): number => {
-      const v = next();
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`${a}: a whole number from ${lo} to ${hi}, not ${v}`);
-      return n;
-    };
+  eachOption(argv, (a, { next, int }) => {
     switch (a) {
       case '--store': {
-        const s = next();
-        if (s !== 'both' && s !== 'sqlite' && s !== 'postgres') throw new Error(`--store: both, sqlite or postgres, not ${s}`);
-        o.store = s;
+        o.store = storeOption(next());
         break;
       }
       case '--settles':
@@ -115,14 +102,9 @@ function parseArgs(argv: readonly string[]): Options {
       default:
         throw new Error(`unknown option ${a} (options: --store sqlite|postgres|both --settles N --period YYYY-MM --seed N --keep --dir DIR --pg URL --db FILE|URL)`);
     }
-  }
+  });
   return o;
 }
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const secs = (ms: number) => `${fmt(ms / 1000, 1)} s`;
-const gb = (bytes: number) => (bytes >= 1 << 30 ? `${fmt(bytes / 2 ** 30, 2)} GB` : `${fmt(bytes / 2 ** 20, 0)} MB`);
-const peakRss = () => `${fmt(process.resourceUsage().maxRSS / 1024, 0)} MB`;
 
 const ACTOR: Actor = { id: 'bench', role: 'agency' };
 
@@ -358,8 +340,6 @@ async function benchSqlite(o: Options): Promise<boolean> {
     if (!o.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const label = (s: string) => s.padEnd(9);
 
 /** CPU time (ms) of the PostgreSQL backends serving `database` (their process titles name it); NaN without /proc. */
 function backendCpuMs(database: string): number {

@@ -37,6 +37,7 @@ import { Ledger } from '../src/ledger/ledger.js';
 import { readThreads } from '../src/ledger/supervision-read-threads.js';
 import type { Actor } from '../src/ledger/types.js';
 import { loadPolicies } from '../src/policy/policies.js';
+import { eachOption, fmt, label, peakRss, secs, storeOption } from './cli.js';
 import { copyInto, deferPostgresIndexes, deferSqliteIndexes } from './bulk.js';
 import { Rng } from './month.js';
 import { enrollments, institutions, persons, personId, settlements, type Planted, type Row, type YearInstitution, type YearOptions } from './year.js';
@@ -65,24 +66,10 @@ function parseArgs(argv: readonly string[]): Options {
     pg: process.env.YIBAO_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
     db: undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (lo: number, hi: number): number => {
-      const v = next();
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`${a}: a whole number from ${lo} to ${hi}, not ${v}`);
-      return n;
-    };
+  eachOption(argv, (a, { next, int }) => {
     switch (a) {
       case '--store': {
-        const s = next();
-        if (s !== 'both' && s !== 'sqlite' && s !== 'postgres') throw new Error(`--store: both, sqlite or postgres, not ${s}`);
-        o.store = s;
+        o.store = storeOption(next());
         break;
       }
       case '--settles':
@@ -116,14 +103,10 @@ function parseArgs(argv: readonly string[]): Options {
       default:
         throw new Error(`unknown option ${a} (options: --store sqlite|postgres|both --settles N --persons N --checks N --seed N --keep --dir DIR --pg URL --db FILE|URL)`);
     }
-  }
+  });
   return o;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const secs = (ms: number) => `${fmt(ms / 1000, 1)} s`;
-const peakRss = () => `${fmt(process.resourceUsage().maxRSS / 1024, 0)} MB`;
-const label = (s: string) => s.padEnd(9);
 const ACTOR: Actor = { id: 'bench', role: 'agency' };
 const SCHEME_SEED = 977;
 
