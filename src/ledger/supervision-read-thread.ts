@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { ColumnsBuilder, type SettlementRow } from '../monitoring/columns.js';
 import type { FromReadThread, ReadThreadData, ToReadThread } from './supervision-read-threads.js';
 
 const port = parentPort;
@@ -21,43 +22,23 @@ function open(): BetterSqlite3.Statement {
   return conn.prepare(data.fault === 'sql' ? 'select x from no_such_table where ? < ?' : data.sql).raw(true);
 }
 
+const personIds = typeof data.personIds !== 'string' ? data.personIds : data.personIds.length === 0 ? [] : data.personIds.split('\n');
+const personCount = personIds.length;
 const persons = new Map<string, number>();
-{
-  const ids = typeof data.personIds !== 'string' ? data.personIds : data.personIds.length === 0 ? [] : data.personIds.split('\n');
-  for (let i = 0; i < ids.length; i++) persons.set(ids[i] as string, i);
-}
+for (let i = 0; i < personCount; i++) persons.set(personIds[i] as string, i);
 const institutions = new Map<string, number>();
 data.institutionIds.forEach((id, i) => institutions.set(id, i));
 
 /** Reads [from, to) a slice at a time; institutions not on file get codes -1, -2… (`unknown`). */
 function read(from: number, to: number, hint: number): Extract<FromReadThread, { part: unknown }> {
-  let cap = Math.max(1024, hint);
-  let person = new Int32Array(cap);
-  let institution = new Int32Array(cap);
-  let timeMs = new Float64Array(cap);
-  let visitType = new Uint8Array(cap);
-  let amounts = Array.from({ length: 6 }, () => new Float64Array(cap));
-  const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T => {
-    const next = new (a.constructor as { new (n: number): T })(size);
-    next.set(a);
-    return next;
-  };
+  const builder = new ColumnsBuilder(personCount, Math.max(1024, hint));
+  const row: SettlementRow = { person: 0, institution: 0, timeMs: 0, visitType: 0, totalFen: 0, fundFen: 0, criticalFen: 0, assistanceFen: 0, accountFen: 0, cashFen: 0 };
   const unknown: string[] = [];
   const unknownCode = new Map<string, number>();
-  let n = 0;
   let skipped = 0;
   for (let lo = from; lo < to; lo += data.sliceMs) {
     select ??= open();
     const rows = select.all(lo, Math.min(lo + data.sliceMs, to)) as unknown[][];
-    if (n + rows.length > cap) {
-      cap = Math.max(cap * 2, n + rows.length);
-      person = grow(person, cap);
-      institution = grow(institution, cap);
-      timeMs = grow(timeMs, cap);
-      visitType = grow(visitType, cap);
-      amounts = amounts.map((a) => grow(a, cap));
-    }
-    const [t, f, c, a, ac, ca] = amounts as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     for (const r of rows) {
       const p = persons.get(r[0] as string);
       if (p === undefined) {
@@ -74,28 +55,20 @@ function read(from: number, to: number, hint: number): Extract<FromReadThread, {
           unknownCode.set(id, inst);
         }
       }
-      const i = n++;
-      person[i] = p;
-      institution[i] = inst;
-      timeMs[i] = Number(r[2]);
-      visitType[i] = typeof r[3] === 'number' ? r[3] : 255;
-      t[i] = Number(r[4]);
-      f[i] = Number(r[5]);
-      c[i] = Number(r[6]);
-      a[i] = Number(r[7]);
-      ac[i] = Number(r[8]);
-      ca[i] = Number(r[9]);
+      row.person = p;
+      row.institution = inst;
+      row.timeMs = Number(r[2]);
+      row.visitType = typeof r[3] === 'number' ? r[3] : 255;
+      row.totalFen = Number(r[4]);
+      row.fundFen = Number(r[5]);
+      row.criticalFen = Number(r[6]);
+      row.assistanceFen = Number(r[7]);
+      row.accountFen = Number(r[8]);
+      row.cashFen = Number(r[9]);
+      builder.push(row);
     }
   }
-  // Arrays well past their rows (a range denser than hinted) are cut to them: the main thread holds every part at once.
-  if (cap > n + (n >> 2) + 1024) {
-    person = person.slice(0, n);
-    institution = institution.slice(0, n);
-    timeMs = timeMs.slice(0, n);
-    visitType = visitType.slice(0, n);
-    amounts = amounts.map((x) => x.slice(0, n));
-  }
-  return { chunk: -1, part: { length: n, person, institution, timeMs, visitType, amounts }, unknown, skipped };
+  return { chunk: -1, part: builder.part(), unknown, skipped };
 }
 
 port.on('message', (m: ToReadThread) => {

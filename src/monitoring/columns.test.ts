@@ -116,4 +116,23 @@ describe('ColumnsBuilder', () => {
     expect(a.person.length + a.amounts[5]!.length + b.timeMs.length).toBe(0);
     expect(() => ColumnsBuilder.fromParts(1, [part([[1, 0, 0, 0]], 0)])).toThrow(RangeError);
   });
+
+  it('gives its rows as a part, as pushed, cut to them when the arrays are far longer', () => {
+    const parts = [new ColumnsBuilder(2, 4096), new ColumnsBuilder(2, 4)];
+    const one = new ColumnsBuilder(2);
+    const rows = [row(1, 300, 7), row(0, 100, 8), row(1, 200, 9), row(0, 400, 10), row(1, 500, 11)];
+    rows.forEach((r, i) => {
+      (parts[i < 2 ? 0 : 1] as ColumnsBuilder).push(r);
+      one.push(r);
+    });
+    const [a, b] = parts.map((p) => p.part()) as [ReturnType<ColumnsBuilder['part']>, ReturnType<ColumnsBuilder['part']>];
+    // Not grouped: the first part holds persons 1 then 0, as pushed; 4096 slots for 2 rows are cut to 2.
+    expect(a.length).toBe(2);
+    expect([...a.person]).toEqual([1, 0]);
+    expect(a.timeMs.length).toBe(2);
+    // Three rows in a capacity of 16 are not far over: kept, the length says how many count.
+    expect(b.length).toBe(3);
+    expect(b.timeMs.length).toBe(16);
+    expect(ColumnsBuilder.fromParts(2, [a, b])).toEqual(one.finish());
+  });
 });

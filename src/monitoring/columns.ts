@@ -89,6 +89,24 @@ export class ColumnsBuilder {
   }
 
   /**
+   * The rows as pushed, not grouped: a part for `fromParts` (a worker thread's share, its buffers
+   * transferred). Arrays well past their rows are cut to them: the receiver holds every part at once.
+   */
+  part(): SettlementPart {
+    const n = this.n;
+    const cut = this.cap > n + (n >> 2) + 1024;
+    const trimmed = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => (cut ? (a.slice(0, n) as T) : a);
+    return {
+      length: n,
+      person: trimmed(this.person),
+      institution: trimmed(this.institution),
+      timeMs: trimmed(this.timeMs),
+      visitType: trimmed(this.visitType),
+      amounts: this.amounts.map(trimmed),
+    };
+  }
+
+  /**
    * The rows of several parts grouped as `finish` does: the parts' rows in the order given, each
    * part's first `length` rows (its arrays may be longer). Parts read from consecutive time ranges,
    * given in time order, keep each person's rows in time order. Each part's arrays are let go once
