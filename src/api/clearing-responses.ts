@@ -4,8 +4,8 @@
  * are yuan (JSON numbers exact to the fen).
  */
 import { z } from 'zod';
+import { yuan } from './responses.js';
 
-const yuan = z.number().meta({ description: 'yuan, exact to the fen' });
 const count = z.number().int();
 
 export const centreSchema = z.object({

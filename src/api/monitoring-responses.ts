@@ -4,9 +4,7 @@
  * them. Amounts are yuan (JSON numbers exact to the fen).
  */
 import { z } from 'zod';
-
-const yuan = z.number().meta({ description: 'yuan, exact to the fen' });
-const citation = z.object({ document: z.string(), article: z.string(), quote: z.string() });
+import { citation, yuan } from './responses.js';
 
 export const budgetSchema = z.object({
   id: z.string().meta({ description: 'The revision’s id.' }),

@@ -6,7 +6,10 @@
  */
 import { z } from 'zod';
 
-const yuan = z.number().meta({ description: 'yuan, exact to the fen' });
+/** An amount in the answers: yuan, exact to the fen. */
+export const yuan = z.number().meta({ description: 'yuan, exact to the fen' });
+/** A citation in the answers: the document, the article, its words. */
+export const citation = z.object({ document: z.string(), article: z.string(), quote: z.string() });
 
 /** A ledger entry: a settlement (amounts in yuan) with its trace, a reversal, or a pre-settlement. */
 export const entrySchema = z

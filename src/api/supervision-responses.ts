@@ -5,16 +5,15 @@
  * ISO 8601 in China time (+08:00).
  */
 import { z } from 'zod';
+import { citation, yuan } from './responses.js';
 import type { Finding, FindingCount, FindingStatusChange, RuleView, RunSummary, Site } from '../ledger/supervision-types.js';
 import { countsView, findingView, historyView, ruleView, runView } from '../monitoring/supervision-tables.js';
 import { BEHAVIOUR_TYPES, FINDING_STATUSES, INSTITUTION_KINDS, SEVERITIES } from '../monitoring/types.js';
 
-const yuan = z.number().meta({ description: 'yuan, exact to the fen' });
 const count = z.number().int();
 const time = z.string().meta({ description: 'ISO 8601, China time (+08:00)' });
 const severity = z.enum(SEVERITIES).meta({ description: 'sev_deg: 1 明确违规, 2 高度可疑, 3 轻度可疑' });
 const status = z.enum(FINDING_STATUSES).meta({ description: 'open 待核查, confirmed 已确认, dismissed 已排除' });
-const citation = z.object({ document: z.string(), article: z.string(), quote: z.string() });
 
 export const ruleSchema = z.object({
   id: z.string().meta({ description: 'rule_id' }),
