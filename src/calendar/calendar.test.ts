@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chinaDay, dayOf, formatChinaTime, formatDate, parseDate, parseInstant, yearOf, yearsLater, yearStart } from './calendar.js';
+import { chinaDay, chinaDayStart, dayOf, formatChinaTime, formatDate, parseDate, parseInstant, yearOf, yearsLater, yearStart } from './calendar.js';
 
 describe('dates', () => {
   it('parses real dates only', () => {
@@ -53,5 +53,14 @@ describe('instants and the China natural day', () => {
     expect(formatDate(chinaDay(Date.parse('2024-03-02T15:59:59Z')))).toBe('2024-03-02');
     expect(formatDate(chinaDay(Date.parse('2024-03-02T16:00:00Z')))).toBe('2024-03-03');
     expect(formatChinaTime(Date.parse('2024-03-02T02:00:00Z'))).toBe('2024-03-02T10:00:00+08:00');
+  });
+});
+
+describe('chinaDayStart', () => {
+  it('is 00:00 China time of the day (16:00 UTC the day before), the inverse of chinaDay', () => {
+    const day = dayOf(2024, 3, 1);
+    expect(chinaDayStart(day)).toBe(Date.parse('2024-02-29T16:00:00Z'));
+    expect(chinaDay(chinaDayStart(day))).toBe(day);
+    expect(chinaDay(chinaDayStart(day) - 1)).toBe(day - 1);
   });
 });

@@ -122,6 +122,15 @@ export function chinaDay(epochMs: number): DayNumber {
 }
 
 /**
+ * The instant (epoch ms) a China day begins: 00:00 China time. The inverse of {@link chinaDay}.
+ *
+ * @example chinaDayStart(dayOf(2024, 3, 1)) // Date.parse('2024-02-29T16:00:00Z')
+ */
+export function chinaDayStart(day: DayNumber): number {
+  return day * MS_PER_DAY - CHINA_OFFSET_MS;
+}
+
+/**
  * The calendar year of a day number. Runs in a handful of integer steps: settlement calls it for
  * every visit.
  *

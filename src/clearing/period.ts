@@ -3,7 +3,7 @@
  * month of its settlement time (结算时间, the entry's created_at) in China Standard Time, as the
  * national interface reckons a reconciliation's dates (3201/3202: 以医保结算返回的结算时间作为依据).
  */
-import { CHINA_OFFSET_MS, dayOf, formatDate, MS_PER_DAY, parseDate } from '../calendar/calendar.js';
+import { CHINA_OFFSET_MS, chinaDayStart, dayOf, formatDate, MS_PER_DAY, parseDate } from '../calendar/calendar.js';
 import { YibaoError } from '../errors.js';
 
 /** A month as `YYYY-MM`. */
@@ -53,7 +53,7 @@ export function previousPeriod(period: Period): Period {
 export function periodBounds(period: Period): { start: number; end: number } {
   const { year, month } = parsePeriod(period);
   const next = month === 12 ? dayOf(year + 1, 1, 1) : dayOf(year, month + 1, 1);
-  return { start: dayOf(year, month, 1) * MS_PER_DAY - CHINA_OFFSET_MS, end: next * MS_PER_DAY - CHINA_OFFSET_MS };
+  return { start: chinaDayStart(dayOf(year, month, 1)), end: chinaDayStart(next) };
 }
 
 /** The period an instant falls in, China time. @example periodOf(Date.parse('2024-03-31T16:30:00Z')) // '2024-04' */
@@ -80,5 +80,5 @@ export function daySpan(from: string, to: string, fields = ['stmt_begndate', 'st
   if (b === undefined) throw new PeriodError(`${fields[1]}: ${JSON.stringify(to)} is not a date YYYY-MM-DD`);
   if (b < a) throw new PeriodError(`${fields[1]}: ${to} is before ${fields[0]} ${from}`);
   if (b - a > 366) throw new PeriodError(`${fields[1]}: a reconciliation spans at most 366 days (${from} … ${to})`);
-  return { start: a * MS_PER_DAY - CHINA_OFFSET_MS, end: (b + 1) * MS_PER_DAY - CHINA_OFFSET_MS };
+  return { start: chinaDayStart(a), end: chinaDayStart(b + 1) };
 }

@@ -18,7 +18,7 @@
  * taken off the new district's benefit account.
  */
 import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { CHINA_OFFSET_MS, chinaDay, MS_PER_DAY, parseDate } from '../calendar/calendar.js';
+import { CHINA_OFFSET_MS, chinaDay, chinaDayStart, MS_PER_DAY, parseDate } from '../calendar/calendar.js';
 import type { Database } from './schema.js';
 
 /** One group of the pooled fund's spending. */
@@ -35,7 +35,6 @@ export interface SpendGroup {
 const num = (v: unknown) => Number(v ?? 0);
 
 /** The instant a China day starts. */
-export const dayStartMs = (day: number): number => day * MS_PER_DAY - CHINA_OFFSET_MS;
 
 /** The China day of an entry, in SQL: integer division of the China-time epoch ms (both stores divide bigint by integer exactly). */
 const DAY = sql.raw(`(s.created_at + ${CHINA_OFFSET_MS}) / ${MS_PER_DAY}`);
@@ -82,7 +81,7 @@ async function spending(db: Kysely<Database> | Transaction<Database>, fromDay: n
     out.push(...groups(rows, false));
   }
   const onlyPerson = area === undefined ? sql`` : sql`and p.district = ${area}`;
-  const span = (from: number, to: number): RawBuilder<unknown> => sql`s.created_at >= ${dayStartMs(from)} and s.created_at < ${dayStartMs(to + 1)}`;
+  const span = (from: number, to: number): RawBuilder<unknown> => sql`s.created_at >= ${chinaDayStart(from)} and s.created_at < ${chinaDayStart(to + 1)}`;
   for (const [from, to] of unsummedRuns(fromDay, toDay, summed)) {
     const { rows } = await sql<Record<string, unknown>>`
       select coalesce(p.district, '') as area, s.benefit as benefit, ${DAY} as day, sum(s.fund_pay_fen) as fund

@@ -9,13 +9,12 @@
  * keeps the days summed, and a close sums whatever days are left.
  */
 import { sql, type Kysely } from 'kysely';
-import { CHINA_OFFSET_MS, chinaDay, MS_PER_DAY } from '../calendar/calendar.js';
+import { chinaDay, chinaDayStart } from '../calendar/calendar.js';
 import { periodBounds, periodOf } from '../clearing/period.js';
 import type { EntryGroup } from '../clearing/statement.js';
 import type { Database } from './schema.js';
 import { clearingLock } from './statements.js';
 
-const dayStart = (day: number) => day * MS_PER_DAY - CHINA_OFFSET_MS;
 const num = (v: unknown) => Number(v ?? 0);
 
 /** The first China day not yet summed (after the last summed, else the first entry's), or null with no entries. */
@@ -52,7 +51,7 @@ export async function rollUpDays(db: Kysely<Database>, postgres: boolean, now: (
           await sql`rollback`.execute(conn);
           return 0;
         }
-        const groups = await monthGroups(conn, dayStart(d), dayStart(d + 1), undefined, periodBounds(periodOf(dayStart(d))).start);
+        const groups = await monthGroups(conn, chinaDayStart(d), chinaDayStart(d + 1), undefined, periodBounds(periodOf(chinaDayStart(d))).start);
         for (let i = 0; i < groups.length; i += 500) {
           await conn
             .insertInto('clearing_days')

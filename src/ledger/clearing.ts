@@ -11,7 +11,7 @@
  * was made, as that month's adjustment (以前月份退费调整): a closed statement is never edited.
  */
 import { sql, type Kysely } from 'kysely';
-import { CHINA_OFFSET_MS, chinaDay, formatChinaTime, formatDate, MS_PER_DAY } from '../calendar/calendar.js';
+import { chinaDay, chinaDayStart, formatChinaTime, formatDate, MS_PER_DAY } from '../calendar/calendar.js';
 import type { CentreBasis } from '../clearing/centres.js';
 import type { LedgerDetailRow } from '../clearing/detail.js';
 import { nextPeriod, periodBounds, periodDays, periodOf, type Period } from '../clearing/period.js';
@@ -336,7 +336,7 @@ export async function verifyClearing(db: Kysely<Database>): Promise<{ periods: n
   // Each summed day (日结) still holds the entries it summed: none joined it afterwards.
   const rolled = await db.selectFrom('clearing_rolled_days').select(['day', 'entries']).orderBy('day').execute();
   for (const r of rolled) {
-    const from = Number(r.day) * MS_PER_DAY - CHINA_OFFSET_MS;
+    const from = chinaDayStart(Number(r.day));
     const n = await db
       .selectFrom('settlements')
       .select((eb) => eb.fn.countAll<string>().as('n'))

@@ -10,7 +10,7 @@
  * The counts by district and hardship group name nobody.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { dayOf, formatDate, yearOf, type DayNumber } from '../calendar/calendar.js';
+import { chinaDayStart, type DayNumber, dayOf, formatDate, yearOf } from '../calendar/calendar.js';
 import type { Hardship } from '../domain.js';
 import { CRITICAL_ILLNESS_BASE, CRITICAL_ILLNESS_PAID } from '../engine/compiled.js';
 import type { SettlementEngine } from '../engine/settle.js';
@@ -27,7 +27,6 @@ import {
 } from '../monitoring/high-cost.js';
 import { encodeCursor, type Page, type Positions } from '../request/page.js';
 import { writeAudit } from './audit.js';
-import { dayStartMs } from './budget-spending.js';
 import type { MonitoringSettings, Setting } from './monitoring-settings.js';
 import type { Database } from './schema.js';
 import type { Actor } from './types.js';
@@ -46,8 +45,8 @@ function qualifying(setting: HighCostSetting, asOf: DayNumber, after?: Positions
   const year = yearDays(asOf, yearOf(asOf));
   const win = setting.window ? windowDays(asOf, setting.window.days) : undefined;
   const from = Math.min(year.from, win?.from ?? year.from);
-  const ys = dayStartMs(year.from);
-  const ws = win ? dayStartMs(win.from) : ys;
+  const ys = chinaDayStart(year.from);
+  const ws = win ? chinaDayStart(win.from) : ys;
   const inYear = (col: string) => sql`sum(case when s.created_at >= ${ys} then s.${sql.raw(col)} else 0 end)`;
   const yearBurden = sql`sum(case when s.created_at >= ${ys} then s.account_pay_fen + s.cash_pay_fen else 0 end)`;
   const windowBurden = sql`sum(case when s.created_at >= ${ws} then s.account_pay_fen + s.cash_pay_fen else 0 end)`;
@@ -65,7 +64,7 @@ function qualifying(setting: HighCostSetting, asOf: DayNumber, after?: Positions
            sum(case when s.created_at >= ${ws} then s.cash_pay_fen else 0 end) as w_cash,
            ${yearBurden} as burden
       from settlements s
-     where s.created_at >= ${dayStartMs(from)} and s.created_at < ${dayStartMs(asOf + 1)}
+     where s.created_at >= ${chinaDayStart(from)} and s.created_at < ${chinaDayStart(asOf + 1)}
      group by s.person_id
     having (${sql.join(reaches, sql` or `)}) ${page}`;
 }

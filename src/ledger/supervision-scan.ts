@@ -5,15 +5,12 @@
  * And how far back a visit rule must look from a new settlement so that an incremental run or a
  * check gives it the rows a batch would have.
  */
-import { CHINA_OFFSET_MS, chinaDay, MS_PER_DAY, yearOf, yearStart } from '../calendar/calendar.js';
+import { chinaDay, chinaDayStart, yearOf, yearStart } from '../calendar/calendar.js';
 import type { Lead, MonitoringData, PeerStats, RunContext } from '../monitoring/types.js';
 import type { RuleInForce } from './supervision-rules.js';
 
-/** The start (epoch ms) of a China day. */
-export const dayStartMs = (day: number) => day * MS_PER_DAY - CHINA_OFFSET_MS;
-
 /** The start of the China calendar year an instant falls in. */
-export const yearStartMs = (ms: number) => dayStartMs(yearStart(yearOf(chinaDay(ms))));
+export const yearStartMs = (ms: number) => chinaDayStart(yearStart(yearOf(chinaDay(ms))));
 
 const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 
@@ -28,7 +25,7 @@ export function lookbackStart(ruleId: string, params: unknown, fromMs: number): 
   const p = (params ?? {}) as Record<string, unknown>;
   switch (ruleId) {
     case 'SPLIT-DAY':
-      return dayStartMs(chinaDay(fromMs));
+      return chinaDayStart(chinaDay(fromMs));
     case 'CARD-DISTANCE': {
       const minutes = positive(p.withinMinutes);
       if (minutes !== undefined) return fromMs - minutes * 60_000;
@@ -36,7 +33,7 @@ export function lookbackStart(ruleId: string, params: unknown, fromMs: number): 
     }
     case 'ACCT-CASHOUT': {
       const days = positive(p.windowDays);
-      if (days !== undefined) return dayStartMs(chinaDay(fromMs) - Math.ceil(days));
+      if (days !== undefined) return chinaDayStart(chinaDay(fromMs) - Math.ceil(days));
       break;
     }
   }

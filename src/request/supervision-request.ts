@@ -15,7 +15,7 @@
  * the next China midnight); an instant as `to` is excluded.
  */
 import { z } from 'zod';
-import { CHINA_OFFSET_MS, MS_PER_DAY, parseDate, parseInstant } from '../calendar/calendar.js';
+import { chinaDayStart, MS_PER_DAY, parseDate, parseInstant } from '../calendar/calendar.js';
 import { readCsv } from '../export/csv.js';
 import { FINDING_STATUSES, INSTITUTION_KINDS, INSTITUTION_KIND_LABELS, type FindingStatus, type InstitutionKind, SEVERITIES, type Severity } from '../monitoring/types.js';
 import { formatIssues } from '../policy/schema.js';
@@ -98,7 +98,7 @@ export type StatusBody = z.output<typeof statusBodySchema>;
 /** An instant of a span's start (`from`) or end (`to`): see the module's comment. Undefined when not a day or an instant. */
 export function spanInstant(text: string, end: boolean): number | undefined {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseDate(text) : undefined;
-  if (day !== undefined) return (end ? day + 1 : day) * MS_PER_DAY - CHINA_OFFSET_MS;
+  if (day !== undefined) return chinaDayStart(end ? day + 1 : day);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
   return parseInstant(text);
 }
