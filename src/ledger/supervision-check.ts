@@ -76,7 +76,7 @@ export async function checkPerson(
   const candidates = [...visits].sort((a, b) => a.timeMs - b.timeMs);
   const first = (candidates[0] as CheckVisit).timeMs;
   const last = (candidates[candidates.length - 1] as CheckVisit).timeMs;
-  const lookFrom = Math.min(...rules.map((r) => lookbackStart(r.rule.id, r.params, first)));
+  const lookFrom = Math.min(...rules.map((r) => lookbackStart(r.rule, r.params, first)));
   const persons = new PersonTable();
   const rows = await read(historySelect(visitType), [lookFrom, first, personId]);
   const p = rows[0];

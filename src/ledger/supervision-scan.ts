@@ -12,32 +12,12 @@ import type { RuleInForce } from './supervision-rules.js';
 /** The start of the China calendar year an instant falls in. */
 export const yearStartMs = (ms: number) => chinaDayStart(yearStart(yearOf(chinaDay(ms))));
 
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-
 /**
  * Where a visit rule's look-back from `fromMs` starts: the rows before the new ones that it needs
- * to judge them as a batch would. The same China day for visits split within a day (SPLIT-DAY);
- * the set number of minutes for the card used far apart (CARD-DISTANCE); the set window, else the
- * calendar year, for account cash-out (ACCT-CASHOUT); the calendar year for any other rule (more
- * rows than a rule needs never change its judgement of the new ones).
+ * to judge them as a batch would — the rule's own (`lookbackFrom`), else the calendar year.
  */
-export function lookbackStart(ruleId: string, params: unknown, fromMs: number): number {
-  const p = (params ?? {}) as Record<string, unknown>;
-  switch (ruleId) {
-    case 'SPLIT-DAY':
-      return chinaDayStart(chinaDay(fromMs));
-    case 'CARD-DISTANCE': {
-      const minutes = positive(p.withinMinutes);
-      if (minutes !== undefined) return fromMs - minutes * 60_000;
-      break;
-    }
-    case 'ACCT-CASHOUT': {
-      const days = positive(p.windowDays);
-      if (days !== undefined) return chinaDayStart(chinaDay(fromMs) - Math.ceil(days));
-      break;
-    }
-  }
-  return yearStartMs(fromMs);
+export function lookbackStart(rule: RuleInForce['rule'], params: unknown, fromMs: number): number {
+  return rule.lookbackFrom ? rule.lookbackFrom(params, fromMs) : yearStartMs(fromMs);
 }
 
 /** What the rules found. */
@@ -76,5 +56,5 @@ export function scan(rules: readonly RuleInForce[], data: MonitoringData, ctxOf:
  * those from `newFromMs` new.
  */
 export function visitContext(r: RuleInForce, newFromMs: number, toMs: number, peers: PeerStats | undefined): RunContext {
-  return { fromMs: Math.min(newFromMs, lookbackStart(r.rule.id, r.params, newFromMs)), toMs, newFromMs, ...(peers ? { peers } : {}) };
+  return { fromMs: Math.min(newFromMs, lookbackStart(r.rule, r.params, newFromMs)), toMs, newFromMs, ...(peers ? { peers } : {}) };
 }

@@ -161,7 +161,7 @@ export class SupervisionBook implements SupervisionBookApi {
     }
     const span: Span = { from: Math.min(from, to), to };
     const { runnable, notRun, peers } = await this.visitRules(await this.ruleBook.inForce(), 'an incremental run');
-    const lookFrom = Math.min(span.from, ...runnable.map((r) => lookbackStart(r.rule.id, r.params, span.from)));
+    const lookFrom = Math.min(span.from, ...runnable.map((r) => lookbackStart(r.rule, r.params, span.from)));
     return this.execute(
       'incremental',
       span,

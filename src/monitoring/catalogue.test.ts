@@ -67,3 +67,14 @@ describe('the supervision rules catalogue', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('the visit rules look back as far as they judge', () => {
+  // 2024-03-10 09:30 China time.
+  const at = Date.parse('2024-03-10T01:30:00Z');
+  it('SPLIT-DAY to the China day, CARD-DISTANCE by its minutes, ACCT-CASHOUT by its days; the period rules do not say', () => {
+    expect(ruleById('SPLIT-DAY')?.lookbackFrom?.({ minVisits: 2 }, at)).toBe(Date.parse('2024-03-09T16:00:00Z'));
+    expect(ruleById('CARD-DISTANCE')?.lookbackFrom?.({ minDistanceKm: 40, withinMinutes: 90 }, at)).toBe(at - 90 * 60_000);
+    expect(ruleById('ACCT-CASHOUT')?.lookbackFrom?.({ windowDays: 30, minPurchases: 8, minAccountFen: 1 }, at)).toBe(Date.parse('2024-02-08T16:00:00Z'));
+    for (const id of ['FREQ-PEER', 'INST-FUND-PEER', 'ENROL-DUP']) expect(ruleById(id)?.lookbackFrom).toBeUndefined();
+  });
+});

@@ -200,6 +200,12 @@ export interface RuleDefinition<P = Record<string, unknown>> {
   /** Period rules: the peer statistics they computed, for later checks. */
   peerStats?(data: MonitoringData, params: P, ctx: RunContext): Record<string, number>;
   /**
+   * Visit rules: the earliest settlement time whose rows the rule needs to judge a new settlement
+   * at `fromMs` as a batch would (an incremental run and a check read each person's rows from
+   * there). Absent: the start of the China calendar year (more rows never change a judgement).
+   */
+  lookbackFrom?(params: P, fromMs: number): number;
+  /**
    * What the rule could not judge over the same data, in Chinese with the count (settlements at
    * institutions with no recorded location or kind, peer groups too small…), for the run's
    * `unjudged`; undefined when it judged everything. A second pass: `evaluate` stays one answer.

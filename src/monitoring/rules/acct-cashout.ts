@@ -25,7 +25,7 @@
  * scratch array, each chain walked once with the window's two ends.
  */
 import { z } from 'zod';
-import { formatDate } from '../../calendar/calendar.js';
+import { chinaDay, chinaDayStart, formatDate } from '../../calendar/calendar.js';
 import { formatYuan } from '../../money/money.js';
 import { INSTITUTION_KINDS, KIND_UNKNOWN, type Lead, type MonitoringData, type RuleDefinition, type RunContext } from '../types.js';
 import { firstAtOrAfter, isNew, maxPersonRows, pushIfNew } from './common.js';
@@ -204,6 +204,8 @@ export const ACCT_CASHOUT: RuleDefinition<AcctCashoutParams> = {
     { name: 'minRoundSharePercent', label: '整额购药次数占比下限（可选，与整额单位同设）', unit: '%', optional: true },
   ],
   schema: acctCashoutSchema,
+  // The window's days before the new settlement's day.
+  lookbackFrom: (params, fromMs) => chinaDayStart(chinaDay(fromMs) - params.windowDays),
   evaluate(data, params, ctx) {
     const out: Lead[] = [];
     walk(data, params, ctx, out);

@@ -134,6 +134,8 @@ export const CARD_DISTANCE: RuleDefinition<CardDistanceParams> = {
     { name: 'withinMinutes', label: '相邻两次结算间隔上限', unit: '分钟' },
   ],
   schema: cardDistanceSchema,
+  // The set minutes before.
+  lookbackFrom: (params, fromMs) => fromMs - params.withinMinutes * 60_000,
   evaluate(data, params, ctx) {
     const out: Lead[] = [];
     walk(data, params, ctx, out);

@@ -9,7 +9,7 @@
  * groups found by a stamp per (institution, visit type): linear, nothing allocated per row.
  */
 import { z } from 'zod';
-import { formatDate } from '../../calendar/calendar.js';
+import { chinaDay, chinaDayStart, formatDate } from '../../calendar/calendar.js';
 import { VISIT_TYPES } from '../../domain.js';
 import { formatYuan } from '../../money/money.js';
 import type { Lead, MonitoringData, RuleDefinition, RunContext } from '../types.js';
@@ -120,5 +120,7 @@ export const SPLIT_DAY: RuleDefinition<SplitDayParams> = {
   severity: '2',
   parameters: [{ name: 'minVisits', label: '同日同机构同类就诊结算次数下限', unit: '次' }],
   schema: splitDaySchema,
+  // The same China day.
+  lookbackFrom: (_params, fromMs) => chinaDayStart(chinaDay(fromMs)),
   evaluate: splitDayLeads,
 };
