@@ -7,6 +7,7 @@
  *   engine               money, calendar, policy, domain
  *   ledger               the only importer of kysely and of the ledger's schema
  *   models, request      no ledger, service, CLI or simulation
+ *   client               only src/national (the messages); no ledger, service, engine
  *   ledger               no service, CLI, simulation or analysis
  *   api, cli             never import each other
  *   everything           no import circles
@@ -47,9 +48,16 @@ module.exports = {
     {
       name: 'models-below-ledger',
       severity: 'error',
-      comment: 'The pure models and the boundary (account, contribution, enrollment, maternity, request, national, clearing, monitoring, export) know no store, service, CLI or simulation.',
-      from: { path: '^src/(account|contribution|enrollment|maternity|request|national|clearing|monitoring|export)/' },
+      comment: 'The pure models and the boundary (account, contribution, enrollment, maternity, request, national, catalogue, clearing, monitoring, export) know no store, service, CLI or simulation.',
+      from: { path: '^src/(account|contribution|enrollment|maternity|request|national|catalogue|clearing|monitoring|export)/' },
       to: { path: '^src/(ledger|api|cli|sim|analysis)/' },
+    },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'src/client is what a hospital system imports: it speaks HTTP and knows the messages (src/national types), never the ledger, service, CLI, engine or policy.',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: ['^src/client/', '^src/national/', '^src/(domain|errors)\\.ts$'] },
     },
     {
       name: 'ledger-below-service',

@@ -7,6 +7,7 @@
  * A route module exports a plugin (`RoutePlugin`); server.ts builds the context once and
  * registers each under its prefix.
  */
+import { DEFAULT_NATIONAL_OPTIONS, type NationalOptions } from '../national/options.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -162,6 +163,8 @@ export interface RouteContext {
   keys: KeyStore;
   /** The service's audit appender: refusals and reads (writes record their own rows). */
   audit: AuditLog;
+  /** How the national interface is spoken: sign-in, status mode, catalogue (src/national/options.ts). */
+  national: NationalOptions;
   /** Who is calling, or 401; 403 unless they have one of the roles. */
   authorize(req: FastifyRequest, ...roles: readonly Role[]): Promise<Actor>;
   /**
@@ -220,12 +223,13 @@ export function auditRowOf(req: FastifyRequest, status: number, payload: unknown
 /** Roles that may see personal data: an institution (its own visits) and the agency. */
 export const PERSONAL: Role[] = ['institution', 'agency'];
 
-export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore, audit: AuditLog): RouteContext {
+export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore, audit: AuditLog, national: NationalOptions = DEFAULT_NATIONAL_OPTIONS): RouteContext {
   return {
     ledger,
     policies,
     keys,
     audit,
+    national,
     reads(req, action, target, detail) {
       readsOf.set(req, { action, target, detail });
     },

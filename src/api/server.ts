@@ -8,6 +8,11 @@
  * answered as JSON `{ error: { code, message, ... }, requestId }`, its status from the one table
  * in status.ts; malformed requests get a 4xx, never a 500.
  */
+import { DEFAULT_NATIONAL_OPTIONS, type NationalOptions } from '../national/options.js';
+import { nationalInpatientRoutes } from './routes/national-inpatient.js';
+import { nationalOutpatientRoutes } from './routes/national-outpatient.js';
+import { nationalReversalRoutes } from './routes/national-reversal.js';
+import { nationalSessionRoutes } from './routes/national-session.js';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -49,6 +54,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** How long a client may take (ms); any left out is its default (DEFAULT_TIMEOUTS). */
   timeouts?: Partial<Timeouts>;
+  /** How the national interface is spoken (src/national/options.ts); any left out is its default. */
+  national?: Partial<NationalOptions>;
 }
 
 /** How long the service waits for a client (milliseconds). */
@@ -264,7 +271,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       .send(errorBody(req.id, { code: 'SHUTTING_DOWN', message: 'the service is shutting down; try again shortly' }));
   });
 
-  const ctx = routeContext(ledger, policies, keys, audit);
+  const ctx = routeContext(ledger, policies, keys, audit, { ...DEFAULT_NATIONAL_OPTIONS, ...options.national });
   // Who may call a route is its `config.roles`: checked once the body is read as JSON (a body
   // that is not JSON is 400 whoever sends it) and before it is validated.
   app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);
@@ -300,6 +307,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/monitoring', monitoringRoutes, ctx);
   await registerRoutes(app, '/v1/supervision', supervisionRoutes, ctx);
   await registerRoutes(app, '/v1/national', nationalSupervisionRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalSessionRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalOutpatientRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalInpatientRoutes, ctx);
+  await registerRoutes(app, '/v1/national', nationalReversalRoutes, ctx);
 
   return app;
 }

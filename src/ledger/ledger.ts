@@ -17,6 +17,7 @@
  * thread of sqlite-writer.ts), PostgreSQL (postgres-path.ts), any other store (kysely-path.ts);
  * all run the statements of statements.ts and the decision of decide.ts.
  */
+import { NationalBook } from './national.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { accountKindFor } from '../account/settle.js';
 import type { AccountEntry } from '../account/types.js';
@@ -132,6 +133,8 @@ export class Ledger {
   readonly highCost: HighCostBook;
   /** Supervision (监管): rule settings, institution sites, runs, checks and findings (supervision.ts). */
   readonly supervision: SupervisionBook;
+  /** The hospital day over the national interface: sign-ins, identities, visits, fee details, 冲正 (national.ts). */
+  readonly national: NationalBook;
 
   constructor(
     readonly store: LedgerDb,
@@ -151,6 +154,7 @@ export class Ledger {
     this.settings = new MonitoringSettings(store.db, now);
     this.budgets = new BudgetBook(store.db, engine.policies, this.settings, now);
     this.highCost = new HighCostBook(store.db, engine, this.settings, now);
+    this.national = new NationalBook({ db: store.db, postgres: store.dialect === 'postgres', now });
     this.supervision = new SupervisionBook(store, this.settings, now, { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) });
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);

@@ -6,6 +6,7 @@
 import { sql, SqliteAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { atomically } from './migration-step.js';
 import { monitoringMigration } from './migrations-monitoring.js';
+import { nationalMigration } from './migrations-national.js';
 
 const migrations: Record<string, Migration> = {
   '0001_ledger': {
@@ -449,6 +450,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0010_monitoring': monitoringMigration,
+  '0011_national': nationalMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

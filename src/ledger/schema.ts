@@ -18,6 +18,9 @@ import type {
   SupervisionRunsTable,
 } from './schema-monitoring.js';
 
+import type { FeeDetailsTable, NationalReversalsTable, NationalVisitsTable, PersonIdentitiesTable, SignInsTable } from './schema-national.js';
+
+export type { FeeDetailsTable, NationalReversalsTable, NationalVisitsTable, PersonIdentitiesTable, SignInsTable };
 export type { BudgetPaymentsTable, BudgetsTable, FindingStatusTable, FindingsTable, InstitutionSitesTable, MonitoringSettingsTable, SupervisionRunsTable };
 
 /**
@@ -405,4 +408,9 @@ export interface Database {
   supervision_runs: SupervisionRunsTable;
   findings: FindingsTable;
   finding_status: FindingStatusTable;
+  sign_ins: SignInsTable;
+  person_identities: PersonIdentitiesTable;
+  national_visits: NationalVisitsTable;
+  fee_details: FeeDetailsTable;
+  national_reversals: NationalReversalsTable;
 }

@@ -1,0 +1,22 @@
+/**
+ * How the service speaks the national interface (issue 15): configured by `yibao serve` flags and
+ * ServerOptions.national; docs/national.md.
+ */
+import type { Catalogue } from '../catalogue/types.js';
+
+export interface NationalOptions {
+  /**
+   * Every national message but 9001 must carry a live `sign_no` (9001 签到) of its institution and
+   * of the key that signed in. Default false.
+   */
+  requireSignIn: boolean;
+  /**
+   * 'http' (default): a refusal keeps the service's HTTP status (400, 403, 409 …) in the envelope.
+   * 'platform': every national answer is HTTP 200, a refusal `infcode: -1`, as the platform does.
+   */
+  statusMode: 'http' | 'platform';
+  /** The catalogue fee details are priced by (三个目录); undefined: no catalogue, every item self-paid. */
+  catalogue: Catalogue | undefined;
+}
+
+export const DEFAULT_NATIONAL_OPTIONS: NationalOptions = Object.freeze({ requireSignIn: false, statusMode: 'http', catalogue: undefined });
