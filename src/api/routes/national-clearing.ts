@@ -20,7 +20,7 @@ import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { envelopeSchema } from '../responses.js';
 import { RECONCILE_BODY_LIMIT } from './reconciliations.js';
-import { checkInstitution, nationalEnvelope, refusalEnvelopeSchema } from './national.js';
+import { checkInstitution, nationalEnvelope, refusalEnvelopeSchema } from '../national-envelope.js';
 
 /** How long the result file may be fetched (文件下载截止时间): a day after the answer. */
 const DOWNLOAD_WINDOW_MS = 24 * 3_600_000;
@@ -36,7 +36,7 @@ const sums = (s: { medfee_sumamt: number; fund_pay_sumamt: number; acct_pay: num
 });
 
 export const nationalClearingRoutes: RoutePlugin = async (scope, { ctx }) => {
-  const ok = nationalEnvelope(scope);
+  const ok = nationalEnvelope(scope, ctx);
   const book = ctx.ledger.reconciliations;
 
   scope.post(

@@ -33,7 +33,7 @@ import {
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { EXAMPLES } from '../examples.js';
 import { envelopeSchema } from '../responses.js';
-import { nationalEnvelope, refusalEnvelopeSchema } from './national.js';
+import { nationalEnvelope, refusalEnvelopeSchema } from '../national-envelope.js';
 
 /** An institution key checks its own visits only: the envelope's fixmedins_code and each current encounter's medins_id. */
 function checkOwn(actor: Actor, body: SupervisionBody): void {
@@ -78,7 +78,7 @@ export function nationalResult(lead: CheckLead, jrId: string): JudgeResult {
 }
 
 export const nationalSupervisionRoutes: RoutePlugin = async (scope, { ctx }) => {
-  const ok = nationalEnvelope(scope);
+  const ok = nationalEnvelope(scope, ctx);
   const book = ctx.ledger.supervision;
 
   for (const infno of SUPERVISION_INTERFACES) {
