@@ -15,7 +15,7 @@ import { NationalClient, NationalError, type Exchange } from '../client/client.j
 import { TRANSACTION_NAMES, type Infno, type SetlInfo, type YibaoExtension } from '../client/messages.js';
 import type { Fen } from '../money/money.js';
 import { equal, feeDetailChecks, fenOf, sameFigures, settlementChecks, type Check } from './his-sim-checks.js';
-import { admission, discharge, itemsOf, outpatientFees, outpatientSettle, random, registration, staySettle, stayFees, totalOf } from './his-sim-messages.js';
+import { admission, discharge, itemsOf, visitInfo, outpatientFees, outpatientSettle, random, registration, staySettle, stayFees, totalOf } from './his-sim-messages.js';
 import { setUpCentre, simPersons, type SimPerson } from './his-sim-setup.js';
 
 export interface HisSimOptions {
@@ -221,8 +221,10 @@ export class HisDay {
         const a = await this.client.register(registration(p, time, `MZ${ownId}`));
         return { result: a.output.data.mdtrt_id, checks: [{ label: '就诊ID', ok: !!a.output.data.mdtrt_id, detail: a.output.data.mdtrt_id }] };
       })) ?? `V-${ownId}`;
+    await this.step('2203', mdtrtId, async () => ({ result: await this.client.uploadVisitInfo(visitInfo(psnNo, mdtrtId, time)) }));
     const items = itemsOf(this.next);
     const setl = await this.settleVisit(p, mdtrtId, `B${ownId}`, items, time);
+    if (setl && i === 0) await this.feeDetails(p, setl);
     if (setl && i % 3 === 1) await this.reverse(p, setl);
   }
 
@@ -275,6 +277,24 @@ export class HisDay {
           : moved.map((x) => `${x.k} +${(x.d / 100).toFixed(2)}`).join('；') + `（基金支付 ${(fund / 100).toFixed(2)}）`,
     });
     if (step.checks.some((c) => !c.ok) && step.status === 'balanced') step.status = 'unbalanced';
+  }
+
+  /** 5204 of a settlement: its details add up to its 医疗费总额. */
+  private async feeDetails(p: SimPerson, s: SetlInfo): Promise<void> {
+    await this.step('5204', s.setl_id ?? '', async () => {
+      const a = await this.client.feeDetails({ data: { psn_no: p.psnNo, setl_id: s.setl_id ?? '', mdtrt_id: s.mdtrt_id ?? '' } });
+      const rows = a.output.feedetail;
+      return {
+        result: rows,
+        checks: [
+          equal(
+            '费用明细之和 = 医疗费总额',
+            rows.reduce((n, r) => n + fen0(r.det_item_fee_sumamt), 0),
+            fenOf(s.medfee_sumamt),
+          ),
+        ],
+      };
+    });
   }
 
   /** 2208 of a settlement: the answer its exact negation. */

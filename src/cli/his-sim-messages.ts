@@ -8,7 +8,17 @@
  * with a made-up 10% 先行自付) and one the catalogue does not list (HIS-SELF-01, so self-paid). A
  * service without a catalogue prices every item self-paid; the sums balance either way.
  */
-import type { AdmitInput, DischargeInput, OutpatientFeeDetail, PreSettleInput, RegisterInput, SettleInput, StayFeeDetail, StaySettleInput } from '../client/messages.js';
+import type {
+  AdmitInput,
+  DischargeInput,
+  OutpatientFeeDetail,
+  PreSettleInput,
+  RegisterInput,
+  SettleInput,
+  StayFeeDetail,
+  StaySettleInput,
+  VisitInfoInput,
+} from '../client/messages.js';
 import type { Fen } from '../money/money.js';
 import type { SimPerson } from './his-sim-setup.js';
 
@@ -68,6 +78,26 @@ export function registration(p: SimPerson, time: string, iptOtpNo: string): Regi
       dept_name: '内科',
       caty: 'A03',
     },
+  };
+}
+
+/** 门诊就诊信息 (2203): the visit's diagnosis (高血压, an ordinary outpatient visit). */
+export function visitInfo(psnNo: string, mdtrtId: string, time: string): VisitInfoInput {
+  return {
+    mdtrtinfo: { mdtrt_id: mdtrtId, psn_no: psnNo, med_type: '11', begntime: time, dise_codg: 'I10.x00', dise_name: '原发性高血压' },
+    diseinfo: [
+      {
+        diag_type: '1',
+        diag_srt_no: 1,
+        diag_code: 'I10.x00',
+        diag_name: '原发性高血压',
+        diag_dept: '内科',
+        dise_dor_no: 'D001',
+        dise_dor_name: '模拟医生',
+        diag_time: time,
+        vali_flag: '1',
+      },
+    ],
   };
 }
 
