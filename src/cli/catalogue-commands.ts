@@ -25,7 +25,7 @@ const CATALOGUE_USAGE = `  yibao catalogue show FILE [--code CODE] [--on YYYY-MM
       as a table (--code: one code's versions; --on: the versions in force that day).
   yibao catalogue price FILE --code CODE --count N --price P [--amount YUAN] [--on YYYY-MM-DD] [--hospital-self-pay] [--json]
       One fee detail priced by the catalogue: 全自费, 超限价, 先行自付, 符合政策范围 and why.
-      N: 数量 (≤ 4 places, negative for a refund); P: 单价 in yuan (≤ 6 places); --amount: 明细项目费用总额,
+      N: 数量 (≤ 4 places; a refund line is negative, written --count=-N --amount=-YUAN); P: 单价 in yuan (≤ 6 places); --amount: 明细项目费用总额,
       checked against N × P rounded half away from zero (default: that product). --on: 费用发生日期
       (default: today, China time). --hospital-self-pay: 医院审批标志 2 (审批不通过), all self-paid.
 `;
