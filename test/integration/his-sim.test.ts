@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalogue } from '../../src/catalogue/load.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { main } from '../../src/cli/main.js';
 import { loadPolicies } from '../../src/policy/policies.js';
@@ -21,6 +22,8 @@ import { STORES } from '../support/stores.js';
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The sample catalogue (made-up items, catalogues/sample.json): the sim's fee details are priced by it. */
+const catalogue = parseCatalogue(readFileSync(join(ROOT, 'catalogues/sample.json'), 'utf8'), 'catalogues/sample.json');
 
 /**
  * The transactions of the day the service does not offer yet (issue 15's other parts, merged one
@@ -44,7 +47,10 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
     const dirs: string[] = [];
 
     beforeAll(async () => {
-      service = await startService(s.open, engine);
+      // SQLite answers refusals with the service's HTTP status, PostgreSQL as the platform does
+      // (HTTP 200, infcode -1): the client reads both the same.
+      const statusMode = s.name === 'postgres' ? 'platform' : 'http';
+      service = await startService(s.open, engine, { server: { national: { catalogue, statusMode } } });
       url = await service.app.listen({ port: 0, host: '127.0.0.1' });
     });
     afterAll(async () => {
