@@ -154,6 +154,7 @@ export class HisDay {
   /** The whole day. */
   async run(): Promise<DayReport> {
     const setup = this.o.setupKey ? await setUpCentre(this.o.url, this.o.setupKey, this.o.institution, this.persons) : undefined;
+    if (setup) setup.lines.push(...setup.unavailable.map((l) => `未提供 / not offered: ${l}`));
     const date = this.time().slice(0, 10);
     await this.step('9001', this.o.institution, async () => {
       const a = await this.client.signIn({ signIn: { opter_no: 'SIM', mac: '00-00-00-00-00-00', ip: '127.0.0.1' } });
