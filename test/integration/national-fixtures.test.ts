@@ -73,7 +73,10 @@ function normalise(v: unknown, key = ''): unknown {
 
 /** Learns recorded id → this run's id from two answers of the same shape. */
 function learn(recorded: unknown, now: unknown, ids: Map<string, string>, key = ''): void {
-  if (Array.isArray(recorded) && Array.isArray(now)) return recorded.forEach((r, i) => learn(r, now[i], ids));
+  if (Array.isArray(recorded) && Array.isArray(now)) {
+    recorded.forEach((r, i) => learn(r, now[i], ids));
+    return;
+  }
   if (recorded && now && typeof recorded === 'object' && typeof now === 'object') {
     for (const [k, r] of Object.entries(recorded)) learn(r, (now as Record<string, unknown>)[k], ids, k);
     return;
