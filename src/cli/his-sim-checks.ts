@@ -88,8 +88,8 @@ const FIGURES = [
 ] as const;
 
 /** Each figure of `b` equal to `a`'s (sign −1: its negation). */
-export function sameFigures(label: string, a: SetlInfo, b: SetlInfo, sign: 1 | -1 = 1): Check {
-  const off = FIGURES.filter((f) => {
+export function sameFigures(label: string, a: SetlInfo, b: SetlInfo, sign: 1 | -1 = 1, figures: readonly (keyof SetlInfo & string)[] = FIGURES): Check {
+  const off = figures.filter((f) => {
     const x = fenOf(a[f]);
     const y = fenOf(b[f]);
     return z(x) * sign !== z(y);
@@ -97,9 +97,23 @@ export function sameFigures(label: string, a: SetlInfo, b: SetlInfo, sign: 1 | -
   return {
     label,
     ok: off.length === 0,
-    detail: off.length === 0 ? `${FIGURES.length} 项金额一致` : off.map((f) => `${f} ${yuan(fenOf(a[f]))} / ${yuan(fenOf(b[f]))}`).join('；'),
+    detail: off.length === 0 ? `${figures.length} 项金额一致` : off.map((f) => `${f} ${yuan(fenOf(a[f]))} / ${yuan(fenOf(b[f]))}`).join('；'),
   };
 }
+
+/** The figures 5203's setlinfo (表269) shares with a settlement's (表86). */
+export const QUERY_FIGURES = [
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'hifmi_pay',
+  'hifob_pay',
+  'maf_pay',
+  'fund_pay_sumamt',
+  'acct_pay',
+] as const;
 
 /** A fee detail's parts add up to its total; and the totals of the rows. */
 export function feeDetailChecks(rows: FeeDetailResult[], sent: Fen): { checks: Check[]; inscp: Fen; fulamt: Fen } {

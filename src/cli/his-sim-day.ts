@@ -14,7 +14,7 @@
 import { NationalClient, NationalError, type Exchange } from '../client/client.js';
 import { TRANSACTION_NAMES, type Infno, type SetlInfo, type YibaoExtension } from '../client/messages.js';
 import type { Fen } from '../money/money.js';
-import { equal, feeDetailChecks, fenOf, sameFigures, settlementChecks, type Check } from './his-sim-checks.js';
+import { equal, feeDetailChecks, fenOf, QUERY_FIGURES, sameFigures, settlementChecks, type Check } from './his-sim-checks.js';
 import { admission, discharge, itemsOf, visitInfo, outpatientFees, outpatientSettle, random, registration, staySettle, stayFees, totalOf } from './his-sim-messages.js';
 import { setUpCentre, simPersons, type SimPerson } from './his-sim-setup.js';
 
@@ -153,7 +153,7 @@ export class HisDay {
 
   /** The whole day. */
   async run(): Promise<DayReport> {
-    const setup = this.o.setupKey ? await setUpCentre(this.o.url, this.o.setupKey, this.o.institution, this.persons) : undefined;
+    const setup = this.o.setupKey ? await setUpCentre(this.o.url, this.o.setupKey, this.o.institution, this.persons, Number(this.time().slice(0, 4))) : undefined;
     if (setup) setup.lines.push(...setup.unavailable.map((l) => `未提供 / not offered: ${l}`));
     const date = this.time().slice(0, 10);
     await this.step('9001', this.o.institution, async () => {
@@ -203,7 +203,7 @@ export class HisDay {
     const psnNo = await this.lookUp(p);
     const time = this.time();
     await this.step('2001', psnNo, async () => {
-      const a = await this.client.checkEligibility({ data: { psn_no: psnNo, insutype: '390', fixmedins_code: this.o.institution, med_type: '11', begntime: time } });
+      const a = await this.client.checkEligibility({ data: { psn_no: psnNo, insutype: '390', fixmedins_code: this.o.institution, med_type: '11', begntime: time } }, this.ext);
       const refused = a.output.trtinfo.filter((r) => r.trt_enjymnt_flag !== '1');
       return {
         result: a,
@@ -284,7 +284,7 @@ export class HisDay {
   private async feeDetails(p: SimPerson, s: SetlInfo): Promise<void> {
     await this.step('5204', s.setl_id ?? '', async () => {
       const a = await this.client.feeDetails({ data: { psn_no: p.psnNo, setl_id: s.setl_id ?? '', mdtrt_id: s.mdtrt_id ?? '' } });
-      const rows = a.output.feedetail;
+      const rows = a.output;
       return {
         result: rows,
         checks: [
@@ -328,21 +328,30 @@ export class HisDay {
     });
     if (!lost) return undefined;
     const correctMsgid = this.client.nextMsgid();
+    const correct = () => this.client.correct({ data: { psn_no: p.psnNo, omsgid: msgid, oinfno: '2207' } }, { msgid: correctMsgid });
+    // yibao names the reversal it made (yibao.reversalId; the specification gives 2601 no output).
     const first = await this.step('2601', `冲正 ${msgid}`, async () => {
-      const a = await this.client.correct({ data: { psn_no: p.psnNo, omsgid: msgid, oinfno: '2207' } }, { msgid: correctMsgid });
-      return { result: a.output };
+      const a = await correct();
+      const reversalId = typeof a.yibao?.reversalId === 'string' ? a.yibao.reversalId : undefined;
+      return { result: { reversalId }, message: typeof a.yibao?.memo === 'string' ? a.yibao.memo : undefined };
     });
     await this.step('2601', `冲正 ${msgid}（重发）`, async () => {
-      const a = await this.client.correct({ data: { psn_no: p.psnNo, omsgid: msgid, oinfno: '2207' } }, { msgid: correctMsgid });
-      const same = JSON.stringify(a.output) === JSON.stringify(first);
-      return { result: a.output, checks: [{ label: '重发冲正：同一应答，只冲正一次', ok: first !== undefined && same, detail: same ? '应答相同' : '应答不同' }] };
+      const a = await correct();
+      const again = typeof a.yibao?.reversalId === 'string' ? a.yibao.reversalId : undefined;
+      const same = first !== undefined && again === first.reversalId;
+      return {
+        result: a,
+        checks: [{ label: '重发冲正：同一应答，只冲正一次', ok: same, detail: same ? `同一撤销 ${again ?? '—'}` : `${first?.reversalId ?? '—'} / ${again ?? '—'}` }],
+      };
     });
-    const fate = await this.step('5203', lost.setl_id ?? '', async () => {
+    const fate = await this.step('5203', first?.reversalId ?? lost.setl_id ?? '', async () => {
       try {
-        const a = await this.client.settlementInfo({ data: { psn_no: p.psnNo, setl_id: lost.setl_id ?? '', mdtrt_id: mdtrtId } });
+        const a = await this.client.settlementInfo({ data: { psn_no: p.psnNo, setl_id: first?.reversalId ?? lost.setl_id ?? '', mdtrt_id: mdtrtId } });
         const s = a.output.setlinfo;
-        const reversed = s.refd_setl_flag === '1' || (a.yibao !== undefined && ('reversedBy' in a.yibao || a.yibao.reversed === true));
-        return { result: reversed ? 'reversed' : 'live', checks: [{ label: '冲正后 5203：已撤销', ok: reversed, detail: reversed ? '已冲正' : '仍为有效结算' }] };
+        const reversed = s.refd_setl_flag === '1';
+        const checks = [{ label: '冲正后 5203：有退费结算', ok: reversed, detail: reversed ? `退费结算 ${s.setl_id}` : '仍为有效结算' }];
+        if (reversed) checks.push(sameFigures('退费 = 被冲正结算之相反数', lost, s as unknown as SetlInfo, -1, QUERY_FIGURES));
+        return { result: reversed ? 'reversed' : 'live', checks };
       } catch (e) {
         if (e instanceof NationalError && !e.transport) return { result: 'absent', checks: [{ label: '冲正后 5203：结算不存在', ok: true, detail: e.errMsg }] };
         throw e;

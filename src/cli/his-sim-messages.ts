@@ -106,7 +106,7 @@ const dept = { bilg_dept_codg: 'A03', bilg_dept_name: '内科', bilg_dr_codg: 'D
 /** 门诊费用明细 (2204 feedetail). */
 export function outpatientFees(psnNo: string, mdtrtId: string, batch: string, time: string, items: Item[]): OutpatientFeeDetail[] {
   return items.map((it, i) => ({
-    feedetl_sn: `${batch}-${i + 1}`,
+    feedetl_sn: String(i + 1),
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
     chrg_bchno: batch,
@@ -125,7 +125,7 @@ export function outpatientFees(psnNo: string, mdtrtId: string, batch: string, ti
 /** 住院费用明细 (2301 feedetail). */
 export function stayFees(psnNo: string, mdtrtId: string, time: string, items: Item[]): StayFeeDetail[] {
   return items.map((it, i) => ({
-    feedetl_sn: `${mdtrtId}-${i + 1}`,
+    feedetl_sn: String(i + 1),
     mdtrt_id: mdtrtId,
     psn_no: psnNo,
     med_type: '52',

@@ -60,9 +60,9 @@ export interface SetupResult {
   problems: string[];
 }
 
-async function put(baseUrl: string, key: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+async function send(method: 'PUT' | 'POST', baseUrl: string, key: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, {
-    method: 'PUT',
+    method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
@@ -77,19 +77,31 @@ async function put(baseUrl: string, key: string, path: string, body: unknown): P
 }
 
 /** The registry entries the day needs, made with the agency's key. */
-export async function setUpCentre(baseUrl: string, agencyKey: string, institution: string, persons: SimPerson[]): Promise<SetupResult> {
+export async function setUpCentre(baseUrl: string, agencyKey: string, institution: string, persons: SimPerson[], year: number): Promise<SetupResult> {
   const out: SetupResult = { lines: [], unavailable: [], problems: [] };
-  const step = async (label: string, path: string, body: unknown, optional = false) => {
-    const r = await put(baseUrl, agencyKey, path, body);
+  const step = async (label: string, path: string, body: unknown, optional = false, method: 'PUT' | 'POST' = 'PUT') => {
+    const r = await send(method, baseUrl, agencyKey, path, body);
     if (r.status < 300) return void out.lines.push(`${label}：已登记 (${r.status})`);
     if (optional && r.status === 404) return void out.unavailable.push(`${label}：服务未提供 ${path} (404)`);
     out.problems.push(`${label}：${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   };
+  const post = (label: string, path: string, body: unknown) => step(label, path, body, false, 'POST');
   await step('县区 涧西区 410305', '/v1/clearing/districts/410305', { name: '涧西区', region: '410300', level: 'urban' });
   await step('医保中心 410300', '/v1/clearing/centres/410300', { name: '洛阳市医保中心', level: 'city', region: '410300' });
   await step(`定点医药机构 ${institution}`, `/v1/clearing/institutions/${encodeURIComponent(institution)}`, { district: '410305' });
   for (const p of persons) {
-    await step(`参保人 ${p.psnNo}`, `/v1/persons/${encodeURIComponent(p.psnNo)}`, { region: '410300', scheme: 'resident', category: 'adult', district: '410305' });
+    const id = encodeURIComponent(p.psnNo);
+    await step(`参保人 ${p.psnNo}`, `/v1/persons/${id}`, { region: '410300', scheme: 'resident', category: 'adult', district: '410305' });
+    // This year's contribution, paid in the concentrated period before it (no waiting period).
+    // 380.00 yuan is the simulated person's payment as recorded, not a policy figure.
+    await post(`参保缴费 ${p.psnNo} ${year} 年度`, `/v1/persons/${id}/enrollments`, {
+      requestId: `${p.psnNo}-${year}`,
+      person: { id: p.psnNo, region: '410300', scheme: 'resident', category: 'adult' },
+      coverageYear: year,
+      paidOn: `${year - 1}-11-01`,
+      amount: '380.00',
+      payer: 'self',
+    });
     await step(`身份信息 ${p.psnNo}`, `/v1/persons/${encodeURIComponent(p.psnNo)}/identity`, { psn_cert_type: '01', certno: p.certno, psn_name: p.name, naty: '01' }, true);
   }
   return out;

@@ -228,7 +228,8 @@ export class NationalClient {
       const why = typeof b.message === 'string' ? b.message : typeof body === 'string' ? body.slice(0, 200) : `HTTP ${status}`;
       throw new NationalError(code, `应答不是医保接口报文 / not a national answer (HTTP ${status}): ${why}`, infno, msgid, status, body, true);
     }
-    if (envelope.infcode !== 0 || envelope.output === null || status >= 400) {
+    // A transaction without output (2202, 2203, 2402, 2601…) answers output null with infcode 0.
+    if (envelope.infcode !== 0 || status >= 400) {
       const errMsg = envelope.err_msg ?? `infcode ${envelope.infcode}`;
       const code = envelope.error?.code ?? (/^([A-Z][A-Z_]+):/.exec(errMsg)?.[1] as string | undefined) ?? 'NATIONAL_REFUSED';
       throw new NationalError(code, errMsg, infno, msgid, status, envelope);

@@ -198,8 +198,8 @@ export interface CorrectInput {
   /** 原发送方报文ID, 原交易编号 (2207 or 2304). */
   data: { psn_no: string; omsgid: string; oinfno: string };
 }
-/** The specification lists no output for 2601; yibao's answer is read as a record. */
-export type CorrectOutput = Record<string, unknown>;
+/** The specification lists no output for 2601: output is null (yibao says what was done in its `yibao` block). */
+export type CorrectOutput = null;
 export interface SettlementQueryInput {
   data: { psn_no: string; setl_id: string; mdtrt_id: string };
 }
@@ -207,10 +207,8 @@ export interface SettlementInfoOutput {
   setlinfo: SettlementRecord;
   setldetail: SetlDetail[];
 }
-/** 5204: many rows; the table names no node, read as `feedetail` (a reading). */
-export interface FeeDetailsOutput {
-  feedetail: FeeDetailRecord[];
-}
+/** 5204: many rows (交易输出为多行数据) and no node named: the output is the list itself. */
+export type FeeDetailsOutput = FeeDetailRecord[];
 export interface CumulativeInput {
   /** 累计年月 yyyyMM. */
   data: { psn_no: string; cum_ym?: string };
@@ -272,23 +270,23 @@ export interface Messages {
   '1101': { input: PersonInfoInput; output: PersonInfoOutput };
   '2001': { input: EligibilityInput; output: EligibilityOutput };
   '2201': { input: RegisterInput; output: RegisterOutput };
-  '2202': { input: CancelRegistrationInput; output: Record<string, unknown> };
-  '2203': { input: VisitInfoInput; output: Record<string, unknown> };
+  '2202': { input: CancelRegistrationInput; output: null };
+  '2203': { input: VisitInfoInput; output: null };
   '2204': { input: FeeUploadInput; output: FeeUploadOutput };
-  '2205': { input: CancelFeesInput; output: Record<string, unknown> };
+  '2205': { input: CancelFeesInput; output: null };
   '2206': { input: PreSettleInput; output: SettlementOutput };
   '2207': { input: SettleInput; output: SettlementOutput };
   '2208': { input: ReverseInput; output: SettlementOutput };
   '2301': { input: StayFeeUploadInput; output: FeeUploadOutput };
-  '2302': { input: CancelStayFeesInput; output: Record<string, unknown> };
+  '2302': { input: CancelStayFeesInput; output: null };
   '2303': { input: StaySettleInput; output: SettlementOutput };
   '2304': { input: StaySettleInput; output: SettlementOutput };
   '2305': { input: ReverseInput; output: SettlementOutput };
   '2401': { input: AdmitInput; output: AdmitOutput };
-  '2402': { input: DischargeInput; output: Record<string, unknown> };
-  '2403': { input: AmendStayInput; output: Record<string, unknown> };
-  '2404': { input: StayRefInput; output: Record<string, unknown> };
-  '2405': { input: StayRefInput; output: Record<string, unknown> };
+  '2402': { input: DischargeInput; output: null };
+  '2403': { input: AmendStayInput; output: null };
+  '2404': { input: StayRefInput; output: null };
+  '2405': { input: StayRefInput; output: null };
   '2601': { input: CorrectInput; output: CorrectOutput };
   '5203': { input: SettlementQueryInput; output: SettlementInfoOutput };
   '5204': { input: SettlementQueryInput; output: FeeDetailsOutput };

@@ -138,7 +138,7 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
     it('answers every recorded request as recorded (ids and times aside)', async () => {
       const day: Day = JSON.parse(readFileSync(join(DIR, 'day.json'), 'utf8'));
       const url = await service.app.listen({ port: 0, host: '127.0.0.1' });
-      const setup = await setUpCentre(url, service.agency.key, day.institution, simPersons(day.persons, day.seed));
+      const setup = await setUpCentre(url, service.agency.key, day.institution, simPersons(day.persons, day.seed), Number(today().slice(0, 4)));
       expect(setup.problems).toEqual([]);
       const all = fixtures();
       expect(all.length).toBeGreaterThan(10);
