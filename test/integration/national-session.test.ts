@@ -265,6 +265,24 @@ for (const s of STORES) {
       expect(unpaid.body.output.trtinfo[0]).toMatchObject({ trt_enjymnt_flag: '0', trt_chk_rslt: expect.stringContaining('未查到2024年度参保缴费记录') });
       const other = await check('R1', { insutype: '310' });
       expect(other.body.output.trtinfo[0]).toMatchObject({ trt_enjymnt_flag: '0', fund_pay_type: '310100', trt_chk_rslt: expect.stringContaining('未参加310') });
+      // R3 paid 2024-02-20 in the extension period: waiting 2024-02-21 to 2024-03-21 (30 days, 洛阳 2024 六(三)), benefits from 03-22.
+      expect((await call(app, 'PUT', '/v1/persons/R3', { region: '410300', scheme: 'resident', category: 'adult' }, agency.key)).status).toBe(201);
+      const pay = {
+        requestId: 'R3-2024',
+        person: { id: 'R3', region: '410300', scheme: 'resident', category: 'adult' },
+        coverageYear: 2024,
+        paidOn: '2024-02-20',
+        amount: 380,
+        payer: 'self',
+      };
+      expect((await call(app, 'POST', '/v1/persons/R3/enrollments', pay, agency.key)).status).toBe(201);
+      const waiting = await check('R3');
+      expect(waiting.body.output.trtinfo[0]).toMatchObject({
+        trt_enjymnt_flag: '0',
+        trt_chk_rslt: expect.stringMatching(/待遇等待期30天.*2024-03-22起享受待遇.*（.*六\(三\).*）$/),
+      });
+      expect(waiting.body.yibao.eligibility).toBe('waiting-period');
+      expect((await check('R3', { begntime: '2024-03-22 08:00:00' })).body.output.trtinfo[0].trt_enjymnt_flag).toBe('1');
       const nc = await check('R1', {}, { institution: { ...COUNTY, contracted: false } });
       expect(nc.body.output.trtinfo[0]).toMatchObject({ trt_enjymnt_flag: '0', trt_chk_rslt: expect.stringMatching(/^H1不是定点医疗机构，基金不予支付。（.+）$/) });
       // Fields named; analysts and other institutions refused; nothing written.
