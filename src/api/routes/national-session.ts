@@ -41,13 +41,13 @@ import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { checkInstitution, nationalEnvelope, refusalEnvelopeSchema } from '../national-envelope.js';
 import { envelopeSchema } from '../responses.js';
 
-const base = { infver: '1.0.0', inf_time: '2024-03-02 09:20:03', fixmedins_code: 'H41030200001', msgid: 'H4103020000120240302092003001' };
+const base = { infver: '1.0.0', inf_time: '2024-03-02 09:20:03', fixmedins_code: 'H1', msgid: 'H1202403020920030001' };
 const EXAMPLES: Record<SessionInterface, unknown> = {
   '9001': { ...base, infno: '9001', input: { signIn: { opter_no: '0053', mac: '00-1A-2B-3C-4D-5E', ip: '10.0.0.8' } } },
   '9002': { ...base, infno: '9002', input: { signOut: { sign_no: 'SI0192A1B2C3D4E5F60718293A4B5C', opter_no: '0053' } } },
   '1101': { ...base, infno: '1101', input: { data: { mdtrt_cert_type: '02', mdtrt_cert_no: '11010519491231002X', psn_cert_type: '01', certno: '', psn_name: '' } } },
-  '2001': { ...base, infno: '2001', input: { data: { psn_no: 'P001', insutype: '390', fixmedins_code: 'H41030200001', med_type: '21', begntime: '2024-03-02 09:20:03' } } },
-  '5206': { ...base, infno: '5206', input: { data: { psn_no: 'P001', cum_ym: '202403' } } },
+  '2001': { ...base, infno: '2001', input: { data: { psn_no: 'P-0100', insutype: '390', fixmedins_code: 'H1', med_type: '21', begntime: '2024-03-02 09:20:03' } } },
+  '5206': { ...base, infno: '5206', input: { data: { psn_no: 'P-0100', cum_ym: '202403' } } },
 };
 
 /** The eligibility steps whose refusal 2001 reports, as the engine names them (engine/explain.ts). */
