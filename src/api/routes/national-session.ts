@@ -21,6 +21,7 @@ import type { PersonIdentity } from '../../ledger/national-identities.js';
 import { openAccountBalance } from '../../ledger/national-person.js';
 import { maskCertno, RESIDENT_ID } from '../../national/certno.js';
 import { insutypeOf, nameOf, INSUTYPES, schemeOf, visitTypeOf, visitTypesOf } from '../../national/codes.js';
+import { renamer } from '../../national/input.js';
 import { cuminfo, personInfo, trtinfo } from '../../national/person-info.js';
 import {
   cumulativeBodySchema,
@@ -49,6 +50,16 @@ const EXAMPLES: Record<SessionInterface, unknown> = {
   '2001': { ...base, infno: '2001', input: { data: { psn_no: 'P-0100', insutype: '390', fixmedins_code: 'H1', med_type: '21', begntime: '2024-03-02 09:20:03' } } },
   '5206': { ...base, infno: '5206', input: { data: { psn_no: 'P-0100', cum_ym: '202403' } } },
 };
+
+/** 2001's settle request field by field: the national fields they came from. */
+const RENAME = renamer({
+  'visit.time': 'data.begntime',
+  'visit.institution': 'yibao.institution',
+  'visit.type': 'data.med_type',
+  'person.id': 'data.psn_no',
+  person: 'data.psn_no',
+  visit: 'data',
+});
 
 /** The eligibility steps whose refusal 2001 reports, as the engine names them (engine/explain.ts). */
 const REFUSING_STEPS = new Set(['eligibility', 'contracted', 'account-reform', 'in-hospital']);
@@ -166,7 +177,9 @@ export const nationalSessionRoutes: RoutePlugin = async (scope, { ctx }) => {
       }
       const year = yearOf(chinaDay(at));
       const { enrollments } = await ctx.ledger.enrollments.history(d.psn_no);
-      if (!enrollments.some((e) => e.coverageYear === year)) {
+      // The agency's way (--require-enrollment) counts the payments it recorded only, as a settle does.
+      const counted = ctx.ledger.mode.requireEnrollment ? enrollments.filter((e) => e.source === 'record') : enrollments;
+      if (!counted.some((e) => e.coverageYear === year)) {
         return send(row(false, `未查到${year}年度参保缴费记录：未参保（待遇按缴费所属年度享受），基金不予支付。`), { eligibility: 'not-enrolled' });
       }
       const inst = b.yibao?.institution ?? institution;
@@ -198,6 +211,8 @@ export const nationalSessionRoutes: RoutePlugin = async (scope, { ctx }) => {
         if (e instanceof SettlementError && (e.code === 'NO_POLICY_IN_FORCE' || e.code === 'NO_BENEFIT_RULE')) {
           return send(row(false, `无适用的待遇政策，基金不予支付：${e.message}`), { eligibility: 'no-policy' });
         }
+        // The pre-settle names the project's fields; the caller sent national ones (a begntime to come is refused as a settle's).
+        if (e instanceof LedgerError) throw new LedgerError(e.code, e.message.split('; ').map(RENAME).join('; '));
         throw e;
       }
       const covered = s.eligibility === 'covered';
