@@ -191,7 +191,8 @@ export class HisDay {
   /** 5206's values, code → fen; undefined when not answered. */
   private async cumulative(p: SimPerson, when: string): Promise<Map<string, Fen> | undefined> {
     return this.step('5206', `${p.psnNo} ${when}`, async () => {
-      const a = await this.client.cumulative({ data: { psn_no: p.psnNo } });
+      // 累计年月: the day's month (the answer does not then depend on when it is asked).
+      const a = await this.client.cumulative({ data: { psn_no: p.psnNo, cum_ym: this.time().slice(0, 7).replace('-', '') } });
       const m = new Map<string, Fen>();
       for (const r of a.output.cuminfo) m.set(`${r.insutype}/${r.year}/${r.cum_type_code}`, fen0(r.cum));
       return { result: m, message: [...m].map(([k, v]) => `${k}=${(v / 100).toFixed(2)}`).join('；') || '无累计' };
