@@ -48,9 +48,10 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
 
     beforeAll(async () => {
       // SQLite answers refusals with the service's HTTP status, PostgreSQL as the platform does
-      // (HTTP 200, infcode -1): the client reads both the same.
+      // (HTTP 200, infcode -1) and requires a sign-in (9001's sign_no on every message): the client
+      // reads both the same, and keeps and sends the sign_no.
       const statusMode = s.name === 'postgres' ? 'platform' : 'http';
-      service = await startService(s.open, engine, { server: { national: { catalogue, statusMode } } });
+      service = await startService(s.open, engine, { server: { national: { catalogue, statusMode, requireSignIn: s.name === 'postgres' } } });
       url = await service.app.listen({ port: 0, host: '127.0.0.1' });
     });
     afterAll(async () => {
