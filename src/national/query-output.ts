@@ -8,12 +8,11 @@ import { z } from 'zod';
 import { formatYuan } from '../money/money.js';
 import { id } from '../request/settle-request.js';
 import type { StoredDetail } from './detail-input.js';
-import { text } from './input.js';
 import { nationalTime, type SetlInfo } from './setlinfo.js';
 import { type Envelope, expContent, messageSchema, parseMessage } from './visit-input.js';
 
-/** 表268 / 表271 输入（节点标识：data）: the settlement, its visit and person (all three, as the spec requires). */
-export const querySchema = messageSchema({ data: z.strictObject({ psn_no: id, setl_id: id.pipe(text(30)), mdtrt_id: id.pipe(text(30)), exp_content: expContent }) });
+/** 表268 / 表271 输入（节点标识：data）: the settlement, its visit and person (all three, as the spec requires; setl_id is the ledger's entry id, 36 characters, beyond the spec's 30). */
+export const querySchema = messageSchema({ data: z.strictObject({ psn_no: id, setl_id: id, mdtrt_id: id, exp_content: expContent }) });
 
 export function parseQuery(infno: '5203' | '5204', body: unknown): { envelope: Envelope; psnNo: string; setlId: string; mdtrtId: string } {
   const { body: b, envelope } = parseMessage(infno, querySchema, body, { write: false });
