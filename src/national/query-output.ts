@@ -107,7 +107,10 @@ export function querySetlinfo(s: SetlInfo, f: SettlementFacts): Record<string, s
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** 表272: one stored detail of the settlement, with what the catalogue made of it and the detail as sent. */
-export function queryDetailRow(r: StoredDetail, c: { setlId: string | null; medType: string; opterId: string | null; optTime: number }): Record<string, string | null> {
+export function queryDetailRow(
+  r: StoredDetail,
+  c: { setlId: string | null; medType: string; opterId: string | null; optTime: number; hilistName: string | null },
+): Record<string, string | null> {
   const sent = JSON.parse(r.body) as Record<string, unknown>;
   return {
     mdtrt_id: r.mdtrt_id,
@@ -131,7 +134,7 @@ export function queryDetailRow(r: StoredDetail, c: { setlId: string | null; medT
     inscp_scp_amt: formatYuan(Number(r.inscp_scp_fen)),
     chrgitm_lv: r.chrgitm_lv,
     hilist_code: r.listed === 1 ? r.med_list_codg : null,
-    hilist_name: null,
+    hilist_name: c.hilistName,
     list_type: r.list_type,
     med_list_codg: r.med_list_codg,
     medins_list_codg: r.medins_list_codg,

@@ -191,6 +191,10 @@ for (const s of STORES) {
       });
       const r = await post('2203', info('I-1', '11'));
       expect([r.status, r.body.infcode, r.body.output, r.body.yibao.medType]).toEqual([200, 0, null, '11']);
+      const before = await counts();
+      const again = await post('2203', info('I-1', '11'));
+      expect([again.status, again.body.yibao.medType]).toEqual([200, '11']);
+      expect(await counts()).toEqual(before);
       const bad = await post('2203', info('I-2', '21'));
       expect([bad.status, bad.body.error.problems]).toEqual([400, [expect.stringMatching(/^mdtrtinfo\.med_type: 21 普通住院 is an inpatient/)]]);
     });
@@ -330,6 +334,12 @@ for (const s of STORES) {
         [setlId, '3', '100.00', '80.00', 'C1', '1'],
         [setlId, '4', '45.50', '0.00', 'X9', '1'],
       ]);
+      expect(rows.body.output.map((x: Json) => [x.hilist_code, x.hilist_name])).toEqual([
+        ['A1', '测试项目A1'],
+        ['B1', '测试项目B1'],
+        ['C1', '测试项目C1'],
+        [null, null],
+      ]);
       const reads = await store.db.selectFrom('audit_log').select('action').where('action', 'in', ['read.national-5203', 'read.national-5204']).execute();
       expect(reads.map((r) => r.action).sort()).toEqual(['read.national-5203', 'read.national-5204']);
       const other = await post('5203', q('5203', 'H2'), h2.key);
@@ -352,7 +362,11 @@ for (const s of STORES) {
       const rows = await post('5204', { ...envelope('5204', 'Q-2'), input: { data: { psn_no: 'P1', setl_id: setlId, mdtrt_id: mdtrt } } });
       expect(rows.body.output).toHaveLength(4);
       const unregister = await post('2202', { ...envelope('2202', 'U-2'), input: { data: { psn_no: 'P1', mdtrt_id: mdtrt, ipt_otp_no: 'MZ001' } } });
-      expect([unregister.status, unregister.body.yibao.status]).toEqual([200, 'cancelled']);
+      expect([unregister.status, unregister.body.yibao.status, unregister.body.yibao.replayed]).toEqual([200, 'cancelled', false]);
+      const before = await counts();
+      const unregisterAgain = await post('2202', { ...envelope('2202', 'U-2'), input: { data: { psn_no: 'P1', mdtrt_id: mdtrt, ipt_otp_no: 'MZ001' } } });
+      expect([unregisterAgain.status, unregisterAgain.body.yibao.replayed]).toEqual([200, true]);
+      expect(await counts()).toEqual(before);
       const late = await post('2204', { ...envelope('2204', 'D-5'), input: { feedetail: [detail('6', mdtrt, 'A1', '1', '1.00', '1.00')] } });
       expect([late.status, late.body.error.code]).toEqual([409, 'VISIT_CANCELLED']);
       const audit = await store.db.selectFrom('audit_log').select('action').where('target', '=', mdtrt).execute();
