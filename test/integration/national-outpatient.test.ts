@@ -267,9 +267,10 @@ for (const s of STORES) {
         age: null,
       });
       expect(r.body.yibao.feeDetails).toBe(4);
-      const bad = await post('2206', settleMsg('2206', 'S-pre2', mdtrt, { medfee_sumamt: '255.00', inscp_scp_amt: '180.00', overlmt_selfpay: '20.00' }));
+      const bad = await post('2206', settleMsg('2206', 'S-pre2', mdtrt, { medfee_sumamt: '255.00', inscp_scp_amt: '180.00', overlmt_selfpay: '20.00', med_type: '14' }));
       expect(bad.status).toBe(400);
       expect(bad.body.error.problems).toEqual([
+        expect.stringMatching(/^data\.med_type: 14 与就诊信息不符：.* 医疗类别 11 \(2201\/2203\)$/),
         expect.stringMatching(/^data\.medfee_sumamt: 255\.00 与费用明细不符：the 4 live fee details .* 255\.50$/),
         expect.stringMatching(/^data\.inscp_scp_amt: 180\.00 .* 182\.00$/),
       ]);
