@@ -276,9 +276,30 @@ for (const s of STORES) {
       ]);
     });
 
-    it('2207 settles from the details, once per msgid; then details and the visit cannot be cancelled', async () => {
+    it('2207 settles from the details, once per msgid, with the identity the agency keeps; then details and the visit cannot be cancelled', async () => {
+      const identity = await app.inject({
+        method: 'PUT',
+        url: '/v1/persons/P1/identity',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${agency.key}` },
+        payload: JSON.stringify({ psn_cert_type: '01', certno: '11010519491231002X', psn_name: '张三', naty: '01' }),
+      });
+      expect(identity.statusCode, identity.body).toBe(201);
       const r = await post('2207', settleMsg('2207', 'S-1', mdtrt));
       expect(r.status, JSON.stringify(r.body)).toBe(201);
+      // 年龄: whole years from 1949-12-31 to the settlement's China day.
+      const [y, m, d] = r.body.output.setlinfo.setl_time.slice(0, 10).split('-').map(Number);
+      const age = y - 1949 - (m * 100 + d < 1231 ? 1 : 0);
+      expect(r.body.output.setlinfo).toMatchObject({
+        psn_name: '张三',
+        psn_cert_type: '01',
+        certno: '11010519491231002X',
+        gend: '2',
+        naty: '01',
+        brdy: '1949-12-31',
+        age: `${age}.0`,
+      });
+      const read = await store.db.selectFrom('audit_log').select(['target']).where('action', '=', 'read.national-2207-identity').execute();
+      expect(read).toEqual([{ target: 'P1' }]);
       expect(r.body.output.setlinfo).toMatchObject({
         mdtrt_id: mdtrt,
         inscp_scp_amt: '182.00',
@@ -309,6 +330,9 @@ for (const s of STORES) {
         setl_id: setlId,
         mdtrt_id: mdtrt,
         psn_no: 'P1',
+        psn_name: '张三',
+        certno: '11010519491231002X',
+        brdy: '1949-12-31',
         fixmedins_code: 'H1',
         begndate: '2024-03-02',
         med_type: '11',
