@@ -15,13 +15,12 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { itemOn } from '../../catalogue/load.js';
-import type { VisitType } from '../../domain.js';
+import type { Category, Scheme, VisitType } from '../../domain.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { infoOf, type NationalVisitRow } from '../../ledger/national-visits.js';
-import type { Category, Scheme } from '../../domain.js';
 import { medTypeOf } from '../../national/codes.js';
-import { detailSums, parseCancelDetails, parseUpload, uploadResultRow } from '../../national/detail-input.js';
-import { parseQuery, queryDetailRow, querySetlinfo } from '../../national/query-output.js';
+import { cancelDetailsSchema, detailSums, parseCancelDetails, parseUpload, uploadResultRow, uploadSchema } from '../../national/detail-input.js';
+import { parseQuery, queryDetailRow, querySchema, querySetlinfo } from '../../national/query-output.js';
 import { personOf } from '../../national/settle-details.js';
 import { figuresOfEntry, nationalSettlement, nationalTime } from '../../national/setlinfo.js';
 import {
@@ -34,8 +33,6 @@ import {
   registerSchema,
   visitInfoSchema,
 } from '../../national/visit-input.js';
-import { cancelDetailsSchema, uploadSchema } from '../../national/detail-input.js';
-import { querySchema } from '../../national/query-output.js';
 import { RequestError } from '../../request/settle-request.js';
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { OUTPATIENT_EXAMPLES } from '../examples-outpatient.js';
