@@ -175,19 +175,25 @@ export class FeeDetailBook {
   }
 
   /**
-   * Cancels one live detail, or all of the visit's (feedetlSn null); refused when the visit has a
-   * live settlement (VISIT_ALREADY_SETTLED), or the one serial number is not live (NOT_FOUND). The
-   * same request again answers the rows it cancelled.
+   * Cancels one live detail, or all of the visit's (feedetlSn null), or, with `chrgBchno` (2205
+   * 收费批次号), the live details of one charge batch; refused when the visit has a live settlement
+   * (VISIT_ALREADY_SETTLED), or the serial number or batch named has no live detail (NOT_FOUND).
+   * The same request again answers the rows it cancelled.
    */
   async cancel(
-    c: { requestId: string; institutionId: string; mdtrtId: string; psnNo: string; feedetlSn: string | null },
+    c: { requestId: string; institutionId: string; mdtrtId: string; psnNo: string; feedetlSn: string | null; chrgBchno?: string },
     actor: Actor,
   ): Promise<{ cancelled: FeeDetailRow[]; replayed: boolean }> {
     return this.deps.db.transaction().execute(async (trx) => {
       const prior = await trx.selectFrom('fee_details').selectAll().where('cancel_request', '=', c.requestId).orderBy('feedetl_sn').execute();
       if (prior.length > 0) {
         const same = prior.every(
-          (r) => r.institution_id === c.institutionId && r.mdtrt_id === c.mdtrtId && r.psn_no === c.psnNo && (c.feedetlSn === null || r.feedetl_sn === c.feedetlSn),
+          (r) =>
+            r.institution_id === c.institutionId &&
+            r.mdtrt_id === c.mdtrtId &&
+            r.psn_no === c.psnNo &&
+            (c.feedetlSn === null || r.feedetl_sn === c.feedetlSn) &&
+            (c.chrgBchno === undefined || r.chrg_bchno === c.chrgBchno),
         );
         if (!same) throw new LedgerError('IDEMPOTENCY_CONFLICT', `msgid: 报文ID已用于另一撤销（request ${c.requestId} was already used for another cancel; use a new msgid）`);
         return { cancelled: prior, replayed: true };
@@ -204,9 +210,13 @@ export class FeeDetailBook {
         );
       let q = trx.selectFrom('fee_details').selectAll().where('institution_id', '=', c.institutionId).where('mdtrt_id', '=', c.mdtrtId).where('cancelled_at', 'is', null);
       if (c.feedetlSn !== null) q = q.where('feedetl_sn', '=', c.feedetlSn);
+      if (c.chrgBchno !== undefined) q = q.where('chrg_bchno', '=', c.chrgBchno);
       const live = await q.orderBy('feedetl_sn').execute();
       if (c.feedetlSn !== null && live.length === 0) {
         throw new LedgerError('NOT_FOUND', `data.feedetl_sn: 费用明细 ${c.feedetlSn} 不存在或已撤销（detail ${c.feedetlSn} of visit ${c.mdtrtId} is not live）`);
+      }
+      if (c.chrgBchno !== undefined && live.length === 0) {
+        throw new LedgerError('NOT_FOUND', `data.chrg_bchno: 收费批次 ${c.chrgBchno} 无未撤销的明细（batch ${c.chrgBchno} of visit ${c.mdtrtId} has no live detail）`);
       }
       if (live.length === 0) return { cancelled: [], replayed: false };
       const now = this.deps.now();
@@ -217,12 +227,14 @@ export class FeeDetailBook {
         .where('mdtrt_id', '=', c.mdtrtId)
         .where('cancelled_at', 'is', null);
       if (c.feedetlSn !== null) u = u.where('feedetl_sn', '=', c.feedetlSn);
+      if (c.chrgBchno !== undefined) u = u.where('chrg_bchno', '=', c.chrgBchno);
       await u.execute();
       await writeAudit(trx, actor, now, 'national.fee-details.cancel', c.mdtrtId, {
         institution: c.institutionId,
         person: c.psnNo,
         requestId: c.requestId,
         feedetlSn: c.feedetlSn ?? 'all',
+        ...(c.chrgBchno !== undefined ? { chrgBchno: c.chrgBchno } : {}),
         details: live.length,
       });
       return { cancelled: live.map((r) => ({ ...r, cancelled_at: now, cancel_request: c.requestId })), replayed: false };
