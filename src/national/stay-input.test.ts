@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../request/settle-request.js';
-import { detailResult } from './detail-output.js';
 import { STAY_EXAMPLES } from './stay-examples.js';
 import { parseStayMessage, STAY_INTERFACES, type DetailCancel, type DetailUpload } from './stay-input.js';
 
@@ -91,24 +90,5 @@ describe('the inpatient stay messages (stay-input.ts)', () => {
     b.input.mdtrtinfo.med_type = '2101';
     delete b.input.mdtrtinfo.dept;
     expect(problems(() => parseStayMessage('2401', b))).toEqual([expect.stringMatching(/^infno: the message says 2201, but this is 2401 入院办理/)]);
-  });
-
-  it("answers a stored detail as 表92: yuan text, the catalogue's figures, null where it has none", () => {
-    const r = detailResult({
-      feedetl_sn: '2',
-      cnt: '3',
-      pric: '12',
-      sumamt_fen: 3600,
-      chrgitm_lv: '02',
-      med_chrgitm_type: '09',
-      selfpay_prop: '0.1000',
-      pric_uplmt_amt: '10',
-      fulamt_ownpay_fen: 0,
-      overlmt_fen: 600,
-      preselfpay_fen: 300,
-      inscp_scp_fen: 2700,
-      memo: 'm',
-    });
-    expect(r).toMatchObject({ det_item_fee_sumamt: '36.00', overlmt_amt: '6.00', preselfpay_amt: '3.00', inscp_scp_amt: '27.00', fulamt_ownpay_amt: '0.00', lmt_used_flag: null });
   });
 });

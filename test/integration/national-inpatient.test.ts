@@ -254,27 +254,31 @@ for (const s of STORES) {
       expect(twice.status).toBe(400);
       expect(twice.body.error.problems[0]).toMatch(/^dscginfo\.endtime: 已于 2024-03-04 09:00:00 出院/);
 
-      // Settle the stay: 60 + 36 + 7.50 + 20 + 1.01 + 15 = 139.51 of which 27.50 全自费, 6 超限价, 3.15 先行自付.
-      const settle = await post('2304', {
+      // Settle the stay from its live details (the 2304 of national.ts): 60 + 36 + 7.50 + 20 + 1.01 + 15
+      // = 139.51, of which 全自费 7.50 + 20 = 27.50, 超限价 6.00, 先行自付 3.00 + 0.15 = 3.15, and
+      // 符合政策范围 60 + 27 + 0.86 + 15 = 102.86. A medfee_sumamt other than theirs is refused.
+      const settleMsg = (sum: string) => ({
         msgid: msgid(),
         insuplc_admdvs: '410300',
         fixmedins_code: 'H1',
         inf_time: '2024-03-04 10:00:00',
-        input: {
-          data: {
-            psn_no: 'IN-1',
-            mdtrt_id: mdtrt,
-            insutype: '390',
-            med_type: '52',
-            medfee_sumamt: '139.51',
-            fulamt_ownpay_amt: '27.50',
-            overlmt_selfpay: '6.00',
-            preselfpay_amt: '3.15',
-          },
-        },
+        input: { data: { psn_no: 'IN-1', mdtrt_id: mdtrt, insutype: '390', med_type: '52', medfee_sumamt: sum } },
         yibao: { institution: { tier: 'county', grade: 2, contracted: true }, visit: { type: 'birth-cesarean' } },
       });
+      const off = await post('2304', settleMsg('140.00'));
+      expect(off.status).toBe(400);
+      expect(off.body.error.problems).toEqual([expect.stringMatching(/^data\.medfee_sumamt: 140\.00 与费用明细不符.* 139\.51$/)]);
+      const settle = await post('2304', settleMsg('139.51'));
       expect(settle.status, JSON.stringify(settle.body)).toBe(201);
+      expect(settle.body.output.setlinfo).toMatchObject({
+        mdtrt_id: mdtrt,
+        medfee_sumamt: '139.51',
+        fulamt_ownpay_amt: '27.50',
+        overlmt_selfpay: '6.00',
+        preselfpay_amt: '3.15',
+        inscp_scp_amt: '102.86',
+      });
+      expect(settle.body.yibao.feeDetails).toBe(6);
       const setlId = settle.body.output.setlinfo.setl_id as string;
       // Settled: no undoing the discharge, no details, no cancel.
       const blocked = await post('2405', stayRef('2405', 'IN-1', mdtrt));

@@ -22,7 +22,7 @@ import type { DetailToStore } from '../../ledger/national-fee-details.js';
 import type { NationalVisitRow } from '../../ledger/national-visits.js';
 import { nationalTime } from '../../national/setlinfo.js';
 import { NationalCodeError, schemeOf } from '../../national/codes.js';
-import { detailResult } from '../../national/detail-output.js';
+import { uploadResultRow } from '../../national/detail-input.js';
 import { STAY_EXAMPLES } from '../../national/stay-examples.js';
 import {
   type Admission,
@@ -314,18 +314,7 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       req,
       reply,
       replayed ? 200 : 201,
-      {
-        result: rows.map((r) =>
-          detailResult({
-            ...r,
-            sumamt_fen: Number(r.sumamt_fen),
-            fulamt_ownpay_fen: Number(r.fulamt_ownpay_fen),
-            overlmt_fen: Number(r.overlmt_fen),
-            preselfpay_fen: Number(r.preselfpay_fen),
-            inscp_scp_fen: Number(r.inscp_scp_fen),
-          }),
-        ),
-      },
+      { result: rows.map(uploadResultRow) },
       {
         requestId: m.requestId,
         replayed,
