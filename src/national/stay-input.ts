@@ -17,6 +17,7 @@ import { canonicalJson } from '../request/settle-one.js';
 import { id, RequestError } from '../request/settle-request.js';
 import { envelopeFields, text } from './input.js';
 import { INSUTYPES, MED_TYPES, nameOf } from './codes.js';
+import { nationalDate, nationalDateTime } from './visit-input.js';
 
 export const STAY_INTERFACES = ['2401', '2402', '2403', '2404', '2405', '2301', '2302'] as const;
 export type StayInterface = (typeof STAY_INTERFACES)[number];
@@ -91,16 +92,9 @@ const medType = z.string({ error: 'must be a string' }).refine((v) => v in STAY_
   },
 });
 
-/** 日期时间型: yyyy-MM-dd HH:mm:ss, China time, read into epoch ms. */
-export const stayTime = z
-  .string({ error: 'must be a time yyyy-MM-dd HH:mm:ss' })
-  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be a time yyyy-MM-dd HH:mm:ss (China time)')
-  .refine((v) => parseInstant(v.replace(' ', 'T')) !== undefined, { message: 'must be a real date and time yyyy-MM-dd HH:mm:ss', abort: true });
-/** 日期型: yyyy-MM-dd. */
-const date = z
-  .string({ error: 'must be a date yyyy-MM-dd' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-MM-dd')
-  .refine((v) => parseInstant(v) !== undefined, { message: 'must be a real date yyyy-MM-dd', abort: true });
+/** 日期时间型 (yyyy-MM-dd HH:mm:ss, China time) and 日期型 (yyyy-MM-dd), as the outpatient messages read them. */
+const stayTime = nationalDateTime;
+const date = nationalDate;
 /** 数值型 of `digits` digits without decimals (孕周数, 胎次…), as a number or its text. */
 const whole = (digits: number) =>
   z

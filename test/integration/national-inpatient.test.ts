@@ -427,6 +427,21 @@ for (const s of STORES) {
       expect(before.national_visits).toBe(afterAdmit.national_visits - 1);
     });
 
+    it('concurrent retries of a 2401 and of a 2301 make one stay and one upload', async () => {
+      await person('IN-11');
+      const adm = admission('IN-11');
+      const answers = await Promise.all(Array.from({ length: 5 }, () => post('2401', adm)));
+      expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body.error))).toEqual([200, 200, 200, 200, 201]);
+      const ids = new Set(answers.map((a) => a.body.output.result.mdtrt_id));
+      expect(ids.size).toBe(1);
+      const mdtrt = [...ids][0] as string;
+      const up = { ...env('2301'), input: { feedetail: [detailRow('IN-11', mdtrt, '1', 'A', '1', '30', '30.00')] } };
+      const uploads = await Promise.all(Array.from({ length: 5 }, () => post('2301', up)));
+      expect(uploads.map((u) => u.status).sort(), JSON.stringify(uploads.map((u) => u.body.error))).toEqual([200, 200, 200, 200, 201]);
+      const rows = await store.db.selectFrom('fee_details').select('id').where('mdtrt_id', '=', mdtrt).execute();
+      expect(rows).toHaveLength(1);
+    });
+
     it('an institution key acts at its own institution only, and on its own stays', async () => {
       const mdtrt = await admit('IN-9');
       const elsewhere = await post('2401', { ...admission('IN-9'), fixmedins_code: 'H2' }, h1.key);

@@ -307,8 +307,15 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       });
     });
     if (problems.length > 0) throw new RequestError(problems);
+    const u = { requestId: m.requestId, institutionId: m.fixmedinsCode, mdtrtId: m.mdtrtId, psnNo: m.psnNo, details: toStore };
+    // A retry racing its original on PostgreSQL can find the original's serial numbers live before
+    // its rows are visible under the request id (DUPLICATE_REFERENCE): asked once more, the book
+    // answers the original's rows, or refuses again when the serial numbers are another upload's.
     const { rows, replayed } = await booked('feedetail', () =>
-      details.upload({ requestId: m.requestId, institutionId: m.fixmedinsCode, mdtrtId: m.mdtrtId, psnNo: m.psnNo, details: toStore }, req.actor),
+      details.upload(u, req.actor).catch((e: unknown) => {
+        if (e instanceof LedgerError && e.code === 'DUPLICATE_REFERENCE') return details.upload(u, req.actor);
+        throw e;
+      }),
     );
     return ok(
       req,
