@@ -427,6 +427,20 @@ for (const s of STORES) {
       expect(before.national_visits).toBe(afterAdmit.national_visits - 1);
     });
 
+    it('takes 1000 details in one 2301 (above the default body limit) and refuses 1001', async () => {
+      const mdtrt = await admit('IN-12');
+      const rows = (n: number) => Array.from({ length: n }, (_, i) => detailRow('IN-12', mdtrt, String(i + 1), 'A', '1', '0.01', '0.01'));
+      const many = { ...env('2301'), input: { feedetail: rows(1001) } };
+      expect(JSON.stringify(many).length).toBeGreaterThan(256 * 1024);
+      const refused = await post('2301', many);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.problems).toEqual(['feedetail: must have at most 1000 rows']);
+      const ok = await post('2301', { ...env('2301'), input: { feedetail: rows(1000) } });
+      expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(201);
+      expect(ok.body.output.result).toHaveLength(1000);
+      expect(ok.body.output.result.every((r: Json) => r.inscp_scp_amt === '0.01')).toBe(true);
+    });
+
     it('concurrent retries of a 2401 and of a 2301 make one stay and one upload', async () => {
       await person('IN-11');
       const adm = admission('IN-11');

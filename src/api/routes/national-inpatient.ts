@@ -53,6 +53,9 @@ const SUMMARIES: Record<StayInterface, string> = {
   '2302': 'cancels fee details of a stay by feedetl_sn ("0000": all); output null',
 };
 
+/** The body limit of 2301 and 2302 (up to 1000 rows each), as 2204's. */
+const STAY_BODY_LIMIT = 4 * 1024 * 1024;
+
 /** Fields of 2401's mdtrtinfo not kept with the stay: credentials and the certificate number (人员身份信息 keeps those). */
 const NOT_KEPT = ['mdtrt_cert_no', 'card_sn', 'certno'] as const;
 
@@ -92,6 +95,8 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       `/${infno}`,
       {
         config: { roles: PERSONAL },
+        // 1000 details of a 2301 are some 500 KB: above the service's default body limit.
+        ...(infno === '2301' || infno === '2302' ? { bodyLimit: STAY_BODY_LIMIT } : {}),
         schema: {
           summary: `${STAY_INTERFACE_NAMES[infno]} (${infno}): ${SUMMARIES[infno]}; idempotent by msgid`,
           tags: ['national'],
