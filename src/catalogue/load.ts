@@ -145,11 +145,9 @@ export function parseCatalogue(text: string, name: string): Catalogue {
   }
   const file = fileSchema.safeParse(json);
   const problems: string[] = file.success ? [] : formatIssues(file.error.issues);
-  const rawItems = file.success
-    ? file.data.items
-    : Array.isArray((json as { items?: unknown })?.items) && (json as { items: unknown[] }).items.length <= MAX_ITEMS
-      ? (json as { items: unknown[] }).items
-      : [];
+  // The items are checked even when the top level is not right, so that every problem is listed at once.
+  const listed = (json as { items?: unknown } | null)?.items;
+  const rawItems: readonly unknown[] = file.success ? file.data.items : Array.isArray(listed) && listed.length <= MAX_ITEMS ? listed : [];
 
   const byCode = new Map<string, { item: CatalogueItem; index: number }[]>();
   rawItems.forEach((raw, index) => {

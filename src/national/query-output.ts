@@ -8,12 +8,11 @@ import { z } from 'zod';
 import { formatYuan } from '../money/money.js';
 import { id } from '../request/settle-request.js';
 import type { StoredDetail } from './detail-input.js';
-import { text } from './input.js';
 import { nationalTime, type SetlInfo } from './setlinfo.js';
 import { type Envelope, expContent, messageSchema, parseMessage } from './visit-input.js';
 
-/** 表268 / 表271 输入（节点标识：data）: the settlement, its visit and person (all three, as the spec requires). */
-export const querySchema = messageSchema({ data: z.strictObject({ psn_no: id, setl_id: id.pipe(text(30)), mdtrt_id: id.pipe(text(30)), exp_content: expContent }) });
+/** 表268 / 表271 输入（节点标识：data）: the settlement, its visit and person (all three, as the spec requires; setl_id is the ledger's entry id, 36 characters, beyond the spec's 30). */
+export const querySchema = messageSchema({ data: z.strictObject({ psn_no: id, setl_id: id, mdtrt_id: id, exp_content: expContent }) });
 
 export function parseQuery(infno: '5203' | '5204', body: unknown): { envelope: Envelope; psnNo: string; setlId: string; mdtrtId: string } {
   const { body: b, envelope } = parseMessage(infno, querySchema, body, { write: false });
@@ -108,7 +107,10 @@ export function querySetlinfo(s: SetlInfo, f: SettlementFacts): Record<string, s
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** 表272: one stored detail of the settlement, with what the catalogue made of it and the detail as sent. */
-export function queryDetailRow(r: StoredDetail, c: { setlId: string | null; medType: string; opterId: string | null; optTime: number }): Record<string, string | null> {
+export function queryDetailRow(
+  r: StoredDetail,
+  c: { setlId: string | null; medType: string; opterId: string | null; optTime: number; hilistName: string | null },
+): Record<string, string | null> {
   const sent = JSON.parse(r.body) as Record<string, unknown>;
   return {
     mdtrt_id: r.mdtrt_id,
@@ -132,7 +134,7 @@ export function queryDetailRow(r: StoredDetail, c: { setlId: string | null; medT
     inscp_scp_amt: formatYuan(Number(r.inscp_scp_fen)),
     chrgitm_lv: r.chrgitm_lv,
     hilist_code: r.listed === 1 ? r.med_list_codg : null,
-    hilist_name: null,
+    hilist_name: c.hilistName,
     list_type: r.list_type,
     med_list_codg: r.med_list_codg,
     medins_list_codg: r.medins_list_codg,

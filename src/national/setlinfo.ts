@@ -217,8 +217,10 @@ export function ageText(brdy: string, atMs: number): string | null {
  * The national setlinfo and setldetail of a settlement's figures.
  *
  * Mapping decisions (docs/national.md):
- * - fulamt_ownpay_amt (全自费金额) is the whole amount outside the policy range: yibao does not
- *   split 超限价 (overlmt_selfpay) and 先行自付 (preselfpay_amt) from it, so those are 0.
+ * - fulamt_ownpay_amt (全自费金额) is the whole amount outside the policy range, and 超限价
+ *   (overlmt_selfpay) and 先行自付 (preselfpay_amt) are 0, unless the context carries the split of
+ *   the visit's fee details (`split`: they must add up to it).
+ * - The person fields (psn_name … age) are the identity's (`person`), else null.
  * - hifmi_pay (居民大病保险) carries a resident's critical-illness layer, hifob_pay (职工大额医疗费用补助)
  *   an employee's; cvlserv_pay, hifes_pay, oth_pay, hosp_part_amt and acct_mulaid_pay are 0: yibao
  *   has no such layers.

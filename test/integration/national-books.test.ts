@@ -149,6 +149,19 @@ describe.each(STORES)('the national visit and fee-detail books on $label', (s) =
     expect(await ledger.national.feeDetails.liveAt('H1', id, clock.now)).toEqual([]);
   });
 
+  it.skipIf(s.skip)('races: one msgid sent twice at once registers one visit; one serial number in two uploads at once is stored once', async () => {
+    const twice = await Promise.all([1, 2].map(() => ledger.national.visits.register(registration({ requestId: '2201:H1:M-race' }), clerk)));
+    expect(twice[0]?.visit.mdtrt_id).toBe(twice[1]?.visit.mdtrt_id);
+    expect(twice.filter((r) => r.created)).toHaveLength(1);
+    const id = twice[0]?.visit.mdtrt_id as string;
+    const up = (n: number) =>
+      ledger.national.feeDetails.upload({ requestId: `2204:H1:M-race-${n}`, institutionId: 'H1', mdtrtId: id, psnNo: 'P1', details: [detail('7', 100 * n)] }, clerk);
+    const results = await Promise.allSettled([up(1), up(2)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'DUPLICATE_REFERENCE' } });
+    expect(await ledger.national.feeDetails.liveAt('H1', id, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+  });
+
   it.skipIf(s.skip)('refuses uploads, cancels and changes while the visit has a live settlement; frees them once it is reversed', async () => {
     clock.now = at('2024-03-02T10:00:00+08:00');
     const { visit } = await ledger.national.visits.register(registration({ requestId: '2201:H1:M-20', psnNo: 'P1' }), clerk);

@@ -14,6 +14,7 @@
  * detail-input.ts, query-output.ts. docs/national.md, "The outpatient day".
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { itemOn } from '../../catalogue/load.js';
 import type { VisitType } from '../../domain.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { infoOf, type NationalVisitRow } from '../../ledger/national-visits.js';
@@ -213,7 +214,11 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       const s = await settlementOf(req, q);
       ctx.reads(req, 'read.national-5204', q.psnNo, { setlId: q.setlId, mdtrtId: q.mdtrtId });
       const medType = s.output.setlinfo.med_type;
-      const rows = s.rows.map((r) => queryDetailRow(r, { setlId: q.setlId, medType, opterId: null, optTime: Number(r.uploaded_at) }));
+      const catalogue = ctx.national.catalogue;
+      // 医保目录名称: the catalogue's item in force on the detail's day, when it is listed.
+      const nameOf = (r: (typeof s.rows)[number]) =>
+        catalogue && r.listed === 1 ? (itemOn(catalogue, r.med_list_codg, nationalTime(Number(r.fee_ocur_time)).slice(0, 10))?.name ?? null) : null;
+      const rows = s.rows.map((r) => queryDetailRow(r, { setlId: q.setlId, medType, opterId: null, optTime: Number(r.uploaded_at), hilistName: nameOf(r) }));
       return ok(req, reply, 200, rows, { entryId: q.setlId, feeDetails: rows.length });
     },
   };

@@ -127,7 +127,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
      * registered (2201/2401) and has live details, medfee_sumamt must be their sum, and
      * inscp_scp_amt, fulamt_ownpay_amt, overlmt_selfpay and preselfpay_amt, when sent, theirs (every
      * disagreement listed); the split is then the details'. A registered visit must be the
-     * person's and not cancelled.
+     * person's and not cancelled, and an outpatient one's med_type the message's.
      */
     async function fromDetails(body: SettleBody): Promise<{ body: SettleBody; split?: DetailSplit; details: number }> {
       const d = body.input.data;
@@ -136,11 +136,16 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       if (visit.psn_no !== d.psn_no)
         throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 就诊ID ${d.mdtrt_id} 属于人员 ${visit.psn_no}，不是 ${d.psn_no}（the visit is of person ${visit.psn_no}）`);
       if (visit.status !== 'open') throw new LedgerError('VISIT_CANCELLED', `data.mdtrt_id: 就诊ID ${d.mdtrt_id} 已撤销（visit ${d.mdtrt_id} was cancelled）`);
+      // 每次就诊只能选择一个医疗类别: an outpatient visit's is the one 2201/2203 gave it.
+      const problems: string[] = [];
+      if (visit.kind === 'outpatient' && d.med_type !== undefined && d.med_type !== visit.med_type) {
+        problems.push(`data.med_type: ${d.med_type} 与就诊信息不符：visit ${d.mdtrt_id} is of 医疗类别 ${visit.med_type} (2201/2203)`);
+      }
       const rows = await ctx.ledger.national.feeDetails.liveAt(body.fixmedins_code, d.mdtrt_id, ctx.ledger.national.feeDetails.deps.now());
-      if (rows.length === 0) return { body, details: 0 };
       const sums = detailSums(rows);
-      const problems = settleAgreement(d, sums);
+      if (rows.length > 0) problems.push(...settleAgreement(d, sums));
       if (problems.length > 0) throw new RequestError(problems);
+      if (rows.length === 0) return { body, details: 0 };
       const data = { ...d, inscp_scp_amt: sums.eligible, fulamt_ownpay_amt: sums.fullOwnPay, overlmt_selfpay: sums.overLimit, preselfpay_amt: sums.preSelfPay };
       return { body: { ...body, input: { data } }, split: { fullOwnPay: sums.fullOwnPay, overLimit: sums.overLimit, preSelfPay: sums.preSelfPay }, details: rows.length };
     }
