@@ -235,7 +235,13 @@ for (const s of STORES) {
       expect(dup.body.error.code).toBe('DUPLICATE_REFERENCE');
 
       // Cancel detail 5 and upload it again as 7 at a lower count.
-      expect((await post('2302', { ...env('2302'), input: { data: [{ feedetl_sn: '5', mdtrt_id: mdtrt, psn_no: 'IN-1' }] } })).status).toBe(200);
+      const cancel5 = { ...env('2302'), input: { data: [{ feedetl_sn: '5', mdtrt_id: mdtrt, psn_no: 'IN-1' }] } };
+      expect((await post('2302', cancel5)).body.yibao).toMatchObject({ replayed: false, cancelled: ['5'] });
+      // Its retry: answered as it was; a new message for the cancelled detail: refused.
+      expect((await post('2302', cancel5)).body.yibao).toMatchObject({ replayed: true, cancelled: ['5'] });
+      const gone5 = await post('2302', { ...cancel5, msgid: msgid() });
+      expect(gone5.status).toBe(404);
+      expect(gone5.body.error.message).toMatch(/^data\[0\]\.feedetl_sn: 费用明细 5 不存在或已撤销/);
       const seven = await post('2301', { ...env('2301'), input: { feedetail: [detailRow('IN-1', mdtrt, '7', 'A', '0.5', '30', '15.00')] } });
       expect(seven.status, JSON.stringify(seven.body)).toBe(201);
       expect(seven.body.output.result[0]).toMatchObject({ inscp_scp_amt: '15.00' });
