@@ -345,16 +345,23 @@ export class HisDay {
         checks: [{ label: '重发冲正：同一应答，只冲正一次', ok: same, detail: same ? `同一撤销 ${again ?? '—'}` : `${first?.reversalId ?? '—'} / ${again ?? '—'}` }],
       };
     });
+    // Without a 2601 the settlement stands: 5203 must show it live (the hospital then keeps it).
+    const expected = first ? 'reversed' : 'live';
     const fate = await this.step('5203', first?.reversalId ?? lost.setl_id ?? '', async () => {
       try {
         const a = await this.client.settlementInfo({ data: { psn_no: p.psnNo, setl_id: first?.reversalId ?? lost.setl_id ?? '', mdtrt_id: mdtrtId } });
         const s = a.output.setlinfo;
-        const reversed = s.refd_setl_flag === '1';
-        const checks = [{ label: '冲正后 5203：有退费结算', ok: reversed, detail: reversed ? `退费结算 ${s.setl_id}` : '仍为有效结算' }];
-        if (reversed) checks.push(sameFigures('退费 = 被冲正结算之相反数', lost, s as unknown as SetlInfo, -1, QUERY_FIGURES));
-        return { result: reversed ? 'reversed' : 'live', checks };
+        const got = s.refd_setl_flag === '1' ? 'reversed' : 'live';
+        const checks = [
+          expected === 'reversed'
+            ? { label: '冲正后 5203：有退费结算', ok: got === 'reversed', detail: got === 'reversed' ? `退费结算 ${s.setl_id}` : '仍为有效结算' }
+            : { label: '未冲正（无 2601）：5203 结算仍有效', ok: got === 'live', detail: got === 'live' ? `结算 ${s.setl_id}` : '已为退费' },
+        ];
+        if (got === 'reversed') checks.push(sameFigures('退费 = 被冲正结算之相反数', lost, s as unknown as SetlInfo, -1, QUERY_FIGURES));
+        return { result: got, checks };
       } catch (e) {
-        if (e instanceof NationalError && !e.transport) return { result: 'absent', checks: [{ label: '冲正后 5203：结算不存在', ok: true, detail: e.errMsg }] };
+        if (e instanceof NationalError && !e.transport && expected === 'reversed')
+          return { result: 'absent', checks: [{ label: '冲正后 5203：结算不存在', ok: true, detail: e.errMsg }] };
         throw e;
       }
     });

@@ -29,7 +29,21 @@ const catalogue = parseCatalogue(readFileSync(join(ROOT, 'catalogues/sample.json
  * The transactions of the day the service does not offer yet (issue 15's other parts, merged one
  * by one): each is reported 未提供 by the sim. Remove an entry when its branch is merged.
  */
-const NOT_YET: readonly string[] = ['2201', '2203', '2204', '2301', '2401', '2402', '2601', '5203', '5204'];
+const NOT_YET: readonly string[] = ['2601'];
+
+/**
+ * Checks the service does not pass yet, each a finding of the kit (not of the sim): remove an entry
+ * when the service is fixed; the test fails when a listed check passes, or another fails.
+ *
+ * A reversal (2208, and 2601's refund read by 5203) puts the whole amount outside the policy range
+ * in fulamt_ownpay_amt, where the settlement it reverses — settled from uploaded details — split it
+ * into 全自费, 超限价 and 先行自付 (preselfpay_amt 13.80 settled, fulamt_ownpay_amt −13.80 reversed):
+ * the reversal's setlinfo is built from the ledger entry without the details' split.
+ */
+const KNOWN_UNBALANCED: readonly { infno: string; label: string }[] = [
+  { infno: '2208', label: '撤销 = 结算之相反数' },
+  { infno: '5203', label: '退费 = 被冲正结算之相反数' },
+];
 
 type Json = any;
 
@@ -83,15 +97,34 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       ];
       const r = await run([...args, '--allow-missing']);
       const report: Json = JSON.parse(r.out);
-      const bad = report.steps.filter((x: Json) => x.status !== 'balanced' && x.status !== 'unavailable');
+      const failing = report.steps.flatMap((x: Json) => x.checks.filter((c: Json) => !c.ok).map((c: Json) => ({ infno: x.infno, label: c.label })));
+      const known = (f: { infno: string; label: string }) => KNOWN_UNBALANCED.some((k) => k.infno === f.infno && k.label === f.label);
+      expect(
+        failing.filter((f: Json) => !known(f)),
+        JSON.stringify(failing, null, 2),
+      ).toEqual([]);
+      // Each known finding is still there (when its transaction ran): fixed, it leaves the list.
+      for (const k of KNOWN_UNBALANCED) {
+        const ran = report.steps.some((x: Json) => x.infno === k.infno && x.checks.some((c: Json) => c.label === k.label));
+        if (ran)
+          expect(
+            failing.some((f: Json) => f.infno === k.infno && f.label === k.label),
+            `${k.infno} ${k.label} now balances: remove it from KNOWN_UNBALANCED`,
+          ).toBe(true);
+      }
+      const bad = report.steps.filter(
+        (x: Json) =>
+          x.status !== 'balanced' && x.status !== 'unavailable' && !(x.status === 'unbalanced' && x.checks.every((c: Json) => c.ok || known({ infno: x.infno, label: c.label }))),
+      );
       expect(bad, JSON.stringify(bad, null, 2)).toEqual([]);
       expect(
         report.setup.filter((l: string) => l.startsWith('失败')),
         report.setup.join('\n'),
       ).toEqual([]);
       expect(report.unavailable).toEqual([...NOT_YET].sort());
-      expect(r.code).toBe(0);
-      expect(report.passed).toBe(true);
+      // The run passes only when nothing at all is left unbalanced.
+      expect(r.code).toBe(failing.length === 0 ? 0 : 1);
+      expect(report.passed).toBe(failing.length === 0);
       // Every step checked something or was a plain write; the settlements' identities held.
       const settled = report.steps.filter((x: Json) => ['2206', '2207', '2303', '2304', '2208'].includes(x.infno) && x.status === 'balanced');
       expect(settled.length).toBeGreaterThanOrEqual(8);

@@ -125,7 +125,8 @@ if (RECORD) {
           readStdin: async () => '',
         });
         writeFileSync(join(DIR, 'report.txt'), out);
-        expect(code, out).toBe(0);
+        // Recorded whatever the verdict (report.txt keeps it: his-sim.test.ts judges the day); only bad arguments stop it.
+        expect([0, 1], out).toContain(code);
       } finally {
         await service.close();
       }
