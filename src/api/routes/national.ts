@@ -31,6 +31,7 @@ import {
   type SettleInterface,
 } from '../../national/input.js';
 import { detailSums } from '../../national/detail-input.js';
+import { detailSplitOf } from './national-split.js';
 import { personOf, settleAgreement, type DetailSplit, type SettleBody } from '../../national/settle-details.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
@@ -175,6 +176,8 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         throw e;
       }
       const { entry, created } = result;
+      // Settled from fee details, the reversal negates the details' split (全自费, 超限价, 先行自付).
+      const split = await detailSplitOf(ctx, entry, parties.institutionId, parties.visitId, actor);
       const output = nationalSettlement(figuresOfEntry(entry), {
         setlId: entry.id,
         mdtrtId: parties.visitId,
@@ -184,6 +187,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         visitType: parties.visitType as VisitType,
         setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
         ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
+        ...(split ? { split } : {}),
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
     }
