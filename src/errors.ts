@@ -75,6 +75,7 @@ export const ERROR_CODES = {
     'NO_PAYING_CENTRE',
     'PAYING_CENTRE_RULE',
     'VISIT_CANCELLED',
+    'DETAILS_CHANGED',
   ],
   /** Try again shortly. */
   unavailable: ['OVERLOADED', 'AUDIT_UNAVAILABLE', 'SHUTTING_DOWN'],

@@ -41,6 +41,7 @@ export type LedgerErrorCode =
   | 'INVALID_REQUEST'
   /** National: the visit (就诊ID) was cancelled (2202 门诊挂号撤销, 2404 入院撤销); nothing more may be done on it. */
   | 'VISIT_CANCELLED'
+  | 'DETAILS_CHANGED'
   /** National: a fee detail's serial number (feedetl_sn) is live already on the visit (2204/2301). */
   | 'DUPLICATE_REFERENCE';
 

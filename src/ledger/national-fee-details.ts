@@ -82,14 +82,22 @@ export class FeeDetailBook {
       return await db.transaction().execute(async (trx) => {
         const again = this.replayOf(await this.uploaded(trx, u.requestId), u);
         if (again) return { rows: again, replayed: true };
-        await openVisit(trx, u.institutionId, u.mdtrtId, u.psnNo);
+        await openVisit(trx, u.institutionId, u.mdtrtId, u.psnNo, this.deps.postgres);
         const settled = await liveSettlementOf(trx, u.institutionId, u.mdtrtId);
         if (settled)
           throw new LedgerError(
             'VISIT_ALREADY_SETTLED',
             `data.mdtrt_id: 就诊ID ${u.mdtrtId} 已结算（${settled}），请先撤销结算再上传明细（visit ${u.mdtrtId} is settled as ${settled}; reverse it first）`,
           );
-        await this.refuseLiveSns(trx, u);
+        try {
+          await this.refuseLiveSns(trx, u);
+        } catch (e) {
+          // PostgreSQL (read committed): the same upload may have committed between the replay
+          // read above and this one; its serial numbers are then live, and its rows are the answer.
+          const committed = e instanceof LedgerError && e.code === 'DUPLICATE_REFERENCE' ? this.replayOf(await this.uploaded(trx, u.requestId), u) : undefined;
+          if (committed) return { rows: committed, replayed: true };
+          throw e;
+        }
         const now = this.deps.now();
         const rows: FeeDetailRow[] = u.details.map((d) => ({
           id: uuidv7(now),

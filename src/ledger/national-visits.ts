@@ -86,8 +86,16 @@ function requestsOf(info: Record<string, unknown>): string[] {
  * The visit for a change: this institution's (else NOT_FOUND, as another institution's entry),
  * this person's (else PERSON_MISMATCH), not cancelled (else VISIT_CANCELLED).
  */
-export async function openVisit(db: Transaction<Database>, institutionId: string, mdtrtId: string, psnNo: string): Promise<NationalVisitRow> {
-  const v = await db.selectFrom('national_visits').selectAll().where('mdtrt_id', '=', mdtrtId).where('institution_id', '=', institutionId).executeTakeFirst();
+export async function openVisit(db: Transaction<Database>, institutionId: string, mdtrtId: string, psnNo: string, lock: boolean): Promise<NationalVisitRow> {
+  // On PostgreSQL the row is locked for the transaction: an upload and a cancellation of the same
+  // visit (2301 and 2404, 2204 and 2202) take turns, so neither decides on what the other changes.
+  const v = await db
+    .selectFrom('national_visits')
+    .selectAll()
+    .where('mdtrt_id', '=', mdtrtId)
+    .where('institution_id', '=', institutionId)
+    .$if(lock, (q) => q.forUpdate())
+    .executeTakeFirst();
   if (!v) throw new LedgerError('NOT_FOUND', `data.mdtrt_id: 就诊ID ${mdtrtId} 不存在（visit ${mdtrtId} is not registered at ${institutionId}）`);
   if (v.psn_no !== psnNo)
     throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 就诊ID ${mdtrtId} 属于人员 ${v.psn_no}，不是 ${psnNo}（the visit is of person ${v.psn_no}, not ${psnNo}）`);
@@ -164,7 +172,7 @@ export class VisitBook {
     return this.deps.db.transaction().execute(async (trx) => {
       const v = await trx.selectFrom('national_visits').selectAll().where('mdtrt_id', '=', c.mdtrtId).where('institution_id', '=', c.institutionId).executeTakeFirst();
       if (v && requestsOf(infoOf(v)).includes(c.requestId)) return v;
-      const open = await openVisit(trx, c.institutionId, c.mdtrtId, c.psnNo);
+      const open = await openVisit(trx, c.institutionId, c.mdtrtId, c.psnNo, this.deps.postgres);
       const settled = await liveSettlementOf(trx, c.institutionId, c.mdtrtId);
       if (settled)
         throw new LedgerError(
@@ -201,17 +209,33 @@ export class VisitBook {
    * Cancels an open visit (2202, 2404, a 2601 of 2401): refused when it has a live settlement
    * (VISIT_ALREADY_SETTLED). Idempotent: a cancelled visit is answered as it is, nothing written.
    */
-  async cancel(c: { requestId: string; institutionId: string; mdtrtId: string; psnNo: string; reason: string }, actor: Actor): Promise<NationalVisitRow> {
+  async cancel(c: { requestId: string; institutionId: string; mdtrtId: string; psnNo: string; reason: string; onlyIfEmpty?: boolean }, actor: Actor): Promise<NationalVisitRow> {
     return this.deps.db.transaction().execute(async (trx) => {
       const v = await trx.selectFrom('national_visits').selectAll().where('mdtrt_id', '=', c.mdtrtId).where('institution_id', '=', c.institutionId).executeTakeFirst();
       if (v && v.psn_no === c.psnNo && v.status === 'cancelled') return v;
-      const open = await openVisit(trx, c.institutionId, c.mdtrtId, c.psnNo);
+      const open = await openVisit(trx, c.institutionId, c.mdtrtId, c.psnNo, this.deps.postgres);
       const settled = await liveSettlementOf(trx, c.institutionId, c.mdtrtId);
       if (settled)
         throw new LedgerError(
           'VISIT_ALREADY_SETTLED',
           `data.mdtrt_id: 就诊ID ${c.mdtrtId} 已结算（${settled}），请先撤销结算（visit ${c.mdtrtId} is settled as ${settled}; reverse it first）`,
         );
+      if (c.onlyIfEmpty) {
+        // 2404: a stay is cancelled only when it is not discharged and has no live details, decided
+        // in the transaction that cancels it (a 2301 racing it waits for the lock above).
+        const problems: string[] = [];
+        if (open.endtime !== null) problems.push('data.mdtrt_id: 已出院（the stay is discharged: undo the discharge with 2405 first）');
+        const live = await trx
+          .selectFrom('fee_details')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('institution_id', '=', c.institutionId)
+          .where('mdtrt_id', '=', c.mdtrtId)
+          .where('cancelled_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        if (Number(live.n) > 0)
+          problems.push(`data.mdtrt_id: 有 ${Number(live.n)} 条未撤销的费用明细（the stay has live fee details: cancel them with 2302, feedetl_sn "0000", first）`);
+        if (problems.length > 0) throw new LedgerError('NOT_REVERSIBLE', problems.join('; '));
+      }
       const now = this.deps.now();
       const info = infoOf(open);
       const next = { ...info, cancel: { requestId: c.requestId, reason: c.reason, at: now }, requests: [...requestsOf(info), c.requestId] };

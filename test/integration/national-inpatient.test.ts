@@ -462,6 +462,26 @@ for (const s of STORES) {
       expect(rows).toHaveLength(1);
     });
 
+    it('a 2404 racing a 2301 on the same stay: either the stay is cancelled with no live details, or the details stand on an open stay', async () => {
+      for (let round = 0; round < 6; round++) {
+        const psn = `IN-R${round}`;
+        const mdtrt = await admit(psn);
+        const up = { ...env('2301'), input: { feedetail: [detailRow(psn, mdtrt, '1', 'A', '1', '30', '30.00')] } };
+        const [a, b] = await Promise.all(
+          round % 2 === 0 ? [post('2301', up), post('2404', stayRef('2404', psn, mdtrt))] : [post('2404', stayRef('2404', psn, mdtrt)), post('2301', up)],
+        );
+        const visit = await store.db.selectFrom('national_visits').select('status').where('mdtrt_id', '=', mdtrt).executeTakeFirstOrThrow();
+        const live = await store.db.selectFrom('fee_details').select('id').where('mdtrt_id', '=', mdtrt).where('cancelled_at', 'is', null).execute();
+        // Exactly one of the two won, and the state is the winner's.
+        expect(
+          [a.status, b.status].filter((x) => x < 300),
+          JSON.stringify([a.body.error, b.body.error]),
+        ).toHaveLength(1);
+        if (visit.status === 'cancelled') expect(live).toHaveLength(0);
+        else expect(live).toHaveLength(1);
+      }
+    });
+
     it('an institution key acts at its own institution only, and on its own stays', async () => {
       const mdtrt = await admit('IN-9');
       const elsewhere = await post('2401', { ...admission('IN-9'), fixmedins_code: 'H2' }, h1.key);

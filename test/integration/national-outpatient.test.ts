@@ -403,5 +403,42 @@ for (const s of STORES) {
         'national.visit.visit-info',
       ]);
     });
+
+    it('a detail that committed while a 2207 settled: the settlement is reversed and refused (DETAILS_CHANGED), on the retry too', async () => {
+      const reg = await post('2201', register('R-DC'));
+      expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+      const m = reg.body.output.data.mdtrt_id as string;
+      const up = await post('2204', { ...envelope('2204', 'D-DC'), input: { feedetail: dayDetails(m) } });
+      expect(up.status, JSON.stringify(up.body)).toBe(201);
+      const first = await post('2207', settleMsg('2207', 'S-DC', m));
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      const id = first.body.output.setlinfo.setl_id as string;
+      // The race, replayed: a row whose upload committed after the settle read the details but
+      // stamped before the settle's time (FeeDetailBook.liveAt counts it for the settlement), and
+      // cancelled since (so the retry's own read of the live details agrees with the message).
+      const { created_at } = await store.db.selectFrom('settlements').select('created_at').where('id', '=', id).executeTakeFirstOrThrow();
+      const settledAt = Number(created_at);
+      const [row] = await store.db.selectFrom('fee_details').selectAll().where('mdtrt_id', '=', m).where('feedetl_sn', '=', '1').execute();
+      await store.db
+        .insertInto('fee_details')
+        .values({
+          ...row!,
+          id: 'DC-ROW',
+          feedetl_sn: '99',
+          upload_request: '2204:H1:D-DC-LATE',
+          uploaded_at: settledAt - 1,
+          cancelled_at: settledAt + 1,
+          cancel_request: '2205:H1:C-DC-LATE',
+        })
+        .execute();
+      await new Promise((r) => setTimeout(r, 5));
+      for (const attempt of [1, 2]) {
+        const again = await post('2207', settleMsg('2207', 'S-DC', m));
+        expect([again.status, again.body.error?.code], `attempt ${attempt}: ${JSON.stringify(again.body.error)}`).toEqual([409, 'DETAILS_CHANGED']);
+        expect(again.body.error.message).toContain(id);
+      }
+      const reversals = await store.db.selectFrom('settlements').select(['id', 'request_id']).where('reverses', '=', id).execute();
+      expect(reversals.map((r) => r.request_id)).toEqual([`nat-details-${id}`]);
+    });
   });
 }

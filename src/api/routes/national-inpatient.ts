@@ -245,16 +245,9 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
   }
 
   async function cancelStay(m: StayRef, req: FastifyRequest, reply: FastifyReply) {
-    const stay = await stayOf(m, 'data');
-    if (stay.status !== 'cancelled') {
-      const problems: string[] = [];
-      if (stay.endtime !== null) problems.push(`data.mdtrt_id: 已出院（the stay is discharged: undo the discharge with 2405 first）`);
-      const live = await details.liveAt(m.fixmedinsCode, m.mdtrtId, Date.now());
-      if (live.length > 0) problems.push(`data.mdtrt_id: 有 ${live.length} 条未撤销的费用明细（the stay has live fee details: cancel them with 2302, feedetl_sn "0000", first）`);
-      if (problems.length > 0) throw new LedgerError('NOT_REVERSIBLE', problems.join('; '));
-    }
+    await stayOf(m, 'data');
     const v = await booked('data', () =>
-      visits.cancel({ requestId: m.requestId, institutionId: m.fixmedinsCode, mdtrtId: m.mdtrtId, psnNo: m.psnNo, reason: '2404 入院撤销' }, req.actor),
+      visits.cancel({ requestId: m.requestId, institutionId: m.fixmedinsCode, mdtrtId: m.mdtrtId, psnNo: m.psnNo, reason: '2404 入院撤销', onlyIfEmpty: true }, req.actor),
     );
     return ok(req, reply, 200, null, { requestId: m.requestId, mdtrtId: v.mdtrt_id, status: v.status });
   }
@@ -313,15 +306,7 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
     });
     if (problems.length > 0) throw new RequestError(problems);
     const u = { requestId: m.requestId, institutionId: m.fixmedinsCode, mdtrtId: m.mdtrtId, psnNo: m.psnNo, details: toStore };
-    // A retry racing its original on PostgreSQL can find the original's serial numbers live before
-    // its rows are visible under the request id (DUPLICATE_REFERENCE): asked once more, the book
-    // answers the original's rows, or refuses again when the serial numbers are another upload's.
-    const { rows, replayed } = await booked('feedetail', () =>
-      details.upload(u, req.actor).catch((e: unknown) => {
-        if (e instanceof LedgerError && e.code === 'DUPLICATE_REFERENCE') return details.upload(u, req.actor);
-        throw e;
-      }),
-    );
+    const { rows, replayed } = await booked('feedetail', () => details.upload(u, req.actor));
     return ok(
       req,
       reply,

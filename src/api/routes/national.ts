@@ -31,6 +31,8 @@ import {
   type SettleInterface,
 } from '../../national/input.js';
 import { detailSums } from '../../national/detail-input.js';
+import type { NationalVisitRow } from '../../ledger/national-visits.js';
+import { formatYuan } from '../../money/money.js';
 import { detailSplitOf } from './national-split.js';
 import { personOf, settleAgreement, type DetailSplit, type SettleBody } from '../../national/settle-details.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
@@ -83,9 +85,10 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
       if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, parsed.input.data.psn_no, { mdtrtId: parsed.input.data.mdtrt_id });
       // A visit the centre registered (2201/2401) with live fee details (2204/2301) is settled from them.
-      const { body, split, details } = await fromDetails(parsed);
-      const registered = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
-      const n = toSettleOne(infno, body, registered, ctx.policies);
+      const { body, split, details, visit: registered } = await fromDetails(parsed);
+      const commits = infno === '2207' || infno === '2304';
+      const known = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
+      const n = toSettleOne(infno, body, known, ctx.policies);
       let entry: Record<string, unknown>;
       let created = false;
       const original = (infno === '2207' || infno === '2304') && n.msgid !== undefined ? n.msgid : undefined;
@@ -102,6 +105,9 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       const id = typeof entry.id === 'string' ? entry.id : null;
       // …and one whose 2601 came while it was being settled is reversed, once, and refused.
       if (original !== undefined && id !== null) await ctx.ledger.national.reversals.afterSettle(body.fixmedins_code, infno, original, id, actor);
+      // …and one whose visit's details changed while it was being settled is reversed and refused.
+      if (id !== null && registered !== undefined && commits)
+        await recheckDetails(body, id, Date.parse(String(entry.createdAt)), { total: n.one.visit.total, eligible: n.one.visit.eligible }, actor);
       // setlinfo's person fields: the identity the agency keeps (a read of personal data).
       const identity = await ctx.ledger.national.identities.get(n.one.person.id);
       if (identity && (infno === '2207' || infno === '2304')) ctx.reads(req, `read.national-${infno}-identity`, n.one.person.id, { mdtrtId: n.one.visit.id });
@@ -130,25 +136,54 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
      * disagreement listed); the split is then the details'. A registered visit must be the
      * person's and not cancelled, and an outpatient one's med_type the message's.
      */
-    async function fromDetails(body: SettleBody): Promise<{ body: SettleBody; split?: DetailSplit; details: number }> {
+    async function fromDetails(body: SettleBody): Promise<{ body: SettleBody; split?: DetailSplit; details: number; visit?: NationalVisitRow }> {
       const d = body.input.data;
       const visit = await ctx.ledger.national.visits.get(body.fixmedins_code, d.mdtrt_id);
       if (!visit) return { body, details: 0 };
       if (visit.psn_no !== d.psn_no)
         throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 就诊ID ${d.mdtrt_id} 属于人员 ${visit.psn_no}，不是 ${d.psn_no}（the visit is of person ${visit.psn_no}）`);
       if (visit.status !== 'open') throw new LedgerError('VISIT_CANCELLED', `data.mdtrt_id: 就诊ID ${d.mdtrt_id} 已撤销（visit ${d.mdtrt_id} was cancelled）`);
-      // 每次就诊只能选择一个医疗类别: an outpatient visit's is the one 2201/2203 gave it.
+      // 每次就诊只能选择一个医疗类别: the visit's is the one 2201/2203 or 2401/2403 gave it; a stay's
+      // settle (2303/2304 carry no med_type) takes it from the stay.
       const problems: string[] = [];
-      if (visit.kind === 'outpatient' && d.med_type !== undefined && d.med_type !== visit.med_type) {
-        problems.push(`data.med_type: ${d.med_type} 与就诊信息不符：visit ${d.mdtrt_id} is of 医疗类别 ${visit.med_type} (2201/2203)`);
+      if (d.med_type !== undefined && d.med_type !== visit.med_type) {
+        problems.push(
+          `data.med_type: ${d.med_type} 与就诊信息不符：visit ${d.mdtrt_id} is of 医疗类别 ${visit.med_type} (${visit.kind === 'inpatient' ? '2401/2403' : '2201/2203'})`,
+        );
       }
       const rows = await ctx.ledger.national.feeDetails.liveAt(body.fixmedins_code, d.mdtrt_id, ctx.ledger.national.feeDetails.deps.now());
       const sums = detailSums(rows);
       if (rows.length > 0) problems.push(...settleAgreement(d, sums));
       if (problems.length > 0) throw new RequestError(problems);
-      if (rows.length === 0) return { body, details: 0 };
-      const data = { ...d, inscp_scp_amt: sums.eligible, fulamt_ownpay_amt: sums.fullOwnPay, overlmt_selfpay: sums.overLimit, preselfpay_amt: sums.preSelfPay };
-      return { body: { ...body, input: { data } }, split: { fullOwnPay: sums.fullOwnPay, overLimit: sums.overLimit, preSelfPay: sums.preSelfPay }, details: rows.length };
+      const withType = { ...d, med_type: visit.med_type };
+      if (rows.length === 0) return { body: { ...body, input: { data: withType } }, details: 0, visit };
+      const data = { ...withType, inscp_scp_amt: sums.eligible, fulamt_ownpay_amt: sums.fullOwnPay, overlmt_selfpay: sums.overLimit, preselfpay_amt: sums.preSelfPay };
+      return { body: { ...body, input: { data } }, split: { fullOwnPay: sums.fullOwnPay, overLimit: sums.overLimit, preSelfPay: sums.preSelfPay }, details: rows.length, visit };
+    }
+
+    /**
+     * A settlement's details are those live at its time (FeeDetailBook.liveAt). A 2204/2301 (or
+     * 2205/2302) that committed between the settle's read of the details and its commit changes
+     * them: the settlement then no longer matches its details, so it is reversed (once, request id
+     * `nat-details-{id}`) and the message refused with DETAILS_CHANGED — a retry of the same
+     * message finds the same mismatch and the same answer; a new message settles the details as
+     * they are.
+     */
+    async function recheckDetails(body: SettleBody, id: string, at: number, used: { total: number; eligible: number }, actor: FastifyRequest['actor']) {
+      const rows = await ctx.ledger.national.feeDetails.liveAt(body.fixmedins_code, body.input.data.mdtrt_id, at);
+      if (rows.length === 0) return;
+      const sums = detailSums(rows);
+      if (sums.total === used.total && sums.eligible === used.eligible) return;
+      let reversal = '';
+      try {
+        reversal = (await ctx.ledger.reverse(id, `nat-details-${id}`, actor)).entry.id;
+      } catch (e) {
+        if (!(e instanceof LedgerError && e.code === 'ALREADY_REVERSED')) throw e;
+      }
+      throw new LedgerError(
+        'DETAILS_CHANGED',
+        `data.mdtrt_id: 结算期间就诊 ${body.input.data.mdtrt_id} 的费用明细发生变化（医疗费总额 ${formatYuan(used.total)} 元，明细合计 ${formatYuan(sums.total)} 元），结算 ${id} 已撤销${reversal ? `（${reversal}）` : ''}，请按现有明细重新结算（the visit's fee details changed while it was being settled; the settlement was reversed: settle again）`,
+      );
     }
 
     async function reverse(infno: ReverseInterface, req: FastifyRequest, reply: FastifyReply) {
