@@ -84,6 +84,7 @@ export class HisDay {
   readonly steps: Step[] = [];
   readonly unavailable = new Set<string>();
   readonly rows: Row[] = [];
+  private unreachable = false;
   readonly client: NationalClient;
   readonly persons: SimPerson[];
   private readonly next: () => number;
@@ -118,6 +119,8 @@ export class HisDay {
 
   /** Runs one transaction's step; undefined when it was refused, not offered, or failed. */
   async step<T>(infno: Infno, subject: string, body: () => Promise<Outcome<T>>): Promise<T | undefined> {
+    // The service could not be reached: the rest of the day is not played (one failed step says why).
+    if (this.unreachable) return undefined;
     const step: Step = { n: this.steps.length + 1, infno, name: TRANSACTION_NAMES[infno], subject, status: 'balanced', checks: [] };
     this.steps.push(step);
     try {
@@ -137,6 +140,10 @@ export class HisDay {
       } else {
         step.status = 'failed';
         step.message = (e as Error).message;
+        if (e instanceof NationalError && e.code === 'TRANSPORT') {
+          this.unreachable = true;
+          step.message += '；其余步骤未执行 / the rest of the day was not played';
+        }
       }
       return undefined;
     }

@@ -79,8 +79,16 @@ async function send(method: 'PUT' | 'POST', baseUrl: string, key: string, path: 
 /** The registry entries the day needs, made with the agency's key. */
 export async function setUpCentre(baseUrl: string, agencyKey: string, institution: string, persons: SimPerson[], year: number): Promise<SetupResult> {
   const out: SetupResult = { lines: [], unavailable: [], problems: [] };
+  let unreachable = false;
   const step = async (label: string, path: string, body: unknown, optional = false, method: 'PUT' | 'POST' = 'PUT') => {
-    const r = await send(method, baseUrl, agencyKey, path, body);
+    if (unreachable) return;
+    let r: { status: number; body: unknown };
+    try {
+      r = await send(method, baseUrl, agencyKey, path, body);
+    } catch (e) {
+      unreachable = true;
+      return void out.problems.push(`${label}：无法连接 / cannot reach ${baseUrl}: ${(e as Error).message}`);
+    }
     if (r.status < 300) return void out.lines.push(`${label}：已登记 (${r.status})`);
     if (optional && r.status === 404) return void out.unavailable.push(`${label}：服务未提供 ${path} (404)`);
     out.problems.push(`${label}：${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
