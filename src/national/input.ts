@@ -36,10 +36,10 @@ import { parseInstant } from '../calendar/calendar.js';
 import { CATEGORIES, TIERS, VISIT_TYPES, type Category, type Scheme, type VisitType } from '../domain.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
-import { formatIssues } from '../policy/schema.js';
 import { parseSettleOne, requestIdSchema, type SettleOne } from '../request/settle-one.js';
 import { printableText } from '../request/id.js';
 import { amount, enumOf, id, personSchema, RequestError } from '../request/settle-request.js';
+import { safeParseNational } from './problems.js';
 import { categoryOf, NationalCodeError, nameOf, MED_TYPES, schemeOf, visitTypeOf } from './codes.js';
 
 /** The transactions yibao answers. */
@@ -173,17 +173,22 @@ export const reverseBodySchema = envelope(reverseData, extension.pick({ requestI
 type SettleBody = z.output<ReturnType<typeof settleBodySchema>>;
 type ReverseBody = z.output<typeof reverseBodySchema>;
 
-/** The national path of a problem: the spec names the transaction's node `data`, not `input.data`. */
-const nationalLines = (issues: readonly z.core.$ZodIssue[]) => formatIssues(issues).map((l) => l.replace(/^input\.data\b/, 'data'));
-
-function parseBody<S extends z.ZodType>(schema: S, infno: Interface, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(nationalLines(r.error.issues));
+/**
+ * Parses a national message: every problem in Chinese with its national path (problems.ts), and
+ * the envelope's infno, when given, must be the transaction's own.
+ */
+export function parseNationalBody<S extends z.ZodType>(schema: S, infno: string, name: string, body: unknown): z.output<S> {
+  const r = safeParseNational(schema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const infnoGiven = (r.data as { infno?: string }).infno;
   if (infnoGiven !== undefined && infnoGiven !== infno) {
-    throw new RequestError([`infno: the message says ${infnoGiven}, but this is ${infno} ${INTERFACE_NAMES[infno]} (POST /v1/national/${infno})`]);
+    throw new RequestError([`infno: the message says ${infnoGiven}, but this is ${infno} ${name} (POST /v1/national/${infno})`]);
   }
   return r.data;
+}
+
+function parseBody<S extends z.ZodType>(schema: S, infno: Interface, body: unknown): z.output<S> {
+  return parseNationalBody(schema, infno, INTERFACE_NAMES[infno], body);
 }
 
 /** A validated national settle (or pre-settle) message. */

@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(75);
+    expect(names.length).toBe(76);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -219,6 +219,9 @@ describe('the OpenAPI document', () => {
     await tryIt('POST /v1/monitoring/budget-payments', '/v1/monitoring/budget-payments');
     await tryIt('PUT /v1/monitoring/settings/warning', '/v1/monitoring/settings/warning');
     await tryIt('PUT /v1/monitoring/settings/high-cost', '/v1/monitoring/settings/high-cost');
+    // 2601 冲正 of the examples' 2207 message (reversed by the 2208 above): its reversal recorded.
+    const corrected = await tryIt('POST /v1/national/2601', '/v1/national/2601');
+    expect(corrected).toMatchObject({ infcode: 0, output: null, yibao: { done: 'reversed', setlId: expect.stringMatching(/^S-/) } });
     // Every example was tried.
     expect([...byRoute.keys()].filter((w) => !tried.has(w))).toEqual([]);
   });
