@@ -33,7 +33,7 @@ export const ERROR_CODES = {
     'INVALID_FILE',
   ],
   /** Who is calling, or whether they may. */
-  access: ['UNAUTHENTICATED', 'FORBIDDEN'],
+  access: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_SIGNED_IN'],
   /** The documents do not give the answer (422). */
   policy: [
     'NO_POLICY_IN_FORCE',

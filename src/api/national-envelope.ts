@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { YibaoError } from '../errors.js';
 import type { Actor } from '../ledger/ledger.js';
+import type { SignInCheck } from '../ledger/national-sign-ins.js';
 import { type App, JSON_TYPE, type RouteContext } from './context.js';
 
 /**
@@ -19,13 +20,14 @@ export const refusalEnvelopeSchema = z
     inf_refmsgid: z.string().optional(),
     refmsg_time: z.string().optional(),
     respond_time: z.string().optional(),
-    err_msg: z.string().optional().meta({ description: '`CODE: message`, the error code and message.' }),
+    err_msg: z.string().optional().meta({ description: 'The code’s Chinese title and every problem: `报文校验失败：data.medfee_sumamt：…；data.insutype：…`.' }),
     output: z.null().optional(),
     error: z.looseObject({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),
     requestId: z.string(),
   })
   .meta({
-    description: 'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s.',
+    description:
+      'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s (statusMode http) or 200 (statusMode platform).',
   });
 
 /** yyyyMMddHHmmssSSS, China time, as the platform stamps its messages. */
@@ -35,9 +37,59 @@ function stamp(epochMs: number): string {
 
 const receivedAt = new WeakMap<FastifyRequest, number>();
 
+/**
+ * 错误标题: each stable code (src/errors.ts) as the platform's err_msg begins, in Chinese. A code
+ * not listed is 交易失败.
+ */
+export const ERROR_TITLES: Readonly<Record<string, string>> = {
+  INVALID_REQUEST: '报文校验失败',
+  INVALID_JSON: '报文不是有效的JSON',
+  FORBIDDEN_KEY: '报文含禁止的键',
+  INVALID_CODE: '代码值无效',
+  INVALID_AMOUNT: '金额无效',
+  BODY_TOO_LARGE: '报文过大',
+  UNSUPPORTED_MEDIA_TYPE: '报文类型不支持',
+  UNAUTHENTICATED: '未认证',
+  FORBIDDEN: '无权操作',
+  NOT_SIGNED_IN: '未签到',
+  NOT_FOUND: '未找到',
+  IDEMPOTENCY_CONFLICT: '报文ID重复',
+  VISIT_ALREADY_SETTLED: '就诊已结算',
+  ALREADY_REVERSED: '已撤销',
+  NOT_REVERSIBLE: '不可撤销',
+  REVERSED_BY_2601: '原交易已冲正',
+  INSTITUTION_MISMATCH: '机构信息不一致',
+  PERSON_MISMATCH: '人员信息不一致',
+  PERSON_NOT_REGISTERED: '人员未登记',
+  NOT_ENROLLED: '未参保缴费',
+  ENROLLMENT_NOT_ACCEPTED: '参保信息不予采用',
+  ACCOUNT_NOT_AVAILABLE: '个人账户不可用',
+  VISIT_IN_FUTURE: '就诊时间晚于当前时间',
+  NO_POLICY_IN_FORCE: '无有效政策',
+  NO_BENEFIT_RULE: '无待遇规则',
+  MISSING_PARAMETER: '政策参数缺失',
+  INCONSISTENT_POLICY: '政策不一致',
+  OVERLOADED: '系统繁忙',
+  SHUTTING_DOWN: '系统停止服务中',
+  AUDIT_UNAVAILABLE: '审计日志不可用',
+  REQUEST_TIMEOUT: '请求超时',
+  INTERNAL: '系统内部错误',
+};
+
+/**
+ * err_msg: the code's Chinese title, then every problem (`path：message`, joined by `；`), e.g.
+ * `报文校验失败：data.medfee_sumamt：…；data.insutype：…`; a refusal without problems, its message.
+ */
+export function errMsgOf(error: { code?: string; message?: string; problems?: readonly string[] }): string {
+  const title = ERROR_TITLES[error.code ?? ''] ?? '交易失败';
+  const parts = error.problems && error.problems.length > 0 ? error.problems : [(error.message ?? '').replace(/^invalid request: /, '')];
+  const text = parts.map((p) => p.replace(/^([^\s:：]+): /, '$1：')).join('；');
+  return text === '' ? title : `${title}：${text}`;
+}
+
 /** The refusal's envelope: the service's error body with infcode -1 and err_msg. */
 function errorEnvelope(req: FastifyRequest, payload: string): string {
-  let body: { error?: { code?: string; message?: string }; requestId?: string };
+  let body: { error?: { code?: string; message?: string; problems?: string[] }; requestId?: string };
   try {
     body = JSON.parse(payload) as typeof body;
   } catch {
@@ -49,10 +101,33 @@ function errorEnvelope(req: FastifyRequest, payload: string): string {
     inf_refmsgid: req.id,
     refmsg_time: stamp(receivedAt.get(req) ?? now),
     respond_time: stamp(now),
-    err_msg: body.error ? `${body.error.code ?? 'ERROR'}: ${body.error.message ?? ''}` : 'error',
+    err_msg: body.error ? errMsgOf(body.error) : '交易失败',
     output: null,
     ...body,
   });
+}
+
+/** Why a sign_no is refused (ledger.national.signIns.verify), in Chinese. */
+const SIGN_IN_REFUSALS: Record<Exclude<SignInCheck, 'ok'>, string> = {
+  unknown: '签到编号不存在；先以 9001 签到',
+  'signed-out': '该签到已签退（9002）；重新以 9001 签到',
+  'other-institution': '签到编号不是本机构（fixmedins_code）的签到',
+  'other-key': '签到编号不是本密钥签到所得；以本密钥 9001 签到',
+};
+
+/**
+ * requireSignIn: every national message but 9001 签到 carries a live sign_no of its institution,
+ * signed in by the same key (a preHandler, before the route reads the message).
+ */
+async function checkSignIn(ctx: RouteContext, req: FastifyRequest): Promise<void> {
+  if ((req.routeOptions.url ?? '').endsWith('/9001')) return;
+  const body = (req.body ?? {}) as { sign_no?: unknown; fixmedins_code?: unknown };
+  if (typeof body.sign_no !== 'string' || body.sign_no === '') {
+    throw new YibaoError('NOT_SIGNED_IN', 'sign_no: 缺少签到编号：本服务要求每个报文（9001 签到除外）带 9001 签到所得的 sign_no');
+  }
+  if (typeof body.fixmedins_code !== 'string') return; // the route's own parse names fixmedins_code
+  const check = await ctx.ledger.national.signIns.verify(body.sign_no, body.fixmedins_code, req.actor.id);
+  if (check !== 'ok') throw new YibaoError('NOT_SIGNED_IN', `sign_no: ${SIGN_IN_REFUSALS[check]}（${body.sign_no}）`);
 }
 
 /**
@@ -73,14 +148,18 @@ export type EnvelopeSender = (req: FastifyRequest, reply: FastifyReply, status: 
  * (made by the service's error handler) wrapped with infcode -1 and err_msg, the status kept.
  * Returns the sender of successes.
  */
-export function nationalEnvelope(scope: App, _ctx: RouteContext): EnvelopeSender {
+export function nationalEnvelope(scope: App, ctx: RouteContext): EnvelopeSender {
   scope.addHook('onRequest', (req, _reply, done) => {
     receivedAt.set(req, Date.now());
     done();
   });
+  if (ctx.national.requireSignIn) scope.addHook('preHandler', async (req) => checkSignIn(ctx, req));
+  // The service's own hooks (the audit of refusals) ran before this one, with the status as made.
   scope.addHook('onSend', (req, reply, payload, done) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') done(null, errorEnvelope(req, payload));
-    else done(null, payload);
+    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
+    // 'platform': every answer HTTP 200, the refusal in infcode -1 (the platform's way).
+    if (ctx.national.statusMode === 'platform') void reply.code(200);
+    done(null, errorEnvelope(req, payload));
   });
   return (req, reply, status, output, yibao) => {
     const now = Date.now();

@@ -20,6 +20,8 @@ export function chineseMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
     return `缺少必填字段，期望 ${issue.expected}${issue.message === render(en, issue) ? '' : `（${issue.message}）`}`;
   }
+  // A pattern's own words say more than the pattern (正则表达式) zh-CN would quote.
+  if (issue.code === 'invalid_format' && issue.message !== render(en, issue)) return `格式不符（${issue.message}）`;
   const chinese = render(zh, issue);
   if (chinese === undefined) return issue.message;
   return issue.message === render(en, issue) ? chinese : `${chinese}（${issue.message}）`;

@@ -139,7 +139,7 @@ for (const s of STORES) {
       expect(pharmacy.body.error.message).toContain('2207 门诊结算、2304 住院结算、2401 入院办理');
       const bad = await post('2601', { msgid: msgid(), fixmedins_code: 'H1', input: { data: { psn_no: 'R-3', oinfno: 22 } } });
       expect(bad.status).toBe(400);
-      expect(bad.body.error.problems).toEqual([expect.stringMatching(/^data\.omsgid: 无效输入/), expect.stringMatching(/^data\.oinfno: 无效输入/)]);
+      expect(bad.body.error.problems).toEqual([expect.stringMatching(/^data\.omsgid: 缺少必填字段/), expect.stringMatching(/^data\.oinfno: 无效输入/)]);
       const rows = await store.db.selectFrom('national_reversals').selectAll().where('omsgid', '=', settle.msgid).execute();
       expect(rows).toEqual([]);
       expect((await entriesOf('R-3-v1')).length).toBe(1);

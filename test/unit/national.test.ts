@@ -497,9 +497,9 @@ describe('national messages → the project request', () => {
       expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/),
     ]);
     expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 350 })))).toEqual(['data.inscp_scp_amt: must not exceed total']);
-    expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: must be "0" \(否\) or "1" \(是\)/);
+    expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: 无效选项.*（must be "0" \(否\) or "1" \(是\)）/);
     expect(requestProblems(() => mapped('2207', message({}, { msgid: undefined })))).toEqual([expect.stringMatching(/^msgid: required for 2207/)]);
-    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: must be a time yyyy-MM-dd HH:mm:ss/);
+    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: 格式不符（must be a time yyyy-MM-dd HH:mm:ss/);
     expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-02-30 10:00:00' })))[0]).toMatch(/^inf_time: must be a real date and time/);
     expect(requestProblems(() => mapped('2207', message({}, { inf_time: undefined })))).toEqual([expect.stringMatching(/^inf_time: required/)]);
     expect(requestProblems(() => mapped('2207', message({}, { infno: '2206' })))).toEqual([expect.stringMatching(/^infno: the message says 2206, but this is 2207/)]);

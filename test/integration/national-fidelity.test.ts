@@ -1,0 +1,115 @@
+/**
+ * Fidelity to the platform on every store: statusMode 'platform' (every national answer HTTP 200, a
+ * refusal infcode -1) against 'http' (the service's status kept); err_msg in Chinese listing every
+ * problem of a bad message; requireSignIn (a live sign_no on every message but 9001, refusals
+ * naming sign_no and audited). The sign-in book is stubbed here: its own tests are the session's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import type { SignInCheck } from '../../src/ledger/national-sign-ins.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { startService, type TestService } from '../support/service.js';
+import { STORES } from '../support/stores.js';
+
+const engine = new SettlementEngine(loadPolicies());
+type Json = any;
+
+const message = (more: Record<string, unknown> = {}, data: Record<string, unknown> = {}) => ({
+  msgid: `H1F${Math.random().toString(36).slice(2, 12)}`,
+  insuplc_admdvs: '410300',
+  fixmedins_code: 'H1',
+  inf_time: '2024-03-02 10:00:00',
+  input: { data: { psn_no: 'F-1', med_type: '11', medfee_sumamt: '300.00', mdtrt_id: 'F-1-v1', insutype: '390', inscp_scp_amt: '250.00', fulamt_ownpay_amt: '50.00', ...data } },
+  yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true } },
+  ...more,
+});
+
+for (const s of STORES) {
+  describe.skipIf(s.skip)(`national fidelity on ${s.label}`, () => {
+    const services: TestService[] = [];
+    const start = async (
+      national: Parameters<typeof startService>[2] extends infer O ? (O extends { server?: infer S } ? (S extends { national?: infer N } ? N : never) : never) : never,
+    ) => {
+      const svc = await startService(s.open, engine, { server: { national } });
+      services.push(svc);
+      return svc;
+    };
+    const post = async (svc: TestService, infno: string, body: unknown, key = svc.h1.key) => {
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: `/v1/national/${infno}`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        payload: JSON.stringify(body),
+      });
+      return { status: res.statusCode, body: res.json() as Json };
+    };
+    let http: TestService;
+    let platform: TestService;
+    beforeAll(async () => {
+      http = await start({ statusMode: 'http' });
+      platform = await start({ statusMode: 'platform' });
+    });
+    afterAll(async () => {
+      for (const svc of services) await svc.close();
+    });
+
+    it("err_msg lists every problem of a bad message in Chinese, with the national paths; 'http' keeps the status", async () => {
+      const bad = message({}, { medfee_sumamt: 'abc', insutype: 390, mdtrt_id: undefined });
+      const r = await post(http, '2206', bad);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ infcode: -1, output: null, error: { code: 'INVALID_REQUEST' } });
+      expect(r.body.error.problems).toHaveLength(3);
+      expect(r.body.err_msg).toMatch(/^报文校验失败：data\.medfee_sumamt：.+；data\.mdtrt_id：缺少必填字段.+；data\.insutype：无效输入：期望 string，实际接收 数字/);
+      // The /v1 API keeps its own (English) messages.
+      const v1 = await http.app.inject({
+        method: 'POST',
+        url: '/v1/pre-settlements',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${http.agency.key}` },
+        payload: '{}',
+      });
+      expect(JSON.stringify(v1.json())).not.toMatch(/[\u4e00-\u9fff]/);
+    });
+
+    it("'platform' answers every national message HTTP 200, a refusal infcode -1 with its code; successes as before", async () => {
+      const refused = await post(platform, '2206', message({}, { medfee_sumamt: 'abc' }));
+      expect(refused.status).toBe(200);
+      expect(refused.body).toMatchObject({ infcode: -1, output: null, error: { code: 'INVALID_REQUEST' } });
+      expect(refused.body.err_msg).toMatch(/^报文校验失败：data\.medfee_sumamt：/);
+      const forbidden = await post(platform, '2206', message({ fixmedins_code: 'H2' }));
+      expect([forbidden.status, forbidden.body.infcode, forbidden.body.error.code]).toEqual([200, -1, 'FORBIDDEN']);
+      expect(forbidden.body.err_msg).toMatch(/^无权操作：fixmedins_code：/);
+      // The refusal is audited as the 403 it is.
+      const rows = await platform.store.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'refused').execute();
+      expect(rows.some((r) => JSON.parse(r.detail).status === 403)).toBe(true);
+      const ok = await post(platform, '2206', message());
+      expect([ok.status, ok.body.infcode, ok.body.err_msg]).toEqual([200, 0, null]);
+      const settled = await post(platform, '2207', message());
+      expect([settled.status, settled.body.infcode]).toEqual([201, 0]);
+    });
+
+    it('requireSignIn: a message without a live sign_no of its institution and key is refused naming sign_no, and audited', async () => {
+      const svc = await start({ requireSignIn: true });
+      const calls: [string, string, string][] = [];
+      const answers: Record<string, SignInCheck> = { S1: 'ok', S2: 'signed-out', S3: 'other-key' };
+      svc.ledger.national.signIns.verify = async (signNo, institutionId, keyId) => {
+        calls.push([signNo, institutionId, keyId]);
+        return answers[signNo] ?? 'unknown';
+      };
+      const none = await post(svc, '2206', message());
+      expect([none.status, none.body.error.code]).toEqual([403, 'NOT_SIGNED_IN']);
+      expect(none.body.err_msg).toMatch(/^未签到：sign_no：缺少签到编号/);
+      const out = await post(svc, '2206', message({ sign_no: 'S2' }));
+      expect([out.status, out.body.err_msg]).toEqual([403, expect.stringMatching(/^未签到：sign_no：该签到已签退（9002）/)]);
+      const other = await post(svc, '2206', message({ sign_no: 'S3' }));
+      expect(other.body.err_msg).toMatch(/sign_no：签到编号不是本密钥签到所得/);
+      const unknown = await post(svc, '2206', message({ sign_no: 'S9' }));
+      expect(unknown.body.err_msg).toMatch(/sign_no：签到编号不存在/);
+      const ok = await post(svc, '2206', message({ sign_no: 'S1' }));
+      expect([ok.status, ok.body.infcode]).toEqual([200, 0]);
+      expect(calls).toContainEqual(['S1', 'H1', svc.h1.id]);
+      const refusals = await svc.store.db.selectFrom('audit_log').select(['detail']).where('action', '=', 'refused').execute();
+      expect(refusals.filter((r) => String(JSON.parse(r.detail).message).startsWith('sign_no:')).length).toBe(4);
+      // Without requireSignIn no sign_no is needed (the other services above).
+    });
+  });
+}
