@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettlementEngine } from '../../src/engine/settle.js';
+import { loadCodeEdition } from '../../src/national/code-editions.js';
 import type { SignInCheck } from '../../src/ledger/national-sign-ins.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { startService, type TestService } from '../support/service.js';
@@ -110,6 +111,31 @@ for (const s of STORES) {
       const refusals = await svc.store.db.selectFrom('audit_log').select(['detail']).where('action', '=', 'refused').execute();
       expect(refusals.filter((r) => String(JSON.parse(r.detail).message).startsWith('sign_no:')).length).toBe(4);
       // Without requireSignIn no sign_no is needed (the other services above).
+    });
+
+    it('the Hunan V1.1.27 code edition: 2107 生育剖宫产(居民) and 2101 普通住院 read, 2107 answered, 21 refused; the national edition the reverse', async () => {
+      const svc = await start({ codes: loadCodeEdition('hunan-v1.1.27') });
+      const stay = (medType: string | undefined, visitType?: string) =>
+        message(
+          {
+            infno: '2303',
+            yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true }, ...(visitType ? { visit: { type: visitType } } : {}) },
+          },
+          { med_type: medType, medfee_sumamt: '5000.00', inscp_scp_amt: '4500.00', fulamt_ownpay_amt: '500.00' },
+        );
+      const birth = await post(svc, '2303', stay('2107'));
+      expect([birth.status, birth.body.output?.setlinfo.med_type, birth.body.output?.setldetail[0].fund_pay_type], JSON.stringify(birth.body)).toEqual([200, '2107', '390100']);
+      expect(birth.body.output.setldetail[0].fund_pay_type_name).toBe('城乡居民基本医疗保险基金');
+      // No med_type on a 2303: the edition's inpatient 2101 (Luoyang's documents settle no resident's ordinary stay).
+      const implied = await post(svc, '2303', stay(undefined));
+      expect([implied.status, implied.body.error?.code, implied.body.error?.message]).toEqual([422, 'NO_BENEFIT_RULE', expect.stringContaining('resident inpatient')]);
+      const national = await post(svc, '2303', stay('21'));
+      expect([national.status, national.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+      expect(national.body.err_msg).toMatch(/^报文校验失败：data\.med_type：unknown med_type "21" is not settled by yibao; it settles 11 普通门诊/);
+      const there = await post(http, '2303', stay('52', 'birth-cesarean'));
+      expect([there.status, there.body.output?.setlinfo.med_type]).toEqual([200, '52']);
+      const notThere = await post(http, '2303', stay('2107'));
+      expect([notThere.status, notThere.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
     });
   });
 }

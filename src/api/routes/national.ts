@@ -80,7 +80,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
       if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, body.input.data.psn_no, { mdtrtId: body.input.data.mdtrt_id });
       const registered = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
-      const n = toSettleOne(infno, body, registered, ctx.policies);
+      const n = toSettleOne(infno, body, registered, ctx.policies, ctx.national.codes);
       let entry: Record<string, unknown>;
       let created = false;
       const original = (infno === '2207' || infno === '2304') && n.msgid !== undefined ? n.msgid : undefined;
@@ -108,6 +108,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         medType: n.medType,
         ...(n.psnType !== undefined ? { psnType: n.psnType } : {}),
         ...(n.msgid !== undefined ? { medinsSetlId: n.msgid } : {}),
+        codes: ctx.national.codes,
       });
       const yibao = id === null ? { preSettlement: true } : { entryId: id, requestId: n.one.requestId, replayed: !created };
       return ok(req, reply, created ? 201 : 200, output, yibao);
@@ -147,6 +148,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         visitType: parties.visitType as VisitType,
         setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
         ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
+        codes: ctx.national.codes,
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
     }
