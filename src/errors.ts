@@ -31,6 +31,7 @@ export const ERROR_CODES = {
     'POLICY_FILE',
     'INVALID_PERIOD',
     'INVALID_FILE',
+    'INVALID_CATALOGUE',
   ],
   /** Who is calling, or whether they may. */
   access: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_SIGNED_IN'],

@@ -40,6 +40,7 @@ import { nationalClearingRoutes } from './routes/national-clearing.js';
 import { nationalSupervisionRoutes } from './routes/national-supervision.js';
 import { nationalRoutes } from './routes/national.js';
 import { reconciliationRoutes } from './routes/reconciliations.js';
+import { personIdentityRoutes } from './routes/person-identity.js';
 import { personRoutes } from './routes/persons.js';
 import { policyRoutes } from './routes/policies.js';
 import { settlementRoutes } from './routes/settlements.js';
@@ -299,6 +300,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/policies', policyRoutes, ctx);
   await registerRoutes(app, '/v1/claims', claimRoutes, ctx);
   await registerRoutes(app, '/v1/persons', personRoutes, ctx);
+  await registerRoutes(app, '/v1/persons', personIdentityRoutes, ctx);
   await registerRoutes(app, '/v1/audit', auditRoutes, ctx);
   await registerRoutes(app, '/v1/clearing', clearingRoutes, ctx);
   await registerRoutes(app, '/v1/reconciliations', reconciliationRoutes, ctx);

@@ -8,6 +8,7 @@ import { PolicyFileError } from '../policy/problems.js';
 import { RequestError } from '../request/settle-request.js';
 import { ACCOUNTS_COMMAND } from './account-commands.js';
 import { BUDGET_COMMAND } from './budget-commands.js';
+import { CATALOGUE_COMMAND } from './catalogue-commands.js';
 import { MONITOR_COMMAND } from './monitor-commands.js';
 import { CLEARING_COMMAND } from './clearing-commands.js';
 import { ENROLLMENT_COMMAND } from './enrollment-commands.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   CLEARING_COMMAND,
   RECONCILE_COMMAND,
   BUDGET_COMMAND,
+  CATALOGUE_COMMAND,
   MONITOR_COMMAND,
   SUPERVISE_COMMAND,
   KEYS,

@@ -1,5 +1,5 @@
 /**
- * `yibao persons set FILE | show ID | list`: the person registry (参保人员信息) in the ledger
+ * `yibao persons set FILE | show ID | list | identity …` (identity-commands.ts): the person registry (参保人员信息) in the ledger
  * (--db, as for the other ledger commands), kept by the agency: the attributes that change a
  * person's benefits, which settles are checked against (src/ledger/registry.ts). Every change and
  * every read is in the audit log, as over HTTP.
@@ -14,6 +14,7 @@ import { MAX_PERSONS_PAGE } from '../ledger/registry.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { loadPolicies } from '../policy/policies.js';
 import { parsePersonRecord } from '../request/person-request.js';
+import { identityCommand } from './identity-commands.js';
 import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
 
@@ -26,6 +27,11 @@ const PERSONS_USAGE = `  yibao persons set FILE [--db PATH|URL]
   yibao persons show ID [--db PATH|URL] [--json]
   yibao persons list [--after ID] [--limit N] [--db PATH|URL] [--json]
       The registry in id order, N (at most ${MAX_PERSONS_PAGE}, default 100) after ID.
+  yibao persons identity set ID FILE [--db PATH|URL]
+  yibao persons identity show ID [--db PATH|URL] [--json]
+      A person's identity (人员身份信息) { psn_cert_type, certno, psn_name, gend?, brdy?, naty? } for
+      1101: a resident ID (01) is checked and gives gend and brdy. The number is masked in the audit
+      log and in show's line (--json prints it whole).
 `;
 
 export async function personsCommand(args: string[], io: Io): Promise<number> {
@@ -41,8 +47,14 @@ export async function personsCommand(args: string[], io: Io): Promise<number> {
     },
   });
   const [sub, ...rest] = positionals;
+  if (sub === 'identity') {
+    if (values.after !== undefined || values.limit !== undefined) throw new UsageError('--after and --limit go with persons list');
+    const policies = loadPolicies({ policyFiles: pathsIn(io, values['policy-file']) ?? [] });
+    return identityCommand(rest, { json: values.json === true }, io, () => openStore(values.db, io), new SettlementEngine(policies), CLI_ACTOR);
+  }
   const arity = { set: 1, show: 1, list: 0 }[sub ?? ''];
-  if (arity === undefined || rest.length !== arity) throw new UsageError('persons needs a command: set FILE | show ID | list [--after ID] [--limit N]');
+  if (arity === undefined || rest.length !== arity)
+    throw new UsageError('persons needs a command: set FILE | show ID | list [--after ID] [--limit N] | identity set ID FILE | identity show ID');
   if (sub !== 'list' && (values.after !== undefined || values.limit !== undefined)) throw new UsageError('--after and --limit go with persons list');
   if (sub === 'set' && values.json) throw new UsageError('persons set prints JSON already; drop --json');
   let limit = 100;

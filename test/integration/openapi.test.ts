@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(76);
+    expect(names.length).toBe(83);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -219,6 +219,15 @@ describe('the OpenAPI document', () => {
     await tryIt('POST /v1/monitoring/budget-payments', '/v1/monitoring/budget-payments');
     await tryIt('PUT /v1/monitoring/settings/warning', '/v1/monitoring/settings/warning');
     await tryIt('PUT /v1/monitoring/settings/high-cost', '/v1/monitoring/settings/high-cost');
+    // The hospital's session and the person: P-0100 (registered above) given an identity, found by
+    // its resident ID (1101), checked (2001) and its accumulators read (5206); a sign-in and its sign-out.
+    await tryIt('PUT /v1/persons/{id}/identity', '/v1/persons/P-0100/identity');
+    const info = await tryIt('POST /v1/national/1101', '/v1/national/1101');
+    expect(info.output.baseinfo).toMatchObject({ psn_no: 'P-0100', gend: '2', brdy: '1949-12-31' });
+    await tryIt('POST /v1/national/2001', '/v1/national/2001');
+    await tryIt('POST /v1/national/5206', '/v1/national/5206');
+    const signIn = await tryIt('POST /v1/national/9001', '/v1/national/9001');
+    await tryIt('POST /v1/national/9002', '/v1/national/9002', (b) => ({ ...b, input: { signOut: { ...b.input.signOut, sign_no: signIn.output.signinoutb.sign_no } } }));
     // 2601 冲正 of the examples' 2207 message (reversed by the 2208 above): its reversal recorded.
     const corrected = await tryIt('POST /v1/national/2601', '/v1/national/2601');
     expect(corrected).toMatchObject({ infcode: 0, output: null, yibao: { done: 'reversed', setlId: expect.stringMatching(/^S-/) } });

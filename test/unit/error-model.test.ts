@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AccountError } from '../../src/account/types.js';
+import { CatalogueError } from '../../src/catalogue/load.js';
 import { statusFor } from '../../src/api/status.js';
 import { OptionRequiredError } from '../../src/contribution/types.js';
 import { SettlementError } from '../../src/engine/errors.js';
@@ -28,6 +29,7 @@ describe('the error model', () => {
       [new OptionRequiredError('followsDibao', 'say whether'), 'OPTION_REQUIRED'],
       [new RequestError(['a: bad']), 'INVALID_REQUEST'],
       [new PolicyFileError('x.yaml', ['bad']), 'POLICY_FILE'],
+      [new CatalogueError('c.json', ['bad']), 'INVALID_CATALOGUE'],
       [new SettlementError('NO_POLICY_IN_FORCE', 'none'), 'NO_POLICY_IN_FORCE'],
       [new AccountError('NO_ACCOUNT_RULES', 'none'), 'NO_ACCOUNT_RULES'],
       [new ScenarioError(['bad']), 'INVALID_SCENARIO'],
@@ -88,7 +90,8 @@ describe('the error model', () => {
   });
 
   it('gives each code the exit code the command line has always used: 2 for invalid input, 1 otherwise', () => {
-    for (const code of ['INVALID_REQUEST', 'INVALID_INPUT', 'INVALID_SCENARIO', 'USAGE', 'POLICY_FILE', 'INVALID_AMOUNT']) expect(exitCodeFor(code), code).toBe(2);
+    for (const code of ['INVALID_REQUEST', 'INVALID_INPUT', 'INVALID_SCENARIO', 'USAGE', 'POLICY_FILE', 'INVALID_AMOUNT', 'INVALID_CATALOGUE'])
+      expect(exitCodeFor(code), code).toBe(2);
     for (const code of ['NO_POLICY_IN_FORCE', 'IDEMPOTENCY_CONFLICT', 'ACCOUNT_CLOSED', 'NOT_FOUND', 'FORBIDDEN', 'INTERNAL_INVARIANT', 'SOMETHING_UNKNOWN'])
       expect(exitCodeFor(code), code).toBe(1);
   });
