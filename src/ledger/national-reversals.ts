@@ -49,7 +49,7 @@ const settleRequestId = (oinfno: string, omsgid: string) => `nat-${oinfno}-${oms
 /** The one reversal's request id, derived from the original: every path makes the same reversal. */
 export const reversalRequestId = (oinfno: string, omsgid: string) => `nat-2601-${oinfno}-${omsgid}`.slice(0, 128);
 /** A visit's registration request id (national_visits.request_id: `INFNO:INSTITUTION:MSGID`). */
-const visitRequestId = (institutionId: string, oinfno: string, omsgid: string) => `${oinfno}:${institutionId}:${omsgid}`;
+const visitRequestId = (institutionId: string, oinfno: string, omsgid: string) => `${oinfno}:${institutionId}:${omsgid}`.slice(0, 200);
 
 export class ReversalBook {
   constructor(

@@ -27,14 +27,14 @@ export function chineseMessage(issue: z.core.$ZodIssue): string {
   return issue.message === render(en, issue) ? chinese : `${chinese}（${issue.message}）`;
 }
 
-/** `path: message` lines, the national node `data` for `input.data`. */
+/** `path: message` lines, the national node (`data`, `signIn` …) for `input.data`, `input.signIn`. */
 export function nationalProblems(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const path = issue.path
       .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
       .join('')
       .replace(/^\./, '')
-      .replace(/^input\.data\b/, 'data');
+      .replace(/^input\.(?=\w)/, '');
     return `${path || '(报文)'}: ${chineseMessage(issue)}`;
   });
 }
