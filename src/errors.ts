@@ -75,6 +75,7 @@ export const ERROR_CODES = {
     'EARLIER_PERIOD_OPEN',
     'NO_PAYING_CENTRE',
     'PAYING_CENTRE_RULE',
+    'VISIT_CANCELLED',
   ],
   /** Try again shortly. */
   unavailable: ['OVERLOADED', 'AUDIT_UNAVAILABLE', 'SHUTTING_DOWN'],

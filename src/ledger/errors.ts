@@ -40,7 +40,11 @@ export type LedgerErrorCode =
   /** Clearing: a registration contradicts the policy's rule for who pays (洛医保〔2023〕63号 三(二)). */
   | 'PAYING_CENTRE_RULE'
   /** A value names a record that does not exist (a district, a centre). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** National: the visit (就诊ID) was cancelled (2202 门诊挂号撤销, 2404 入院撤销); nothing more may be done on it. */
+  | 'VISIT_CANCELLED'
+  /** National: a fee detail's serial number (feedetl_sn) is live already on the visit (2204/2301). */
+  | 'DUPLICATE_REFERENCE';
 
 /** A refused ledger operation (maps to a 4xx). Nothing was written. */
 export class LedgerError extends YibaoError<LedgerErrorCode> {

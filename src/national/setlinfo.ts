@@ -52,6 +52,13 @@ export interface NationalContext {
   medinsSetlId?: string;
   /** The edition of the code tables answered in (code-editions.ts); default national. */
   codes?: CodeEdition;
+  /**
+   * The split of the amount outside the policy range, from the visit's fee details (2204/2301):
+   * 全自费, 超限价, 先行自付; they must make total − eligible. Absent: all of it is 全自费.
+   */
+  split?: { fullOwnPay: Fen; overLimit: Fen; preSelfPay: Fen };
+  /** The person's identity (人员身份信息), when the agency keeps one: setlinfo's person fields; else they are null. */
+  person?: { psnName: string; psnCertType: string; certno: string; gend: string; naty: string | null; brdy: string | null };
 }
 
 /** 结算信息. Amounts yuan text, two decimals. */
@@ -59,6 +66,15 @@ export interface SetlInfo {
   setl_id: string | null;
   mdtrt_id: string;
   psn_no: string;
+  /** 人员姓名, 人员证件类型, 证件号码, 性别, 民族, 出生日期: the identity the agency keeps, else null. */
+  psn_name: string | null;
+  psn_cert_type: string | null;
+  certno: string | null;
+  gend: string | null;
+  naty: string | null;
+  brdy: string | null;
+  /** 年龄 (4,1): whole years completed on the settlement's China day, written with one decimal ("45.0"); null without brdy. */
+  age: string | null;
   insutype: string;
   psn_type: string | null;
   med_type: string;
@@ -187,11 +203,27 @@ export function nationalTime(epochMs: number): string {
 const yuan = formatYuan;
 
 /**
+ * 年龄 at an instant: the whole years completed from 出生日期 to the instant's China day (a birthday
+ * of 29 February is reached on 1 March in a common year), with one decimal as the type 4,1 has it.
+ */
+export function ageText(brdy: string, atMs: number): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(brdy);
+  if (!m) return null;
+  const [y, mo, d] = nationalTime(atMs).slice(0, 10).split('-').map(Number) as [number, number, number];
+  const by = Number(m[1]);
+  const bmd = Number(m[2]) * 100 + Number(m[3]);
+  const years = y - by - (mo * 100 + d < bmd ? 1 : 0);
+  return years < 0 ? null : `${years}.0`;
+}
+
+/**
  * The national setlinfo and setldetail of a settlement's figures.
  *
  * Mapping decisions (docs/national.md):
- * - fulamt_ownpay_amt (全自费金额) is the whole amount outside the policy range: yibao does not
- *   split 超限价 (overlmt_selfpay) and 先行自付 (preselfpay_amt) from it, so those are 0.
+ * - fulamt_ownpay_amt (全自费金额) is the whole amount outside the policy range, and 超限价
+ *   (overlmt_selfpay) and 先行自付 (preselfpay_amt) are 0, unless the context carries the split of
+ *   the visit's fee details (`split`: they must add up to it).
+ * - The person fields (psn_name … age) are the identity's (`person`), else null.
  * - hifmi_pay (居民大病保险) carries a resident's critical-illness layer, hifob_pay (职工大额医疗费用补助)
  *   an employee's; cvlserv_pay, hifes_pay, oth_pay, hosp_part_amt and acct_mulaid_pay are 0: yibao
  *   has no such layers.
@@ -209,14 +241,21 @@ export function nationalSettlement(f: Figures, c: NationalContext): NationalSett
     setl_id: c.setlId,
     mdtrt_id: c.mdtrtId,
     psn_no: c.psnNo,
+    psn_name: c.person?.psnName ?? null,
+    psn_cert_type: c.person?.psnCertType ?? null,
+    certno: c.person?.certno ?? null,
+    gend: c.person?.gend ?? null,
+    naty: c.person?.naty ?? null,
+    brdy: c.person?.brdy ?? null,
+    age: c.person?.brdy ? ageText(c.person.brdy, c.setlTime) : null,
     insutype: insutype.code,
     psn_type: c.psnType ?? psnTypeOf(c.category, codes)?.code ?? null,
     med_type: c.medType ?? medTypeOf(c.visitType, codes).code,
     setl_time: nationalTime(c.setlTime),
     medfee_sumamt: yuan(f.total),
-    fulamt_ownpay_amt: yuan(f.outOfScope),
-    overlmt_selfpay: yuan(0),
-    preselfpay_amt: yuan(0),
+    fulamt_ownpay_amt: yuan(c.split ? c.split.fullOwnPay : f.outOfScope),
+    overlmt_selfpay: yuan(c.split ? c.split.overLimit : 0),
+    preselfpay_amt: yuan(c.split ? c.split.preSelfPay : 0),
     inscp_scp_amt: yuan(f.eligible),
     act_pay_dedc: yuan(f.deductible),
     hifp_pay: yuan(f.fundPay),
@@ -265,6 +304,11 @@ export function nationalSettlement(f: Figures, c: NationalContext): NationalSett
     });
   }
   // The identities, in fen (acct_pay + psn_cash_pay = psn_part_amt holds by construction).
+  if (c.split && c.split.fullOwnPay + c.split.overLimit + c.split.preSelfPay !== f.outOfScope) {
+    throw new NationalIdentityError(
+      `fulamt_ownpay_amt ${yuan(c.split.fullOwnPay)} + overlmt_selfpay ${yuan(c.split.overLimit)} + preselfpay_amt ${yuan(c.split.preSelfPay)} ≠ medfee_sumamt − inscp_scp_amt ${yuan(f.outOfScope)}`,
+    );
+  }
   if (fundSum + personPart !== f.total) {
     throw new NationalIdentityError(`fund_pay_sumamt ${yuan(fundSum)} + psn_part_amt ${yuan(personPart)} ≠ medfee_sumamt ${yuan(f.total)}`);
   }

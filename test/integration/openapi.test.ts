@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
 
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(names.length).toBe(83);
+    expect(names.length).toBe(90);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -176,6 +176,30 @@ describe('the OpenAPI document', () => {
       const setlId = settled.output.setlinfo.setl_id;
       await tryIt(`POST /v1/national/${reverse}`, `/v1/national/${reverse}`, (b) => ({ ...b, input: { data: { ...b.input.data, setl_id: setlId } } }));
     }
+    // The outpatient day: P-0002 (settled above) registered at H1, its visit's information and a
+    // detail (no catalogue here: all self-paid), settled from it, queried, reversed; then the detail
+    // and the visit cancelled.
+    const visit = (await tryIt('POST /v1/national/2201', '/v1/national/2201')).output.data.mdtrt_id;
+    const onVisit = (b: Json) => JSON.parse(JSON.stringify(b).replaceAll('M-0001', visit));
+    await tryIt('POST /v1/national/2203', '/v1/national/2203', onVisit);
+    await tryIt('POST /v1/national/2204', '/v1/national/2204', onVisit);
+    const day = structuredClone(byRoute.get('POST /v1/national/2207'));
+    const { fulamt_ownpay_amt: _f, inscp_scp_amt: _i, ...data } = day.input.data;
+    const settledDay = await call('POST', '/v1/national/2207', { ...day, msgid: 'H1-day-2207', input: { data: { ...data, mdtrt_id: visit, medfee_sumamt: '30.00' } } });
+    expect(settledDay.status, JSON.stringify(settledDay.body)).toBe(201);
+    expect(settledDay.body.output.setlinfo).toMatchObject({ medfee_sumamt: '30.00', fulamt_ownpay_amt: '30.00', inscp_scp_amt: '0.00' });
+    const daySetl = settledDay.body.output.setlinfo.setl_id;
+    const onSettlement = (b: Json) => JSON.parse(JSON.stringify(onVisit(b)).replaceAll('S-0001', daySetl));
+    await tryIt('POST /v1/national/5203', '/v1/national/5203', onSettlement);
+    await tryIt('POST /v1/national/5204', '/v1/national/5204', onSettlement);
+    const undone = await call('POST', '/v1/national/2208', {
+      msgid: 'H1-day-2208',
+      fixmedins_code: 'H1',
+      input: { data: { setl_id: daySetl, mdtrt_id: visit, psn_no: 'P-0002' } },
+    });
+    expect(undone.status, JSON.stringify(undone.body)).toBe(201);
+    await tryIt('POST /v1/national/2205', '/v1/national/2205', onVisit);
+    await tryIt('POST /v1/national/2202', '/v1/national/2202', onVisit);
     // The month: the registry (district, centre, institution), a remittance, a close with no body,
     // a reconciliation of H1's own export and the national 3201 and 3202.
     await tryIt('PUT /v1/clearing/districts/{code}', '/v1/clearing/districts/410305');

@@ -30,6 +30,8 @@ import {
   type ReverseInterface,
   type SettleInterface,
 } from '../../national/input.js';
+import { detailSums } from '../../national/detail-input.js';
+import { personOf, settleAgreement, type DetailSplit, type SettleBody } from '../../national/settle-details.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { checkInstitution, nationalEnvelope, refusalEnvelopeSchema } from '../national-envelope.js';
@@ -76,9 +78,11 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
 
     async function settle(infno: SettleInterface, req: FastifyRequest, reply: FastifyReply) {
       const actor = req.actor;
-      const body = parseNationalSettle(infno, req.body);
+      const parsed = parseNationalSettle(infno, req.body);
       // A pre-settlement shows the person's accumulators as they stand: a read of personal data.
-      if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, body.input.data.psn_no, { mdtrtId: body.input.data.mdtrt_id });
+      if (infno === '2206' || infno === '2303') ctx.reads(req, `read.national-${infno}`, parsed.input.data.psn_no, { mdtrtId: parsed.input.data.mdtrt_id });
+      // A visit the centre registered (2201/2401) with live fee details (2204/2301) is settled from them.
+      const { body, split, details } = await fromDetails(parsed);
       const registered = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
       const n = toSettleOne(infno, body, registered, ctx.policies, ctx.national.codes);
       let entry: Record<string, unknown>;
@@ -97,6 +101,9 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       const id = typeof entry.id === 'string' ? entry.id : null;
       // …and one whose 2601 came while it was being settled is reversed, once, and refused.
       if (original !== undefined && id !== null) await ctx.ledger.national.reversals.afterSettle(body.fixmedins_code, infno, original, id, actor);
+      // setlinfo's person fields: the identity the agency keeps (a read of personal data).
+      const identity = await ctx.ledger.national.identities.get(n.one.person.id);
+      if (identity && (infno === '2207' || infno === '2304')) ctx.reads(req, `read.national-${infno}-identity`, n.one.person.id, { mdtrtId: n.one.visit.id });
       const output = nationalSettlement(figuresOfEntry(entry), {
         setlId: id,
         mdtrtId: n.one.visit.id,
@@ -109,9 +116,39 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         ...(n.psnType !== undefined ? { psnType: n.psnType } : {}),
         ...(n.msgid !== undefined ? { medinsSetlId: n.msgid } : {}),
         codes: ctx.national.codes,
+        ...(split ? { split } : {}),
+        ...(identity ? { person: personOf(identity) } : {}),
       });
       const yibao = id === null ? { preSettlement: true } : { entryId: id, requestId: n.one.requestId, replayed: !created };
-      return ok(req, reply, created ? 201 : 200, output, yibao);
+      return ok(req, reply, created ? 201 : 200, output, { ...yibao, ...(details > 0 ? { feeDetails: details } : {}) });
+    }
+
+    /**
+     * The message with the visit's live fee details in it: when the visit is one the centre
+     * registered (2201/2401) and has live details, medfee_sumamt must be their sum, and
+     * inscp_scp_amt, fulamt_ownpay_amt, overlmt_selfpay and preselfpay_amt, when sent, theirs (every
+     * disagreement listed); the split is then the details'. A registered visit must be the
+     * person's and not cancelled, and an outpatient one's med_type the message's.
+     */
+    async function fromDetails(body: SettleBody): Promise<{ body: SettleBody; split?: DetailSplit; details: number }> {
+      const d = body.input.data;
+      const visit = await ctx.ledger.national.visits.get(body.fixmedins_code, d.mdtrt_id);
+      if (!visit) return { body, details: 0 };
+      if (visit.psn_no !== d.psn_no)
+        throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 就诊ID ${d.mdtrt_id} 属于人员 ${visit.psn_no}，不是 ${d.psn_no}（the visit is of person ${visit.psn_no}）`);
+      if (visit.status !== 'open') throw new LedgerError('VISIT_CANCELLED', `data.mdtrt_id: 就诊ID ${d.mdtrt_id} 已撤销（visit ${d.mdtrt_id} was cancelled）`);
+      // 每次就诊只能选择一个医疗类别: an outpatient visit's is the one 2201/2203 gave it.
+      const problems: string[] = [];
+      if (visit.kind === 'outpatient' && d.med_type !== undefined && d.med_type !== visit.med_type) {
+        problems.push(`data.med_type: ${d.med_type} 与就诊信息不符：visit ${d.mdtrt_id} is of 医疗类别 ${visit.med_type} (2201/2203)`);
+      }
+      const rows = await ctx.ledger.national.feeDetails.liveAt(body.fixmedins_code, d.mdtrt_id, ctx.ledger.national.feeDetails.deps.now());
+      const sums = detailSums(rows);
+      if (rows.length > 0) problems.push(...settleAgreement(d, sums));
+      if (problems.length > 0) throw new RequestError(problems);
+      if (rows.length === 0) return { body, details: 0 };
+      const data = { ...d, inscp_scp_amt: sums.eligible, fulamt_ownpay_amt: sums.fullOwnPay, overlmt_selfpay: sums.overLimit, preselfpay_amt: sums.preSelfPay };
+      return { body: { ...body, input: { data } }, split: { fullOwnPay: sums.fullOwnPay, overLimit: sums.overLimit, preSelfPay: sums.preSelfPay }, details: rows.length };
     }
 
     async function reverse(infno: ReverseInterface, req: FastifyRequest, reply: FastifyReply) {
