@@ -148,6 +148,38 @@ for (const s of STORES) {
       expect(theirs.status).toBe(201);
     });
 
+    it('a 2401 admission: cancelled once (ledger.national.visits), the retries answer the same', async () => {
+      const omsgid = msgid('A');
+      const r0 = await post('2601', reversal('R-4', omsgid, '2401'));
+      expect(r0.body.yibao).toMatchObject({ done: 'registered' });
+      const other = msgid('A');
+      const { visit } = await service.ledger.national.visits.register(
+        {
+          requestId: `2401:H1:${other}`,
+          requestHash: 'h',
+          institutionId: 'H1',
+          psnNo: 'R-4',
+          kind: 'inpatient',
+          insutype: '390',
+          medType: '21',
+          begntime: Date.parse('2024-03-02T10:00:00+08:00'),
+          iptOtpNo: 'ZY-1',
+          info: {},
+        },
+        { id: h1.id, role: 'institution', institutionId: 'H1' },
+      );
+      const r1 = await post('2601', reversal('R-4', other, '2401'));
+      expect([r1.status, r1.body.yibao.done, r1.body.yibao.mdtrtId]).toEqual([201, 'cancelled', visit.mdtrt_id]);
+      expect(r1.body.yibao.memo).toContain(`入院办理 ${visit.mdtrt_id} 已撤销`);
+      const r2 = await post('2601', reversal('R-4', other, '2401'));
+      expect([r2.status, r2.body.yibao.done, r2.body.yibao.mdtrtId, r2.body.yibao.replayed]).toEqual([200, 'cancelled', visit.mdtrt_id, true]);
+      expect((await service.ledger.national.visits.get('H1', visit.mdtrt_id))?.status).toBe('cancelled');
+      const row = await store.db.selectFrom('national_reversals').select(['target', 'reversal_id']).where('omsgid', '=', other).executeTakeFirst();
+      expect(row).toEqual({ target: visit.mdtrt_id, reversal_id: null });
+      // The admission retried after its 冲正: refused.
+      await expect(service.ledger.national.reversals.refuseIfReversed('H1', '2401', other)).rejects.toMatchObject({ code: 'REVERSED_BY_2601' });
+    });
+
     it('exactly once under concurrency: a 2207 and 12 concurrent 2601 retries in random interleavings, several rounds', async () => {
       for (let round = 0; round < 6; round++) {
         const person = `RC-${round}`;
