@@ -56,7 +56,7 @@ export function nationalServeOptions(
   const line =
     `national: status ${status === 'platform' ? 'platform (every answer HTTP 200, a refusal infcode -1)' : 'http (a refusal keeps its HTTP status)'}; ` +
     `sign-in ${requireSignIn ? 'required (every message but 9001 carries a live sign_no)' : 'not required'}; ` +
-    `catalogue ${catalogue ? `${catalogue.name}${catalogue.sample ? ' (样例目录, a sample)' : ''}, ${catalogue.items.size} items` : 'none (every fee detail self-paid)'}; ` +
+    `catalogue ${catalogue ? `${catalogue.name}${catalogue.sample ? ' (a sample)' : ''}, ${catalogue.items.size} items` : 'none (every fee detail self-paid)'}; ` +
     `codes ${codes.name} (${codes.title})\n`;
   return { national: { statusMode: status, requireSignIn, catalogue, codes }, line };
 }

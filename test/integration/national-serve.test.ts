@@ -1,7 +1,7 @@
 /**
  * `yibao serve`'s national flags (the built bin, a real process): the line it prints at start for
  * the defaults, the flags and the environment variables, and the refusals of values it cannot read
- * (exit 2). The catalogue flag is exercised where the catalogue's loader is (its own branch).
+ * (exit 2).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -53,6 +53,8 @@ describe('yibao serve: the national interface, said at start', () => {
     );
     const line = await nationalLine([], { YIBAO_NATIONAL_STATUS: 'platform', YIBAO_REQUIRE_SIGN_IN: '1', YIBAO_CODES: join(ROOT, 'codes/national.json') });
     expect(line).toMatch(/^national: status platform .*; sign-in required .*; codes national /);
+    expect(await nationalLine(['--catalogue', join(ROOT, 'catalogues/sample.json')])).toMatch(/; catalogue 样例目录.* \(a sample\), 8 items; /);
+    expect(await nationalLine([], { YIBAO_CATALOGUE: join(ROOT, 'catalogues/sample.json') })).toMatch(/; catalogue 样例目录/);
   }, 60_000);
 
   it('refuses a status, a sign-in variable or a code edition it cannot read (exit 2)', async () => {
@@ -65,6 +67,8 @@ describe('yibao serve: the national interface, said at start', () => {
     writeFileSync(bad, JSON.stringify({ name: 'bad' }));
     const codes = await serve(['--codes', bad]);
     expect([codes.code, codes.stderr]).toEqual([2, expect.stringMatching(/bad-codes\.json: not a code edition: title: /)]);
+    const catalogue = await serve(['--catalogue', bad]);
+    expect([catalogue.code, catalogue.stderr]).toEqual([2, expect.stringMatching(/bad-codes\.json/)]);
     const unknown = await serve(['--codes', 'atlantis']);
     expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/atlantis: neither a built-in code edition/)]);
   }, 60_000);
