@@ -113,6 +113,27 @@ for (const s of STORES) {
       // Without requireSignIn no sign_no is needed (the other services above).
     });
 
+    it('requireSignIn with the real sign-in book: 9001 needs no sign_no, its sign_no opens the other messages, 9002 closes them', async () => {
+      const svc = await start({ requireSignIn: true });
+      const signIn = await post(svc, '9001', {
+        infno: '9001',
+        msgid: 'H1F-si-1',
+        fixmedins_code: 'H1',
+        input: { signIn: { opter_no: '0053', mac: '00-1A-2B-3C-4D-5E', ip: '10.0.0.8' } },
+      });
+      expect([signIn.status, signIn.body.infcode], JSON.stringify(signIn.body)).toEqual([201, 0]);
+      const signNo = signIn.body.output.signinoutb.sign_no as string;
+      const ok = await post(svc, '2206', message({ sign_no: signNo }));
+      expect([ok.status, ok.body.infcode]).toEqual([200, 0]);
+      // Another key of the agency may not use H1's sign_no.
+      const theirs = await post(svc, '2206', message({ sign_no: signNo }), svc.agency.key);
+      expect([theirs.status, theirs.body.error.code]).toEqual([403, 'NOT_SIGNED_IN']);
+      const out = await post(svc, '9002', { infno: '9002', msgid: 'H1F-so-1', fixmedins_code: 'H1', sign_no: signNo, input: { signOut: { sign_no: signNo, opter_no: '0053' } } });
+      expect([out.status, out.body.infcode], JSON.stringify(out.body)).toEqual([200, 0]);
+      const after = await post(svc, '2206', message({ sign_no: signNo }));
+      expect([after.status, after.body.err_msg]).toEqual([403, expect.stringMatching(/^未签到：sign_no：该签到已签退/)]);
+    });
+
     it('the Hunan V1.1.27 code edition: 2107 生育剖宫产(居民) and 2101 普通住院 read, 2107 answered, 21 refused; the national edition the reverse', async () => {
       const svc = await start({ codes: loadCodeEdition('hunan-v1.1.27') });
       const stay = (medType: string | undefined, visitType?: string) =>
