@@ -84,6 +84,16 @@ for (const s of STORES) {
       expect(rows.some((r) => JSON.parse(r.detail).status === 403)).toBe(true);
       const ok = await post(platform, '2206', message());
       expect([ok.status, ok.body.infcode, ok.body.err_msg]).toEqual([200, 0, null]);
+      // No key: 200 too, 未认证; the /v1 API keeps its 401.
+      const anonymous = await platform.app.inject({
+        method: 'POST',
+        url: '/v1/national/2206',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(message()),
+      });
+      expect([anonymous.statusCode, anonymous.json().infcode, anonymous.json().err_msg]).toEqual([200, -1, expect.stringMatching(/^未认证：/)]);
+      const v1 = await platform.app.inject({ method: 'POST', url: '/v1/pre-settlements', headers: { 'content-type': 'application/json' }, payload: '{}' });
+      expect(v1.statusCode).toBe(401);
       const settled = await post(platform, '2207', message());
       expect([settled.status, settled.body.infcode]).toEqual([201, 0]);
     });
