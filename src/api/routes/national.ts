@@ -87,7 +87,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       const { body, split, details, visit: registered } = await fromDetails(parsed);
       const commits = infno === '2207' || infno === '2304';
       const known = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
-      const n = toSettleOne(infno, body, known, ctx.policies);
+      const n = toSettleOne(infno, body, known, ctx.policies, ctx.national.codes);
       let entry: Record<string, unknown>;
       let created = false;
       const original = (infno === '2207' || infno === '2304') && n.msgid !== undefined ? n.msgid : undefined;
@@ -121,6 +121,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         medType: n.medType,
         ...(n.psnType !== undefined ? { psnType: n.psnType } : {}),
         ...(n.msgid !== undefined ? { medinsSetlId: n.msgid } : {}),
+        codes: ctx.national.codes,
         ...(split ? { split } : {}),
         ...(identity ? { person: personOf(identity) } : {}),
       });
@@ -219,6 +220,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         visitType: parties.visitType as VisitType,
         setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
         ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
+        codes: ctx.national.codes,
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
     }
