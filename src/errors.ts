@@ -34,7 +34,7 @@ export const ERROR_CODES = {
     'INVALID_CATALOGUE',
   ],
   /** Who is calling, or whether they may. */
-  access: ['UNAUTHENTICATED', 'FORBIDDEN'],
+  access: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_SIGNED_IN'],
   /** The documents do not give the answer (422). */
   policy: [
     'NO_POLICY_IN_FORCE',
@@ -52,6 +52,7 @@ export const ERROR_CODES = {
     'VISIT_ALREADY_SETTLED',
     'NOT_FOUND',
     'ALREADY_REVERSED',
+    'REVERSED_BY_2601',
     'NOT_REVERSIBLE',
     'INSTITUTION_MISMATCH',
     'PERSON_MISMATCH',

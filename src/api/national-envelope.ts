@@ -7,6 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { YibaoError } from '../errors.js';
 import type { Actor } from '../ledger/ledger.js';
+import type { SignInCheck } from '../ledger/national-sign-ins.js';
+import { errMsgOf } from '../national/err-msg.js';
 import { type App, JSON_TYPE, type RouteContext } from './context.js';
 
 /**
@@ -19,13 +21,14 @@ export const refusalEnvelopeSchema = z
     inf_refmsgid: z.string().optional(),
     refmsg_time: z.string().optional(),
     respond_time: z.string().optional(),
-    err_msg: z.string().optional().meta({ description: '`CODE: message`, the error code and message.' }),
+    err_msg: z.string().optional().meta({ description: 'The code’s Chinese title and every problem: `报文校验失败：data.medfee_sumamt：…；data.insutype：…`.' }),
     output: z.null().optional(),
     error: z.looseObject({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),
     requestId: z.string(),
   })
   .meta({
-    description: 'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s.',
+    description:
+      'A refusal in the national envelope: infcode -1, err_msg, and the service’s error { code, message, problems } and requestId; the HTTP status is the service’s (statusMode http) or 200 (statusMode platform).',
   });
 
 /** yyyyMMddHHmmssSSS, China time, as the platform stamps its messages. */
@@ -37,7 +40,7 @@ const receivedAt = new WeakMap<FastifyRequest, number>();
 
 /** The refusal's envelope: the service's error body with infcode -1 and err_msg. */
 function errorEnvelope(req: FastifyRequest, payload: string): string {
-  let body: { error?: { code?: string; message?: string }; requestId?: string };
+  let body: { error?: { code?: string; message?: string; problems?: string[] }; requestId?: string };
   try {
     body = JSON.parse(payload) as typeof body;
   } catch {
@@ -49,10 +52,33 @@ function errorEnvelope(req: FastifyRequest, payload: string): string {
     inf_refmsgid: req.id,
     refmsg_time: stamp(receivedAt.get(req) ?? now),
     respond_time: stamp(now),
-    err_msg: body.error ? `${body.error.code ?? 'ERROR'}: ${body.error.message ?? ''}` : 'error',
+    err_msg: body.error ? errMsgOf(body.error) : '交易失败',
     output: null,
     ...body,
   });
+}
+
+/** Why a sign_no is refused (ledger.national.signIns.verify), in Chinese. */
+const SIGN_IN_REFUSALS: Record<Exclude<SignInCheck, 'ok'>, string> = {
+  unknown: '签到编号不存在；先以 9001 签到',
+  'signed-out': '该签到已签退（9002）；重新以 9001 签到',
+  'other-institution': '签到编号不是本机构（fixmedins_code）的签到',
+  'other-key': '签到编号不是本密钥签到所得；以本密钥 9001 签到',
+};
+
+/**
+ * requireSignIn: every national message but 9001 签到 carries a live sign_no of its institution,
+ * signed in by the same key (a preHandler, before the route reads the message).
+ */
+async function checkSignIn(ctx: RouteContext, req: FastifyRequest): Promise<void> {
+  if ((req.routeOptions.url ?? '').endsWith('/9001')) return;
+  const body = (req.body ?? {}) as { sign_no?: unknown; fixmedins_code?: unknown };
+  if (typeof body.sign_no !== 'string' || body.sign_no === '') {
+    throw new YibaoError('NOT_SIGNED_IN', 'sign_no: 缺少签到编号：本服务要求每个报文（9001 签到除外）带 9001 签到所得的 sign_no');
+  }
+  if (typeof body.fixmedins_code !== 'string') return; // the route's own parse names fixmedins_code
+  const check = await ctx.ledger.national.signIns.verify(body.sign_no, body.fixmedins_code, req.actor.id);
+  if (check !== 'ok') throw new YibaoError('NOT_SIGNED_IN', `sign_no: ${SIGN_IN_REFUSALS[check]}（${body.sign_no}）`);
 }
 
 /**
@@ -73,14 +99,18 @@ export type EnvelopeSender = (req: FastifyRequest, reply: FastifyReply, status: 
  * (made by the service's error handler) wrapped with infcode -1 and err_msg, the status kept.
  * Returns the sender of successes.
  */
-export function nationalEnvelope(scope: App, _ctx: RouteContext): EnvelopeSender {
+export function nationalEnvelope(scope: App, ctx: RouteContext): EnvelopeSender {
   scope.addHook('onRequest', (req, _reply, done) => {
     receivedAt.set(req, Date.now());
     done();
   });
+  if (ctx.national.requireSignIn) scope.addHook('preHandler', async (req) => checkSignIn(ctx, req));
+  // The service's own hooks (the audit of refusals) ran before this one, with the status as made.
   scope.addHook('onSend', (req, reply, payload, done) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') done(null, errorEnvelope(req, payload));
-    else done(null, payload);
+    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
+    // 'platform': every answer HTTP 200, the refusal in infcode -1 (the platform's way).
+    if (ctx.national.statusMode === 'platform') void reply.code(200);
+    done(null, errorEnvelope(req, payload));
   });
   return (req, reply, status, output, yibao) => {
     const now = Date.now();

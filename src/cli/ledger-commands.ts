@@ -15,6 +15,7 @@ import { auditQuerySchema } from '../request/audit-query.js';
 import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { RequestError } from '../request/settle-request.js';
+import { NATIONAL_SERVE_FLAGS, nationalServeOptions } from './national-serve.js';
 import { DEFAULT_TIMEOUTS, MAX_EVERY_MS, MIN_EVERY_MS, startService, type Timeouts } from '../serve.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
@@ -313,6 +314,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       'sqlite-sync': { type: 'string' },
       'supervise-every': { type: 'string' },
       'day-end-every': { type: 'string' },
+      ...NATIONAL_SERVE_FLAGS,
     },
   });
   const requireEnrollment = values['require-enrollment'] ?? envFlag('YIBAO_REQUIRE_ENROLLMENT', env);
@@ -320,6 +322,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
   const limits = serviceLimits(values as Record<string, string | undefined>, env);
   const routine = routineOptions(values['supervise-every'], values['day-end-every'], env);
+  const nationalServe = nationalServeOptions(values, env, io);
   setClockTolerance(limits.clockToleranceMs);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
   const userFiles = values['policy-file'] ?? (env.YIBAO_POLICY_FILES ? env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
@@ -345,6 +348,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     keys: new KeyStore(store.db),
     logger: { level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' },
     timeouts: limits.timeouts,
+    national: nationalServe.national,
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
   });
@@ -374,6 +378,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       ? "persons: enrollment required (--require-enrollment): only persons in the registry with a payment the agency recorded for the visit's year are settled (else PERSON_NOT_REGISTERED, NOT_ENROLLED)\n"
       : "persons: open (default): a person's first settle registers them; a person with no payment on file is taken as covered (yibao serve --require-enrollment for the agency's way)\n",
   );
+  io.stderr(nationalServe.line);
   await new Promise<void>((resolve) => {
     const stop = () => {
       void service
@@ -398,6 +403,7 @@ export const LEDGER_COMMANDS: Command[] = [
       [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
       [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
       [--supervise-every SECONDS] [--day-end-every SECONDS]
+      [--national-status http|platform] [--require-sign-in] [--catalogue FILE] [--codes EDITION|FILE]
       (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
       --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
@@ -408,6 +414,11 @@ export const LEDGER_COMMANDS: Command[] = [
       settlements since the last run this often (监管增量筛查); --day-end-every (or
       YIBAO_DAY_END_EVERY): sum each China day that has ended this often (日结). Both off unless
       given; 60 to 86400 seconds.
+      The national interface: --national-status (or YIBAO_NATIONAL_STATUS) platform answers every
+      national message HTTP 200, a refusal infcode -1 (default http keeps the status);
+      --require-sign-in (or YIBAO_REQUIRE_SIGN_IN=1): every message but 9001 carries a live sign_no;
+      --catalogue (or YIBAO_CATALOGUE) the catalogue file fee details are priced by; --codes (or
+      YIBAO_CODES) the code tables: national (default), hunan-v1.1.27, or an edition file.
 `,
     run: serveCommand,
   },

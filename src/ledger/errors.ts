@@ -6,6 +6,8 @@ export type LedgerErrorCode =
   | 'VISIT_ALREADY_SETTLED'
   | 'NOT_FOUND'
   | 'ALREADY_REVERSED'
+  /** The national message was reversed by a 2601 冲正 (before it arrived, or while it was settled): refused. */
+  | 'REVERSED_BY_2601'
   | 'NOT_REVERSIBLE'
   | 'INSTITUTION_MISMATCH'
   /** The settle's person disagrees with the person registry (registry.ts): the fields are named. */

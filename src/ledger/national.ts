@@ -29,6 +29,6 @@ export class NationalBook {
     this.identities = new IdentityBook(deps);
     this.visits = new VisitBook(deps);
     this.feeDetails = new FeeDetailBook(deps);
-    this.reversals = new ReversalBook(deps);
+    this.reversals = new ReversalBook(deps, this.visits);
   }
 }

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { DetailRow } from '../clearing/detail.js';
 import { DetailFileError, parseDetailFile } from '../clearing/national-file.js';
 import { type Fen, formatYuan, parseYuan } from '../money/money.js';
-import { formatIssues } from '../policy/schema.js';
+import { safeParseNational } from './problems.js';
 import { RequestError } from '../request/settle-request.js';
 import { envelopeFields, flag, text } from './input.js';
 
@@ -97,8 +97,8 @@ export type TotalsBody = z.output<typeof totalsBodySchema>;
 export type DetailBody = z.output<typeof detailBodySchema>;
 
 function parse<S extends z.ZodType>(schema: S, infno: ClearingInterface, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(formatIssues(r.error.issues).map((l) => l.replace(/^input\.data\b/, 'data')));
+  const r = safeParseNational(schema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const given = (r.data as { infno?: string }).infno;
   if (given !== undefined && given !== infno) {
     throw new RequestError([`infno: the message says ${given}, but this is ${infno} ${CLEARING_INTERFACE_NAMES[infno]} (POST /v1/national/${infno})`]);

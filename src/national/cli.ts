@@ -8,6 +8,7 @@
  */
 import type { SettleRequest } from '../request/settle-request.js';
 import { isFailure, type VisitOutcome } from '../request/settle-person.js';
+import { errMsgOf } from './err-msg.js';
 import { figuresOf, figuresOfEntry, nationalSettlement } from './setlinfo.js';
 
 export type NationalOutcome = { infcode: 0; output: ReturnType<typeof nationalSettlement> } | { infcode: -1; mdtrt_id: string; err_msg: string };
@@ -21,7 +22,7 @@ function contextOf(request: SettleRequest, index: number) {
 /** The engine's outcomes (settled without a ledger), in request order. */
 export function nationalOutcomes(request: SettleRequest, outcomes: readonly VisitOutcome[]): NationalOutcome[] {
   return outcomes.map((o, i) => {
-    if (isFailure(o)) return { infcode: -1, mdtrt_id: o.visitId, err_msg: `${o.error.code}: ${o.error.message}` };
+    if (isFailure(o)) return { infcode: -1, mdtrt_id: o.visitId, err_msg: errMsgOf(o.error) };
     const c = contextOf(request, i);
     return { infcode: 0, output: nationalSettlement(figuresOf(o), { ...c, setlId: null, setlTime: c.time }) };
   });
@@ -32,7 +33,7 @@ export function nationalLedgerOutcomes(request: SettleRequest, outcomes: readonl
   return outcomes.map((o, i) => {
     const c = contextOf(request, i);
     const error = o.error as { code: string; message: string } | undefined;
-    if (error) return { infcode: -1, mdtrt_id: c.mdtrtId, err_msg: `${error.code}: ${error.message}` };
+    if (error) return { infcode: -1, mdtrt_id: c.mdtrtId, err_msg: errMsgOf(error) };
     const setlTime = typeof o.createdAt === 'string' ? Date.parse(o.createdAt) : c.time;
     return { infcode: 0, output: nationalSettlement(figuresOfEntry(o), { ...c, setlId: typeof o.id === 'string' ? o.id : null, setlTime }) };
   });

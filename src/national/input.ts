@@ -36,11 +36,12 @@ import { parseInstant } from '../calendar/calendar.js';
 import { CATEGORIES, TIERS, VISIT_TYPES, type Category, type Scheme, type VisitType } from '../domain.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import type { PolicySet } from '../policy/registry.js';
-import { formatIssues } from '../policy/schema.js';
 import { parseSettleOne, requestIdSchema, type SettleOne } from '../request/settle-one.js';
 import { printableText } from '../request/id.js';
 import { amount, enumOf, id, personSchema, RequestError } from '../request/settle-request.js';
-import { categoryOf, NationalCodeError, nameOf, MED_TYPES, schemeOf, visitTypeOf } from './codes.js';
+import { safeParseNational } from './problems.js';
+import { NATIONAL_CODES, type CodeEdition } from './code-editions.js';
+import { categoryOf, medTypeOf, NationalCodeError, schemeOf, visitTypeOf } from './codes.js';
 
 /** The transactions yibao answers. */
 export const SETTLE_INTERFACES = ['2206', '2207', '2303', '2304'] as const;
@@ -79,7 +80,7 @@ const settleData = (infno: SettleInterface) =>
     psn_no: id,
     mdtrt_cert_type: text(3).optional(),
     mdtrt_cert_no: text(50).optional(),
-    // 2303/2304 carry no med_type (it is fixed at admission, 2401): 21 unless given.
+    // 2303/2304 carry no med_type (it is fixed at admission, 2401): the edition's inpatient one (21) unless given.
     med_type: inpatient(infno) ? text(6).optional() : text(6),
     medfee_sumamt: amount,
     psn_setlway: text(6).optional(),
@@ -182,17 +183,22 @@ export const reverseBodySchema = envelope(reverseData, extension.pick({ requestI
 type SettleBody = z.output<ReturnType<typeof settleBodySchema>>;
 type ReverseBody = z.output<typeof reverseBodySchema>;
 
-/** The national path of a problem: the spec names the transaction's node `data`, not `input.data`. */
-const nationalLines = (issues: readonly z.core.$ZodIssue[]) => formatIssues(issues).map((l) => l.replace(/^input\.data\b/, 'data'));
-
-function parseBody<S extends z.ZodType>(schema: S, infno: Interface, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(nationalLines(r.error.issues));
+/**
+ * Parses a national message: every problem in Chinese with its national path (problems.ts), and
+ * the envelope's infno, when given, must be the transaction's own.
+ */
+export function parseNationalBody<S extends z.ZodType>(schema: S, infno: string, name: string, body: unknown): z.output<S> {
+  const r = safeParseNational(schema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const infnoGiven = (r.data as { infno?: string }).infno;
   if (infnoGiven !== undefined && infnoGiven !== infno) {
-    throw new RequestError([`infno: the message says ${infnoGiven}, but this is ${infno} ${INTERFACE_NAMES[infno]} (POST /v1/national/${infno})`]);
+    throw new RequestError([`infno: the message says ${infnoGiven}, but this is ${infno} ${name} (POST /v1/national/${infno})`]);
   }
   return r.data;
+}
+
+function parseBody<S extends z.ZodType>(schema: S, infno: Interface, body: unknown): z.output<S> {
+  return parseNationalBody(schema, infno, INTERFACE_NAMES[infno], body);
 }
 
 /** A validated national settle (or pre-settle) message. */
@@ -230,7 +236,7 @@ const fenOr0 = (v: Fen | undefined) => v ?? 0;
  *
  * @throws RequestError naming the national fields.
  */
-export function toSettleOne(infno: SettleInterface, body: SettleBody, registered: Registered, policies: PolicySet): NationalSettle {
+export function toSettleOne(infno: SettleInterface, body: SettleBody, registered: Registered, policies: PolicySet, codes: CodeEdition = NATIONAL_CODES): NationalSettle {
   const d = body.input.data;
   const ext = body.yibao ?? {};
   const problems: string[] = [];
@@ -264,7 +270,7 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
   // Scheme and category.
   let scheme: Scheme = 'resident';
   try {
-    scheme = schemeOf(d.insutype);
+    scheme = schemeOf(d.insutype, 'data.insutype', codes);
   } catch (e) {
     fail(e);
   }
@@ -272,7 +278,7 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
   source['person.category'] = 'yibao.person.category';
   if (category === undefined && d.psn_type !== undefined) {
     try {
-      category = categoryOf(d.psn_type);
+      category = categoryOf(d.psn_type, 'data.psn_type', codes);
       source['person.category'] = 'data.psn_type';
     } catch (e) {
       fail(e);
@@ -327,14 +333,14 @@ export function toSettleOne(infno: SettleInterface, body: SettleBody, registered
   }
 
   // Visit type: the interface decides outpatient or inpatient.
-  const medType = d.med_type ?? '21';
+  const medType = d.med_type ?? medTypeOf('inpatient', codes).code;
   let visitType: VisitType = inpatient(infno) ? 'inpatient' : 'outpatient';
   try {
-    visitType = visitTypeOf(medType, ext.visit?.type);
+    visitType = visitTypeOf(medType, ext.visit?.type, 'data.med_type', codes);
     const isInpatientType = visitType === 'inpatient' || visitType === 'birth-natural' || visitType === 'birth-cesarean';
     if (isInpatientType !== inpatient(infno)) {
       problems.push(
-        `data.med_type: ${medType} ${nameOf(MED_TYPES, medType) as string} is ${isInpatientType ? 'an inpatient' : 'an outpatient'} med_type; settle it with ${isInpatientType ? '2303/2304' : '2206/2207'}, not ${infno}`,
+        `data.med_type: ${medType} ${codes.med_type.codes[medType] as string} is ${isInpatientType ? 'an inpatient' : 'an outpatient'} med_type; settle it with ${isInpatientType ? '2303/2304' : '2206/2207'}, not ${infno}`,
       );
     }
   } catch (e) {

@@ -3,6 +3,7 @@
  * ServerOptions.national; docs/national.md.
  */
 import type { Catalogue } from '../catalogue/types.js';
+import { NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 
 export interface NationalOptions {
   /**
@@ -17,6 +18,8 @@ export interface NationalOptions {
   statusMode: 'http' | 'platform';
   /** The catalogue fee details are priced by (三个目录); undefined: no catalogue, every item self-paid. */
   catalogue: Catalogue | undefined;
+  /** The edition of the code tables messages are read and answered in (code-editions.ts): `national` unless chosen. */
+  codes: CodeEdition;
 }
 
-export const DEFAULT_NATIONAL_OPTIONS: NationalOptions = Object.freeze({ requireSignIn: false, statusMode: 'http', catalogue: undefined });
+export const DEFAULT_NATIONAL_OPTIONS: NationalOptions = Object.freeze({ requireSignIn: false, statusMode: 'http', catalogue: undefined, codes: NATIONAL_CODES });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { parseDate, parseInstant } from '../calendar/calendar.js';
 import { TIERS } from '../domain.js';
-import { formatIssues } from '../policy/schema.js';
+import { safeParseNational } from './problems.js';
 import { id } from '../request/id.js';
 import { enumOf, RequestError } from '../request/settle-request.js';
 import { envelopeFields, text } from './input.js';
@@ -116,17 +116,15 @@ export const cumulativeBodySchema = envelope(
   noExtension,
 );
 
-/** The national path of a problem: `input.data.x` is `data.x`, `input.signIn.x` is `signIn.x`. */
-const nationalLines = (issues: readonly z.core.$ZodIssue[]) => formatIssues(issues).map((l) => l.replace(/^input\.(?=\w)/, ''));
-
 /**
  * A validated message of one of these transactions.
  *
  * @throws RequestError naming every bad national field.
  */
 export function parseSession<S extends z.ZodType>(infno: SessionInterface, schema: S, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(nationalLines(r.error.issues));
+  // Every problem in Chinese, with its national path (problems.ts).
+  const r = safeParseNational(schema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const given = (r.data as { infno?: string }).infno;
   if (given !== undefined && given !== infno) {
     throw new RequestError([`infno: the message says ${given}, but this is ${infno} ${SESSION_NAMES[infno]} (POST /v1/national/${infno})`]);

@@ -17,6 +17,7 @@ import { formatChinaTime } from '../calendar/calendar.js';
 import type { Category, Scheme, VisitType } from '../domain.js';
 import type { Settlement } from '../engine/types.js';
 import { formatPercent, formatYuan, parseYuan, type BasisPoints, type Fen } from '../money/money.js';
+import { NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 import { countsTowardFund, fundPayTypeOf, insutypeOf, medTypeOf, psnTypeOf, type FundLayer } from './codes.js';
 
 /**
@@ -49,6 +50,8 @@ export interface NationalContext {
   medType?: string;
   /** 医药机构结算ID: the sender's message id (msgid), when there is one. */
   medinsSetlId?: string;
+  /** The edition of the code tables answered in (code-editions.ts); default national. */
+  codes?: CodeEdition;
   /**
    * The split of the amount outside the policy range, from the visit's fee details (2204/2301):
    * 全自费, 超限价, 先行自付; they must make total − eligible. Absent: all of it is 全自费.
@@ -232,7 +235,8 @@ export function ageText(brdy: string, atMs: number): string | null {
 export function nationalSettlement(f: Figures, c: NationalContext): NationalSettlement {
   const fundSum = f.fundPay + f.criticalIllnessPay + f.assistancePay;
   const personPart = f.accountPay + f.cashPay;
-  const insutype = insutypeOf(c.scheme);
+  const codes = c.codes ?? NATIONAL_CODES;
+  const insutype = insutypeOf(c.scheme, codes);
   const setlinfo: SetlInfo = {
     setl_id: c.setlId,
     mdtrt_id: c.mdtrtId,
@@ -245,8 +249,8 @@ export function nationalSettlement(f: Figures, c: NationalContext): NationalSett
     brdy: c.person?.brdy ?? null,
     age: c.person?.brdy ? ageText(c.person.brdy, c.setlTime) : null,
     insutype: insutype.code,
-    psn_type: c.psnType ?? psnTypeOf(c.category)?.code ?? null,
-    med_type: c.medType ?? medTypeOf(c.visitType).code,
+    psn_type: c.psnType ?? psnTypeOf(c.category, codes)?.code ?? null,
+    med_type: c.medType ?? medTypeOf(c.visitType, codes).code,
     setl_time: nationalTime(c.setlTime),
     medfee_sumamt: yuan(f.total),
     fulamt_ownpay_amt: yuan(c.split ? c.split.fullOwnPay : f.outOfScope),
@@ -286,10 +290,10 @@ export function nationalSettlement(f: Figures, c: NationalContext): NationalSett
   let rowsToFund = 0;
   for (const r of rows) {
     if (r.amount === 0 && !r.always) continue;
-    const type = fundPayTypeOf(r.layer, c.scheme);
+    const type = fundPayTypeOf(r.layer, c.scheme, codes);
     // A resident's family account has no fund_pay_type: it stays in acct_pay only.
     if (!type) continue;
-    if (countsTowardFund(type.code)) rowsToFund += r.amount;
+    if (countsTowardFund(type.code, codes)) rowsToFund += r.amount;
     setldetail.push({
       fund_pay_type: type.code,
       fund_pay_type_name: type.name,

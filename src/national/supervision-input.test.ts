@@ -129,23 +129,23 @@ describe('3101/3102 messages', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         'data.patient_dtos[0].brdy: must be a real date yyyy-MM-dd',
-        'data.patient_dtos[0].fsi_encounter_dtos[0].medins_admdvs: must be at most 6 characters',
-        'data.patient_dtos[0].fsi_encounter_dtos[0].dr_codg: must be a string',
-        expect.stringMatching(/^data\.patient_dtos\[0\]\.fsi_encounter_dtos\[0\]\.matn_stas: must be one of/),
-        'data.patient_dtos[0].fsi_encounter_dtos[0].wardno: must be at most 20 characters',
+        'data.patient_dtos[0].fsi_encounter_dtos[0].medins_admdvs: 数值过大：期望 string <=6 字符（must be at most 6 characters）',
+        'data.patient_dtos[0].fsi_encounter_dtos[0].dr_codg: 缺少必填字段，期望 string（must be a string）',
+        expect.stringMatching(/^data\.patient_dtos\[0\]\.fsi_encounter_dtos\[0\]\.matn_stas: 无效选项.*（must be one of/),
+        'data.patient_dtos[0].fsi_encounter_dtos[0].wardno: 数值过大：期望 string <=20 字符（must be at most 20 characters）',
       ]),
     );
     const many = Array.from({ length: LIMITS.orders + 1 }, () => ({}));
     expect(
       problems(() => parseNationalSupervision('3101', message([encounter({ fsi_order_dtos: many })]))).some((l) =>
-        l.endsWith(`fsi_order_dtos: must hold at most ${LIMITS.orders}`),
+        l.endsWith(`fsi_order_dtos: 数值过大：期望 array <=${LIMITS.orders} 项（must hold at most ${LIMITS.orders}）`),
       ),
     ).toBe(true);
     expect(problems(() => parseNationalSupervision('3102', message([encounter()])))).toEqual([
       'infno: the message says 3101, but this is 3102 明细审核事中分析服务 (POST /v1/national/3102)',
     ]);
     expect(problems(() => parseNationalSupervision('3101', { fixmedins_code: 'H1', input: { data: { patient_dtos: [] } } }))).toEqual([
-      'data.patient_dtos: must hold at least one patient',
+      'data.patient_dtos: 数值过小：期望 array >=1 项（must hold at least one patient）',
     ]);
   });
 });

@@ -39,7 +39,7 @@ import { z } from 'zod';
 import { parseDate, parseInstant } from '../calendar/calendar.js';
 import type { VisitType } from '../domain.js';
 import type { Fen } from '../money/money.js';
-import { formatIssues } from '../policy/schema.js';
+import { safeParseNational } from './problems.js';
 import { amount, id, RequestError } from '../request/settle-request.js';
 import { MED_TYPES, NationalCodeError, nameOf, visitTypesOf } from './codes.js';
 import { envelopeFields, text } from './input.js';
@@ -249,8 +249,8 @@ export interface CheckVisitInput {
 
 /** A validated 3101 or 3102 message. @throws RequestError naming each bad field (`data.patient_dtos[0]…`). */
 export function parseNationalSupervision(infno: SupervisionInterface, body: unknown): SupervisionBody {
-  const r = supervisionBodySchema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(formatIssues(r.error.issues).map((l) => l.replace(/^input\.data\b/, 'data')));
+  const r = safeParseNational(supervisionBodySchema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const given = r.data.infno;
   if (given !== undefined && given !== infno) {
     throw new RequestError([`infno: the message says ${given}, but this is ${infno} ${SUPERVISION_INTERFACE_NAMES[infno]} (POST /v1/national/${infno})`]);

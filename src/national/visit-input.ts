@@ -8,7 +8,7 @@
 import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { parseInstant } from '../calendar/calendar.js';
-import { formatIssues } from '../policy/schema.js';
+import { safeParseNational } from './problems.js';
 import { canonicalJson } from '../request/settle-one.js';
 import { id, RequestError } from '../request/settle-request.js';
 import { MED_TYPES, nameOf, schemeOf } from './codes.js';
@@ -48,9 +48,6 @@ export const expContent = text(4000).optional();
 export const messageSchema = <I extends z.ZodRawShape>(input: I) =>
   z.strictObject({ ...envelopeFields, input: z.strictObject(input, { error: 'must be an object with the transaction’s nodes' }) });
 
-/** The national path of a problem: the spec names the transaction's nodes (`data`, `feedetail`), not `input.…`. */
-const nationalLines = (issues: readonly z.core.$ZodIssue[]) => formatIssues(issues).map((l) => l.replace(/^input\./, ''));
-
 /** What every write message carries besides its input: the institution, the request id and hash. */
 export interface Envelope {
   fixmedinsCode: string;
@@ -67,8 +64,9 @@ export interface Envelope {
  * @throws RequestError listing every problem.
  */
 export function parseMessage<S extends z.ZodType>(infno: OutpatientInterface, schema: S, body: unknown, options: { write: boolean }): { body: z.output<S>; envelope: Envelope } {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new RequestError(nationalLines(r.error.issues));
+  // Every problem in Chinese, with its national path (problems.ts).
+  const r = safeParseNational(schema, body ?? {});
+  if (!r.ok) throw new RequestError(r.problems);
   const b = r.data as { infno?: string; msgid?: string; fixmedins_code: string; input: unknown };
   const problems: string[] = [];
   if (b.infno !== undefined && b.infno !== infno) problems.push(`infno: the message says ${b.infno}, but this is ${infno} ${OUTPATIENT_NAMES[infno]} (POST /v1/national/${infno})`);

@@ -140,7 +140,7 @@ for (const s of STORES) {
       // A second 2207 at H1 on N-VA9: refused naming H1's settlement, not H2's.
       const again = await call('POST', '/v1/national/2207', h1.key, message('H1', '2207', {}));
       refused(again, 409, 'VISIT_ALREADY_SETTLED', [ids.h2]);
-      expect(again.body.err_msg).toMatch(/^VISIT_ALREADY_SETTLED: data\.mdtrt_id: visit N-VA9 at H1 is already settled as /);
+      expect(again.body.err_msg).toMatch(/^就诊已结算：data\.mdtrt_id：visit N-VA9 at H1 is already settled as /);
 
       // Each reversal reads its own visit's type: 2305 for H2's stay, 2208 for H1's outpatient visit.
       const reverse = (inst: string, infno: string, setlId: string, key: string) =>
@@ -223,7 +223,7 @@ for (const s of STORES) {
         yibao: { person: { category: 'adult', hardship: 'dibao' }, institution: { tier: 'county', grade: 2, contracted: true } },
       });
       refused(disagrees, 409, 'PERSON_MISMATCH', []);
-      expect(disagrees.body.err_msg).toMatch(/^PERSON_MISMATCH: yibao\.person\.hardship: dibao is not what the person registry holds/);
+      expect(disagrees.body.err_msg).toMatch(/^人员信息不一致：yibao\.person\.hardship：dibao is not what the person registry holds/);
     });
   });
 }

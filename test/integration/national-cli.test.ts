@@ -62,7 +62,7 @@ describe('yibao settle --format national', () => {
     expect(out.settlements[0].output.setlinfo).toMatchObject({ hifp_pay: '100.00', psn_cash_pay: '200.00' });
     // 63号 has no inpatient rule: the stay is refused, named.
     expect(r.code).toBe(1);
-    expect(out.settlements[1]).toMatchObject({ infcode: -1, mdtrt_id: 'v2', err_msg: expect.stringMatching(/^NO_BENEFIT_RULE: /) });
+    expect(out.settlements[1]).toMatchObject({ infcode: -1, mdtrt_id: 'v2', err_msg: expect.stringMatching(/^无待遇规则：/) });
   });
 
   it('a Linfen stay with critical illness: hifp_pay, hifmi_pay and their setldetail rows (390100, 390200)', async () => {

@@ -410,7 +410,8 @@ for (const s of STORES) {
       const unknown = await post('2401', admission('IN-NOBODY'));
       expect(unknown.status).toBe(422);
       expect(unknown.body.error.code).toBe('PERSON_NOT_REGISTERED');
-      expect(unknown.body.err_msg).toMatch(/mdtrtinfo\.psn_no: 人员 IN-NOBODY 不在账本中/);
+      expect(unknown.body.err_msg).toMatch(/^人员未登记：mdtrtinfo\.psn_no：人员 IN-NOBODY 不在账本中/);
+      expect(unknown.body.error.message).toMatch(/mdtrtinfo\.psn_no: 人员 IN-NOBODY 不在账本中/);
       // Details: a wrong amount and a repeated serial number, each named.
       const mdtrt = await admit('IN-7');
       const afterAdmit = await counts();

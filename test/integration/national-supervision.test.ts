@@ -197,11 +197,11 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       const before = await counts();
       const theirs = await post('3102', keys.h2, message('3102'));
       expect([theirs.status, theirs.body.infcode, theirs.body.error.code]).toEqual([403, -1, 'FORBIDDEN']);
-      expect(theirs.body.err_msg).toMatch(/^FORBIDDEN: fixmedins_code: an institution key for H2 checks only its own visits/);
+      expect(theirs.body.err_msg).toMatch(/^无权操作：fixmedins_code：an institution key for H2 checks only its own visits/);
       // H1's key with its own fixmedins_code, checking a visit at H2: refused as another's.
       const elsewhere = await post('3101', keys.h1, message('3101', { medins: 'H2' }));
       expect([elsewhere.status, elsewhere.body.infcode, elsewhere.body.error.code]).toEqual([403, -1, 'FORBIDDEN']);
-      expect(elsewhere.body.err_msg).toContain('fsi_encounter_dtos[0].medins_id: an institution key for H1 checks only its own visits, not H2');
+      expect(elsewhere.body.err_msg).toContain('fsi_encounter_dtos[0].medins_id：an institution key for H1 checks only its own visits, not H2');
       // Any key: the visit checked is at the message's institution.
       const mixed = await post('3101', keys.agency, message('3101', { medins: 'H2' }));
       expect([mixed.status, mixed.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
@@ -211,7 +211,7 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       expect([unknown.status, unknown.body.error.problems]).toEqual([400, ['data.rule_ids[0]: "NO-SUCH" is not a rule yibao knows (GET /v1/supervision/rules)']]);
       const invalid = await post('3102', keys.h1, { infno: '3102', fixmedins_code: 'H1', input: { data: {} } });
       expect([invalid.status, invalid.body.infcode, invalid.body.output]).toEqual([400, -1, null]);
-      expect(invalid.body.err_msg).toMatch(/^INVALID_REQUEST: invalid request: data\.patient_dtos/);
+      expect(invalid.body.err_msg).toMatch(/^报文校验失败：data\.patient_dtos/);
       const wrong = await post('3102', keys.h1, message('3101'));
       expect(wrong.body.error.problems).toEqual(['infno: the message says 3101, but this is 3102 明细审核事中分析服务 (POST /v1/national/3102)']);
       const notJson = await app.inject({

@@ -55,8 +55,8 @@ describe('the OpenAPI document', () => {
   it('lists every service route, and none of the hidden ones', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     // 75 + the session's 7 (9001, 9002, 1101, 2001, 5206, the identity's PUT and GET) + the outpatient
-    // day's 7 (2201–2205, 5203, 5204) + the inpatient stay's 7 (2401–2405, 2301, 2302)
-    expect(names.length).toBe(96);
+    // day's 7 (2201–2205, 5203, 5204) + the inpatient stay's 7 (2401–2405, 2301, 2302) + 2601
+    expect(names.length).toBe(97);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -259,6 +259,9 @@ describe('the OpenAPI document', () => {
     const admitted = await tryIt('POST /v1/national/2401', '/v1/national/2401');
     const onStay = (b: Json) => JSON.parse(JSON.stringify(b).replaceAll('M-EXAMPLE-STAY', admitted.output.result.mdtrt_id));
     for (const infno of ['2301', '2302', '2403', '2402', '2405', '2404']) await tryIt(`POST /v1/national/${infno}`, `/v1/national/${infno}`, onStay);
+    // 2601 冲正 of the examples' 2207 message (reversed by the 2208 above): its reversal recorded.
+    const corrected = await tryIt('POST /v1/national/2601', '/v1/national/2601');
+    expect(corrected).toMatchObject({ infcode: 0, output: null, yibao: { done: 'reversed', setlId: expect.stringMatching(/^S-/) } });
     // Every example was tried.
     expect([...byRoute.keys()].filter((w) => !tried.has(w))).toEqual([]);
   });

@@ -294,7 +294,7 @@ for (const s of STORES) {
         yibao: { person: { category: 'adult' }, institution: { tier: 'county', grade: 2, contracted: true } },
       });
       expect(r.status).toBe(422);
-      expect(r.body.err_msg).toMatch(/^PERSON_NOT_REGISTERED: data\.psn_no: person Q-X1 is not in the person registry/);
+      expect(r.body.err_msg).toMatch(/^人员未登记：data\.psn_no：person Q-X1 is not in the person registry/);
       expect(await tableCounts(store)).toEqual(before);
     });
   });

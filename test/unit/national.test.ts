@@ -485,9 +485,9 @@ describe('national messages → the project request', () => {
   it('names the national field of every problem', () => {
     expect(requestProblems(() => mapped('2207', message({ medfee_sumamt: 'abc' })))).toEqual([expect.stringMatching(/^data\.medfee_sumamt: must be an amount in yuan/)]);
     expect(requestProblems(() => mapped('2207', message({ medfee_sumamt: 12.345 })))[0]).toMatch(/^data\.medfee_sumamt: must have at most two decimal places/);
-    expect(requestProblems(() => mapped('2207', message({ mdtrt_id: undefined })))).toEqual(['data.mdtrt_id: must be a string']);
+    expect(requestProblems(() => mapped('2207', message({ mdtrt_id: undefined })))).toEqual(['data.mdtrt_id: 缺少必填字段，期望 string（must be a string）']);
     expect(requestProblems(() => mapped('2207', message({ surprise: 1 })))[0]).toMatch(/^data: /);
-    expect(requestProblems(() => mapped('2207', message({}, { fixmedins_code: '' })))).toEqual(['fixmedins_code: must not be empty']);
+    expect(requestProblems(() => mapped('2207', message({}, { fixmedins_code: '' })))).toEqual(['fixmedins_code: 数值过小：期望 string >=1 字符（must not be empty）']);
     expect(requestProblems(() => mapped('2207', message({ med_type: '13' })))).toEqual([expect.stringMatching(/^data\.med_type: 13 急诊 is not settled by yibao/)]);
     expect(requestProblems(() => mapped('2207', message({ med_type: '21' })))).toEqual([
       expect.stringMatching(/^data\.med_type: 21 普通住院 is an inpatient med_type; settle it with 2303\/2304, not 2207/),
@@ -497,9 +497,9 @@ describe('national messages → the project request', () => {
       expect.stringMatching(/^data\.inscp_scp_amt: 250\.00 with .* must make medfee_sumamt 300\.00, but make 290\.00/),
     ]);
     expect(requestProblems(() => mapped('2207', message({ inscp_scp_amt: 350 })))).toEqual(['data.inscp_scp_amt: must not exceed total']);
-    expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: must be "0" \(否\) or "1" \(是\)/);
+    expect(requestProblems(() => mapped('2207', message({ acct_used_flag: 'Y' })))[0]).toMatch(/^data\.acct_used_flag: 无效选项.*（must be "0" \(否\) or "1" \(是\)）/);
     expect(requestProblems(() => mapped('2207', message({}, { msgid: undefined })))).toEqual([expect.stringMatching(/^msgid: required for 2207/)]);
-    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: must be a time yyyy-MM-dd HH:mm:ss/);
+    expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-03-02T10:00:00' })))[0]).toMatch(/^inf_time: 格式不符（must be a time yyyy-MM-dd HH:mm:ss/);
     expect(requestProblems(() => mapped('2207', message({}, { inf_time: '2024-02-30 10:00:00' })))[0]).toMatch(/^inf_time: must be a real date and time/);
     expect(requestProblems(() => mapped('2207', message({}, { inf_time: undefined })))).toEqual([expect.stringMatching(/^inf_time: required/)]);
     expect(requestProblems(() => mapped('2207', message({}, { infno: '2206' })))).toEqual([expect.stringMatching(/^infno: the message says 2206, but this is 2207/)]);
@@ -522,7 +522,7 @@ describe('national messages → the project request', () => {
     ]);
     expect(
       requestProblems(() => mapped('2207', message({}, { yibao: { person: { category: 'elder' }, institution: { tier: 'county', grade: 2, contracted: true } } })))[0],
-    ).toMatch(/^yibao\.person\.category: must be one of/);
+    ).toMatch(/^yibao\.person\.category: 无效选项：期望以下之一 .*（must be one of/);
     const { yibao: _y, ...bare } = message({ insutype: '310' });
     expect(
       requestProblems(() =>
@@ -549,7 +549,7 @@ describe('national messages → the project request', () => {
       expect.stringMatching(/^msgid: required for 2305/),
     ]);
     expect(requestProblems(() => parseNationalReverse('2208', { msgid: 'm1', fixmedins_code: 'H1', input: { data: { mdtrt_id: 'V-1', psn_no: 'P-1' } } }))).toEqual([
-      'data.setl_id: must be a string',
+      'data.setl_id: 缺少必填字段，期望 string（must be a string）',
     ]);
     expect(
       requestProblems(() =>

@@ -149,7 +149,7 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
     }
     const problems: string[] = [];
     try {
-      const scheme = schemeOf(d.insutype, 'mdtrtinfo.insutype');
+      const scheme = schemeOf(d.insutype, 'mdtrtinfo.insutype', ctx.national.codes);
       if (scheme !== registered.person.scheme) {
         problems.push(`mdtrtinfo.insutype: ${d.insutype} 与人员 ${m.psnNo} 的险种不符（the person is in the ${registered.person.scheme} scheme）`);
       }
@@ -158,6 +158,8 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       else throw e;
     }
     if (problems.length > 0) throw new RequestError(problems);
+    // An admission a 2601 冲正 reversed before it arrived is refused (national-reversals.ts).
+    await ctx.ledger.national.reversals.refuseIfReversed(m.fixmedinsCode, '2401', m.msgid);
     const kept: Record<string, unknown> = { ...d };
     for (const k of NOT_KEPT) delete kept[k];
     const { visit, created } = await booked('mdtrtinfo', () =>
@@ -177,6 +179,8 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
         req.actor,
       ),
     );
+    // …and one whose 2601 came while it was being registered is cancelled, once, and refused.
+    await ctx.ledger.national.reversals.afterAdmit(m.fixmedinsCode, m.msgid, visit.mdtrt_id, visit.psn_no, req.actor);
     const result = { mdtrt_id: visit.mdtrt_id, psn_no: visit.psn_no, ipt_otp_no: visit.ipt_otp_no };
     return ok(req, reply, created ? 201 : 200, { result }, { requestId: m.requestId, replayed: !created });
   }

@@ -11,7 +11,7 @@
  * The message is 表128–133 (src/national/supervision-input.ts); the answer's `output.result` is
  * one 表134 row a lead, with its 表135 details. An institution key checks its own visits only: the
  * envelope's fixmedins_code and each checked encounter's medins_id must be its institution (403);
- * for any key, a checked encounter's medins_id must be the fixmedins_code (400). Refusals as the other national routes: infcode -1, err_msg `CODE: message`.
+ * for any key, a checked encounter's medins_id must be the fixmedins_code (400). Refusals as the other national routes: infcode -1, err_msg in Chinese (src/national/err-msg.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -88,7 +88,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
       const { body, split, details, visit: registered } = await fromDetails(parsed);
       const commits = infno === '2207' || infno === '2304';
       const known = await ctx.ledger.registered(body.input.data.psn_no, body.fixmedins_code);
-      const n = toSettleOne(infno, body, known, ctx.policies);
+      const n = toSettleOne(infno, body, known, ctx.policies, ctx.national.codes);
       let entry: Record<string, unknown>;
       let created = false;
       const original = (infno === '2207' || infno === '2304') && n.msgid !== undefined ? n.msgid : undefined;
@@ -122,6 +122,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         medType: n.medType,
         ...(n.psnType !== undefined ? { psnType: n.psnType } : {}),
         ...(n.msgid !== undefined ? { medinsSetlId: n.msgid } : {}),
+        codes: ctx.national.codes,
         ...(split ? { split } : {}),
         ...(identity ? { person: personOf(identity) } : {}),
       });
@@ -223,6 +224,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
         ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
         ...(split ? { split } : {}),
+        codes: ctx.national.codes,
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
     }
