@@ -11,7 +11,7 @@
  * (the hospital then makes its own 就诊ID and states the amounts in the settle message); it is
  * never counted as balanced.
  */
-import { NationalClient, NationalError, type Exchange } from '../client/client.js';
+import { msgidGenerator, NationalClient, NationalError, type Exchange } from '../client/client.js';
 import { TRANSACTION_NAMES, type Infno, type SetlInfo, type YibaoExtension } from '../client/messages.js';
 import type { Fen } from '../money/money.js';
 import { equal, feeDetailChecks, fenOf, QUERY_FIGURES, sameFigures, settlementChecks, type Check } from './his-sim-checks.js';
@@ -98,7 +98,12 @@ export class HisDay {
   private readonly stayExt: { yibao: YibaoExtension };
 
   constructor(readonly o: HisSimOptions) {
+    const clock = o.now ?? (() => new Date());
+    // A real HIS keeps its 顺序号 across restarts; the sim starts it from the clock's milliseconds so
+    // that two runs within one second do not send the same msgid (the centre would replay the first).
+    const start = 1 + ((clock().getMilliseconds() * 10) % 9_000);
     this.client = new NationalClient({
+      msgid: msgidGenerator(o.institution, clock, start),
       baseUrl: o.url,
       apiKey: o.key,
       fixmedinsCode: o.institution,
