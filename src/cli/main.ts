@@ -12,6 +12,7 @@ import { CATALOGUE_COMMAND } from './catalogue-commands.js';
 import { MONITOR_COMMAND } from './monitor-commands.js';
 import { CLEARING_COMMAND } from './clearing-commands.js';
 import { ENROLLMENT_COMMAND } from './enrollment-commands.js';
+import { HIS_SIM_COMMAND } from './his-sim-command.js';
 import { FILE_COMMANDS } from './file-commands.js';
 import { EXIT, exitCodeFor, YibaoError } from '../errors.js';
 import { EXIT_OK, UsageError, type Command, type Io } from './io.js';
@@ -43,6 +44,7 @@ export const COMMANDS: readonly Command[] = [
   SUPERVISE_COMMAND,
   KEYS,
   SIMULATE_COMMAND,
+  HIS_SIM_COMMAND,
   POLICY_COMMAND,
 ];
 

@@ -96,6 +96,15 @@ const settleData = (infno: SettleInterface) =>
     inscp_scp_amt: amount.optional(),
     /** Not in the platform's settle input: the person's psn_type as 1101 gave it, echoed and read for the category. */
     psn_type: text(6).optional(),
+    /** In the specification's settle inputs (V1.1.27 表82/85/94/97), accepted and not read. */
+    card_sn: text(32).optional(),
+    psn_cert_type: text(6).optional(),
+    certno: text(50).optional(),
+    psn_name: text(50).optional(),
+    pub_hosp_rfom_flag: text(6).optional(),
+    insuplc_admdvs: text(6).optional(),
+    mdtrtarea_admvs: text(6).optional(),
+    dscgTime: text(19).optional(),
     exp_content: expContent,
   });
 

@@ -37,6 +37,7 @@ import { RequestError } from '../../request/settle-request.js';
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
 import { OUTPATIENT_EXAMPLES } from '../examples-outpatient.js';
 import { checkInstitution, nationalEnvelope, refusalEnvelopeSchema } from '../national-envelope.js';
+import { detailSplitOf } from './national-split.js';
 import { envelopeSchema } from '../responses.js';
 
 /** Bodies of 2204 (up to 1000 details of about 1 KB). */
@@ -248,9 +249,9 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
     const visit: NationalVisitRow | undefined = await visits.get(parties.institutionId, parties.visitId);
     const rows = visit && entry.kind === 'settlement' ? await details.liveAt(parties.institutionId, parties.visitId, createdAt) : [];
     const figures = figuresOfEntry(entry);
-    const sums = detailSums(rows);
-    // The split is the details' when they make the settlement's total (they do for one settled from them).
-    const split = rows.length > 0 && sums.total === figures.total ? { fullOwnPay: sums.fullOwnPay, overLimit: sums.overLimit, preSelfPay: sums.preSelfPay } : undefined;
+    // The split is the details' when they make the settlement's total (they do for one settled from
+    // them); a refund's is its settlement's, negated.
+    const split = visit ? await detailSplitOf(ctx, entry, parties.institutionId, parties.visitId, actor) : undefined;
     const identity = await ctx.ledger.national.identities.get(parties.personId);
     const msgid = /^nat-(?:2207|2304)-(.+)$/.exec(entry.requestId)?.[1];
     const visitType = parties.visitType as VisitType;

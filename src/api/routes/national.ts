@@ -33,6 +33,7 @@ import {
 import { detailSums } from '../../national/detail-input.js';
 import type { NationalVisitRow } from '../../ledger/national-visits.js';
 import { formatYuan } from '../../money/money.js';
+import { detailSplitOf } from './national-split.js';
 import { personOf, settleAgreement, type DetailSplit, type SettleBody } from '../../national/settle-details.js';
 import { figuresOfEntry, nationalSettlement } from '../../national/setlinfo.js';
 import { parsedBody, PERSONAL, type RoutePlugin } from '../context.js';
@@ -211,6 +212,8 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         throw e;
       }
       const { entry, created } = result;
+      // Settled from fee details, the reversal negates the details' split (全自费, 超限价, 先行自付).
+      const split = await detailSplitOf(ctx, entry, parties.institutionId, parties.visitId, actor);
       const output = nationalSettlement(figuresOfEntry(entry), {
         setlId: entry.id,
         mdtrtId: parties.visitId,
@@ -220,6 +223,7 @@ export const nationalRoutes: RoutePlugin = async (scope, { ctx }) => {
         visitType: parties.visitType as VisitType,
         setlTime: typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Date.now(),
         ...(r.msgid !== undefined ? { medinsSetlId: r.msgid } : {}),
+        ...(split ? { split } : {}),
         codes: ctx.national.codes,
       });
       return ok(req, reply, created ? 201 : 200, output, { entryId: entry.id, reverses: r.setlId, requestId: r.requestId, replayed: !created });
