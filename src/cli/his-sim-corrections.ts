@@ -151,7 +151,11 @@ export async function stay(day: HisDay, p: SimPerson): Promise<void> {
     const a = await day.client.admit(admission(p, day.time(-60), `ZY${ownId}-X`));
     return { result: a.output.result.mdtrt_id };
   });
-  if (wrongId) await day.step('2404', wrongId, async () => ({ result: await day.client.cancelAdmission({ data: { mdtrt_id: wrongId, psn_no: p.psnNo } }) }));
+  if (wrongId)
+    await day.step('2404', wrongId, async () => {
+      const a = await day.client.cancelAdmission({ data: { mdtrt_id: wrongId, psn_no: p.psnNo } });
+      return { result: a, checks: [{ label: '入院已撤销', ok: a.yibao?.status === 'cancelled', detail: String(a.yibao?.status) }] };
+    });
   if (!mdtrtId) return;
   const items = itemsOf(day.next);
   const uploaded = await day.step('2301', mdtrtId, async () => {
@@ -169,10 +173,21 @@ export async function stay(day: HisDay, p: SimPerson): Promise<void> {
     : undefined;
   const remaining = cancelled ? items.slice(0, -1) : items;
   const total = totalOf(remaining);
-  await day.step('2403', mdtrtId, async () => ({ result: await day.client.amendStay(amendment(p, mdtrtId, admitted, `ZY${ownId}`)) }));
-  const out = () => day.step('2402', mdtrtId, async () => ({ result: await day.client.discharge(discharge(p, mdtrtId, day.time())) }));
+  await day.step('2403', mdtrtId, async () => {
+    const a = await day.client.amendStay(amendment(p, mdtrtId, admitted, `ZY${ownId}`));
+    return { result: a, checks: [{ label: '变更后医疗类别 52 生育住院', ok: a.yibao?.medType === '52', detail: String(a.yibao?.medType) }] };
+  });
+  const out = () =>
+    day.step('2402', mdtrtId, async () => {
+      const endtime = day.time();
+      const a = await day.client.discharge(discharge(p, mdtrtId, endtime));
+      return { result: a, checks: [{ label: '出院时间 = 所发', ok: a.yibao?.endtime === endtime, detail: `${String(a.yibao?.endtime)} / ${endtime}` }] };
+    });
   if (await out()) {
-    await day.step('2405', mdtrtId, async () => ({ result: await day.client.undoDischarge({ data: { mdtrt_id: mdtrtId, psn_no: p.psnNo } }) }));
+    await day.step('2405', mdtrtId, async () => {
+      const a = await day.client.undoDischarge({ data: { mdtrt_id: mdtrtId, psn_no: p.psnNo } });
+      return { result: a, checks: [{ label: '出院已撤销（出院时间为空）', ok: a.yibao?.endtime === null, detail: String(a.yibao?.endtime) }] };
+    });
     await out();
   }
   const message = staySettle(p, mdtrtId, remaining, uploaded !== undefined);
