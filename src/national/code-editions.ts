@@ -165,12 +165,13 @@ const ANY_STAY: Record<string, string> = {
 };
 
 /**
- * The med_types a stay (2401/2403, 2301's rows) may take in an edition, with their names, in order:
+ * The med_types a stay (2401/2403, 2301's rows) may take in an edition, with their names, in order (an
+ * array: an object would put 22 before 2101):
  * the edition's `med_type.inpatient`, else (the default) {@link ANY_STAY}.
  */
-export function inpatientMedTypes(e: CodeEdition): Record<string, string> {
-  if (e.med_type.inpatient) return Object.fromEntries(e.med_type.inpatient.map((c) => [c, e.med_type.codes[c] as string]));
-  return ANY_STAY;
+export function inpatientMedTypes(e: CodeEdition): readonly (readonly [code: string, name: string])[] {
+  if (e.med_type.inpatient) return e.med_type.inpatient.map((c) => [c, e.med_type.codes[c] as string] as const);
+  return Object.entries(ANY_STAY);
 }
 
 /** Whether a med_type is an inpatient one (住院) of an edition: an outpatient visit (2203) may not take it. */

@@ -37,9 +37,6 @@ export const STAY_INTERFACE_NAMES: Record<StayInterface, string> = {
 /** At most this many fee details in one 2301 (a hospital uploads a long stay in several messages). */
 export const MAX_DETAILS = 1000;
 
-/** 医疗类别 (med_type) a stay takes in the default edition (see code-editions.ts inpatientMedTypes). Stored as sent. */
-export const STAY_MED_TYPES: Record<string, string> = inpatientMedTypes(NATIONAL_CODES);
-
 /** The Hunan edition's 险种类型 besides those the default edition names: a stay takes them and the edition's own. */
 const INSUTYPE_CODES = new Set([...INSUTYPES.map((c) => c.code), '350', '360', '370', '380', '391', '399', '39905', '410']);
 
@@ -137,12 +134,10 @@ function build(e: CodeEdition) {
   const insutype = z
     .string({ error: 'must be a string' })
     .refine((v) => INSUTYPE_CODES.has(v) || v in e.insutype.codes, { error: (iss) => `${JSON.stringify(iss.input)} is not a 险种类型 (insutype)` });
-  const medType = z.string({ error: 'must be a string' }).refine((v) => v in stayTypes, {
+  const medType = z.string({ error: 'must be a string' }).refine((v) => stayTypes.some(([c]) => c === v), {
     error: (iss) => {
       const name = e.med_type.codes[String(iss.input)];
-      return `${JSON.stringify(iss.input)}${name ? ` ${name}` : ''} is not an inpatient 医疗类别 (med_type)${e === NATIONAL_CODES ? '' : ` of ${e.name}`}: one of ${Object.entries(
-        stayTypes,
-      )
+      return `${JSON.stringify(iss.input)}${name ? ` ${name}` : ''} is not an inpatient 医疗类别 (med_type)${e.name === NATIONAL_CODES.name ? '' : ` of ${e.name}`}: one of ${stayTypes
         .map(([c, n]) => `${c} ${n}`)
         .join(', ')}`;
     },

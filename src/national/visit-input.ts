@@ -186,7 +186,7 @@ export function parseVisitInfo(
   const name = codes.med_type.codes[m.med_type];
   if (name === undefined)
     problems.push(
-      `mdtrtinfo.med_type: unknown 医疗类别 ${JSON.stringify(m.med_type)}${codes === NATIONAL_CODES ? '' : ` in ${codes.name}`} (${Object.keys(codes.med_type.codes).join(', ')})`,
+      `mdtrtinfo.med_type: unknown 医疗类别 ${JSON.stringify(m.med_type)}${codes.name === NATIONAL_CODES.name ? '' : ` in ${codes.name}`} (${Object.keys(codes.med_type.codes).join(', ')})`,
     );
   else if (isInpatientMedType(codes, m.med_type))
     problems.push(`mdtrtinfo.med_type: ${m.med_type} ${name} is an inpatient 医疗类别; an outpatient visit (2201) takes an outpatient one`);

@@ -105,8 +105,8 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
           psnNo: m.psnNo,
           kind: 'outpatient',
           insutype: m.insutype,
-          // 普通门诊 until 2203 says otherwise.
-          medType: '11',
+          // 普通门诊 (the edition's outpatient med_type) until 2203 says otherwise.
+          medType: medTypeOf('outpatient', ctx.national.codes).code,
           begntime: m.begntime,
           iptOtpNo: m.iptOtpNo,
           info: m.info,
