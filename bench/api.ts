@@ -29,19 +29,15 @@
  * Exits 1 when a response was not 2xx, a request failed, or verify found a mismatch.
  * Loopback only; everything it creates is removed at the end, also on SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { sqliteSyncFrom, type SqliteSync } from '../src/ledger/connect.js';
 import { eachOption, fmt, storeOption } from './cli.js';
+import { BIN, eachStore, onSignals, startServer, yibao, type Server } from './serve.js';
 import { population, Requests } from './population.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(ROOT, 'bin/yibao.js');
 
 // ---------------------------------------------------------------------------------------------
 // Options.
@@ -121,36 +117,6 @@ function parseArgs(argv: readonly string[]): Options {
 // ---------------------------------------------------------------------------------------------
 // Processes.
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `yibao ARGS` to completion (bounded by a timeout). */
-function yibao(args: string[], timeoutMs = 300_000): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  stop: () => Promise<void>;
-}
-
 /** `yibao serve` on an ephemeral loopback port. */
 function serveArgs(db: string, o: Options, label: string): string[] {
   const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf, '--cpu-prof-name', `yibao-${label}-${process.pid}.cpuprofile`] : [];
@@ -174,41 +140,6 @@ const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stderr.write('noop serving on ' + address + '\\n');
 process.once('SIGTERM', () => app.close());
 `;
-
-/** Starts a server process (node ARGS) and waits until it says where it listens. */
-function startServer(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let exited = false;
-  const exit = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(timer);
-  };
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`the server did not start within 30 s:\n${stderr}`));
-    }, 30_000);
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ url: m[1] as string, child, stderr: () => stderr, stop });
-      }
-    });
-    cleanups.add(stop);
-    child.on('exit', () => cleanups.delete(stop));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code}) before listening:\n${stderr}`));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Load.
@@ -576,77 +507,20 @@ async function calibrate(o: Options): Promise<Outcome> {
   }
 }
 
-async function probe(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (e) {
-    return (e as Error).message || String(e);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** What to undo if the bench is interrupted (the normal path undoes it in `finally`). */
-const cleanups = new Set<() => Promise<void> | void>();
-
-function onSignal(signal: NodeJS.Signals): void {
-  console.error(`\nbench:api: ${signal}, cleaning up`);
-  void Promise.allSettled([...cleanups].map((f) => f())).then(() => process.exit(130));
-}
-
 async function main(): Promise<number> {
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  onSignals('bench:api');
   const o = parseArgs(process.argv.slice(2));
   console.log(`yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
   const outcomes: Outcome[] = [];
   if (o.calibrate) outcomes.push(await calibrate(o));
-  if (o.store !== 'postgres') {
-    const dir = mkdtempSync(join(tmpdir(), 'yibao-bench-'));
-    const removeDir = () => rmSync(dir, { recursive: true, force: true });
-    cleanups.add(removeDir);
-    try {
-      outcomes.push(await benchStore('sqlite', join(dir, 'bench.db'), `${join(dir, 'bench.db')} (WAL, synchronous=${o.sqliteSync})`, o));
-    } finally {
-      removeDir();
-      cleanups.delete(removeDir);
-    }
-  }
-  if (o.store !== 'sqlite') {
-    const admin = new URL(o.pg);
-    // A loopback address, or a Unix socket's folder (postgres://user@%2Fvar%2Frun%2Fpostgresql/db).
-    const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(admin.hostname) || decodeURIComponent(admin.hostname).startsWith('/');
-    if (!local) throw new Error(`--pg must be a server on this machine (loopback or a Unix socket), not ${admin.hostname}`);
-    const unreachable = await probe(o.pg);
-    if (unreachable) console.log(`\n== postgres: SKIPPED — no PostgreSQL server at ${o.pg.replace(/:[^:@/]*@/, '@')} (${unreachable})`);
-    else {
-      const name = `yibao_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-      await adminQuery(o.pg, `create database ${name}`);
-      const dropDb = () => adminQuery(o.pg, `drop database if exists ${name} with (force)`);
-      cleanups.add(dropDb);
-      try {
-        const url = new URL(o.pg);
-        url.pathname = `/${name}`;
-        outcomes.push(await benchStore('postgres', url.toString(), `database ${name} on ${url.host}`, o));
-      } finally {
-        await dropDb();
-        cleanups.delete(dropDb);
-      }
-    }
-  }
+  outcomes.push(
+    ...(await eachStore(
+      o.store,
+      o.pg,
+      (label, db, shown) => benchStore(label, db, shown, o),
+      (label, name) => (label === 'sqlite' ? `${name} (WAL, synchronous=${o.sqliteSync})` : name),
+    )),
+  );
   console.log('\nstore      settles/s   p50 ms   p99 ms   ok');
   for (const x of outcomes) {
     const m = x.measured;

@@ -285,7 +285,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
     try {
       await ledger.reachable();
-      return { status: 'ready', store: ledger.store.dialect, policies: policies.packs.length, requireEnrollment: ledger.mode.requireEnrollment };
+      const n = ctx.national;
+      return {
+        status: 'ready',
+        store: ledger.store.dialect,
+        policies: policies.packs.length,
+        requireEnrollment: ledger.mode.requireEnrollment,
+        // How the national interface is spoken (src/national/options.ts), for an HIS vendor checking its setup.
+        national: {
+          statusMode: n.statusMode,
+          requireSignIn: n.requireSignIn,
+          codes: n.codes.name,
+          catalogue: n.catalogue ? { name: n.catalogue.name, sample: n.catalogue.sample, items: n.catalogue.items.size } : null,
+        },
+      };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });
     }

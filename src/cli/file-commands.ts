@@ -13,8 +13,9 @@ import type { PolicySet } from '../policy/registry.js';
 import { isFailure, outcomeJson, settleVisits } from '../request/settle-person.js';
 import { parseSettleRequest } from '../request/settle-request.js';
 import { nationalLedgerOutcomes, nationalOutcomes } from '../national/cli.js';
+import { loadCodeEdition, NATIONAL_CODES } from '../national/code-editions.js';
 import { parseArgs } from 'node:util';
-import { EXIT_FAILED, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
+import { EXIT_FAILED, EXIT_OK, pathIn, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { settleIntoLedger } from './ledger-commands.js';
 
 export function policiesFrom(files: string[] | undefined, io: Io): PolicySet {
@@ -34,6 +35,7 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
       'no-trace': { type: 'boolean' },
       db: { type: 'string' },
       format: { type: 'string' },
+      codes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,6 +43,7 @@ async function fileCommandArgs(command: string, args: string[], io: Io, ledger: 
   if (values.format !== undefined && (command !== 'settle' || !['json', 'national'].includes(values.format))) {
     throw new UsageError(command === 'settle' ? `--format is json (the default) or national, not ${JSON.stringify(values.format)}` : `${command} takes no --format`);
   }
+  if (values.codes !== undefined && values.format !== 'national') throw new UsageError('--codes is for --format national (the code tables its answer is written in)');
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one FILE (or - for stdin)`);
   const policies = policiesFrom(values['policy-file'], io);
   const data = await readJson(positionals[0] as string, io);
@@ -53,18 +56,20 @@ async function settleCommand(args: string[], io: Io): Promise<number> {
   const { values, policies, data } = parsed;
   const request = parseSettleRequest(data, policies);
   const national = values.format === 'national';
+  // The code tables' edition the national answer is written in (as `yibao serve --codes`).
+  const codes = values.codes === undefined ? NATIONAL_CODES : loadCodeEdition(/[/\\]|\.json$/.test(values.codes) ? pathIn(io, values.codes) : values.codes);
   if (values.db !== undefined) {
     const raw = data as { person: unknown; visits: unknown[] };
     const { outcomes, failures } = await settleIntoLedger(request, raw, policies, values.db, io);
     const strip = (o: Record<string, unknown>) => (values['no-trace'] ? { ...o, trace: undefined } : o);
-    const settlements = national ? nationalLedgerOutcomes(request, outcomes) : outcomes.map(strip);
+    const settlements = national ? nationalLedgerOutcomes(request, outcomes, codes) : outcomes.map(strip);
     printJson(io, { person: request.person.id, settlements });
     for (const f of failures) io.stderr(`yibao: ${f.code}: ${f.message}\n`);
     return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
   }
   const engine = new SettlementEngine(policies);
   const { outcomes } = settleVisits(engine, request, { trace: !values['no-trace'] && !national });
-  const settlements = national ? nationalOutcomes(request, outcomes) : outcomes.map(outcomeJson);
+  const settlements = national ? nationalOutcomes(request, outcomes, codes) : outcomes.map(outcomeJson);
   printJson(io, { person: request.person.id, settlements });
   const failures = outcomes.filter(isFailure);
   for (const f of failures) io.stderr(`yibao: ${f.error.code}: ${f.error.message}\n`);
@@ -121,8 +126,10 @@ export const FILE_COMMANDS: Command[] = [
       Settle one person's visits (JSON; FILE may be - for stdin). Prints the settlements as JSON.
   yibao settle FILE --db PATH|URL
       Settle into the ledger too, continuing each person's year from what it holds.
-  yibao settle FILE --format national [--db PATH|URL]
-      Each visit's settlement in the national platform's shape (setlinfo, setldetail).
+  yibao settle FILE --format national [--db PATH|URL] [--codes EDITION|FILE]
+      Each visit's settlement in the national platform's shape (setlinfo, setldetail), its codes
+      (insutype, psn_type, med_type, fund_pay_type) those of --codes: national (the default),
+      hunan-v1.1.27, or an edition file (as yibao serve --codes).
 `,
     run: settleCommand,
   },

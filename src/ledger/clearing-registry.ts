@@ -4,6 +4,7 @@
  * to the city (上解资金). Every change is audited in the same transaction; an unchanged record
  * writes nothing. The rule for who pays is the policy's (src/clearing/centres.ts).
  */
+import { onceMore } from './idempotency.js';
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { payingCentre, districtProblem, payingCentreRule, type Centre, type CentreBasis, type District, type InstitutionClearing } from '../clearing/centres.js';
@@ -84,46 +85,48 @@ export class ClearingRegistry {
 
   /** Creates or replaces a paying centre. */
   async setCentre(c: Centre, actor: Actor): Promise<{ centre: Centre; created: boolean; changed: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
-      if (!this.policies.region(c.region))
-        throw new LedgerError(
-          'INVALID_REQUEST',
-          `region: ${c.region} is not a region of the policies (${this.policies
-            .allRegions()
-            .map((r) => r.code)
-            .join(', ')})`,
-        );
-      if (c.level === 'county' && !c.district) throw new LedgerError('INVALID_REQUEST', 'district: a county centre (县区医保中心) names the district it serves');
-      if (c.level === 'city' && c.district)
-        throw new LedgerError('INVALID_REQUEST', 'district: the city centre (市医保中心) serves the city districts, not one district; leave district out');
-      if (c.district) {
-        const d = await trx.selectFrom('districts').select(['region']).where('code', '=', c.district).executeTakeFirst();
-        if (!d) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is not a registered district; register it first (PUT /v1/clearing/districts/${c.district})`);
-        if (d.region !== c.region) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is in region ${d.region}, not ${c.region}`);
-      }
-      const others = await trx
-        .selectFrom('paying_centres')
-        .select(['id'])
-        .where('id', '!=', c.id)
-        .where('region', '=', c.region)
-        .where('level', '=', c.level)
-        .where('district', c.district === null ? 'is' : '=', c.district)
-        .execute();
-      if (others.length > 0) {
-        const what = c.level === 'city' ? `region ${c.region} already has its city centre` : `district ${c.district} already has its centre`;
-        throw new LedgerError('INVALID_REQUEST', `${what}: ${others.map((o) => o.id).join(', ')}`);
-      }
-      const row = await trx.selectFrom('paying_centres').select(['id', 'name', 'level', 'region', 'district']).where('id', '=', c.id).executeTakeFirst();
-      const before = row ? centreOf(row) : undefined;
-      const diff = changes(before, c);
-      if (before && Object.keys(diff).length === 0) return { centre: before, created: false, changed: false };
-      const now = this.now();
-      const values = { id: c.id, name: c.name, level: c.level, region: c.region, district: c.district, actor: actor.id, updated_at: now };
-      if (before) await trx.updateTable('paying_centres').set(values).where('id', '=', c.id).execute();
-      else await trx.insertInto('paying_centres').values(values).execute();
-      await writeAudit(trx, actor, now, before ? 'clearing.centre.update' : 'clearing.centre.register', c.id, diff);
-      return { centre: c, created: !before, changed: true };
-    });
+    return onceMore(() =>
+      this.db.transaction().execute(async (trx) => {
+        if (!this.policies.region(c.region))
+          throw new LedgerError(
+            'INVALID_REQUEST',
+            `region: ${c.region} is not a region of the policies (${this.policies
+              .allRegions()
+              .map((r) => r.code)
+              .join(', ')})`,
+          );
+        if (c.level === 'county' && !c.district) throw new LedgerError('INVALID_REQUEST', 'district: a county centre (县区医保中心) names the district it serves');
+        if (c.level === 'city' && c.district)
+          throw new LedgerError('INVALID_REQUEST', 'district: the city centre (市医保中心) serves the city districts, not one district; leave district out');
+        if (c.district) {
+          const d = await trx.selectFrom('districts').select(['region']).where('code', '=', c.district).executeTakeFirst();
+          if (!d) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is not a registered district; register it first (PUT /v1/clearing/districts/${c.district})`);
+          if (d.region !== c.region) throw new LedgerError('INVALID_REQUEST', `district: ${c.district} is in region ${d.region}, not ${c.region}`);
+        }
+        const others = await trx
+          .selectFrom('paying_centres')
+          .select(['id'])
+          .where('id', '!=', c.id)
+          .where('region', '=', c.region)
+          .where('level', '=', c.level)
+          .where('district', c.district === null ? 'is' : '=', c.district)
+          .execute();
+        if (others.length > 0) {
+          const what = c.level === 'city' ? `region ${c.region} already has its city centre` : `district ${c.district} already has its centre`;
+          throw new LedgerError('INVALID_REQUEST', `${what}: ${others.map((o) => o.id).join(', ')}`);
+        }
+        const row = await trx.selectFrom('paying_centres').select(['id', 'name', 'level', 'region', 'district']).where('id', '=', c.id).executeTakeFirst();
+        const before = row ? centreOf(row) : undefined;
+        const diff = changes(before, c);
+        if (before && Object.keys(diff).length === 0) return { centre: before, created: false, changed: false };
+        const now = this.now();
+        const values = { id: c.id, name: c.name, level: c.level, region: c.region, district: c.district, actor: actor.id, updated_at: now };
+        if (before) await trx.updateTable('paying_centres').set(values).where('id', '=', c.id).execute();
+        else await trx.insertInto('paying_centres').values(values).execute();
+        await writeAudit(trx, actor, now, before ? 'clearing.centre.update' : 'clearing.centre.register', c.id, diff);
+        return { centre: c, created: !before, changed: true };
+      }),
+    );
   }
 
   /** Creates or replaces a county or district; a district the rule counts as a county cannot be a city district. */
@@ -131,18 +134,20 @@ export class ClearingRegistry {
     if (!this.policies.region(d.region)) throw new LedgerError('INVALID_REQUEST', `region: ${d.region} is not a region of the policies`);
     const problem = districtProblem(d, this.ruleOf(d.region));
     if (problem) throw new LedgerError('PAYING_CENTRE_RULE', problem);
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('districts').select(['code', 'name', 'region', 'level']).where('code', '=', d.code).executeTakeFirst();
-      const before = row ? districtOf(row) : undefined;
-      const diff = changes(before, d);
-      if (before && Object.keys(diff).length === 0) return { district: before, created: false, changed: false };
-      const now = this.now();
-      const values = { code: d.code, name: d.name, region: d.region, level: d.level, actor: actor.id, updated_at: now };
-      if (before) await trx.updateTable('districts').set(values).where('code', '=', d.code).execute();
-      else await trx.insertInto('districts').values(values).execute();
-      await writeAudit(trx, actor, now, before ? 'clearing.district.update' : 'clearing.district.register', d.code, diff);
-      return { district: d, created: !before, changed: true };
-    });
+    return onceMore(() =>
+      this.db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('districts').select(['code', 'name', 'region', 'level']).where('code', '=', d.code).executeTakeFirst();
+        const before = row ? districtOf(row) : undefined;
+        const diff = changes(before, d);
+        if (before && Object.keys(diff).length === 0) return { district: before, created: false, changed: false };
+        const now = this.now();
+        const values = { code: d.code, name: d.name, region: d.region, level: d.level, actor: actor.id, updated_at: now };
+        if (before) await trx.updateTable('districts').set(values).where('code', '=', d.code).execute();
+        else await trx.insertInto('districts').values(values).execute();
+        await writeAudit(trx, actor, now, before ? 'clearing.district.update' : 'clearing.district.register', d.code, diff);
+        return { district: d, created: !before, changed: true };
+      }),
+    );
   }
 
   /**
@@ -151,33 +156,35 @@ export class ClearingRegistry {
    * (PAYING_CENTRE_RULE, citing it); where the rule names the centre it may be left out.
    */
   async assignInstitution(reg: InstitutionClearing, actor: Actor): Promise<{ institution: InstitutionClearing; centre: CentreBasis | null; created: boolean; changed: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
-      const [centres, districts] = await Promise.all([this.centres(trx), this.districts(trx)]);
-      const resolved = payingCentre(reg, new Map(districts.map((d) => [d.code, d])), centres, this.ruleOf);
-      if ('problem' in resolved) {
-        // A registration the rule cannot pay is refused only when the rule itself is contradicted or
-        // the district is unknown; a missing centre is recorded and reported at the close.
-        if (resolved.rule && reg.centreId !== null) throw new LedgerError('PAYING_CENTRE_RULE', resolved.problem);
-        if (!districts.some((d) => d.code === reg.district) || (reg.centreId !== null && !centres.some((c) => c.id === reg.centreId))) {
-          throw new LedgerError('INVALID_REQUEST', resolved.problem);
+    return onceMore(() =>
+      this.db.transaction().execute(async (trx) => {
+        const [centres, districts] = await Promise.all([this.centres(trx), this.districts(trx)]);
+        const resolved = payingCentre(reg, new Map(districts.map((d) => [d.code, d])), centres, this.ruleOf);
+        if ('problem' in resolved) {
+          // A registration the rule cannot pay is refused only when the rule itself is contradicted or
+          // the district is unknown; a missing centre is recorded and reported at the close.
+          if (resolved.rule && reg.centreId !== null) throw new LedgerError('PAYING_CENTRE_RULE', resolved.problem);
+          if (!districts.some((d) => d.code === reg.district) || (reg.centreId !== null && !centres.some((c) => c.id === reg.centreId))) {
+            throw new LedgerError('INVALID_REQUEST', resolved.problem);
+          }
         }
-      }
-      const row = await trx
-        .selectFrom('institution_clearing')
-        .select(['institution_id', 'district', 'centre_id'])
-        .where('institution_id', '=', reg.institutionId)
-        .executeTakeFirst();
-      const before = row ? { institutionId: row.institution_id, district: row.district, centreId: row.centre_id } : undefined;
-      const diff = changes(before, reg);
-      const centre = 'problem' in resolved ? null : resolved;
-      if (before && Object.keys(diff).length === 0) return { institution: before, centre, created: false, changed: false };
-      const now = this.now();
-      const values = { institution_id: reg.institutionId, district: reg.district, centre_id: reg.centreId, actor: actor.id, updated_at: now };
-      if (before) await trx.updateTable('institution_clearing').set(values).where('institution_id', '=', reg.institutionId).execute();
-      else await trx.insertInto('institution_clearing').values(values).execute();
-      await writeAudit(trx, actor, now, before ? 'clearing.institution.update' : 'clearing.institution.register', reg.institutionId, diff);
-      return { institution: reg, centre, created: !before, changed: true };
-    });
+        const row = await trx
+          .selectFrom('institution_clearing')
+          .select(['institution_id', 'district', 'centre_id'])
+          .where('institution_id', '=', reg.institutionId)
+          .executeTakeFirst();
+        const before = row ? { institutionId: row.institution_id, district: row.district, centreId: row.centre_id } : undefined;
+        const diff = changes(before, reg);
+        const centre = 'problem' in resolved ? null : resolved;
+        if (before && Object.keys(diff).length === 0) return { institution: before, centre, created: false, changed: false };
+        const now = this.now();
+        const values = { institution_id: reg.institutionId, district: reg.district, centre_id: reg.centreId, actor: actor.id, updated_at: now };
+        if (before) await trx.updateTable('institution_clearing').set(values).where('institution_id', '=', reg.institutionId).execute();
+        else await trx.insertInto('institution_clearing').values(values).execute();
+        await writeAudit(trx, actor, now, before ? 'clearing.institution.update' : 'clearing.institution.register', reg.institutionId, diff);
+        return { institution: reg, centre, created: !before, changed: true };
+      }),
+    );
   }
 
   /** The paying centre of each registered institution (or the problem), as the registry holds them now. */

@@ -75,3 +75,17 @@ export async function idempotently<P, T>(
     return replayAfterRace(e, find, spec, options);
   }
 }
+
+/**
+ * Runs a create-or-replace once more when it lost a race to create the same row (a unique
+ * violation: two PUTs of one new district at once on PostgreSQL): the second run finds the row and
+ * replaces it, or finds it unchanged.
+ */
+export async function onceMore<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return write();
+  }
+}

@@ -16,6 +16,7 @@
  *   registered), unless the ledger requires registered persons (`requireEnrollment`): then
  *   PERSON_NOT_REGISTERED.
  */
+import { onceMore } from './idempotency.js';
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Category, Employment, Hardship, Scheme } from '../domain.js';
 import type { Person } from '../engine/types.js';
@@ -216,33 +217,35 @@ export class PersonRegistry {
    * writes nothing.
    */
   async set(record: PersonRecord, actor: Actor): Promise<{ person: Record<string, unknown>; created: boolean; changed: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) await personLock(record.id).execute(trx);
-      const row = await trx.selectFrom('persons').selectAll().where('id', '=', record.id).executeTakeFirst();
-      const before = row ? personRecordOf(row) : undefined;
-      if (record.district) {
-        const district = await trx.selectFrom('districts').select(['region']).where('code', '=', record.district).executeTakeFirst();
-        if (!district)
-          throw new LedgerError(
-            'INVALID_REQUEST',
-            `district: ${record.district} is not a registered district (县区); the agency registers it first (PUT /v1/clearing/districts/${record.district}, yibao clearing districts set)`,
-          );
-      }
-      const fields = [...ATTRIBUTES, 'district'] as const;
-      const changes = before
-        ? Object.fromEntries(fields.filter((k) => (before[k] ?? null) !== (record[k] ?? null)).map((k) => [k, [before[k] ?? null, record[k] ?? null]]))
-        : Object.fromEntries([...ATTRIBUTES.map((k) => [k, record[k]]), ...(record.district ? [['district', record.district]] : [])]);
-      if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
-      const now = this.now();
-      const next = personRowOf(record, now);
-      if (before) await trx.updateTable('persons').set(next).where('id', '=', record.id).execute();
-      else await trx.insertInto('persons').values(next).execute();
-      await trx
-        .insertInto('audit_log')
-        .values({ at: now, actor: actor.id, role: actor.role, action: before ? 'person.update' : 'person.register', target: record.id, detail: JSON.stringify(changes) })
-        .execute();
-      return { person: personJson(record, now), created: !before, changed: true };
-    });
+    return onceMore(() =>
+      this.db.transaction().execute(async (trx) => {
+        if (trx.getExecutor().adapter instanceof PostgresAdapter) await personLock(record.id).execute(trx);
+        const row = await trx.selectFrom('persons').selectAll().where('id', '=', record.id).executeTakeFirst();
+        const before = row ? personRecordOf(row) : undefined;
+        if (record.district) {
+          const district = await trx.selectFrom('districts').select(['region']).where('code', '=', record.district).executeTakeFirst();
+          if (!district)
+            throw new LedgerError(
+              'INVALID_REQUEST',
+              `district: ${record.district} is not a registered district (县区); the agency registers it first (PUT /v1/clearing/districts/${record.district}, yibao clearing districts set)`,
+            );
+        }
+        const fields = [...ATTRIBUTES, 'district'] as const;
+        const changes = before
+          ? Object.fromEntries(fields.filter((k) => (before[k] ?? null) !== (record[k] ?? null)).map((k) => [k, [before[k] ?? null, record[k] ?? null]]))
+          : Object.fromEntries([...ATTRIBUTES.map((k) => [k, record[k]]), ...(record.district ? [['district', record.district]] : [])]);
+        if (before && Object.keys(changes).length === 0) return { person: personJson(before, Number(row?.updated_at)), created: false, changed: false };
+        const now = this.now();
+        const next = personRowOf(record, now);
+        if (before) await trx.updateTable('persons').set(next).where('id', '=', record.id).execute();
+        else await trx.insertInto('persons').values(next).execute();
+        await trx
+          .insertInto('audit_log')
+          .values({ at: now, actor: actor.id, role: actor.role, action: before ? 'person.update' : 'person.register', target: record.id, detail: JSON.stringify(changes) })
+          .execute();
+        return { person: personJson(record, now), created: !before, changed: true };
+      }),
+    );
   }
 
   /** One person's record; the read is audited. @throws LedgerError NOT_FOUND. */

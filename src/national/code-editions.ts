@@ -4,8 +4,11 @@
  * user's own file), validated here:
  *
  *   insutype       险种类型: codes, and the insutype of each scheme
- *   med_type       医疗类别: codes, the med_type of each visit type (answers), and which visit
- *                  types a med_type is read as (messages; default: the first map reversed)
+ *   med_type       医疗类别: codes, the med_type of each visit type (answers), which visit
+ *                  types a med_type is read as (messages; default: the first map reversed), and
+ *                  which med_types are a stay's (住院: 2401/2403/2301 take only these, 2203 none;
+ *                  default: the national table's and the Hunan edition's inpatient codes, see
+ *                  {@link inpatientMedTypes})
  *   psn_type       人员类别: codes, the psn_type of each category (answers), and which category a
  *                  psn_type is read as (`?` stands for one digit: `11??` is 1101–1199)
  *   fund_pay_type  基金支付类型: codes, the fund_pay_type of each fund layer per scheme (null: none),
@@ -35,6 +38,7 @@ export const codeEditionSchema = z
       codes: codeMap,
       visitType: z.strictObject(Object.fromEntries(VISIT_TYPES.map((t) => [t, z.string()])) as Record<VisitType, z.ZodString>),
       read: z.record(z.string(), z.array(z.enum(VISIT_TYPES)).min(1)).optional(),
+      inpatient: z.array(z.string()).min(1).optional(),
     }),
     psn_type: z.strictObject({
       codes: codeMap,
@@ -60,6 +64,7 @@ export const codeEditionSchema = z
     for (const [s, c] of Object.entries(e.insutype.scheme)) need(e.insutype.codes, c, ['insutype', 'scheme', s]);
     for (const [t, c] of Object.entries(e.med_type.visitType)) need(e.med_type.codes, c, ['med_type', 'visitType', t]);
     for (const c of Object.keys(e.med_type.read ?? {})) need(e.med_type.codes, c, ['med_type', 'read', c]);
+    (e.med_type.inpatient ?? []).forEach((c, i) => need(e.med_type.codes, c, ['med_type', 'inpatient', i]));
     for (const [k, c] of Object.entries(e.psn_type.category)) need(e.psn_type.codes, c as string, ['psn_type', 'category', k]);
     for (const [l, m] of Object.entries(e.fund_pay_type.layer))
       for (const [s, c] of Object.entries(m)) need(e.fund_pay_type.codes, c as string | null, ['fund_pay_type', 'layer', l, s]);
@@ -127,4 +132,49 @@ export function readPsnType(e: CodeEdition, psnType: string): Category | undefin
     if (pattern.length === psnType.length && [...pattern].every((ch, i) => (ch === '?' ? /\d/.test(psnType[i] as string) : ch === psnType[i]))) return category;
   }
   return undefined;
+}
+
+/**
+ * The national table's inpatient med_types (住院): 21 普通住院, 22 外伤住院, 23 转外诊治住院, 24 急诊转住院,
+ * 52 生育住院, 92 其他住院 — what an outpatient visit (2203) may not take in an edition naming none.
+ */
+const NATIONAL_INPATIENT = ['21', '22', '23', '24', '52', '92'];
+
+/**
+ * What a stay takes in an edition naming no inpatient med_types (the default, as yibao has always
+ * taken them): the Hunan edition's inpatient codes (the Hunan edition of the national interface
+ * specification (V1.1.27), §6 医疗类别: 2101 普通住院, 2102 单病种住院, 21303 精神病住院, 2105 康复治疗住院,
+ * 2106/2107 生育平产/剖宫产(居民), 2109 新生儿抢救, 22 外伤住院, 28 日间手术, 52 生育住院) and the national
+ * table's (21 普通住院, 23 转外诊治住院, 24 急诊转住院, 92 其他住院).
+ */
+const ANY_STAY: Record<string, string> = {
+  '21': '普通住院',
+  '2101': '普通住院',
+  '2102': '单病种住院',
+  '21303': '精神病住院',
+  '2105': '康复治疗住院',
+  '2106': '生育平产(居民)',
+  '2107': '生育剖宫产(居民)',
+  '2109': '新生儿抢救',
+  '22': '外伤住院',
+  '23': '转外诊治住院',
+  '24': '急诊转住院',
+  '28': '日间手术',
+  '52': '生育住院',
+  '92': '其他住院',
+};
+
+/**
+ * The med_types a stay (2401/2403, 2301's rows) may take in an edition, with their names, in order (an
+ * array: an object would put 22 before 2101):
+ * the edition's `med_type.inpatient`, else (the default) {@link ANY_STAY}.
+ */
+export function inpatientMedTypes(e: CodeEdition): readonly (readonly [code: string, name: string])[] {
+  if (e.med_type.inpatient) return e.med_type.inpatient.map((c) => [c, e.med_type.codes[c] as string] as const);
+  return Object.entries(ANY_STAY);
+}
+
+/** Whether a med_type is an inpatient one (住院) of an edition: an outpatient visit (2203) may not take it. */
+export function isInpatientMedType(e: CodeEdition, medType: string): boolean {
+  return (e.med_type.inpatient ?? NATIONAL_INPATIENT).includes(medType);
 }

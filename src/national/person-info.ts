@@ -9,6 +9,7 @@ import { HARDSHIP_LABELS } from '../domain.js';
 import { formatYuan, type Fen } from '../money/money.js';
 import { ageOn } from './certno.js';
 import { fundPayTypeOf, insutypeOf, psnTypeOf } from './codes.js';
+import { NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 
 /** 人员身份类别 (psn_idet_type) of each hardship group: a reading each (docs/national.md). */
 export const HARDSHIP_IDET_TYPES: Readonly<Record<Hardship, { code: string; name: string }>> = {
@@ -37,8 +38,8 @@ export interface PersonFacts {
   payments: readonly { coverageYear: number; paidOn: string }[];
 }
 
-/** 1101's output: baseinfo, insuinfo and idetinfo, on the China day `day` (yyyy-MM-dd). */
-export function personInfo(p: PersonFacts, day: string): Record<string, unknown> {
+/** 1101's output: baseinfo, insuinfo and idetinfo, on the China day `day` (yyyy-MM-dd); insutype and psn_type the edition's. */
+export function personInfo(p: PersonFacts, day: string, codes: CodeEdition = NATIONAL_CODES): Record<string, unknown> {
   const year = Number(day.slice(0, 4));
   const paidDays = p.payments.map((x) => x.paidOn).sort();
   const paidForYear = p.payments.some((x) => x.coverageYear === year);
@@ -57,8 +58,8 @@ export function personInfo(p: PersonFacts, day: string): Record<string, unknown>
     insuinfo: [
       {
         balc: formatYuan(p.balance ?? 0),
-        insutype: insutypeOf(p.scheme).code,
-        psn_type: psnTypeOf(p.category)?.code ?? null,
+        insutype: insutypeOf(p.scheme, codes).code,
+        psn_type: psnTypeOf(p.category, codes)?.code ?? null,
         // 1 正常参保 with a payment for the year asked about; 0 未参保 without (yibao keeps no suspension).
         psn_insu_stas: paidForYear ? '1' : '0',
         psn_insu_date: paidDays[0] ?? null,
@@ -85,11 +86,19 @@ export function personInfo(p: PersonFacts, day: string): Record<string, unknown>
 }
 
 /** One trtinfo row (2001): enjoys (1) or not (0), and why not in Chinese with the article. */
-export function trtinfo(psnNo: string, scheme: Scheme, enjoys: boolean, begndate: string, enddate: string | null, reason: string | null): Record<string, unknown> {
+export function trtinfo(
+  psnNo: string,
+  scheme: Scheme,
+  enjoys: boolean,
+  begndate: string,
+  enddate: string | null,
+  reason: string | null,
+  codes: CodeEdition = NATIONAL_CODES,
+): Record<string, unknown> {
   return {
     psn_no: psnNo,
     trt_chk_type: '01',
-    fund_pay_type: fundPayTypeOf('pooled', scheme)?.code ?? null,
+    fund_pay_type: fundPayTypeOf('pooled', scheme, codes)?.code ?? null,
     trt_enjymnt_flag: enjoys ? '1' : '0',
     begndate,
     enddate,
@@ -113,8 +122,8 @@ const fen = (yuan: number): Fen => Math.round(yuan * 100);
  * (cum_type_code `ded:` and the bucket, cum the deductible borne in the month); with cum_ym
  * given, only that month's deductible rows.
  */
-export function cuminfo(v: CumulativeView, scheme: Scheme, cumYm: string | undefined, asOf: string): Record<string, unknown>[] {
-  const insutype = insutypeOf(scheme).code;
+export function cuminfo(v: CumulativeView, scheme: Scheme, cumYm: string | undefined, asOf: string, codes: CodeEdition = NATIONAL_CODES): Record<string, unknown>[] {
+  const insutype = insutypeOf(scheme, codes).code;
   const year = String(v.year);
   const rows: Record<string, unknown>[] = v.caps.map((c) => ({ insutype, year, cum_ym: cumYm ?? asOf, cum_type_code: c.bucket, cum: formatYuan(fen(c.used)) }));
   const months = new Map<string, Fen>();

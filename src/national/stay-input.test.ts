@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../request/settle-request.js';
 import { STAY_EXAMPLES } from './stay-examples.js';
+import { loadCodeEdition } from './code-editions.js';
 import { parseStayMessage, STAY_INTERFACES, type DetailCancel, type DetailUpload } from './stay-input.js';
 
 type Json = any;
@@ -90,5 +91,19 @@ describe('the inpatient stay messages (stay-input.ts)', () => {
     b.input.mdtrtinfo.med_type = '2101';
     delete b.input.mdtrtinfo.dept;
     expect(problems(() => parseStayMessage('2401', b))).toEqual([expect.stringMatching(/^infno: the message says 2201, but this is 2401 入院办理/)]);
+  });
+
+  it("takes the edition's inpatient med_types: the Hunan edition 2101…52 (not 21), 2301's rows too; the default both", () => {
+    const hunan = loadCodeEdition('hunan-v1.1.27');
+    const b = clone('2401');
+    expect(parseStayMessage('2401', b, hunan).infno).toBe('2401');
+    b.input.mdtrtinfo.med_type = '21';
+    expect(parseStayMessage('2401', b).infno).toBe('2401');
+    expect(problems(() => parseStayMessage('2401', b, hunan))).toEqual([
+      'mdtrtinfo.med_type: "21" is not an inpatient 医疗类别 (med_type) of hunan-v1.1.27: one of 2101 普通住院, 2102 单病种住院, 21303 精神病住院, 2105 康复治疗住院, 2106 生育平产(居民), 2107 生育剖宫产(居民), 2109 新生儿抢救, 22 外伤住院, 28 日间手术, 52 生育住院',
+    ]);
+    const up = clone('2301');
+    up.input.feedetail[0].med_type = '9901';
+    expect(problems(() => parseStayMessage('2301', up, hunan))).toEqual([expect.stringMatching(/^feedetail\[0\]\.med_type: "9901" 门诊两病 is not an inpatient 医疗类别/)]);
   });
 });

@@ -16,7 +16,8 @@ import { parseYuan } from '../money/money.js';
 import { canonicalJson } from '../request/settle-one.js';
 import { id, RequestError } from '../request/settle-request.js';
 import { envelopeFields, text } from './input.js';
-import { INSUTYPES, MED_TYPES, nameOf } from './codes.js';
+import { INSUTYPES } from './codes.js';
+import { inpatientMedTypes, NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 import { nationalDate, nationalDateTime } from './visit-input.js';
 
 export const STAY_INTERFACES = ['2401', '2402', '2403', '2404', '2405', '2301', '2302'] as const;
@@ -36,30 +37,7 @@ export const STAY_INTERFACE_NAMES: Record<StayInterface, string> = {
 /** At most this many fee details in one 2301 (a hospital uploads a long stay in several messages). */
 export const MAX_DETAILS = 1000;
 
-/**
- * 医疗类别 (med_type) of a stay: the Hunan edition's inpatient codes (2101 普通住院, 2102 单病种住院,
- * 21303 精神病住院, 2105 康复治疗住院, 2106/2107 生育平产/剖宫产(居民), 2109 新生儿抢救, 22 外伤住院,
- * 28 日间手术, 52 生育住院) and the national table's (21 普通住院, 23 转外诊治住院, 24 急诊转住院, 92
- * 其他住院). Stored as sent.
- */
-export const STAY_MED_TYPES: Record<string, string> = {
-  '21': '普通住院',
-  '2101': '普通住院',
-  '2102': '单病种住院',
-  '21303': '精神病住院',
-  '2105': '康复治疗住院',
-  '2106': '生育平产(居民)',
-  '2107': '生育剖宫产(居民)',
-  '2109': '新生儿抢救',
-  '22': '外伤住院',
-  '23': '转外诊治住院',
-  '24': '急诊转住院',
-  '28': '日间手术',
-  '52': '生育住院',
-  '92': '其他住院',
-};
-
-/** The Hunan edition's 险种类型 besides those codes.ts names. */
+/** The Hunan edition's 险种类型 besides those the default edition names: a stay takes them and the edition's own. */
 const INSUTYPE_CODES = new Set([...INSUTYPES.map((c) => c.code), '350', '360', '370', '380', '391', '399', '39905', '410']);
 
 const code = (codes: Record<string, string>, what: string) =>
@@ -80,17 +58,6 @@ const HOSP_APPR = { '0': '无须审批', '1': '审批通过', '2': '审批不通
 const DSCG_WAYS = { '1': '医嘱离院', '2': '医嘱转院', '3': '医嘱转社区卫生服务机构/乡镇卫生院', '4': '非医嘱离院', '5': '死亡', '9': '其他' };
 /** 就诊凭证类型 (mdtrt_cert_type). */
 const CERT_TYPES = { '01': '医保电子凭证', '02': '居民身份证', '03': '社会保障卡' };
-
-const insutype = z.string({ error: 'must be a string' }).refine((v) => INSUTYPE_CODES.has(v), { error: (iss) => `${JSON.stringify(iss.input)} is not a 险种类型 (insutype)` });
-const medType = z.string({ error: 'must be a string' }).refine((v) => v in STAY_MED_TYPES, {
-  error: (iss) => {
-    const v = String(iss.input);
-    const name = nameOf(MED_TYPES, v);
-    return `${JSON.stringify(iss.input)}${name ? ` ${name}` : ''} is not an inpatient 医疗类别 (med_type): one of ${Object.entries(STAY_MED_TYPES)
-      .map(([c, n]) => `${c} ${n}`)
-      .join(', ')}`;
-  },
-});
 
 /** 日期时间型 (yyyy-MM-dd HH:mm:ss, China time) and 日期型 (yyyy-MM-dd), as the outpatient messages read them. */
 const stayTime = nationalDateTime;
@@ -138,65 +105,6 @@ const careFields = {
   exp_content: exp,
 };
 
-/** Fields of the admission 2401 gives and 2403 changes. */
-const admissionFields = {
-  psn_no: id,
-  coner_name: text(50).optional(),
-  tel: text(50).optional(),
-  begntime: stayTime,
-  mdtrt_cert_type: code(CERT_TYPES, '就诊凭证类型'),
-  med_type: medType,
-  medrcdno: text(30).optional(),
-  atddr_no: text(30),
-  chfpdr_name: text(50),
-  adm_diag_dscr: text(200),
-  adm_dept_codg: text(30),
-  adm_dept_name: text(100),
-  adm_bed: text(30),
-  dscg_maindiag_code: text(20),
-  dscg_maindiag_name: text(300),
-  main_cond_dscr: text(1000).optional(),
-  dise_type_code: text(6).optional(),
-  ...careFields,
-};
-
-/** 表103 输入-就诊信息 (mdtrtinfo). */
-const mdtrtinfo = z.strictObject({
-  ...admissionFields,
-  insutype,
-  mdtrt_cert_no: text(50).optional(),
-  card_sn: text(32).optional(),
-  cert_type: text(3),
-  certno: text(20),
-  ipt_no: text(30),
-  insuplc_admdvs: text(6),
-  mdtrtarea_admvs: text(6),
-});
-
-/** 表108 输入-入院登记信息 (adminfo). */
-const adminfo = z.strictObject({
-  ...admissionFields,
-  mdtrt_id: id,
-  endtime: stayTime.optional(),
-  ipt_otp_no: text(30),
-  ttp_pay_prop: decimal(4, false).optional(),
-});
-
-/** 表106 输入-出院信息 (dscginfo). */
-const dscginfo = z.strictObject({
-  mdtrt_id: id,
-  psn_no: id,
-  insutype,
-  endtime: stayTime,
-  cop_flag: text(3).optional(),
-  dscg_dept_codg: text(30),
-  dscg_dept_name: text(100),
-  dscg_bed: text(30).optional(),
-  dscg_way: code(DSCG_WAYS, '离院方式'),
-  die_date: date.optional(),
-  ...careFields,
-});
-
 /** A diagnosis (表104/107/109 诊断信息); 2401's rows carry no mdtrt_id, 2402's no adm_cond. */
 const diagnosis = (stay: boolean, admission: boolean) =>
   z.strictObject({
@@ -217,66 +125,157 @@ const diagnosis = (stay: boolean, admission: boolean) =>
 const rows = <T extends z.ZodType>(row: T, max: number) =>
   z.array(row, { error: 'must be an array of rows' }).min(1, 'must have at least one row').max(max, `must have at most ${max} rows`);
 
-/** 表91 输入 (feedetail): one fee detail. */
-const feedetail = z.strictObject({
-  feedetl_sn: text(30).min(1, 'must not be empty'),
-  init_feedetl_sn: text(30).optional(),
-  mdtrt_id: id,
-  drord_no: text(30).optional(),
-  psn_no: id,
-  med_type: medType,
-  fee_ocur_time: stayTime,
-  med_list_codg: text(50).min(1, 'must not be empty'),
-  medins_list_codg: text(150).min(1, 'must not be empty'),
-  det_item_fee_sumamt: signedYuan,
-  cnt: decimal(4, true),
-  pric: decimal(6, false),
-  bilg_dept_codg: text(30),
-  bilg_dept_name: text(100),
-  bilg_dr_codg: text(30),
-  bilg_dr_name: text(50),
-  acord_dept_codg: text(30).optional(),
-  acord_dept_name: text(100).optional(),
-  orders_dr_code: text(30).optional(),
-  orders_dr_name: text(50).optional(),
-  hosp_appr_flag: code(HOSP_APPR, '医院审批标志').optional(),
-  tcmdrug_used_way: text(6).optional(),
-  etip_flag: text(3).optional(),
-  etip_hosp_code: text(30).optional(),
-  dscg_tkdrug_flag: code(YES_NO, '出院带药标志 ("0" 否, "1" 是)').optional(),
-  matn_fee_flag: text(6).optional(),
-  memo: text(500).optional(),
-  comb_no: text(3).optional(),
-  exp_content: exp,
-});
+/**
+ * The stay messages' schemas in an edition: a stay's insutype (险种类型) and med_type (医疗类别) are
+ * the edition's.
+ */
+function build(e: CodeEdition) {
+  const stayTypes = inpatientMedTypes(e);
+  const insutype = z
+    .string({ error: 'must be a string' })
+    .refine((v) => INSUTYPE_CODES.has(v) || v in e.insutype.codes, { error: (iss) => `${JSON.stringify(iss.input)} is not a 险种类型 (insutype)` });
+  const medType = z.string({ error: 'must be a string' }).refine((v) => stayTypes.some(([c]) => c === v), {
+    error: (iss) => {
+      const name = e.med_type.codes[String(iss.input)];
+      return `${JSON.stringify(iss.input)}${name ? ` ${name}` : ''} is not an inpatient 医疗类别 (med_type)${e.name === NATIONAL_CODES.name ? '' : ` of ${e.name}`}: one of ${stayTypes
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}`;
+    },
+  });
 
-/** 表110/111/93: a stay named by its 就诊ID and person. */
-const stayRef = { mdtrt_id: id, psn_no: id, exp_content: exp };
+  /** Fields of the admission 2401 gives and 2403 changes. */
+  const admissionFields = {
+    psn_no: id,
+    coner_name: text(50).optional(),
+    tel: text(50).optional(),
+    begntime: stayTime,
+    mdtrt_cert_type: code(CERT_TYPES, '就诊凭证类型'),
+    med_type: medType,
+    medrcdno: text(30).optional(),
+    atddr_no: text(30),
+    chfpdr_name: text(50),
+    adm_diag_dscr: text(200),
+    adm_dept_codg: text(30),
+    adm_dept_name: text(100),
+    adm_bed: text(30),
+    dscg_maindiag_code: text(20),
+    dscg_maindiag_name: text(300),
+    main_cond_dscr: text(1000).optional(),
+    dise_type_code: text(6).optional(),
+    ...careFields,
+  };
 
-const DATA: Record<StayInterface, z.ZodType> = {
-  '2401': z.strictObject({ mdtrtinfo, diseinfo: rows(diagnosis(false, true), 100) }),
-  '2402': z.strictObject({ dscginfo, diseinfo: rows(diagnosis(true, false), 100) }),
-  '2403': z.strictObject({ adminfo, diseinfo: z.array(diagnosis(true, true), { error: 'must be an array of rows' }).max(100, 'must have at most 100 rows').optional() }),
-  '2404': z.strictObject(stayRef),
-  '2405': z.strictObject(stayRef),
-  '2301': z.strictObject({ feedetail: rows(feedetail, MAX_DETAILS) }),
-  '2302': z.strictObject({ data: rows(z.strictObject({ feedetl_sn: text(30).min(1, 'must not be empty'), ...stayRef }), MAX_DETAILS) }),
-};
+  /** 表103 输入-就诊信息 (mdtrtinfo). */
+  const mdtrtinfo = z.strictObject({
+    ...admissionFields,
+    insutype,
+    mdtrt_cert_no: text(50).optional(),
+    card_sn: text(32).optional(),
+    cert_type: text(3),
+    certno: text(20),
+    ipt_no: text(30),
+    insuplc_admdvs: text(6),
+    mdtrtarea_admvs: text(6),
+  });
+
+  /** 表108 输入-入院登记信息 (adminfo). */
+  const adminfo = z.strictObject({
+    ...admissionFields,
+    mdtrt_id: id,
+    endtime: stayTime.optional(),
+    ipt_otp_no: text(30),
+    ttp_pay_prop: decimal(4, false).optional(),
+  });
+
+  /** 表106 输入-出院信息 (dscginfo). */
+  const dscginfo = z.strictObject({
+    mdtrt_id: id,
+    psn_no: id,
+    insutype,
+    endtime: stayTime,
+    cop_flag: text(3).optional(),
+    dscg_dept_codg: text(30),
+    dscg_dept_name: text(100),
+    dscg_bed: text(30).optional(),
+    dscg_way: code(DSCG_WAYS, '离院方式'),
+    die_date: date.optional(),
+    ...careFields,
+  });
+
+  /** 表91 输入 (feedetail): one fee detail. */
+  const feedetail = z.strictObject({
+    feedetl_sn: text(30).min(1, 'must not be empty'),
+    init_feedetl_sn: text(30).optional(),
+    mdtrt_id: id,
+    drord_no: text(30).optional(),
+    psn_no: id,
+    med_type: medType,
+    fee_ocur_time: stayTime,
+    med_list_codg: text(50).min(1, 'must not be empty'),
+    medins_list_codg: text(150).min(1, 'must not be empty'),
+    det_item_fee_sumamt: signedYuan,
+    cnt: decimal(4, true),
+    pric: decimal(6, false),
+    bilg_dept_codg: text(30),
+    bilg_dept_name: text(100),
+    bilg_dr_codg: text(30),
+    bilg_dr_name: text(50),
+    acord_dept_codg: text(30).optional(),
+    acord_dept_name: text(100).optional(),
+    orders_dr_code: text(30).optional(),
+    orders_dr_name: text(50).optional(),
+    hosp_appr_flag: code(HOSP_APPR, '医院审批标志').optional(),
+    tcmdrug_used_way: text(6).optional(),
+    etip_flag: text(3).optional(),
+    etip_hosp_code: text(30).optional(),
+    dscg_tkdrug_flag: code(YES_NO, '出院带药标志 ("0" 否, "1" 是)').optional(),
+    matn_fee_flag: text(6).optional(),
+    memo: text(500).optional(),
+    comb_no: text(3).optional(),
+    exp_content: exp,
+  });
+
+  /** 表110/111/93: a stay named by its 就诊ID and person. */
+  const stayRef = { mdtrt_id: id, psn_no: id, exp_content: exp };
+
+  const DATA: Record<StayInterface, z.ZodType> = {
+    '2401': z.strictObject({ mdtrtinfo, diseinfo: rows(diagnosis(false, true), 100) }),
+    '2402': z.strictObject({ dscginfo, diseinfo: rows(diagnosis(true, false), 100) }),
+    '2403': z.strictObject({ adminfo, diseinfo: z.array(diagnosis(true, true), { error: 'must be an array of rows' }).max(100, 'must have at most 100 rows').optional() }),
+    '2404': z.strictObject(stayRef),
+    '2405': z.strictObject(stayRef),
+    '2301': z.strictObject({ feedetail: rows(feedetail, MAX_DETAILS) }),
+    '2302': z.strictObject({ data: rows(z.strictObject({ feedetl_sn: text(30).min(1, 'must not be empty'), ...stayRef }), MAX_DETAILS) }),
+  };
+
+  return { mdtrtinfo, adminfo, dscginfo, feedetail, DATA };
+}
+
+type StaySchemas = ReturnType<typeof build>;
+const built = new WeakMap<CodeEdition, StaySchemas>();
+/** The schemas of an edition, built once. */
+function schemas(e: CodeEdition): StaySchemas {
+  let s = built.get(e);
+  if (!s) built.set(e, (s = build(e)));
+  return s;
+}
 
 /**
  * The body of a stay message: the envelope with `input`. 2401/2402/2403 carry their nodes
  * (mdtrtinfo, dscginfo, adminfo, diseinfo) in `input`, 2301 its feedetail rows, 2302 its data rows;
  * 2404/2405 their single row in `input.data` — as the platform sends them.
  */
-export const stayBodySchema = (infno: StayInterface) =>
-  z.strictObject({
+export const stayBodySchema = (infno: StayInterface, e: CodeEdition = NATIONAL_CODES) => {
+  const { DATA } = schemas(e);
+  return z.strictObject({
     ...envelopeFields,
     input: infno === '2404' || infno === '2405' ? z.strictObject({ data: DATA[infno] }, { error: 'must be an object { data: {...} }' }) : DATA[infno],
   });
+};
 
 /** A diagnosis row as validated (mdtrt_id on 2402/2403's, adm_cond on 2401/2403's). */
 export type Diagnosis = Omit<z.output<ReturnType<typeof diagnosis>>, 'mdtrt_id' | 'adm_cond'> & { mdtrt_id?: string; adm_cond?: string };
-export type FeeDetailMessage = z.output<typeof feedetail>;
+export type FeeDetailMessage = z.output<StaySchemas['feedetail']>;
 
 /** The parts of a validated stay message every route reads. */
 interface Common {
@@ -292,19 +291,19 @@ interface Common {
 }
 export interface Admission extends Common {
   infno: '2401';
-  mdtrtinfo: z.output<typeof mdtrtinfo>;
+  mdtrtinfo: z.output<StaySchemas['mdtrtinfo']>;
   diseinfo: Diagnosis[];
   begntime: number;
 }
 export interface Discharge extends Common {
   infno: '2402';
-  dscginfo: z.output<typeof dscginfo>;
+  dscginfo: z.output<StaySchemas['dscginfo']>;
   diseinfo: Diagnosis[];
   endtime: number;
 }
 export interface Amendment extends Common {
   infno: '2403';
-  adminfo: z.output<typeof adminfo>;
+  adminfo: z.output<StaySchemas['adminfo']>;
   diseinfo: Diagnosis[];
   begntime: number;
   endtime: number | undefined;
@@ -355,12 +354,12 @@ function diagnosesProblems(rows: readonly Diagnosis[], path: string, problems: s
 }
 
 /**
- * A validated stay message.
+ * A validated stay message; its insutype and med_type are the edition's (default: the national one).
  *
  * @throws RequestError listing every problem by its national field.
  */
-export function parseStayMessage(infno: StayInterface, body: unknown): StayMessage {
-  const r = stayBodySchema(infno).safeParse(body ?? {});
+export function parseStayMessage(infno: StayInterface, body: unknown, e: CodeEdition = NATIONAL_CODES): StayMessage {
+  const r = stayBodySchema(infno, e).safeParse(body ?? {});
   if (!r.success) throw new RequestError(lines(r.error.issues));
   const b = r.data as { infno?: string; msgid?: string; fixmedins_code: string; input: Record<string, unknown> };
   const problems: string[] = [];
@@ -377,21 +376,21 @@ export function parseStayMessage(infno: StayInterface, body: unknown): StayMessa
   let m: StayMessage;
   switch (infno) {
     case '2401': {
-      const d = b.input as { mdtrtinfo: z.output<typeof mdtrtinfo>; diseinfo: Diagnosis[] };
+      const d = b.input as { mdtrtinfo: z.output<StaySchemas['mdtrtinfo']>; diseinfo: Diagnosis[] };
       oneStay(d.diseinfo, 'diseinfo', undefined, d.mdtrtinfo.psn_no, problems);
       diagnosesProblems(d.diseinfo, 'diseinfo', problems);
       m = { ...common, infno, mdtrtId: '', psnNo: d.mdtrtinfo.psn_no, mdtrtinfo: d.mdtrtinfo, diseinfo: d.diseinfo, begntime: instant(d.mdtrtinfo.begntime) };
       break;
     }
     case '2402': {
-      const d = b.input as { dscginfo: z.output<typeof dscginfo>; diseinfo: Diagnosis[] };
+      const d = b.input as { dscginfo: z.output<StaySchemas['dscginfo']>; diseinfo: Diagnosis[] };
       oneStay(d.diseinfo, 'diseinfo', d.dscginfo.mdtrt_id, d.dscginfo.psn_no, problems);
       diagnosesProblems(d.diseinfo, 'diseinfo', problems);
       m = { ...common, infno, mdtrtId: d.dscginfo.mdtrt_id, psnNo: d.dscginfo.psn_no, dscginfo: d.dscginfo, diseinfo: d.diseinfo, endtime: instant(d.dscginfo.endtime) };
       break;
     }
     case '2403': {
-      const d = b.input as { adminfo: z.output<typeof adminfo>; diseinfo?: Diagnosis[] };
+      const d = b.input as { adminfo: z.output<StaySchemas['adminfo']>; diseinfo?: Diagnosis[] };
       const diseinfo = d.diseinfo ?? [];
       oneStay(diseinfo, 'diseinfo', d.adminfo.mdtrt_id, d.adminfo.psn_no, problems);
       diagnosesProblems(diseinfo, 'diseinfo', problems);

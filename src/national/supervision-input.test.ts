@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../request/settle-request.js';
+import { loadCodeEdition } from './code-editions.js';
 import { checkVisitsOf, LIMITS, parseNationalSupervision } from './supervision-input.js';
 
 type Json = any;
@@ -97,6 +98,20 @@ describe('3101/3102 messages', () => {
     const buy = encounter({ med_mdtrt_type: '3', med_type: '41' });
     expect(visits(message([buy])).visits[0]).toMatchObject({ timeMs: Date.parse('2024-03-02T15:00:00+08:00'), visitType: 'outpatient' });
     expect(visits(message([encounter({ med_type: '14' })])).visits[0]?.visitType).toBe('two-diseases');
+  });
+
+  it("reads the edition's med_types: Hunan 28 日间手术 a stay (no visit type of its own, the edition's inpatient class), 51 生育门诊; 21 unknown there", () => {
+    // 3101's med_type is 字符型 3 (the Hunan edition, 【3101】 field 21): Hunan's four-digit codes cannot be sent.
+    const hunan = loadCodeEdition('hunan-v1.1.27');
+    const hv = (m: Json) => checkVisitsOf(parseNationalSupervision('3101', m), hunan);
+    const stay = encounter({ med_mdtrt_type: '2', med_type: '28', adm_date: '2024-03-01 08:00:00', dscg_date: '2024-03-05 10:00:00' });
+    expect(hv(message([stay])).visits[0]?.visitType).toBe('inpatient');
+    expect(hv(message([encounter({ med_type: '51' })])).visits[0]?.visitType).toBe('prenatal');
+    expect(problems(() => hv(message([encounter({ med_type: '28' })])))).toEqual([
+      expect.stringMatching(/med_type: 28 日间手术 is an inpatient med_type, but med_mdtrt_type is 1 门诊$/),
+    ]);
+    expect(problems(() => hv(message([{ ...stay, med_type: '21' }])))).toEqual([expect.stringMatching(/med_type: unknown med_type "21"/)]);
+    expect(problems(() => visits(message([stay])))).toEqual([expect.stringMatching(/med_type: unknown med_type "28"/)]);
   });
 
   it('leaves out optional amounts as 0: the whole total is cash', () => {

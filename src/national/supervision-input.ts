@@ -41,7 +41,8 @@ import type { VisitType } from '../domain.js';
 import type { Fen } from '../money/money.js';
 import { safeParseNational } from './problems.js';
 import { amount, id, RequestError } from '../request/settle-request.js';
-import { MED_TYPES, NationalCodeError, nameOf, visitTypesOf } from './codes.js';
+import { NationalCodeError, visitTypesOf } from './codes.js';
+import { isInpatientMedType, NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 import { envelopeFields, text } from './input.js';
 
 /** The supervision transactions. */
@@ -261,17 +262,17 @@ export function parseNationalSupervision(infno: SupervisionInterface, body: unkn
 const INPATIENT_TYPES: readonly VisitType[] = ['inpatient', 'birth-natural', 'birth-cesarean'];
 
 /** An encounter's visit type (see the module's comment), or the problem. */
-function visitTypeOfEncounter(e: Encounter, where: string): VisitType {
-  const name = nameOf(MED_TYPES, e.med_type);
+function visitTypeOfEncounter(e: Encounter, where: string, codes: CodeEdition): VisitType {
+  const name = codes.med_type.codes[e.med_type];
   if (name === undefined) throw new NationalCodeError(`${where}.med_type`, `unknown med_type ${JSON.stringify(e.med_type)} (医疗类别)`);
   if (e.med_mdtrt_type === '4') throw new NationalCodeError(`${where}.med_mdtrt_type`, '4 其他: yibao judges 1 门诊, 2 住院 and 3 购药 visits');
   const stay = e.med_mdtrt_type === '2';
-  const types = visitTypesOf(e.med_type);
+  const types = visitTypesOf(e.med_type, codes);
   const named = types.length === 1 ? (types[0] as VisitType) : undefined;
   const classOf = (t: VisitType) => INPATIENT_TYPES.includes(t);
   // A med_type of the other class: 21 普通住院 on an outpatient visit, 11 普通门诊 on a stay.
   // 99 地方扩展医疗类别 has no class of its own: med_mdtrt_type says it.
-  const medTypeStay = named !== undefined ? classOf(named) : e.med_type === '99' ? stay : /^(2\d|52|92)$/.test(e.med_type);
+  const medTypeStay = named !== undefined ? classOf(named) : e.med_type === '99' ? stay : isInpatientMedType(codes, e.med_type);
   if (medTypeStay !== stay) {
     throw new NationalCodeError(
       `${where}.med_type`,
@@ -289,7 +290,7 @@ function visitTypeOfEncounter(e: Encounter, where: string): VisitType {
  *   another institution than fixmedins_code, times or amounts that contradict each other, codes
  *   with no yibao visit type).
  */
-export function checkVisitsOf(body: SupervisionBody): { visits: CheckVisitInput[]; ruleIds?: string[] } {
+export function checkVisitsOf(body: SupervisionBody, codes: CodeEdition = NATIONAL_CODES): { visits: CheckVisitInput[]; ruleIds?: string[] } {
   const problems: string[] = [];
   const visits: CheckVisitInput[] = [];
   const persons = new Set<string>();
@@ -315,7 +316,7 @@ export function checkVisitsOf(body: SupervisionBody): { visits: CheckVisitInput[
       problems.push(`${where}.medins_id: ${e.medins_id} is not the message's fixmedins_code ${body.fixmedins_code}; an institution checks its own visits`);
     let visitType: VisitType = 'outpatient';
     try {
-      visitType = visitTypeOfEncounter(e, where);
+      visitType = visitTypeOfEncounter(e, where, codes);
     } catch (err) {
       if (err instanceof NationalCodeError) problems.push(err.message);
       else throw err;

@@ -11,7 +11,8 @@ import { parseInstant } from '../calendar/calendar.js';
 import { safeParseNational } from './problems.js';
 import { canonicalJson } from '../request/settle-one.js';
 import { id, RequestError } from '../request/settle-request.js';
-import { MED_TYPES, nameOf, schemeOf } from './codes.js';
+import { schemeOf } from './codes.js';
+import { isInpatientMedType, NATIONAL_CODES, type CodeEdition } from './code-editions.js';
 import { envelopeFields, text } from './input.js';
 
 /** The transactions of the outpatient day, with their names (交易名称). */
@@ -112,12 +113,12 @@ export interface OutpatientRegistration {
 }
 
 /** @throws RequestError listing every problem. */
-export function parseRegister(body: unknown): OutpatientRegistration {
+export function parseRegister(body: unknown, codes: CodeEdition = NATIONAL_CODES): OutpatientRegistration {
   const { body: b, envelope } = parseMessage('2201', registerSchema, body, { write: true });
   const d = b.input.data;
   const problems: string[] = [];
   try {
-    schemeOf(d.insutype);
+    schemeOf(d.insutype, 'data.insutype', codes);
   } catch (e) {
     problems.push((e as Error).message);
   }
@@ -174,16 +175,20 @@ export const visitInfoSchema = messageSchema({
   diseinfo: z.array(diseinfo, { error: 'must be a list of diagnoses' }).max(100, 'must be at most 100 diagnoses'),
 });
 
-/** An inpatient med_type (住院): not for an outpatient visit. */
-const INPATIENT_MED_TYPES = new Set(['21', '22', '23', '24', '52', '92']);
-
-export function parseVisitInfo(body: unknown): { envelope: Envelope; psnNo: string; mdtrtId: string; medType: string; info: Record<string, unknown> } {
+/** A 2203 message, read; its med_type is one of the edition's outpatient ones (not 住院). */
+export function parseVisitInfo(
+  body: unknown,
+  codes: CodeEdition = NATIONAL_CODES,
+): { envelope: Envelope; psnNo: string; mdtrtId: string; medType: string; info: Record<string, unknown> } {
   const { body: b, envelope } = parseMessage('2203', visitInfoSchema, body, { write: true });
   const m = b.input.mdtrtinfo;
   const problems: string[] = [];
-  const name = nameOf(MED_TYPES, m.med_type);
-  if (name === undefined) problems.push(`mdtrtinfo.med_type: unknown 医疗类别 ${JSON.stringify(m.med_type)} (${MED_TYPES.map((c) => c.code).join(', ')})`);
-  else if (INPATIENT_MED_TYPES.has(m.med_type))
+  const name = codes.med_type.codes[m.med_type];
+  if (name === undefined)
+    problems.push(
+      `mdtrtinfo.med_type: unknown 医疗类别 ${JSON.stringify(m.med_type)}${codes.name === NATIONAL_CODES.name ? '' : ` in ${codes.name}`} (${Object.keys(codes.med_type.codes).join(', ')})`,
+    );
+  else if (isInpatientMedType(codes, m.med_type))
     problems.push(`mdtrtinfo.med_type: ${m.med_type} ${name} is an inpatient 医疗类别; an outpatient visit (2201) takes an outpatient one`);
   if (problems.length > 0) throw new RequestError(problems);
   return { envelope, psnNo: m.psn_no, mdtrtId: m.mdtrt_id, medType: m.med_type, info: { mdtrtinfo: m, diseinfo: b.input.diseinfo } };

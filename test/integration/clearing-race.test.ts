@@ -100,3 +100,29 @@ describe.skipIf(!STORES.some((x) => x.name === 'postgres' && !x.skip))('the clea
     }
   }, 30_000);
 });
+
+for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
+  describe.skipIf(s.skip)(`registering the same district, centre and institution at once on ${s.label}`, () => {
+    it('every PUT succeeds (one creates, the others find it), one register row each', async () => {
+      const store = await s.open();
+      try {
+        const ledger = new Ledger(store, engine);
+        await ledger.ready;
+        const r = ledger.clearing.registry;
+        const six = <T>(f: () => Promise<T>) => Promise.allSettled(Array.from({ length: 6 }, f));
+        for (const outcomes of [
+          await six(() => r.setDistrict({ code: '410305', name: '涧西区', region: '410300', level: 'urban' }, agency)),
+          await six(() => r.setCentre({ id: '410300', name: '洛阳市医保中心', level: 'city', region: '410300', district: null }, agency)),
+          await six(() => r.assignInstitution({ institutionId: 'A', district: '410305', centreId: null }, agency)),
+        ]) {
+          expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+          expect(outcomes.filter((o) => o.status === 'fulfilled' && (o.value as { created: boolean }).created)).toHaveLength(1);
+        }
+        const rows = await store.db.selectFrom('audit_log').select('action').where('action', 'like', 'clearing.%.register').execute();
+        expect(rows.map((x) => x.action).sort()).toEqual(['clearing.centre.register', 'clearing.district.register', 'clearing.institution.register']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}

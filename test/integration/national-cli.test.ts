@@ -92,6 +92,22 @@ describe('yibao settle --format national', () => {
     );
   });
 
+  it('--codes hunan-v1.1.27: the same stay in the Hunan edition (med_type 2101, psn_type 15, setldetail 390100 and 390200); --codes without --format national refused', async () => {
+    const args = ['settle', 'examples/linfen-inpatient-2019.json', '--policy-file', 'examples/linfen-inpatient-user-policy.yaml', '--format', 'national'];
+    const r = await yibao([...args, '--codes', 'hunan-v1.1.27']);
+    expect(r.code, r.stderr).toBe(0);
+    const [s1] = JSON.parse(r.stdout).settlements;
+    expect(s1.output.setlinfo).toMatchObject({ med_type: '2101', insutype: '390', psn_type: '15', hifp_pay: '15000.00', hifmi_pay: '4800.00' });
+    expect(s1.output.setldetail.map((d: { fund_pay_type: string; fund_payamt: string }) => [d.fund_pay_type, d.fund_payamt])).toEqual(
+      expect.arrayContaining([
+        ['390100', '15000.00'],
+        ['390200', '4800.00'],
+      ]),
+    );
+    const bad = await yibao(['settle', 'examples/linfen-inpatient-2019.json', '--codes', 'hunan-v1.1.27']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--codes is for --format national')]);
+  });
+
   it('a Puyang employee paying from the personal account: 310100 and 310200 rows, balc the balance after', async () => {
     // Puyang 2024 employees at a county grade-2 hospital: deductible 30, 60% of (900 − 30) = 522 from
     // the pooled fund; the account (500) pays the 478 left, keeping 22.

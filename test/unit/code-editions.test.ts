@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCodeEdition, NATIONAL_CODES, parseCodeEdition } from '../../src/national/code-editions.js';
+import { inpatientMedTypes, isInpatientMedType, loadCodeEdition, NATIONAL_CODES, parseCodeEdition } from '../../src/national/code-editions.js';
+import { parseRegister, parseVisitInfo } from '../../src/national/visit-input.js';
+import { RequestError } from '../../src/request/settle-request.js';
 import { categoryOf, countsTowardFund, fundPayTypeOf, insutypeOf, medTypeOf, NationalCodeError, psnTypeOf, schemeOf, visitTypeOf } from '../../src/national/codes.js';
 
 const hunan = loadCodeEdition('hunan-v1.1.27');
@@ -68,5 +70,66 @@ describe('code editions', () => {
     mine.insutype = { codes: { '310': 'x', '390': 'y' }, scheme: { employee: '310', resident: '390' } };
     expect(() => parseCodeEdition(JSON.stringify(mine), 'bad.json')).toThrow('med_type.visitType.inpatient: 2101 is not in this edition');
     expect(() => loadCodeEdition('no-such-edition')).toThrow(/neither a built-in code edition \(national, hunan-v1\.1\.27\) nor a readable file/);
+  });
+
+  it("names a stay's med_types: the Hunan edition its own (in its order), the default the national table's and Hunan's as always", () => {
+    expect(inpatientMedTypes(hunan).map(([c]) => c)).toEqual(['2101', '2102', '21303', '2105', '2106', '2107', '2109', '22', '28', '52']);
+    expect(inpatientMedTypes(NATIONAL_CODES).map(([c]) => c)).toEqual(['21', '22', '23', '24', '28', '52', '92', '2101', '2102', '2105', '2106', '2107', '2109', '21303']);
+    expect([isInpatientMedType(hunan, '2101'), isInpatientMedType(hunan, '21'), isInpatientMedType(hunan, '9901')]).toEqual([true, false, false]);
+    expect([isInpatientMedType(NATIONAL_CODES, '21'), isInpatientMedType(NATIONAL_CODES, '2101'), isInpatientMedType(NATIONAL_CODES, '14')]).toEqual([true, false, false]);
+    const mine = JSON.parse(readFileSync(new URL('../../codes/hunan-v1.1.27.json', import.meta.url), 'utf8'));
+    mine.med_type.inpatient = ['2101', '21'];
+    expect(() => parseCodeEdition(JSON.stringify(mine), 'bad.json')).toThrow('med_type.inpatient[1]: 21 is not in this edition');
+  });
+
+  it('2201 and 2203 read the edition: 9901 门诊两病 an outpatient med_type of Hunan, 2101 an inpatient one, 12 unknown there, 392 refused', () => {
+    const problems = (f: () => unknown): string[] => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof RequestError) return e.problems;
+        throw e;
+      }
+      return [];
+    };
+    const info = (medType: string) => ({
+      infno: '2203',
+      msgid: 'M1',
+      fixmedins_code: 'H1',
+      input: {
+        mdtrtinfo: { mdtrt_id: 'V1', psn_no: 'P1', med_type: medType, begntime: '2024-03-02 09:00:00', dise_codg: 'I10.x00', dise_name: '高血压' },
+        diseinfo: [],
+      },
+    });
+    expect(parseVisitInfo(info('9901'), hunan).medType).toBe('9901');
+    expect(problems(() => parseVisitInfo(info('9901')))).toEqual([expect.stringMatching(/^mdtrtinfo\.med_type: unknown 医疗类别 "9901" \(11, 12, /)]);
+    expect(problems(() => parseVisitInfo(info('2101'), hunan))).toEqual([expect.stringMatching(/^mdtrtinfo\.med_type: 2101 普通住院 is an inpatient 医疗类别/)]);
+    expect(problems(() => parseVisitInfo(info('14'), hunan))).toEqual([]);
+    expect(problems(() => parseVisitInfo(info('12'), hunan))).toEqual([expect.stringMatching(/^mdtrtinfo\.med_type: unknown 医疗类别 "12" in hunan-v1\.1\.27/)]);
+    const reg = {
+      infno: '2201',
+      msgid: 'M2',
+      fixmedins_code: 'H1',
+      input: {
+        data: {
+          psn_no: 'P1',
+          insutype: '392',
+          begntime: '2024-03-02 09:00:00',
+          mdtrt_cert_type: '02',
+          mdtrt_cert_no: 'x',
+          psn_cert_type: '01',
+          certno: 'x',
+          psn_type: '15',
+          psn_name: '张三',
+          ipt_otp_no: 'MZ1',
+          dept_code: 'NK',
+          dept_name: '内科',
+          caty: 'A03',
+        },
+      },
+    };
+    expect(problems(() => parseRegister(reg, hunan))).toEqual([
+      'data.insutype: 392 城乡居民大病医疗保险 is not settled by yibao; it settles 310 职工基本医疗保险 and 390 城乡居民基本医疗保险',
+    ]);
   });
 });

@@ -100,12 +100,12 @@ export const nationalInpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
         schema: {
           summary: `${STAY_INTERFACE_NAMES[infno]} (${infno}): ${SUMMARIES[infno]}; idempotent by msgid`,
           tags: ['national'],
-          body: parsedBody(stayBodySchema(infno), [STAY_EXAMPLES[infno]]),
+          body: parsedBody(stayBodySchema(infno, ctx.national.codes), [STAY_EXAMPLES[infno]]),
           response: { 200: envelopeSchema, 201: envelopeSchema, '4xx': refusalEnvelopeSchema },
         },
-        preHandler: async (req) => checkInstitution(req.actor, parseStayMessage(infno, req.body).fixmedinsCode),
+        preHandler: async (req) => checkInstitution(req.actor, parseStayMessage(infno, req.body, ctx.national.codes).fixmedinsCode),
       },
-      async (req, reply) => handle(parseStayMessage(infno, req.body), req, reply),
+      async (req, reply) => handle(parseStayMessage(infno, req.body, ctx.national.codes), req, reply),
     );
   }
 

@@ -88,7 +88,7 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
 
   const HANDLERS: Record<OutpatientInterface, (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>> = {
     async '2201'(req, reply) {
-      const m = parseRegister(req.body);
+      const m = parseRegister(req.body, ctx.national.codes);
       checkInstitution(req.actor, m.envelope.fixmedinsCode);
       // The person must be known: in the registry (or settled before), or with an identity the agency keeps.
       const known = (await ctx.ledger.registered(m.psnNo, m.envelope.fixmedinsCode)).person ?? (await ctx.ledger.national.identities.get(m.psnNo));
@@ -106,8 +106,8 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
           psnNo: m.psnNo,
           kind: 'outpatient',
           insutype: m.insutype,
-          // 普通门诊 until 2203 says otherwise.
-          medType: '11',
+          // 普通门诊 (the edition's outpatient med_type) until 2203 says otherwise.
+          medType: medTypeOf('outpatient', ctx.national.codes).code,
           begntime: m.begntime,
           iptOtpNo: m.iptOtpNo,
           info: m.info,
@@ -133,7 +133,7 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
     },
 
     async '2203'(req, reply) {
-      const m = parseVisitInfo(req.body);
+      const m = parseVisitInfo(req.body, ctx.national.codes);
       checkInstitution(req.actor, m.envelope.fixmedinsCode);
       await outpatientVisit(m.envelope.fixmedinsCode, m.mdtrtId);
       const visit = await visits.change(
@@ -263,7 +263,8 @@ export const nationalOutpatientRoutes: RoutePlugin = async (scope, { ctx }) => {
       category: parties.category as Category,
       visitType,
       setlTime: createdAt,
-      medType: visit?.med_type ?? medTypeOf(visitType).code,
+      medType: visit?.med_type ?? medTypeOf(visitType, ctx.national.codes).code,
+      codes: ctx.national.codes,
       ...(msgid !== undefined ? { medinsSetlId: msgid } : {}),
       ...(split ? { split } : {}),
       ...(identity ? { person: personOf(identity) } : {}),

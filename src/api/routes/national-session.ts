@@ -20,7 +20,7 @@ import { LedgerError } from '../../ledger/ledger.js';
 import type { PersonIdentity } from '../../ledger/national-identities.js';
 import { openAccountBalance } from '../../ledger/national-person.js';
 import { maskCertno, RESIDENT_ID } from '../../national/certno.js';
-import { insutypeOf, nameOf, INSUTYPES, schemeOf, visitTypeOf, visitTypesOf } from '../../national/codes.js';
+import { insutypeOf, schemeOf, visitTypeOf, visitTypesOf } from '../../national/codes.js';
 import { renamer } from '../../national/input.js';
 import { cuminfo, personInfo, trtinfo } from '../../national/person-info.js';
 import {
@@ -147,6 +147,7 @@ export const nationalSessionRoutes: RoutePlugin = async (scope, { ctx }) => {
         payments: enrollments.map((e) => ({ coverageYear: e.coverageYear as number, paidOn: e.paidOn as string })),
       },
       day,
+      ctx.national.codes,
     );
     return ok(req, reply, 200, output, { asOf: day });
   });
@@ -160,20 +161,23 @@ export const nationalSessionRoutes: RoutePlugin = async (scope, { ctx }) => {
       checkInstitution(req.actor, b.fixmedins_code);
       checkInstitution(req.actor, d.fixmedins_code);
       ctx.reads(req, 'read.national-2001', d.psn_no, { institution: d.fixmedins_code, medType: d.med_type });
-      const scheme = schemeOf(d.insutype);
-      const types = visitTypesOf(d.med_type);
+      const codes = ctx.national.codes;
+      const scheme = schemeOf(d.insutype, 'data.insutype', codes);
+      const types = visitTypesOf(d.med_type, codes);
       // 52 生育住院 is natural birth or caesarean: their eligibility is the same, the first is asked.
-      const type = types[0] ?? visitTypeOf(d.med_type, undefined);
+      const type = types[0] ?? visitTypeOf(d.med_type, undefined, 'data.med_type', codes);
       const { day, at } = dayAsked(d.begntime, undefined, Date.now());
       const enddate = d.endtime?.slice(0, 10) ?? null;
-      const row = (enjoys: boolean, reason: string | null) => trtinfo(d.psn_no, scheme, enjoys, day, enddate, reason);
+      const row = (enjoys: boolean, reason: string | null) => trtinfo(d.psn_no, scheme, enjoys, day, enddate, reason, codes);
       const send = (r: Record<string, unknown>, yibao: Record<string, unknown>) => ok(req, reply, 200, { trtinfo: [r] }, yibao);
 
       const { person, institution } = await ctx.ledger.registered(d.psn_no, d.fixmedins_code);
       if (!person) return send(row(false, `人员${d.psn_no}不在参保人员信息（人员登记）中：未参保，基金不予支付。`), { eligibility: 'not-registered' });
       if (person.scheme !== scheme) {
-        const own = insutypeOf(person.scheme);
-        return send(row(false, `该人员参加${own.code} ${own.name}，未参加${d.insutype} ${nameOf(INSUTYPES, d.insutype) ?? ''}：基金不予支付。`), { eligibility: 'other-insutype' });
+        const own = insutypeOf(person.scheme, codes);
+        return send(row(false, `该人员参加${own.code} ${own.name}，未参加${d.insutype} ${codes.insutype.codes[d.insutype] ?? ''}：基金不予支付。`), {
+          eligibility: 'other-insutype',
+        });
       }
       const year = yearOf(chinaDay(at));
       const { enrollments } = await ctx.ledger.enrollments.history(d.psn_no);
@@ -234,6 +238,6 @@ export const nationalSessionRoutes: RoutePlugin = async (scope, { ctx }) => {
     const { day } = dayAsked(undefined, b.inf_time, Date.now());
     const asOf = d.cum_ym ?? day.slice(0, 7).replace('-', '');
     const view = await ctx.ledger.accumulators(d.psn_no, Number(asOf.slice(0, 4)));
-    return ok(req, reply, 200, { cuminfo: cuminfo(view, person.scheme, d.cum_ym, asOf) }, { year: view.year });
+    return ok(req, reply, 200, { cuminfo: cuminfo(view, person.scheme, d.cum_ym, asOf, ctx.national.codes) }, { year: view.year });
   });
 };

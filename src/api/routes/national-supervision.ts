@@ -102,7 +102,7 @@ export const nationalSupervisionRoutes: RoutePlugin = async (scope, { ctx }) => 
 
   async function analyse(infno: SupervisionInterface, req: FastifyRequest, reply: FastifyReply) {
     const body = parseNationalSupervision(infno, req.body);
-    const { visits, ruleIds } = checkVisitsOf(body);
+    const { visits, ruleIds } = checkVisitsOf(body, ctx.national.codes);
     if (ruleIds !== undefined) {
       const known = new Set((await book.rules()).map((r) => r.id));
       const unknown =
