@@ -8,6 +8,29 @@
 import { AmountError, parseYuan, type Fen } from '../money/money.js';
 import type { FeeDetailResult, SetlDetail, SetlInfo } from '../client/messages.js';
 
+/** 平 balanced, 不平 a figure differs, 拒绝 refused, 未提供 the service has no such transaction, 出错 no answer. */
+export type StepStatus = 'balanced' | 'unbalanced' | 'refused' | 'unavailable' | 'failed';
+
+/** One step of the day: a transaction sent and what its answer was checked for. */
+export interface Step {
+  n: number;
+  infno: string;
+  name: string;
+  /** Whom or what the step is about (a person, a visit, a class). */
+  subject: string;
+  status: StepStatus;
+  /** err_msg of a refusal, the reason of a failure, or a note. */
+  message?: string;
+  checks: Check[];
+}
+
+/** Outcome of one step's body. */
+export interface Outcome<T> {
+  result: T;
+  checks?: Check[];
+  message?: string;
+}
+
 /** One check: what was compared, whether it held, and the figures. */
 export interface Check {
   label: string;
@@ -132,5 +155,37 @@ export function feeDetailChecks(rows: FeeDetailResult[], sent: Fen): { checks: C
     ],
     inscp: rows.reduce((n, r) => n + z(fenOf(r.inscp_scp_amt)), 0),
     fulamt: rows.reduce((n, r) => n + z(fenOf(r.fulamt_ownpay_amt)), 0),
+  };
+}
+
+/** A row of the hospital's own ledger: a settlement (+) or a reversal (−), in fen; what 3201 and 3202 are sent. */
+export interface Row {
+  clrType: string;
+  medfee: Fen;
+  fund: Fen;
+  acct: Fen;
+  cash: Fen;
+  /** 结算ID (a reversal's own), 就诊ID, 人员编号, 退费结算标志 (1 a reversal): 3202's file. */
+  setlId: string;
+  mdtrtId: string;
+  psnNo: string;
+  refd: '0' | '1';
+}
+
+export const fen0 = (v: unknown) => fenOf(v) ?? 0;
+
+/** The ledger's row of a settlement or (refd 1) of its reversal, as its answer gave it. */
+export function rowOf(clrType: string, s: SetlInfo, psnNo: string, refd: '0' | '1' = '0'): Row {
+  const f = (v: unknown) => fen0(v);
+  return {
+    clrType,
+    medfee: f(s.medfee_sumamt),
+    fund: f(s.fund_pay_sumamt),
+    acct: f(s.acct_pay),
+    cash: f(s.psn_cash_pay),
+    setlId: s.setl_id ?? '',
+    mdtrtId: s.mdtrt_id ?? '',
+    psnNo,
+    refd,
   };
 }

@@ -19,7 +19,9 @@ const HIS_SIM_USAGE = `  yibao his-sim --url URL --key KEY --institution CODE [-
       医院一日模拟 / plays a hospital's day against the service at URL over the national interface,
       with the institution's key: 9001 签到; per person 1101, 2001, 2201, 2204, 2206, 2207, 5206,
       2208 (every third); a 2207 whose answer is lost, 冲正 by 2601 (sent twice) and checked by 5203;
-      a stay (2401, 2301, 2402, 2303, 2304); 3201 对总账 per class; 9002 签退. Reports every step
+      corrections: 2201→2202, 3101 事前, a batch cancelled by 2205, 3102 事中 before the 2207; a stay
+      (2401, a second by mistake →2404, 2301, 2302, 2403, 2402, 2405, 2402, 2303, 2304, 2305);
+      3201 对总账 per class, 3202 对明细账; 9002 签退. Reports every step
       and whether it balanced. --setup: the agency's key, to register the persons (SIM{seed}-{n}, with
       identities) and the institution's paying centre first (idempotent); without it they must exist.
       --persons: default 3. --seed: default 1. --record DIR: each request and answer as

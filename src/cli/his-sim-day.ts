@@ -3,8 +3,9 @@
  * his-sim`): sign in (9001); per person look up (1101), check eligibility (2001), register (2201),
  * upload the fee details (2204), pre-settle (2206), settle (2207), the cumulative values before and
  * after (5206), reverse every third (2208); a settle whose answer is "lost" (timed out) answered by
- * 冲正 (2601, twice: exactly once) and checked by 5203; a stay (2401, 2301, 2402, 2303, 2304);
- * the day's totals reconciled (3201) per class; sign out (9002).
+ * 冲正 (2601, twice: exactly once) and checked by 5203; the corrections (his-sim-corrections.ts: 2202,
+ * 2205, 3101/3102; a stay with 2404, 2302, 2403, 2405, 2305); the day's totals reconciled (3201)
+ * per class and its detail (3202); sign out (9002).
  *
  * Every step records what it checked (his-sim-checks.ts). A transaction the service does not offer
  * (HTTP 404, no national envelope) is reported 未提供 and the day goes on without it where it can
@@ -14,8 +15,11 @@
 import { msgidGenerator, NationalClient, NationalError, type Exchange } from '../client/client.js';
 import { TRANSACTION_NAMES, type Infno, type SetlInfo, type YibaoExtension } from '../client/messages.js';
 import type { Fen } from '../money/money.js';
-import { equal, feeDetailChecks, fenOf, QUERY_FIGURES, sameFigures, settlementChecks, type Check } from './his-sim-checks.js';
-import { admission, discharge, itemsOf, visitInfo, outpatientFees, outpatientSettle, random, registration, staySettle, stayFees, totalOf } from './his-sim-messages.js';
+import { equal, feeDetailChecks, fen0, fenOf, QUERY_FIGURES, rowOf, sameFigures, settlementChecks, type Outcome, type Row, type Step } from './his-sim-checks.js';
+import { outpatientCorrections, reconcileDetails, stay } from './his-sim-corrections.js';
+
+export type { Step, StepStatus } from './his-sim-checks.js';
+import { itemsOf, visitInfo, outpatientFees, outpatientSettle, random, registration, totalOf } from './his-sim-messages.js';
 import { setUpCentre, simPersons, type SimPerson } from './his-sim-setup.js';
 
 export interface HisSimOptions {
@@ -33,21 +37,6 @@ export interface HisSimOptions {
   now?: () => Date;
 }
 
-/** 平 balanced, 不平 a figure differs, 拒绝 refused, 未提供 the service has no such transaction, 出错 no answer. */
-export type StepStatus = 'balanced' | 'unbalanced' | 'refused' | 'unavailable' | 'failed';
-
-export interface Step {
-  n: number;
-  infno: string;
-  name: string;
-  /** Whom or what the step is about (a person, a visit, a class). */
-  subject: string;
-  status: StepStatus;
-  /** err_msg of a refusal, the reason of a failure, or a note. */
-  message?: string;
-  checks: Check[];
-}
-
 export interface DayReport {
   institution: string;
   date: string;
@@ -63,23 +52,6 @@ export interface DayReport {
   ledger: Record<string, { medfee_sumamt: string; fund_pay_sumamt: string; acct_pay: string; count: number }>;
 }
 
-/** A row of the hospital's own ledger: a settlement (+) or a reversal (−), in fen. */
-interface Row {
-  clrType: string;
-  medfee: Fen;
-  fund: Fen;
-  acct: Fen;
-}
-
-const fen0 = (v: unknown) => fenOf(v) ?? 0;
-
-/** Outcome of one step's body. */
-interface Outcome<T> {
-  result: T;
-  checks?: Check[];
-  message?: string;
-}
-
 export class HisDay {
   readonly steps: Step[] = [];
   readonly unavailable = new Set<string>();
@@ -87,15 +59,15 @@ export class HisDay {
   private unreachable = false;
   readonly client: NationalClient;
   readonly persons: SimPerson[];
-  private readonly next: () => number;
+  readonly next: () => number;
   /**
    * With --setup, the settle messages carry the extension block declaring the institution (a
    * contracted county grade-2 hospital): the service registers an institution by its first settle
    * and has no other route for it. Without --setup the institution must be in the ledger.
    */
-  private readonly ext: { yibao: YibaoExtension } | undefined;
+  readonly ext: { yibao: YibaoExtension } | undefined;
   /** The stay's: natural birth (yibao.visit.type; 2401's matn_type 1 正常产 says the same). */
-  private readonly stayExt: { yibao: YibaoExtension };
+  readonly stayExt: { yibao: YibaoExtension };
 
   constructor(readonly o: HisSimOptions) {
     const clock = o.now ?? (() => new Date());
@@ -158,7 +130,7 @@ export class HisDay {
     return this.o.now?.() ?? new Date();
   }
 
-  private time(offsetMinutes = 0): string {
+  time(offsetMinutes = 0): string {
     const t = new Date(this.now().getTime() + 8 * 3_600_000 + offsetMinutes * 60_000).toISOString();
     return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
   }
@@ -175,11 +147,13 @@ export class HisDay {
     for (const [i, p] of this.persons.entries()) await this.outpatient(p, i);
     const first = this.persons[0];
     if (first) await this.timedOut(first);
+    if (first) await outpatientCorrections(this, first);
     // The stay is a birth: a woman of the day (the ID's sex digit), other than the timed-out one's.
     const stayPerson = this.persons.find((p) => p.gend === '2' && p !== first) ?? first;
-    if (stayPerson) await this.stay(stayPerson);
+    if (stayPerson) await stay(this, stayPerson);
     await this.reconcile(date, '11', '门诊');
     if (stayPerson) await this.reconcile(date, '21', '住院（含生育住院 52）');
+    await reconcileDetails(this, date);
     if (this.client.signNo) await this.step('9002', this.o.institution, async () => ({ result: await this.client.signOut({ signOut: { opter_no: 'SIM' } }) }));
     return this.report(date, setup?.lines ?? [], setup?.problems ?? []);
   }
@@ -201,7 +175,7 @@ export class HisDay {
   }
 
   /** 5206's values, code → fen; undefined when not answered. */
-  private async cumulative(p: SimPerson, when: string): Promise<Map<string, Fen> | undefined> {
+  async cumulative(p: SimPerson, when: string): Promise<Map<string, Fen> | undefined> {
     return this.step('5206', `${p.psnNo} ${when}`, async () => {
       // 累计年月: the day's month (the answer does not then depend on when it is asked).
       const a = await this.client.cumulative({ data: { psn_no: p.psnNo, cum_ym: this.time().slice(0, 7).replace('-', '') } });
@@ -242,8 +216,16 @@ export class HisDay {
     if (setl && i % 3 === 1) await this.reverse(p, setl);
   }
 
-  /** 2204, 2206, 2207 and 5206 around it; the settlement's setlinfo. */
-  private async settleVisit(p: SimPerson, mdtrtId: string, batch: string, items: ReturnType<typeof itemsOf>, time: string, lose = false): Promise<SetlInfo | undefined> {
+  /** 2204, 2206, 2207 and 5206 around it; the settlement's setlinfo. `during`: run between 2206 and 2207 (3102). */
+  async settleVisit(
+    p: SimPerson,
+    mdtrtId: string,
+    batch: string,
+    items: ReturnType<typeof itemsOf>,
+    time: string,
+    lose = false,
+    during?: (pre: SetlInfo | undefined) => Promise<unknown>,
+  ): Promise<SetlInfo | undefined> {
     const total = totalOf(items);
     const uploaded = await this.step('2204', mdtrtId, async () => {
       const a = await this.client.uploadFees({ feedetail: outpatientFees(p.psnNo, mdtrtId, batch, time, items) });
@@ -259,6 +241,7 @@ export class HisDay {
       return { result: s, checks };
     });
     if (lose) return this.lostSettle(p, mdtrtId, message);
+    if (during) await during(pre);
     const before = await this.cumulative(p, '结算前');
     const setl = await this.step('2207', mdtrtId, async () => {
       const a = await this.client.settle(message, this.ext);
@@ -268,7 +251,7 @@ export class HisDay {
       return { result: s, checks };
     });
     if (!setl) return undefined;
-    this.rows.push({ clrType: '11', medfee: fen0(setl.medfee_sumamt), fund: fen0(setl.fund_pay_sumamt), acct: fen0(setl.acct_pay) });
+    this.rows.push(rowOf('11', setl, p.psnNo));
     const after = await this.cumulative(p, '结算后');
     if (before && after) this.cumulativeMoved(p, before, after, setl);
     return setl;
@@ -317,7 +300,7 @@ export class HisDay {
       const a = await this.client.reverseSettlement({ data: { setl_id: s.setl_id ?? '', mdtrt_id: s.mdtrt_id ?? '', psn_no: p.psnNo } });
       return { result: a.output.setlinfo, checks: [...settlementChecks(a.output.setlinfo, a.output.setldetail), sameFigures('撤销 = 结算之相反数', s, a.output.setlinfo, -1)] };
     });
-    if (r) this.rows.push({ clrType: '11', medfee: fen0(r.medfee_sumamt), fund: fen0(r.fund_pay_sumamt), acct: fen0(r.acct_pay) });
+    if (r) this.rows.push(rowOf('11', r, p.psnNo, '1'));
   }
 
   /** A second visit of `p` whose 2207 answer is lost: 冲正 by 2601 (twice), then 5203. */
@@ -378,50 +361,14 @@ export class HisDay {
       }
     });
     // The hospital's ledger learns the settlement's fate from 5203: reversed, a settlement and its refund.
+    // (The lost answer's setl_id, kept by the sim, stands for the one 5203 of the visit would name: 3202's file.)
     if (fate === 'reversed' || (fate === undefined && first !== undefined)) {
-      const row = { clrType: '11', medfee: fen0(lost.medfee_sumamt), fund: fen0(lost.fund_pay_sumamt), acct: fen0(lost.acct_pay) };
-      this.rows.push(row, { clrType: '11', medfee: -row.medfee, fund: -row.fund, acct: -row.acct });
+      const row = rowOf('11', lost, p.psnNo);
+      const refund: Row = { ...row, medfee: -row.medfee, fund: -row.fund, acct: -row.acct, cash: -row.cash, setlId: first?.reversalId ?? '', refd: '1' };
+      this.rows.push(row, refund);
     }
-    if (first === undefined) this.rows.push({ clrType: '11', medfee: fen0(lost.medfee_sumamt), fund: fen0(lost.fund_pay_sumamt), acct: fen0(lost.acct_pay) });
+    if (first === undefined) this.rows.push(rowOf('11', lost, p.psnNo));
     return undefined;
-  }
-
-  /** A stay: 2401, 2301, 2402, 2303, 2304. */
-  private async stay(p: SimPerson): Promise<void> {
-    const admitted = this.time(-3 * 24 * 60);
-    const ownId = `${this.o.institution}-${this.o.seed}-ZY`;
-    const mdtrtId =
-      (await this.step('2401', p.psnNo, async () => {
-        const a = await this.client.admit(admission(p, admitted, `ZY${ownId}`));
-        return { result: a.output.result.mdtrt_id, checks: [{ label: '就诊ID', ok: !!a.output.result.mdtrt_id, detail: a.output.result.mdtrt_id }] };
-      })) ?? `V-${ownId}`;
-    const items = itemsOf(this.next);
-    const total = totalOf(items);
-    const uploaded = await this.step('2301', mdtrtId, async () => {
-      const a = await this.client.uploadStayFees({ feedetail: stayFees(p.psnNo, mdtrtId, admitted, items) });
-      const c = feeDetailChecks(a.output.result, total);
-      return { result: c, checks: c.checks };
-    });
-    await this.step('2402', mdtrtId, async () => ({ result: await this.client.discharge(discharge(p, mdtrtId, this.time())) }));
-    const message = staySettle(p, mdtrtId, items, uploaded !== undefined);
-    const pre = await this.step('2303', mdtrtId, async () => {
-      const a = await this.client.preSettleStay(message, this.stayExt);
-      return {
-        result: a.output.setlinfo,
-        checks: [
-          ...settlementChecks(a.output.setlinfo, a.output.setldetail),
-          equal('医疗费总额 = 医院明细之和', fenOf(a.output.setlinfo.medfee_sumamt), total, ['中心 ', '医院 ']),
-        ],
-      };
-    });
-    const setl = await this.step('2304', mdtrtId, async () => {
-      const a = await this.client.settleStay(message, this.stayExt);
-      const s = a.output.setlinfo;
-      const checks = [...settlementChecks(s, a.output.setldetail), equal('医疗费总额 = 医院明细之和', fenOf(s.medfee_sumamt), total, ['中心 ', '医院 '])];
-      if (pre) checks.push(sameFigures('预结算 = 结算', pre, s));
-      return { result: s, checks };
-    });
-    if (setl) this.rows.push({ clrType: '21', medfee: fen0(setl.medfee_sumamt), fund: fen0(setl.fund_pay_sumamt), acct: fen0(setl.acct_pay) });
   }
 
   /** 3201 of a class: the hospital's net totals (settled − reversed; each row counted) against the ledger's. */

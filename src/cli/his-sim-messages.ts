@@ -10,6 +10,7 @@
  */
 import type {
   AdmitInput,
+  AmendStayInput,
   DischargeInput,
   OutpatientFeeDetail,
   PreSettleInput,
@@ -17,6 +18,7 @@ import type {
   SettleInput,
   StayFeeDetail,
   StaySettleInput,
+  SupervisionInput,
   VisitInfoInput,
 } from '../client/messages.js';
 import type { Fen } from '../money/money.js';
@@ -253,5 +255,95 @@ export function staySettle(p: SimPerson, mdtrtId: string, items: Item[], details
       mdtrtarea_admvs: '410300',
       ...(detailsUploaded ? {} : { fulamt_ownpay_amt: yuanText(selfPaid) }),
     },
+  };
+}
+
+/**
+ * 3101 / 3102's message (表128–131): the person and the visit checked (its only encounter), the
+ * figures known so far — before a settlement (3101) the total and the items the catalogue does not
+ * list; while settling (3102) the pre-settlement's 全自费, 先行自付 and 统筹基金支出. No orders: yibao
+ * judges settlements, not prescriptions.
+ */
+export function supervision(
+  p: SimPerson,
+  institution: string,
+  mdtrtId: string,
+  time: string,
+  f: { medfee: Fen; ownpay: Fen; selfpay: Fen; hifp?: Fen; acct?: Fen },
+): SupervisionInput {
+  return {
+    data: {
+      patient_dtos: [
+        {
+          patn_id: p.psnNo,
+          patn_name: p.name,
+          gend: p.gend,
+          brdy: p.brdy,
+          poolarea: '410300',
+          curr_mdtrt_id: mdtrtId,
+          fsi_encounter_dtos: [
+            {
+              mdtrt_id: mdtrtId,
+              medins_id: institution,
+              medins_name: '模拟医院',
+              medins_admdvs: '410300',
+              medins_type: '1',
+              medins_lv: '2',
+              adm_date: time,
+              dscg_date: time,
+              dscg_main_dise_codg: 'I10.x00',
+              dscg_main_dise_name: '原发性高血压',
+              fsi_diagnose_dtos: [
+                { dise_id: `${mdtrtId}-1`, inout_dise_type: '1', maindise_flag: '1', dias_srt_no: '1', dise_codg: 'I10.x00', dise_name: '原发性高血压', dise_date: time },
+              ],
+              dr_codg: 'D001',
+              adm_dept_codg: 'A03',
+              adm_dept_name: '内科',
+              dscg_dept_codg: 'A03',
+              dscg_dept_name: '内科',
+              med_mdtrt_type: '1',
+              med_type: '11',
+              fsi_order_dtos: [],
+              matn_stas: '0',
+              medfee_sumamt: yuanText(f.medfee),
+              ownpay_amt: yuanText(f.ownpay),
+              selfpay_amt: yuanText(f.selfpay),
+              ...(f.hifp !== undefined ? { hifp_payamt: yuanText(f.hifp) } : {}),
+              ...(f.acct !== undefined ? { acct_payamt: yuanText(f.acct) } : {}),
+              setl_totlnum: 0,
+              insutype: '390',
+              reim_flag: '2',
+              out_setl_flag: '0',
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** 住院信息变更 (2403) of the stay admitted at `time`: the diagnoses completed (单胎活产 added as the second 西医 diagnosis). */
+export function amendment(p: SimPerson, mdtrtId: string, time: string, iptNo: string): AmendStayInput {
+  return {
+    adminfo: {
+      mdtrt_id: mdtrtId,
+      psn_no: p.psnNo,
+      begntime: time,
+      mdtrt_cert_type: '02',
+      med_type: '52',
+      ipt_otp_no: iptNo,
+      atddr_no: 'D001',
+      chfpdr_name: '模拟医生',
+      adm_diag_dscr: '孕39周，待产',
+      adm_dept_codg: 'A05',
+      adm_dept_name: '妇产科',
+      adm_bed: '12',
+      dscg_maindiag_code: 'O80.000',
+      dscg_maindiag_name: '单胎顺产',
+      matn_type: '1',
+      fetts: 1,
+      fetus_cnt: 1,
+    },
+    diseinfo: [diagnosis(p.psnNo, time, mdtrtId), { ...diagnosis(p.psnNo, time, mdtrtId), maindiag_flag: '0', diag_srt_no: 2, diag_code: 'Z37.000', diag_name: '单胎活产' }],
   };
 }

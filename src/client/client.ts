@@ -40,6 +40,7 @@ import type {
   SignOutInput,
   StayFeeUploadInput,
   StayRefInput,
+  SupervisionInput,
   StaySettleInput,
   VisitInfoInput,
   YibaoExtension,
@@ -302,6 +303,10 @@ export class NationalClient {
   cumulative = (input: CumulativeInput, options?: CallOptions) => this.call('5206', input, options);
   /** 3201 医药机构费用结算对总账. */
   reconcileTotals = (input: ReconcileTotalsInput, options?: CallOptions) => this.call('3201', input, options);
+  /** 3101 明细审核事前分析服务: the leads before a settlement; nothing kept. */
+  auditBefore = (input: SupervisionInput, options?: CallOptions) => this.call('3101', input, options);
+  /** 3102 明细审核事中分析服务: the leads while settling; each kept as a finding. */
+  auditDuring = (input: SupervisionInput, options?: CallOptions) => this.call('3102', input, options);
   /** 3202 医药机构费用结算对明细账 (the file inline). */
   reconcileDetails = (input: ReconcileDetailsInput, options?: CallOptions) => this.call('3202', input, options);
 }

@@ -128,8 +128,8 @@ export interface StayFeeUploadInput {
   feedetail: StayFeeDetail[];
 }
 export interface CancelStayFeesInput {
-  /** feedetl_sn "0000": every detail. */
-  data: { feedetl_sn: string; mdtrt_id: string; psn_no: string; exp_content?: ExpContent };
+  /** 表93, one row per detail (1–1000); a single row with feedetl_sn "0000": every detail. */
+  data: { feedetl_sn: string; mdtrt_id: string; psn_no: string; exp_content?: ExpContent }[];
 }
 export interface StaySettleInput {
   data: Omit<SettleCommon, 'med_type' | 'chrg_bchno' | 'pub_hosp_rfom_flag'> & {

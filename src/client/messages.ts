@@ -2,7 +2,7 @@
  * The national interface's messages as TypeScript types (issue 15): the envelope (公共输入参数,
  * 公共输出参数) and, per transaction, its input node and output nodes, field names exactly as the
  * Hunan edition of the national interface specification (V1.1.27) writes them (【9001】…【5206】,
- * 【3201】【3202】). Settlement and query records are in messages-records.ts.
+ * 【3101】【3102】, 【3201】【3202】). Settlement and query records are in messages-records.ts.
  *
  * Types only: nothing here runs. Amounts (数值型 16,2) are `Amount`: yuan with two decimals, as a
  * number or as decimal text (yibao answers text by default); never a float computed by the client.
@@ -10,9 +10,11 @@
 import type { CumulativeRecord, FeeDetailRecord, FeeDetailResult, OutpatientFeeDetail, SetlDetail, SetlInfo, SettlementRecord } from './messages-records.js';
 import type { Amount, ExpContent, NationalDate, NationalTime, SettleCommon } from './messages-base.js';
 import type { AdmitInput, AdmitOutput, AmendStayInput, CancelStayFeesInput, DischargeInput, StayFeeUploadInput, StayRefInput, StaySettleInput } from './messages-inpatient.js';
+import type { SupervisionInput, SupervisionOutput } from './messages-supervision.js';
 
 export type * from './messages-base.js';
 export type * from './messages-inpatient.js';
+export type * from './messages-supervision.js';
 export type * from './messages-records.js';
 
 // ---- 9001 签到, 9002 签退 ----------------------------------------------------------------------
@@ -291,6 +293,8 @@ export interface Messages {
   '5203': { input: SettlementQueryInput; output: SettlementInfoOutput };
   '5204': { input: SettlementQueryInput; output: FeeDetailsOutput };
   '5206': { input: CumulativeInput; output: CumulativeOutput };
+  '3101': { input: SupervisionInput; output: SupervisionOutput };
+  '3102': { input: SupervisionInput; output: SupervisionOutput };
   '3201': { input: ReconcileTotalsInput; output: ReconcileTotalsOutput };
   '3202': { input: ReconcileDetailsInput; output: ReconcileDetailsOutput };
 }
@@ -324,6 +328,8 @@ export const TRANSACTION_NAMES: Readonly<Record<Infno, string>> = {
   '5203': '结算信息查询',
   '5204': '费用明细查询',
   '5206': '人员累计信息查询',
+  '3101': '明细审核事前分析服务',
+  '3102': '明细审核事中分析服务',
   '3201': '医药机构费用结算对总账',
   '3202': '医药机构费用结算对明细账',
 };

@@ -121,17 +121,36 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
       expect(r.code).toBe(failing.length === 0 ? 0 : 1);
       expect(report.passed).toBe(failing.length === 0);
       // Every step checked something or was a plain write; the settlements' identities held.
-      const settled = report.steps.filter((x: Json) => ['2206', '2207', '2303', '2304', '2208'].includes(x.infno) && x.status === 'balanced');
+      const settled = report.steps.filter((x: Json) => ['2206', '2207', '2303', '2304', '2208', '2305'].includes(x.infno) && x.status === 'balanced');
       expect(settled.length).toBeGreaterThanOrEqual(8);
       for (const x of settled) if (!x.subject.includes('应答丢弃')) expect(x.checks.length, x.subject).toBeGreaterThan(0);
       // The day's end: 3201 balanced for both classes.
       expect(report.steps.filter((x: Json) => x.infno === '3201').map((x: Json) => x.status)).toEqual(['balanced', 'balanced']);
+      // And 3202 with the hospital's file of every settlement and reversal (the corrections' too): 平.
+      const detail = report.steps.filter((x: Json) => x.infno === '3202');
+      expect(detail.map((x: Json) => x.status)).toEqual(['balanced']);
+      expect(detail[0].checks.map((c: Json) => c.ok)).toEqual([true, true]);
+      // The corrections were each checked: 2205 and 2302 cancelled what was sent, 2305 negated 2304, 5206 came back.
+      for (const infno of ['2202', '2205', '2302', '2305', '3101', '3102']) expect(report.steps.find((x: Json) => x.infno === infno)?.checks.length, infno).toBeGreaterThan(0);
+      expect(report.steps.some((x: Json) => x.infno === '5206' && x.checks.some((c: Json) => c.label === '5206 累计回到结算前' && c.ok))).toBe(true);
       // Each exchange recorded, in order, with the national field names.
       const files = readdirSync(dir).sort();
       expect(files.length).toBeGreaterThan(10);
       const first: Json = JSON.parse(readFileSync(join(dir, files[0] as string), 'utf8'));
       expect(Object.keys(first)).toEqual(['infno', 'request', 'status', 'response']);
       expect(first.request).toMatchObject({ infno: first.infno, fixmedins_code: 'H1' });
+      // The day covers every national transaction the service registers (the OpenAPI document's
+      // /v1/national/{infno} paths): each is in the recording, and so in test/fixtures/national/.
+      const doc: Json = (await service.app.inject({ url: '/openapi.json' })).json();
+      const routes = Object.keys(doc.paths)
+        .map((p) => /^\/v1\/national\/(\d{4})$/.exec(p)?.[1])
+        .filter((x): x is string => x !== undefined)
+        .sort();
+      expect(routes.length).toBeGreaterThanOrEqual(30);
+      const played = [...new Set(files.map((f) => f.slice(f.indexOf('-') + 1, f.indexOf('.'))))].sort();
+      expect(played).toEqual(routes);
+      const fixed = [...new Set(readdirSync(join(ROOT, 'test/fixtures/national')).flatMap((f) => /^\d+-(\d{4})\.json$/.exec(f)?.[1] ?? []))].sort();
+      expect(fixed).toEqual(routes);
       // Without --allow-missing a transaction the service does not offer fails the run (exit 1).
       // Every transaction offered, the strict run (text report) passes too; with one missing it would
       // fail. Another institution: 3201 reconciles an institution's whole day, and H1's has the first run.

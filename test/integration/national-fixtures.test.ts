@@ -92,11 +92,13 @@ function learn(recorded: unknown, now: unknown, ids: Map<string, string>, key = 
   if ((IDS.has(key) || YIBAO_IDS.has(key)) && typeof recorded === 'string' && typeof now === 'string') ids.set(recorded, now);
 }
 
-/** The recorded request with the ids this run made in place of the recorded ones. */
+/** The recorded request with the ids this run made in place of the recorded ones (also inside 3202's file). */
 function substitute(v: unknown, ids: Map<string, string>, key = ''): unknown {
   if (Array.isArray(v)) return v.map((x) => substitute(x, ids));
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, ids, k)]));
   if ((key === 'stmt_begndate' || key === 'stmt_enddate') && typeof v === 'string') return today();
+  // 3202's detail file (input.file) names the day's ids inside its text.
+  if (key === 'file' && typeof v === 'string') return [...ids].reduce((t, [recorded, now]) => t.split(recorded).join(now), v);
   return typeof v === 'string' && ids.has(v) ? ids.get(v) : v;
 }
 
