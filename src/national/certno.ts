@@ -168,3 +168,28 @@ export function ageOn(brdy: string, on: string): number {
   if (m < bm || (m === bm && d < bd)) age -= 1;
   return Math.max(0, age);
 }
+
+/** Which of a message's fields carry a resident ID: [the type field, the code meaning 居民身份证, the number field]. */
+export type ResidentIdFields = readonly (readonly [typeField: string, code: string, numberField: string])[];
+
+/** 2201, 2401, 1101, 2206/2207: 人员证件类型 01 + 证件号码, 就诊凭证类型 02 + 就诊凭证编号. */
+export const RESIDENT_ID_FIELDS: ResidentIdFields = [
+  ['psn_cert_type', RESIDENT_ID, 'certno'],
+  ['cert_type', RESIDENT_ID, 'certno'],
+  ['mdtrt_cert_type', '02', 'mdtrt_cert_no'],
+];
+
+/**
+ * Checks every resident ID a message's node carries (an empty one is left to the field's own
+ * rule): the number is never repeated in the problem. For zod's superRefine on the node.
+ */
+export function refineResidentIds(fields: ResidentIdFields = RESIDENT_ID_FIELDS) {
+  return (d: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    for (const [typeField, code, numberField] of fields) {
+      const no = d[numberField];
+      if (d[typeField] !== code || typeof no !== 'string' || no === '') continue;
+      const r = readResidentId(no);
+      if (typeof r === 'string') ctx.addIssue({ code: 'custom', path: [numberField], message: `居民身份证号码有误（${r}）` });
+    }
+  };
+}

@@ -31,6 +31,7 @@
  * `nat-INFNO-MSGID` (or yibao.requestId), so the same message sent again returns the original
  * settlement, and the same msgid with another body is refused.
  */
+import { refineResidentIds } from './certno.js';
 import { z } from 'zod';
 import { parseInstant } from '../calendar/calendar.js';
 import { CATEGORIES, TIERS, VISIT_TYPES, type Category, type Scheme, type VisitType } from '../domain.js';
@@ -76,37 +77,39 @@ const nationalTime = z
 const expContent = z.unknown().optional();
 
 const settleData = (infno: SettleInterface) =>
-  z.strictObject({
-    psn_no: id,
-    mdtrt_cert_type: text(3).optional(),
-    mdtrt_cert_no: text(50).optional(),
-    // 2303/2304 carry no med_type (it is fixed at admission, 2401): the edition's inpatient one (21) unless given.
-    med_type: inpatient(infno) ? text(6).optional() : text(6),
-    medfee_sumamt: amount,
-    psn_setlway: text(6).optional(),
-    mdtrt_id: id,
-    chrg_bchno: text(30).optional(),
-    insutype: text(6),
-    acct_used_flag: flag.optional(),
-    invono: text(20).optional(),
-    mid_setl_flag: flag.optional(),
-    fulamt_ownpay_amt: amount.optional(),
-    overlmt_selfpay: amount.optional(),
-    preselfpay_amt: amount.optional(),
-    inscp_scp_amt: amount.optional(),
-    /** Not in the platform's settle input: the person's psn_type as 1101 gave it, echoed and read for the category. */
-    psn_type: text(6).optional(),
-    /** In the specification's settle inputs (V1.1.27 表82/85/94/97), accepted and not read. */
-    card_sn: text(32).optional(),
-    psn_cert_type: text(6).optional(),
-    certno: text(50).optional(),
-    psn_name: text(50).optional(),
-    pub_hosp_rfom_flag: text(6).optional(),
-    insuplc_admdvs: text(6).optional(),
-    mdtrtarea_admvs: text(6).optional(),
-    dscgTime: text(19).optional(),
-    exp_content: expContent,
-  });
+  z
+    .strictObject({
+      psn_no: id,
+      mdtrt_cert_type: text(3).optional(),
+      mdtrt_cert_no: text(50).optional(),
+      // 2303/2304 carry no med_type (it is fixed at admission, 2401): the edition's inpatient one (21) unless given.
+      med_type: inpatient(infno) ? text(6).optional() : text(6),
+      medfee_sumamt: amount,
+      psn_setlway: text(6).optional(),
+      mdtrt_id: id,
+      chrg_bchno: text(30).optional(),
+      insutype: text(6),
+      acct_used_flag: flag.optional(),
+      invono: text(20).optional(),
+      mid_setl_flag: flag.optional(),
+      fulamt_ownpay_amt: amount.optional(),
+      overlmt_selfpay: amount.optional(),
+      preselfpay_amt: amount.optional(),
+      inscp_scp_amt: amount.optional(),
+      /** Not in the platform's settle input: the person's psn_type as 1101 gave it, echoed and read for the category. */
+      psn_type: text(6).optional(),
+      /** In the specification's settle inputs (V1.1.27 表82/85/94/97), accepted and not read. */
+      card_sn: text(32).optional(),
+      psn_cert_type: text(6).optional(),
+      certno: text(50).optional(),
+      psn_name: text(50).optional(),
+      pub_hosp_rfom_flag: text(6).optional(),
+      insuplc_admdvs: text(6).optional(),
+      mdtrtarea_admvs: text(6).optional(),
+      dscgTime: text(19).optional(),
+      exp_content: expContent,
+    })
+    .superRefine(refineResidentIds());
 
 const reverseData = z.strictObject({
   setl_id: id,

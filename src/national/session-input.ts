@@ -5,6 +5,7 @@
  * schemas: an unknown field is refused; every problem names the national field (`signIn.mac: …`,
  * `data.certno: …`, `fixmedins_code: …`), never the value of a certificate number.
  */
+import { refineResidentIds } from './certno.js';
 import { z } from 'zod';
 import { parseDate, parseInstant } from '../calendar/calendar.js';
 import { TIERS } from '../domain.js';
@@ -58,15 +59,17 @@ export const MDTRT_CERT_TYPES: Readonly<Record<string, string>> = { '01': '医�
 /** 【1101】人员信息获取: data; the platform's example sends empty strings for what it leaves out. */
 export const personInfoBodySchema = envelope(
   {
-    data: z.strictObject({
-      mdtrt_cert_type: z.enum(['01', '02', '03'], { error: 'must be 01 医保电子凭证, 02 居民身份证 or 03 社会保障卡' }),
-      mdtrt_cert_no: text(50),
-      card_sn: text(32).optional(),
-      begntime: z.union([z.literal(''), nationalDateTime]).optional(),
-      psn_cert_type: required(6),
-      certno: text(50),
-      psn_name: text(50),
-    }),
+    data: z
+      .strictObject({
+        mdtrt_cert_type: z.enum(['01', '02', '03'], { error: 'must be 01 医保电子凭证, 02 居民身份证 or 03 社会保障卡' }),
+        mdtrt_cert_no: text(50),
+        card_sn: text(32).optional(),
+        begntime: z.union([z.literal(''), nationalDateTime]).optional(),
+        psn_cert_type: required(6),
+        certno: text(50),
+        psn_name: text(50),
+      })
+      .superRefine(refineResidentIds()),
   },
   /** The documented extension: the person, when the 凭证 (01 电子凭证, 03 社保卡) cannot be read here. */
   z.strictObject({ psn_no: id.optional() }),

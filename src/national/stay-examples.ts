@@ -42,7 +42,7 @@ export const STAY_EXAMPLES: Record<StayInterface, Record<string, unknown>> = {
         begntime: '2024-03-01 09:00:00',
         mdtrt_cert_type: '02',
         cert_type: '01',
-        certno: '410302199001011234',
+        certno: '410302199001011235',
         med_type: '2101',
         ipt_no: 'ZY2024030001',
         atddr_no: 'D001',

@@ -8,6 +8,7 @@
  * Each is a write: the message id (msgid, 发送方报文ID) is required and makes the request id
  * `INFNO:INSTITUTION:MSGID`, so the same message again answers what the first did.
  */
+import { refineResidentIds } from './certno.js';
 import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { parseInstant } from '../calendar/calendar.js';
@@ -166,17 +167,19 @@ function build(e: CodeEdition) {
   };
 
   /** 表103 输入-就诊信息 (mdtrtinfo). */
-  const mdtrtinfo = z.strictObject({
-    ...admissionFields,
-    insutype,
-    mdtrt_cert_no: text(50).optional(),
-    card_sn: text(32).optional(),
-    cert_type: text(3),
-    certno: text(20),
-    ipt_no: text(30),
-    insuplc_admdvs: text(6),
-    mdtrtarea_admvs: text(6),
-  });
+  const mdtrtinfo = z
+    .strictObject({
+      ...admissionFields,
+      insutype,
+      mdtrt_cert_no: text(50).optional(),
+      card_sn: text(32).optional(),
+      cert_type: text(3),
+      certno: text(20),
+      ipt_no: text(30),
+      insuplc_admdvs: text(6),
+      mdtrtarea_admvs: text(6),
+    })
+    .superRefine(refineResidentIds());
 
   /** 表108 输入-入院登记信息 (adminfo). */
   const adminfo = z.strictObject({

@@ -5,6 +5,7 @@
  * problem named by its national path. A write's request id is `INFNO:INSTITUTION:MSGID` (msgid
  * required), its hash the SHA-256 of the canonical JSON of the institution and the input.
  */
+import { refineResidentIds } from './certno.js';
 import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { parseInstant } from '../calendar/calendar.js';
@@ -81,25 +82,27 @@ export function parseMessage<S extends z.ZodType>(infno: OutpatientInterface, sc
 // ---- 2201 门诊挂号 --------------------------------------------------------------------------------
 
 /** 表72 输入（节点标识：data）. */
-const registerData = z.strictObject({
-  psn_no: id,
-  insutype: text(6),
-  begntime: nationalDateTime,
-  mdtrt_cert_type: text(3),
-  mdtrt_cert_no: text(50),
-  card_sn: text(32).optional(),
-  psn_cert_type: text(3),
-  certno: text(20),
-  psn_type: text(3),
-  psn_name: text(20),
-  ipt_otp_no: id.pipe(text(30)),
-  atddr_no: text(30).optional(),
-  dr_name: text(50).optional(),
-  dept_code: text(30),
-  dept_name: text(100),
-  caty: text(10),
-  exp_content: expContent,
-});
+const registerData = z
+  .strictObject({
+    psn_no: id,
+    insutype: text(6),
+    begntime: nationalDateTime,
+    mdtrt_cert_type: text(3),
+    mdtrt_cert_no: text(50),
+    card_sn: text(32).optional(),
+    psn_cert_type: text(3),
+    certno: text(20),
+    psn_type: text(3),
+    psn_name: text(20),
+    ipt_otp_no: id.pipe(text(30)),
+    atddr_no: text(30).optional(),
+    dr_name: text(50).optional(),
+    dept_code: text(30),
+    dept_name: text(100),
+    caty: text(10),
+    exp_content: expContent,
+  })
+  .superRefine(refineResidentIds());
 export const registerSchema = messageSchema({ data: registerData });
 
 /** A 2201 message, read: the visit to register (info without the certificate numbers, which are never stored). */

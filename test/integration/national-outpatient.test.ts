@@ -60,9 +60,9 @@ const register = (msgid: string, psn = 'P1', more: Record<string, unknown> = {})
       insutype: '390',
       begntime: '2024-03-02 09:00:00',
       mdtrt_cert_type: '02',
-      mdtrt_cert_no: '410302198001010011',
+      mdtrt_cert_no: '410302198001010019',
       psn_cert_type: '01',
-      certno: '410302198001010011',
+      certno: '410302198001010019',
       psn_type: '15',
       psn_name: '张三',
       ipt_otp_no: 'MZ001',
@@ -166,7 +166,20 @@ for (const s of STORES) {
       expect([h2For1.status, h2For1.body.error.code]).toEqual([403, 'FORBIDDEN']);
       // The certificate numbers are not kept.
       const row = await store.db.selectFrom('national_visits').select('info').where('mdtrt_id', '=', mdtrt).executeTakeFirstOrThrow();
-      expect(row.info).not.toMatch(/410302198001010011/);
+      expect(row.info).not.toMatch(/410302198001010019/);
+    });
+
+    it('2201 refuses a resident ID whose check digit is wrong, in certno and in mdtrt_cert_no, never repeating the number', async () => {
+      const before = await counts();
+      const r = await post('2201', register('R-BADID', 'P1', { certno: '410302198001010011', mdtrt_cert_no: '410302198001010012' }));
+      expect(r.status).toBe(400);
+      expect(r.body.error.problems).toEqual([
+        expect.stringMatching(/^data\.certno: 居民身份证号码有误.*check digit/),
+        expect.stringMatching(/^data\.mdtrt_cert_no: 居民身份证号码有误.*check digit/),
+      ]);
+      expect(r.body.err_msg).toMatch(/^报文校验失败：data\.certno：居民身份证号码有误/);
+      expect(JSON.stringify(r.body)).not.toMatch(/41030219800101001[12]/);
+      expect(await counts()).toEqual(before);
     });
 
     it('2203 sets med_type and the diagnoses; an inpatient med_type is refused', async () => {

@@ -391,13 +391,13 @@ for (const s of STORES) {
           insuplc_admdvs: '410900',
           fixmedins_code: 'PY-1',
           inf_time: '2022-08-02 10:00:00',
-          input: { data: { psn_no: 'au-p', med_type: '11', medfee_sumamt: '10.00', mdtrt_id: 'au-nv', insutype: '310', psn_type: '11', mdtrt_cert_no: '410900199001011234' } },
+          input: { data: { psn_no: 'au-p', med_type: '11', medfee_sumamt: '10.00', mdtrt_id: 'au-nv', insutype: '310', psn_type: '11', mdtrt_cert_no: '410900199001011235' } },
           yibao: { institution: { tier: 'primary', grade: 1, contracted: true } },
         });
         expect(pre.statusCode, pre.body).toBe(200);
         const others = await inject(app, 'GET', '/v1/audit?target=au-p&from=2020-01-01', agency.key);
         expect(others.body_.entries.map((e: Json) => e.action).slice(-2)).toEqual(['read.enrollments', 'read.national-2206']);
-        expect(JSON.stringify(others.body_)).not.toContain('410900199001011234');
+        expect(JSON.stringify(others.body_)).not.toContain('410900199001011235');
         expect((await inject(app, 'GET', '/v1/accounts/AU-NONE', agency.key)).statusCode).toBe(404);
         const account = await inject(app, 'GET', '/v1/audit?target=AU-NONE', agency.key);
         expect(account.body_.entries).toEqual([expect.objectContaining({ actor: agency.id, action: 'read.account', detail: expect.objectContaining({ status: 404 }) })]);

@@ -42,14 +42,14 @@ describe('a settlement from details', () => {
     const out = nationalSettlement(figuresOf(settlement as never), {
       ...context,
       split: { fullOwnPay: 4550, overLimit: 2000, preSelfPay: 800 },
-      person: { psnName: '张三', psnCertType: '01', certno: '410302198001010011', gend: '1', naty: '01', brdy: '1980-05-01' },
+      person: { psnName: '张三', psnCertType: '01', certno: '410302198001010019', gend: '1', naty: '01', brdy: '1980-05-01' },
     });
     expect(out.setlinfo).toMatchObject({
       fulamt_ownpay_amt: '45.50',
       overlmt_selfpay: '20.00',
       preselfpay_amt: '8.00',
       psn_name: '张三',
-      certno: '410302198001010011',
+      certno: '410302198001010019',
       age: '43.0',
     });
     expect(() => nationalSettlement(figuresOf(settlement as never), { ...context, split: { fullOwnPay: 4550, overLimit: 2000, preSelfPay: 799 } })).toThrow(
