@@ -9,6 +9,7 @@ import { YibaoError } from '../errors.js';
 import type { Actor } from '../ledger/ledger.js';
 import type { SignInCheck } from '../ledger/national-sign-ins.js';
 import { errMsgOf } from '../national/err-msg.js';
+import { numbersInOutput } from '../national/numbers.js';
 import { type App, JSON_TYPE, type RouteContext } from './context.js';
 
 /**
@@ -107,7 +108,9 @@ export function nationalEnvelope(scope: App, ctx: RouteContext): EnvelopeSender 
   if (ctx.national.requireSignIn) scope.addHook('preHandler', async (req) => checkSignIn(ctx, req));
   // The service's own hooks (the audit of refusals) ran before this one, with the status as made.
   scope.addHook('onSend', (req, reply, payload, done) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
+    if (typeof payload !== 'string') return done(null, payload);
+    // A success: its 数值型 fields as numbers with their decimals (numbers.ts), unless asked for text.
+    if (reply.statusCode < 400) return done(null, ctx.national.amounts === 'number' && payload.startsWith('{"infcode":0') ? numbersInOutput(payload) : payload);
     // 'platform': every answer HTTP 200, the refusal in infcode -1 (the platform's way).
     if (ctx.national.statusMode === 'platform') void reply.code(200);
     done(null, errorEnvelope(req, payload));

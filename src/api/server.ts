@@ -296,6 +296,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           statusMode: n.statusMode,
           requireSignIn: n.requireSignIn,
           codes: n.codes.name,
+          amounts: n.amounts,
           catalogue: n.catalogue ? { name: n.catalogue.name, sample: n.catalogue.sample, items: n.catalogue.items.size } : null,
         },
       };

@@ -404,6 +404,7 @@ export const LEDGER_COMMANDS: Command[] = [
       [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
       [--supervise-every SECONDS] [--day-end-every SECONDS]
       [--national-status http|platform] [--require-sign-in] [--catalogue FILE] [--codes EDITION|FILE]
+      [--national-amounts number|text]
       (without --policy-file, the files listed in YIBAO_POLICY_FILES, separated by :)
       The settlement service (HTTP). OpenAPI document at /openapi.json, interactive docs at /docs.
       --require-enrollment (or YIBAO_REQUIRE_ENROLLMENT=1), the agency's way: settle only persons
@@ -418,7 +419,9 @@ export const LEDGER_COMMANDS: Command[] = [
       national message HTTP 200, a refusal infcode -1 (default http keeps the status);
       --require-sign-in (or YIBAO_REQUIRE_SIGN_IN=1): every message but 9001 carries a live sign_no;
       --catalogue (or YIBAO_CATALOGUE) the catalogue file fee details are priced by; --codes (or
-      YIBAO_CODES) the code tables: national (default), hunan-v1.1.27, or an edition file.
+      YIBAO_CODES) the code tables: national (default), hunan-v1.1.27, or an edition file;
+      --national-amounts (or YIBAO_NATIONAL_AMOUNTS) number (default: 300.00, as the platform) or
+      text ("300.00") for the answers' amounts, ratios, counts and prices.
 `,
     run: serveCommand,
   },

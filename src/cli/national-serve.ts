@@ -5,6 +5,7 @@
  *   --require-sign-in                 (YIBAO_REQUIRE_SIGN_IN=1) every message but 9001 carries a live sign_no
  *   --catalogue FILE                  (YIBAO_CATALOGUE)         the catalogue fee details are priced by
  *   --codes EDITION|FILE              (YIBAO_CODES)             the code tables' edition (national, hunan-v1.1.27, or a file)
+ *   --national-amounts number|text    (YIBAO_NATIONAL_AMOUNTS)  the answers' 数值型 fields as numbers (default) or text
  */
 import { readFileSync } from 'node:fs';
 import { parseCatalogue } from '../catalogue/load.js';
@@ -19,6 +20,7 @@ export const NATIONAL_SERVE_FLAGS = {
   'require-sign-in': { type: 'boolean' },
   catalogue: { type: 'string' },
   codes: { type: 'string' },
+  'national-amounts': { type: 'string' },
 } as const;
 
 /** A yes/no environment variable: 1/true/yes or 0/false/no (or unset: no). */
@@ -31,12 +33,20 @@ function envYes(name: string, env: NodeJS.ProcessEnv): boolean {
 
 /** The national options the flags (else the environment) ask for, and the start line saying them. */
 export function nationalServeOptions(
-  values: { 'national-status'?: string | undefined; 'require-sign-in'?: boolean | undefined; catalogue?: string | undefined; codes?: string | undefined },
+  values: {
+    'national-status'?: string | undefined;
+    'require-sign-in'?: boolean | undefined;
+    catalogue?: string | undefined;
+    codes?: string | undefined;
+    'national-amounts'?: string | undefined;
+  },
   env: NodeJS.ProcessEnv,
   io: Io,
 ): { national: NationalOptions; line: string } {
   const status = values['national-status'] ?? env.YIBAO_NATIONAL_STATUS ?? 'http';
   if (status !== 'http' && status !== 'platform') throw new UsageError(`--national-status (or YIBAO_NATIONAL_STATUS) must be http or platform, got ${JSON.stringify(status)}`);
+  const amounts = values['national-amounts'] ?? env.YIBAO_NATIONAL_AMOUNTS ?? 'number';
+  if (amounts !== 'number' && amounts !== 'text') throw new UsageError(`--national-amounts (or YIBAO_NATIONAL_AMOUNTS) must be number or text, got ${JSON.stringify(amounts)}`);
   const requireSignIn = values['require-sign-in'] ?? envYes('YIBAO_REQUIRE_SIGN_IN', env);
   const catalogueFile = values.catalogue ?? (env.YIBAO_CATALOGUE || undefined);
   let catalogue: Catalogue | undefined;
@@ -57,6 +67,7 @@ export function nationalServeOptions(
     `national: status ${status === 'platform' ? 'platform (every answer HTTP 200, a refusal infcode -1)' : 'http (a refusal keeps its HTTP status)'}; ` +
     `sign-in ${requireSignIn ? 'required (every message but 9001 carries a live sign_no)' : 'not required'}; ` +
     `catalogue ${catalogue ? `${catalogue.name}${catalogue.sample ? ' (a sample)' : ''}, ${catalogue.items.size} items` : 'none (every fee detail self-paid)'}; ` +
-    `codes ${codes.name} (${codes.title})\n`;
-  return { national: { statusMode: status, requireSignIn, catalogue, codes }, line };
+    `codes ${codes.name} (${codes.title}); ` +
+    `amounts ${amounts === 'number' ? 'numbers with their decimals (300.00)' : 'text ("300.00")'}\n`;
+  return { national: { statusMode: status, requireSignIn, catalogue, codes, amounts }, line };
 }

@@ -20,6 +20,18 @@ export interface NationalOptions {
   catalogue: Catalogue | undefined;
   /** The edition of the code tables messages are read and answered in (code-editions.ts): `national` unless chosen. */
   codes: CodeEdition;
+  /**
+   * 'number' (default): the answers' 数值型 fields (amounts, ratios, counts, prices) are JSON numbers
+   * written with their decimals (`"medfee_sumamt": 300.00`), as the platform answers (numbers.ts).
+   * 'text': the same digits as strings (`"300.00"`), for a system that reads them so.
+   */
+  amounts: 'number' | 'text';
 }
 
-export const DEFAULT_NATIONAL_OPTIONS: NationalOptions = Object.freeze({ requireSignIn: false, statusMode: 'http', catalogue: undefined, codes: NATIONAL_CODES });
+export const DEFAULT_NATIONAL_OPTIONS: NationalOptions = Object.freeze({
+  requireSignIn: false,
+  statusMode: 'http',
+  catalogue: undefined,
+  codes: NATIONAL_CODES,
+  amounts: 'number',
+});

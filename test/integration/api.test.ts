@@ -980,7 +980,11 @@ for (const s of STORES) {
         expect(h.body_).toEqual({ status: 'ok' });
         const r = await call({ url: '/readyz' });
         expect(r.statusCode).toBe(200);
-        expect(r.body_).toMatchObject({ status: 'ready', store: s.name, national: { statusMode: 'http', requireSignIn: false, codes: 'national', catalogue: null } });
+        expect(r.body_).toMatchObject({
+          status: 'ready',
+          store: s.name,
+          national: { statusMode: 'http', requireSignIn: false, codes: 'national', amounts: 'number', catalogue: null },
+        });
         expect(r.body_.policies).toBeGreaterThan(0);
       });
 

@@ -14,6 +14,7 @@ import { loadPolicies } from '../../src/policy/policies.js';
 import { startService, type TestService } from '../support/service.js';
 import { rowCounts } from '../support/counts.js';
 import { STORES } from '../support/stores.js';
+import { nationalJson } from '../support/national.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -73,7 +74,7 @@ for (const s of STORES) {
         headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
         payload: JSON.stringify(body),
       });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: nationalJson(res.body) as Json };
     }
 
     beforeAll(async () => {

@@ -9,6 +9,7 @@ import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadCodeEdition } from '../../src/national/code-editions.js';
 import type { SignInCheck } from '../../src/ledger/national-sign-ins.js';
 import { loadPolicies } from '../../src/policy/policies.js';
+import { textInOutput } from '../../src/national/numbers.js';
 import { startService, type TestService } from '../support/service.js';
 import { STORES } from '../support/stores.js';
 
@@ -52,6 +53,34 @@ for (const s of STORES) {
     });
     afterAll(async () => {
       for (const svc of services) await svc.close();
+    });
+
+    it('answers amounts, ratios and counts as JSON numbers with their decimals (300.00, 0.5000); text on request, the same digits', async () => {
+      const text = await start({ amounts: 'text' });
+      const raw = async (svc: TestService, msgid: string) =>
+        (
+          await svc.app.inject({
+            method: 'POST',
+            url: '/v1/national/2206',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${svc.h1.key}` },
+            payload: JSON.stringify(message({ msgid })),
+          })
+        ).body;
+      const asNumbers = await raw(http, 'H1N1');
+      const asText = await raw(text, 'H1N2');
+      // The wire: the platform's numbers, digits as yibao made them from fen.
+      expect(asNumbers).toContain('"medfee_sumamt":300.00,');
+      expect(asNumbers).toContain('"inscp_scp_amt":250.00,');
+      expect(asNumbers).toContain('"pool_prop_selfpay":0.5000,');
+      expect(asNumbers).toContain('"fund_payamt":100.00,');
+      expect(asNumbers).not.toMatch(/"(medfee_sumamt|hifp_pay|psn_cash_pay|fund_payamt)":"/);
+      expect(asText).toContain('"medfee_sumamt":"300.00",');
+      expect(asText).toContain('"pool_prop_selfpay":"0.5000",');
+      // Nothing else differs but the request's own ids and times.
+      const same = (body: string) => JSON.parse(textInOutput(body).replace(/"(inf_refmsgid|refmsg_time|respond_time|medins_setl_id)":"[^"]*"/g, '"$1":""'));
+      expect(same(asNumbers)).toEqual(same(asText));
+      // A number parses as the same amount (exact for any amount of fen below 2^53 / 100).
+      expect(JSON.parse(asNumbers).output.setlinfo.hifp_pay).toBe(100);
     });
 
     it("err_msg lists every problem of a bad message in Chinese, with the national paths; 'http' keeps the status", async () => {

@@ -24,6 +24,7 @@ import { loadCodeEdition } from '../../src/national/code-editions.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { rowCounts } from '../support/counts.js';
 import { STORES } from '../support/stores.js';
+import { nationalJson } from '../support/national.js';
 
 const policies = loadPolicies({ policyFiles: ['examples/linfen-inpatient-user-policy.yaml'] });
 const engine = new SettlementEngine(policies);
@@ -179,7 +180,7 @@ for (const s of STORES) {
 
     async function call(method: 'POST' | 'PUT', url: string, body: unknown, key: string) {
       const res = await app.inject({ method, url, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload: JSON.stringify(body) });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: nationalJson(res.body) as Json };
     }
     const post = (infno: string, body: unknown) => call('POST', `/v1/national/${infno}`, body, h1.key);
     const counts = () => rowCounts(store, ['national_visits', 'fee_details', 'settlements', 'audit_log']);

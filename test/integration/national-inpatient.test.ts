@@ -16,6 +16,7 @@ import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { rowCounts } from '../support/counts.js';
 import { STORES } from '../support/stores.js';
+import { nationalJson } from '../support/national.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -136,7 +137,7 @@ for (const s of STORES) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         payload: JSON.stringify(body),
       });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: nationalJson(res.body) as Json };
     }
     const counts = () => rowCounts(store, TABLES);
 

@@ -46,8 +46,10 @@ function nationalLine(args: string[], env: Record<string, string> = {}): Promise
 describe('yibao serve: the national interface, said at start', () => {
   it('http, no sign-in, no catalogue, the national codes by default; the flags and the environment change them', async () => {
     expect(await nationalLine([])).toBe(
-      'national: status http (a refusal keeps its HTTP status); sign-in not required; catalogue none (every fee detail self-paid); codes national (国家医保信息平台接口规范（yibao 默认）)\n',
+      'national: status http (a refusal keeps its HTTP status); sign-in not required; catalogue none (every fee detail self-paid); codes national (国家医保信息平台接口规范（yibao 默认）); amounts numbers with their decimals (300.00)\n',
     );
+    expect(await nationalLine(['--national-amounts', 'text'])).toMatch(/; amounts text \("300\.00"\)\n$/);
+    expect(await nationalLine([], { YIBAO_NATIONAL_AMOUNTS: 'text' })).toMatch(/; amounts text /);
     expect(await nationalLine(['--national-status', 'platform', '--require-sign-in', '--codes', 'hunan-v1.1.27'])).toMatch(
       /^national: status platform \(every answer HTTP 200, a refusal infcode -1\); sign-in required .*; codes hunan-v1\.1\.27 \(湖南省/,
     );
@@ -61,6 +63,8 @@ describe('yibao serve: the national interface, said at start', () => {
     const serve = (args: string[], env: Record<string, string> = {}) => runCli(['serve', '--db', join(dir, 'serve.db'), '--port', '0', ...args], { env });
     const status = await serve(['--national-status', 'loud']);
     expect([status.code, status.stderr]).toEqual([2, expect.stringMatching(/--national-status \(or YIBAO_NATIONAL_STATUS\) must be http or platform, got "loud"/)]);
+    const amounts = await serve(['--national-amounts', 'float']);
+    expect([amounts.code, amounts.stderr]).toEqual([2, expect.stringMatching(/--national-amounts \(or YIBAO_NATIONAL_AMOUNTS\) must be number or text, got "float"/)]);
     const flag = await serve([], { YIBAO_REQUIRE_SIGN_IN: 'maybe' });
     expect([flag.code, flag.stderr]).toEqual([2, expect.stringMatching(/YIBAO_REQUIRE_SIGN_IN must be 1 or 0/)]);
     const bad = join(dir, 'bad-codes.json');

@@ -14,6 +14,7 @@ import { loadPolicies } from '../../src/policy/policies.js';
 import { rowCounts } from '../support/counts.js';
 import { startService, type TestService } from '../support/service.js';
 import { STORES } from '../support/stores.js';
+import { nationalJson } from '../support/national.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -48,7 +49,7 @@ for (const s of STORES) {
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { authorization: `Bearer ${key}` } : {}) },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
       });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: nationalJson(res.body) as Json };
     }
     const post = (infno: string, body: unknown, key: string = h1.key) => call(app, 'POST', `/v1/national/${infno}`, body, key);
     const msg = (infno: string, input: unknown, more: Record<string, unknown> = {}) => ({
@@ -192,10 +193,10 @@ for (const s of STORES) {
     it('1101 answers the person by resident ID: registry, identity, payments and account, audited', async () => {
       const body = msg('1101', { data: { mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO, card_sn: 'NULL', begntime: '', psn_cert_type: '01', certno: '', psn_name: '' } });
       const r = await post('1101', body);
-      expect(r.status).toBe(200);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body.output).toEqual({
         // Born 1949-12-31: on 2024-03-02 (inf_time) 74 full years.
-        baseinfo: { psn_no: 'R1', psn_cert_type: '01', certno: CERTNO, psn_name: '张三', gend: '2', naty: '01', brdy: '1949-12-31', age: 74, exp_content: null },
+        baseinfo: { psn_no: 'R1', psn_cert_type: '01', certno: CERTNO, psn_name: '张三', gend: '2', naty: '01', brdy: '1949-12-31', age: '74', exp_content: null },
         insuinfo: [
           {
             balc: '0.00',
@@ -217,7 +218,7 @@ for (const s of STORES) {
         msg('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: 'token', begntime: '2025-01-05 08:00:00', psn_cert_type: '01', certno: CERTNO, psn_name: '张三' } }),
       );
       expect(by.body.output.insuinfo[0].psn_insu_stas).toBe('0');
-      expect(by.body.output.baseinfo.age).toBe(75);
+      expect(by.body.output.baseinfo.age).toBe('75');
       // A wrong name, an unknown number: 404 with the number masked; 01 without certno or psn_no: 400.
       const wrong = await post('1101', msg('1101', { data: { mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO, psn_cert_type: '01', certno: '', psn_name: '李四' } }));
       expect(wrong.status).toBe(404);

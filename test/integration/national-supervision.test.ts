@@ -22,6 +22,7 @@ import { loadPolicies } from '../../src/policy/policies.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
 import { rowCounts } from '../support/counts.js';
 import { STORES } from '../support/stores.js';
+import { nationalJson } from '../support/national.js';
 
 const policies = loadPolicies();
 const engine = new SettlementEngine(policies);
@@ -104,7 +105,7 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
         headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
         payload: JSON.stringify(body),
       });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: nationalJson(res.body) as Json };
     }
     const counts = () => rowCounts(store, TABLES);
 

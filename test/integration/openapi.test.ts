@@ -5,6 +5,7 @@
  * when tried, in order, on an empty ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nationalJson } from '../support/national.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildServer } from '../../src/api/server.js';
@@ -142,7 +143,7 @@ describe('the OpenAPI document', () => {
         headers: { authorization: `Bearer ${agency.key}`, 'content-type': 'application/json' },
         payload: JSON.stringify(body),
       });
-      return { status: res.statusCode, body: res.json() as Json };
+      return { status: res.statusCode, body: (url.startsWith('/v1/national/') ? nationalJson(res.body) : res.json()) as Json };
     };
     const tried = new Set<string>();
     const tryIt = async (where: string, url: string, edit: (b: Json) => Json = (b) => b) => {
