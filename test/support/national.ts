@@ -5,7 +5,6 @@
  */
 import { numericFieldsAsText, textInOutput } from '../../src/national/numbers.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: a parsed answer, read field by field by the tests
 export type NationalJson = any;
 
 /** The answer's JSON with its numeric output fields as text; throws when one came as a string. */
