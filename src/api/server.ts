@@ -8,6 +8,7 @@
  * answered as JSON `{ error: { code, message, ... }, requestId }`, its status from the one table
  * in status.ts; malformed requests get a 4xx, never a 500.
  */
+import { calculationRoutes } from './routes/calculations.js';
 import { DEFAULT_NATIONAL_OPTIONS, type NationalOptions } from '../national/options.js';
 import { nationalInpatientRoutes } from './routes/national-inpatient.js';
 import { nationalOutpatientRoutes } from './routes/national-outpatient.js';
@@ -307,6 +308,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await registerRoutes(app, '/v1', settlementRoutes, ctx);
+  await registerRoutes(app, '/v1/calculations', calculationRoutes, ctx);
   await registerRoutes(app, '/v1/contributions', contributionRoutes, ctx);
   await registerRoutes(app, '/v1/accounts', accountRoutes, ctx);
   await registerRoutes(app, '/v1', enrollmentRoutes, ctx);

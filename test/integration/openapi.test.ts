@@ -57,7 +57,8 @@ describe('the OpenAPI document', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     // 75 + the session's 7 (9001, 9002, 1101, 2001, 5206, the identity's PUT and GET) + the outpatient
     // day's 7 (2201–2205, 5203, 5204) + the inpatient stay's 7 (2401–2405, 2301, 2302) + 2601
-    expect(names.length).toBe(97);
+    // … + the calculator's POST /v1/calculations
+    expect(names.length).toBe(98);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -157,6 +158,8 @@ describe('the OpenAPI document', () => {
     await tryIt('PUT /v1/persons/{id}', '/v1/persons/P-0100');
     await tryIt('POST /v1/persons/{id}/enrollments', `/v1/persons/${byRoute.get('POST /v1/persons/{id}/enrollments').person.id}/enrollments`);
     await tryIt('POST /v1/enrollments/coverage', '/v1/enrollments/coverage');
+    const calculated = await tryIt('POST /v1/calculations', '/v1/calculations');
+    expect(calculated).toMatchObject({ calculation: true, firstVisitOfYear: true });
     const pre = await tryIt('POST /v1/pre-settlements', '/v1/pre-settlements');
     // The answer keeps the order it was made in (the schema's checked keys do not move first).
     expect(Object.keys(pre).slice(0, 4)).toEqual(['preSettlement', 'institution', 'visitId', 'policy']);
