@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
-import { barChartSvg, tickStep } from '../../src/sim/svg.js';
+import { barChartOption, COLOURS } from '../../src/sim/charts.js';
+import { barChartSvg } from '../../src/sim/svg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yibao-simcli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,10 +64,13 @@ describe('yibao simulate', () => {
       expect(existsSync(join(svg, name)), name).toBe(true);
     }
     const month = readFileSync(join(svg, 'fund-by-month.svg'), 'utf8');
-    expect(month.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(month.startsWith('<svg ')).toBe(true);
+    expect(month).toContain('xmlns="http://www.w3.org/2000/svg"');
     expect(month.trimEnd().endsWith('</svg>')).toBe(true);
-    // Twelve months × two policies, each bar titled with its value.
-    expect(month.match(/<rect class="bar"/g)).toHaveLength(24);
+    expect(month).toMatch(/<title>[^<]*统筹基金支付 by month<\/title>/);
+    // Twelve months × two policies: a bar in each policy's colour per month, and its legend mark.
+    expect(month.match(/fill="#3b6ea8"/g)).toHaveLength(13);
+    expect(month.match(/fill="#d9822b"/g)).toHaveLength(13);
     expect(b.stderr).toContain('charts written');
   });
 
@@ -113,12 +117,16 @@ describe('yibao simulate', () => {
   });
 });
 
-describe('SVG charts', () => {
-  it('round axis steps', () => {
-    expect(tickStep(0)).toBe(1);
-    expect(tickStep(97)).toBe(20);
-    expect(tickStep(1234)).toBe(250);
-    expect(tickStep(6)).toBe(2);
+describe('SVG charts (ECharts, server-side)', () => {
+  it('the option: title, groups, unit, a bar series per policy in its colour, no animation', () => {
+    const option = barChartOption({ title: 'T', unit: '元', groups: ['x', 'y'], series: [{ name: 'p', values: [1, 2] }] });
+    expect(option).toMatchObject({
+      animation: false,
+      title: { text: 'T' },
+      xAxis: { type: 'category', data: ['x', 'y'] },
+      yAxis: { name: '元' },
+      series: [{ name: 'p', type: 'bar', data: [1, 2], itemStyle: { color: COLOURS[0] } }],
+    });
   });
 
   it('escape text and draw a bar per series and group', () => {
@@ -132,6 +140,9 @@ describe('SVG charts', () => {
       ],
     });
     expect(svg).toContain('<title>a &lt; b &amp; &quot;c&quot;</title>');
-    expect(svg.match(/<rect class="bar"/g)).toHaveLength(4);
+    expect(svg).not.toContain('a < b');
+    // Two groups per series, and the series' legend mark.
+    expect(svg.match(new RegExp(`fill="${COLOURS[0]}"`, 'g'))).toHaveLength(3);
+    expect(svg.match(new RegExp(`fill="${COLOURS[1]}"`, 'g'))).toHaveLength(3);
   });
 });
