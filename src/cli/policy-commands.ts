@@ -3,7 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { chinaDay, formatDate, parseDate } from '../calendar/calendar.js';
-import { missingParameters, renderShow, showPack } from '../policy/show.js';
+import { missingParameters, packRows, renderShow, showPack } from '../policy/show.js';
 import { policiesFrom } from './file-commands.js';
 import { EXIT_FAILED, EXIT_OK, printJson, UsageError, type Command, type Io } from './io.js';
 import { policyAnalysisCommand } from './policy-analysis-commands.js';
@@ -26,19 +26,7 @@ function policyCommand(args: string[], io: Io): number {
   if (values.against !== undefined) throw new UsageError('--against goes with policy check');
   if (sub === 'list') {
     if (rest.length > 0) throw new UsageError('policy list takes no arguments');
-    const rows = policies.packs.map((p) => ({
-      id: p.id,
-      document: p.document.number,
-      region: p.region.code,
-      regionName: p.region.name,
-      aliases: p.region.aliases,
-      schemes: p.schemes,
-      role: p.role,
-      from: formatDate(p.effective.from),
-      to: p.effective.to === null ? null : formatDate(p.effective.to),
-      benefits: p.benefits.map((b) => `${b.scheme}/${b.visitType}`),
-      parameters: p.params.size,
-    }));
+    const rows = packRows(policies.packs);
     if (values.json) printJson(io, rows);
     else {
       for (const r of rows) {

@@ -243,3 +243,37 @@ export function missingParameters(packs: readonly PolicyPack[]): MissingEntry[] 
   }
   return out;
 }
+
+/** A policy pack as `yibao policy list` and `GET /v1/policies` list it. */
+export interface PackRow {
+  id: string;
+  document: string;
+  title: string;
+  region: string;
+  regionName: string;
+  aliases: readonly string[];
+  schemes: readonly string[];
+  role: string;
+  from: string;
+  to: string | null;
+  benefits: string[];
+  parameters: number;
+}
+
+/** Every pack, in the registry's order. */
+export function packRows(packs: readonly PolicyPack[]): PackRow[] {
+  return packs.map((p) => ({
+    id: p.id,
+    document: p.document.number,
+    title: p.document.title,
+    region: p.region.code,
+    regionName: p.region.name,
+    aliases: p.region.aliases,
+    schemes: p.schemes,
+    role: p.role,
+    from: formatDate(p.effective.from),
+    to: p.effective.to === null ? null : formatDate(p.effective.to),
+    benefits: p.benefits.map((b) => `${b.scheme}/${b.visitType}`),
+    parameters: p.params.size,
+  }));
+}
