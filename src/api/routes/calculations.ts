@@ -23,12 +23,10 @@ const GRADE_LABELS = ['未定级', '一级', '二级', '三级'] as const;
 const choice = z.object({ code: z.string(), label: z.string() });
 const optionsSchema = z
   .object({
-    regions: z
-      .array(z.object({ code: z.string(), name: z.string(), parent: z.string().nullable(), from: z.string(), to: z.string().nullable() }))
-      .meta({
-        description:
-          'The regions with a policy document: code, Chinese name, the region above it, the first and last day any of its documents is in force (to null: still in force).',
-      }),
+    regions: z.array(z.object({ code: z.string(), name: z.string(), parent: z.string().nullable(), from: z.string(), to: z.string().nullable() })).meta({
+      description:
+        'The regions with a policy document: code, Chinese name, the region above it, the first and last day any of its documents is in force (to null: still in force).',
+    }),
     schemes: z.array(choice.extend({ categories: z.array(choice) })).meta({ description: 'The schemes, each with its categories of person.' }),
     hardshipGroups: z.array(choice),
     tiers: z.array(choice),

@@ -36,6 +36,8 @@ const NAMES: Record<Field, string> = {
 
 /** The service's messages in Chinese; anything else is shown as the service gave it. */
 const MESSAGES: [RegExp, string][] = [
+  [/got ""$/, '必须填写'],
+  [/ISO 8601 date-time/i, '须为有效的日期'],
   [/must be an amount in yuan with at most two decimal places/i, '须为以元为单位、最多两位小数的金额（如 300.00）'],
   [/must not exceed total/i, '不得超过医疗费总额'],
   [/must not be negative|must be (at least|>=) 0|non-?negative/i, '不得为负数'],
@@ -60,4 +62,21 @@ export function fieldErrors(error: ApiError): { byField: Partial<Record<Field, s
     else if (!field) rest.push(p);
   }
   return { byField, rest };
+}
+
+/** What a refusal of no field means, in Chinese (the service's own message is shown beneath it). */
+const CODES: Record<string, string> = {
+  NO_POLICY_IN_FORCE: '所选参保地在就诊日期没有生效的政策文件，请更换日期或参保地',
+  NO_BENEFIT_RULE: '政策文件未规定该类就诊的待遇',
+  MISSING_PARAMETER: '政策文件缺少计算所需的参数',
+  NON_CONTRACTED: '非定点医疗机构的费用不予支付',
+  VISIT_IN_FUTURE: '就诊日期不能晚于今天',
+  CONDITION_NOT_MET: '不符合享受该待遇的条件',
+  OVERLOADED: '服务繁忙，请稍后重试',
+  NETWORK: '无法连接服务，请稍后重试',
+};
+
+/** The refusal's meaning in Chinese, or undefined when only the service's message says it. */
+export function chineseOf(code: string): string | undefined {
+  return CODES[code];
 }
