@@ -160,6 +160,21 @@ describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
     await page.close();
   });
 
+  it('labels every input for screen readers', async () => {
+    const page = await open();
+    // Every <label for> names an element there, and every visible input has a label or an aria-label.
+    const dangling = await page.evaluate<string[]>("[...document.querySelectorAll('label[for]')].filter((l) => !document.getElementById(l.htmlFor)).map((l) => l.textContent)");
+    expect(dangling).toEqual([]);
+    const unlabelled = await page.evaluate<string[]>(
+      "[...document.querySelectorAll('input')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
+    );
+    expect(unlabelled).toEqual([]);
+    for (const name of ['参保地', '险种', '人员类别', '困难群众类别', '医疗机构级别', '医院等级', '就诊类型', '就诊日期', '医疗费总额（元）', '政策范围内金额（元）']) {
+      expect(await page.getByLabel(name, { exact: true }).count(), name).toBeGreaterThan(0);
+    }
+    await page.close();
+  });
+
   it('switches to English and back', async () => {
     const page = await open();
     await pick(page, 'lang', 'English');
