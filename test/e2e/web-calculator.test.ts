@@ -175,6 +175,23 @@ describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
     await page.close();
   });
 
+  it('signs in with an API key kept for the browser session only, and out', async () => {
+    const page = await open();
+    await page.getByTestId('sign-in').click();
+    await page.getByLabel('API 密钥').fill('yb_test_key');
+    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+    await page.getByRole('button', { name: '确定' }).click();
+    await page.getByTestId('sign-out').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('yibao.apiKey')")).toBe('yb_test_key');
+    expect(await page.evaluate("localStorage.getItem('yibao.apiKey')")).toBeNull();
+    await page.reload();
+    await page.getByTestId('sign-out').waitFor();
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('sign-in').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('yibao.apiKey')")).toBeNull();
+    await page.close();
+  });
+
   it('switches to English and back', async () => {
     const page = await open();
     await pick(page, 'lang', 'English');
