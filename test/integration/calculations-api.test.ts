@@ -97,4 +97,11 @@ describe('GET /v1/calculations/options (public; reads no ledger, so one store)',
     expect(o.grades).toContainEqual({ code: 2, label: '二级' });
     expect(o.visitTypes).toContainEqual({ code: 'outpatient', label: '普通门诊' });
   });
+
+  it('is marked public in the OpenAPI document, as the calculation is', async () => {
+    const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/v1/calculations/options'].get.security).toEqual([]);
+    expect(doc.paths['/v1/calculations'].post.security).toEqual([]);
+    expect(doc.paths['/v1/settlements'].post.security).toBeUndefined();
+  });
 });

@@ -64,6 +64,8 @@ export const calculationRoutes: RoutePlugin = async (app, { ctx }) => {
         summary:
           "The calculator's choices (public, no key): the regions with documents, schemes and their categories, hardship groups, institution tiers and grades, visit types, each with its Chinese label",
         response: { 200: optionsSchema, '4xx': errorSchema },
+        // Public: no key (the document's default is the bearer key).
+        security: [],
       },
     },
     async () => options,
@@ -76,6 +78,7 @@ export const calculationRoutes: RoutePlugin = async (app, { ctx }) => {
           'Calculate a visit from the documents alone (待遇测算; public, no key): the split — fund, critical illness, assistance, account, cash — and the trace with each article, as if it were the first visit of the year; reads and writes nothing',
         body: parsedBody(preSettleSchema, [EXAMPLES.preSettle]),
         response: { 200: entrySchema, '4xx': errorSchema },
+        security: [],
       },
     },
     async (req) => {
