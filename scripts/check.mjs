@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run check`: the guard rails, each run even when an earlier one fails so that one report
-// shows everything to fix. Biome (lint and format of src/, test/, bench/), dependency-cruiser (the
+// shows everything to fix. Biome (lint and format of src/, test/, bench/ and web/'s TypeScript), dependency-cruiser (the
 // house's walls, .dependency-cruiser.cjs) and the file-size limit (scripts/file-size.mjs).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = (pkg, path) => join(root, 'node_modules', pkg, path);
 
 const checks = [
-  ['biome', [bin('@biomejs/biome', 'bin/biome'), 'check', '--error-on-warnings', 'src', 'test', 'bench']],
+  ['biome', [bin('@biomejs/biome', 'bin/biome'), 'check', '--error-on-warnings', 'src', 'test', 'bench', 'web']],
   ['dependency-cruiser', [bin('dependency-cruiser', 'bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs']],
   ['file size', [fileURLToPath(new URL('./file-size.mjs', import.meta.url))]],
 ];

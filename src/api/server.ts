@@ -46,6 +46,7 @@ import { personRoutes } from './routes/persons.js';
 import { policyRoutes } from './routes/policies.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { supervisionRoutes } from './routes/supervision.js';
+import { registerWeb } from './web.js';
 
 export interface ServerOptions {
   ledger: Ledger;
@@ -58,6 +59,8 @@ export interface ServerOptions {
   timeouts?: Partial<Timeouts>;
   /** How the national interface is spoken (src/national/options.ts); any left out is its default. */
   national?: Partial<NationalOptions>;
+  /** The built web app's folder (default dist/web at the package root; src/api/web.ts). */
+  webDir?: string;
 }
 
 /** How long the service waits for a client (milliseconds). */
@@ -236,7 +239,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
   });
 
+  // The web app at `/` (src/api/web.ts): its files, and index.html for the app's own paths.
+  const webFallback = await registerWeb(app, options.webDir);
   app.setNotFoundHandler((req, reply) => {
+    if (webFallback(req, reply)) return;
     void reply.code(404).send(errorBody(req.id, { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
   });
 

@@ -74,3 +74,34 @@ for (const s of STORES.filter((x) => !x.label.includes('writer'))) {
     });
   });
 }
+
+describe('GET /v1/calculations/options (public; reads no ledger, so one store)', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startService(STORES[0]!.open, engine);
+  });
+  afterAll(async () => svc?.close());
+
+  it('lists the regions with documents and the words of the domain with their Chinese labels, without a key', async () => {
+    const r = await svc.app.inject({ method: 'GET', url: '/v1/calculations/options' });
+    expect(r.statusCode, r.body).toBe(200);
+    const o = r.json();
+    const luoyang = o.regions.find((x: { code: string }) => x.code === '410300');
+    expect(luoyang).toMatchObject({ code: '410300', name: '洛阳市' });
+    expect(luoyang.from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(o.schemes.map((s: { code: string }) => s.code)).toEqual(['resident', 'employee']);
+    expect(o.schemes[0].categories).toContainEqual({ code: 'adult', label: '成年居民' });
+    expect(o.schemes[1].categories).toContainEqual({ code: 'retired', label: '退休人员' });
+    expect(o.hardshipGroups).toContainEqual({ code: 'dibao', label: '低保对象' });
+    expect(o.tiers).toContainEqual({ code: 'county', label: '县级' });
+    expect(o.grades).toContainEqual({ code: 2, label: '二级' });
+    expect(o.visitTypes).toContainEqual({ code: 'outpatient', label: '普通门诊' });
+  });
+
+  it('is marked public in the OpenAPI document, as the calculation is', async () => {
+    const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/v1/calculations/options'].get.security).toEqual([]);
+    expect(doc.paths['/v1/calculations'].post.security).toEqual([]);
+    expect(doc.paths['/v1/settlements'].post.security).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The one way the app reaches data: the service's API (/v1) on the same origin. The API key, once
+ * signed in, is kept in sessionStorage (gone when the browser session ends) and sent as a bearer token.
+ */
+import { ref } from 'vue';
+
+const KEY = 'yibao.apiKey';
+
+export const apiKey = ref<string | null>(sessionStorage.getItem(KEY));
+
+export function signIn(key: string): void {
+  sessionStorage.setItem(KEY, key);
+  apiKey.value = key;
+}
+
+export function signOut(): void {
+  sessionStorage.removeItem(KEY);
+  apiKey.value = null;
+}
+
+/** The service's refusal: its stable code, message and every problem. */
+export interface ApiError {
+  code: string;
+  message: string;
+  problems?: string[];
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The API's base: `v1/` beside index.html (the app may be served under a prefix). */
+const BASE = new URL('v1/', document.baseURI.replace(/#.*$/, '').replace(/[^/]*$/, ''));
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
+  const res = await fetch(new URL(path.replace(/^\//, ''), BASE), { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const json = (await res.json().catch(() => null)) as ({ error?: ApiError } & T) | null;
+  if (!res.ok) throw new ApiFailure(res.status, json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText });
+  return json as T;
+}

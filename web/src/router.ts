@@ -1,0 +1,33 @@
+/**
+ * A tiny hash router (#/path): the app is one index.html wherever it is served, so its relative
+ * asset paths always resolve; the query string before the hash stays the page's own (the
+ * calculator's shareable form). Later pages add their routes to ROUTES.
+ */
+import { type Component, computed, defineAsyncComponent, ref } from 'vue';
+import Calculator from './pages/Calculator.vue';
+
+export interface Route {
+  path: string;
+  /** The i18n key of its name in the navigation. */
+  name: 'calculator';
+  component: Component;
+  /** The roles that may open it; none: public. */
+  roles?: string[];
+}
+
+export const ROUTES: Route[] = [{ path: '/', name: 'calculator', component: Calculator }];
+
+const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
+
+const pathOf = () => location.hash.replace(/^#/, '').split('?')[0] || '/';
+export const currentPath = ref(pathOf());
+window.addEventListener('hashchange', () => {
+  currentPath.value = pathOf();
+});
+
+export const currentRoute = computed(() => ROUTES.find((r) => r.path === currentPath.value));
+export const currentComponent = computed<Component>(() => currentRoute.value?.component ?? NotFound);
+
+export function navigate(path: string): void {
+  location.hash = `#${path}`;
+}
