@@ -1,10 +1,9 @@
 /**
  * The web application (网页端) at `/`: the files Vite built into dist/web (`npm run build:web`),
  * served as they are. Hashed assets (dist/web/assets/*) are cached for a year, index.html never
- * (a new build is seen at once). A GET of any other path that is not the API's (/v1, /docs,
- * /openapi.json, /healthz, /readyz) and names no file answers index.html: the app's own router
- * reads the path. Without a build, those paths answer a short page saying how to build it, never
- * a 500. The app reaches data only through the API.
+ * (a new build is seen at once). The app routes by the URL's hash (`/#/policies`), so it owns `/`
+ * alone: any other path the service does not know is its JSON 404, as before. Without a build, `/`
+ * answers a short page saying how to build it, never a 500. The app reaches data only through the API.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,9 +21,6 @@ export const DEFAULT_WEB_DIR = (() => {
     dir = up;
   }
 })();
-
-/** Paths the web app never answers: the API and the service's own pages. */
-const API_PATHS = /^\/(v1|docs|openapi\.json|healthz|readyz)(\/|$|\?)/;
 
 /** Hashed files: their name changes with their content. */
 const YEAR = 'public, max-age=31536000, immutable';
@@ -58,9 +54,8 @@ export async function registerWeb(app: FastifyInstance, dir: string = DEFAULT_WE
   }
   return (req, reply) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const path = req.url.split('?')[0] ?? '/';
-    // The API's paths, and a missing file (a name with an extension, or under assets/), are not the app's.
-    if (API_PATHS.test(path) || /\.[A-Za-z0-9]+$/.test(path) || path.startsWith('/assets/')) return false;
+    // Only `/` is the app's (with its query: the calculator's shareable link); every other unknown path is a 404.
+    if ((req.url.split('?')[0] ?? '/') !== '/') return false;
     if (!built) {
       void reply.code(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(NOT_BUILT);
       return true;

@@ -54,12 +54,13 @@ describe('the web app served at /', () => {
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
-  it("answers index.html for the app's own paths (history fallback), query and all", async () => {
-    for (const url of ['/calculator', '/clerk/persons/p1', '/?region=410300&total=300']) {
-      const r = await app.inject({ method: 'GET', url });
-      expect(r.statusCode, url).toBe(200);
-      expect(r.body, url).toBe(INDEX);
-      expect(r.headers['cache-control'], url).toBe('no-cache');
+  it('answers index.html at / with its query (the shareable link); the app routes by the hash, so other paths are 404s', async () => {
+    const r = await app.inject({ method: 'GET', url: '/?region=410300&total=300' });
+    expect([r.statusCode, r.body, r.headers['cache-control']]).toEqual([200, INDEX, 'no-cache']);
+    for (const url of ['/calculator', '/clerk/persons/p1', '/nope']) {
+      const other = await app.inject({ method: 'GET', url });
+      expect(other.statusCode, url).toBe(404);
+      expect(other.json().error.code, url).toBe('NOT_FOUND');
     }
   });
 
@@ -81,7 +82,7 @@ describe('the web app not built', () => {
   it('answers / with a page saying to run npm run build:web, in Chinese and English, never a 500', async () => {
     const { app, store } = await serve(join(tmpdir(), 'yibao-web-missing-dir'));
     try {
-      for (const url of ['/', '/calculator']) {
+      for (const url of ['/', '/?region=410300']) {
         const r = await app.inject({ method: 'GET', url });
         expect(r.statusCode, url).toBe(200);
         expect(r.headers['content-type']).toMatch(/text\/html/);
