@@ -8,14 +8,16 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { schemeOf, CATEGORIES, type Scheme } from '../domain.js';
-import { SettlementEngine } from '../engine/settle.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import type { PolicyDraft } from '../policy/draft.js';
 import { loadPolicies } from '../policy/policies.js';
 import { emptyTotals, mergeTotals, type Totals } from './aggregate.js';
 import { ClaimsSource, readClaims, type ClaimsData } from './claims.js';
 import { settleRange, type PolicyYear } from './kernel.js';
 import { choosePolicyYears, type ChosenPolicy } from './policy-year.js';
 import { SyntheticPopulation, type PersonSource } from './population.js';
-import type { Scenario, SyntheticSpec } from './scenario.js';
+import { enginesFor } from './reform.js';
+import { ScenarioError, type Scenario, type SyntheticSpec } from './scenario.js';
 
 /** What a thread needs to make the persons: the synthetic spec and seed, or the claims. */
 export type SourceInput = { kind: 'synthetic'; spec: SyntheticSpec; seed: number } | ClaimsData;
@@ -24,6 +26,8 @@ export interface WorkerSetup {
   policyFiles: string[];
   input: SourceInput;
   policies: PolicyYear[];
+  /** Each policy's draft (undefined: the documents' pack). */
+  drafts: (PolicyDraft | undefined)[];
 }
 
 export type ToWorker = { type: 'range'; first: number; count: number } | { type: 'stop' };
@@ -45,6 +49,7 @@ export interface SimulateOptions {
 
 export interface SimulationRun {
   scenario: Scenario;
+  /** The documents' packs (the base policy's engine). */
   engine: SettlementEngine;
   policies: ChosenPolicy[];
   /** The year the visits stand for (the scenario's, or the claims'). */
@@ -54,6 +59,8 @@ export interface SimulationRun {
   threads: number;
   /** Claims: the file read. */
   claimsFile?: string;
+  /** A person's id by index (`p0`… for a synthetic population, the claims' own ids). */
+  personId: (index: number) => string;
 }
 
 /** The compiled worker beside this file, or the build's copy when running from the TypeScript sources. */
@@ -66,7 +73,16 @@ function workerFile(): URL {
 /** Settles the scenario; resolves with every person's totals merged. */
 export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationRun> {
   const policyFiles = options.policyFiles ?? [];
-  const engine = new SettlementEngine(loadPolicies({ policyFiles }));
+  const drafts = scenario.policies.map((p) => p.draft);
+  const problems: string[] = [];
+  const engines = enginesFor(
+    loadPolicies({ policyFiles }).packs,
+    drafts,
+    scenario.policies.map((p) => p.pack),
+    problems,
+  );
+  if (problems.length > 0) throw new ScenarioError(problems);
+  const engine = engines[0] as SettlementEngine;
   let input: SourceInput;
   let visitsYear: number;
   let kinds: { schemes: Scheme[]; visitTypes: ('outpatient' | ClaimsData['visitTypes'][number])[] };
@@ -85,7 +101,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     });
     kinds = { schemes: [...schemes], visitTypes: ['outpatient'] };
   }
-  const chosen = choosePolicyYears(engine, scenario.policies, visitsYear, kinds);
+  const chosen = choosePolicyYears(engines, scenario.policies, visitsYear, kinds);
   const policies: PolicyYear[] = chosen.map(({ packId, region, year, dayStarts }) => ({ packId, region, year, dayStarts }));
   const source = sourceOf(input);
   const size = source.size;
@@ -103,6 +119,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     totals,
     threads,
     ...(scenario.population.kind === 'claims' ? { claimsFile: scenario.population.file } : {}),
+    personId: input.kind === 'synthetic' ? (i) => `p${i}` : (i) => input.personIds[i] as string,
   });
 
   let done = 0;
@@ -112,10 +129,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     visits += v;
     options.progress?.(done, visits, size);
   };
-  if (threads === 0) return run(settleRange(engine, source, policies, 0, size, { progress: onProgress }));
+  if (threads === 0) return run(settleRange(engines, source, policies, 0, size, { progress: onProgress }));
 
   const parts: Totals[] = [];
-  const setup: WorkerSetup = { policyFiles, input, policies };
+  const setup: WorkerSetup = { policyFiles, input, policies, drafts };
   let next = 0;
   await new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];

@@ -113,7 +113,7 @@ describe('yibao simulate', () => {
     const t = await run(['simulate', file('small.yaml', SMALL), '--threads', 'many']);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('--threads must be a whole number 0–64');
-    expect((await run(['--help'])).stdout).toContain('yibao simulate SCENARIO [--json] [--svg DIR] [--threads N]');
+    expect((await run(['--help'])).stdout).toContain('yibao simulate SCENARIO [--json] [--svg DIR] [--impacts FILE.csv] [--threads N]');
   });
 });
 
