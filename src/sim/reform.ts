@@ -130,7 +130,7 @@ export function resolveDrafts(entries: readonly PolicyEntry[], baseDir: string, 
       }
       const r = draftFile.safeParse(data);
       if (!r.success) {
-        problems.push(...formatIssues(r.error.issues, `${where}.draft: ${file}: `));
+        problems.push(...formatIssues(r.error.issues, `${where}.draft(${file})`));
         return choice;
       }
       if (r.data.extends !== e.pack) problems.push(`${where}.draft: ${file}: extends ${r.data.extends}, but the entry's pack is ${e.pack}`);

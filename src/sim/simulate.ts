@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { schemeOf, CATEGORIES, type Scheme } from '../domain.js';
 import type { SettlementEngine } from '../engine/settle.js';
+import { YibaoError } from '../errors.js';
 import type { PolicyDraft } from '../policy/draft.js';
 import { loadPolicies } from '../policy/policies.js';
 import { emptyTotals, mergeTotals, type Totals } from './aggregate.js';
@@ -43,6 +44,8 @@ export interface SimulateOptions {
   policyFiles?: string[];
   /** Persons per range handed to a thread (results do not depend on it). */
   rangeSize?: number;
+  /** Stop the worker threads and fail with SIMULATION_TIMEOUT after this long (threads ≥ 1 only). */
+  timeoutMs?: number;
   /** Called as persons are settled, with the running counts. */
   progress?: (persons: number, visits: number, of: number) => void;
 }
@@ -142,8 +145,13 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       if (failed) return;
       failed = true;
       for (const w of workers) void w.terminate();
+      clearTimeout(timer);
       reject(e);
     };
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => fail(new YibaoError('SIMULATION_TIMEOUT', `the simulation did not finish within ${options.timeoutMs} ms; try a smaller population`)), options.timeoutMs);
     const give = (w: Worker) => {
       const range = ranges[next++];
       w.postMessage(range ? ({ type: 'range', ...range } satisfies ToWorker) : ({ type: 'stop' } satisfies ToWorker));
@@ -164,7 +172,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       w.on('exit', (code) => {
         live--;
         if (code !== 0) fail(new Error(`simulation thread exited with code ${code}`));
-        else if (live === 0 && !failed) resolve();
+        else if (live === 0 && !failed) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     }
   });
