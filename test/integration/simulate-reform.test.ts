@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryAccumulators } from '../../src/engine/accumulators.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { writeImpactsCsv } from '../../src/sim/impacts.js';
@@ -114,6 +115,32 @@ describe('a reform against its baseline', () => {
     expect(sum(9) / 100).toBe(r.policies[0]?.fund.total);
     expect(sum(10) / 100).toBe(r.policies[1]?.fund.total);
     expect(rows[0]?.slice(0, 5)).toEqual(['调高起付线（假设）', '0', 'p0', '成年居民 adult', '']);
+  });
+
+  it('cites the hypothetical value in the trace of a settlement under the draft', async () => {
+    const run = await simulate(parseScenario({ ...SCENARIO, population: { size: 1 } }), { threads: 0 });
+    const person = { id: 'p', region: '410300', scheme: 'resident' as const, category: 'adult' as const };
+    const visit = {
+      id: 'v',
+      time: Date.parse('2024-03-02T10:00:00+08:00'),
+      type: 'outpatient' as const,
+      institution: { id: 'H', tier: 'county' as const, grade: 1 as const, contracted: true },
+      total: 20000,
+      eligible: 20000,
+      useAccount: false,
+    };
+    const under = (i: number) => run.policies[i]?.engine.settle(person, visit, new MemoryAccumulators(), { trace: true });
+    const reform = under(1);
+    expect(reform?.fundPay).toBe(5000);
+    expect(JSON.stringify(reform?.trace)).toContain('假设（改革草案）: 县级起付线由50元调至100元');
+    const base = under(0);
+    expect(base?.fundPay).toBe(7500);
+    expect(JSON.stringify(base?.trace)).not.toContain('假设');
+  });
+
+  it('stops the threads and fails with SIMULATION_TIMEOUT when the run takes too long', async () => {
+    const e = await simulate(parseScenario({ ...SCENARIO, population: { size: 50_000 } }), { threads: 1, timeoutMs: 1 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SIMULATION_TIMEOUT' });
   });
 
   it('refuses a path the pack does not have, naming it', async () => {
