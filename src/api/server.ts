@@ -9,6 +9,7 @@
  * in status.ts; malformed requests get a 4xx, never a 500.
  */
 import { calculationRoutes } from './routes/calculations.js';
+import { simulationRoutes } from './routes/simulations.js';
 import { DEFAULT_NATIONAL_OPTIONS, type NationalOptions } from '../national/options.js';
 import { nationalInpatientRoutes } from './routes/national-inpatient.js';
 import { nationalOutpatientRoutes } from './routes/national-outpatient.js';
@@ -316,6 +317,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1', settlementRoutes, ctx);
   await registerRoutes(app, '/v1/calculations', calculationRoutes, ctx);
   await registerRoutes(app, '/v1/contributions', contributionRoutes, ctx);
+  await registerRoutes(app, '/v1/simulations', simulationRoutes, ctx);
   await registerRoutes(app, '/v1/accounts', accountRoutes, ctx);
   await registerRoutes(app, '/v1', enrollmentRoutes, ctx);
   await registerRoutes(app, '/v1/national', nationalRoutes, ctx);

@@ -1,11 +1,12 @@
 /**
- * `yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...`
+ * `yibao simulate SCENARIO [--json] [--svg DIR] [--impacts FILE.csv] [--threads N] [--policy-file F]...`
  *
  * Exit codes as the other commands: 0 the report is printed (visits the policies cannot settle are
  * counted in it); 2 the scenario, its claims file or the arguments are invalid: every problem on
  * stderr, naming the field or CSV line, nothing on stdout.
  */
 import { parseArgs } from 'node:util';
+import { writeImpactsCsv } from '../sim/impacts.js';
 import { buildReport, type SimulationReport } from '../sim/report.js';
 import { renderReport } from '../sim/render.js';
 import { readScenario, ScenarioError } from '../sim/scenario.js';
@@ -44,6 +45,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     options: {
       json: { type: 'boolean' },
       svg: { type: 'string' },
+      impacts: { type: 'string' },
       threads: { type: 'string' },
       'policy-file': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -67,6 +69,10 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     });
     bar?.end();
     report = buildReport(run);
+    if (values.impacts !== undefined) {
+      const rows = writeImpactsCsv(run, pathIn(io, values.impacts));
+      io.stderr(`yibao: per-person impacts written: ${values.impacts} (${rows.toLocaleString('en-US')} rows)\n`);
+    }
   } catch (e) {
     bar?.end();
     if (e instanceof ScenarioError) {
@@ -87,14 +93,17 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
 export const SIMULATE_COMMAND: Command = {
   name: 'simulate',
   summary: "基金测算 / simulate a year of a population's visits",
-  usage: `  yibao simulate SCENARIO [--json] [--svg DIR] [--threads N] [--policy-file F]...
+  usage: `  yibao simulate SCENARIO [--json] [--svg DIR] [--impacts FILE.csv] [--threads N] [--policy-file F]...
       Settle a year of a population's visits under one or more policies (a YAML or JSON scenario:
       a seeded synthetic population, or real claims from a CSV file; see examples/simulate-*.yaml).
       Reports the fund's outlay (total, per capita, by tier, month, category, benefit), the share
       of people reaching each cap, what people pay themselves (percentiles, histogram), outlay
       against contributions, the student outpatient budget, and each policy against the first.
-      --json prints the report as JSON; --svg DIR writes charts there; --threads N worker threads
-      (default: every core; 0: none). Progress on stderr when it is a terminal.
+      A policy may be a reform draft: { pack, draft: FILE } or { pack, overrides: { path: value },
+      reason, name }, hypothetical values over that entry only (marked 假设（改革草案）).
+      --json prints the report as JSON; --svg DIR writes charts there; --impacts FILE.csv writes
+      each person's out-of-pocket and fund pay under each later policy against the first (UTF-8
+      with BOM); --threads N worker threads (default: every core; 0: none). Progress on stderr when it is a terminal.
 `,
   run: simulateCommand,
 };

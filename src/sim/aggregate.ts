@@ -63,6 +63,8 @@ export interface PolicyTotals {
   errors: ErrorTotals[];
   /** What each person paid themselves (cash) over the year, by person index from `first`. */
   cash: Float64Array;
+  /** What the fund (统筹基金) paid for each person over the year, by person index from `first`. */
+  personFund: Float64Array;
 }
 
 /** The second policy against the first: persons better off (pay less), worse off, the same. */
@@ -84,6 +86,10 @@ export interface Totals {
   categoryPersons: Float64Array;
   hardshipPersons: Float64Array;
   familyDoctor: number;
+  /** Each person's visits, category index and hardship slot (0 none), by person index from `first`. */
+  personVisits: Uint32Array;
+  personCategory: Uint8Array;
+  personHardship: Uint8Array;
   policies: PolicyTotals[];
   /** For policies[1…] against policies[0]. */
   comparisons: ComparisonTotals[];
@@ -107,6 +113,7 @@ export function emptyPolicyTotals(persons: number): PolicyTotals {
     caps: [],
     errors: [],
     cash: new Float64Array(persons),
+    personFund: new Float64Array(persons),
   };
 }
 
@@ -118,6 +125,9 @@ export function emptyTotals(first: number, persons: number, policies: number): T
     categoryPersons: new Float64Array(CATEGORIES.length),
     hardshipPersons: new Float64Array(HARDSHIP_SLOTS),
     familyDoctor: 0,
+    personVisits: new Uint32Array(persons),
+    personCategory: new Uint8Array(persons),
+    personHardship: new Uint8Array(persons),
     policies: Array.from({ length: policies }, () => emptyPolicyTotals(persons)),
     comparisons: Array.from({ length: Math.max(0, policies - 1) }, () => ({
       byCategory: new Float64Array(CATEGORIES.length * 3),
@@ -126,6 +136,11 @@ export function emptyTotals(first: number, persons: number, policies: number): T
       loss: 0,
     })),
   };
+}
+
+/** The buffers of a part's per-person vectors (moved between threads rather than copied). */
+export function personBuffers(t: Totals): ArrayBuffer[] {
+  return [t.personVisits, t.personCategory, t.personHardship, ...t.policies.flatMap((p) => [p.cash, p.personFund])].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** a[i] += v. */
@@ -155,6 +170,10 @@ export function mergeTotals(whole: Totals, part: Totals): void {
   addInto(whole.categoryPersons, part.categoryPersons);
   addInto(whole.hardshipPersons, part.hardshipPersons);
   whole.familyDoctor += part.familyDoctor;
+  const at = part.first - whole.first;
+  whole.personVisits.set(part.personVisits, at);
+  whole.personCategory.set(part.personCategory, at);
+  whole.personHardship.set(part.personHardship, at);
   part.policies.forEach((p, i) => {
     const w = whole.policies[i] as PolicyTotals;
     for (const key of ['amounts', 'byEligibility', 'tierVisits', 'tierTotal', 'tierFund', 'monthVisits', 'monthFund', 'categoryVisits', 'categoryFund', 'categoryCash'] as const) {
@@ -162,7 +181,8 @@ export function mergeTotals(whole: Totals, part: Totals): void {
     }
     w.visits += p.visits;
     w.studentOutpatientFund += p.studentOutpatientFund;
-    w.cash.set(p.cash, part.first - whole.first);
+    w.cash.set(p.cash, at);
+    w.personFund.set(p.personFund, at);
     mergeBy(
       w.benefits,
       p.benefits,

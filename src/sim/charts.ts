@@ -53,7 +53,7 @@ function scaled(values: number[][]): { unit: string; values: number[][] } {
 
 /** The report's charts by file name. */
 export function reportCharts(r: SimulationReport): Record<string, BarChart> {
-  const names = r.policies.map((p) => `${p.policy.id} (${p.policy.document}, ${p.policy.year})`);
+  const names = r.policies.map((p) => `${p.policy.name}${p.policy.draft ? '（假设）' : ''} (${p.policy.document}, ${p.policy.year})`);
   const series = (f: (p: SimulationReport['policies'][number]) => number[]) => r.policies.map((p, i) => ({ name: names[i] as string, values: f(p) }));
   const first = r.policies[0];
   if (!first) return {};

@@ -75,8 +75,16 @@ export interface RangeOptions {
  * A visit the engine refuses (no policy in force, a parameter missing) is counted by error code
  * and changes nothing, as in `yibao settle`.
  */
-export function settleRange(engine: SettlementEngine, source: PersonSource, policies: readonly PolicyYear[], first: number, count: number, options: RangeOptions = {}): Totals {
+export function settleRange(
+  engines: SettlementEngine | readonly SettlementEngine[],
+  source: PersonSource,
+  policies: readonly PolicyYear[],
+  first: number,
+  count: number,
+  options: RangeOptions = {},
+): Totals {
   const { progress, observe } = options;
+  const engineOf = (p: number) => (Array.isArray(engines) ? engines[p] : engines) as SettlementEngine;
   const totals = emptyTotals(first, count, policies.length);
   const draft = new PersonDraft();
   const institutions: readonly Institution[] = source.institutions;
@@ -97,9 +105,13 @@ export function settleRange(engine: SettlementEngine, source: PersonSource, poli
     const familyDoctorAt = draft.familyDoctorAt;
     if (familyDoctorAt !== undefined) totals.familyDoctor++;
     totals.visits += draft.count;
+    totals.personVisits[k] = draft.count;
+    totals.personCategory[k] = categoryAt;
+    totals.personHardship[k] = draft.hardship + 1;
     visitsDone += draft.count;
     for (let p = 0; p < policies.length; p++) {
       const policy = policies[p] as PolicyYear;
+      const engine = engineOf(p);
       const agg = totals.policies[p] as PolicyTotals;
       const person: Person = { id: draft.id, region: policy.region, scheme: SCHEME_OF[categoryAt] as Scheme, category, hardship, familyDoctorAt };
       const acc = new MemoryAccumulators();
@@ -107,6 +119,7 @@ export function settleRange(engine: SettlementEngine, source: PersonSource, poli
       const amounts = agg.amounts;
       capsSeen.length = 0;
       let cash = 0;
+      let fundPaid = 0;
       let benefit: BenefitTotals | null = null;
       for (let v = 0; v < draft.count; v++) {
         const day = draft.day[v] as number;
@@ -159,6 +172,7 @@ export function settleRange(engine: SettlementEngine, source: PersonSource, poli
         benefit.visits++;
         benefit.fund += fund;
         cash += s.cashPay;
+        fundPaid += fund;
         const cap = s.cap;
         if (cap !== null) {
           let seen: CapSeen | undefined;
@@ -176,6 +190,7 @@ export function settleRange(engine: SettlementEngine, source: PersonSource, poli
         if (c.usedAfter >= c.limit) (t.reached[categoryAt] as number)++;
       }
       agg.cash[k] = cash;
+      agg.personFund[k] = fundPaid;
       personCash[p] = cash;
     }
     for (let p = 1; p < policies.length; p++) {

@@ -20,7 +20,14 @@ import { dayStarts } from './population.js';
 import type { PolicyYear } from './kernel.js';
 
 export interface ChosenPolicy extends PolicyYear {
+  /** The pack settled under (a draft's copy, for a reform). */
   pack: PolicyPack;
+  /** The engine this policy settles with (its own for a draft). */
+  engine: SettlementEngine;
+  /** The name the scenario gives it. */
+  name?: string;
+  /** The draft's reason and source, for a reform. */
+  draft?: { source: string; reason?: string; parameters: string[] };
   /** Years the visits were moved by (0: settled in their own year). */
   shift: number;
 }
@@ -59,11 +66,17 @@ function governs(engine: SettlementEngine, pack: PolicyPack, year: number, kinds
  * The year each chosen pack settles, with its region and days.
  * @throws ScenarioError naming the policy when its pack is unknown or governs no usable year.
  */
-export function choosePolicyYears(engine: SettlementEngine, choices: readonly PolicyChoice[], visitsYear: number, kinds: VisitKinds): ChosenPolicy[] {
+export function choosePolicyYears(
+  engines: SettlementEngine | readonly SettlementEngine[],
+  choices: readonly PolicyChoice[],
+  visitsYear: number,
+  kinds: VisitKinds,
+): ChosenPolicy[] {
   const problems: string[] = [];
   const chosen: ChosenPolicy[] = [];
   choices.forEach((choice, i) => {
     const where = `policies[${i}]`;
+    const engine = (Array.isArray(engines) ? engines[i] : engines) as SettlementEngine;
     const pack = engine.policies.packs.find((p) => p.id === choice.pack);
     if (!pack) {
       problems.push(`${where}: unknown policy pack ${JSON.stringify(choice.pack)}; known: ${engine.policies.packs.map((p) => p.id).join(', ')}`);
@@ -85,7 +98,12 @@ export function choosePolicyYears(engine: SettlementEngine, choices: readonly Po
           `${where}: ${governs(engine, pack, visitsYear, kinds) ?? ''}; and ${pack.id} governs no whole year within 50 years of ${visitsYear} (name one: { pack: ${pack.id}, year: YYYY })`,
         );
     }
-    if (year !== undefined) chosen.push({ pack, packId: pack.id, region: pack.region.code, year, dayStarts: dayStarts(year), shift: year - visitsYear });
+    if (year === undefined) return;
+    const c: ChosenPolicy = { pack, engine, packId: pack.id, region: pack.region.code, year, dayStarts: dayStarts(year), shift: year - visitsYear };
+    if (choice.name !== undefined) c.name = choice.name;
+    if (choice.draft !== undefined)
+      c.draft = { source: choice.draft.source, parameters: Object.keys(choice.draft.parameters), ...(choice.draft.reason ? { reason: choice.draft.reason } : {}) };
+    chosen.push(c);
   });
   if (problems.length > 0) throw new ScenarioError(problems);
   return chosen;

@@ -79,7 +79,8 @@ export function renderReport(r: SimulationReport): string {
   out.push('');
   const col = (f: (p: PolicyReport) => string): string[] => ps.map(f);
   const rows: Row[] = [
-    ['', ...col((p) => p.policy.id)],
+    ['', ...col((p) => (p.policy.draft ? `${p.policy.name}（假设）` : p.policy.name))],
+    ...(ps.some((p) => p.policy.name !== p.policy.id) ? [['  pack', ...col((p) => p.policy.id)] as Row] : []),
     ['', ...col((p) => p.policy.document)],
     ['settled as year', ...col((p) => `${p.policy.year}${p.policy.shift === 0 ? '' : ` (visits moved ${p.policy.shift > 0 ? '+' : '−'}${Math.abs(p.policy.shift)} y)`}`)],
     ['visits settled', ...col((p) => count(p.visits.settled))],
@@ -148,6 +149,9 @@ export function renderReport(r: SimulationReport): string {
     for (const e of p.visits.unsettled) notes.add(`${p.policy.id}: ${count(e.visits)} visits unsettled, ${e.code}: ${e.example}`);
     if (p.income.available) for (const n of p.income.notes) notes.add(`${p.policy.id}: income: ${n}`);
   }
+  for (const p of ps) {
+    for (const d of p.policy.draft?.parameters ?? []) notes.add(`${p.policy.name}: ${d.label} ${d.path} = ${d.text} — ${d.citation}; hypothetical, not policy`);
+  }
   for (const a of r.assumptions) notes.add(`assumed: ${a}`);
   out.push('');
   for (const n of notes) out.push(`· ${n}`);
@@ -156,7 +160,7 @@ export function renderReport(r: SimulationReport): string {
     out.push('');
     out.push(`Comparison: ${c.title}`);
     const crow: Row[] = [
-      ['', c.base, c.other, 'change', ''],
+      ['', c.baseName, c.otherName, 'change', ''],
       ['fund outlay', money(c.fund.base), money(c.fund.other), signed(c.fund.change), signedPct(c.fund.changeShare)],
       ['  per capita', money(c.fundPerCapita.base), money(c.fundPerCapita.other), signed(c.fundPerCapita.change), ''],
       ...c.byTier.map((t): Row => [`  ${t.label} ${t.tier}`, money(t.base), money(t.other), signed(t.change), signedPct(t.changeShare)]),
@@ -181,6 +185,8 @@ export function renderReport(r: SimulationReport): string {
     ];
     out.push(table(who));
     out.push(`people paying less save ${money(c.gain)} yuan in all; people paying more pay ${money(c.loss)} yuan more`);
+    const big = (x: { id: string; cashChange: number } | undefined) => (x ? `${x.id} ${signed(x.cashChange)}` : '—');
+    out.push(`largest changes per person: pays less ${big(c.impacts.largestGains[0])}; pays more ${big(c.impacts.largestLosses[0])} (every person: --impacts FILE.csv)`);
   }
   return out.join('\n') + '\n';
 }

@@ -19,6 +19,8 @@ import type { Param } from '../policy/model.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ELIGIBILITIES } from '../engine/types.js';
 import { AMOUNT, AMOUNT_NAMES, type ComparisonTotals, type PolicyTotals } from './aggregate.js';
+import { HYPOTHETICAL } from '../policy/draft.js';
+import { impactSummary } from './impacts.js';
 import type { ChosenPolicy } from './policy-year.js';
 import type { SimulationRun } from './simulate.js';
 
@@ -148,7 +150,7 @@ function income(run: SimulationRun, chosen: ChosenPolicy, fund: Fen) {
       // Hardship persons are residents; "none" counts residents only.
       const n = slot === 0 ? persons - employees : persons;
       if (n === 0) continue;
-      const c = computeContribution(run.engine.policies, {
+      const c = computeContribution(chosen.engine.policies, {
         region: chosen.region,
         year: chosen.year,
         countyType: run.scenario.contributions.countyType,
@@ -194,6 +196,22 @@ function income(run: SimulationRun, chosen: ChosenPolicy, fund: Fen) {
   };
 }
 
+/** A draft's values as the report shows them, each marked hypothetical. */
+function draftReport(chosen: ChosenPolicy) {
+  if (!chosen.draft) return null;
+  return {
+    hypothetical: true as const,
+    mark: HYPOTHETICAL,
+    reason: chosen.draft.reason ?? null,
+    source: chosen.draft.source,
+    parameters: chosen.draft.parameters.map((path) => {
+      const param = chosen.pack.params.get(path);
+      const versions = (param?.versions ?? []).filter((v) => v.document === HYPOTHETICAL);
+      return { path, label: param?.label ?? path, text: versions.map((v) => v.text).join('；'), citation: versions[0]?.citation ?? HYPOTHETICAL };
+    }),
+  };
+}
+
 function policyReport(run: SimulationRun, chosen: ChosenPolicy, t: PolicyTotals) {
   const persons = run.totals.persons;
   const a = t.amounts;
@@ -204,6 +222,10 @@ function policyReport(run: SimulationRun, chosen: ChosenPolicy, t: PolicyTotals)
   return {
     policy: {
       id: chosen.packId,
+      /** The scenario's name for it, or its pack id. */
+      name: chosen.name ?? chosen.packId,
+      /** A reform: hypothetical values (假设（改革草案）), never policy; null for the documents' pack. */
+      draft: draftReport(chosen),
       document: chosen.pack.document.number,
       title: chosen.pack.document.title,
       region: chosen.region,
@@ -272,11 +294,15 @@ function policyReport(run: SimulationRun, chosen: ChosenPolicy, t: PolicyTotals)
       histogram: histogramOf(sorted, run.scenario.histogram),
     },
     income: income(run, chosen, fund),
-    studentBudget: studentBudget(run.engine.policies, chosen, t, students, run.scenario.studentBudgetCarriedIn),
+    studentBudget: studentBudget(chosen.engine.policies, chosen, t, students, run.scenario.studentBudgetCarriedIn),
   };
 }
 
 export type PolicyReport = ReturnType<typeof policyReport>;
+
+/** A policy in a comparison's title: its name when the scenario gives one, marked when hypothetical, its document and year. */
+const policyLabel = (p: PolicyReport) =>
+  `${p.policy.name !== p.policy.id ? `${p.policy.name} ` : ''}${p.policy.draft ? `[${HYPOTHETICAL}] ` : ''}${p.policy.document} (${p.policy.year})`;
 
 function betterWorse(counts: Float64Array, slot: number) {
   const better = counts[slot * 3] as number;
@@ -298,7 +324,9 @@ function comparisonReport(run: SimulationRun, base: PolicyReport, other: PolicyR
   return {
     base: base.policy.id,
     other: other.policy.id,
-    title: `${other.policy.document} (${other.policy.year}) against ${base.policy.document} (${base.policy.year})`,
+    baseName: base.policy.name,
+    otherName: other.policy.name,
+    title: `${policyLabel(other)} against ${policyLabel(base)}`,
     fund: change(bt.amounts[AMOUNT.fund] as number, ot.amounts[AMOUNT.fund] as number),
     fundPerCapita: {
       base: base.fund.perCapita,
@@ -347,9 +375,11 @@ export function buildReport(run: SimulationRun) {
       'each policy settles the same visits on the same day of the year and time of day, in the year it governs (policy.year; policy.shift years from the visits’ own year); 29 February is settled on 28 February in a common year',
     ],
     policies,
-    comparisons: policies
-      .slice(1)
-      .map((other, i) => comparisonReport(run, base, other, t.policies[0] as PolicyTotals, t.policies[i + 1] as PolicyTotals, t.comparisons[i] as ComparisonTotals)),
+    comparisons: policies.slice(1).map((other, i) => ({
+      ...comparisonReport(run, base, other, t.policies[0] as PolicyTotals, t.policies[i + 1] as PolicyTotals, t.comparisons[i] as ComparisonTotals),
+      /** Per-person impacts, bounded: counts and the largest changes each way (the full list: --impacts FILE.csv). */
+      impacts: impactSummary(run, i + 1),
+    })),
   };
 }
 

@@ -16,6 +16,9 @@ import { CATEGORIES, COUNTY_TYPES, GRADES, HARDSHIP_GROUPS, TIERS, type Category
 import { type AmountError, parseYuan, type BasisPoints, type Fen } from '../money/money.js';
 import { formatIssues } from '../policy/schema.js';
 import { enumOf, yearSchema } from '../request/settle-request.js';
+import { type PolicyChoice, policyEntry, resolveDrafts } from './reform.js';
+
+export type { PolicyChoice } from './reform.js';
 
 /** A scenario that cannot be used: every problem, each naming its field (or CSV line). */
 export class ScenarioError extends YibaoError<'INVALID_SCENARIO'> {
@@ -72,12 +75,6 @@ export interface ClaimsSpec {
   kind: 'claims';
   /** The CSV file, resolved against the scenario's folder. */
   file: string;
-}
-
-export interface PolicyChoice {
-  pack: string;
-  /** The year to settle under it; absent: the scenario's year if the pack governs it, else the nearest year it governs whole. */
-  year?: number;
 }
 
 export interface Scenario {
@@ -160,11 +157,6 @@ const tierSchema = z.strictObject({
   eligible: z.union([percent, z.strictObject({ min: percent, max: percent })], { error: 'must be a percentage or { min, max }' }).default(10_000),
 });
 
-const policyChoice = z.union(
-  [z.string().min(1), z.strictObject({ pack: z.string({ error: 'must be a policy pack id such as luoyang-2024' }).min(1), year: yearSchema.optional() })],
-  { error: 'must be a policy pack id (e.g. luoyang-2024) or { pack, year }' },
-);
-
 const populationSchema = z.strictObject({
   size: z.number({ error: 'must be a whole number of persons' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000_000, 'must be at most 100,000,000'),
   shares: byCategory(percent).default({}),
@@ -188,7 +180,7 @@ const scenarioSchema = z
     name: z.string().min(1).max(200).optional(),
     seed: z.number({ error: 'must be a whole number 0 … 4294967295' }).int('must be a whole number').min(0).max(0xffffffff).default(1),
     year: yearSchema.optional(),
-    policies: z.array(policyChoice, { error: 'must be a list of policy pack ids' }).min(1, 'must name at least one policy').max(8, 'at most 8 policies'),
+    policies: z.array(policyEntry, { error: 'must be a list of policy pack ids' }).min(1, 'must name at least one policy').max(8, 'at most 8 policies'),
     population: populationSchema.optional(),
     visits: visitsSchema.optional(),
     tiers: z.strictObject(Object.fromEntries(TIERS.map((t) => [t, tierSchema.optional()])) as Record<Tier, z.ZodOptional<typeof tierSchema>>).optional(),
@@ -280,18 +272,33 @@ function compileTier(tier: Tier, t: z.output<typeof tierSchema> | undefined): Ti
   return { share: t.share, grades, institutions: t.institutions, contracted: t.contracted, cost: t.cost, eligibleMin, eligibleMax };
 }
 
+/** Limits on what a scenario may ask for (over HTTP: no files, a bounded population). */
+export interface ScenarioOptions {
+  /** Whether claims and draft files may be read (default true). */
+  files?: boolean;
+  /** The largest synthetic population allowed. */
+  maxPersons?: number;
+}
+
 /**
  * Checks a scenario's data (parsed YAML or JSON). `baseDir` resolves a claims file's path.
  * @throws ScenarioError naming every bad field.
  */
-export function parseScenario(data: unknown, baseDir = '.'): Scenario {
+export function parseScenario(data: unknown, baseDir = '.', options: ScenarioOptions = {}): Scenario {
   const r = scenarioSchema.safeParse(data);
   if (!r.success) throw new ScenarioError(formatIssues(r.error.issues));
   const s = r.data;
+  const files = options.files ?? true;
+  const problems: string[] = [];
+  if (!files && s.claims) problems.push('claims: claims files are not read here; give a synthetic population');
+  if (options.maxPersons !== undefined && s.population && s.population.size > options.maxPersons)
+    problems.push(`population.size: must be at most ${options.maxPersons.toLocaleString('en-US')} persons here, got ${s.population.size.toLocaleString('en-US')}`);
+  const policies = resolveDrafts(s.policies, baseDir, files, problems);
+  if (problems.length > 0) throw new ScenarioError(problems);
   const scenario: Scenario = {
     name: s.name ?? 'scenario',
     seed: s.seed,
-    policies: s.policies.map((p) => (typeof p === 'string' ? { pack: p } : p.year === undefined ? { pack: p.pack } : { pack: p.pack, year: p.year })),
+    policies,
     population: s.claims ? { kind: 'claims', file: resolve(baseDir, s.claims.file) } : synthetic(s),
     contributions: s.contributions,
     studentBudgetCarriedIn: s.studentBudget.carriedIn,

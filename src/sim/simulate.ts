@@ -8,14 +8,17 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { schemeOf, CATEGORIES, type Scheme } from '../domain.js';
-import { SettlementEngine } from '../engine/settle.js';
+import type { SettlementEngine } from '../engine/settle.js';
+import { YibaoError } from '../errors.js';
+import type { PolicyDraft } from '../policy/draft.js';
 import { loadPolicies } from '../policy/policies.js';
 import { emptyTotals, mergeTotals, type Totals } from './aggregate.js';
 import { ClaimsSource, readClaims, type ClaimsData } from './claims.js';
 import { settleRange, type PolicyYear } from './kernel.js';
 import { choosePolicyYears, type ChosenPolicy } from './policy-year.js';
 import { SyntheticPopulation, type PersonSource } from './population.js';
-import type { Scenario, SyntheticSpec } from './scenario.js';
+import { enginesFor } from './reform.js';
+import { ScenarioError, type Scenario, type SyntheticSpec } from './scenario.js';
 
 /** What a thread needs to make the persons: the synthetic spec and seed, or the claims. */
 export type SourceInput = { kind: 'synthetic'; spec: SyntheticSpec; seed: number } | ClaimsData;
@@ -24,6 +27,8 @@ export interface WorkerSetup {
   policyFiles: string[];
   input: SourceInput;
   policies: PolicyYear[];
+  /** Each policy's draft (undefined: the documents' pack). */
+  drafts: (PolicyDraft | undefined)[];
 }
 
 export type ToWorker = { type: 'range'; first: number; count: number } | { type: 'stop' };
@@ -39,12 +44,15 @@ export interface SimulateOptions {
   policyFiles?: string[];
   /** Persons per range handed to a thread (results do not depend on it). */
   rangeSize?: number;
+  /** Stop the worker threads and fail with SIMULATION_TIMEOUT after this long (threads ≥ 1 only). */
+  timeoutMs?: number;
   /** Called as persons are settled, with the running counts. */
   progress?: (persons: number, visits: number, of: number) => void;
 }
 
 export interface SimulationRun {
   scenario: Scenario;
+  /** The documents' packs (the base policy's engine). */
   engine: SettlementEngine;
   policies: ChosenPolicy[];
   /** The year the visits stand for (the scenario's, or the claims'). */
@@ -54,6 +62,8 @@ export interface SimulationRun {
   threads: number;
   /** Claims: the file read. */
   claimsFile?: string;
+  /** A person's id by index (`p0`… for a synthetic population, the claims' own ids). */
+  personId: (index: number) => string;
 }
 
 /** The compiled worker beside this file, or the build's copy when running from the TypeScript sources. */
@@ -66,7 +76,16 @@ function workerFile(): URL {
 /** Settles the scenario; resolves with every person's totals merged. */
 export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationRun> {
   const policyFiles = options.policyFiles ?? [];
-  const engine = new SettlementEngine(loadPolicies({ policyFiles }));
+  const drafts = scenario.policies.map((p) => p.draft);
+  const problems: string[] = [];
+  const engines = enginesFor(
+    loadPolicies({ policyFiles }).packs,
+    drafts,
+    scenario.policies.map((p) => p.pack),
+    problems,
+  );
+  if (problems.length > 0) throw new ScenarioError(problems);
+  const engine = engines[0] as SettlementEngine;
   let input: SourceInput;
   let visitsYear: number;
   let kinds: { schemes: Scheme[]; visitTypes: ('outpatient' | ClaimsData['visitTypes'][number])[] };
@@ -85,7 +104,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     });
     kinds = { schemes: [...schemes], visitTypes: ['outpatient'] };
   }
-  const chosen = choosePolicyYears(engine, scenario.policies, visitsYear, kinds);
+  const chosen = choosePolicyYears(engines, scenario.policies, visitsYear, kinds);
   const policies: PolicyYear[] = chosen.map(({ packId, region, year, dayStarts }) => ({ packId, region, year, dayStarts }));
   const source = sourceOf(input);
   const size = source.size;
@@ -103,6 +122,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     totals,
     threads,
     ...(scenario.population.kind === 'claims' ? { claimsFile: scenario.population.file } : {}),
+    personId: input.kind === 'synthetic' ? (i) => `p${i}` : (i) => input.personIds[i] as string,
   });
 
   let done = 0;
@@ -112,10 +132,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     visits += v;
     options.progress?.(done, visits, size);
   };
-  if (threads === 0) return run(settleRange(engine, source, policies, 0, size, { progress: onProgress }));
+  if (threads === 0) return run(settleRange(engines, source, policies, 0, size, { progress: onProgress }));
 
   const parts: Totals[] = [];
-  const setup: WorkerSetup = { policyFiles, input, policies };
+  const setup: WorkerSetup = { policyFiles, input, policies, drafts };
   let next = 0;
   await new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];
@@ -125,8 +145,13 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       if (failed) return;
       failed = true;
       for (const w of workers) void w.terminate();
+      clearTimeout(timer);
       reject(e);
     };
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => fail(new YibaoError('SIMULATION_TIMEOUT', `the simulation did not finish within ${options.timeoutMs} ms; try a smaller population`)), options.timeoutMs);
     const give = (w: Worker) => {
       const range = ranges[next++];
       w.postMessage(range ? ({ type: 'range', ...range } satisfies ToWorker) : ({ type: 'stop' } satisfies ToWorker));
@@ -147,7 +172,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       w.on('exit', (code) => {
         live--;
         if (code !== 0) fail(new Error(`simulation thread exited with code ${code}`));
-        else if (live === 0 && !failed) resolve();
+        else if (live === 0 && !failed) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     }
   });

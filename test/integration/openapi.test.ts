@@ -57,8 +57,8 @@ describe('the OpenAPI document', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     // 75 + the session's 7 (9001, 9002, 1101, 2001, 5206, the identity's PUT and GET) + the outpatient
     // day's 7 (2201–2205, 5203, 5204) + the inpatient stay's 7 (2401–2405, 2301, 2302) + 2601
-    // … + the calculator's POST /v1/calculations and GET /v1/calculations/options + the policy browser's 4 reads
-    expect(names.length).toBe(103);
+    // … + the calculator's POST /v1/calculations and GET /v1/calculations/options + the policy browser's 4 reads + POST /v1/simulations
+    expect(names.length).toBe(104);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',
@@ -160,6 +160,8 @@ describe('the OpenAPI document', () => {
     await tryIt('POST /v1/enrollments/coverage', '/v1/enrollments/coverage');
     const calculated = await tryIt('POST /v1/calculations', '/v1/calculations');
     expect(calculated).toMatchObject({ calculation: true, firstVisitOfYear: true });
+    const simulated = await tryIt('POST /v1/simulations', '/v1/simulations');
+    expect(simulated).toMatchObject({ simulation: true, hypothetical: true });
     const pre = await tryIt('POST /v1/pre-settlements', '/v1/pre-settlements');
     // The answer keeps the order it was made in (the schema's checked keys do not move first).
     expect(Object.keys(pre).slice(0, 4)).toEqual(['preSettlement', 'institution', 'visitId', 'policy']);

@@ -113,7 +113,7 @@ describe('yibao simulate', () => {
     const t = await run(['simulate', file('small.yaml', SMALL), '--threads', 'many']);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('--threads must be a whole number 0–64');
-    expect((await run(['--help'])).stdout).toContain('yibao simulate SCENARIO [--json] [--svg DIR] [--threads N]');
+    expect((await run(['--help'])).stdout).toContain('yibao simulate SCENARIO [--json] [--svg DIR] [--impacts FILE.csv] [--threads N]');
   });
 });
 
@@ -144,5 +144,29 @@ describe('SVG charts (ECharts, server-side)', () => {
     // Two groups per series, and the series' legend mark.
     expect(svg.match(new RegExp(`fill="${COLOURS[0]}"`, 'g'))).toHaveLength(3);
     expect(svg.match(new RegExp(`fill="${COLOURS[1]}"`, 'g'))).toHaveLength(3);
+  });
+
+  it('simulates a reform from a draft file on worker threads, marks it hypothetical and writes the impacts CSV', async () => {
+    const draft = file(
+      'reform.yaml',
+      'format: yibao-policy-overlay/1\nextends: luoyang-2024\nreason: 比例下调\nparameters:\n  benefits.resident-outpatient.classes.county.ratio: { value: 40, unit: percent, source: 草案 }\n',
+    );
+    const scenario = file(
+      'reform-scenario.yaml',
+      SMALL.replace('policies: [luoyang-2022, luoyang-2024]', `policies: [luoyang-2024, { pack: luoyang-2024, name: 比例下调, draft: ${draft} }]`),
+    );
+    const csv = join(dir, 'impacts.csv');
+    const r = await run(['simulate', scenario, '--threads', '2', '--json', '--impacts', csv]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('per-person impacts written');
+    const report = JSON.parse(r.stdout);
+    expect(report.policies[1].policy).toMatchObject({ name: '比例下调', draft: { hypothetical: true, parameters: [{ text: '40%', citation: '假设（改革草案）: 比例下调' }] } });
+    // A lower ratio: the fund pays less, nobody pays less.
+    expect(report.comparisons[0].fund.change).toBeLessThan(0);
+    expect(report.comparisons[0].impacts.gainers).toBe(0);
+    expect(readFileSync(csv, 'utf8').trimEnd().split('\r\n')).toHaveLength(401);
+    const table = await run(['simulate', scenario, '--threads', '0']);
+    expect(table.stdout).toContain('比例下调（假设）');
+    expect(table.stdout).toContain('假设（改革草案）: 比例下调; hypothetical, not policy');
   });
 });
