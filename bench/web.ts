@@ -9,8 +9,9 @@
  * `yibao serve` runs as a child process on a fresh SQLite file (the calculator reads no ledger);
  * dist/web must be built (`npm run build:web`, which `npm ci` runs). Each first load is a new
  * browser context (nothing cached): from `goto` to the calculator's form on screen. Each click
- * changes 政策范围内金额 and waits until 统筹基金 shows the amount computed by hand
- * ((eligible − 50.00) × 50%, Luoyang's county grade-2 outpatient deductible and ratio).
+ * changes 政策范围内金额, then, timed in the page by the browser's clock, clicks 计算 and waits until
+ * 统筹基金 shows the amount computed by hand ((eligible − 50.00) × 50%, Luoyang's county grade-2
+ * outpatient deductible and ratio).
  * Targets (issue 16): first load under 1 s, calculator p95 under 100 ms, initial JavaScript under 500 KB gzipped.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -89,14 +90,22 @@ async function main(): Promise<number> {
       const eligibleFen = 25_000 - i; // below the total, above the deductible
       await eligible.fill((eligibleFen / 100).toFixed(2));
       const fund = Math.round((eligibleFen - 5_000) / 2); // half away from zero on a positive amount
-      const t0 = performance.now();
-      await page.getByTestId('calculate').click();
-      await page
-        .getByTestId('split-fundPay')
-        .locator('td')
-        .filter({ hasText: yuan(fund) })
-        .waitFor();
-      clicks.push(performance.now() - t0);
+      // Timed in the page (the browser's own clock): the click, the request, the answer drawn.
+      // Browser code as text: the benches are compiled without the DOM's types.
+      const ms = (await page.evaluate(`new Promise((resolve, reject) => {
+        const expected = ${JSON.stringify(yuan(fund))};
+        const t0 = performance.now();
+        // Each frame until 统筹基金 shows it (at most 5 s).
+        const check = () => {
+          const cell = document.querySelector('[data-testid="split-fundPay"] td');
+          if (cell && (cell.textContent || '').includes(expected)) return resolve(performance.now() - t0);
+          if (performance.now() - t0 > 5000) return reject(new Error('no answer ' + expected + ' within 5 s: ' + (cell && cell.textContent)));
+          requestAnimationFrame(check);
+        };
+        document.querySelector('[data-testid="calculate"]').click();
+        requestAnimationFrame(check);
+      })`)) as number;
+      clicks.push(ms);
     }
     await context.close();
 
