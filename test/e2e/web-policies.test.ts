@@ -115,15 +115,27 @@ describe.skipIf(!haveChromium)('the policy browser in chromium', () => {
 
     // On a date: the region's documents in force that day, and the versions shown.
     expect(await page.getByTestId('showing').textContent()).toContain('显示全部版本');
+    // Each date shows as many versions as the API gives for it (fewer than all, or none before the document).
+    const countOn = async (date?: string) =>
+      ((await (await fetch(`${base}/v1/policies/packs/luoyang-2024${date ? `?date=${date}` : ''}`)).json()) as { params: unknown[] }).params.length;
+    const all = await countOn();
+    expect(await page.getByTestId('param').count()).toBe(all);
     await page.getByLabel('查看某日生效的版本').fill('2024-03-01');
     await expect.poll(() => page.getByTestId('chain').textContent()).toContain('洛医保〔2023〕63号');
+    const onDay = await countOn('2024-03-01');
+    expect(onDay).toBeLessThanOrEqual(all);
+    await expect.poll(() => page.getByTestId('param').count()).toBe(onDay);
     expect(await page.getByTestId('showing').textContent()).toContain('2024年3月1日');
     expect(await page.getByTestId('chain').textContent()).not.toContain('洛医保〔2022〕36号');
     await page.getByLabel('查看某日生效的版本').fill('2023-06-01');
     await expect.poll(() => page.getByTestId('chain').textContent()).toContain('洛医保〔2022〕36号');
     expect(await page.getByTestId('chain').textContent()).not.toContain('洛医保〔2023〕63号');
+    const before = await countOn('2023-06-01');
+    await expect.poll(() => page.getByTestId('param').count()).toBe(before);
+    if (before === 0) expect(await page.getByTestId('none-on-date').textContent()).toContain('该日本文件没有生效的参数');
     await page.getByTestId('all-versions').click();
     await expect.poll(() => page.getByTestId('showing').textContent()).toContain('显示全部版本');
+    await expect.poll(() => page.getByTestId('param').count()).toBe(all);
     expect(await page.getByTestId('chain').count()).toBe(0);
     await page.close();
   });
