@@ -21,6 +21,7 @@ const zh = {
   confirm: '确定',
   nav: '导航',
   calculator: '待遇测算',
+  policies: '政策文件',
   notFound: '页面不存在',
   backHome: '返回待遇测算',
   calcIntro: '按参保地政策文件测算一次就诊的费用分担，视为本年度首次就诊（此前未发生起付线和限额的使用）。不保存任何信息，无需登录。',
@@ -79,6 +80,7 @@ const english: Record<Key, string> = {
   confirm: 'OK',
   nav: 'Navigation',
   calculator: 'Calculator',
+  policies: 'Policy documents',
   notFound: 'No such page',
   backHome: 'Back to the calculator',
   calcIntro:

@@ -9,13 +9,18 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator';
+  name: 'calculator' | 'policies';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
 }
 
-export const ROUTES: Route[] = [{ path: '/', name: 'calculator', component: Calculator }];
+const Policies = defineAsyncComponent(() => import('./pages/Policies.vue'));
+
+export const ROUTES: Route[] = [
+  { path: '/', name: 'calculator', component: Calculator },
+  { path: '/policies', name: 'policies', component: Policies },
+];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
 
