@@ -9,13 +9,16 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator';
+  name: 'calculator' | 'clerk';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
 }
 
-export const ROUTES: Route[] = [{ path: '/', name: 'calculator', component: Calculator }];
+export const ROUTES: Route[] = [
+  { path: '/', name: 'calculator', component: Calculator },
+  { path: '/clerk', name: 'clerk', component: defineAsyncComponent(() => import('./pages/Clerk.vue')), roles: ['agency', 'institution'] },
+];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
 
