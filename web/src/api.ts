@@ -27,7 +27,7 @@ export interface Whoami {
 }
 export const whoami = ref<Whoami | null>(null);
 
-/** Asks the service who the key is (after sign-in and at load); a refused key is forgotten. */
+/** Asks the service who the key is (after sign-in and at load); a refused key has no role (it is kept: 退出登录 forgets it). */
 export async function loadWhoami(): Promise<void> {
   if (!apiKey.value) {
     whoami.value = null;
@@ -35,9 +35,8 @@ export async function loadWhoami(): Promise<void> {
   }
   try {
     whoami.value = await api<Whoami>('whoami');
-  } catch (e) {
+  } catch {
     whoami.value = null;
-    if (e instanceof ApiFailure && e.status === 401) signOut();
   }
 }
 
