@@ -61,6 +61,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     let base: string;
     let agencyKey: string;
     let analystKey: string;
+    let institutionKey: string;
 
     beforeAll(async () => {
       ensureBuilt();
@@ -72,6 +73,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       base = await app.listen({ port: 0, host: '127.0.0.1' });
       agencyKey = (await createKey(store.db, 'agency')).key;
       analystKey = (await createKey(store.db, 'analyst')).key;
+      institutionKey = (await createKey(store.db, 'institution', { institutionId: 'H1' })).key;
       // The person, registered by the agency through the API.
       const put = await app.inject({
         method: 'PUT',
@@ -211,6 +213,18 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(unlabelled).toEqual([]);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       await page.screenshot({ path: join(SHOTS, 'clerk-375.png'), fullPage: true });
+      await page.close();
+    });
+
+    it('an institution key opens the console: its own visits, its institution filled in, no agency reads', async () => {
+      const page = await signedIn(institutionKey);
+      await page.locator('nav a', { hasText: '经办台' }).waitFor();
+      await page.getByLabel('人员编号').fill('p-clerk-1');
+      await page.getByTestId('find').click();
+      await expect.poll(() => page.getByTestId('history').textContent()).toContain('v-clerk-1');
+      expect(await page.getByTestId('registry').count()).toBe(0);
+      expect(await page.getByTestId('caps').count()).toBe(0);
+      expect(await page.getByLabel('医疗机构编号').inputValue()).toBe('H1');
       await page.close();
     });
 
