@@ -47,6 +47,7 @@ import { personRoutes } from './routes/persons.js';
 import { policyRoutes } from './routes/policies.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { supervisionRoutes } from './routes/supervision.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { registerWeb } from './web.js';
 
 export interface ServerOptions {
@@ -325,6 +326,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerRoutes(app, '/v1/claims', claimRoutes, ctx);
   await registerRoutes(app, '/v1/persons', personRoutes, ctx);
   await registerRoutes(app, '/v1/persons', personIdentityRoutes, ctx);
+  await registerRoutes(app, '/v1/whoami', whoamiRoutes, ctx);
   await registerRoutes(app, '/v1/audit', auditRoutes, ctx);
   await registerRoutes(app, '/v1/clearing', clearingRoutes, ctx);
   await registerRoutes(app, '/v1/reconciliations', reconciliationRoutes, ctx);

@@ -57,8 +57,8 @@ describe('the OpenAPI document', () => {
     const names = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     // 75 + the session's 7 (9001, 9002, 1101, 2001, 5206, the identity's PUT and GET) + the outpatient
     // day's 7 (2201–2205, 5203, 5204) + the inpatient stay's 7 (2401–2405, 2301, 2302) + 2601
-    // … + the calculator's POST /v1/calculations and GET /v1/calculations/options + the policy browser's 4 reads + POST /v1/simulations
-    expect(names.length).toBe(104);
+    // … + the calculator's POST /v1/calculations and GET /v1/calculations/options + the policy browser's 4 reads + POST /v1/simulations + GET /v1/whoami
+    expect(names.length).toBe(105);
     for (const name of [
       'POST /v1/settlements',
       'POST /v1/accounts',

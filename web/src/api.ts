@@ -16,6 +16,28 @@ export function signIn(key: string): void {
 export function signOut(): void {
   sessionStorage.removeItem(KEY);
   apiKey.value = null;
+  whoami.value = null;
+}
+
+/** Who the signed-in key is (GET /v1/whoami): its role decides the pages shown; null while unknown. */
+export interface Whoami {
+  id: string;
+  role: string;
+  institution: string | null;
+}
+export const whoami = ref<Whoami | null>(null);
+
+/** Asks the service who the key is (after sign-in and at load); a refused key has no role (it is kept: 退出登录 forgets it). */
+export async function loadWhoami(): Promise<void> {
+  if (!apiKey.value) {
+    whoami.value = null;
+    return;
+  }
+  try {
+    whoami.value = await api<Whoami>('whoami');
+  } catch {
+    whoami.value = null;
+  }
 }
 
 /** The service's refusal: its stable code, message and every problem. */

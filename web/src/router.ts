@@ -9,7 +9,7 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator' | 'policies';
+  name: 'calculator' | 'policies' | 'clerk';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
@@ -20,6 +20,7 @@ const Policies = defineAsyncComponent(() => import('./pages/Policies.vue'));
 export const ROUTES: Route[] = [
   { path: '/', name: 'calculator', component: Calculator },
   { path: '/policies', name: 'policies', component: Policies },
+  { path: '/clerk', name: 'clerk', component: defineAsyncComponent(() => import('./pages/Clerk.vue')), roles: ['agency', 'institution'] },
 ];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
