@@ -122,8 +122,21 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
   it('runs a reform that raises the county deductible: the fund pays less, as the API says, and the charts are drawn', async () => {
     const page = await signedIn(analystKey);
     await buildReform(page);
-    // Running it says so, then the result.
-    await page.getByTestId('a-run').click();
+    // Enter in a field runs it; while it runs (the answer held back a moment) it says so, the button disabled.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/v1/simulations', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByLabel('调整理由').fill('县级起付线由50元调至100元');
+    await page.getByLabel('调整理由').press('Enter');
+    await page.getByTestId('a-running').waitFor();
+    expect(await page.getByTestId('a-run').isDisabled()).toBe(true);
+    expect(await page.getByTestId('a-run').textContent()).toContain('正在测算');
+    release();
     await page.getByTestId('a-fund').waitFor({ timeout: 60_000 });
     const shownBase = yuanOf(await page.getByTestId('a-fund-base').textContent());
     const shownReform = yuanOf(await page.getByTestId('a-fund-reform').textContent());
@@ -132,7 +145,7 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
     // The same body, posted by the test: the same figures.
     const body = JSON.parse((await page.getByTestId('a-scenario').textContent()) as string) as { population: { size: number }; policies: unknown[] };
     expect(body.population.size).toBe(2000);
-    expect(body.policies[1]).toMatchObject({ pack: 'luoyang-2024', overrides: { [deductiblePath]: 100 } });
+    expect(body.policies[1]).toMatchObject({ pack: 'luoyang-2024', overrides: { [deductiblePath]: 100 }, reason: '县级起付线由50元调至100元' });
     const res = await app.inject({ method: 'POST', url: '/v1/simulations', headers: { authorization: `Bearer ${analystKey}` }, payload: body });
     expect(res.statusCode).toBe(200);
     const answer = res.json() as { hypothetical: boolean; report: { comparisons: { fund: { base: number; other: number } }[] }; charts: Record<string, unknown> };
@@ -170,7 +183,9 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
     await page.getByLabel('合成人群人数').fill('500');
     await page.getByTestId('a-run').click();
     await expect.poll(() => page.getByTestId('a-error').textContent(), { timeout: 30_000 }).toContain('无法测算');
-    expect(await page.getByTestId('a-error').textContent()).toMatch(/[A-Z_]{5,}/);
+    const refusal = (await page.getByTestId('a-error').textContent()) as string;
+    expect(refusal).toContain(deductiblePath);
+    expect(refusal).toMatch(/[A-Z_]{5,}/);
     await page.close();
   }, 60_000);
 
