@@ -198,6 +198,13 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
     expect(unlabelled).toEqual([]);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await page.screenshot({ path: join(SHOTS, 'analysis-375.png'), fullPage: true });
+    // In English: the navigation and the page's words (the key stays for the tab's session).
+    await page.evaluate("localStorage.setItem('yibao.lang', 'en')");
+    await page.reload();
+    await page.getByRole('link', { name: 'Reform analysis' }).waitFor();
+    await page.getByLabel('Base document').waitFor();
+    expect(await page.getByTestId('a-run').textContent()).toBe('Run');
+    await page.evaluate("localStorage.removeItem('yibao.lang')");
     await page.close();
   }, 60_000);
 
