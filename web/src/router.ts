@@ -9,7 +9,7 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator' | 'policies' | 'clerk';
+  name: 'calculator' | 'policies' | 'clerk' | 'analysis';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
@@ -21,6 +21,7 @@ export const ROUTES: Route[] = [
   { path: '/', name: 'calculator', component: Calculator },
   { path: '/policies', name: 'policies', component: Policies },
   { path: '/clerk', name: 'clerk', component: defineAsyncComponent(() => import('./pages/Clerk.vue')), roles: ['agency', 'institution'] },
+  { path: '/analysis', name: 'analysis', component: defineAsyncComponent(() => import('./pages/Analysis.vue')), roles: ['analyst', 'agency'] },
 ];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
