@@ -88,7 +88,14 @@ describe.skipIf(!haveChromium || !sqlite)('the fund statistics in chromium (sqli
         payload: {
           requestId: `stats-${i}`,
           person: { id: `p-stats-${i}`, region: '410300', scheme: 'resident', category: 'adult' },
-          visit: { id: `v-stats-${i}`, time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: { id: 'H1', tier: 'county', grade: 2, contracted: true }, total: 300, eligible: 250 },
+          visit: {
+            id: `v-stats-${i}`,
+            time: '2024-03-02T10:00:00+08:00',
+            type: 'outpatient',
+            institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+            total: 300,
+            eligible: 250,
+          },
         },
       });
       expect(res.statusCode).toBe(201);
