@@ -66,6 +66,7 @@ const zh = {
   // The clerk console (经办台).
   clerk: '经办台',
   analysis: '改革测算',
+  stats: '基金统计',
   clerkIntro: '按人员编号查询参保人本年度的限额、起付线、缴费和结算记录；录入就诊信息，预结算后结算，打印结算单，必要时冲销。',
   clerkRefused: '经办台仅供经办机构或定点医疗机构的密钥使用。请使用经办机构或定点医疗机构的 API 密钥登录。',
   personId: '人员编号',
@@ -169,6 +170,7 @@ const english: Record<Key, string> = {
   // The clerk console.
   clerk: 'Clerk console',
   analysis: 'Reform analysis',
+  stats: 'Fund statistics',
   clerkIntro: "Find an insured person by id: the year's caps, deductible, payments and settlements; enter a visit, pre-settle then settle, print the slip, reverse if needed.",
   clerkRefused: 'The clerk console is for agency and institution keys. Sign in with such an API key.',
   personId: 'Person id',

@@ -9,7 +9,7 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator' | 'policies' | 'clerk' | 'analysis';
+  name: 'calculator' | 'policies' | 'clerk' | 'analysis' | 'stats';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
@@ -22,6 +22,7 @@ export const ROUTES: Route[] = [
   { path: '/policies', name: 'policies', component: Policies },
   { path: '/clerk', name: 'clerk', component: defineAsyncComponent(() => import('./pages/Clerk.vue')), roles: ['agency', 'institution'] },
   { path: '/analysis', name: 'analysis', component: defineAsyncComponent(() => import('./pages/Analysis.vue')), roles: ['analyst', 'agency'] },
+  { path: '/stats', name: 'stats', component: defineAsyncComponent(() => import('./pages/Stats.vue')), roles: ['analyst', 'agency'] },
 ];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));

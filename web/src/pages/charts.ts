@@ -1,6 +1,6 @@
 /**
  * ECharts as the report's charts need it (src/sim/charts.ts barChartOption: bar series, title,
- * legend, grid, axis tooltip, aria) drawn as SVG; imported only by the reform builder, on demand
+ * legend, grid, axis tooltip, aria) drawn as SVG; imported only by the reform builder and the fund statistics, on demand
  * (import('./charts')), so neither the initial bundle nor the other pages carry it.
  */
 import { BarChart } from 'echarts/charts';
