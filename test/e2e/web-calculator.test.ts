@@ -1,19 +1,7 @@
-/**
- * The calculator page in a real browser: Debian's chromium (/usr/bin/chromium) driven by
- * playwright-core, against the service on a real port over a SQLite store. A hand-computed case,
- * its citation, the shareable link, a refusal shown on its field in Chinese, the English switch,
- * the keyboard, and the page at phone width. Screenshots go to test-results/ (and the one at
- * 1280×800 to docs/screenshots/calculator.png).
- *
- * Without /usr/bin/chromium the tests are skipped with a message, except under CI=true, where they
- * must run (.ci/run installs chromium and fonts-noto-cjk).
- */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
@@ -22,34 +10,9 @@ import { KeyStore } from '../../src/ledger/keys.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { freshSqlite } from '../support/stores.js';
+import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = process.env.YIBAO_CHROMIUM ?? '/usr/bin/chromium';
-const WEB = join(ROOT, 'dist', 'web');
-const SHOTS = join(ROOT, 'test-results');
-
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI === 'true') {
-  throw new Error(`[yibao tests] CI=true but ${CHROMIUM} is missing; the browser tests must not be skipped in CI (.ci/run installs chromium)`);
-}
-if (!haveChromium) process.stderr.write(`\n[yibao tests] ${CHROMIUM} is missing: the browser tests (web-calculator) are SKIPPED (they run in CI).\n\n`);
-
-/** The newest modification time under a folder. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** dist/web as today's web/ sources build it (built again when missing or older than a source). */
-function ensureBuilt(): void {
-  const index = join(WEB, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
-}
+const haveChromium = chromiumPresent('web-calculator');
 
 describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
   let store: LedgerDb;
@@ -66,12 +29,7 @@ describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
     await ledger.ready;
     app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--lang=zh-CN'],
-      // The date field is the browser's own: shown in China's order (2024/03/02) in a Chinese browser.
-      env: { ...process.env, LANG: 'zh_CN.UTF-8', LANGUAGE: 'zh_CN' },
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,19 +1,7 @@
-/**
- * The fund statistics (基金统计, #/stats) in a real browser: Debian's chromium driven by
- * playwright-core, against the service on a real port (SQLite). An agency key settles N visits
- * through POST /v1/settlements (the hand-computed Luoyang case: 统筹基金 100.00 元 each); an analyst
- * key signs in through the UI, opens 2024 and sees the fund outlay N × 100.00 元, the settlements
- * counted and the chart drawn. An institution key (and no key) sees the refusal. Screenshots go to
- * test-results/ (the one at 1280×800 to docs/screenshots/stats.png).
- *
- * Without /usr/bin/chromium the tests are skipped with a message, except under CI=true.
- */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
@@ -22,33 +10,9 @@ import { createKey, KeyStore } from '../../src/ledger/keys.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { STORES } from '../support/stores.js';
+import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = process.env.YIBAO_CHROMIUM ?? '/usr/bin/chromium';
-const WEB = join(ROOT, 'dist', 'web');
-const SHOTS = join(ROOT, 'test-results');
-
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI === 'true') {
-  throw new Error(`[yibao tests] CI=true but ${CHROMIUM} is missing; the browser tests must not be skipped in CI (.ci/run installs chromium)`);
-}
-if (!haveChromium) process.stderr.write(`\n[yibao tests] ${CHROMIUM} is missing: the browser tests (web-stats) are SKIPPED (they run in CI).\n\n`);
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** dist/web as today's web/ sources build it (built again when missing or older than a source). */
-function ensureBuilt(): void {
-  const index = join(WEB, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
-}
+const haveChromium = chromiumPresent('web-stats');
 
 const engine = new SettlementEngine(loadPolicies());
 
@@ -104,11 +68,7 @@ describe.skipIf(!haveChromium || !sqlite)('the fund statistics in chromium (sqli
       fen += Math.round(fundPay * 100);
     }
     expectedFund = fen / 100;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--lang=zh-CN'],
-      env: { ...process.env, LANG: 'zh_CN.UTF-8', LANGUAGE: 'zh_CN' },
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
