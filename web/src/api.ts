@@ -26,6 +26,8 @@ export interface Whoami {
   institution: string | null;
 }
 export const whoami = ref<Whoami | null>(null);
+/** True while the service is being asked who the key is. */
+export const whoamiLoading = ref(false);
 
 /** Asks the service who the key is (after sign-in and at load); a refused key has no role (it is kept: 退出登录 forgets it). */
 export async function loadWhoami(): Promise<void> {
@@ -33,10 +35,13 @@ export async function loadWhoami(): Promise<void> {
     whoami.value = null;
     return;
   }
+  whoamiLoading.value = true;
   try {
     whoami.value = await api<Whoami>('whoami');
   } catch {
     whoami.value = null;
+  } finally {
+    whoamiLoading.value = false;
   }
 }
 

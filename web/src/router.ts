@@ -4,6 +4,7 @@
  * calculator's shareable form). Later pages add their routes to ROUTES.
  */
 import { type Component, computed, defineAsyncComponent, ref } from 'vue';
+import { apiKey, whoami, whoamiLoading } from './api';
 import Calculator from './pages/Calculator.vue';
 
 export interface Route {
@@ -34,7 +35,26 @@ window.addEventListener('hashchange', () => {
 });
 
 export const currentRoute = computed(() => ROUTES.find((r) => r.path === currentPath.value));
-export const currentComponent = computed<Component>(() => currentRoute.value?.component ?? NotFound);
+
+const Forbidden = defineAsyncComponent(() => import('./pages/Forbidden.vue'));
+
+/** Whether the signed-in key's role may open a route (a route naming no roles is public). */
+export function mayOpen(route: Route): boolean {
+  return !route.roles || (whoami.value !== null && route.roles.includes(whoami.value.role));
+}
+
+/**
+ * The page shown: the route's own when the key's role may open it; 无权访问 (Forbidden) when it may
+ * not or no key is signed in; nothing while the service is still being asked who the key is. The API
+ * checks every request anyway: this only keeps a page from being shown to whom it is not for.
+ */
+export const currentComponent = computed<Component | null>(() => {
+  const route = currentRoute.value;
+  if (!route) return NotFound;
+  if (mayOpen(route)) return route.component;
+  if (apiKey.value && whoamiLoading.value) return null;
+  return Forbidden;
+});
 
 export function navigate(path: string): void {
   location.hash = `#${path}`;
