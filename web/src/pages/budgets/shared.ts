@@ -6,6 +6,7 @@
  */
 import { ref } from 'vue';
 import { api, ApiFailure, type ApiError } from '../../api';
+import { formatYuan } from '../../format';
 import { lang } from '../../i18n';
 import { b } from '../budgets-i18n';
 
@@ -126,6 +127,22 @@ export const formatTime = (iso: string | null | undefined): string => (iso ? `${
 export function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return `web-${Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** An amount in yuan with two decimals and 元 (yuan in English). */
+export const yuan = (v: number | null | undefined): string => formatYuan(v, lang.value === 'en' ? 'yuan' : '元');
+
+/** A filter's query string: its values that are not empty, trimmed. */
+export function queryOf(values: Record<string, string | null | undefined>): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(values)) if (v?.trim()) q.set(k, v.trim());
+  return q;
+}
+
+/** A filter's field checked before asking (an empty one is not sent): the refusal to show, or null. */
+export function filterProblem(text: string, check: (t: string) => string | null, label: string): ApiError | null {
+  const problem = text.trim() ? check(text) : null;
+  return problem ? { code: 'INVALID_REQUEST', message: `${label}：${problem}` } : null;
 }
 
 /** Basis points as a percentage: 1000 → 10.00%. */
