@@ -192,6 +192,23 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('hc-year-burden').allTextContents()).toEqual(['200.00 元', '200.00 元', '200.00 元']);
       expect(await page.getByTestId('hc-text').textContent()).toContain('200.00');
       expect(await page.locator('#hs-year').inputValue()).toBe('200.00');
+
+      // A payment out of the family doctors' account (分账管理), through the page: 0 is refused under
+      // its field, as the API refuses it; 30.00 元 on 1 February 2024 is recorded and listed.
+      await page.getByRole('tab', { name: '预算账户支出' }).click();
+      const pay = page.getByTestId('payment-form');
+      await pay.getByLabel('县区').selectOption('410305');
+      expect(await pay.getByLabel('账户').inputValue()).toBe('family-doctor');
+      await pay.getByLabel('金额（元）').fill('0');
+      await pay.getByLabel('支付日期').fill('2024-02-01');
+      await pay.getByRole('button', { name: '记录支出' }).click();
+      await expect.poll(() => pay.locator('#pf-amount-error').textContent()).toBe('金额（元）：须大于 0');
+      await pay.getByLabel('金额（元）').fill('30.00');
+      await pay.getByRole('button', { name: '记录支出' }).click();
+      await expect.poll(() => page.getByTestId('pl-table').textContent(), { timeout: 15_000 }).toContain('2024年2月1日');
+      expect(await page.getByTestId('pl-table').textContent()).toContain('30.00 元');
+      const paid = (await call('GET', '/v1/monitoring/budget-payments?area=410305')).body.payments as { amount: number; paidOn: string }[];
+      expect(paid.map((p) => [p.amount, p.paidOn])).toEqual([[30, '2024-02-01']]);
       await page.close();
     }, 90_000);
 
@@ -237,7 +254,9 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('budget-form').count()).toBe(0);
       expect(await page.getByTestId('bf-save').count()).toBe(0);
       await page.getByRole('tab', { name: '预算账户支出' }).click();
-      await page.getByTestId('pl-empty').waitFor();
+      await page.getByTestId('pl-year').fill('2024');
+      await page.getByTestId('pl-show').click();
+      await expect.poll(() => page.getByTestId('pl-table').textContent(), { timeout: 15_000 }).toContain('30.00 元');
       expect(await page.getByTestId('payment-form').count()).toBe(0);
       await page.getByRole('tab', { name: '预警分析' }).click();
       await expect.poll(() => page.getByTestId('w-summary').textContent(), { timeout: 15_000 }).toBe('1 个账户中 1 个预警');
