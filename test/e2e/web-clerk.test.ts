@@ -187,16 +187,17 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.close();
     });
 
-    it('an analyst key sees the refusal, not the console', async () => {
+    it('an analyst key sees 无权访问, not the console', async () => {
       const page = await signedIn(analystKey);
-      await expect.poll(() => page.getByTestId('clerk-refused').textContent()).toContain('经办台仅供经办机构或定点医疗机构的密钥使用');
+      await expect.poll(() => page.getByTestId('forbidden').textContent()).toContain('可使用此页面的角色：经办机构、定点医疗机构');
       expect(await page.getByTestId('find').count()).toBe(0);
       expect(await page.locator('nav a', { hasText: '经办台' }).count()).toBe(0);
       await page.close();
-      // No key at all: the same refusal.
+      // No key at all: asked to sign in.
       const anon = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await anon.goto(`${base}/#/clerk`);
-      await expect.poll(() => anon.getByTestId('clerk-refused').textContent()).toContain('经办台仅供');
+      await expect.poll(() => anon.getByTestId('forbidden').textContent()).toContain('此页面需要登录');
+      expect(await anon.getByTestId('find').count()).toBe(0);
       await anon.close();
     });
   });
