@@ -167,15 +167,15 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
     await page.close();
   }, 60_000);
 
-  it('an institution key (and no key) sees the refusal, not the builder', async () => {
+  it('an institution key (and no key) sees 无权访问, not the builder', async () => {
     const page = await signedIn(institutionKey);
-    await expect.poll(() => page.getByTestId('analysis-refused').textContent()).toContain('改革测算仅供分析人员或经办机构的密钥使用');
+    await expect.poll(() => page.getByTestId('forbidden').textContent()).toContain('可使用此页面的角色：政策分析人员、经办机构');
     expect(await page.getByTestId('a-run').count()).toBe(0);
     expect(await page.locator('nav a', { hasText: '改革测算' }).count()).toBe(0);
     await page.close();
     const anon = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await anon.goto(`${base}/#/analysis`);
-    await expect.poll(() => anon.getByTestId('analysis-refused').textContent()).toContain('改革测算仅供');
+    await expect.poll(() => anon.getByTestId('forbidden').textContent()).toContain('此页面需要登录');
     await anon.close();
   });
 });
