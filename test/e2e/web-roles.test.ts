@@ -5,19 +5,13 @@
  * roles (docs/web.md); the routes the app declares (web/src/router.ts) must match it exactly, so a
  * page added without its line here fails.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 import { STORES } from '../support/stores.js';
+import { startWebApp, type WebApp } from '../support/web-app.js';
 
 const haveChromium = chromiumPresent('web-roles');
 
@@ -61,38 +55,11 @@ describe('the routes the app declares', () => {
 const sqlite = STORES.find((x) => x.label === 'sqlite');
 
 describe.skipIf(!haveChromium || !sqlite)('who may open which page, in chromium', () => {
-  let store: LedgerDb;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
-  const keys = new Map<Who, string>();
-
+  let web: WebApp;
   beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    store = await (sqlite as (typeof STORES)[number]).open();
-    const engine = new SettlementEngine(loadPolicies());
-    const ledger = new Ledger(store, engine, Date.now);
-    await ledger.ready;
-    app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    keys.set('agency', (await createKey(store.db, 'agency')).key);
-    keys.set('analyst', (await createKey(store.db, 'analyst')).key);
-    keys.set('institution', (await createKey(store.db, 'institution', { institutionId: 'H1' })).key);
-    browser = await launchChromium();
+    web = await startWebApp((sqlite as (typeof STORES)[number]).open);
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-  });
-
-  const signIn = async (page: Page, key: string) => {
-    await page.getByRole('dialog').getByLabel('API 密钥').fill(key);
-    await page.getByRole('button', { name: '确定' }).click();
-    await page.getByTestId('sign-out').waitFor();
-  };
+  afterAll(async () => web?.close());
 
   /**
    * What opening the page's address shows, from a fresh load (the key kept in the tab's session):
@@ -100,7 +67,7 @@ describe.skipIf(!haveChromium || !sqlite)('who may open which page, in chromium'
    * element in the main area is the answer.
    */
   const shown = async (page: Page, path: string): Promise<'forbidden' | 'page'> => {
-    await page.goto(`${base}/#${path}`);
+    await page.goto(`${web.base}/#${path}`);
     await page.reload();
     await page.locator('main.app-main > *').first().waitFor();
     return (await page.getByTestId('forbidden').count()) > 0 ? 'forbidden' : 'page';
@@ -108,13 +75,8 @@ describe.skipIf(!haveChromium || !sqlite)('who may open which page, in chromium'
 
   for (const who of EVERYONE) {
     it(`${who === 'none' ? 'without a key' : `as ${who}`}: the navigation and each page's address`, async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-      await page.goto(`${base}/#/`);
+      const page = await web.open('/#/', who === 'none' ? undefined : web.keys[who]);
       await page.locator('nav a', { hasText: '待遇测算' }).waitFor();
-      if (who !== 'none') {
-        await page.getByTestId('sign-in').click();
-        await signIn(page, keys.get(who) as string);
-      }
       for (const p of PAGES) {
         const allowed = p.who.includes(who);
         // The navigation links the page only for those who may open it.
@@ -131,13 +93,13 @@ describe.skipIf(!haveChromium || !sqlite)('who may open which page, in chromium'
   }
 
   it('without a key, 登录 on 无权访问 signs in and the page opens for a role that may use it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    await page.goto(`${base}/#/clerk`);
+    const page = await web.open('/#/clerk');
     await page.getByTestId('forbidden').waitFor();
     expect(await page.getByTestId('forbidden').textContent()).toContain('经办机构、定点医疗机构');
     await page.screenshot({ path: join(SHOTS, 'forbidden-1280x800.png') });
     await page.getByTestId('forbidden-sign-in').click();
-    await signIn(page, keys.get('institution') as string);
+    await page.getByRole('dialog').getByLabel('API 密钥').fill(web.keys.institution);
+    await page.getByRole('button', { name: '确定' }).click();
     await expect.poll(() => page.getByTestId('forbidden').count()).toBe(0);
     await page.locator('nav a', { hasText: '经办台' }).waitFor();
     await page.close();

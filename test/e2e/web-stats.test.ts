@@ -1,20 +1,13 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
 import { STORES } from '../support/stores.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { startWebApp, unlabelledInputs, type WebApp } from '../support/web-app.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 
 const haveChromium = chromiumPresent('web-stats');
-
-const engine = new SettlementEngine(loadPolicies());
 
 /** 1,234.50 元 → 1234.5 */
 const yuanOf = (text: string | null) => Number((text ?? '').replace(/[^\d.-]/g, ''));
@@ -23,25 +16,16 @@ const N = 3;
 
 for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
   describe.skipIf(!haveChromium || s.skip)(`the fund statistics in chromium (${s.label})`, () => {
-    let store: LedgerDb;
+    let web: WebApp;
     let app: FastifyInstance;
-    let browser: Browser;
-    let base: string;
     let analystKey: string;
-    let institutionKey: string;
     let expectedFund = 0;
 
     beforeAll(async () => {
-      ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
-      store = await s.open();
-      const ledger = new Ledger(store, engine, Date.now);
-      await ledger.ready;
-      app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const agencyKey = (await createKey(store.db, 'agency')).key;
-      analystKey = (await createKey(store.db, 'analyst')).key;
-      institutionKey = (await createKey(store.db, 'institution', { institutionId: 'H1' })).key;
+      web = await startWebApp(s.open);
+      ({ app } = web);
+      const agencyKey = web.keys.agency;
+      analystKey = web.keys.analyst;
       // N visits settled by the agency: Luoyang resident adult, county grade-2 contracted, outpatient 2024-03-02, 300.00 of which 250.00 eligible.
       let fen = 0;
       for (let i = 1; i <= N; i++) {
@@ -68,24 +52,11 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
         fen += Math.round(fundPay * 100);
       }
       expectedFund = fen / 100;
-      browser = await launchChromium();
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await app?.close();
-      await store?.close();
-    });
+    afterAll(async () => web?.close());
 
-    const signedIn = async (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-      await page.goto(`${base}/#/stats`);
-      await page.getByTestId('sign-in').click();
-      await page.getByLabel('API 密钥').fill(key);
-      await page.getByRole('button', { name: '确定' }).click();
-      await page.getByTestId('sign-out').waitFor();
-      return page;
-    };
+    const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => web.open('/#/stats', key, viewport);
 
     const open2024 = async (page: Page) => {
       await page.locator('nav a', { hasText: '基金统计' }).waitFor();
@@ -124,9 +95,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       const page = await signedIn(analystKey, { width: 375, height: 812 });
       await open2024(page);
       await expect.poll(() => page.getByTestId('s-chart').locator('svg path').count(), { timeout: 20_000 }).toBeGreaterThan(5);
-      const unlabelled = await page.evaluate<string[]>(
-        "[...document.querySelectorAll('input, select')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
-      );
+      const unlabelled = await unlabelledInputs(page);
       expect(unlabelled).toEqual([]);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       await page.screenshot({ path: join(SHOTS, 'stats-375.png'), fullPage: true });
@@ -139,17 +108,5 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.evaluate("localStorage.removeItem('yibao.lang')");
       await page.close();
     }, 60_000);
-
-    it('an institution key (and no key) sees 无权访问, not the statistics', async () => {
-      const page = await signedIn(institutionKey);
-      await expect.poll(() => page.getByTestId('forbidden').textContent()).toContain('可使用此页面的角色：政策分析人员、经办机构');
-      expect(await page.getByTestId('s-year').count()).toBe(0);
-      expect(await page.locator('nav a', { hasText: '基金统计' }).count()).toBe(0);
-      await page.close();
-      const anon = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      await anon.goto(`${base}/#/stats`);
-      await expect.poll(() => anon.getByTestId('forbidden').textContent()).toContain('此页面需要登录');
-      await anon.close();
-    });
   });
 }
