@@ -245,9 +245,22 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await expect.poll(() => page.getByTestId('c-statement-fund').textContent()).toBe('48.00 元');
       expect(await page.getByTestId('c-entries-analyst').textContent()).toContain('仅经办机构可查看');
       expect(await page.getByTestId('c-show-entries').count()).toBe(0);
-      await page.getByTestId('c-tab-views').click();
+      // Back to the list by keyboard (the focus returns to the row's 查看), then the next tab with →.
+      await page.getByTestId('c-back').press('Enter');
+      await expect.poll(() => page.evaluate('document.activeElement?.dataset.testid')).toBe('c-open-JX2');
+      await page.getByTestId('c-tab-statements').focus();
+      await page.keyboard.press('ArrowRight');
       await page.getByTestId('c-districts').waitFor();
+      expect(await page.getByTestId('c-tab-views').getAttribute('aria-selected')).toBe('true');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('c-tab-views');
       expect(await page.getByTestId('c-remit').count()).toBe(0);
+      // In English.
+      await page.evaluate("localStorage.setItem('yibao.lang', 'en')");
+      await page.reload();
+      await page.getByRole('link', { name: 'Monthly clearing' }).waitFor();
+      await expect.poll(() => page.getByTestId('c-total-fund').textContent()).toBe('208.00 yuan');
+      expect(await page.getByTestId('c-statements').textContent()).toContain('Payable');
+      await page.evaluate("localStorage.removeItem('yibao.lang')");
       await page.close();
     }, 60_000);
 

@@ -2,6 +2,7 @@
  * The agency's month page's helpers: a report downloaded with the key (fetch with the bearer header,
  * then a Blob link), times in China time, sums in integer fen, refusals as the page shows them.
  */
+import { ref, shallowRef } from 'vue';
 import { ApiFailure, type ApiError, apiKey } from '../../api';
 import { lang } from '../../i18n';
 import { c, meaningOf } from '../clearing-i18n';
@@ -86,3 +87,28 @@ export function sumYuan(values: number[]): number {
 /** An amount with two decimals and 元 (yuan in English). */
 export { formatYuan } from '../../format';
 export const unit = () => (lang.value === 'en' ? 'yuan' : '元');
+
+/**
+ * A list read a page at a time (the API's `limit` and `nextCursor`): `load()` reads the first page
+ * again, `load(true)` appends the next; a refusal is kept in `failure`.
+ */
+export function usePaged<T>(pageOf: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>) {
+  const items = shallowRef<T[] | null>(null);
+  const next = ref<string | null>(null);
+  const loading = ref(false);
+  const failure = ref<Refusal | null>(null);
+  async function load(more = false): Promise<void> {
+    failure.value = null;
+    loading.value = true;
+    try {
+      const page = await pageOf(more ? next.value : null);
+      items.value = more ? [...(items.value ?? []), ...page.items] : page.items;
+      next.value = page.next;
+    } catch (e) {
+      failure.value = refusalOf(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+  return { items, next, loading, failure, load };
+}
