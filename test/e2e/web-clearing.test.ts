@@ -226,6 +226,30 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       if (shot) await page.screenshot({ path: join(SHOTS, 'clearing-views.png'), fullPage: true });
       await page.getByTestId('c-tab-registry').click();
       await expect.poll(() => page.getByTestId('c-registry-institutions').textContent()).toContain('洛阳市医保中心（410300）');
+
+      // April has a visit at ZZ, an institution no centre pays: its close is refused, naming it.
+      clock.now = at('2024-04-03T11:00:00+08:00');
+      const zz = await call('POST', '/v1/settlements', agencyKey, {
+        requestId: 'clr-zz',
+        person: { id: 'P3', region: '410300', scheme: 'resident', category: 'adult' },
+        visit: { id: 'v-zz', time: '2024-04-03T10:00:00+08:00', type: 'outpatient', institution: { id: 'ZZ', tier: 'primary', grade: 0, contracted: true }, total: 80 },
+      });
+      expect(zz.status).toBe(201);
+      clock.now = at('2024-05-02T09:00:00+08:00');
+      await page.getByTestId('c-close').click();
+      const dialog = page.locator('.c-close-box');
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain('确定对 2024-04 进行月结吗');
+      if (shot) {
+        await page.waitForTimeout(500); // the dialog's fade-in
+        await page.screenshot({ path: join(SHOTS, 'clearing-confirm.png'), fullPage: false });
+      }
+      await dialog.getByRole('button', { name: '确定月结' }).click();
+      const noCentre = page.getByTestId('c-close-error');
+      await expect.poll(() => noCentre.textContent()).toContain('有定点医疗机构没有支付经办机构');
+      expect(await noCentre.textContent()).toContain('NO_PAYING_CENTRE');
+      expect(await noCentre.textContent()).toContain('ZZ');
+      expect((await call('GET', '/v1/clearing/periods', agencyKey)).body.periods.map((p: any) => p.period)).toEqual(['2024-03']);
       await page.close();
     }, 90_000);
 
