@@ -5,23 +5,15 @@
  * page shows the execution, the chart, the warning with its evidence, the high-cost patients; an
  * analyst sees the figures without the writes; an institution key is refused the page.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 import { STORES } from '../support/stores.js';
+import { startWebApp, unlabelledInputs, type WebApp } from '../support/web-app.js';
 
 const haveChromium = chromiumPresent('web-budgets');
-
-const engine = new SettlementEngine(loadPolicies());
 
 // The history, by hand. Three Luoyang (410300) resident adults of 涧西区 (410305), each one visit at
 // a contracted county hospital of grade 2 (H1), outpatient, 300.00 in all of which 250.00 eligible,
@@ -48,31 +40,16 @@ const EXCESS = '206.59 元（20.66%）';
 
 for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
   describe.skipIf(!haveChromium || s.skip)(`budgets and warnings in chromium (${s.label})`, () => {
-    let store: LedgerDb;
-    let app: FastifyInstance;
-    let browser: Browser;
-    let base: string;
-    let agencyKey: string;
-    let analystKey: string;
-    let institutionKey: string;
+    let w: WebApp;
     const clock = { now: Date.parse('2024-01-02T09:00:00+08:00') };
 
     const call = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown) => {
-      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${agencyKey}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+      const res = await w.inject(method, url, payload);
       return { status: res.statusCode, body: res.json() as Record<string, unknown> };
     };
 
     beforeAll(async () => {
-      ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
-      store = await s.open();
-      const ledger = new Ledger(store, engine, () => clock.now);
-      await ledger.ready;
-      app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
-      agencyKey = (await createKey(store.db, 'agency')).key;
-      analystKey = (await createKey(store.db, 'analyst')).key;
-      institutionKey = (await createKey(store.db, 'institution', { institutionId: 'H1' })).key;
+      w = await startWebApp(s.open, undefined, () => clock.now);
       expect((await call('PUT', '/v1/clearing/districts/410305', { name: '涧西区', region: '410300', level: 'urban' })).status).toBe(201);
       for (const [i, day] of VISITS.entries()) {
         const person = `p-budget-${i + 1}`;
@@ -95,28 +72,17 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       clock.now = Date.parse('2024-04-01T09:00:00+08:00');
       expect((await call('PUT', '/v1/monitoring/settings/warning', { value: { marginBp: 1000 }, reason: '测试：预警幅度 10%' })).status).toBe(200);
       expect((await call('PUT', '/v1/monitoring/settings/high-cost', { value: { yearBurdenFen: 20_000 }, reason: '测试：年度个人负担 200 元' })).status).toBe(200);
-      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await app?.close();
-      await store?.close();
+      await w?.close();
     });
 
-    const signedIn = async (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-      await page.goto(`${base}/#/budgets`);
-      await page.getByTestId('sign-in').click();
-      await page.getByLabel('API 密钥').fill(key);
-      await page.getByRole('button', { name: '确定' }).click();
-      await page.getByTestId('sign-out').waitFor();
-      return page;
-    };
+    const signedIn = (key: 'agency' | 'analyst' | 'institution', viewport?: { width: number; height: number }): Promise<Page> => w.open('/#/budgets', w.keys[key], viewport);
     const row = (page: Page) => page.getByTestId('st-row-resident-outpatient');
 
     it('the agency sets a budget through the page (refused first on its field), and sees it spent, remaining, 30.00%, charted and warning', async () => {
-      const page = await signedIn(agencyKey);
+      const page = await signedIn('agency');
       await page.locator('nav a', { hasText: '预算与预警' }).waitFor();
       await page.getByTestId('bl-empty').waitFor();
       const form = page.getByTestId('budget-form');
@@ -191,7 +157,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.getByTestId('hc-list').waitFor();
       expect(await page.getByTestId('hc-year-burden').allTextContents()).toEqual(['200.00 元', '200.00 元', '200.00 元']);
       expect(await page.getByTestId('hc-text').textContent()).toContain('200.00');
-      expect(await page.locator('#hs-year').inputValue()).toBe('200.00');
+      await expect.poll(() => page.locator('#hs-year').inputValue()).toBe('200.00');
 
       // A payment out of the family doctors' account (分账管理), through the page: 0 is refused under
       // its field, as the API refuses it; 30.00 元 on 1 February 2024 is recorded and listed.
@@ -213,16 +179,13 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     }, 90_000);
 
     it('labels every input, fits a phone (390px), speaks English', async () => {
-      const page = await signedIn(agencyKey, { width: 390, height: 844 });
+      const page = await signedIn('agency', { width: 390, height: 844 });
       await page.getByTestId('bl-year').fill('2024');
       await page.getByTestId('bl-area').selectOption('410305');
       await page.getByTestId('bl-show').click();
       await expect.poll(() => row(page).getByTestId('st-spent').textContent(), { timeout: 15_000 }).toBe(SPENT);
       await expect.poll(() => page.getByTestId('st-chart').locator('svg path').count(), { timeout: 20_000 }).toBeGreaterThan(5);
-      const unlabelled = await page.evaluate<string[]>(
-        "[...document.querySelectorAll('input, select')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
-      );
-      expect(unlabelled).toEqual([]);
+      expect(await unlabelledInputs(page)).toEqual([]);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       if (s.label === 'sqlite') {
         await page.screenshot({ path: join(SHOTS, 'budgets-390.png'), fullPage: true });
@@ -241,7 +204,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     }, 60_000);
 
     it('an analyst sees the figures and the warning without the writes, and the counts but not the persons', async () => {
-      const page = await signedIn(analystKey);
+      const page = await signedIn('analyst');
       await page.locator('nav a', { hasText: '预算与预警' }).waitFor();
       await page.getByTestId('read-only').waitFor();
       await page.getByTestId('bl-year').fill('2024');
@@ -270,7 +233,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     }, 60_000);
 
     it('an institution key sees 无权访问 and no link to the page', async () => {
-      const page = await signedIn(institutionKey);
+      const page = await signedIn('institution');
       await expect.poll(() => page.getByTestId('forbidden').textContent()).toContain('无权访问');
       expect(await page.locator('nav a', { hasText: '预算与预警' }).count()).toBe(0);
       expect(await page.getByTestId('budget-tabs').count()).toBe(0);
