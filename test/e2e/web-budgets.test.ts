@@ -150,6 +150,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await evidence.getByTestId('w-threshold').textContent()).toBe(LINE);
       expect(await evidence.getByTestId('w-text').textContent()).toMatch(/^预警：.*年末预计支出 1206\.59 元，超过本年度可用额度 1000\.00 元 206\.59 元（20\.66%）/);
       expect(await page.getByTestId('w-account-410305-resident-outpatient').textContent()).toContain(`已支出 ${SPENT}`);
+      if (s.label === 'sqlite') await page.screenshot({ path: join(SHOTS, 'budgets-warnings.png'), fullPage: true });
 
       // The high-cost patients: 3 listed, 200.00 元 each; the counts.
       await page.getByRole('tab', { name: '高额费用监测' }).click();
@@ -158,6 +159,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('hc-year-burden').allTextContents()).toEqual(['200.00 元', '200.00 元', '200.00 元']);
       expect(await page.getByTestId('hc-text').textContent()).toContain('200.00');
       await expect.poll(() => page.locator('#hs-year').inputValue()).toBe('200.00');
+      if (s.label === 'sqlite') await page.screenshot({ path: join(SHOTS, 'budgets-high-cost.png'), fullPage: true });
 
       // A payment out of the family doctors' account (分账管理), through the page: 0 is refused under
       // its field, as the API refuses it; 30.00 元 on 1 February 2024 is recorded and listed.
