@@ -216,6 +216,12 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await row(page).getByTestId('st-remaining').textContent()).toBe(REMAINING);
       expect(await row(page).getByTestId('st-percent').textContent()).toBe(PERCENT);
       expect(await page.getByTestId('st-warning').getByTestId('w-threshold').textContent()).toBe(LINE);
+      // As at 29 February 2024: January's and February's visits, 2 × 100.00 = 200.00 元, 20.00% of 1,000.00.
+      await page.getByLabel('报告日').fill('2024-02-29');
+      await page.getByTestId('bl-show').click();
+      await expect.poll(() => row(page).getByTestId('st-spent').textContent(), { timeout: 15_000 }).toBe('200.00 元');
+      expect(await row(page).getByTestId('st-remaining').textContent()).toBe('800.00 元');
+      expect(await row(page).getByTestId('st-percent').textContent()).toBe('20.00%');
       expect(await page.getByTestId('budget-form').count()).toBe(0);
       expect(await page.getByTestId('bf-save').count()).toBe(0);
       await page.getByRole('tab', { name: '预算账户支出' }).click();
