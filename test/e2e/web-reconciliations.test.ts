@@ -4,14 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { STORES } from '../support/stores.js';
 import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { serveLedger, signedInPage, type WebService } from '../support/web-app.js';
 
 const haveChromium = chromiumPresent('web-reconciliations');
 
@@ -24,12 +21,10 @@ const HEADER = '结算ID,就诊ID,人员编号,医疗费总额（元）,基金�
 
 for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
   describe.skipIf(!haveChromium || s.skip)(`the reconciliation page in chromium (${s.label})`, () => {
-    let store: LedgerDb;
+    let svc: WebService;
     let app: FastifyInstance;
     let browser: Browser;
-    let base: string;
     let agencyKey: string;
-    let analystKey: string;
     let institutionKey: string;
     /** The ledger's settlement ids (setl_id) of the three visits, in order. */
     const setl: string[] = [];
@@ -41,14 +36,10 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     beforeAll(async () => {
       ensureBuilt();
       mkdirSync(SHOTS, { recursive: true });
-      store = await s.open();
-      const ledger = new Ledger(store, engine, Date.now);
-      await ledger.ready;
-      app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
-      agencyKey = (await createKey(store.db, 'agency')).key;
-      analystKey = (await createKey(store.db, 'analyst')).key;
-      institutionKey = (await createKey(store.db, 'institution', { institutionId: 'H1' })).key;
+      svc = await serveLedger(s.open, engine);
+      app = svc.app;
+      agencyKey = svc.keys.agency;
+      institutionKey = svc.keys.institution;
       // Three visits settled at H1 through the API. By hand (洛医保〔2023〕63号): a Luoyang resident
       // adult, contracted county hospital of grade 2, outpatient, 300.00 in all, 250.00 eligible:
       // deductible 50.00, ratio 50%: fund (250.00 − 50.00) × 50% = 100.00; no personal account.
@@ -89,19 +80,10 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
 
     afterAll(async () => {
       await browser?.close();
-      await app?.close();
-      await store?.close();
+      await svc?.close();
     });
 
-    const signedIn = async (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-      await page.goto(`${base}/#/reconciliations`);
-      await page.getByTestId('sign-in').click();
-      await page.getByLabel('API 密钥').fill(key);
-      await page.getByRole('button', { name: '确定' }).click();
-      await page.getByTestId('sign-out').waitFor();
-      return page;
-    };
+    const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => signedInPage(browser, svc.base, '/reconciliations', key, viewport);
 
     /** Fills the span, chooses a file (its bytes as given) and starts the run. */
     const reconcile = async (page: Page, name: string, bytes: Buffer, institution?: string) => {
@@ -202,6 +184,31 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.close();
     }, 90_000);
 
+    it('more than 1000 differences: a note, 20 a page, the pages past the answer read from the service', async () => {
+      const page = await signedIn(agencyKey);
+      // 1001 settlements the ledger lacks, S-NL-0000 … S-NL-1000 (1.00 / 0.00 each), and none of the
+      // three H1 holds: 1001 医保端无此记录 + 3 医院端无此记录 = 1004 differences. They are sorted by
+      // setl_id: the ledger's S-0… (UUIDv7, hex) before S-N…, so the 1004 on 20 a page make 51 pages,
+      // the last holding differences 1001–1004: S-NL-0997 … S-NL-1000.
+      const rows = Array.from({ length: 1001 }, (_, i) => `S-NL-${String(i).padStart(4, '0')},v-nl-${i},p-nl-${i},1.00,0.00,0.00,否`);
+      await reconcile(page, 'many.csv', Buffer.from([HEADER, ...rows].join('\n'), 'utf8'), 'H1');
+      await expect.poll(() => page.getByTestId('diff-count').textContent()).toBe('1004');
+      expect(await page.getByTestId('by-missing-in-ledger').textContent()).toBe('医保端无此记录1001');
+      expect(await page.getByTestId('first-only').textContent()).toContain('共 1004 条差异，本次应答只列出前 1000 条');
+      expect(await page.getByTestId('page').textContent()).toBe('第 1 / 51 页');
+      const body = page.getByTestId('differences').locator('tbody tr');
+      expect(await body.count()).toBe(20);
+      expect(await body.first().getAttribute('data-class')).toBe('missing-in-hospital');
+      await page.getByTestId('next').click();
+      await expect.poll(() => page.getByTestId('page').textContent()).toBe('第 2 / 51 页');
+      // 21st difference: the 18th hospital row, S-NL-0017.
+      expect(await body.first().locator('th').textContent()).toBe('S-NL-0017');
+      await page.getByTestId('last').click();
+      await expect.poll(() => page.getByTestId('page').textContent()).toBe('第 51 / 51 页');
+      expect(await body.locator('th').allTextContents()).toEqual(['S-NL-0997', 'S-NL-0998', 'S-NL-0999', 'S-NL-1000']);
+      await page.close();
+    }, 60_000);
+
     it('a file that cannot be read is refused under the file field, naming its line and column in Chinese', async () => {
       const page = await signedIn(agencyKey);
       // Line 3 (the header is line 1), column 4 医疗费总额: "1.5x" is not an amount.
@@ -258,7 +265,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     }, 60_000);
 
     it('an analyst key sees 无权访问 and no 对账 in the navigation', async () => {
-      const page = await signedIn(analystKey);
+      const page = await signedIn(svc.keys.analyst);
       await page.getByTestId('forbidden').waitFor();
       expect(await page.getByTestId('forbidden').textContent()).toContain('无权访问');
       expect(await page.getByTestId('rc-file').count()).toBe(0);

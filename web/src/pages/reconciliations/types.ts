@@ -39,6 +39,8 @@ export interface RunSummary {
     hospital?: Sums;
     ledger?: Sums;
     differences?: number;
+    /** How many differences the run keeps (at most 100,000). */
+    kept?: number;
     stmt_rslt_dscr?: string;
   };
   createdAt: string;
