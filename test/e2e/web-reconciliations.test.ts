@@ -216,6 +216,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await reconcile(page, 'bad.csv', Buffer.from(bad, 'utf8'), 'H1');
       await expect.poll(() => page.getByTestId('rc-file-error').textContent()).toContain('明细文件：文件第 3 行第 4 列（医疗费总额）');
       expect(await page.getByTestId('rc-file-error').textContent()).toContain('INVALID_FILE');
+      await page.screenshot({ path: join(SHOTS, `reconciliations-bad-file-${s.name}.png`), fullPage: false });
       // A header without 人员编号: the missing columns named.
       await reconcile(page, 'short.csv', Buffer.from('结算ID,就诊ID\nS1,M1\n', 'utf8'));
       await expect.poll(() => page.getByTestId('rc-file-error').textContent()).toContain('表头缺少列：人员编号、医疗费总额、基金支付总额、个人账户支出、退费结算标志');
@@ -239,6 +240,16 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('run-institution').textContent()).toBe('H1');
       expect(await page.getByTestId('by-missing-in-hospital').textContent()).toBe('医院端无此记录2');
       expect(await page.getByTestId('sums-hospital').locator('td').allTextContents()).toEqual(['1', '300.00 元', '100.00 元', '0.00 元']);
+      // 3202's detail file (TXT, tab-separated, 表150) of the three rows as the ledger holds them:
+      // chosen as .txt, the format follows; 平 with 3 matched, 900.00 元 on both sides.
+      const txt = [1, 2, 3].map((i) => [setl[i - 1], `v-rc-${i}`, `p-rc-${i}`, '300.00', '100.00', '0.00', '0'].join('\t')).join('\n');
+      await page.getByLabel('明细文件').setInputFiles({ name: 'detail-3202.txt', mimeType: 'text/plain', buffer: Buffer.from(`${txt}\n`, 'utf8') });
+      expect(await page.getByLabel('文件格式').inputValue()).toBe('3202');
+      await page.getByTestId('rc-start').click();
+      await expect.poll(() => page.getByTestId('verdict').locator('strong').textContent()).toBe('平');
+      expect(await page.getByTestId('matched').textContent()).toBe('3');
+      expect(await page.getByTestId('sums-ledger').locator('td').allTextContents()).toEqual(['3', '900.00 元', '300.00 元', '0.00 元']);
+      expect(await page.getByTestId('sums-hospital').locator('td').allTextContents()).toEqual(['3', '900.00 元', '300.00 元', '0.00 元']);
       await expect.poll(() => page.getByTestId('rc-runs').locator('tbody tr').count()).toBeGreaterThan(1);
       const institutions = await page.getByTestId('rc-runs').locator('tbody tr td:nth-of-type(1)').allTextContents();
       expect(new Set(institutions)).toEqual(new Set(['H1']));
@@ -253,6 +264,12 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
         "[...document.querySelectorAll('input, select')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
       );
       expect(unlabelled).toEqual([]);
+      // By keyboard: from the format, Tab reaches the file (visually replaced by 选择文件), then 开始对账.
+      await page.getByLabel('文件格式').focus();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('rc-file');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe('rc-start');
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(SHOTS, `reconciliations-390-${s.name}.png`), fullPage: true });
       // English.
