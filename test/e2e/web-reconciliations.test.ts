@@ -146,6 +146,8 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       // The run is listed (newest first, above H2's) and its differences download as a file.
       await expect.poll(() => page.getByTestId('rc-runs').locator('tbody tr').first().getAttribute('data-run')).toBe(id);
       expect(await page.getByTestId('rc-runs').textContent()).toContain('H2');
+      // The agency's institution field suggests the institutions of the runs (and of the registry).
+      expect(await page.locator('#rc-institutions option').evaluateAll((o) => o.map((x) => x.getAttribute('value')))).toEqual(['H1', 'H2']);
       // The link's name is the service's Chinese one (filename*); Debian's headless chromium here
       // saves a non-ASCII name as "download", so the name is read from the link the page clicks.
       await page.evaluate(
