@@ -279,6 +279,9 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.reload();
       await page.getByRole('link', { name: 'Reconciliation' }).waitFor();
       await page.getByLabel('Detail file').waitFor();
+      await page.locator('tr[data-run]').first().getByTestId('rc-open').click();
+      await expect.poll(() => page.getByTestId('verdict').locator('strong').textContent()).toMatch(/^(Balanced|Not balanced)$/);
+      await page.screenshot({ path: join(SHOTS, `reconciliations-390-en-${s.name}.png`), fullPage: true });
       await page.evaluate("localStorage.removeItem('yibao.lang')");
       await page.close();
     }, 60_000);
