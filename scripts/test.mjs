@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: the typecheck of sources, benchmarks and tests (tsc -p tsconfig.test.json) and the
+// `npm test`: the typecheck of sources, benchmarks and tests (tsc -p tsconfig.test.json) and of the
+// web app's TypeScript and Vue files (vue-tsc -p web/tsconfig.json), and the
 // test run (vitest, whose global setup builds dist/ first) side by side rather than one after the
 // other. Arguments go to vitest (`npm test -- --project unit`). Exits non-zero when either fails,
 // after both have finished, so one failure never hides the other's output.
@@ -31,13 +32,21 @@ function run(label, script, args) {
   });
 }
 
+/** tsc of the project, then vue-tsc of the web app (web/ is not in tsconfig.test.json: .vue needs vue-tsc). */
+async function typecheckAll() {
+  const node = await run('typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.test.json']);
+  if (node.code !== 0) return { ...node, what: 'tsc -p tsconfig.test.json' };
+  const web = await run('typecheck', bin('vue-tsc', 'bin/vue-tsc.js'), ['-p', 'web/tsconfig.json', '--noEmit']);
+  return { ...web, what: 'vue-tsc -p web/tsconfig.json' };
+}
+
 const started = Date.now();
 const [typecheck, tests] = await Promise.all([
-  run('typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.test.json']).then((r) => {
-    process.stdout.write(r.code === 0 ? `\ntypecheck: ok (${((Date.now() - started) / 1000).toFixed(1)} s)\n` : `\ntypecheck FAILED (tsc -p tsconfig.test.json):\n${r.out}\n`);
+  typecheckAll().then((r) => {
+    process.stdout.write(r.code === 0 ? `\ntypecheck: ok (${((Date.now() - started) / 1000).toFixed(1)} s)\n` : `\ntypecheck FAILED (${r.what}):\n${r.out}\n`);
     return r;
   }),
   run('vitest', bin('vitest', 'vitest.mjs'), ['run', ...process.argv.slice(2)]),
 ]);
-if (typecheck.code !== 0) process.stdout.write(`\ntypecheck FAILED (tsc -p tsconfig.test.json): see above\n`);
+if (typecheck.code !== 0) process.stdout.write(`\ntypecheck FAILED (${typecheck.what}): see above\n`);
 process.exit(typecheck.code !== 0 ? typecheck.code : tests.code);

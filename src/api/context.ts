@@ -165,6 +165,8 @@ export interface RouteContext {
   audit: AuditLog;
   /** How the national interface is spoken: sign-in, status mode, catalogue (src/national/options.ts). */
   national: NationalOptions;
+  /** The user policy files the policies were loaded with (the simulation's workers load the same). */
+  policyFiles: readonly string[];
   /** Who is calling, or 401; 403 unless they have one of the roles. */
   authorize(req: FastifyRequest, ...roles: readonly Role[]): Promise<Actor>;
   /**
@@ -223,13 +225,21 @@ export function auditRowOf(req: FastifyRequest, status: number, payload: unknown
 /** Roles that may see personal data: an institution (its own visits) and the agency. */
 export const PERSONAL: Role[] = ['institution', 'agency'];
 
-export function routeContext(ledger: Ledger, policies: PolicySet, keys: KeyStore, audit: AuditLog, national: NationalOptions = DEFAULT_NATIONAL_OPTIONS): RouteContext {
+export function routeContext(
+  ledger: Ledger,
+  policies: PolicySet,
+  keys: KeyStore,
+  audit: AuditLog,
+  national: NationalOptions = DEFAULT_NATIONAL_OPTIONS,
+  policyFiles: readonly string[] = [],
+): RouteContext {
   return {
     ledger,
     policies,
     keys,
     audit,
     national,
+    policyFiles,
     reads(req, action, target, detail) {
       readsOf.set(req, { action, target, detail });
     },

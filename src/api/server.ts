@@ -63,6 +63,11 @@ export interface ServerOptions {
   national?: Partial<NationalOptions>;
   /** The built web app's folder (default dist/web at the package root; src/api/web.ts). */
   webDir?: string;
+  /**
+   * The user policy files `policies` were loaded with (`--policy-file`): the simulation's worker
+   * threads load the same, so POST /v1/simulations runs the policies the service settles with.
+   */
+  policyFiles?: readonly string[];
 }
 
 /** How long the service waits for a client (milliseconds). */
@@ -281,7 +286,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       .send(errorBody(req.id, { code: 'SHUTTING_DOWN', message: 'the service is shutting down; try again shortly' }));
   });
 
-  const ctx = routeContext(ledger, policies, keys, audit, { ...DEFAULT_NATIONAL_OPTIONS, ...options.national });
+  const ctx = routeContext(ledger, policies, keys, audit, { ...DEFAULT_NATIONAL_OPTIONS, ...options.national }, options.policyFiles ?? []);
   // Who may call a route is its `config.roles`: checked once the body is read as JSON (a body
   // that is not JSON is 400 whoever sends it) and before it is validated.
   app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);

@@ -326,7 +326,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   setClockTolerance(limits.clockToleranceMs);
   // User policy files: --policy-file, else YIBAO_POLICY_FILES (separated by the platform's path delimiter, as PATH).
   const userFiles = values['policy-file'] ?? (env.YIBAO_POLICY_FILES ? env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
-  const policies = loadPolicies({ policyFiles: pathsIn(io, userFiles) ?? [] });
+  const policyFiles = pathsIn(io, userFiles) ?? [];
+  const policies = loadPolicies({ policyFiles });
   const store = await openLedgerDb({
     target: target(values.db, io),
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
@@ -345,6 +346,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     },
     ledger,
     policies,
+    policyFiles,
     keys: new KeyStore(store.db),
     logger: { level: values['log-level'] ?? env.LOG_LEVEL ?? 'info' },
     timeouts: limits.timeouts,

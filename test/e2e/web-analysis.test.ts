@@ -1,20 +1,13 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
 import { STORES } from '../support/stores.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { startWebApp, unlabelledInputs, type WebApp } from '../support/web-app.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 
 const haveChromium = chromiumPresent('web-analysis');
-
-const engine = new SettlementEngine(loadPolicies());
 
 /** 1,234.50 元 → 1234.5 */
 const yuanOf = (text: string | null) => Number((text ?? '').replace(/[^\d.-]/g, ''));
@@ -22,47 +15,25 @@ const yuanOf = (text: string | null) => Number((text ?? '').replace(/[^\d.-]/g, 
 const sqlite = STORES.find((x) => x.label === 'sqlite');
 
 describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlite)', () => {
-  let store: LedgerDb;
+  let web: WebApp;
   let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
   let analystKey: string;
-  let institutionKey: string;
   let deductiblePath: string;
 
   beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    store = await (sqlite as (typeof STORES)[number]).open();
-    const ledger = new Ledger(store, engine, Date.now);
-    await ledger.ready;
-    app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    analystKey = (await createKey(store.db, 'analyst')).key;
-    institutionKey = (await createKey(store.db, 'institution', { institutionId: 'H1' })).key;
+    web = await startWebApp((sqlite as (typeof STORES)[number]).open);
+    ({ app } = web);
+    analystKey = web.keys.analyst;
     // The county deductible of the resident outpatient pooling, as the API lists the pack.
     const pack = (await app.inject({ url: '/v1/policies/packs/luoyang-2024' })).json() as { params: { path: string; label: string; value: string }[] };
     const found = pack.params.find((x) => /resident-outpatient\.classes\.county\.deductible$/.test(x.path));
     expect(found?.value).toBe('50 元/次');
     deductiblePath = (found as { path: string }).path;
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-  });
+  afterAll(async () => web?.close());
 
-  const signedIn = async (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-    const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    await page.goto(`${base}/#/analysis`);
-    await page.getByTestId('sign-in').click();
-    await page.getByLabel('API 密钥').fill(key);
-    await page.getByRole('button', { name: '确定' }).click();
-    await page.getByTestId('sign-out').waitFor();
-    return page;
-  };
+  const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => web.open('/#/analysis', key, viewport);
 
   /** Builds the reform through the UI: luoyang-2024, 2,000 persons, the county deductible at 100. */
   const buildReform = async (page: Page) => {
@@ -151,9 +122,7 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
   it('labels every input and fits a phone (375px)', async () => {
     const page = await signedIn(analystKey, { width: 375, height: 812 });
     await buildReform(page);
-    const unlabelled = await page.evaluate<string[]>(
-      "[...document.querySelectorAll('input, select')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
-    );
+    const unlabelled = await unlabelledInputs(page);
     expect(unlabelled).toEqual([]);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await page.screenshot({ path: join(SHOTS, 'analysis-375.png'), fullPage: true });
@@ -166,16 +135,4 @@ describe.skipIf(!haveChromium || !sqlite)('the reform builder in chromium (sqlit
     await page.evaluate("localStorage.removeItem('yibao.lang')");
     await page.close();
   }, 60_000);
-
-  it('an institution key (and no key) sees the refusal, not the builder', async () => {
-    const page = await signedIn(institutionKey);
-    await expect.poll(() => page.getByTestId('analysis-refused').textContent()).toContain('改革测算仅供分析人员或经办机构的密钥使用');
-    expect(await page.getByTestId('a-run').count()).toBe(0);
-    expect(await page.locator('nav a', { hasText: '改革测算' }).count()).toBe(0);
-    await page.close();
-    const anon = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await anon.goto(`${base}/#/analysis`);
-    await expect.poll(() => anon.getByTestId('analysis-refused').textContent()).toContain('改革测算仅供');
-    await anon.close();
-  });
 });

@@ -1,42 +1,24 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
 import { freshSqlite } from '../support/stores.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { startWebApp, unlabelledInputs, type WebApp } from '../support/web-app.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 
 const haveChromium = chromiumPresent('web-calculator');
 
 describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
-  let store: LedgerDb;
-  let app: FastifyInstance;
+  let web: WebApp;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    store = await freshSqlite();
-    const engine = new SettlementEngine(loadPolicies());
-    const ledger = new Ledger(store, engine, Date.now);
-    await ledger.ready;
-    app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
+    web = await startWebApp(freshSqlite);
+    ({ base, browser } = web);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-  });
+  afterAll(async () => web?.close());
 
   const open = async (path = '/', viewport = { width: 1280, height: 800 }): Promise<Page> => {
     const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
@@ -123,9 +105,7 @@ describe.skipIf(!haveChromium)('the calculator page in chromium', () => {
     // Every <label for> names an element there, and every visible input has a label or an aria-label.
     const dangling = await page.evaluate<string[]>("[...document.querySelectorAll('label[for]')].filter((l) => !document.getElementById(l.htmlFor)).map((l) => l.textContent)");
     expect(dangling).toEqual([]);
-    const unlabelled = await page.evaluate<string[]>(
-      "[...document.querySelectorAll('input')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
-    );
+    const unlabelled = await unlabelledInputs(page);
     expect(unlabelled).toEqual([]);
     for (const name of ['参保地', '险种', '人员类别', '困难群众类别', '医疗机构级别', '医院等级', '就诊类型', '就诊日期', '医疗费总额（元）', '政策范围内金额（元）']) {
       expect(await page.getByLabel(name, { exact: true }).count(), name).toBeGreaterThan(0);

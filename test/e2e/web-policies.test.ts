@@ -1,16 +1,10 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
 import { freshSqlite } from '../support/stores.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { startWebApp, type WebApp } from '../support/web-app.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 
 const haveChromium = chromiumPresent('web-policies');
 
@@ -22,30 +16,18 @@ interface ShownParam {
 }
 
 describe.skipIf(!haveChromium)('the policy browser in chromium', () => {
-  let store: LedgerDb;
-  let app: FastifyInstance;
+  let web: WebApp;
   let browser: Browser;
   let base: string;
   let analystKey: string;
 
   beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    store = await freshSqlite();
-    const engine = new SettlementEngine(loadPolicies());
-    const ledger = new Ledger(store, engine, Date.now);
-    await ledger.ready;
-    app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    analystKey = (await createKey(store.db, 'analyst')).key;
-    browser = await launchChromium();
+    web = await startWebApp(freshSqlite);
+    ({ base, browser } = web);
+    analystKey = web.keys.analyst;
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-  });
+  afterAll(async () => web?.close());
 
   const open = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
     const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });

@@ -1,18 +1,14 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import iconv from 'iconv-lite';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import { loadPolicies } from '../../src/policy/policies.js';
 import { STORES } from '../support/stores.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
-import { serveLedger, signedInPage, type WebService } from '../support/web-app.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
+import { startWebApp, unlabelledInputs, type WebApp } from '../support/web-app.js';
 
 const haveChromium = chromiumPresent('web-reconciliations');
-
-const engine = new SettlementEngine(loadPolicies());
 
 /** A day in China (UTC+8), YYYY-MM-DD, `days` from today. */
 const chinaDay = (days = 0) => new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
@@ -21,9 +17,8 @@ const HEADER = '结算ID,就诊ID,人员编号,医疗费总额（元）,基金�
 
 for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
   describe.skipIf(!haveChromium || s.skip)(`the reconciliation page in chromium (${s.label})`, () => {
-    let svc: WebService;
+    let svc: WebApp;
     let app: FastifyInstance;
-    let browser: Browser;
     let agencyKey: string;
     let institutionKey: string;
     /** The ledger's settlement ids (setl_id) of the three visits, in order. */
@@ -34,9 +29,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     const to = chinaDay();
 
     beforeAll(async () => {
-      ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
-      svc = await serveLedger(s.open, engine);
+      svc = await startWebApp(s.open);
       app = svc.app;
       agencyKey = svc.keys.agency;
       institutionKey = svc.keys.institution;
@@ -75,15 +68,13 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
         payload: { institution: 'H2', from, to, format: '3202', file: 'X1\tV1\tP9\t1.00\t0.00\t0.00\t0\n' },
       });
       expect(h2.statusCode).toBe(201);
-      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {
-      await browser?.close();
       await svc?.close();
     });
 
-    const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => signedInPage(browser, svc.base, '/reconciliations', key, viewport);
+    const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => svc.open('/#/reconciliations', key, viewport);
 
     /** Fills the span, chooses a file (its bytes as given) and starts the run. */
     const reconcile = async (page: Page, name: string, bytes: Buffer, institution?: string) => {
@@ -262,10 +253,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       const page = await signedIn(agencyKey, { width: 390, height: 844 });
       await page.locator(`tr[data-run]`).first().getByTestId('rc-open').click();
       await page.getByTestId('verdict').waitFor();
-      const unlabelled = await page.evaluate<string[]>(
-        "[...document.querySelectorAll('input, select')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
-      );
-      expect(unlabelled).toEqual([]);
+      expect(await unlabelledInputs(page)).toEqual([]);
       // By keyboard: from the format, Tab reaches the file (visually replaced by 选择文件), then 开始对账.
       await page.getByLabel('文件格式').focus();
       await page.keyboard.press('Tab');

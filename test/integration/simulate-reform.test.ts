@@ -3,7 +3,7 @@
  * persons — the fund's change checked by hand, the base untouched, the same on worker threads, the
  * per-person impacts adding up to the report, and POST /v1/simulations answering the CLI's figures.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,6 +200,54 @@ for (const s of STORES.filter((x) => x.label === 'sqlite')) {
       const file = await post(svc.agency.key, { ...SCENARIO, policies: ['luoyang-2024', { pack: 'luoyang-2024', draft: '/etc/passwd' }] });
       expect(file.statusCode).toBe(400);
       expect(file.json().error.problems).toEqual(['policies[1].draft: draft files are not read here; give the values inline as overrides: { path: value }']);
+    });
+  });
+
+  describe.skipIf(s.skip)(`POST /v1/simulations with serve --policy-file on ${s.label}`, () => {
+    // A user policy file giving Luoyang's 2025 contribution figures, which no document gives (test
+    // values, not policy): the service settles with it, so its simulations must run it too.
+    const dir = mkdtempSync(join(tmpdir(), 'yibao-sim-overlay-'));
+    const overlay = join(dir, 'luoyang-2025.yaml');
+    writeFileSync(
+      overlay,
+      [
+        'format: yibao-policy-overlay/1',
+        'extends: luoyang-2024',
+        'note: 测试用：2025年度居民医保筹资标准（非政策数值）。',
+        'parameters:',
+        '  contributions.fundingStandard: { value: 1090, unit: yuan-per-year, from: 2025-01-01, to: 2025-12-31, source: 测试用 }',
+        '  contributions.subsidyStandard: { value: 690, unit: yuan-per-year, from: 2025-01-01, to: 2025-12-31, source: 测试用 }',
+        '  contributions.individual: { value: 400, unit: yuan-per-year, from: 2025-01-01, to: 2025-12-31, source: 测试用 }',
+        '',
+      ].join('\n'),
+    );
+    const scenario = { ...SCENARIO, name: 'luoyang 2025', year: 2025, policies: ['luoyang-2024'] };
+    let withFile: TestService;
+    let documentsOnly: TestService;
+    beforeAll(async () => {
+      withFile = await startService(s.open, new SettlementEngine(loadPolicies({ policyFiles: [overlay] })), { server: { policyFiles: [overlay] } });
+      documentsOnly = await startService(s.open, engine);
+    });
+    afterAll(async () => {
+      await withFile?.close();
+      await documentsOnly?.close();
+    });
+    const run = async (svc: TestService) => {
+      const res = await svc.app.inject({ method: 'POST', url: '/v1/simulations', headers: { authorization: `Bearer ${svc.analyst.key}` }, payload: scenario });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().report as ReturnType<typeof buildReport>;
+    };
+
+    it('simulates the policies the service settles with: the file’s 2025 funding counts, as in the CLI with --policy-file', async () => {
+      const report = await run(withFile);
+      // By hand: 300 adult residents, none in a hardship group: 300 × 1090 = 327,000.00 funding,
+      // of which 300 × 400 = 120,000.00 individual and 300 × 690 = 207,000.00 subsidy.
+      expect(report.policies[0]?.income).toMatchObject({ available: true, year: 2025, residents: 300, total: 327000, individual: 120000, subsidy: 207000 });
+      const cli = buildReport(await simulate(parseScenario(scenario), { threads: 0, policyFiles: [overlay] }));
+      expect(report).toEqual(JSON.parse(JSON.stringify(cli)));
+      // Without the file, no document gives Luoyang's 2025 funding.
+      const without = await run(documentsOnly);
+      expect(without.policies[0]?.income).toMatchObject({ available: false, reason: expect.stringContaining('NO_CONTRIBUTION_STANDARD') });
     });
   });
 }

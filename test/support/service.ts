@@ -41,7 +41,7 @@ export function withJson(res: LightMyRequestResponse): LightMyRequestResponse & 
 export async function startService(
   open: () => Promise<LedgerDb>,
   engine: SettlementEngine,
-  options: { ledger?: LedgerOptions; server?: Pick<ServerOptions, 'timeouts' | 'bodyLimit' | 'national'> } = {},
+  options: { ledger?: LedgerOptions; server?: Pick<ServerOptions, 'timeouts' | 'bodyLimit' | 'national' | 'policyFiles'> } = {},
 ): Promise<TestService> {
   const store = await open();
   const ledger = new Ledger(store, engine, Date.now, options.ledger);

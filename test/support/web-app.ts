@@ -1,56 +1,94 @@
 /**
- * What a browser test of a signed-in page starts with: the real service on a fresh ledger (a
- * port of its own on 127.0.0.1) with an agency, an analyst and an institution key, and a page of the
- * app signed in through its own 登录 dialog. The browser itself is test/support/browser.ts's.
+ * The real service for a browser test: a fresh store, the ledger with the built-in policies,
+ * `buildServer` listening on a loopback port, a key of each role, and chromium — and the pages the
+ * tests open, in Chinese, in China's time zone, signed in through the header's 登录 as a user would.
  */
+import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { buildServer } from '../../src/api/server.js';
-import type { SettlementEngine } from '../../src/engine/settle.js';
+import { SettlementEngine } from '../../src/engine/settle.js';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { createKey, KeyStore } from '../../src/ledger/keys.js';
 import { Ledger } from '../../src/ledger/ledger.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { ensureBuilt, launchChromium, SHOTS } from './browser.js';
 
-export interface WebService {
+export interface WebApp {
   store: LedgerDb;
+  ledger: Ledger;
   app: FastifyInstance;
   /** http://127.0.0.1:PORT */
   base: string;
+  browser: Browser;
+  /** A key of each role (the institution's is H1's unless told). */
   keys: { agency: string; analyst: string; institution: string };
+  /** `fetch`-free calls through Fastify's inject, as the agency unless another key is given. */
+  inject(method: string, url: string, payload?: unknown, key?: string): Promise<{ statusCode: number; json(): unknown; body: string }>;
+  /** A new page at `path` (e.g. `/#/clerk`), 1280×800 unless told, signed in with `key` when one is given. */
+  open(path: string, key?: string, viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
 }
 
-/** The service on `open()`'s ledger, listening; the institution key is `institution`'s (H1 unless told). */
-export async function serveLedger(open: () => Promise<LedgerDb>, engine: SettlementEngine, institution = 'H1'): Promise<WebService> {
+/** The default engine, built once per test file. */
+let defaultEngine: SettlementEngine | undefined;
+
+export interface WebAppOptions {
+  /** The engine (default: the built-in policies). */
+  engine?: SettlementEngine;
+  /** The ledger's clock (default Date.now): a test may move it. */
+  clock?: () => number;
+  /** The institution key's institution (default H1). */
+  institution?: string;
+}
+
+/** Builds the web app if needed, opens the store, starts the service and chromium. */
+export async function startWebApp(open: () => Promise<LedgerDb>, options: WebAppOptions = {}): Promise<WebApp> {
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  const e = options.engine ?? (defaultEngine ??= new SettlementEngine(loadPolicies()));
   const store = await open();
-  const ledger = new Ledger(store, engine, Date.now);
+  const ledger = new Ledger(store, e, options.clock ?? Date.now);
   await ledger.ready;
-  const app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
+  const app = await buildServer({ ledger, policies: e.policies, keys: new KeyStore(store.db, 0), logger: false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const keys = {
     agency: (await createKey(store.db, 'agency')).key,
     analyst: (await createKey(store.db, 'analyst')).key,
-    institution: (await createKey(store.db, 'institution', { institutionId: institution })).key,
+    institution: (await createKey(store.db, 'institution', { institutionId: options.institution ?? 'H1' })).key,
   };
+  const browser = await launchChromium();
   return {
     store,
+    ledger,
     app,
     base,
+    browser,
     keys,
-    close: async () => {
+    inject: (method, url, payload, key = keys.agency) =>
+      app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload: payload as object }) }),
+    async open(path, key, viewport = { width: 1280, height: 800 }) {
+      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+      await page.goto(`${base}${path}`);
+      if (key !== undefined) {
+        await page.getByTestId('sign-in').click();
+        await page.getByRole('dialog').getByLabel('API 密钥').fill(key);
+        await page.getByRole('button', { name: '确定' }).click();
+        await page.getByTestId('sign-out').waitFor();
+      }
+      return page;
+    },
+    async close() {
+      await browser.close();
       await app.close();
       await store.close();
     },
   };
 }
 
-/** A new page (Chinese, China time) at `base/#path`, signed in with `key` through the app's 登录 dialog. */
-export async function signedInPage(browser: Browser, base: string, path: string, key: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-  await page.goto(`${base}/#${path}`);
-  await page.getByTestId('sign-in').click();
-  await page.getByLabel('API 密钥').fill(key);
-  await page.getByRole('button', { name: '确定' }).click();
-  await page.getByTestId('sign-out').waitFor();
-  return page;
+/** Inputs and selects shown without a label a screen reader would read (their outer HTML). */
+export function unlabelledInputs(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(
+    "[...document.querySelectorAll('input, select, textarea')].filter((i) => i.type !== 'hidden' && i.offsetParent !== null && i.labels.length === 0 && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map((i) => i.outerHTML)",
+  );
 }

@@ -10,6 +10,7 @@ export const apiKey = ref<string | null>(sessionStorage.getItem(KEY));
 
 export function signIn(key: string): void {
   sessionStorage.setItem(KEY, key);
+  whoamiLoading.value = true;
   apiKey.value = key;
 }
 
@@ -26,13 +27,14 @@ export interface Whoami {
   institution: string | null;
 }
 export const whoami = ref<Whoami | null>(null);
-/** True while the service is being asked who the key is. */
-export const whoamiLoading = ref(false);
+/** True while the service is being asked who the key is (from the start when a key is kept). */
+export const whoamiLoading = ref(apiKey.value !== null);
 
 /** Asks the service who the key is (after sign-in and at load); a refused key has no role (it is kept: 退出登录 forgets it). */
 export async function loadWhoami(): Promise<void> {
   if (!apiKey.value) {
     whoami.value = null;
+    whoamiLoading.value = false;
     return;
   }
   whoamiLoading.value = true;

@@ -109,7 +109,7 @@ export const simulationRoutes: RoutePlugin = async (app, { ctx }) => {
       let report: ReturnType<typeof buildReport>;
       try {
         const threads = Math.max(1, Math.min(4, availableParallelism() - 1));
-        const run = await simulate(scenario, { threads, policyFiles: [], timeoutMs: SIMULATION_TIMEOUT_MS });
+        const run = await simulate(scenario, { threads, policyFiles: [...ctx.policyFiles], timeoutMs: SIMULATION_TIMEOUT_MS });
         report = buildReport(run);
       } finally {
         running = false;

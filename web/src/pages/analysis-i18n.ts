@@ -3,7 +3,6 @@ import { lang } from '../i18n';
 
 const zh = {
   intro: '在一份政策文件之上假设若干参数的新取值（改革草案），用合成人群测算统筹基金支出的变化，以及各类人员谁受益、谁受损。假设的取值不会保存，也不改变任何文件。',
-  refused: '改革测算仅供分析人员或经办机构的密钥使用。请使用分析人员（analyst）或经办机构（agency）的 API 密钥登录。',
   builder: '改革方案',
   base: '基础政策文件',
   persons: '合成人群人数',
@@ -56,7 +55,6 @@ const zh = {
 const english: Record<keyof typeof zh, string> = {
   intro:
     'Suppose new values for some parameters of a document (a reform draft) and estimate, on a synthetic population, the change in the pooling fund’s outlay and who gains or loses. The hypothetical values are never saved and change no document.',
-  refused: 'Reform analysis is for analyst and agency keys. Sign in with such an API key.',
   builder: 'The reform',
   base: 'Base document',
   persons: 'Synthetic population',

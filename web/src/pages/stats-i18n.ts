@@ -3,7 +3,6 @@ import { lang } from '../i18n';
 
 const zh = {
   intro: '按政策文件和月份汇总的统筹基金支出（已扣除冲销），不含任何个人信息。数据来自 GET /v1/stats/fund。',
-  refused: '基金统计仅供分析人员或经办机构的密钥使用。请使用分析人员（analyst）或经办机构（agency）的 API 密钥登录。',
   year: '年度',
   show: '查询',
   totals: '合计',
@@ -28,7 +27,6 @@ const zh = {
 
 const english: typeof zh = {
   intro: "The fund's outlay by policy document and month (net of reversals); no personal data. From GET /v1/stats/fund.",
-  refused: 'Fund statistics are for analyst and agency keys. Sign in with such an API key.',
   year: 'Year',
   show: 'Show',
   totals: 'Totals',
