@@ -10,7 +10,7 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator' | 'policies' | 'clerk' | 'analysis' | 'stats';
+  name: 'calculator' | 'policies' | 'clerk' | 'analysis' | 'stats' | 'supervision';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
@@ -24,6 +24,7 @@ export const ROUTES: Route[] = [
   { path: '/clerk', name: 'clerk', component: defineAsyncComponent(() => import('./pages/Clerk.vue')), roles: ['agency', 'institution'] },
   { path: '/analysis', name: 'analysis', component: defineAsyncComponent(() => import('./pages/Analysis.vue')), roles: ['analyst', 'agency'] },
   { path: '/stats', name: 'stats', component: defineAsyncComponent(() => import('./pages/Stats.vue')), roles: ['analyst', 'agency'] },
+  { path: '/supervision', name: 'supervision', component: defineAsyncComponent(() => import('./pages/Supervision.vue')), roles: ['agency', 'analyst', 'institution'] },
 ];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
