@@ -118,7 +118,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.getByTestId('sv-empty').waitFor();
       await page.getByRole('tab', { name: '规则与筛查' }).click();
       // No parameter has a default: SPLIT-DAY names its missing parameter and does not run.
-      await expect.poll(() => page.getByTestId('sv-missing-SPLIT-DAY').textContent()).toContain('同日同机构同类就诊结算次数下限');
+      await expect.poll(() => page.getByTestId('sv-missing-SPLIT-DAY').textContent()).toContain('不能运行，尚缺参数：同日同机构同类就诊结算次数下限');
       await page.getByTestId('sv-edit-SPLIT-DAY').click();
       await page.getByLabel('同日同机构同类就诊结算次数下限（次）').fill('1');
       await page.getByTestId('sv-p-reason').fill('浏览器测试：同日同机构两次即提示');
@@ -151,6 +151,9 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       // Card distance cannot judge visits at institutions without a site (unjudged), if it ran; it did not.
       await page.getByTestId('sv-run-unjudged').waitFor();
       expect(await page.getByTestId('sv-runs').textContent()).toContain('批量');
+      // ENROL-DUP has no parameter, yet the agency has not set it up: it does not run either.
+      expect(await page.getByTestId('sv-missing-ENROL-DUP').textContent()).toContain('未设置');
+      await page.screenshot({ path: join(SHOTS, `supervision-rules-${s.label}.png`), fullPage: true });
 
       // The findings: two, 125.00 each; the counts on top: 2 open, 250.00 元.
       await page.getByRole('tab', { name: '疑点线索' }).click();
@@ -264,6 +267,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('sv-amount-total').textContent()).toBe(`${(2 * SECOND_FUND).toFixed(2)} 元`);
       expect(await page.getByTestId('sv-count-confirmed').textContent()).toBe('1');
       expect(await page.getByTestId('sv-counts-rows').textContent()).toContain('H2');
+      await page.screenshot({ path: join(SHOTS, `supervision-analyst-${s.label}.png`), fullPage: true });
       expect(await page.getByRole('tab', { name: '疑点线索' }).count()).toBe(0);
       expect(await page.getByTestId('sv-list').count()).toBe(0);
       expect(await rows(page).count()).toBe(0);
