@@ -159,6 +159,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       await page.getByRole('tab', { name: '疑点线索' }).click();
       await page.getByTestId('sv-search').click();
       await expect.poll(() => rows(page).count()).toBe(2);
+      expect(await page.getByTestId('sv-shown').textContent()).toBe('第 1–2 条，共 2 条');
       expect(await page.getByTestId('sv-row-amount').allTextContents()).toEqual([SECOND_FUND.toFixed(2), SECOND_FUND.toFixed(2)]);
       await expect.poll(() => page.getByTestId('sv-count-total').textContent()).toBe('2');
       expect(await page.getByTestId('sv-amount-total').textContent()).toBe(`${(2 * SECOND_FUND).toFixed(2)} 元`);
@@ -241,6 +242,13 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
           .subarray(0, 2)
           .toString('latin1'),
       ).toBe('PK');
+      // A span that runs backwards: the service's refusal, in Chinese with its code (Enter in a field asks).
+      await page.getByLabel('发生时间自').fill('2024-03-05');
+      await page.getByLabel('发生时间至（含当日）').fill('2024-03-01');
+      await page.getByLabel('发生时间至（含当日）').press('Enter');
+      await expect.poll(() => page.getByTestId('sv-list-error').textContent()).toContain('请求有误');
+      expect(await page.getByTestId('sv-list-error').textContent()).toContain('INVALID_REQUEST');
+      expect(await rows(page).count()).toBe(0);
       await page.close();
     }, 120_000);
 
