@@ -31,6 +31,7 @@ const PAGES: { path: string; nav: string; who: Who[] }[] = [
   { path: '/clerk', nav: '经办台', who: ['agency', 'institution'] },
   { path: '/analysis', nav: '改革测算', who: ['analyst', 'agency'] },
   { path: '/stats', nav: '基金统计', who: ['analyst', 'agency'] },
+  { path: '/supervision', nav: '监管', who: ['agency', 'analyst', 'institution'] },
 ];
 
 /** The routes web/src/router.ts declares: path → roles (undefined: public). */
