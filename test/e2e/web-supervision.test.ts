@@ -214,6 +214,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       expect(await page.getByTestId('sv-history-entry').textContent()).toContain('已确认');
       await expect.poll(() => rows(page).first().getByTestId('sv-row-status').textContent()).toBe('已确认');
       await expect.poll(() => page.getByTestId('sv-count-confirmed').textContent()).toBe('1');
+      await page.getByTestId('sv-detail').screenshot({ path: join(SHOTS, `supervision-detail-${s.label}.png`) });
       // Now open is offered again, confirmed no more.
       expect(await page.getByTestId('sv-to-open').count()).toBe(1);
       expect(await page.getByTestId('sv-to-confirmed').count()).toBe(0);
