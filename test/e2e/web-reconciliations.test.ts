@@ -1,3 +1,12 @@
+/**
+ * 对账 (#/reconciliations) in chromium, on SQLite and PostgreSQL, against the real service: three
+ * visits settled at H1 through the API, then hospital files uploaded through the page (setInputFiles)
+ * — a UTF-8 CSV that does not balance (each class and both sides' sums worked out by hand below), a
+ * GBK CSV and a 3202 TXT that do, 1001 rows the ledger lacks (the note and the pages read from the
+ * service), files the service refuses (the line, column and field in Chinese under the file field);
+ * the runs listed and reopened, the differences downloaded with the key; an institution key
+ * reconciles its own; an analyst key sees 无权访问 and no 对账 link.
+ */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
