@@ -27,6 +27,7 @@ const PAGES: { path: string; nav: string; who: Who[] }[] = [
   { path: '/stats', nav: '基金统计', who: ['analyst', 'agency'] },
   { path: '/clearing', nav: '清算', who: ['agency', 'analyst'] },
   { path: '/supervision', nav: '监管', who: ['agency', 'analyst', 'institution'] },
+  { path: '/reconciliations', nav: '对账', who: ['agency', 'institution'] },
 ];
 
 /** The routes web/src/router.ts declares: path → roles (undefined: public). */
