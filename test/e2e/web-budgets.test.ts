@@ -49,7 +49,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     };
 
     beforeAll(async () => {
-      w = await startWebApp(s.open, undefined, () => clock.now);
+      w = await startWebApp(s.open, { clock: () => clock.now });
       expect((await call('PUT', '/v1/clearing/districts/410305', { name: '涧西区', region: '410300', level: 'urban' })).status).toBe(201);
       for (const [i, day] of VISITS.entries()) {
         const person = `p-budget-${i + 1}`;

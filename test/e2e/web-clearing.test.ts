@@ -17,23 +17,17 @@
  * pay: the personal account is not asked). Both are paid by the city centre (三(二): 城市区).
  * Districts (三(三)): P1 lives in 涧西区 (60.00 paid by the city); 涧西区 remits 100.50 → balance 40.50.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import iconv from 'iconv-lite';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
-import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
-import { createKey, KeyStore } from '../../src/ledger/keys.js';
-import { Ledger } from '../../src/ledger/ledger.js';
-import { loadPolicies } from '../../src/policy/policies.js';
-import { chromiumPresent, ensureBuilt, launchChromium, ROOT, SHOTS } from '../support/browser.js';
+import { chromiumPresent, ROOT, SHOTS } from '../support/browser.js';
 import { STORES } from '../support/stores.js';
+import { startWebApp, type WebApp } from '../support/web-app.js';
 
 const haveChromium = chromiumPresent('web-clearing');
-const engine = new SettlementEngine(loadPolicies());
 const at = (iso: string) => Date.parse(iso);
 
 const JX = { id: 'JX', tier: 'city', grade: 3, contracted: true };
@@ -46,10 +40,8 @@ const VISITS = [
 
 for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
   describe.skipIf(!haveChromium || s.skip)(`the agency's month in chromium (${s.label})`, () => {
-    let store: LedgerDb;
+    let web: WebApp;
     let app: FastifyInstance;
-    let browser: Browser;
-    let base: string;
     let agencyKey: string;
     let analystKey: string;
     let institutionKey: string;
@@ -66,16 +58,9 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     };
 
     beforeAll(async () => {
-      ensureBuilt();
-      mkdirSync(SHOTS, { recursive: true });
-      store = await s.open();
-      const ledger = new Ledger(store, engine, () => clock.now);
-      await ledger.ready;
-      app = await buildServer({ ledger, policies: engine.policies, keys: new KeyStore(store.db, 0), logger: false });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
-      agencyKey = (await createKey(store.db, 'agency')).key;
-      analystKey = (await createKey(store.db, 'analyst')).key;
-      institutionKey = (await createKey(store.db, 'institution', { institutionId: 'JX' })).key;
+      web = await startWebApp(s.open, { clock: () => clock.now, institution: 'JX' });
+      ({ app } = web);
+      ({ agency: agencyKey, analyst: analystKey, institution: institutionKey } = web.keys);
       // The registry: 涧西区 (a city district), the city centre; JX and JX2 in 涧西区 (paid by the city by rule).
       expect((await call('PUT', '/v1/clearing/districts/410305', agencyKey, { name: '涧西区', region: '410300', level: 'urban' })).status).toBe(201);
       expect((await call('PUT', '/v1/clearing/centres/410300', agencyKey, { name: '洛阳市医保中心', level: 'city', region: '410300' })).status).toBe(201);
@@ -96,24 +81,11 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       }
       expect(fundFen).toBe(20_800); // 60.00 + 100.00 + 48.00 = 208.00
       clock.now = at('2024-03-20T09:00:00+08:00'); // March has not ended yet.
-      browser = await launchChromium();
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await app?.close();
-      await store?.close();
-    });
+    afterAll(async () => web?.close());
 
-    const signedIn = async (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-      await page.goto(`${base}/#/clearing`);
-      await page.getByTestId('sign-in').click();
-      await page.getByLabel('API 密钥').fill(key);
-      await page.getByRole('button', { name: '确定' }).click();
-      await page.getByTestId('sign-out').waitFor();
-      return page;
-    };
+    const signedIn = (key: string, viewport = { width: 1280, height: 800 }): Promise<Page> => web.open('/#/clearing', key, viewport);
     /**
      * The file a download button gives, and the name the page gives it (the link's download
      * attribute: headless chromium saves a non-ASCII name as "download", a desktop browser keeps it).

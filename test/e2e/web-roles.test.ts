@@ -26,6 +26,8 @@ const PAGES: { path: string; nav: string; who: Who[] }[] = [
   { path: '/analysis', nav: '改革测算', who: ['analyst', 'agency'] },
   { path: '/stats', nav: '基金统计', who: ['analyst', 'agency'] },
   { path: '/clearing', nav: '清算', who: ['agency', 'analyst'] },
+  { path: '/supervision', nav: '监管', who: ['agency', 'analyst', 'institution'] },
+  { path: '/reconciliations', nav: '对账', who: ['agency', 'institution'] },
   { path: '/budgets', nav: '预算与预警', who: ['agency', 'analyst'] },
 ];
 

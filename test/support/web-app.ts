@@ -21,7 +21,7 @@ export interface WebApp {
   /** http://127.0.0.1:PORT */
   base: string;
   browser: Browser;
-  /** A key of each role (the institution's is H1's). */
+  /** A key of each role (the institution's is H1's unless told). */
   keys: { agency: string; analyst: string; institution: string };
   /** `fetch`-free calls through Fastify's inject, as the agency unless another key is given. */
   inject(method: string, url: string, payload?: unknown, key?: string): Promise<{ statusCode: number; json(): unknown; body: string }>;
@@ -33,23 +33,29 @@ export interface WebApp {
 /** The default engine, built once per test file. */
 let defaultEngine: SettlementEngine | undefined;
 
-/**
- * Builds the web app if needed, opens the store, starts the service and chromium. `now` is the
- * ledger's clock (default the real one): a test that settles on given days moves it.
- */
-export async function startWebApp(open: () => Promise<LedgerDb>, engine?: SettlementEngine, now: () => number = Date.now): Promise<WebApp> {
+export interface WebAppOptions {
+  /** The engine (default: the built-in policies). */
+  engine?: SettlementEngine;
+  /** The ledger's clock (default Date.now): a test may move it. */
+  clock?: () => number;
+  /** The institution key's institution (default H1). */
+  institution?: string;
+}
+
+/** Builds the web app if needed, opens the store, starts the service and chromium. */
+export async function startWebApp(open: () => Promise<LedgerDb>, options: WebAppOptions = {}): Promise<WebApp> {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  const e = engine ?? (defaultEngine ??= new SettlementEngine(loadPolicies()));
+  const e = options.engine ?? (defaultEngine ??= new SettlementEngine(loadPolicies()));
   const store = await open();
-  const ledger = new Ledger(store, e, now);
+  const ledger = new Ledger(store, e, options.clock ?? Date.now);
   await ledger.ready;
   const app = await buildServer({ ledger, policies: e.policies, keys: new KeyStore(store.db, 0), logger: false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const keys = {
     agency: (await createKey(store.db, 'agency')).key,
     analyst: (await createKey(store.db, 'analyst')).key,
-    institution: (await createKey(store.db, 'institution', { institutionId: 'H1' })).key,
+    institution: (await createKey(store.db, 'institution', { institutionId: options.institution ?? 'H1' })).key,
   };
   const browser = await launchChromium();
   return {
@@ -62,7 +68,7 @@ export async function startWebApp(open: () => Promise<LedgerDb>, engine?: Settle
     inject: (method, url, payload, key = keys.agency) =>
       app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload: payload as object }) }),
     async open(path, key, viewport = { width: 1280, height: 800 }) {
-      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
       await page.goto(`${base}${path}`);
       if (key !== undefined) {
         await page.getByTestId('sign-in').click();
