@@ -47,25 +47,7 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
       // deductible 50.00, ratio 50%: fund (250.00 − 50.00) × 50% = 100.00; no personal account.
       // Each is a ledger row: medfee_sumamt 300.00, fund_pay_sumamt 100.00, acct_pay 0.00.
       for (let i = 1; i <= 3; i++) {
-        const res = await app.inject({
-          method: 'POST',
-          url: '/v1/settlements',
-          headers: { authorization: `Bearer ${agencyKey}` },
-          payload: {
-            requestId: `rc-${i}`,
-            person: { id: `p-rc-${i}`, region: '410300', scheme: 'resident', category: 'adult' },
-            visit: {
-              id: `v-rc-${i}`,
-              time: '2024-03-02T10:00:00+08:00',
-              type: 'outpatient',
-              institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
-              total: 300,
-              eligible: 250,
-            },
-          },
-        });
-        expect(res.statusCode).toBe(201);
-        const e = res.json() as { id: string; fundPay: number; criticalIllnessPay: number; assistancePay: number; accountPay: number };
+        const e = await svc.settleCase(`rc-${i}`, `p-rc-${i}`);
         expect([e.fundPay, e.criticalIllnessPay, e.assistancePay, e.accountPay]).toEqual([100, 0, 0, 0]);
         setl.push(e.id);
       }

@@ -24,30 +24,11 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     beforeAll(async () => {
       web = await startWebApp(s.open);
       ({ app } = web);
-      const agencyKey = web.keys.agency;
       analystKey = web.keys.analyst;
       // N visits settled by the agency: Luoyang resident adult, county grade-2 contracted, outpatient 2024-03-02, 300.00 of which 250.00 eligible.
       let fen = 0;
       for (let i = 1; i <= N; i++) {
-        const res = await app.inject({
-          method: 'POST',
-          url: '/v1/settlements',
-          headers: { authorization: `Bearer ${agencyKey}` },
-          payload: {
-            requestId: `stats-${i}`,
-            person: { id: `p-stats-${i}`, region: '410300', scheme: 'resident', category: 'adult' },
-            visit: {
-              id: `v-stats-${i}`,
-              time: '2024-03-02T10:00:00+08:00',
-              type: 'outpatient',
-              institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
-              total: 300,
-              eligible: 250,
-            },
-          },
-        });
-        expect(res.statusCode).toBe(201);
-        const fundPay = (res.json() as { fundPay: number }).fundPay;
+        const { fundPay } = await web.settleCase(`stats-${i}`, `p-stats-${i}`);
         expect(fundPay).toBe(100);
         fen += Math.round(fundPay * 100);
       }

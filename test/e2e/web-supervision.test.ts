@@ -54,25 +54,8 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
           [1, '10'],
           [2, '11'],
         ] as const) {
-          const res = await app.inject({
-            method: 'POST',
-            url: '/v1/settlements',
-            headers: { authorization: `Bearer ${agencyKey}` },
-            payload: {
-              requestId: `sv-${person}-${n}`,
-              person: { id: person, region: '410300', scheme: 'resident', category: 'adult' },
-              visit: {
-                id: `v-${person}-${n}`,
-                time: `2024-03-02T${hour}:00:00+08:00`,
-                type: 'outpatient',
-                institution: { id: institution, tier: 'county', grade: 2, contracted: true },
-                total: 300,
-                eligible: 250,
-              },
-            },
-          });
-          expect(res.statusCode).toBe(201);
-          funds.push((res.json() as { fundPay: number }).fundPay);
+          const e = await web.settleCase(`sv-${person}-${n}`, person, { institution, time: `2024-03-02T${hour}:00:00+08:00` });
+          funds.push(e.fundPay);
         }
         // The hand figures above: the first visit bears the deductible, the second does not.
         expect(funds).toEqual([100, SECOND_FUND]);

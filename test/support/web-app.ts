@@ -25,6 +25,15 @@ export interface WebApp {
   keys: { agency: string; analyst: string; institution: string };
   /** `fetch`-free calls through Fastify's inject, as the agency unless another key is given. */
   inject(method: string, url: string, payload?: unknown, key?: string): Promise<{ statusCode: number; json(): unknown; body: string }>;
+  /**
+   * Settles, as the agency, the tests' hand-computed case for `person` (a Luoyang resident adult) at
+   * a contracted county hospital of grade 2 (H1 unless told), outpatient at `time` (2024-03-02 10:00
+   * China time unless told), 300.00 in all, 250.00 eligible — by hand (洛医保〔2023〕63号 二(一)2):
+   * the first such visit of a day bears the deductible 50.00: fund (250.00 − 50.00) × 50% = 100.00,
+   * cash 200.00; a second at the same institution that day does not: 250.00 × 50% = 125.00.
+   * `tag` makes the request and visit ids. Returns the entry; throws unless it is 201.
+   */
+  settleCase(tag: string, person: string, options?: { institution?: string; time?: string }): Promise<SettledEntry>;
   /** A new page at `path` (e.g. `/#/clerk`), 1280×800 unless told, signed in with `key` when one is given. */
   open(path: string, key?: string, viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
@@ -32,6 +41,16 @@ export interface WebApp {
 
 /** The default engine, built once per test file. */
 let defaultEngine: SettlementEngine | undefined;
+
+/** A settlement as POST /v1/settlements answers it (the parts the tests read). */
+export interface SettledEntry {
+  id: string;
+  fundPay: number;
+  criticalIllnessPay: number;
+  assistancePay: number;
+  accountPay: number;
+  cashPay: number;
+}
 
 export interface WebAppOptions {
   /** The engine (default: the built-in policies). */
@@ -67,6 +86,27 @@ export async function startWebApp(open: () => Promise<LedgerDb>, options: WebApp
     keys,
     inject: (method, url, payload, key = keys.agency) =>
       app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload: payload as object }) }),
+    async settleCase(tag, person, options = {}) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/settlements',
+        headers: { authorization: `Bearer ${keys.agency}` },
+        payload: {
+          requestId: `req-${tag}`,
+          person: { id: person, region: '410300', scheme: 'resident', category: 'adult' },
+          visit: {
+            id: `v-${tag}`,
+            time: options.time ?? '2024-03-02T10:00:00+08:00',
+            type: 'outpatient',
+            institution: { id: options.institution ?? 'H1', tier: 'county', grade: 2, contracted: true },
+            total: 300,
+            eligible: 250,
+          },
+        },
+      });
+      if (res.statusCode !== 201) throw new Error(`settling ${tag}: ${res.statusCode} ${res.body}`);
+      return res.json() as SettledEntry;
+    },
     async open(path, key, viewport = { width: 1280, height: 800 }) {
       const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
       await page.goto(`${base}${path}`);

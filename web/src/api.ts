@@ -75,3 +75,46 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!res.ok) throw new ApiFailure(res.status, json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText });
   return json as T;
 }
+
+/** The file name a Content-Disposition gives (its UTF-8 `filename*`, the Chinese one, first), else `fallback`. */
+export function fileNameOf(disposition: string | null, fallback: string): string {
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '');
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1]);
+    } catch {
+      // a malformed name: the ASCII one below
+    }
+  }
+  return /filename="([^"]+)"/i.exec(disposition ?? '')?.[1] ?? fallback;
+}
+
+/**
+ * Downloads a file the API answers (`path` under /v1 with its `?format=`) with the signed-in key:
+ * fetched with the bearer header (a plain link could not carry it), then saved through a link to
+ * a Blob URL. Returns the file's name (the service's, else `fallback`).
+ *
+ * @throws ApiFailure the service's refusal (its code and message).
+ */
+export async function download(path: string, fallback: string): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
+  const res = await fetch(new URL(path.replace(/^\//, ''), BASE), { headers });
+  if (!res.ok) {
+    const json = (await res.json().catch(() => null)) as { error?: ApiError } | null;
+    throw new ApiFailure(res.status, json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText });
+  }
+  const name = fileNameOf(res.headers.get('content-disposition'), fallback);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  // The link stays a while: removed at once, the browser may lose the file's name.
+  setTimeout(() => {
+    a.remove();
+    URL.revokeObjectURL(url);
+  }, 60_000);
+  return name;
+}

@@ -1,4 +1,5 @@
-/** Amounts and dates as read in China: 1,234.50 元; 2024年3月2日. */
+/** Amounts, days and moments as read in China: 1,234.50 元; 2024年3月2日; 2024年3月2日 10:00. */
+import { lang } from './i18n';
 
 const yuanFormat = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: true });
 
@@ -18,4 +19,17 @@ export function formatDay(day: string | undefined): string {
 /** Today in China (UTC+8), YYYY-MM-DD. */
 export function todayInChina(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * An instant (ISO 8601, any offset) in China time (UTC+8): 2024年3月2日 10:00 (2024-03-02 10:00 in
+ * English), with the seconds when asked; '—' for none.
+ */
+export function formatMoment(iso: string | null | undefined, seconds = false): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms + 8 * 3600_000).toISOString();
+  const [y, mo, da, clock] = [d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), d.slice(11, seconds ? 19 : 16)];
+  return lang.value === 'en' ? `${y}-${mo}-${da} ${clock}` : `${y}年${Number(mo)}月${Number(da)}日 ${clock}`;
 }

@@ -3,7 +3,8 @@
  * then a Blob link), times in China time, sums in integer fen, refusals as the page shows them.
  */
 import { ref, shallowRef } from 'vue';
-import { ApiFailure, type ApiError, apiKey } from '../../api';
+import { ApiFailure, type ApiError } from '../../api';
+import { formatMoment } from '../../format';
 import { lang } from '../../i18n';
 import { c, meaningOf } from '../clearing-i18n';
 
@@ -14,49 +15,8 @@ export const FORMATS: { format: Format; key: 'csv' | 'csvGbk' | 'xlsx' }[] = [
   { format: 'xlsx', key: 'xlsx' },
 ];
 
-/** The API's base: `v1/` beside index.html, as api.ts finds it. */
-const base = () => new URL('v1/', document.baseURI.replace(/#.*$/, '').replace(/[^/]*$/, ''));
-
-/** The file's name from Content-Disposition: the Chinese one (filename*=UTF-8''…) first. */
-export function fileName(disposition: string | null, fallback: string): string {
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '');
-  if (star?.[1]) {
-    try {
-      return decodeURIComponent(star[1]);
-    } catch {
-      /* the ASCII name below */
-    }
-  }
-  return /filename="([^"]+)"/i.exec(disposition ?? '')?.[1] ?? fallback;
-}
-
-/**
- * Downloads `path` (under /v1, with its ?format=) with the signed-in key: fetch with the bearer
- * header, then a link to a Blob URL clicked and released.
- *
- * @throws ApiFailure the service's refusal (its code and message).
- */
-export async function download(path: string, fallback: string): Promise<void> {
-  const headers: Record<string, string> = {};
-  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
-  const res = await fetch(new URL(path.replace(/^\//, ''), base()), { headers });
-  if (!res.ok) {
-    const json = (await res.json().catch(() => null)) as { error?: ApiError } | null;
-    throw new ApiFailure(res.status, json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText });
-  }
-  const blob = await res.blob();
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName(res.headers.get('content-disposition'), fallback);
-  document.body.append(a);
-  a.click();
-  // Removed (and the URL released) later: Chromium reads the link's name after the click returns.
-  setTimeout(() => {
-    a.remove();
-    URL.revokeObjectURL(url);
-  }, 10_000);
-}
+/** A report downloaded with the key (api.ts). */
+export { download } from '../../api';
 
 /** A refusal as the page says it: the code's meaning, the service's message, the code. */
 export interface Refusal {
@@ -70,14 +30,8 @@ export function refusalOf(e: unknown): Refusal {
   return { code: error.code, meaning: meaningOf(error.code), message: error.message, problems: error.problems ?? [] };
 }
 
-/** An ISO 8601 instant in China time: 2024年3月4日 10:00:00 (2024-03-04 10:00:00 in English). */
-export function chinaTime(iso: string | null | undefined): string {
-  const ms = Date.parse(iso ?? '');
-  if (Number.isNaN(ms)) return iso ?? '';
-  const d = new Date(ms + 8 * 3600_000).toISOString();
-  const [y, mo, da, hms] = [d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), d.slice(11, 19)];
-  return lang.value === 'en' ? `${y}-${mo}-${da} ${hms}` : `${y}年${Number(mo)}月${Number(da)}日 ${hms}`;
-}
+/** An instant in China time with its seconds: 2024年3月4日 10:00:00 (2024-03-04 10:00:00 in English). */
+export const chinaTime = (iso: string | null | undefined) => formatMoment(iso, true);
 
 /** Yuan amounts (exact to the fen) summed in integer fen, back in yuan. */
 export function sumYuan(values: number[]): number {

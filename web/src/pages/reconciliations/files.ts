@@ -1,9 +1,8 @@
 /**
  * The reconciliation page's files: the detail file read in the browser (a CSV as base64 of its bytes,
- * so GBK survives JSON; 3202's TXT as text), a run's differences downloaded with the key (fetch with
- * the bearer header, then a Blob link), and an INVALID_FILE refusal said in the page's language.
+ * so GBK survives JSON; 3202's TXT as text), and an INVALID_FILE refusal said in the page's language.
  */
-import { type ApiError, apiKey } from '../../api';
+import type { ApiError } from '../../api';
 import { r, type RKey, rOr } from '../reconciliations-i18n';
 
 /** The largest body the service takes for a reconciliation (64 MiB); base64 makes a file 4/3 larger. */
@@ -67,40 +66,4 @@ export function fileProblem(e: ApiError): string {
   const problem = PROBLEMS.find(([re]) => re.test(e.message));
   const what = problem ? r(problem[1]) : r('fileUnreadable');
   return where ? `${where}：${what}` : what;
-}
-
-/** The name a file answer gives (filename*=UTF-8'' first, the Chinese one), else `fallback`. */
-function fileNameOf(disposition: string | null, fallback: string): string {
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '');
-  if (star?.[1]) return decodeURIComponent(star[1]);
-  const plain = /filename="([^"]+)"/i.exec(disposition ?? '');
-  return plain?.[1] ?? fallback;
-}
-
-const BASE = new URL('v1/', document.baseURI.replace(/#.*$/, '').replace(/[^/]*$/, ''));
-
-/**
- * Downloads a run's differences (GET /v1/reconciliations/{id}?format=) with the key: the answer as
- * a Blob, saved through a link. @throws ApiError the service's refusal.
- */
-export async function downloadDifferences(id: string, format: 'csv' | 'csv-gbk' | 'xlsx'): Promise<void> {
-  const headers: Record<string, string> = {};
-  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
-  const res = await fetch(new URL(`reconciliations/${encodeURIComponent(id)}?format=${format}`, BASE), { headers });
-  if (!res.ok) {
-    const json = (await res.json().catch(() => null)) as { error?: ApiError } | null;
-    throw json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText };
-  }
-  const blob = await res.blob();
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileNameOf(res.headers.get('content-disposition'), `reconciliation-${id}.${format === 'xlsx' ? 'xlsx' : 'csv'}`);
-  document.body.appendChild(a);
-  a.click();
-  // Kept until the browser has taken the file (removed at once, the name given may be lost).
-  setTimeout(() => {
-    a.remove();
-    URL.revokeObjectURL(url);
-  }, 10_000);
 }

@@ -1,5 +1,5 @@
 /** What the reconciliation routes answer (docs/service.md "Reconciliation"), as the page reads it. */
-import { formatDay } from '../../format';
+import { formatMoment } from '../../format';
 
 export interface Sums {
   medfee_sumamt: number;
@@ -53,8 +53,5 @@ export interface Run extends RunSummary {
   differencesTotal: number;
 }
 
-/** 2026-12-05T05:21:09+08:00 (China time, as the API gives it) → 2026年12月5日 05:21:09. */
-export function timeOf(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
-  return m ? `${formatDay(m[1])} ${m[2]}` : iso;
-}
+/** An instant in China time with its seconds: 2026年12月5日 05:21:09. */
+export const timeOf = (iso: string) => formatMoment(iso, true);

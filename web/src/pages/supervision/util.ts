@@ -2,9 +2,8 @@
  * What the supervision page's parts share: the API's answers as types (src/api/supervision-responses.ts
  * as the service answers them), China time, the words of codes, and a file download with the key.
  */
-import { apiKey, ApiFailure, type ApiError } from '../../api';
-import { formatYuan } from '../../format';
-import { lang } from '../../i18n';
+import { ApiFailure, type ApiError } from '../../api';
+import { formatMoment, formatYuan } from '../../format';
 import { s, type SvKey } from '../supervision-i18n';
 
 export type Status = 'open' | 'confirmed' | 'dismissed';
@@ -126,17 +125,8 @@ export function query(f: Partial<Filter>, extra: Record<string, string | number>
   return text ? `?${text}` : '';
 }
 
-/** An ISO instant as China time: 2024年3月2日 10:00（北京时间）; English: 2024-03-02 10:00 (China time). */
-export function chinaTime(iso: string | null | undefined, seconds = false): string {
-  if (!iso) return '—';
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
-  const d = new Date(ms + 8 * 3600_000);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const clock = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}${seconds ? `:${two(d.getUTCSeconds())}` : ''}`;
-  if (lang.value === 'en') return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${clock} (China time)`;
-  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${clock}`;
-}
+/** An instant in China time: 2024年3月2日 10:00 (2024-03-02 10:00 in English), with the seconds when asked. */
+export const chinaTime = (iso: string | null | undefined, seconds = false) => formatMoment(iso, seconds);
 
 /** The word of a code the API answers (a status, a severity…), or the code itself when the page has none. */
 export function word(prefix: string, code: string | null | undefined): string {
@@ -157,43 +147,8 @@ export function codeMeaning(code: string): string {
   return word('code', code) === code ? s('code_other') : word('code', code);
 }
 
-/** The file name a Content-Disposition gives (its UTF-8 filename* first), else `fallback`. */
-export function fileName(disposition: string | null, fallback: string): string {
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '');
-  if (star?.[1]) return decodeURIComponent(star[1]);
-  const plain = /filename="([^"]+)"/i.exec(disposition ?? '');
-  return plain?.[1] ?? fallback;
-}
-
-/**
- * Downloads a file the API answers (`?format=`), with the key as a bearer token: fetched, then
- * offered as a Blob link (a plain link could not carry the key).
- *
- * @throws ApiFailure with the service's refusal.
- */
-export async function download(path: string, fallback: string): Promise<string> {
-  const base = new URL('v1/', document.baseURI.replace(/#.*$/, '').replace(/[^/]*$/, ''));
-  const headers: Record<string, string> = {};
-  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
-  const res = await fetch(new URL(path, base), { headers });
-  if (!res.ok) {
-    const json = (await res.json().catch(() => null)) as { error?: ApiError } | null;
-    throw new ApiFailure(res.status, json?.error ?? { code: `HTTP_${res.status}`, message: res.statusText });
-  }
-  const name = fileName(res.headers.get('content-disposition'), fallback);
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  // The link stays a moment: removed at once, the browser may lose its file name.
-  setTimeout(() => {
-    a.remove();
-    URL.revokeObjectURL(url);
-  }, 60_000);
-  return name;
-}
+/** A file the API answers, downloaded with the key (api.ts). */
+export { download } from '../../api';
 
 /** An amount in yuan with two decimals and no unit (the column names 元): 1,234.50. */
 export function plainYuan(v: number | null | undefined): string {
