@@ -6,7 +6,7 @@
  */
 import { ref } from 'vue';
 import { api, ApiFailure, type ApiError } from '../../api';
-import { formatYuan } from '../../format';
+import { formatMoment, formatYuan } from '../../format';
 import { lang } from '../../i18n';
 import { b } from '../budgets-i18n';
 
@@ -111,17 +111,8 @@ export const districtName = (code: string | null | undefined): string => {
   return d ? `${d.name}（${code}）` : code;
 };
 
-/** A moment as read in China: 2024年4月1日 09:00（北京时间）. */
-const chinaTime = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: 'long',
-  day: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-export const formatTime = (iso: string | null | undefined): string => (iso ? `${chinaTime.format(new Date(iso))}${lang.value === 'en' ? ' (China time)' : '（北京时间）'}` : '—');
+/** A moment as read in China (format.ts formatMoment): 2024年4月1日 09:00（北京时间）. */
+export const formatTime = (iso: string | null | undefined): string => (iso ? `${formatMoment(iso)}${lang.value === 'en' ? ' (China time)' : '（北京时间）'}` : '—');
 
 /** A request id for one attempt (web- and 24 hex digits). */
 export function newRequestId(): string {
