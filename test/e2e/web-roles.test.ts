@@ -28,6 +28,7 @@ const PAGES: { path: string; nav: string; who: Who[] }[] = [
   { path: '/clearing', nav: '清算', who: ['agency', 'analyst'] },
   { path: '/supervision', nav: '监管', who: ['agency', 'analyst', 'institution'] },
   { path: '/reconciliations', nav: '对账', who: ['agency', 'institution'] },
+  { path: '/budgets', nav: '预算与预警', who: ['agency', 'analyst'] },
 ];
 
 /** The routes web/src/router.ts declares: path → roles (undefined: public). */

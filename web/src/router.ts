@@ -10,7 +10,7 @@ import Calculator from './pages/Calculator.vue';
 export interface Route {
   path: string;
   /** The i18n key of its name in the navigation. */
-  name: 'calculator' | 'policies' | 'clerk' | 'analysis' | 'stats' | 'clearing' | 'supervision' | 'reconciliations';
+  name: 'calculator' | 'policies' | 'clerk' | 'analysis' | 'stats' | 'clearing' | 'supervision' | 'reconciliations' | 'budgets';
   component: Component;
   /** The roles that may open it; none: public. */
   roles?: string[];
@@ -27,6 +27,7 @@ export const ROUTES: Route[] = [
   { path: '/clearing', name: 'clearing', component: defineAsyncComponent(() => import('./pages/Clearing.vue')), roles: ['agency', 'analyst'] },
   { path: '/supervision', name: 'supervision', component: defineAsyncComponent(() => import('./pages/Supervision.vue')), roles: ['agency', 'analyst', 'institution'] },
   { path: '/reconciliations', name: 'reconciliations', component: defineAsyncComponent(() => import('./pages/Reconciliations.vue')), roles: ['agency', 'institution'] },
+  { path: '/budgets', name: 'budgets', component: defineAsyncComponent(() => import('./pages/Budgets.vue')), roles: ['agency', 'analyst'] },
 ];
 
 const NotFound = defineAsyncComponent(() => import('./pages/NotFound.vue'));
