@@ -30,8 +30,11 @@ describe('evaluateWarning', () => {
     expect(above).toMatchObject({ evaluated: true, fires: true, available: 200_000, projected: 220_001, excess: 20_001, marginBp: 1000, method: 'seasonal-share' });
     if (!above.evaluated) throw new Error('evaluated');
     expect(above.citations[0]).toMatchObject({ document: '洛医保〔2023〕63号', article: '三(一)' });
-    expect(above.text).toContain('预警');
-    expect(above.text).toContain('2200.01');
+    expect(above.text).toBe('预警：采用季节占比法，年末预计支出 2200.01 元，超过本年度可用额度 2000.00 元 200.01 元（10.00%），超出预警幅度 10.00%');
+    // The linear method's label begins with 按 itself: the sentence must not say it twice.
+    const linear = evaluateWarning(200_000, { ...projection(150_000), method: 'linear', methodLabel: '按日线性外推' }, { marginBp: 1000 });
+    if (!linear.evaluated) throw new Error('evaluated');
+    expect(linear.text).toBe('未达预警：采用按日线性外推，年末预计支出 1500.00 元，本年度可用额度 2000.00 元，预警线 2200.00 元（幅度 10.00%）');
     // Below the budget: no warning.
     expect(evaluateWarning(200_000, projection(150_000), { marginBp: 1000 })).toMatchObject({ fires: false, excess: -50_000, excessBp: -2500 });
   });

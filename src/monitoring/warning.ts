@@ -87,8 +87,8 @@ export function evaluateWarning(available: Fen | null, projection: Projection | 
   const excessBp = available === 0 ? null : Number(roundRational(BigInt(excess) * 10_000n, BigInt(available)));
   const pct = (bp: number) => `${(bp / 100).toFixed(2)}%`;
   const text = fires
-    ? `预警：按${projection.methodLabel}，年末预计支出 ${formatYuan(projected)} 元，超过本年度可用额度 ${formatYuan(available)} 元 ${formatYuan(excess)} 元（${excessBp === null ? '可用额度为零' : pct(excessBp)}），超出预警幅度 ${pct(marginBp)}`
-    : `未达预警：按${projection.methodLabel}，年末预计支出 ${formatYuan(projected)} 元，本年度可用额度 ${formatYuan(available)} 元，预警线 ${formatYuan(threshold)} 元（幅度 ${pct(marginBp)}）`;
+    ? `预警：采用${projection.methodLabel}，年末预计支出 ${formatYuan(projected)} 元，超过本年度可用额度 ${formatYuan(available)} 元 ${formatYuan(excess)} 元（${excessBp === null ? '可用额度为零' : pct(excessBp)}），超出预警幅度 ${pct(marginBp)}`
+    : `未达预警：采用${projection.methodLabel}，年末预计支出 ${formatYuan(projected)} 元，本年度可用额度 ${formatYuan(available)} 元，预警线 ${formatYuan(threshold)} 元（幅度 ${pct(marginBp)}）`;
   return {
     evaluated: true,
     fires,
