@@ -5,7 +5,7 @@
  * where they must run (.ci/run installs chromium and fonts-noto-cjk).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
@@ -40,11 +40,43 @@ function newest(dir: string): number {
   return t;
 }
 
-/** dist/web as today's web/ sources build it (built again when missing or older than a source). */
-export function ensureBuilt(): void {
+/** Whether dist/web is built and newer than every file of web/. */
+function fresh(): boolean {
   const index = join(WEB, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+  return existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'));
+}
+
+/**
+ * dist/web as today's web/ sources build it (built again when missing or older than a source).
+ * Test files run side by side: one builds while the others wait for it (a lock directory, taken
+ * atomically by mkdir; one left by a killed run is taken over after five minutes), so that no test
+ * is served a half-written build.
+ */
+export function ensureBuilt(): void {
+  if (fresh()) return;
+  const lock = join(ROOT, 'dist', '.web-build.lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (fresh()) return;
+      const taken = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() > deadline || Date.now() - taken > 300_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (!fresh())
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Chromium headless, Chinese: the date field is the browser's own, shown in China's order (2024/03/02) in a Chinese browser. */
