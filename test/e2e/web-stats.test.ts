@@ -47,8 +47,24 @@ for (const s of STORES.filter((x) => x.label !== 'sqlite (writer thread)')) {
     };
 
     it('shows 2024: the fund outlay is N × 100.00 元, by policy and month, and the chart is drawn', async () => {
-      const page = await signedIn(analystKey);
+      // The page first shows this year; its answer is held back until after 2024's has come: a late
+      // answer to the year asked before must not replace the one asked last.
+      const thisYear = new Date().getFullYear();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const page = await web.open('/#/stats', analystKey, undefined, (p) =>
+        p.route(`**/v1/stats/fund?year=${thisYear}`, async (route) => {
+          await held;
+          await route.continue();
+        }),
+      );
       await open2024(page);
+      release();
+      await page.waitForResponse(`**/v1/stats/fund?year=${thisYear}`);
+      await page.waitForTimeout(200);
+      expect(await page.getByTestId('s-settlements').textContent()).toBe(String(N));
       expect(await page.getByTestId('s-fund').textContent()).toBe(`${expectedFund.toFixed(2)} 元`);
       expect(yuanOf(await page.getByTestId('s-fund').textContent())).toBe(N * 100);
       expect(await page.getByTestId('s-by-policy').textContent()).toContain(`${expectedFund.toFixed(2)} 元`);

@@ -34,8 +34,8 @@ export interface WebApp {
    * `tag` makes the request and visit ids. Returns the entry; throws unless it is 201.
    */
   settleCase(tag: string, person: string, options?: { institution?: string; time?: string }): Promise<SettledEntry>;
-  /** A new page at `path` (e.g. `/#/clerk`), 1280×800 unless told, signed in with `key` when one is given. */
-  open(path: string, key?: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /** A new page at `path` (e.g. `/#/clerk`), 1280×800 unless told, signed in with `key` when one is given; `prepare` runs before it loads (to route its requests). */
+  open(path: string, key?: string, viewport?: { width: number; height: number }, prepare?: (page: Page) => Promise<void>): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -107,8 +107,9 @@ export async function startWebApp(open: () => Promise<LedgerDb>, options: WebApp
       if (res.statusCode !== 201) throw new Error(`settling ${tag}: ${res.statusCode} ${res.body}`);
       return res.json() as SettledEntry;
     },
-    async open(path, key, viewport = { width: 1280, height: 800 }) {
+    async open(path, key, viewport = { width: 1280, height: 800 }, prepare) {
       const page = await browser.newPage({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+      await prepare?.(page);
       await page.goto(`${base}${path}`);
       if (key !== undefined) {
         await page.getByTestId('sign-in').click();
