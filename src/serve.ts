@@ -8,7 +8,8 @@
  * (监管增量筛查: the visit rules over the settlements since the last run,
  * `ledger.supervision.runIncremental`). Each is off unless asked for; each runs one at a time (a
  * turn still running when the next is due is skipped), and a failure is logged and retried at the
- * next turn.
+ * next turn. On PostgreSQL a turn holds the job's session advisory lock, so that of several
+ * instances over one database one runs it and the others skip it (docs/operations.md).
  */
 import { buildServer, DEFAULT_TIMEOUTS, type ServerOptions, type Timeouts } from './api/server.js';
 import type pg from 'pg';
