@@ -85,16 +85,20 @@ describe.skipIf(!pgAvailable)(`two instances over one PostgreSQL${pgAvailable ? 
     }
     let killed = false;
     let stopping = false;
+    let inFlightOnA = 0;
     const loop = async (i: number) => {
       while (!stopping && sent.length < 20_000) {
         // Round robin, as a load balancer; once A is gone, B only.
         const to = !killed && (sent.length + i) % 2 === 0 ? 'a' : 'b';
         const s: (typeof sent)[number] = { body: bodyOf(sent.length), to, afterKill: killed };
         sent.push(s);
+        if (to === 'a') inFlightOnA++;
         try {
           s.answer = await call(to === 'a' ? a.base : b.base, key, 'POST', '/v1/settlements', s.body, 10_000);
         } catch (e) {
           s.failure = String((e as Error)?.cause ?? e);
+        } finally {
+          if (to === 'a') inFlightOnA--;
         }
       }
     };
@@ -109,7 +113,8 @@ describe.skipIf(!pgAvailable)(`two instances over one PostgreSQL${pgAvailable ? 
     const loops = Array.from({ length: LOOPS }, (_, i) => loop(i));
     let killedAt = 0;
     try {
-      await until(() => acked((s) => s.to === 'a') >= 100 && acked((s) => s.to === 'b') >= 100, 'acknowledged by both');
+      // Killed with requests in flight on it.
+      await until(() => acked((s) => s.to === 'a') >= 100 && acked((s) => s.to === 'b') >= 100 && inFlightOnA >= LOOPS / 4, 'acknowledged by both');
       a.child.kill('SIGKILL');
       killed = true;
       killedAt = sent.length;
