@@ -78,7 +78,8 @@ const LOST_CONNECTION =
 /**
  * `e` as STORE_UNAVAILABLE when it says the database could not be reached: a network error, pg's
  * lost or timed-out connection, or PostgreSQL's SQLSTATE class 08 (connection exception), 57P01–
- * 57P03 (shutting down, crashed, starting up) or 53300 (too many connections); else undefined.
+ * 57P03 (shutting down, crashed, starting up) or 53300 (too many connections); SQLite's BUSY or
+ * LOCKED (past the busy timeout) or FULL (the disk); else undefined.
  * Looks through `cause` and an AggregateError's errors (a host with several addresses).
  */
 export function storeUnavailable(e: unknown, depth = 0): StoreUnavailableError | undefined {
@@ -89,6 +90,8 @@ export function storeUnavailable(e: unknown, depth = 0): StoreUnavailableError |
   if (NETWORK_CODES.has(code)) return new StoreUnavailableError(code);
   if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return new StoreUnavailableError(`SQLSTATE ${code}`);
   if (code === '' && LOST_CONNECTION.test(message)) return new StoreUnavailableError(message);
+  // SQLite: the write lock held by another process past the busy timeout (a long command), or the disk full.
+  if (/^SQLITE_(BUSY|LOCKED|FULL)(_[A-Z]+)?$/.test(code)) return new StoreUnavailableError(code);
   if (Array.isArray(err.errors)) for (const x of err.errors) if (storeUnavailable(x, depth + 1)) return storeUnavailable(x, depth + 1);
   return storeUnavailable(err.cause, depth + 1);
 }

@@ -25,6 +25,9 @@ describe('STORE_UNAVAILABLE', () => {
       new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' }),
       new Error('wrapped', { cause: coded('ECONNREFUSED') }),
+      coded('SQLITE_BUSY', 'database is locked'),
+      coded('SQLITE_BUSY_SNAPSHOT'),
+      coded('SQLITE_FULL', 'database or disk is full'),
     ]) {
       const down = storeUnavailable(e);
       expect(down?.code, String(e)).toBe('STORE_UNAVAILABLE');
@@ -35,7 +38,18 @@ describe('STORE_UNAVAILABLE', () => {
 
   it('is not what a bug or a refusal of the data is', () => {
     const coded = (code: string) => Object.assign(new Error('x'), { code });
-    for (const e of [new Error('boom'), new TypeError('x is undefined'), coded('23505'), coded('22P02'), coded('40001'), 'a string', null, undefined]) {
+    for (const e of [
+      new Error('boom'),
+      new TypeError('x is undefined'),
+      coded('23505'),
+      coded('22P02'),
+      coded('40001'),
+      coded('SQLITE_CONSTRAINT_UNIQUE'),
+      coded('SQLITE_CORRUPT'),
+      'a string',
+      null,
+      undefined,
+    ]) {
       expect(storeUnavailable(e), String(e)).toBeUndefined();
     }
   });
