@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { statusFor } from '../../src/api/status.js';
 import { openLedgerDb } from '../../src/ledger/connect.js';
 import { storeUnavailable } from '../../src/ledger/errors.js';
+import { runCli } from '../support/cli.js';
 import { PG_ADMIN_URL, pgAvailable } from '../support/stores.js';
 
 describe('STORE_UNAVAILABLE', () => {
@@ -88,5 +89,18 @@ describe.skipIf(!pgAvailable)('the PostgreSQL pool is bounded', () => {
       await store.close();
       silent.close();
     }
+  });
+});
+
+describe('the command line with the database out of reach', () => {
+  it('says STORE_UNAVAILABLE (exit 1), not an internal error', async () => {
+    // A port nothing listens on: connections are refused.
+    const free: Server = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const port = (free.address() as { port: number }).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const r = await runCli(['ledger', 'verify', '--db', `postgres://postgres@127.0.0.1:${port}/test`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^yibao: STORE_UNAVAILABLE: the database cannot be reached \(ECONNREFUSED\)/);
   });
 });
