@@ -79,7 +79,7 @@ export const ERROR_CODES = {
     'DETAILS_CHANGED',
   ],
   /** Try again shortly. */
-  unavailable: ['OVERLOADED', 'AUDIT_UNAVAILABLE', 'SHUTTING_DOWN', 'SIMULATION_TIMEOUT'],
+  unavailable: ['OVERLOADED', 'AUDIT_UNAVAILABLE', 'SHUTTING_DOWN', 'SIMULATION_TIMEOUT', 'STORE_UNAVAILABLE'],
   /** A bug or a broken store: the request id identifies it in the log. */
   internal: ['INTERNAL', 'INTERNAL_INVARIANT'],
 } as const;

@@ -8,9 +8,11 @@
  * (监管增量筛查: the visit rules over the settlements since the last run,
  * `ledger.supervision.runIncremental`). Each is off unless asked for; each runs one at a time (a
  * turn still running when the next is due is skipped), and a failure is logged and retried at the
- * next turn.
+ * next turn. On PostgreSQL a turn holds the job's session advisory lock, so that of several
+ * instances over one database one runs it and the others skip it (docs/operations.md).
  */
 import { buildServer, DEFAULT_TIMEOUTS, type ServerOptions, type Timeouts } from './api/server.js';
+import type pg from 'pg';
 import type { Actor } from './ledger/types.js';
 
 export { DEFAULT_TIMEOUTS, type Timeouts };
@@ -59,6 +61,37 @@ export function every(everyMs: number, job: () => Promise<void>): () => Promise<
   };
 }
 
+/**
+ * PostgreSQL: the session advisory lock each routine job holds while it runs, so that of several
+ * instances over one database one runs a turn and the others skip it (any fixed bigints, distinct
+ * from the clearing lock's).
+ */
+export const ROUTINE_LOCK_KEYS = { 'day-end': '7305108113310201', supervise: '7305108113310202' } as const;
+
+/** What a turn reports when another instance holds the job's lock. */
+export const SKIPPED_ELSEWHERE = 'skipped: another instance is running it';
+
+/**
+ * Runs `run` holding the session advisory lock `key` (on a connection of its own, given back
+ * after), or skips it when another session holds it. The lock goes with its connection: an
+ * instance killed mid-turn leaves no lock behind.
+ */
+export async function exclusively(pool: pg.Pool, key: string, run: () => Promise<string>): Promise<string> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const { rows } = await client.query<{ got: boolean }>('select pg_try_advisory_lock($1::bigint) as got', [key]);
+    if (!rows[0]?.got) return SKIPPED_ELSEWHERE;
+    try {
+      return await run();
+    } finally {
+      await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch((e: Error) => (broken = e));
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
 /** Builds the service over the ledger and starts listening, with the routine jobs asked for. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { port, host, superviseEveryMs, dayEndEveryMs, onRoutine, ...server } = options;
@@ -67,9 +100,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { ledger } = server;
   const report = onRoutine ?? (() => undefined);
   const stops: (() => Promise<void>)[] = [];
+  const pool = ledger.store.pool;
   const guarded = (name: 'supervise' | 'day-end', run: () => Promise<string>) => async () => {
     try {
-      report(name, { ok: true, detail: await run() });
+      report(name, { ok: true, detail: pool ? await exclusively(pool, ROUTINE_LOCK_KEYS[name], run) : await run() });
     } catch (e) {
       report(name, { ok: false, error: e instanceof Error ? e : new Error(String(e)) });
     }

@@ -25,6 +25,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { YibaoError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { storeUnavailable } from '../ledger/errors.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
@@ -266,6 +267,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return send(fe.statusCode, { code: fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'INVALID_JSON' : 'BAD_REQUEST', message: fe.message });
+    }
+    // The database down, restarting or unreachable: 503 with Retry-After, never a 500.
+    const down = storeUnavailable(err);
+    if (down) {
+      req.log.warn({ err }, 'database unavailable');
+      void reply.header('retry-after', String(RETRY_AFTER_S));
+      return send(503, down.toJSON());
     }
     req.log.error({ err }, 'unhandled error');
     return send(500, INTERNAL);

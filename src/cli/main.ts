@@ -17,6 +17,7 @@ import { FILE_COMMANDS } from './file-commands.js';
 import { EXIT, exitCodeFor, YibaoError } from '../errors.js';
 import { EXIT_OK, UsageError, type Command, type Io } from './io.js';
 import { LEDGER_COMMANDS } from './ledger-commands.js';
+import { storeUnavailable } from '../ledger/errors.js';
 import { PERSONS_COMMAND } from './person-commands.js';
 import { POLICY_COMMAND } from './policy-commands.js';
 import { RECONCILE_COMMAND } from './reconcile-command.js';
@@ -146,6 +147,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof YibaoError) {
       io.stderr(`yibao: ${e.code}: ${e.message}\n`);
       return exitCodeFor(e.code);
+    }
+    // The database cannot be reached (PostgreSQL down, a SQLite file locked): said so, not "internal".
+    const down = storeUnavailable(e);
+    if (down) {
+      io.stderr(`yibao: ${down.code}: ${down.message}\n`);
+      return exitCodeFor(down.code);
     }
     io.stderr(`yibao: internal error: ${(e as Error).message}\n`);
     return EXIT.failed;

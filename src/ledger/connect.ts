@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type Driver } from 'kysely';
 import pg from 'pg';
+import { LedgerError } from './errors.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -69,6 +70,10 @@ export interface OpenOptions {
   target: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: how long opening a connection (or waiting for a free one) may take, ms (default PG_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: callers waiting for a free connection at most; one more is refused OVERLOADED (default PG_MAX_WAITING). */
+  maxWaiting?: number;
   /** Told of errors on idle PostgreSQL connections. */
   onPoolError?: (e: Error) => void;
   /**
@@ -110,10 +115,26 @@ const pgTypes = {
 export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
   const { target } = options;
   if (isPostgresUrl(target)) {
-    const pool = new pg.Pool({ connectionString: target, max: options.poolSize ?? 16, types: pgTypes as pg.CustomTypesConfig });
+    const pool = boundedPool(
+      new pg.Pool({
+        connectionString: target,
+        max: options.poolSize ?? 16,
+        types: pgTypes as pg.CustomTypesConfig,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
+        // TCP keepalives: a server gone without closing the connection (a host down, a network cut) is noticed.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      }),
+      options.maxWaiting ?? PG_MAX_WAITING,
+    );
     // An idle connection the server closes (restart, failover) is dropped from the pool and
     // replaced on next use; without a listener pg would crash the process.
     pool.on('error', (e) => options.onPoolError?.(e));
+    // A connection the server closes while it is checked out (between two statements of a
+    // transaction, a settle's batch) emits 'error' too, and the pool listens only to idle ones:
+    // without this pg would crash the process. The error reaches its user at the next statement
+    // (answered 503 STORE_UNAVAILABLE), and the pool drops the connection when it is given back.
+    pool.on('connect', (client) => void client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target);
     url.password = '';
@@ -151,6 +172,35 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * PostgreSQL: opening a connection, or waiting for a free one, fails after this long ("timeout
+ * exceeded when trying to connect", answered 503 STORE_UNAVAILABLE): a server that does not answer
+ * (down, unreachable) holds no request longer. A refused connection (the server stopped) fails at once.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+/** PostgreSQL: callers waiting for a free pooled connection at most; one more is refused at once with OVERLOADED (503). */
+export const PG_MAX_WAITING = 512;
+
+/**
+ * The pool with its waiting list bounded: `connect` (both its forms; `pool.query` uses the callback
+ * one) refuses with OVERLOADED when `maxWaiting` callers already wait for a connection.
+ */
+function boundedPool(pool: pg.Pool, maxWaiting: number): pg.Pool {
+  const connect = pool.connect.bind(pool) as (
+    cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void,
+  ) => Promise<pg.PoolClient> | undefined;
+  const bounded = (cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void) => {
+    if (pool.waitingCount >= maxWaiting) {
+      const e = new LedgerError('OVERLOADED', `${pool.waitingCount} requests are waiting for a database connection (at most ${maxWaiting}); try again shortly`);
+      if (cb) return void cb(e);
+      return Promise.reject(e);
+    }
+    return connect(cb);
+  };
+  pool.connect = bounded as typeof pool.connect;
+  return pool;
+}
 
 /**
  * How often the checkpointing thread runs. Each checkpoint ends with an fsync of the database

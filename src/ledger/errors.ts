@@ -54,3 +54,44 @@ export class LedgerError extends YibaoError<LedgerErrorCode> {
     this.name = 'LedgerError';
   }
 }
+
+/**
+ * The database cannot be reached (PostgreSQL down, restarting, refusing connections, or the
+ * connection lost mid-request): 503 with Retry-After. Whether a write whose connection was lost
+ * was committed is not known; its request id, sent again, settles it once (or answers the entry
+ * it made).
+ */
+export class StoreUnavailableError extends YibaoError<'STORE_UNAVAILABLE'> {
+  constructor(cause: string) {
+    super('STORE_UNAVAILABLE', `the database cannot be reached (${cause}); try again shortly with the same request id`);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Node's codes of a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+/** pg's messages (no code) of a connection lost, closed, or not made in time. */
+const LOST_CONNECTION =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection ended|Query read timeout)/;
+
+/**
+ * `e` as STORE_UNAVAILABLE when it says the database could not be reached: a network error, pg's
+ * lost or timed-out connection, or PostgreSQL's SQLSTATE class 08 (connection exception), 57P01–
+ * 57P03 (shutting down, crashed, starting up) or 53300 (too many connections); SQLite's BUSY or
+ * LOCKED (past the busy timeout) or FULL (the disk); else undefined.
+ * Looks through `cause` and an AggregateError's errors (a host with several addresses).
+ */
+export function storeUnavailable(e: unknown, depth = 0): StoreUnavailableError | undefined {
+  if (depth > 4 || typeof e !== 'object' || e === null) return undefined;
+  const err = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof err.code === 'string' ? err.code : '';
+  const message = typeof err.message === 'string' ? err.message : '';
+  if (NETWORK_CODES.has(code)) return new StoreUnavailableError(code);
+  if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return new StoreUnavailableError(`SQLSTATE ${code}`);
+  if (code === '' && LOST_CONNECTION.test(message)) return new StoreUnavailableError(message);
+  // SQLite: the write lock held by another process past the busy timeout (a long command), or the disk full.
+  if (/^SQLITE_(BUSY|LOCKED|FULL)(_[A-Z]+)?$/.test(code)) return new StoreUnavailableError(code);
+  if (Array.isArray(err.errors)) for (const x of err.errors) if (storeUnavailable(x, depth + 1)) return storeUnavailable(x, depth + 1);
+  return storeUnavailable(err.cause, depth + 1);
+}

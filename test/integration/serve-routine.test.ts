@@ -7,9 +7,11 @@ import { KeyStore } from '../../src/ledger/keys.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
-import { every, MIN_EVERY_MS, startService } from '../../src/serve.js';
+import pg from 'pg';
+import { openLedgerDb } from '../../src/ledger/connect.js';
+import { every, exclusively, MIN_EVERY_MS, ROUTINE_LOCK_KEYS, SKIPPED_ELSEWHERE, startService } from '../../src/serve.js';
 import { runCli } from '../support/cli.js';
-import { freshSqlite } from '../support/stores.js';
+import { freshPostgres, freshSqlite, pgAvailable } from '../support/stores.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -102,3 +104,45 @@ describe('the service routine', () => {
     expect(d.stderr).toContain('--day-end-every');
   });
 });
+
+describe.skipIf(!pgAvailable)('several instances over one PostgreSQL: a routine turn runs in one at a time', () => {
+  it('takes the job’s advisory lock; another instance’s turn meanwhile is skipped; the lock goes with the turn', async () => {
+    // Two pools: two instances.
+    const one = await freshPostgres(2);
+    const other = await openLedgerDb({ target: one.url, poolSize: 2 });
+    try {
+      let release: () => void = () => undefined;
+      const first = exclusively(one.pool as pg.Pool, ROUTINE_LOCK_KEYS['day-end'], () => new Promise<string>((r) => (release = () => r('ran'))));
+      // Until the first holds the lock (its query on its own connection).
+      for (let i = 0; i < 200 && !(await held(one.url)); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await exclusively(other.pool as pg.Pool, ROUTINE_LOCK_KEYS['day-end'], async () => 'ran too')).toBe(SKIPPED_ELSEWHERE);
+      // Another job's lock is its own.
+      expect(await exclusively(other.pool as pg.Pool, ROUTINE_LOCK_KEYS.supervise, async () => 'supervised')).toBe('supervised');
+      release();
+      expect(await first).toBe('ran');
+      expect(await exclusively(other.pool as pg.Pool, ROUTINE_LOCK_KEYS['day-end'], async () => 'ran now')).toBe('ran now');
+      // A turn that fails lets go of the lock all the same.
+      await expect(exclusively(one.pool as pg.Pool, ROUTINE_LOCK_KEYS['day-end'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(await exclusively(other.pool as pg.Pool, ROUTINE_LOCK_KEYS['day-end'], async () => 'after a failure')).toBe('after a failure');
+    } finally {
+      await other.close();
+      await one.close();
+    }
+  });
+});
+
+/** Whether some session of the database holds the day-end's advisory lock. */
+async function held(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const key = BigInt(ROUTINE_LOCK_KEYS['day-end']);
+    const { rows } = await c.query(
+      "select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and ((classid::bigint << 32) | objid::bigint) = $1::bigint and database = (select oid from pg_database where datname = current_database())",
+      [key.toString()],
+    );
+    return rows[0].n > 0;
+  } finally {
+    await c.end();
+  }
+}
