@@ -118,3 +118,17 @@ export async function download(path: string, fallback: string): Promise<string> 
   }, 60_000);
   return name;
 }
+
+/**
+ * The loads of one thing on a page (a list as filtered, a year's figures) in the order they are
+ * asked: `begin()` marks a new load and returns a check, true while no later load has begun. An
+ * answer that comes after a later question is dropped, so what a page shows is always the answer
+ * to the last question asked, whatever order the answers arrive in.
+ */
+export function lastAsked(): () => () => boolean {
+  let asked = 0;
+  return () => {
+    const mine = ++asked;
+    return () => mine === asked;
+  };
+}

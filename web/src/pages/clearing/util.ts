@@ -3,7 +3,7 @@
  * then a Blob link), times in China time, sums in integer fen, refusals as the page shows them.
  */
 import { ref, shallowRef } from 'vue';
-import { ApiFailure, type ApiError } from '../../api';
+import { ApiFailure, type ApiError, lastAsked } from '../../api';
 import { formatMoment } from '../../format';
 import { lang } from '../../i18n';
 import { c, meaningOf } from '../clearing-i18n';
@@ -51,17 +51,21 @@ export function usePaged<T>(pageOf: (cursor: string | null) => Promise<{ items: 
   const next = ref<string | null>(null);
   const loading = ref(false);
   const failure = ref<Refusal | null>(null);
+  // An answer that comes after a later load was asked (another month chosen meanwhile) is dropped.
+  const begin = lastAsked();
   async function load(more = false): Promise<void> {
+    const current = begin();
     failure.value = null;
     loading.value = true;
     try {
       const page = await pageOf(more ? next.value : null);
+      if (!current()) return;
       items.value = more ? [...(items.value ?? []), ...page.items] : page.items;
       next.value = page.next;
     } catch (e) {
-      failure.value = refusalOf(e);
+      if (current()) failure.value = refusalOf(e);
     } finally {
-      loading.value = false;
+      if (current()) loading.value = false;
     }
   }
   return { items, next, loading, failure, load };
