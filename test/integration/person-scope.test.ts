@@ -11,19 +11,22 @@
  *   a gap closed without the list (and the document) being updated;
  * - a settle, a reversal, a settle from the personal account and a family member's payment from a
  *   holder's account (家庭共济) write rows of one person only: row triggers on every person-scoped
- *   table record whose rows each operation wrote.
+ *   table record whose rows each operation wrote;
+ * - on PostgreSQL, they also read rows of one person only: the ledger runs as a role that is not a
+ *   superuser, and a row-level security policy on every person-scoped table records each row a
+ *   statement reads (its USING expression, evaluated after the statement's own person filter).
  */
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettlementEngine } from '../../src/engine/settle.js';
-import type { LedgerDb } from '../../src/ledger/connect.js';
+import { openLedgerDb, type LedgerDb } from '../../src/ledger/connect.js';
 import { AccountLedger } from '../../src/ledger/accounts.js';
 import { Ledger, type Actor } from '../../src/ledger/ledger.js';
 import type { Database } from '../../src/ledger/schema.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
-import { STORES } from '../support/stores.js';
+import { freshPostgres, pgAvailable, STORES } from '../support/stores.js';
 
 /** Column names that hold a person id (参保人): the registry's own id is `persons.id`. */
 const PERSON_ID_COLUMNS = ['person_id', 'holder_id', 'psn_no', 'member_id'];
@@ -140,6 +143,19 @@ const visit = (id: string, useAccount = false) => ({
 });
 const settleReq = (requestId: string, p: unknown, v: unknown) => parseSettleOne({ requestId, person: p, visit: v }, policies);
 
+/** Holder H's employee account, PA-H, opened with 500 yuan. */
+async function openHolderAccount(accounts: AccountLedger): Promise<void> {
+  const open = { id: 'PA-H', kind: 'employee-personal', holderId: 'H', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } };
+  await accounts.open(parseOpenAccount(open, policies), agency);
+  await accounts.operate('PA-H', parseOperate({ requestId: 'h-open', operation: { kind: 'opening-balance', date: '2023-01-01', amount: 500 } }, 'PA-H', policies), agency);
+}
+
+/** 家庭共济: H's spouse S's visit paid from H's account (濮阳细则 第七条). */
+function familyPayment(accounts: AccountLedger) {
+  const operation = { kind: 'family-payment', purpose: 'medical-cost', relation: 'spouse', memberId: 'S', visitId: 'VS', contracted: true, personShare: 20, date: '2023-03-02' };
+  return accounts.operate('PA-H', parseOperate({ requestId: 'h-family', operation }, 'PA-H', policies), agency);
+}
+
 /** Row triggers recording whose rows every write to a person-scoped table touched, in person_writes. */
 async function recordPersonWrites(store: LedgerDb): Promise<void> {
   const db = store.db;
@@ -169,6 +185,40 @@ async function recordPersonWrites(store: LedgerDb): Promise<void> {
       await sql.raw(`create trigger pw_${table} after insert or update or delete on ${table} for each row execute function person_write('${column}', '${via ?? ''}')`).execute(db);
     }
   }
+}
+
+/**
+ * PostgreSQL: every row of a person-scoped table a statement reads, recorded in person_reads. The
+ * tables are handed to pg_database_owner (a built-in role, not a superuser: row-level security
+ * binds it, forced on the owner); the ledger opened on the returned URL runs as that role.
+ */
+async function recordPersonReads(store: LedgerDb & { url: string }): Promise<string> {
+  const db = store.db;
+  const tables = (await sql<{ t: string }>`select tablename as t from pg_tables where schemaname = current_schema()`.execute(db)).rows.map((r) => r.t);
+  await sql`create table person_reads (tbl text not null, person text)`.execute(db);
+  await sql
+    .raw(`create function person_read(tbl text, who text) returns boolean language plpgsql volatile as $$
+      begin insert into person_reads values (tbl, who); return true; end $$`)
+    .execute(db);
+  for (const t of [...tables, 'person_reads']) await sql.raw(`alter table ${t} owner to pg_database_owner`).execute(db);
+  for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
+    await sql.raw(`alter table ${table} enable row level security, force row level security`).execute(db);
+    await sql.raw(`create policy person_read on ${table} using (person_read('${table}', ${column})) with check (true)`).execute(db);
+  }
+  const url = new URL(store.url);
+  url.searchParams.set('options', '-c role=pg_database_owner');
+  return url.toString();
+}
+
+/** Whose rows `op` read, by person (rows of an account's tables: its holder). */
+async function readsOf(store: LedgerDb, op: () => Promise<unknown>): Promise<string[]> {
+  await sql`delete from person_reads`.execute(store.db);
+  await op();
+  const rows = (
+    await sql<{ person: string | null }>`select distinct case when r.tbl in ('account_entries', 'account_holders') then a.holder_id else r.person end as person
+        from person_reads r left join accounts a on a.id = r.person`.execute(store.db)
+  ).rows;
+  return rows.map((r) => String(r.person)).sort();
 }
 
 /** Whose rows `op` wrote, and in which tables. */
@@ -239,16 +289,7 @@ for (const s of STORES) {
       expect(reversal.tables).toContain('settlements');
 
       // The holder's account: opened, funded, then a settle that pays from it.
-      const opened = await writesOf(store, async () => {
-        await accounts.open(
-          parseOpenAccount(
-            { id: 'PA-H', kind: 'employee-personal', holderId: 'H', region: 'puyang', openedOn: '2023-01-01', holder: { category: 'active', contributionBase: 5000 } },
-            policies,
-          ),
-          agency,
-        );
-        await accounts.operate('PA-H', parseOperate({ requestId: 'h-open', operation: { kind: 'opening-balance', date: '2023-01-01', amount: 500 } }, 'PA-H', policies), agency);
-      });
+      const opened = await writesOf(store, () => openHolderAccount(accounts));
       expect(opened.persons).toEqual(['H']);
       const fromAccount = await writesOf(store, () => ledger.settle(settleReq('ps-4', person('H'), visit('V4', true)), agency));
       expect(fromAccount.persons).toEqual(['H']);
@@ -256,32 +297,55 @@ for (const s of STORES) {
 
       // 家庭共济: the holder's spouse's visit paid from the holder's account (濮阳细则 第七条). The
       // rows written are the holder's; the spouse is named in the entry, and nothing of theirs is written.
-      const family = await writesOf(store, () =>
-        accounts.operate(
-          'PA-H',
-          parseOperate(
-            {
-              requestId: 'h-family',
-              operation: {
-                kind: 'family-payment',
-                purpose: 'medical-cost',
-                relation: 'spouse',
-                memberId: 'S',
-                visitId: 'VS',
-                contracted: true,
-                personShare: 20,
-                date: '2023-03-02',
-              },
-            },
-            'PA-H',
-            policies,
-          ),
-          agency,
-        ),
-      );
+      const family = await writesOf(store, () => familyPayment(accounts));
       expect(family.persons).toEqual(['H']);
       const entry = await store.db.selectFrom('account_entries').select(['member_id', 'relation']).where('request_id', '=', 'h-family').executeTakeFirst();
       expect(entry).toEqual({ member_id: 'S', relation: 'spouse' });
     });
   });
 }
+
+describe.skipIf(!pgAvailable)('person scope of reads on postgres', () => {
+  let admin: LedgerDb & { url: string };
+  let store: LedgerDb;
+  beforeAll(async () => {
+    admin = await freshPostgres(4);
+    store = await openLedgerDb({ target: await recordPersonReads(admin), poolSize: 4 });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await admin?.close();
+  });
+
+  it("reads one person's rows per settle, retry, reversal, account settle and family member's payment", async () => {
+    const ledger = new Ledger(store, engine);
+    await ledger.ready;
+    const accounts = new AccountLedger(store, policies);
+    // The role is in force: the ledger's own connection is not a superuser.
+    expect((await sql<{ u: string }>`select current_user as u`.execute(store.db)).rows[0]?.u).toBe('pg_database_owner');
+
+    // P1 first, then P2 at the same institution on the same day (P1's windows and caps are there).
+    expect(await readsOf(admin, () => ledger.settle(settleReq('pr-1', person('P1'), visit('V1')), agency))).toEqual(['P1']);
+    const reads = await readsOf(admin, () => ledger.settle(settleReq('pr-2', person('P2'), visit('V2')), agency));
+    expect(reads).toEqual(['P2']);
+    // The policy saw the rows: P2's second settle reads its own caps and windows.
+    await sql`delete from person_reads`.execute(admin.db);
+    await ledger.settle(settleReq('pr-3', person('P2'), visit('V3')), agency);
+    const tables = (await sql<{ tbl: string }>`select distinct tbl from person_reads`.execute(admin.db)).rows.map((r) => r.tbl);
+    expect(tables).toEqual(expect.arrayContaining(['persons', 'cap_usage', 'deductible_windows']));
+
+    // A retry reads at most the original entry, its own person's (an answer kept in memory reads
+    // nothing); a reversal reads the settlement it reverses.
+    let first = await ledger.settle(settleReq('pr-1', person('P1'), visit('V1')), agency);
+    const retry = await readsOf(admin, async () => {
+      first = await ledger.settle(settleReq('pr-1', person('P1'), visit('V1')), agency);
+    });
+    expect(first.created).toBe(false);
+    expect(retry.filter((p) => p !== 'P1')).toEqual([]);
+    expect(await readsOf(admin, () => ledger.reverse(first.entry.id, 'pr-1-rev', agency))).toEqual(['P1']);
+
+    await openHolderAccount(accounts);
+    expect(await readsOf(admin, () => ledger.settle(settleReq('pr-4', person('H'), visit('V4', true)), agency))).toEqual(['H']);
+    expect(await readsOf(admin, () => familyPayment(accounts))).toEqual(['H']);
+  });
+});
