@@ -2,7 +2,7 @@
  * What a settlement costs on disk, on each store: the bytes of every table a settle writes and of
  * their indexes, divided by the settlements written (docs/scale.md sizes a province with it).
  *
- *   npm run build && node dist/bench/row-size.js --settles 5000
+ *   npx tsc -p tsconfig.json && node dist/bench/row-size.js --settles 5000
  *
  * Settles `--settles` of bench/api's requests (bench/population: `--persons` persons) on a fresh
  * SQLite file and, when reachable, a fresh PostgreSQL database, then prints per table: rows, bytes
