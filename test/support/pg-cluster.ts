@@ -1,5 +1,6 @@
 /**
- * A PostgreSQL cluster of a test's own, for the tests that stop and start a server: initdb in a
+ * A PostgreSQL cluster of a test's own, for the tests that stop and start a server or replicate
+ * one (startStandby: a streaming standby made with pg_basebackup -R): initdb in a
  * temporary directory, on a free port, with the binaries of /usr/lib/postgresql/15/bin (or
  * YIBAO_TEST_PG_BIN). The shared server (stores.ts) is never stopped or reconfigured.
  *
