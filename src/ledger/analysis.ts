@@ -106,7 +106,7 @@ export interface ReplicaState {
 }
 
 /** The replica's error as STORE_UNAVAILABLE naming it, when it is one (a server away, or a query cancelled by replay). */
-function replicaError(e: unknown): unknown {
+export function replicaError(e: unknown): unknown {
   const down = storeUnavailable(e);
   if (down) return new StoreUnavailableError(down.reason, 'the read replica');
   // A hot standby cancels a query that replay conflicts with (max_standby_streaming_delay): asked again, it runs.
