@@ -109,10 +109,12 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
 
     // The standby replays up to the primary's WAL position after the settles.
     const caughtUp = async () => {
+      const t = performance.now();
       const [at] = await query<{ lsn: string }>(p, 'select pg_current_wal_lsn()::text as lsn');
       await until(async () => (await query<{ ok: boolean }>(s, 'select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok', [at?.lsn]))[0]?.ok === true, 'the standby replays');
+      return performance.now() - t;
     };
-    await caughtUp();
+    const firstWait = await caughtUp();
 
     // Correct: the statistics from the standby agree with the primary's entries, to the fen.
     const truth = async () =>
@@ -189,7 +191,7 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
 
     // Resumed: the routed reads catch up.
     await query(s, 'select pg_wal_replay_resume()');
-    await caughtUp();
+    const resumedWait = await caughtUp();
     const statsAfter = await get('/v1/stats/fund?year=2024');
     expect(statsAfter.json.totals.settlements).toBe(SETTLED_FIRST + 1);
     const t1 = await truth();
@@ -245,5 +247,9 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
       expect(r.status, `${path} with the replica back: ${r.text}`).toBe(200);
     }
     expect(server.child.exitCode, 'the service kept running').toBeNull();
+    console.log(
+      `[read-replica] the standby had replayed the primary's WAL ${firstWait.toFixed(0)} ms after ${SETTLED_FIRST} settles were acknowledged, ` +
+        `${resumedWait.toFixed(0)} ms after replay was resumed (polled every 50 ms); replica lag at the paused /readyz: ${readyPaused.replica.replayLagMs} ms`,
+    );
   }, 120_000);
 });
