@@ -3,8 +3,8 @@
  * to (src/ledger/analysis.ts; docs/operations.md "Reads on a replica"). PostgreSQL only.
  */
 import { replicaState } from '../ledger/analysis.js';
-import { openReadReplica, type LedgerDb } from '../ledger/connect.js';
-import { type Io, UsageError } from './io.js';
+import { defaultTarget, openReadReplica, type LedgerDb } from '../ledger/connect.js';
+import { envOf, type Io, UsageError } from './io.js';
 
 const isPostgres = (t: string) => /^postgres(ql)?:\/\//.test(t);
 
@@ -44,4 +44,13 @@ export async function replicaLine(replica: LedgerDb): Promise<string> {
         : 'reachable (not a standby)'
       : `NOT reachable now (${s.error}): those reads answer 503 STORE_UNAVAILABLE until it is`;
   return `read replica: ${replica.location} for the analysis reads (fund statistics, clearing's statement list and views, supervision's lists and counts), ${state}\n`;
+}
+
+/**
+ * A command's `--read-db URL` (the command line takes the flag only, not YIBAO_READ_DATABASE_URL,
+ * which is the service's): the replica its analysis reads go to, checked against the ledger
+ * (`--db`, else DATABASE_URL or YIBAO_DB) before anything is opened; undefined without the flag.
+ */
+export function commandReplicaTarget(flag: string | undefined, db: string | undefined, io: Io): string | undefined {
+  return readReplicaTarget(flag, defaultTarget(db, envOf(io)), {});
 }

@@ -58,8 +58,8 @@ async function until(done: () => Promise<boolean>, what: string, ms = 30_000): P
 
 afterAll(() => killServers());
 
-describe('yibao serve --read-db is refused without PostgreSQL', () => {
-  it('a SQLite ledger, or a replica that is not a postgres:// URL: exit 2 with the reason', async () => {
+describe('--read-db is refused without PostgreSQL', () => {
+  it('a SQLite ledger, or a replica that is not a postgres:// URL, or a command that writes: exit 2 with the reason', async () => {
     const sqlite = await yibao(['serve', '--db', '/nonexistent-dir/yibao.db', '--read-db', 'postgres://postgres@127.0.0.1:1/x']).then(
       () => undefined,
       (e: { code?: number; stderr?: string }) => e,
@@ -72,6 +72,18 @@ describe('yibao serve --read-db is refused without PostgreSQL', () => {
     );
     expect(notPg?.code).toBe(2);
     expect(notPg?.stderr).toMatch(/--read-db must be a postgres:\/\/ URL/);
+    const cli = await yibao(['supervise', 'counts', '--db', '/nonexistent-dir/yibao.db', '--read-db', 'postgres://postgres@127.0.0.1:1/x']).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(cli?.code).toBe(2);
+    expect(cli?.stderr).toMatch(/--read-db: a read replica is for a PostgreSQL ledger/);
+    const write = await yibao(['supervise', 'status', 'F-1', '--to', 'open', '--reason', 'x', '--db', '/nonexistent-dir/yibao.db', '--read-db', 'postgres://x@h/y']).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(write?.code).toBe(2);
+    expect(write?.stderr).toMatch(/--read-db does not go with supervise status/);
   });
 });
 
@@ -185,6 +197,19 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
       expect(r.status, `the ${view} view while replay is paused: January is not closed on the replica`).toBe(404);
       expect(r.json.error.message).toMatch(/2024-01 is not closed/);
     }
+    // The command line too: --read-db reads the runs and the month's report on the replica.
+    const cliRuns = async (...read: string[]) => JSON.parse((await yibao(['supervise', 'runs', '--db', p, ...read, '--format', 'json'])).stdout).total as number;
+    expect(await cliRuns('--read-db', s), 'yibao supervise runs --read-db while replay is paused').toBe(runsBefore.json.total);
+    expect(await cliRuns(), 'yibao supervise runs on the primary').toBe(runsBefore.json.total + 1);
+    const report = (...read: string[]) =>
+      yibao(['clearing', 'report', '--period', '2024-01', '--db', p, ...read, '--format', 'json']).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+      );
+    const reportReplica = await report('--read-db', s);
+    expect(reportReplica.code, reportReplica.out).toBe(1);
+    expect(reportReplica.out).toMatch(/2024-01 is not closed/);
+    expect((await report()).code, 'yibao clearing report on the primary').toBe(0);
     const readyPaused = (await (await fetch(`${base}/readyz`)).json()) as any;
     expect(readyPaused.replica).toMatchObject({ status: 'ready', inRecovery: true, replayPaused: true });
     expect(readyPaused.replica.replayLagMs).toBeGreaterThanOrEqual(0);
