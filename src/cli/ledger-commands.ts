@@ -342,6 +342,17 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   await migrateToLatest(store.db);
   // The read replica: a second pool as bounded as the first; never migrated (replication brings the schema).
   const replica = readDb === undefined ? undefined : openReplica(readDb, values['pool-size'], io);
+  // Checked before the service starts: a reachable database without the ledger is refused.
+  let replicaNote: string | undefined;
+  if (replica) {
+    try {
+      replicaNote = await replicaLine(replica);
+    } catch (e) {
+      await replica.close();
+      await store.close();
+      throw e;
+    }
+  }
   const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, {
     requireEnrollment,
     maxQueue: limits.maxQueue,
@@ -365,7 +376,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   });
   const address = service.address;
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
-  if (replica) io.stderr(await replicaLine(replica));
+  if (replicaNote) io.stderr(replicaNote);
 
   if (store.dialect === 'sqlite') {
     io.stderr(

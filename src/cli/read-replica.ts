@@ -34,9 +34,16 @@ export function openReplica(url: string, poolSize: string | undefined, io: Io): 
   });
 }
 
-/** The start-up line naming the replica and its state now (the service starts while it is away). */
+/**
+ * The start-up line naming the replica and its state now (the service starts while it is away).
+ *
+ * @throws UsageError when it answers but holds no yibao ledger (a wrong database).
+ */
 export async function replicaLine(replica: LedgerDb): Promise<string> {
   const s = await replicaState(replica);
+  if (s.status === 'ready' && !s.ledger) {
+    throw new UsageError(`--read-db: ${replica.location} answers but holds no yibao ledger (no settlements table): give a replica of the ledger's database`);
+  }
   const state =
     s.status === 'ready'
       ? s.inRecovery

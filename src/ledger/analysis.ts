@@ -90,6 +90,8 @@ export interface ReplicaState {
   status: 'ready' | 'unavailable';
   /** The replica's URL without its password. */
   location: string;
+  /** Whether it holds a yibao ledger (a `settlements` table on its search path): false for a wrong database. */
+  ledger?: boolean;
   /** pg_is_in_recovery(): a standby replaying the primary's WAL (false: a server that is not a standby). */
   inRecovery?: boolean;
   /** pg_is_wal_replay_paused(): replay paused (pg_wal_replay_pause()), the reads stand still. */
@@ -154,8 +156,16 @@ export function replicaReads(replica: LedgerDb, policies: PolicySet, now: () => 
 /** The replica's state for /readyz: reachable or not, and how far behind (cheap: one query of four functions). */
 export async function replicaState(replica: LedgerDb): Promise<ReplicaState> {
   try {
-    const { rows } = await sql<{ recovery: boolean; paused: boolean | null; replayed_at: Date | null; lag_ms: string | number | null; caught_up: boolean | null }>`
-      select pg_is_in_recovery() as recovery,
+    const { rows } = await sql<{
+      ledger: boolean;
+      recovery: boolean;
+      paused: boolean | null;
+      replayed_at: Date | null;
+      lag_ms: string | number | null;
+      caught_up: boolean | null;
+    }>`
+      select to_regclass('settlements') is not null as ledger,
+        pg_is_in_recovery() as recovery,
         case when pg_is_in_recovery() then pg_is_wal_replay_paused() end as paused,
         pg_last_xact_replay_timestamp() as replayed_at,
         (extract(epoch from (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::bigint as lag_ms,
@@ -165,6 +175,7 @@ export async function replicaState(replica: LedgerDb): Promise<ReplicaState> {
     return {
       status: 'ready',
       location: replica.location,
+      ledger: r.ledger,
       inRecovery: r.recovery,
       replayPaused: r.paused ?? false,
       lastReplayAt: r.replayed_at ? new Date(r.replayed_at).toISOString() : null,

@@ -106,6 +106,13 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
     const p = primary.url;
     const s = standby.url;
     expect((await query<{ r: boolean }>(s, 'select pg_is_in_recovery() as r'))[0]?.r, 'the standby is in recovery').toBe(true);
+    // A database that answers but is not the ledger's replica: refused at start.
+    const wrong = await yibao(['serve', '--db', p, '--port', '0', '--read-db', s.replace(/\/postgres$/, '/template1')]).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(wrong?.code).toBe(2);
+    expect(wrong?.stderr).toMatch(/--read-db: postgres:\/\/postgres@127\.0\.0\.1:\d+\/template1 answers but holds no yibao ledger/);
     server = await serve(p, ['--read-db', s]);
     const announced = /read replica: postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres for the analysis reads.*a standby in recovery/;
     await until(async () => announced.test(server?.log() ?? ''), `serve names its read replica\n${server.log()}`, 10_000);
@@ -151,7 +158,7 @@ describe.skipIf(!standbyAvailable)(`the analysis reads on a streaming standby${s
     const ready0 = await fetch(`${base}/readyz`);
     const r0 = (await ready0.json()) as any;
     expect(ready0.status).toBe(200);
-    expect(r0.replica).toMatchObject({ status: 'ready', inRecovery: true, replayPaused: false });
+    expect(r0.replica).toMatchObject({ status: 'ready', ledger: true, inRecovery: true, replayPaused: false });
 
     // Clearing's registry (on the primary), so that January can be closed.
     for (const [path, body] of [
