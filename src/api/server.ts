@@ -26,6 +26,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { YibaoError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { storeUnavailable } from '../ledger/errors.js';
+import { replicaState } from '../ledger/analysis.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
@@ -305,12 +306,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {
+    // The read replica (yibao serve --read-db) checked beside the primary: reported, but it does
+    // not make the instance unready: settlements go to the primary only.
+    const replica = ledger.readReplica ? replicaState(ledger.readReplica) : undefined;
     try {
       await ledger.reachable();
       const n = ctx.national;
       return {
         status: 'ready',
         store: ledger.store.dialect,
+        ...(replica ? { replica: await replica } : {}),
         policies: policies.packs.length,
         requireEnrollment: ledger.mode.requireEnrollment,
         // How the national interface is spoken (src/national/options.ts), for an HIS vendor checking its setup.
@@ -323,7 +328,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
       };
     } catch (e) {
-      return reply.code(503).send({ status: 'unavailable', error: (e as Error).message });
+      return reply.code(503).send({ status: 'unavailable', error: (e as Error).message, ...(replica ? { replica: await replica } : {}) });
     }
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

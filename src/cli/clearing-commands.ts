@@ -29,6 +29,7 @@ import { RequestError } from '../request/settle-request.js';
 import { formatIssues } from '../policy/schema.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
+import { commandReplicaTarget, openReplica } from './read-replica.js';
 import { emitTables, pairs, reportFormat, textTable, writeExport, writeOut, type ReportFormat } from './output.js';
 
 /** The command line acts as the system (as its audited reads do). */
@@ -58,7 +59,9 @@ const CLEARING_USAGE = `  yibao clearing centres [set FILE] [--db PATH|URL] [--j
   yibao clearing remit FILE [--db PATH|URL] [--json]
       Record remitted funds (上解资金): { id, district, period, amount (yuan), remittedOn, note? }.
   csv, csv-gbk and xlsx are written to --out FILE (--out - for stdout); csv holds one table
-  (--table), xlsx one sheet a table. [--policy-file F]... as for settle.
+  (--table), xlsx one sheet a table. [--policy-file F]... as for settle. statements and report
+  take [--read-db URL]: read them on a PostgreSQL read replica of the ledger (a moment behind it):
+  docs/operations.md.
 `;
 
 /** The options each subcommand takes besides --db and --policy-file. */
@@ -69,9 +72,9 @@ const OPTIONS: Record<string, readonly string[]> = {
   close: ['json', 'period'],
   periods: ['json'],
   rollup: ['json'],
-  statements: ['period', 'institution', 'centre', 'format', 'out'],
+  statements: ['period', 'institution', 'centre', 'format', 'out', 'read-db'],
   statement: ['format', 'table', 'out'],
-  report: ['period', 'format', 'table', 'out'],
+  report: ['period', 'format', 'table', 'out', 'read-db'],
   remit: ['json'],
 };
 
@@ -83,6 +86,7 @@ export async function clearingCommand(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: {
       db: { type: 'string' },
+      'read-db': { type: 'string' },
       json: { type: 'boolean' },
       period: { type: 'string' },
       institution: { type: 'string' },
@@ -185,8 +189,8 @@ export async function clearingCommand(args: string[], io: Io): Promise<number> {
       const format = reportFormat(values.format, values.out);
       const pick = tableChoice(values.table, format, ['centres', 'districts']);
       run = async (ledger) => {
-        const centres = await ledger.clearing.centreStatements(period);
-        const districts = await ledger.clearing.districtClearing(period);
+        const centres = await ledger.analysis.clearing.centreStatements(period);
+        const districts = await ledger.analysis.clearing.districtClearing(period);
         const tables = [centresTable(centres), districtsTable(districts)];
         if (format === 'json') writeJson(io, { period, centres, districts }, values.out);
         else if (format === 'table') {
@@ -214,15 +218,19 @@ export async function clearingCommand(args: string[], io: Io): Promise<number> {
       };
     }
   }
+  const readDb = commandReplicaTarget(values['read-db'], values.db, io);
   const store = await openStore(values.db, io);
+  // statements, report: read on the replica with --read-db.
+  const replica = readDb === undefined ? undefined : openReplica(readDb, undefined, io);
   try {
-    return await run(new Ledger(store, new SettlementEngine(policies)));
+    return await run(new Ledger(store, new SettlementEngine(policies), Date.now, replica ? { readReplica: replica } : {}));
   } catch (e) {
     // A refusal of the ledger: exit 1 with the reason; a value naming nothing registered is input (2).
     if (!(e instanceof LedgerError) || exitCodeFor(e.code) === EXIT_INVALID) throw e;
     return printRefusal(io, { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
   } finally {
     await store.close();
+    await replica?.close();
   }
 }
 
@@ -262,7 +270,7 @@ async function allStatements(ledger: Ledger, filter: { period?: string; institut
   const rows = [];
   let after: [string, string] | undefined;
   for (;;) {
-    const page = await ledger.clearing.statements(CLI_ACTOR, { ...filter, limit: PAGE_MAX, ...(after ? { after } : {}) });
+    const page = await ledger.analysis.clearing.statements(CLI_ACTOR, { ...filter, limit: PAGE_MAX, ...(after ? { after } : {}) });
     rows.push(...page.entries);
     if (page.nextCursor === null) return rows;
     after = decodeCursor('statements', page.nextCursor);

@@ -20,6 +20,7 @@ import { DEFAULT_TIMEOUTS, MAX_EVERY_MS, MIN_EVERY_MS, startService, type Timeou
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
 import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
+import { openReplica, readReplicaTarget, replicaLine } from './read-replica.js';
 import { DEFAULT_MAX_QUEUE } from '../ledger/queue.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
 import { verifyAccounts } from '../ledger/accounts.js';
@@ -299,6 +300,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     args,
     options: {
       db: { type: 'string' },
+      'read-db': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       'policy-file': { type: 'string', multiple: true },
@@ -328,6 +330,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const userFiles = values['policy-file'] ?? (env.YIBAO_POLICY_FILES ? env.YIBAO_POLICY_FILES.split(delimiter).filter((f) => f !== '') : undefined);
   const policyFiles = pathsIn(io, userFiles) ?? [];
   const policies = loadPolicies({ policyFiles });
+  const readDb = readReplicaTarget(values['read-db'], target(values.db, io), env);
   const store = await openLedgerDb({
     target: target(values.db, io),
     ...(values['pool-size'] ? { poolSize: Number(values['pool-size']) } : {}),
@@ -337,7 +340,24 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
   });
   await migrateToLatest(store.db);
-  const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, { requireEnrollment, maxQueue: limits.maxQueue });
+  // The read replica: a second pool as bounded as the first; never migrated (replication brings the schema).
+  const replica = readDb === undefined ? undefined : openReplica(readDb, values['pool-size'], io);
+  // Checked before the service starts: a reachable database without the ledger is refused.
+  let replicaNote: string | undefined;
+  if (replica) {
+    try {
+      replicaNote = await replicaLine(replica);
+    } catch (e) {
+      await replica.close();
+      await store.close();
+      throw e;
+    }
+  }
+  const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, {
+    requireEnrollment,
+    maxQueue: limits.maxQueue,
+    ...(replica ? { readReplica: replica } : {}),
+  });
   await ledger.ready;
   const service = await startService({
     ...routine,
@@ -356,6 +376,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   });
   const address = service.address;
   io.stderr(`yibao serving on ${address} (store: ${store.dialect} ${store.location}); docs at ${address}/docs\n`);
+  if (replicaNote) io.stderr(replicaNote);
+
   if (store.dialect === 'sqlite') {
     io.stderr(
       store.sqliteSync === 'NORMAL'
@@ -386,6 +408,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       void service
         .close()
         .then(() => store.close())
+        .then(() => replica?.close())
         .then(resolve);
     };
     process.once('SIGINT', stop);
@@ -401,7 +424,7 @@ export const LEDGER_COMMANDS: Command[] = [
     name: 'serve',
     summary: '结算服务（HTTP）/ the settlement service',
     usage: `  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
-              [--require-enrollment]
+              [--require-enrollment] [--read-db URL]
       [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
       [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
       [--supervise-every SECONDS] [--day-end-every SECONDS]
@@ -417,6 +440,10 @@ export const LEDGER_COMMANDS: Command[] = [
       settlements since the last run this often (监管增量筛查); --day-end-every (or
       YIBAO_DAY_END_EVERY): sum each China day that has ended this often (日结). Both off unless
       given; 60 to 86400 seconds.
+      --read-db URL (or YIBAO_READ_DATABASE_URL), PostgreSQL only: a read replica (a streaming
+      standby) the analysis reads go to: GET /v1/stats/fund, clearing's statement list and month
+      views, supervision's lists of runs and findings and the counts. They may be a moment behind
+      the primary; while the replica is away they answer 503 STORE_UNAVAILABLE (docs/operations.md).
       The national interface: --national-status (or YIBAO_NATIONAL_STATUS) platform answers every
       national message HTTP 200, a refusal infcode -1 (default http keeps the status);
       --require-sign-in (or YIBAO_REQUIRE_SIGN_IN=1): every message but 9001 carries a live sign_no;

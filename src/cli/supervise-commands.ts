@@ -55,6 +55,7 @@ import {
 import { CLI_ACTOR } from './clearing-commands.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
 import { openStore } from './ledger-commands.js';
+import { commandReplicaTarget, openReplica } from './read-replica.js';
 import { emitTables, pairs, readBytes, reportFormat, textTable, writeOut, type ReportFormat } from './output.js';
 
 const USAGE = `  yibao supervise rules [--format F] [--out FILE]
@@ -84,6 +85,8 @@ const USAGE = `  yibao supervise rules [--format F] [--out FILE]
       Findings counted by rule, status, severity and institution (no personal data).
   F: table (default) | json | csv | csv-gbk | xlsx; csv, csv-gbk and xlsx go to --out FILE (- for
   stdout). [--db PATH|URL] [--policy-file F]... as for the other ledger commands.
+  runs, findings and counts take [--read-db URL]: read them on a PostgreSQL read replica of the
+  ledger (a moment behind it; the audit row still goes to --db): docs/operations.md.
 `;
 
 /** The options each subcommand takes besides --db and --policy-file. */
@@ -91,11 +94,11 @@ const OPTIONS: Record<string, readonly string[]> = {
   rules: ['format', 'out', 'file', 'params', 'reason', 'severity', 'disable'],
   sites: ['format', 'out', 'limit', 'offset'],
   run: ['from', 'to', 'incremental', 'json'],
-  runs: ['format', 'out', 'limit', 'offset'],
-  findings: ['status', 'rule', 'institution', 'person', 'severity', 'from', 'to', 'limit', 'offset', 'format', 'out'],
+  runs: ['format', 'out', 'limit', 'offset', 'read-db'],
+  findings: ['status', 'rule', 'institution', 'person', 'severity', 'from', 'to', 'limit', 'offset', 'format', 'out', 'read-db'],
   finding: ['json'],
   status: ['to', 'reason', 'json'],
-  counts: ['status', 'rule', 'institution', 'severity', 'from', 'to', 'format', 'out'],
+  counts: ['status', 'rule', 'institution', 'severity', 'from', 'to', 'format', 'out', 'read-db'],
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -121,6 +124,7 @@ export async function superviseCommand(args: string[], io: Io): Promise<number> 
     allowPositionals: true,
     options: {
       db: { type: 'string' },
+      'read-db': { type: 'string' },
       'policy-file': { type: 'string', multiple: true },
       json: { type: 'boolean' },
       format: { type: 'string' },
@@ -152,9 +156,12 @@ export async function superviseCommand(args: string[], io: Io): Promise<number> 
   const policies = loadPolicies({ policyFiles: pathsIn(io, values['policy-file']) ?? [] });
   // Everything is validated before the ledger is opened: invalid input creates no database.
   const run = await plan(sub, rest, values, io);
+  const readDb = commandReplicaTarget(values['read-db'], values.db, io);
   const store = await openStore(values.db, io);
+  // runs, findings, counts: read on the replica with --read-db (the audit row on the ledger).
+  const replica = readDb === undefined ? undefined : openReplica(readDb, undefined, io);
   try {
-    const ledger = new Ledger(store, new SettlementEngine(policies));
+    const ledger = new Ledger(store, new SettlementEngine(policies), Date.now, replica ? { readReplica: replica } : {});
     return await run(ledger.supervision, ledger);
   } catch (e) {
     // A refusal of the ledger: exit 1 with the reason; input that is not valid: exit 2 (main).
@@ -162,6 +169,7 @@ export async function superviseCommand(args: string[], io: Io): Promise<number> 
     return printRefusal(io, { code: e.code, message: e.message }, `${e.code}: ${e.message}`);
   } finally {
     await store.close();
+    await replica?.close();
   }
 }
 
@@ -230,8 +238,8 @@ async function plan(sub: string, rest: string[], values: Values, io: Io): Promis
       noArgs();
       const page = parseOptions(z.strictObject({ limit: findingsQueryFields.limit, offset: findingsQueryFields.offset }), pick(values, ['limit', 'offset']));
       const f = format();
-      return async (book) => {
-        const r = await book.runs(page.limit ?? FINDINGS_PAGE_DEFAULT, page.offset ?? 0);
+      return async (_book, ledger) => {
+        const r = await ledger.analysis.supervision.runs(page.limit ?? FINDINGS_PAGE_DEFAULT, page.offset ?? 0);
         if (f === 'json') printJson(io, { runs: r.items.map(runView), total: r.total });
         else if (f === 'table' && r.items.length === 0) io.stdout('尚无筛查批次 / no runs yet (yibao supervise run)\n');
         else await emitTables(io, [runsTable(r.items)], f, out);
@@ -245,9 +253,10 @@ async function plan(sub: string, rest: string[], values: Values, io: Io): Promis
       const f = format();
       if (f !== 'table' && f !== 'json' && (q.limit !== undefined || q.offset !== undefined))
         throw new UsageError(`a ${f} file holds every finding the filter selects; leave out --limit and --offset`);
-      return async (book, ledger) => {
+      return async (_book, ledger) => {
         const file = f !== 'table' && f !== 'json';
-        const page = file ? await allFindings(book, filter) : await book.findings({ ...filter, limit: q.limit ?? FINDINGS_PAGE_DEFAULT, offset: q.offset ?? 0 });
+        const reads = ledger.analysis.supervision;
+        const page = file ? await allFindings(reads, filter) : await reads.findings({ ...filter, limit: q.limit ?? FINDINGS_PAGE_DEFAULT, offset: q.offset ?? 0 });
         await audited(ledger, 'read.findings', filter.personId ?? filter.institutionId ?? '*', {
           filter: pick(values, Object.keys(findingsQueryFields)),
           returned: page.items.length,
@@ -288,8 +297,8 @@ async function plan(sub: string, rest: string[], values: Values, io: Io): Promis
       const q = parseOptions(z.strictObject(countsQueryFields), pick(values, Object.keys(countsQueryFields)));
       const filter = optionFilter(q);
       const f = format();
-      return async (book) => {
-        const counts = await book.counts(filter);
+      return async (_book, ledger) => {
+        const counts = await ledger.analysis.supervision.counts(filter);
         const view = countsView(counts);
         if (f === 'json') printJson(io, view);
         else if (f !== 'table') await emitTables(io, [countsTable(counts)], f, out);
@@ -350,7 +359,7 @@ async function ruleSet(rest: string[], values: Values, io: Io): Promise<Run> {
 }
 
 /** Every finding of a filter, a page at a time; more than {@link FINDINGS_EXPORT_MAX} is refused. */
-async function allFindings(book: SupervisionBookApi, filter: FindingFilter): Promise<{ items: Finding[]; total: number }> {
+async function allFindings(book: Pick<SupervisionBookApi, 'findings'>, filter: FindingFilter): Promise<{ items: Finding[]; total: number }> {
   const items: Finding[] = [];
   for (let offset = 0; ; offset += FINDINGS_PAGE_MAX) {
     const page = await book.findings({ ...filter, limit: FINDINGS_PAGE_MAX, offset });

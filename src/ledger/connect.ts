@@ -114,32 +114,7 @@ const pgTypes = {
 
 export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
   const { target } = options;
-  if (isPostgresUrl(target)) {
-    const pool = boundedPool(
-      new pg.Pool({
-        connectionString: target,
-        max: options.poolSize ?? 16,
-        types: pgTypes as pg.CustomTypesConfig,
-        connectionTimeoutMillis: options.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
-        // TCP keepalives: a server gone without closing the connection (a host down, a network cut) is noticed.
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 10_000,
-      }),
-      options.maxWaiting ?? PG_MAX_WAITING,
-    );
-    // An idle connection the server closes (restart, failover) is dropped from the pool and
-    // replaced on next use; without a listener pg would crash the process.
-    pool.on('error', (e) => options.onPoolError?.(e));
-    // A connection the server closes while it is checked out (between two statements of a
-    // transaction, a settle's batch) emits 'error' too, and the pool listens only to idle ones:
-    // without this pg would crash the process. The error reaches its user at the next statement
-    // (answered 503 STORE_UNAVAILABLE), and the pool drops the connection when it is given back.
-    pool.on('connect', (client) => void client.on('error', () => undefined));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const url = new URL(target);
-    url.password = '';
-    return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
-  }
+  if (isPostgresUrl(target)) return openPostgres(target, options);
   const sync = options.sqliteSync ?? sqliteSyncFrom();
   const sqlite = openSqlite(target, SQLITE_BUSY_TIMEOUT_MS, SYNCHRONOUS[sync]);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
@@ -169,6 +144,51 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
     closing.unshift(() => checkpointer.stop());
   }
   return store;
+}
+
+/** A PostgreSQL store: a bounded pool (see boundedPool) under Kysely. */
+function openPostgres(target: string, options: Omit<OpenOptions, 'target'> & { applicationName?: string }): LedgerDb {
+  const pool = boundedPool(
+    new pg.Pool({
+      connectionString: target,
+      max: options.poolSize ?? 16,
+      types: pgTypes as pg.CustomTypesConfig,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
+      // TCP keepalives: a server gone without closing the connection (a host down, a network cut) is noticed.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
+    }),
+    options.maxWaiting ?? PG_MAX_WAITING,
+  );
+  // An idle connection the server closes (restart, failover) is dropped from the pool and
+  // replaced on next use; without a listener pg would crash the process.
+  pool.on('error', (e) => options.onPoolError?.(e));
+  // A connection the server closes while it is checked out (between two statements of a
+  // transaction, a settle's batch) emits 'error' too, and the pool listens only to idle ones:
+  // without this pg would crash the process. The error reaches its user at the next statement
+  // (answered 503 STORE_UNAVAILABLE), and the pool drops the connection when it is given back.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(target);
+  url.password = '';
+  return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
+}
+
+/** The application_name of the read replica's connections (pg_stat_activity on the replica shows them). */
+export const READ_REPLICA_APPLICATION = 'yibao-read';
+
+/**
+ * A read replica of the PostgreSQL ledger (`yibao serve --read-db`): a second pool, bounded as
+ * the first (the same size, connect timeout and waiting list), for the analysis reads only
+ * (src/ledger/analysis.ts). Never migrated, never written: a standby refuses writes. Opening it
+ * connects nothing yet, so the service starts while the replica is away.
+ *
+ * @throws Error when `target` is not a postgres:// URL (a SQLite file has no replica).
+ */
+export function openReadReplica(target: string, options: Omit<OpenOptions, 'target' | 'backgroundCheckpoints' | 'writerThread' | 'sqliteSync'> = {}): LedgerDb {
+  if (!isPostgresUrl(target)) throw new Error(`a read replica is a PostgreSQL server: give a postgres:// URL, not ${JSON.stringify(target)}`);
+  return openPostgres(target, { ...options, applicationName: READ_REPLICA_APPLICATION });
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;

@@ -62,8 +62,12 @@ export class LedgerError extends YibaoError<LedgerErrorCode> {
  * it made).
  */
 export class StoreUnavailableError extends YibaoError<'STORE_UNAVAILABLE'> {
-  constructor(cause: string) {
-    super('STORE_UNAVAILABLE', `the database cannot be reached (${cause}); try again shortly with the same request id`);
+  /** `what`: which database (the ledger's, or the read replica of `yibao serve --read-db`). */
+  constructor(
+    readonly reason: string,
+    what = 'the database',
+  ) {
+    super('STORE_UNAVAILABLE', `${what} cannot be reached (${reason}); try again shortly with the same request id`);
     this.name = 'StoreUnavailableError';
   }
 }

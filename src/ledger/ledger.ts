@@ -56,6 +56,7 @@ import { HighCostBook } from './high-cost.js';
 import { MonitoringSettings } from './monitoring-settings.js';
 import { ReconciliationBook } from './reconciliations.js';
 import { SupervisionBook } from './supervision.js';
+import { fundStats, primaryReads, replicaReads, type AnalysisReads, type FundStats } from './analysis.js';
 import type { AnyRule } from './supervision-rules.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
@@ -77,6 +78,11 @@ export interface LedgerOptions {
   maxQueue?: number;
   /** The supervision rules the ledger's supervision book knows (default: the catalogue's RULES); for tests. */
   supervisionRules?: readonly AnyRule[];
+  /**
+   * A read replica of this (PostgreSQL) ledger (connect.ts openReadReplica): the analysis reads
+   * go to it (analysis.ts). Closed by its opener.
+   */
+  readReplica?: LedgerDb;
 }
 
 export interface CapView {
@@ -135,6 +141,10 @@ export class Ledger {
   readonly supervision: SupervisionBook;
   /** The hospital day over the national interface: sign-ins, identities, visits, fee details, 冲正 (national.ts). */
   readonly national: NationalBook;
+  /** The analysis reads (statistics, clearing's lists and views, supervision's lists and counts): on the read replica when there is one (analysis.ts). */
+  readonly analysis: AnalysisReads;
+  /** The read replica the analysis reads go to, if any. */
+  readonly readReplica: LedgerDb | undefined;
 
   constructor(
     readonly store: LedgerDb,
@@ -155,7 +165,11 @@ export class Ledger {
     this.budgets = new BudgetBook(store.db, engine.policies, this.settings, now);
     this.highCost = new HighCostBook(store.db, engine, this.settings, now);
     this.national = new NationalBook({ db: store.db, postgres: store.dialect === 'postgres', now });
-    this.supervision = new SupervisionBook(store, this.settings, now, { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) });
+    const supervisionOptions = { policies: engine.policies, ...(options.supervisionRules ? { rules: options.supervisionRules } : {}) };
+    this.supervision = new SupervisionBook(store, this.settings, now, supervisionOptions);
+    if (options.readReplica && store.dialect !== 'postgres') throw new Error('a read replica is for a PostgreSQL ledger; a SQLite ledger has none');
+    this.readReplica = options.readReplica;
+    this.analysis = options.readReplica ? replicaReads(options.readReplica, engine.policies, now, supervisionOptions) : primaryReads(store.db, this.clearing, this.supervision);
     if (store.writer) {
       const writer = new SqliteWriterPath({ ...store.writer, packs: engine.policies.packs, idClock: idClock(), mode, clockToleranceMs: clockTolerance() }, maxQueue);
       store.onClose?.(() => writer.stop());
@@ -356,44 +370,9 @@ export class Ledger {
     };
   }
 
-  /**
-   * Fund outlay by policy and month: net of reversals, no personal data.
-   */
-  async fundStats(year?: number): Promise<{ year: number | null; rows: Record<string, unknown>[]; totals: Record<string, number> }> {
-    let q = this.db
-      .selectFrom('settlements')
-      .select([
-        'policy',
-        sql<string>`substr(visit_date, 1, 7)`.as('month'),
-        sql<string>`sum(case when kind = 'settlement' then 1 else -1 end)`.as('settlements'),
-        sql<string>`sum(total_fen)`.as('total'),
-        sql<string>`sum(fund_pay_fen)`.as('fund'),
-        sql<string>`sum(cash_pay_fen)`.as('cash'),
-      ])
-      .groupBy(['policy', sql`substr(visit_date, 1, 7)`])
-      .orderBy('policy')
-      .orderBy(sql`substr(visit_date, 1, 7)`);
-    if (year !== undefined) q = q.where('year', '=', year);
-    const rows = await q.execute();
-    const out = rows.map((r) => ({
-      policy: r.policy,
-      month: r.month,
-      settlements: Number(r.settlements),
-      total: toYuanNumber(Number(r.total)),
-      fundPay: toYuanNumber(Number(r.fund)),
-      cashPay: toYuanNumber(Number(r.cash)),
-    }));
-    const sum = (k: 'total' | 'fund' | 'cash') => rows.reduce((a, r) => a + Number(r[k]), 0);
-    return {
-      year: year ?? null,
-      rows: out,
-      totals: {
-        settlements: out.reduce((a, r) => a + r.settlements, 0),
-        total: toYuanNumber(sum('total')),
-        fundPay: toYuanNumber(sum('fund')),
-        cashPay: toYuanNumber(sum('cash')),
-      },
-    };
+  /** Fund outlay by policy and month, net of reversals, no personal data: on the ledger's own database (analysis.ts fundStats). */
+  fundStats(year?: number): Promise<FundStats> {
+    return fundStats(this.db, year);
   }
 
   /** Whether the store answers a query (the service's readiness check); throws when it does not. */

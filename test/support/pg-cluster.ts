@@ -1,5 +1,6 @@
 /**
- * A PostgreSQL cluster of a test's own, for the tests that stop and start a server: initdb in a
+ * A PostgreSQL cluster of a test's own, for the tests that stop and start a server or replicate
+ * one (startStandby: a streaming standby made with pg_basebackup -R): initdb in a
  * temporary directory, on a free port, with the binaries of /usr/lib/postgresql/15/bin (or
  * YIBAO_TEST_PG_BIN). The shared server (stores.ts) is never stopped or reconfigured.
  *
@@ -19,8 +20,10 @@ const run = promisify(execFile);
 export const PG_BIN = process.env.YIBAO_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export const clusterAvailable = existsSync(join(PG_BIN, 'initdb')) && existsSync(join(PG_BIN, 'pg_ctl'));
-if (!clusterAvailable && process.env.CI === 'true') {
-  throw new Error(`[yibao tests] CI=true but ${PG_BIN}/initdb is missing: the tests with a PostgreSQL cluster of their own must not be skipped in CI`);
+/** pg_basebackup too: a standby of a cluster of the test's own (startStandby). */
+export const standbyAvailable = clusterAvailable && existsSync(join(PG_BIN, 'pg_basebackup'));
+if (!standbyAvailable && process.env.CI === 'true') {
+  throw new Error(`[yibao tests] CI=true but ${PG_BIN}/initdb, pg_ctl or pg_basebackup is missing: the tests with a PostgreSQL cluster of their own must not be skipped in CI`);
 }
 
 /** A port nothing listens on now (the kernel's choice, released at once). */
@@ -56,19 +59,21 @@ async function pgCommand(bin: string, args: string[], timeoutMs = 60_000): Promi
   return stdout;
 }
 
-/** initdb (trust auth, user postgres) in a new temporary directory and start it on a free port. */
-export async function startCluster(): Promise<Cluster> {
+/** A new temporary directory the postgres user owns (when this process is root). */
+async function clusterDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-pg-'));
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
-  const data = join(dir, 'data');
-  const port = await freePort();
-  await pgCommand('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+  return dir;
+}
+
+/** A cluster over the data directory `data` in `dir`, on `port`: start, stop, remove. */
+function clusterAt(dir: string, data: string, port: number, extra = ''): Cluster {
   // The socket in the cluster's own directory; TCP on loopback only; synchronous_commit stays on.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c shared_buffers=32MB`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c shared_buffers=32MB${extra}`;
   let running = false;
   const cluster: Cluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -86,6 +91,35 @@ export async function startCluster(): Promise<Cluster> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return cluster;
+}
+
+/**
+ * initdb (trust auth, user postgres) in a new temporary directory and start it on a free port.
+ * With `replication`, a primary a standby can stream from: wal_level=replica, WAL senders, and
+ * initdb's pg_hba, which lets `replication` connections from 127.0.0.1 in (trust).
+ */
+export async function startCluster(options: { replication?: boolean } = {}): Promise<Cluster> {
+  const dir = await clusterDir();
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await pgCommand('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+  const cluster = clusterAt(dir, data, port, options.replication ? ' -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=64MB' : '');
+  await cluster.start();
+  return cluster;
+}
+
+/**
+ * A hot standby of `primary` (started with `replication`), streaming from it: pg_basebackup -R
+ * (which writes primary_conninfo and standby.signal) into a new temporary directory, started on a
+ * free port. Its reads are the primary's a moment ago; it refuses writes.
+ */
+export async function startStandby(primary: Cluster): Promise<Cluster> {
+  const dir = await clusterDir();
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await pgCommand('pg_basebackup', ['-D', data, '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-X', 'stream', '-R', '--no-sync', '-c', 'fast']);
+  const cluster = clusterAt(dir, data, port, ' -c hot_standby=on');
   await cluster.start();
   return cluster;
 }

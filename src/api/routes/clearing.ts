@@ -78,6 +78,8 @@ async function resolved(ctx: RouteContext, institution: string) {
 export const clearingRoutes: RoutePlugin = async (app, { ctx }) => {
   const book = ctx.ledger.clearing;
   const registry = book.registry;
+  // The statement list and the month's views: on the read replica when there is one (src/ledger/analysis.ts).
+  const reads = ctx.ledger.analysis.clearing;
 
   // ---- the registry -------------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ export const clearingRoutes: RoutePlugin = async (app, { ctx }) => {
     },
     async (req, reply) => {
       const p = period(req.params.period);
-      const centres = await book.centreStatements(p);
+      const centres = await reads.centreStatements(p);
       if (wantsFile(req.query.format)) return sendTables(reply, [centresTable(centres)], req.query.format, { ascii: `centres-${p}`, chinese: `经办机构汇总-${p}` });
       return { period: p, centres };
     },
@@ -251,7 +253,7 @@ export const clearingRoutes: RoutePlugin = async (app, { ctx }) => {
     },
     async (req, reply) => {
       const p = period(req.params.period);
-      const districts = await book.districtClearing(p);
+      const districts = await reads.districtClearing(p);
       if (wantsFile(req.query.format)) return sendTables(reply, [districtsTable(districts)], req.query.format, { ascii: `districts-${p}`, chinese: `上解资金清算-${p}` });
       return { period: p, districts };
     },
@@ -284,11 +286,11 @@ export const clearingRoutes: RoutePlugin = async (app, { ctx }) => {
         ...(q.cursor !== undefined ? { after: q.cursor } : {}),
       };
       if (wantsFile(q.format)) {
-        const page = await book.statements(req.actor, { ...filter, limit: MAX_EXPORT_ROWS });
+        const page = await reads.statements(req.actor, { ...filter, limit: MAX_EXPORT_ROWS });
         const what = [q.period, q.institution, q.centre].filter((x) => x !== undefined).join('-');
         return sendTables(reply, [statementsTable(page.entries)], q.format, { ascii: `statements${what ? `-${what}` : ''}`, chinese: `清算单${what ? `-${what}` : ''}` });
       }
-      const page = await book.statements(req.actor, { ...filter, limit: q.limit ?? PAGE_DEFAULT });
+      const page = await reads.statements(req.actor, { ...filter, limit: q.limit ?? PAGE_DEFAULT });
       return { statements: page.entries, nextCursor: page.nextCursor };
     },
   );

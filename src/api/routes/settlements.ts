@@ -124,6 +124,7 @@ export const settlementRoutes: RoutePlugin = async (app, { ctx }) => {
         response: { 200: fundStatsSchema, '4xx': errorSchema },
       },
     },
-    async (req) => ctx.ledger.fundStats(req.query.year ? Number(req.query.year) : undefined),
+    // On the read replica when there is one (src/ledger/analysis.ts).
+    async (req) => ctx.ledger.analysis.fundStats(req.query.year ? Number(req.query.year) : undefined),
   );
 };

@@ -95,6 +95,8 @@ const readTarget = (f: FindingFilter) => f.personId ?? f.institutionId ?? '*';
 
 export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
   const book = ctx.ledger.supervision;
+  // The lists of runs and findings and the counts: on the read replica when there is one (src/ledger/analysis.ts).
+  const reads = ctx.ledger.analysis.supervision;
 
   // ---- rules --------------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
     async (req, reply) => {
       const limit = req.query.limit ?? FINDINGS_PAGE_DEFAULT;
       const offset = req.query.offset ?? 0;
-      const page = await book.runs(limit, offset);
+      const page = await reads.runs(limit, offset);
       if (wantsFile(req.query.format)) return sendTables(reply, [runsTable(page.items)], req.query.format, { ascii: 'supervision-runs', chinese: '筛查批次' });
       return { runs: page.items.map(runJson), total: page.total, limit, offset };
     },
@@ -254,7 +256,7 @@ export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
       }
       const limit = q.limit ?? FINDINGS_PAGE_DEFAULT;
       const offset = q.offset ?? 0;
-      const page = await book.findings({ ...filter, limit, offset });
+      const page = await reads.findings({ ...filter, limit, offset });
       ctx.reads(req, 'read.findings', readTarget(filter), { filter: q, returned: page.items.length });
       return { findings: page.items.map(findingJson), total: page.total, limit, offset };
     },
@@ -273,7 +275,7 @@ export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
     },
     async (req, reply) => {
       const { format, ...q } = req.query;
-      const counts = await book.counts(findingFilter(q));
+      const counts = await reads.counts(findingFilter(q));
       if (wantsFile(format)) return sendTables(reply, [countsTable(counts)], format, { ascii: 'findings-counts', chinese: '疑点线索统计' });
       return countsJson(counts);
     },
@@ -336,7 +338,7 @@ export const supervisionRoutes: RoutePlugin = async (app, { ctx }) => {
 
 /** Every finding of a filter, a page at a time, for a file; more than {@link FINDINGS_EXPORT_MAX} is refused. */
 async function allFindings(ctx: RouteContext, filter: FindingFilter): Promise<Finding[]> {
-  const book = ctx.ledger.supervision;
+  const book = ctx.ledger.analysis.supervision;
   const out: Finding[] = [];
   for (let offset = 0; ; offset += FINDINGS_PAGE_MAX) {
     const q: FindingQuery = { ...filter, limit: FINDINGS_PAGE_MAX, offset };
