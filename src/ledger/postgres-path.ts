@@ -31,6 +31,12 @@ export function literal(v: unknown): string {
 }
 
 /**
+ * Batches that start as soon as settles wait: one in PostgreSQL while the next is read and
+ * decided. More start only as {@link PostgresSettlePath} says.
+ */
+export const FREE_BATCHES = 2;
+
+/**
  * A batch in flight this long (ms) no longer holds the next one back: a batch takes a few ms when
  * it commits at once; one this old is waiting (for a lock, for the disk).
  */
@@ -52,12 +58,12 @@ const hasNul = (...values: (string | undefined)[]) => values.some((v) => v?.incl
  * A batch holds each person, visit and request id at most once (a later one waits for the next
  * batch), so no read of a batch misses a write of the same batch; a new institution registered
  * twice in a batch is checked against the first. Up to `concurrency` batches run at once, each on
- * its own connection; under light load a batch is one settle. While a batch is in flight, the
- * next one starts only when a full batch ({@link MAX_BATCH}) waits or the batch in flight is
- * {@link PARALLEL_AFTER_MS} old: the settles that arrive meanwhile gather into one larger batch
- * when the first commits (fewer transactions, messages and commits per settle: bench/api measured
- * about a quarter less CPU per settle in PostgreSQL's backends than with up to four small batches
- * at once, at the same rate; docs/benchmarks.md). If a write fails, the batch is rolled back and
+ * its own connection; under light load a batch is one settle. While {@link FREE_BATCHES} are in
+ * flight, the next starts only when a full batch ({@link MAX_BATCH}) waits or the oldest in
+ * flight is {@link PARALLEL_AFTER_MS} old: the settles that arrive meanwhile gather into a larger
+ * batch (fewer transactions, messages and commits per settle: bench/api measured about a sixth
+ * less CPU per settle in PostgreSQL's backends than with four small batches at once, at the same
+ * rate or better; docs/benchmarks.md). If a write fails, the batch is rolled back and
  * its settles run again one per batch, so only the failing one fails (a request id raced by
  * another connection is then answered as a retry).
  *
@@ -105,13 +111,13 @@ export class PostgresSettlePath implements SettlePath {
   }
 
   /**
-   * Starts a batch when none is in flight, and more (up to `concurrency`) only while a full batch
-   * waits, or once the oldest batch in flight has taken {@link PARALLEL_AFTER_MS} (it may be
+   * Starts a batch while fewer than {@link FREE_BATCHES} are in flight, and more (up to
+   * `concurrency`) only while a full batch waits, or once the oldest batch in flight has taken {@link PARALLEL_AFTER_MS} (it may be
    * waiting for a person's lock that another instance holds: the others do not wait behind it).
    */
   private pump(): void {
     while (this.inFlight.size < this.concurrency && this.queue.length > 0) {
-      if (this.inFlight.size > 0 && this.queue.length < MAX_BATCH) {
+      if (this.inFlight.size >= FREE_BATCHES && this.queue.length < MAX_BATCH) {
         let oldest = Number.POSITIVE_INFINITY;
         for (const b of this.inFlight) oldest = Math.min(oldest, b.at);
         const wait = oldest + PARALLEL_AFTER_MS - performance.now();

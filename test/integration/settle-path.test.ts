@@ -269,15 +269,18 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
     await other.connect();
     try {
       const ledger = new Ledger(store, engine);
-      // Another instance holds PL0's lock (the key the settle path takes for a person).
+      // Another instance holds the locks of PL0 and PLX (the key the settle path takes for a
+      // person): the two batches that start at once (FREE_BATCHES) both wait.
       await other.query('begin');
-      await other.query(`select pg_advisory_xact_lock(hashtextextended('PL0', 0))`);
+      await other.query(`select pg_advisory_xact_lock(hashtextextended('PL0', 0)), pg_advisory_xact_lock(hashtextextended('PLX', 0))`);
       const blocked = ledger.settle(req('pl-0', person('PL0'), visit('PL-v0', '2023-03-01T09:00:00+08:00', 250)), agency);
+      await new Promise((r) => setTimeout(r, 10));
+      const blocked2 = ledger.settle(req('pl-x', person('PLX'), visit('PL-vx', '2023-03-01T09:00:00+08:00', 250)), agency);
       let blockedDone = false;
-      void blocked.then(() => (blockedDone = true));
+      void Promise.all([blocked, blocked2]).finally(() => (blockedDone = true));
       await new Promise((r) => setTimeout(r, 50));
-      // A few settles of other persons (fewer than a full batch) go on another connection once
-      // the blocked batch is PARALLEL_AFTER_MS old: they commit while PL0's still waits.
+      // A few settles of other persons (fewer than a full batch) go on a third connection once
+      // the blocked batches are PARALLEL_AFTER_MS old: they commit while PL0's and PLX's wait.
       const others = Array.from({ length: 5 }, (_, i) => ledger.settle(req(`pl-${i + 1}`, person(`PL${i + 1}`), visit(`PL-v${i + 1}`, '2023-03-01T09:00:00+08:00', 250)), agency));
       const settled = await Promise.race([Promise.all(others), new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 10_000))]);
       expect(settled).not.toBe('stalled');
@@ -285,7 +288,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
       expect(await count(store, 'settlements')).toBe(5);
       await other.query('commit');
       expect((await blocked).created).toBe(true);
-      expect(await count(store, 'settlements')).toBe(6);
+      expect((await blocked2).created).toBe(true);
+      expect(await count(store, 'settlements')).toBe(7);
       expect((await ledger.verify()).ok).toBe(true);
     } finally {
       await other.query('rollback').catch(() => undefined);
