@@ -13,6 +13,7 @@ import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { requestProblems } from '../support/problems.js';
 import { freshPostgres, freshSqlite, pgAvailable, STORES } from '../support/stores.js';
 
@@ -238,8 +239,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
         )
         .execute(store.db);
       const ledger = new Ledger(store, engine);
-      // Sent together: the first four go alone (one batch per connection); the rest queue and go
-      // in one batch, with the failing visit (the 11th) and both registrations of PB-NEW.
+      // Sent together: the first goes alone; the rest queue behind it and go in one batch, with
+      // the failing visit (the 11th) and both registrations of PB-NEW.
       const jobs = Array.from({ length: 24 }, (_, i) => ledger.settle(req(`pb-${i}`, person(`PB${i}`), visit(`PB-v${i}`, '2023-03-01T09:00:00+08:00', 250)), agency));
       const twice = [
         ledger.settle(req('pb-i1', person('PBI1'), visit('PBI1-v', '2023-03-01T09:00:00+08:00', 100, 'PB-NEW')), agency),
@@ -258,6 +259,41 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
       expect(await store.db.selectFrom('persons').select('id').where('id', 'in', ['PB10', 'PBI2']).execute()).toEqual([]);
       expect((await ledger.verify()).ok).toBe(true);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('settles do not wait behind a batch that waits for a person lock held elsewhere', async () => {
+    const store = await freshPostgres();
+    const other = new pg.Client({ connectionString: store.url });
+    await other.connect();
+    try {
+      const ledger = new Ledger(store, engine);
+      // Another instance holds the locks of PL0 and PLX (the key the settle path takes for a
+      // person): the two batches that start at once (FREE_BATCHES) both wait.
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtextextended('PL0', 0)), pg_advisory_xact_lock(hashtextextended('PLX', 0))`);
+      const blocked = ledger.settle(req('pl-0', person('PL0'), visit('PL-v0', '2023-03-01T09:00:00+08:00', 250)), agency);
+      await new Promise((r) => setTimeout(r, 10));
+      const blocked2 = ledger.settle(req('pl-x', person('PLX'), visit('PL-vx', '2023-03-01T09:00:00+08:00', 250)), agency);
+      let blockedDone = false;
+      void Promise.all([blocked, blocked2]).finally(() => (blockedDone = true));
+      await new Promise((r) => setTimeout(r, 50));
+      // A few settles of other persons (fewer than a full batch) go on a third connection once
+      // the blocked batches are PARALLEL_AFTER_MS old: they commit while PL0's and PLX's wait.
+      const others = Array.from({ length: 5 }, (_, i) => ledger.settle(req(`pl-${i + 1}`, person(`PL${i + 1}`), visit(`PL-v${i + 1}`, '2023-03-01T09:00:00+08:00', 250)), agency));
+      const settled = await Promise.race([Promise.all(others), new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 10_000))]);
+      expect(settled).not.toBe('stalled');
+      expect(blockedDone).toBe(false);
+      expect(await count(store, 'settlements')).toBe(5);
+      await other.query('commit');
+      expect((await blocked).created).toBe(true);
+      expect((await blocked2).created).toBe(true);
+      expect(await count(store, 'settlements')).toBe(7);
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await other.query('rollback').catch(() => undefined);
+      await other.end();
       await store.close();
     }
   });
