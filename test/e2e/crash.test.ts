@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PG_ADMIN_URL, freshPostgres, pgAvailable } from '../support/stores.js';
+import { call as callService, killServers, serve, type ServeProcess } from '../support/serve-process.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/yibao.js');
@@ -32,7 +33,11 @@ const REQUEST_TIMEOUT_MS = 8_000;
 const RETRIES = 8;
 
 // ---------------------------------------------------------------------------------------------
-// Processes: every child started here, so that it can be killed whatever happens.
+// Processes: `yibao serve` through test/support/serve-process.ts; every other child started here,
+// so that it can be killed whatever happens.
+
+/** The server's warnings kept for failure messages. */
+const SERVE_ARGS = ['--log-level', 'warn'];
 
 const children = new Set<ChildProcess>();
 
@@ -43,11 +48,6 @@ function killAll(): void {
   children.clear();
 }
 process.once('exit', killAll);
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => child.once('exit', () => done()));
-}
 
 interface CliResult {
   code: number | null;
@@ -79,60 +79,6 @@ function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
       done({ code, stdout, stderr });
     });
   });
-}
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  /** What the server wrote on stderr, for failure messages. */
-  log: () => string;
-}
-
-/** Starts `yibao serve` on a free port (port 0; the address is read from the "serving on" line). */
-function startServer(db: string, timeoutMs = 15_000): Promise<Server> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    children.add(child);
-    let stderr = '';
-    let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      child.kill('SIGKILL');
-      fail(new Error(`yibao serve did not report its address within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /yibao serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (m && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        done({ child, base: m[1] as string, log: () => stderr });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fail(new Error(`yibao serve exited (${code ?? signal}) before serving\n${stderr}`));
-    });
-  });
-}
-
-async function stopServer(server: Server | undefined, signal: NodeJS.Signals): Promise<void> {
-  if (!server) return;
-  const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill(signal);
-    const bounded = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited(child);
-    clearTimeout(bounded);
-  }
-  children.delete(child);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,22 +134,8 @@ function settleBody(person: SettleBody['person'], n: number): SettleBody {
   };
 }
 
-async function call(base: string, key: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
+/** One HTTP call with the key, bounded by REQUEST_TIMEOUT_MS. */
+const call = (base: string, key: string, method: 'GET' | 'POST', path: string, body?: unknown) => callService(base, key, method, path, body, REQUEST_TIMEOUT_MS);
 
 /** Runs fn over xs with at most `width` at once. */
 async function pool<T>(xs: readonly T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
@@ -226,7 +158,7 @@ interface LoadResult {
 }
 
 /** Concurrent settle loops; kills the server with SIGKILL once LOAD_MS have passed (and MIN_ACKED were acknowledged). */
-async function loadThenKill(server: Server, key: string): Promise<LoadResult> {
+async function loadThenKill(server: ServeProcess, key: string): Promise<LoadResult> {
   const acked = new Map<string, { body: SettleBody; entry: Entry }>();
   const inFlight: SettleBody[] = [];
   const unexpected: string[] = [];
@@ -263,8 +195,7 @@ async function loadThenKill(server: Server, key: string): Promise<LoadResult> {
   const loadMs = Date.now() - started;
   server.child.kill('SIGKILL');
   killed = true;
-  await exited(server.child);
-  children.delete(server.child);
+  await server.stop('SIGKILL');
   await Promise.all(loops);
   return { acked, inFlight, unexpected, sent, loadMs };
 }
@@ -299,16 +230,22 @@ const STORES: { name: string; skip: boolean; why: string; open: () => Promise<St
   },
 ];
 
-afterEach(() => killAll());
-afterAll(() => killAll());
+afterEach(() => {
+  killAll();
+  killServers();
+});
+afterAll(() => {
+  killAll();
+  killServers();
+});
 
 for (const s of STORES) {
   describe.skipIf(s.skip)(`crash recovery on ${s.name}${s.skip ? s.why : ''}`, () => {
     let store: StoreUnderTest | undefined;
-    let server: Server | undefined;
+    let server: ServeProcess | undefined;
 
     afterAll(async () => {
-      await stopServer(server, 'SIGKILL');
+      await server?.stop('SIGKILL');
       await store?.cleanup();
     });
 
@@ -321,7 +258,7 @@ for (const s of STORES) {
       expect(key).not.toBe('');
 
       // Load, then SIGKILL mid-load.
-      server = await startServer(store.db);
+      server = await serve(store.db, SERVE_ARGS);
       const tServing = Date.now();
       const load = await loadThenKill(server, key);
       server = undefined;
@@ -331,7 +268,7 @@ for (const s of STORES) {
 
       // The store as the crash left it: the accumulators agree with the entries. Verified while the
       // service restarts on the same store (startup writes nothing; no request is sent until both are done).
-      const [afterCrash, restarted] = await Promise.all([cli(['ledger', 'verify', '--db', store.db]), startServer(store.db)]);
+      const [afterCrash, restarted] = await Promise.all([cli(['ledger', 'verify', '--db', store.db]), serve(store.db, SERVE_ARGS)]);
       server = restarted;
       const base = server.base;
       expect(afterCrash.code, `ledger verify right after the crash:\n${afterCrash.stdout}${afterCrash.stderr}`).toBe(0);
@@ -407,7 +344,7 @@ for (const s of STORES) {
 
       const tChecked = Date.now();
       // Stop the restarted server cleanly; the ledger still verifies.
-      await stopServer(server, 'SIGTERM');
+      await server?.stop('SIGTERM');
       server = undefined;
       const verified = await cli(['ledger', 'verify', '--db', store.db]);
       expect(verified.code, `ledger verify after restart and retries:\n${verified.stdout}${verified.stderr}`).toBe(0);
