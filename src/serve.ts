@@ -72,21 +72,31 @@ export const ROUTINE_LOCK_KEYS = { 'day-end': '7305108113310201', supervise: '73
 export const SKIPPED_ELSEWHERE = 'skipped: another instance is running it';
 
 /**
- * Runs `run` holding the session advisory lock `key` (on a connection of its own, given back
- * after), or skips it when another session holds it. The lock goes with its connection: an
- * instance killed mid-turn leaves no lock behind.
+ * Runs `run` holding the advisory lock `key`, or skips it when another instance holds it. The lock
+ * is the transaction's (`pg_try_advisory_xact_lock`), on a connection of its own kept in an open
+ * transaction until `run` ends, then committed: behind a transaction-pooling proxy the lock and
+ * its release stay on one server connection (a session lock would stay with whichever server
+ * connection the proxy had lent, and its unlock go to another). An instance killed mid-turn
+ * leaves no lock behind: the server ends its transaction.
  */
 export async function exclusively(pool: pg.Pool, key: string, run: () => Promise<string>): Promise<string> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    const { rows } = await client.query<{ got: boolean }>('select pg_try_advisory_lock($1::bigint) as got', [key]);
-    if (!rows[0]?.got) return SKIPPED_ELSEWHERE;
+    await client.query('begin');
+    const { rows } = await client.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as got', [key]);
+    if (!rows[0]?.got) {
+      await client.query('rollback');
+      return SKIPPED_ELSEWHERE;
+    }
     try {
       return await run();
     } finally {
-      await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch((e: Error) => (broken = e));
+      await client.query('commit').catch((e: Error) => (broken = e));
     }
+  } catch (e) {
+    if (!broken) await client.query('rollback').catch((err: Error) => (broken = err));
+    throw e;
   } finally {
     client.release(broken);
   }

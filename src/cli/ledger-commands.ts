@@ -19,7 +19,7 @@ import { NATIONAL_SERVE_FLAGS, nationalServeOptions } from './national-serve.js'
 import { DEFAULT_TIMEOUTS, MAX_EVERY_MS, MIN_EVERY_MS, startService, type Timeouts } from '../serve.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
-import { defaultTarget, migrateToLatest, openLedgerDb, sqliteSyncFrom, type LedgerDb, type SqliteSync } from '../ledger/connect.js';
+import { defaultTarget, migrateToLatest, openLedgerDb, pgStatementsFrom, sqliteSyncFrom, type LedgerDb, type PgStatements, type SqliteSync } from '../ledger/connect.js';
 import { openReplica, readReplicaTarget, replicaLine } from './read-replica.js';
 import { DEFAULT_MAX_QUEUE } from '../ledger/queue.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
@@ -262,12 +262,14 @@ function serviceLimits(values: Record<string, string | undefined>, environment: 
   const maxQueue = wholeNumber('max-queue', values['max-queue'], 'YIBAO_MAX_QUEUE', DEFAULT_MAX_QUEUE, 1, environment);
   const clockToleranceMs = wholeNumber('clock-tolerance', values['clock-tolerance'], 'YIBAO_CLOCK_TOLERANCE_MS', DEFAULT_CLOCK_TOLERANCE_MS, 0, environment);
   let sqliteSync: SqliteSync;
+  let pgStatements: PgStatements;
   try {
     sqliteSync = sqliteSyncFrom(values['sqlite-sync'], environment);
+    pgStatements = pgStatementsFrom(values['pg-statements'], environment);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return { timeouts, maxQueue, clockToleranceMs, sqliteSync };
+  return { timeouts, maxQueue, clockToleranceMs, sqliteSync, pgStatements };
 }
 
 /** A yes/no environment variable: 1/true/yes or 0/false/no (or unset: no). */
@@ -314,6 +316,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       'max-queue': { type: 'string' },
       'clock-tolerance': { type: 'string' },
       'sqlite-sync': { type: 'string' },
+      'pg-statements': { type: 'string' },
       'supervise-every': { type: 'string' },
       'day-end-every': { type: 'string' },
       ...NATIONAL_SERVE_FLAGS,
@@ -337,7 +340,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     backgroundCheckpoints: true,
     writerThread: true,
     sqliteSync: limits.sqliteSync,
+    pgStatements: limits.pgStatements,
     onPoolError: (e) => io.stderr(`yibao: database connection error: ${e.message}\n`),
+    onWarning: (message) => io.stderr(`yibao: ${message}\n`),
   });
   await migrateToLatest(store.db);
   // The read replica: a second pool as bounded as the first; never migrated (replication brings the schema).
@@ -384,6 +389,12 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
         ? 'sqlite: synchronous=NORMAL (opted in): faster, but a power cut can lose the last acknowledged settlements\n'
         : 'sqlite: synchronous=FULL: every acknowledged settlement is on disk (fsync, shared by each batch)\n',
     );
+  } else {
+    io.stderr(
+      store.pgStatements === 'unprepared'
+        ? 'postgres: settle statements unprepared (parsed where they run), as behind a transaction-pooling proxy that keeps no prepared statements\n'
+        : 'postgres: settle statements prepared once per connection (behind PgBouncer: 1.21 or later with max_prepared_statements, else --pg-statements unprepared)\n',
+    );
   }
   const t = limits.timeouts;
   io.stderr(
@@ -426,7 +437,7 @@ export const LEDGER_COMMANDS: Command[] = [
     usage: `  yibao serve [--port 8080] [--host 127.0.0.1] [--db PATH|URL] [--policy-file F]... [--log-level info]
               [--require-enrollment] [--read-db URL]
       [--headers-timeout MS] [--request-timeout MS] [--keep-alive-timeout MS] [--idle-timeout MS]
-      [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal]
+      [--max-queue N] [--clock-tolerance MS] [--sqlite-sync full|normal] [--pg-statements prepared|unprepared]
       [--supervise-every SECONDS] [--day-end-every SECONDS]
       [--national-status http|platform] [--require-sign-in] [--catalogue FILE] [--codes EDITION|FILE]
       [--national-amounts number|text]

@@ -39,6 +39,27 @@ export function sqliteSyncFrom(flag?: string, env: NodeJS.ProcessEnv = process.e
   return v;
 }
 
+/**
+ * PostgreSQL: how the settle path's statements reach the server (YIBAO_PG_STATEMENTS,
+ * `serve --pg-statements`). `prepared` (the default): each is parsed and planned once per server
+ * connection (named, at the protocol level), and later runs send only its parameters; a direct
+ * connection, or PgBouncer 1.21 or later with `max_prepared_statements` set, keeps them. `unprepared`:
+ * each is parsed and planned where it runs, for a transaction-pooling proxy that keeps no prepared
+ * statement from one transaction to the next (PgBouncer before 1.21; docs/operations.md). Both
+ * bind their parameters; both send a batch in two round trips.
+ */
+export type PgStatements = 'prepared' | 'unprepared';
+
+/** `--pg-statements`, else YIBAO_PG_STATEMENTS, else `prepared`; case-insensitive, anything else refused. */
+export function pgStatementsFrom(flag?: string, env: NodeJS.ProcessEnv = process.env): PgStatements {
+  const raw = flag ?? env.YIBAO_PG_STATEMENTS;
+  if (raw === undefined || raw === '') return 'prepared';
+  const v = raw.toLowerCase();
+  if (v !== 'prepared' && v !== 'unprepared')
+    throw new Error(`${flag !== undefined ? '--pg-statements' : 'YIBAO_PG_STATEMENTS'} must be prepared or unprepared, not ${JSON.stringify(raw)}`);
+  return v;
+}
+
 export interface LedgerDb {
   db: Kysely<Database>;
   dialect: DialectName;
@@ -55,6 +76,17 @@ export interface LedgerDb {
   /** SQLite with background checkpoints: `synchronous` as the checkpointing thread's connection reports it. */
   checkpointerSynchronous?: Promise<number>;
   pool?: pg.Pool;
+  /**
+   * PostgreSQL: the settle path's own connections (postgres-path.ts), in pg's pipeline mode: the
+   * statements of a batch go out together and their answers are read as they come, so a batch
+   * takes two round trips with bound parameters. Bounded as `pool`, at most
+   * {@link SETTLE_CONNECTIONS} connections; closed with the store.
+   */
+  settlePool?: pg.Pool;
+  /** PostgreSQL: how the settle path sends its statements. */
+  pgStatements?: PgStatements;
+  /** Told of what an operator should know but that fails nothing (OpenOptions.onWarning). */
+  warn?: (message: string) => void;
   /**
    * SQLite opened with `writerThread`: settles go to a thread of their own with its own connection
    * to this file (sqlite-writer.ts), set up with these.
@@ -76,6 +108,8 @@ export interface OpenOptions {
   maxWaiting?: number;
   /** Told of errors on idle PostgreSQL connections. */
   onPoolError?: (e: Error) => void;
+  /** Told of what an operator should know but that fails nothing (a prepared statement the server lost: postgres-path.ts). */
+  onWarning?: (message: string) => void;
   /**
    * SQLite: checkpoint the WAL from a worker thread (its own connection) instead of in the
    * commits of the one that writes, which then never waits for a checkpoint's fsyncs. For the
@@ -89,6 +123,8 @@ export interface OpenOptions {
   writerThread?: boolean;
   /** SQLite: FULL or NORMAL on every connection (default: YIBAO_SQLITE_SYNC, else FULL); see SqliteSync. */
   sqliteSync?: SqliteSync;
+  /** PostgreSQL: how the settle path sends its statements (default: YIBAO_PG_STATEMENTS, else prepared); see PgStatements. */
+  pgStatements?: PgStatements;
 }
 
 /** The default SQLite file: `--db`, else `YIBAO_DB`, else `./yibao.db`. DATABASE_URL selects PostgreSQL. */
@@ -146,17 +182,47 @@ export async function openLedgerDb(options: OpenOptions): Promise<LedgerDb> {
   return store;
 }
 
-/** A PostgreSQL store: a bounded pool (see boundedPool) under Kysely. */
-function openPostgres(target: string, options: Omit<OpenOptions, 'target'> & { applicationName?: string }): LedgerDb {
+/**
+ * PostgreSQL: connections of the settle path at most (batches in flight at once, one connection
+ * each; postgres-path.ts).
+ */
+export const SETTLE_CONNECTIONS = 4;
+
+/** A PostgreSQL store: a bounded pool (see boundedPool) under Kysely, and the settle path's pipelined pool. */
+function openPostgres(target: string, options: Omit<OpenOptions, 'target'> & { applicationName?: string; readOnly?: boolean }): LedgerDb {
+  const pool = postgresPool(target, options, { max: options.poolSize ?? 16 });
+  const settlePool = options.readOnly ? undefined : postgresPool(target, options, { max: SETTLE_CONNECTIONS, pipeline: true });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(target);
+  url.password = '';
+  return {
+    db,
+    dialect: 'postgres',
+    location: url.toString(),
+    pool,
+    ...(settlePool ? { settlePool, pgStatements: options.pgStatements ?? pgStatementsFrom() } : {}),
+    ...(options.onWarning ? { warn: options.onWarning } : {}),
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        await settlePool?.end();
+      }
+    },
+  };
+}
+
+function postgresPool(target: string, options: Omit<OpenOptions, 'target'> & { applicationName?: string }, own: { max: number; pipeline?: boolean }): pg.Pool {
   const pool = boundedPool(
     new pg.Pool({
       connectionString: target,
-      max: options.poolSize ?? 16,
+      max: own.max,
       types: pgTypes as pg.CustomTypesConfig,
       connectionTimeoutMillis: options.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
       // TCP keepalives: a server gone without closing the connection (a host down, a network cut) is noticed.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      ...(own.pipeline ? { pipeline: true } : {}),
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
     }),
     options.maxWaiting ?? PG_MAX_WAITING,
@@ -169,10 +235,7 @@ function openPostgres(target: string, options: Omit<OpenOptions, 'target'> & { a
   // without this pg would crash the process. The error reaches its user at the next statement
   // (answered 503 STORE_UNAVAILABLE), and the pool drops the connection when it is given back.
   pool.on('connect', (client) => void client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const url = new URL(target);
-  url.password = '';
-  return { db, dialect: 'postgres', location: url.toString(), pool, close: () => db.destroy() };
+  return pool;
 }
 
 /** The application_name of the read replica's connections (pg_stat_activity on the replica shows them). */
@@ -188,7 +251,7 @@ export const READ_REPLICA_APPLICATION = 'yibao-read';
  */
 export function openReadReplica(target: string, options: Omit<OpenOptions, 'target' | 'backgroundCheckpoints' | 'writerThread' | 'sqliteSync'> = {}): LedgerDb {
   if (!isPostgresUrl(target)) throw new Error(`a read replica is a PostgreSQL server: give a postgres:// URL, not ${JSON.stringify(target)}`);
-  return openPostgres(target, { ...options, applicationName: READ_REPLICA_APPLICATION });
+  return openPostgres(target, { ...options, applicationName: READ_REPLICA_APPLICATION, readOnly: true });
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;

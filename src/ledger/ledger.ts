@@ -184,7 +184,7 @@ export class Ledger {
       this.settlePath = store.sqlite
         ? new SqliteSettlePath(store.db, store.sqlite, statements, engine, now, mode, maxQueue)
         : store.pool
-          ? new PostgresSettlePath(store.pool, statements, engine, now, mode, undefined, maxQueue)
+          ? new PostgresSettlePath(store.settlePool ?? store.pool, statements, engine, now, mode, undefined, maxQueue, store.pgStatements, store.warn)
           : new KyselySettlePath(store.db, statements, engine, now, store.dialect === 'postgres', mode, undefined, maxQueue);
     }
   }

@@ -1,11 +1,12 @@
 /**
  * PostgreSQL: settles batched, two round trips per batch, `BEGIN; locks; reads` and
- * `writes; COMMIT`, each settle's writes one statement (data-modifying CTEs), all through
- * statements prepared once per connection and run with literal arguments.
+ * `writes; COMMIT`, each settle's writes one statement (data-modifying CTEs), every statement
+ * with bound parameters, the statements of a round trip sent together (pg's pipeline mode).
  */
 import type pg from 'pg';
 import type { SettlementEngine } from '../engine/settle.js';
 import type { SettleOne } from '../request/settle-one.js';
+import { type PgStatements, SETTLE_CONNECTIONS } from './connect.js';
 import { decide, settleReplay } from './decide.js';
 import { isUniqueViolation, replayed } from './idempotency.js';
 import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
@@ -14,20 +15,35 @@ import { readBag, visitLockBag, W_ALL, type SettleStatements, type Statement } f
 import type { Actor, Bag, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
 /**
- * A value as an SQL literal, for `EXECUTE name(…)`: quotes doubled, and backslashes doubled in an
- * E'' string (so it reads the same whatever standard_conforming_strings says) — as pg's
- * escapeLiteral. Numbers are sent quoted and take the parameter's type. A NUL character cannot
- * be in a query's text: such a value is refused here and the settle sent with bound parameters.
+ * A statement with its bound parameters. `prepared`: named, so pg parses it once per connection
+ * and then sends only the name and the parameters. `unprepared`: unnamed, parsed where it runs,
+ * so it needs nothing left on the server connection by an earlier transaction, as behind a
+ * transaction-pooling proxy that may give each transaction another server connection
+ * (connect.ts PgStatements).
  */
-export function literal(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  let s: string;
-  if (typeof v === 'string') s = v;
-  else if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v);
-  else throw new TypeError(`no SQL literal for ${typeof v} ${String(v)}`);
-  if (s.includes('\u0000')) throw new TypeError('a NUL character cannot be sent in a query text');
-  if (s.includes("'")) s = s.replace(/'/g, "''");
-  return s.includes('\\') ? ` E'${s.replace(/\\/g, '\\\\')}'` : `'${s}'`;
+export function bound(s: Statement, bag: Bag, how: PgStatements = 'prepared'): pg.QueryConfig {
+  return how === 'prepared' ? { name: s.name, text: s.sql, values: s.params(bag) } : { text: s.sql, values: s.params(bag) };
+}
+
+/**
+ * Sends the queries together, in one write to the socket when the connection is in pipeline mode
+ * (the settle pool's are: connect.ts), and waits for every answer. PostgreSQL runs them in order;
+ * after one fails, the rest of an explicit transaction fail too (25P02): the first error, the cause,
+ * is thrown. Without pipeline mode pg sends them one after another: slower, the same result.
+ */
+export async function pipelined(client: pg.PoolClient, queries: readonly (string | pg.QueryConfig)[]): Promise<pg.QueryResult[]> {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  stream?.cork?.();
+  let sent: Promise<pg.QueryResult>[];
+  try {
+    sent = queries.map((q) => (typeof q === 'string' ? client.query(q) : client.query(q)));
+  } finally {
+    stream?.uncork?.();
+  }
+  const answers = await Promise.allSettled(sent);
+  const failed = answers.find((a) => a.status === 'rejected');
+  if (failed) throw failed.reason;
+  return answers.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value);
 }
 
 /**
@@ -41,8 +57,6 @@ export const FREE_BATCHES = 2;
  * it commits at once; one this old is waiting (for a lock, for the disk).
  */
 export const PARALLEL_AFTER_MS = 20;
-
-const hasNul = (...values: (string | undefined)[]) => values.some((v) => v?.includes('\u0000'));
 
 /**
  * PostgreSQL: settles batched into one transaction on a pooled connection, in two round trips
@@ -67,14 +81,12 @@ const hasNul = (...values: (string | undefined)[]) => values.some((v) => v?.incl
  * its settles run again one per batch, so only the failing one fails (a request id raced by
  * another connection is then answered as a retry).
  *
- * Statements are prepared once per connection and run with `EXECUTE name(literals)`. A request
- * with a NUL character in a field goes through bound parameters instead, where the server
- * refuses it as it always has.
+ * Every statement goes with bound parameters ({@link bound}), prepared once per connection or
+ * not (connect.ts PgStatements: `unprepared` behind a transaction-pooling proxy that keeps no
+ * prepared statements, test/e2e/pgbouncer.test.ts); the statements of a round trip are sent
+ * together ({@link pipelined}) on the settle pool's connections, which are in pg's pipeline mode.
  */
 export class PostgresSettlePath implements SettlePath {
-  /** Connections on which the statements are prepared. */
-  private readonly ready = new WeakSet<object>();
-  private readonly prepareAll: string;
   private readonly writes: Statement[];
   private readonly queue: QueuedJob[] = [];
   /** When each batch in flight started (performance.now()). */
@@ -88,21 +100,16 @@ export class PostgresSettlePath implements SettlePath {
     private readonly engine: SettlementEngine,
     private readonly now: () => number,
     private readonly mode: RegistryMode,
-    private readonly concurrency = 4,
+    private readonly concurrency = SETTLE_CONNECTIONS,
     private readonly maxQueue = DEFAULT_MAX_QUEUE,
+    private how: PgStatements = 'prepared',
+    private readonly warn: (message: string) => void = () => undefined,
   ) {
     const st = statements;
     this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
-    this.prepareAll = [st.lock, st.visitLock, st.read, ...this.writes, ...st.layerWrites].map((x) => `prepare ${x.name} as ${x.sql}`).join(';\n');
-  }
-
-  private static execute(s: Statement, bag: Bag): string {
-    return `execute ${s.name}(${s.params(bag).map(literal).join(', ')})`;
   }
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
-    const { person, visit } = req;
-    if (hasNul(req.requestId, person.id, person.familyDoctorAt, visit.id, visit.institution.id)) return this.settleWithParameters(req, actor);
     if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, actor, resolve, reject });
@@ -163,7 +170,11 @@ export class PostgresSettlePath implements SettlePath {
   private async runBatch(batch: QueuedJob[]): Promise<void> {
     let outcomes: SettleOutcome[];
     try {
-      outcomes = await this.settleBatch(batch);
+      outcomes = await this.settleBatch(batch).catch((e: unknown) => {
+        if (!this.lostPrepared(e)) throw e;
+        // Nothing of the batch was committed: again, unprepared.
+        return this.settleBatch(batch);
+      });
     } catch (e) {
       outcomes = batch.length === 1 ? [{ error: e }] : [];
       if (batch.length > 1) {
@@ -180,40 +191,52 @@ export class PostgresSettlePath implements SettlePath {
     answer(batch, outcomes);
   }
 
+  /**
+   * A prepared statement the server connection does not have (26000), or has already (42P05,
+   * prepared there by another of our connections): a transaction-pooling proxy that keeps no
+   * prepared statements lent this transaction a server connection other than the one this client
+   * connection prepared on. From now on the statements go unprepared (as `--pg-statements
+   * unprepared`), and the operator is told once.
+   */
+  private lostPrepared(e: unknown): boolean {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code !== '26000' && code !== '42P05') return false;
+    if (this.how === 'prepared') {
+      this.how = 'unprepared';
+      this.warn(
+        `postgres: the settle's prepared statements are not kept by the server connections (${(e as Error).message}): a transaction-pooling proxy that keeps no prepared statements is in between; settle statements now go unprepared (--pg-statements unprepared or YIBAO_PG_STATEMENTS=unprepared starts so)`,
+      );
+    }
+    // A batch sent prepared before the change (another in flight) runs again too.
+    return true;
+  }
+
   /** One batch in one transaction; throws (all rolled back) when a statement fails. */
   private async settleBatch(batch: readonly SettleJob[]): Promise<SettleOutcome[]> {
     const st = this.statements;
-    const x = PostgresSettlePath.execute;
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      if (!this.ready.has(client)) {
-        await client.query(this.prepareAll).catch((e: Error) => {
-          broken = e;
-          throw e;
-        });
-        this.ready.add(client);
-      }
       const persons = [...new Set(batch.map((j) => j.req.person.id))].sort();
       // Every person's lock, then every visit's (a batch holds each visit once), each in order.
       const visits = batch
         .map((j) => [j.req.visit.institution.id, j.req.visit.id] as const)
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-      const locks = [...persons.map((id) => x(st.lock, { person: { id } })), ...visits.map(([inst, id]) => x(st.visitLock, visitLockBag(inst, id)))];
-      const reads = batch.map((j) => x(st.read, readBag(j.req)));
+      const locks = [...persons.map((id) => bound(st.lock, { person: { id } }, this.how)), ...visits.map(([inst, id]) => bound(st.visitLock, visitLockBag(inst, id), this.how))];
+      const reads = batch.map((j) => bound(st.read, readBag(j.req), this.how));
       try {
-        const opened = (await client.query(['begin', ...locks, ...reads].join('; '))) as unknown as pg.QueryResult[];
+        const opened = await pipelined(client, ['begin', ...locks, ...reads]);
         const now = this.now();
         const outcomes: SettleOutcome[] = [];
-        const writes: string[] = [];
+        const writes: pg.QueryConfig[] = [];
         const registered = new Map<string, ReadRow>();
         batch.forEach((job, i) => {
           try {
             const rows = (opened[1 + locks.length + i] as pg.QueryResult).rows as ReadRow[];
             const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now, undefined, this.mode);
             if ('replay' in d) return void outcomes.push({ ok: d.replay });
-            writes.push(x(this.writes[d.flags] as Statement, d.bag));
-            for (const [stmt, bag] of st.layerCalls(d)) writes.push(x(stmt, bag));
+            writes.push(bound(this.writes[d.flags] as Statement, d.bag, this.how));
+            for (const [stmt, bag] of st.layerCalls(d)) writes.push(bound(stmt, bag, this.how));
             const inst = job.req.visit.institution;
             registered.set(inst.id, { k: 3, s1: inst.tier, s2: null, s3: null, n1: inst.grade, n2: inst.contracted ? 1 : 0, n3: null });
             outcomes.push({ ok: d.result });
@@ -221,7 +244,14 @@ export class PostgresSettlePath implements SettlePath {
             outcomes.push({ error: e });
           }
         });
-        await client.query(writes.length > 0 ? `${writes.join('; ')}; commit` : 'rollback');
+        if (writes.length === 0) {
+          await client.query('rollback');
+          return outcomes;
+        }
+        const done = await pipelined(client, [...writes, 'commit']);
+        // A failed write throws above; a COMMIT that PostgreSQL answers ROLLBACK committed nothing.
+        const commit = done[done.length - 1] as pg.QueryResult;
+        if (commit.command !== 'COMMIT') throw new Error(`the batch's commit was answered ${commit.command}`);
         return outcomes;
       } catch (e) {
         await client.query('rollback').catch((err: Error) => (broken = err));
@@ -235,41 +265,13 @@ export class PostgresSettlePath implements SettlePath {
 
   /** Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry. */
   private async afterUniqueViolation(client: pg.PoolClient, job: SettleJob, e: unknown): Promise<SettleOutcome> {
-    const s = this.statements.replay;
-    const { rows } = await client.query({ text: s.sql, values: s.params({ q: { request_id: job.req.requestId } }) });
+    const { rows } = await client.query(bound(this.statements.replay, { q: { request_id: job.req.requestId } }, this.how));
     const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
     if (!prior) throw e;
     try {
       return { ok: replayed(settleReplay(job.req), prior) };
     } catch (refused) {
       return { error: refused };
-    }
-  }
-
-  /** The same settle with bound parameters (unnamed statements), one statement per round trip. */
-  private async settleWithParameters(req: SettleOne, actor: Actor): Promise<SettleResult> {
-    const st = this.statements;
-    const run = (client: pg.PoolClient, s: Statement, bag: Bag) => client.query({ text: s.sql, values: s.params(bag) });
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      await run(client, st.lock, { person: { id: req.person.id } });
-      await run(client, st.visitLock, visitLockBag(req.visit.institution.id, req.visit.id));
-      const { rows } = await run(client, st.read, readBag(req));
-      const d = decide(this.engine, req, actor, rows as ReadRow[], this.now(), undefined, this.mode);
-      if ('replay' in d) {
-        await client.query('rollback');
-        return d.replay;
-      }
-      await run(client, this.writes[d.flags] as Statement, d.bag);
-      for (const [stmt, bag] of st.layerCalls(d)) await run(client, stmt, bag);
-      await client.query('commit');
-      return d.result;
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
     }
   }
 }

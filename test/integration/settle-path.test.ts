@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
-import { literal } from '../../src/ledger/postgres-path.js';
 import { SettlementError } from '../../src/engine/errors.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadPolicies } from '../../src/policy/policies.js';
@@ -35,25 +34,6 @@ async function count(store: LedgerDb, table: 'settlements' | 'audit_log' | 'visi
   const r = await store.db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
 }
-
-describe('literal', () => {
-  it('quotes as PostgreSQL reads it, whatever standard_conforming_strings says', () => {
-    expect(literal(null)).toBe('NULL');
-    expect(literal(undefined)).toBe('NULL');
-    expect(literal(12345)).toBe("'12345'");
-    expect(literal(-7)).toBe("'-7'");
-    expect(literal("O'Brien")).toBe("'O''Brien'");
-    expect(literal('a\\b')).toBe(" E'a\\\\b'");
-    expect(literal("\\'; drop table persons; --")).toBe(" E'\\\\''; drop table persons; --'");
-    expect(literal('洛阳')).toBe("'洛阳'");
-  });
-  it('refuses what it cannot write', () => {
-    expect(() => literal('a\u0000b')).toThrow(TypeError);
-    expect(() => literal(1.5)).toThrow(TypeError);
-    expect(() => literal(Number.NaN)).toThrow(TypeError);
-    expect(() => literal(true)).toThrow(TypeError);
-  });
-});
 
 // Each store with its own path, and through Kysely alone (a store without the driver handles).
 const PATHS = STORES.flatMap((s) => [{ ...s, kysely: false }, ...(s.label.includes('writer') ? [] : [{ ...s, label: `${s.label} through Kysely`, kysely: true }])]);
