@@ -18,7 +18,7 @@ import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import type { NationalBookDeps } from './national-deps.js';
 import type { VisitBook } from './national-visits.js';
-import { reverseSettlement } from './reverse.js';
+import { reversalOf, reverseSettlement } from './reverse.js';
 import type { Database } from './schema.js';
 import type { Actor } from './types.js';
 
@@ -102,7 +102,7 @@ export class ReversalBook {
     }
     const db = this.deps.db;
     // The original, if it has arrived: its person must be the message's.
-    await this.checkPerson(r, await this.original(db, r.institutionId, r.oinfno, r.omsgid));
+    await this.checkPerson(r, await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo));
     const now = this.deps.now();
     const created = await db.transaction().execute(async (trx) => {
       const inserted = await trx
@@ -131,7 +131,7 @@ export class ReversalBook {
     }
     const base = { oinfno: r.oinfno, omsgid: r.omsgid, firstMsgid: row.msgid, created };
     // The original again: it may have arrived while the row was being written.
-    const original = await this.original(db, r.institutionId, r.oinfno, r.omsgid);
+    const original = await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo);
     if (!original) return { kind: 'registered-before-original', ...base };
     await this.checkPerson(r, original);
     if (r.oinfno === '2401') {
@@ -164,8 +164,14 @@ export class ReversalBook {
       .executeTakeFirst();
   }
 
-  /** The original message's settlement (2207/2304) or admission (2401) at the institution, if it has arrived. */
-  private async original(db: Db, institutionId: string, oinfno: string, omsgid: string): Promise<{ id: string; person: string } | undefined> {
+  /**
+   * The original message's settlement (2207/2304) or admission (2401) at the institution, if it has
+   * arrived: the message's person's (the settlement's request id is the person's), else another
+   * person's, which the caller refuses. Only that second look, made when the person has no such
+   * original (a 2601 before its original, or naming another person), reads beyond the person: by
+   * the institution's entries (docs/scale.md).
+   */
+  private async original(db: Db, institutionId: string, oinfno: string, omsgid: string, psnNo: string): Promise<{ id: string; person: string } | undefined> {
     if (oinfno === '2401') {
       const v = await db
         .selectFrom('national_visits')
@@ -174,11 +180,15 @@ export class ReversalBook {
         .executeTakeFirst();
       return v ? { id: v.mdtrt_id, person: v.psn_no } : undefined;
     }
-    const s = await db
-      .selectFrom('settlements')
-      .select(['id', 'person_id'])
-      .where((eb) => eb.and({ institution_id: institutionId, request_id: settleRequestId(oinfno, omsgid), kind: 'settlement' }))
-      .executeTakeFirst();
+    const settlement = (person?: string) =>
+      db
+        .selectFrom('settlements')
+        .select(['id', 'person_id'])
+        .where((eb) =>
+          eb.and({ ...(person === undefined ? {} : { person_id: person }), institution_id: institutionId, request_id: settleRequestId(oinfno, omsgid), kind: 'settlement' }),
+        )
+        .executeTakeFirst();
+    const s = (await settlement(psnNo)) ?? (await settlement());
     return s ? { id: s.id, person: s.person_id } : undefined;
   }
 
@@ -200,7 +210,7 @@ export class ReversalBook {
       reversalId = entry.id;
     } catch (e) {
       if (!(e instanceof LedgerError) || e.code !== 'ALREADY_REVERSED') throw e;
-      const by = await this.deps.db.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
+      const by = await reversalOf(this.deps.db, settlementId);
       if (!by) throw e;
       reversalId = by.id;
     }

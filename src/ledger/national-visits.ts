@@ -67,7 +67,9 @@ export async function liveSettlementOf(db: Transaction<Database> | NationalBookD
     .where('s.visit_id', '=', mdtrtId)
     .where('s.institution_id', '=', institutionId)
     .where('s.kind', '=', 'settlement')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('settlements as r').select('r.id').whereRef('r.reverses', '=', 's.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('settlements as r').select('r.id').whereRef('r.person_id', '=', 's.person_id').whereRef('r.reverses', '=', 's.id'))),
+    )
     .executeTakeFirst();
   return row?.id;
 }

@@ -236,7 +236,7 @@ export class PostgresSettlePath implements SettlePath {
   /** Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry. */
   private async afterUniqueViolation(client: pg.PoolClient, job: SettleJob, e: unknown): Promise<SettleOutcome> {
     const s = this.statements.replay;
-    const { rows } = await client.query({ text: s.sql, values: s.params({ q: { request_id: job.req.requestId } }) });
+    const { rows } = await client.query({ text: s.sql, values: s.params(readBag(job.req)) });
     const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
     if (!prior) throw e;
     try {

@@ -135,12 +135,12 @@ export class SettleStatements {
       'yb_read',
       sql`select 1 as k, body as s1, request_hash as s2, kind as s3,
                  cast(null as bigint) as n1, cast(null as bigint) as n2, cast(null as bigint) as n3
-            from settlements where request_id = ${q('request_id')}
+            from settlements where person_id = ${q('person_id')} and request_id = ${q('request_id')}
           union all
           select 2, s.id, null, null, null, null, null
             from settlements s
            where s.visit_id = ${q('visit_id')} and s.institution_id = ${q('institution_id')} and s.kind = 'settlement'
-             and not exists (select 1 from settlements r where r.reverses = s.id)
+             and not exists (select 1 from settlements r where r.person_id = s.person_id and r.reverses = s.id)
           union all
           select 3, tier, null, null, grade, contracted, null from institutions where id = ${q('institution_id')}
           union all
@@ -158,7 +158,16 @@ export class SettleStatements {
           union all
           select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`.compile(db),
     );
-    this.replay = compile('yb_replay', db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile());
+    // A request id is the person's (idempotency per person): its bag is the read's ({@link readBag}).
+    this.replay = compile(
+      'yb_replay',
+      db
+        .selectFrom('settlements')
+        .select(['body', 'request_hash', 'kind'])
+        .where('person_id', '=', p<never>('q', 'person_id'))
+        .where('request_id', '=', p<never>('q', 'request_id'))
+        .compile(),
+    );
     this.writes = [
       { flag: 0, stmt: this.person },
       { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
@@ -256,7 +265,7 @@ export class SettleStatements {
         total_fen: c('total_fen'),
         eligible_fen: c('eligible_fen'),
       })
-      .onConflict((oc) => oc.columns(['institution_id', 'id']).doNothing());
+      .onConflict((oc) => oc.columns(['person_id', 'institution_id', 'id']).doNothing());
   }
 
   private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {

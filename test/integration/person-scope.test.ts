@@ -41,9 +41,9 @@ const PERSON_SCOPED: Record<string, { column: string; via?: 'account'; gaps: str
   cap_usage: { column: 'person_id', gaps: [] },
   deductible_windows: { column: 'person_id', gaps: [] },
   person_identities: { column: 'person_id', gaps: ['unique(psn_cert_type,certno)'] },
-  settlements: { column: 'person_id', gaps: ['pk(id)', 'unique(request_id)', 'unique(reverses)'] },
-  settlement_layers: { column: 'person_id', gaps: ['pk(settlement_id,bucket,year)'] },
-  visits: { column: 'person_id', gaps: ['pk(institution_id,id)'] },
+  settlements: { column: 'person_id', gaps: [] },
+  settlement_layers: { column: 'person_id', gaps: [] },
+  visits: { column: 'person_id', gaps: [] },
   enrollments: { column: 'person_id', gaps: ['pk(id)', 'unique(request_id)'] },
   accounts: { column: 'holder_id', gaps: ['pk(id)'] },
   account_holders: { column: 'account_id', via: 'account', gaps: ['pk(account_id,from_month)'] },
@@ -267,7 +267,7 @@ for (const s of STORES) {
         Object.entries(PERSON_SCOPED)
           .filter(([, r]) => r.gaps.length === 0)
           .map(([t]) => t),
-      ).toEqual(['persons', 'cap_usage', 'deductible_windows']);
+      ).toEqual(['persons', 'cap_usage', 'deductible_windows', 'settlements', 'settlement_layers', 'visits']);
     });
 
     it("writes one person's rows per settle, reversal, account settle and family member's payment", async () => {

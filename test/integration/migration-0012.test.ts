@@ -1,0 +1,226 @@
+/**
+ * Migration 0012 (the person id in every person-scoped key) on a ledger that has rows, on SQLite
+ * and PostgreSQL: every rebuilt table keeps every row (counted, and compared row by row), the keys
+ * and indexes are the same on both stores, SQLite's foreign keys still hold and are enforced again,
+ * and the ledger settles, replays and reverses on the migrated store.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SettlementEngine } from '../../src/engine/settle.js';
+import { migrateToLatest, type LedgerDb } from '../../src/ledger/connect.js';
+import { Ledger, type Actor } from '../../src/ledger/ledger.js';
+import { loadPolicies } from '../../src/policy/policies.js';
+import { parseSettleOne } from '../../src/request/settle-one.js';
+import { freshPostgres, freshSqlite, pgAvailable } from '../support/stores.js';
+
+const policies = loadPolicies();
+const engine = new SettlementEngine(policies);
+const agency: Actor = { id: 'agency-1', role: 'agency' };
+
+// Rows of the schema before and after the migration: neither is the Database type of today.
+type AnyDb = Kysely<any>;
+
+/** The tables 0012 rebuilds, each with the columns that order its rows. */
+const REBUILT: Record<string, string[]> = {
+  settlements: ['id'],
+  visits: ['institution_id', 'id'],
+  settlement_layers: ['settlement_id', 'bucket', 'year'],
+};
+
+/** Columns 0012 adds, left out when rows are compared. */
+const ADDED: Record<string, string[]> = {};
+
+const settlement = (id: string, person: string, requestId: string, kind: string, reverses: string | null, visit: string, sign = 1) => ({
+  id,
+  request_id: requestId,
+  request_hash: `h-${requestId}`,
+  kind,
+  reverses,
+  person_id: person,
+  visit_id: visit,
+  institution_id: 'H1',
+  visit_date: '2024-03-02',
+  year: 2024,
+  policy: 'luoyang-2024',
+  benefit: 'outpatient',
+  eligibility: 'eligible',
+  total_fen: sign * 20000,
+  eligible_fen: sign * 18000,
+  deductible_fen: 0,
+  fund_pay_fen: sign * 9000,
+  critical_illness_pay_fen: 0,
+  assistance_pay_fen: 0,
+  account_pay_fen: 0,
+  cash_pay_fen: sign * 11000,
+  cap_bucket: 'outpatient',
+  cap_year: 2024,
+  cap_before_fen: kind === 'settlement' ? 0 : null,
+  cap_after_fen: kind === 'settlement' ? 9000 : 0,
+  window_bucket: null,
+  window_opened_at: null,
+  window_day: null,
+  window_borne_after_fen: null,
+  body: JSON.stringify({ id }),
+  actor: 'agency-1',
+  created_at: 1_709_000_000_000 + (sign > 0 ? 0 : 1000),
+});
+
+/** Rows as the ledger before 0012 wrote them, in every table it rebuilds. */
+async function seed(db: AnyDb): Promise<void> {
+  for (const id of ['M-P1', 'M-P2']) {
+    await db.insertInto('persons').values({ id, region: '410300', scheme: 'resident', category: 'adult', updated_at: 1 }).execute();
+  }
+  await db
+    .insertInto('visits')
+    .values(
+      ['M-P1', 'M-P2'].map((p, i) => ({
+        id: `M-V${i + 1}`,
+        person_id: p,
+        institution_id: 'H1',
+        time_ms: 1,
+        visit_date: '2024-03-02',
+        type: 'outpatient',
+        total_fen: 20000,
+        eligible_fen: 18000,
+      })),
+    )
+    .execute();
+  await db
+    .insertInto('settlements')
+    .values([
+      settlement('S-1', 'M-P1', 'm-1', 'settlement', null, 'M-V1'),
+      settlement('R-1', 'M-P1', 'm-1-rev', 'reversal', 'S-1', 'M-V1', -1),
+      settlement('S-2', 'M-P2', 'm-2', 'settlement', null, 'M-V2'),
+    ])
+    .execute();
+  await db
+    .insertInto('settlement_layers')
+    .values([
+      { settlement_id: 'S-1', person_id: 'M-P1', year: 2024, bucket: 'critical', change_fen: 100, after_fen: 100 },
+      { settlement_id: 'R-1', person_id: 'M-P1', year: 2024, bucket: 'critical', change_fen: -100, after_fen: 0 },
+    ])
+    .execute();
+}
+
+async function rowsOf(db: AnyDb, table: string): Promise<Record<string, unknown>[]> {
+  let q = db.selectFrom(table).selectAll();
+  for (const c of REBUILT[table] ?? []) q = q.orderBy(c);
+  const rows = (await q.execute()) as Record<string, unknown>[];
+  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !(ADDED[table] ?? []).includes(k))));
+}
+
+/** Every index of the rebuilt tables, with its columns and whether unique, by name (keys by their columns). */
+async function indexesOf(store: LedgerDb): Promise<string[]> {
+  const out: string[] = [];
+  for (const table of Object.keys(REBUILT)) {
+    if (store.dialect === 'sqlite') {
+      const list = (await sql<{ name: string; unique: number; origin: string }>`select name, "unique", origin from pragma_index_list(${table})`.execute(store.db)).rows;
+      for (const ix of list) {
+        const cols = (await sql<{ name: string; seqno: number }>`select name, seqno from pragma_index_info(${ix.name})`.execute(store.db)).rows;
+        const name = ix.origin === 'pk' ? `${table}_person_pk` : ix.name;
+        out.push(`${table}.${name}${ix.unique ? ' unique' : ''}(${cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name)})`);
+      }
+    } else {
+      const list = (
+        await sql<{ name: string; unique: boolean; columns: string[] }>`
+          select c.relname as name, i.indisunique as unique,
+                 array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
+                         join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n) as columns
+            from pg_index i join pg_class t on t.oid = i.indrelid join pg_class c on c.oid = i.indexrelid
+           where t.relname = ${table} and t.relnamespace = to_regnamespace(current_schema())`.execute(store.db)
+      ).rows;
+      for (const ix of list) out.push(`${table}.${ix.name}${ix.unique ? ' unique' : ''}(${ix.columns})`);
+    }
+  }
+  return out.sort();
+}
+
+const req = (requestId: string, person: string, visit: string) =>
+  parseSettleOne(
+    {
+      requestId,
+      person: { id: person, region: '410300', scheme: 'resident', category: 'adult' },
+      visit: {
+        id: visit,
+        time: '2024-03-02T10:00:00+08:00',
+        type: 'outpatient',
+        institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
+        total: 200,
+        eligible: 180,
+      },
+    },
+    policies,
+  );
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe.skipIf(kind === 'postgres' && !pgAvailable)(`migration 0012 on ${kind}`, () => {
+    const cleanup: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const c of cleanup.reverse()) await c();
+    });
+
+    it('keeps every row of every rebuilt table, with the person in every key, and the ledger works on it', async () => {
+      const upTo = '0011_national';
+      const store = kind === 'sqlite' ? await freshSqlite({ upTo }) : await freshPostgres(4, upTo);
+      cleanup.push(() => store.close());
+      const db = store.db as AnyDb;
+      await seed(db);
+      const before: Record<string, Record<string, unknown>[]> = {};
+      for (const t of Object.keys(REBUILT)) before[t] = await rowsOf(db, t);
+
+      expect(await migrateToLatest(store.db)).toEqual(['0012_person_keys']);
+
+      for (const t of Object.keys(REBUILT)) {
+        const after = await rowsOf(db, t);
+        expect(after.length, t).toBe(before[t]?.length);
+        expect(after, t).toEqual(before[t]);
+      }
+      expect(await indexesOf(store)).toEqual(
+        [
+          'settlement_layers.settlement_layers_person(person_id,year,bucket)',
+          'settlement_layers.settlement_layers_person_pk unique(person_id,settlement_id,bucket,year)',
+          'settlements.settlements_id(id)',
+          'settlements.settlements_institution_time(institution_id,created_at)',
+          'settlements.settlements_person(person_id,created_at)',
+          'settlements.settlements_person_pk unique(person_id,id)',
+          'settlements.settlements_request unique(person_id,request_id)',
+          'settlements.settlements_reverses unique(person_id,reverses)',
+          'settlements.settlements_time(created_at)',
+          'settlements.settlements_visit(institution_id,visit_id)',
+          'visits.visits_person_pk unique(person_id,institution_id,id)',
+        ].sort(),
+      );
+      if (store.dialect === 'sqlite') {
+        expect((await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys).toBe(1);
+        expect((await sql`pragma foreign_key_check`.execute(db)).rows).toEqual([]);
+        const fks = (await sql<{ table: string; from: string; to: string }>`select "table", "from", "to" from pragma_foreign_key_list('settlements')`.execute(db)).rows;
+        expect(fks).toEqual(
+          expect.arrayContaining([
+            { table: 'settlements', from: 'person_id', to: 'person_id' },
+            { table: 'settlements', from: 'reverses', to: 'id' },
+          ]),
+        );
+      }
+      // A reversal must be its own person's: another person's settlement id is refused by the key.
+      await expect(
+        db
+          .insertInto('settlements')
+          .values(settlement('R-x', 'M-P2', 'm-x', 'reversal', 'S-1', 'M-V2', -1))
+          .execute(),
+      ).rejects.toThrow(/foreign key/i);
+
+      // The ledger on the migrated store: a settle, its retry, the request id reused by another
+      // person (another request), and a reversal.
+      const ledger = new Ledger(store, engine);
+      await ledger.ready;
+      const first = await ledger.settle(req('n-1', 'M-P1', 'M-V3'), agency);
+      expect(first.created).toBe(true);
+      expect((await ledger.settle(req('n-1', 'M-P1', 'M-V3'), agency)).entry.id).toBe(first.entry.id);
+      await expect(ledger.settle(req('m-1', 'M-P1', 'M-V3'), agency)).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+      expect((await ledger.settle(req('n-1', 'M-P3', 'M-V4'), agency)).created).toBe(true);
+      expect((await ledger.reverse(first.entry.id, 'n-1-rev', agency)).created).toBe(true);
+      await expect(ledger.reverse('S-2', 'm-2-rev', agency)).resolves.toMatchObject({ created: true });
+      await expect(ledger.reverse('S-1', 'm-1-rev-again', agency)).rejects.toMatchObject({ code: 'ALREADY_REVERSED' });
+    });
+  });
+}
