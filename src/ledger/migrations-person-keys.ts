@@ -87,8 +87,20 @@ const SETTLEMENT_LAYERS: Rebuilt = {
   },
 };
 
+const ENROLLMENTS: Rebuilt = {
+  table: 'enrollments',
+  columns: `id text!, person_id text!, coverage_year integer!, paid_on text!, transfer integer!=0, amount_fen bigint, payer text, recorded_at bigint!,
+    request_id text, request_hash text, actor text, region text, scheme text, category text, hardship text`,
+  pk: ['person_id', 'id'],
+  references: [{ name: 'enrollments_person_fk', columns: ['person_id'], table: 'persons', to: ['id'] }],
+  indexes: {
+    enrollments_request: { columns: ['person_id', 'request_id'], unique: true, serves: "idempotency of a recorded payment: the person's request id (enrollments.ts record)" },
+    enrollments_person_year: { columns: ['person_id', 'coverage_year'], serves: "the settle's read: the person's payments for the visit's year (statements.ts read)" },
+  },
+};
+
 /** Parents before children: the order of creating; dropping is the reverse. */
-const REBUILT: readonly Rebuilt[] = [SETTLEMENTS, VISITS, SETTLEMENT_LAYERS];
+const REBUILT: readonly Rebuilt[] = [SETTLEMENTS, VISITS, SETTLEMENT_LAYERS, ENROLLMENTS];
 
 const NEW = (table: string) => `${table}_0012`;
 

@@ -248,7 +248,7 @@ export class SettleStatements {
         payer: null,
         recorded_at: c('recorded_at'),
       })
-      .onConflict((oc) => oc.column('id').doNothing());
+      .onConflict((oc) => oc.columns(['person_id', 'id']).doNothing());
   }
 
   private visitInsert(db: Pick<Kysely<Database>, 'insertInto'>) {

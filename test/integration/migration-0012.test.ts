@@ -25,6 +25,7 @@ const REBUILT: Record<string, string[]> = {
   settlements: ['id'],
   visits: ['institution_id', 'id'],
   settlement_layers: ['settlement_id', 'bucket', 'year'],
+  enrollments: ['id'],
 };
 
 /** Columns 0012 adds, left out when rows are compared. */
@@ -98,6 +99,27 @@ async function seed(db: AnyDb): Promise<void> {
     .values([
       { settlement_id: 'S-1', person_id: 'M-P1', year: 2024, bucket: 'critical', change_fen: 100, after_fen: 100 },
       { settlement_id: 'R-1', person_id: 'M-P1', year: 2024, bucket: 'critical', change_fen: -100, after_fen: 0 },
+    ])
+    .execute();
+  const payment = { coverage_year: 2024, paid_on: '2023-12-01', recorded_at: 1 };
+  await db
+    .insertInto('enrollments')
+    .values([
+      { id: 'M-P1:2024:2023-12-01', person_id: 'M-P1', ...payment, transfer: 0 },
+      {
+        id: 'E-1',
+        person_id: 'M-P2',
+        ...payment,
+        transfer: 1,
+        amount_fen: 38000,
+        payer: 'self',
+        request_id: 'pay-1',
+        request_hash: 'h',
+        actor: 'a',
+        region: '410300',
+        scheme: 'resident',
+        category: 'adult',
+      },
     ])
     .execute();
 }
@@ -188,6 +210,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           'settlements.settlements_time(created_at)',
           'settlements.settlements_visit(institution_id,visit_id)',
           'visits.visits_person_pk unique(person_id,institution_id,id)',
+          'enrollments.enrollments_person_pk unique(person_id,id)',
+          'enrollments.enrollments_request unique(person_id,request_id)',
+          'enrollments.enrollments_person_year(person_id,coverage_year)',
         ].sort(),
       );
       if (store.dialect === 'sqlite') {

@@ -44,7 +44,7 @@ const PERSON_SCOPED: Record<string, { column: string; via?: 'account'; gaps: str
   settlements: { column: 'person_id', gaps: [] },
   settlement_layers: { column: 'person_id', gaps: [] },
   visits: { column: 'person_id', gaps: [] },
-  enrollments: { column: 'person_id', gaps: ['pk(id)', 'unique(request_id)'] },
+  enrollments: { column: 'person_id', gaps: [] },
   accounts: { column: 'holder_id', gaps: ['pk(id)'] },
   account_holders: { column: 'account_id', via: 'account', gaps: ['pk(account_id,from_month)'] },
   account_entries: { column: 'account_id', via: 'account', gaps: ['pk(id)', 'unique(account_id,period)', 'unique(account_id,seq)', 'unique(request_id)'] },
@@ -267,7 +267,7 @@ for (const s of STORES) {
         Object.entries(PERSON_SCOPED)
           .filter(([, r]) => r.gaps.length === 0)
           .map(([t]) => t),
-      ).toEqual(['persons', 'cap_usage', 'deductible_windows', 'settlements', 'settlement_layers', 'visits']);
+      ).toEqual(['persons', 'cap_usage', 'deductible_windows', 'settlements', 'settlement_layers', 'visits', 'enrollments']);
     });
 
     it("writes one person's rows per settle, reversal, account settle and family member's payment", async () => {
