@@ -99,8 +99,49 @@ const ENROLLMENTS: Rebuilt = {
   },
 };
 
+const ACCOUNTS: Rebuilt = {
+  table: 'accounts',
+  columns: `id text!, kind text!, holder_id text!, region text!, members text, opened_on text!, closed_on text, balance_fen bigint!, seq integer!,
+    request_hash text!, created_at bigint!, updated_at bigint!`,
+  pk: ['holder_id', 'id'],
+  indexes: {
+    accounts_id: { columns: ['id'], serves: 'an account by its id alone: every operation on it, GET /v1/accounts/{id}, an open (one id, checked under its lock)' },
+    accounts_holder: { columns: ['holder_id', 'kind'], serves: "the person's open account of a kind (a settle with useAccount; ACCOUNT_EXISTS)" },
+  },
+};
+
+/** The holder of the account a row of account_holders or account_entries belongs to, when copied. */
+const HOLDER = { holder_id: '(select a.holder_id from accounts a where a.id = o.account_id)' };
+const OF_ACCOUNT = (name: string) => ({ name, columns: ['holder_id', 'account_id'], table: 'accounts', to: ['holder_id', 'id'] });
+
+const ACCOUNT_HOLDERS: Rebuilt = {
+  table: 'account_holders',
+  columns: `holder_id text!, account_id text!, from_month text!, category text, contribution_base_fen bigint, pays_at_employer_rate integer,
+    required_years_met integer, actor text!, recorded_at bigint!`,
+  pk: ['holder_id', 'account_id', 'from_month'],
+  references: [OF_ACCOUNT('account_holders_account_fk')],
+  filled: HOLDER,
+  indexes: {},
+};
+
+const ACCOUNT_ENTRIES: Rebuilt = {
+  table: 'account_entries',
+  columns: `id text!, holder_id text!, account_id text!, seq integer!, kind text!, entry_date text!, amount_fen bigint!, balance_after_fen bigint!,
+    period text, ref text, settlement_id text, visit_id text, member_id text, relation text, purpose text, source text!, text text!, body text!,
+    request_id text, request_hash text, actor text!, created_at bigint!`,
+  pk: ['holder_id', 'id'],
+  references: [OF_ACCOUNT('account_entries_account_fk')],
+  filled: HOLDER,
+  indexes: {
+    account_entries_seq: { columns: ['holder_id', 'account_id', 'seq'], unique: true, serves: "one entry per seq; an account's entries in order (loadState)" },
+    account_entries_period: { columns: ['holder_id', 'account_id', 'period'], unique: true, serves: 'one credit per month (a second run of a month is harmless)' },
+    account_entries_request: { columns: ['holder_id', 'request_id'], unique: true, serves: "idempotency of an operation: the holder's request id (findOperation)" },
+    account_entries_period_idx: { columns: ['period'], serves: "a month's credits across accounts (the monthly credit run)" },
+  },
+};
+
 /** Parents before children: the order of creating; dropping is the reverse. */
-const REBUILT: readonly Rebuilt[] = [SETTLEMENTS, VISITS, SETTLEMENT_LAYERS, ENROLLMENTS];
+const REBUILT: readonly Rebuilt[] = [SETTLEMENTS, VISITS, SETTLEMENT_LAYERS, ENROLLMENTS, ACCOUNTS, ACCOUNT_HOLDERS, ACCOUNT_ENTRIES];
 
 const NEW = (table: string) => `${table}_0012`;
 

@@ -208,6 +208,8 @@ async function restoreAccount(trx: Transaction<Database>, original: SettlementsT
   const payment = await trx
     .selectFrom('account_entries')
     .select(['account_id', 'id'])
+    // The person's own account paid (a settle pays from its person's account): the holder's entries.
+    .where('holder_id', '=', original.person_id)
     .where('settlement_id', '=', original.id)
     .where('kind', '=', 'visit-payment')
     .executeTakeFirst();

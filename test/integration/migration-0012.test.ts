@@ -26,10 +26,13 @@ const REBUILT: Record<string, string[]> = {
   visits: ['institution_id', 'id'],
   settlement_layers: ['settlement_id', 'bucket', 'year'],
   enrollments: ['id'],
+  accounts: ['id'],
+  account_holders: ['account_id', 'from_month'],
+  account_entries: ['id'],
 };
 
-/** Columns 0012 adds, left out when rows are compared. */
-const ADDED: Record<string, string[]> = {};
+/** Columns 0012 adds, left out when rows are compared (and checked on their own). */
+const ADDED: Record<string, string[]> = { account_holders: ['holder_id'], account_entries: ['holder_id'] };
 
 const settlement = (id: string, person: string, requestId: string, kind: string, reverses: string | null, visit: string, sign = 1) => ({
   id,
@@ -122,6 +125,49 @@ async function seed(db: AnyDb): Promise<void> {
       },
     ])
     .execute();
+  // Two holders' accounts, with holder details by month and entries (a credit, an operation).
+  for (const [holder, account] of [
+    ['M-P1', 'PA-1'],
+    ['M-P2', 'PA-2'],
+  ] as const) {
+    await db
+      .insertInto('accounts')
+      .values({
+        id: account,
+        kind: 'employee-personal',
+        holder_id: holder,
+        region: 'puyang',
+        opened_on: '2024-01-01',
+        balance_fen: 300,
+        seq: 2,
+        request_hash: 'h',
+        created_at: 1,
+        updated_at: 1,
+      })
+      .execute();
+    await db
+      .insertInto('account_holders')
+      .values(['2024-01', '2024-02'].map((from_month) => ({ account_id: account, from_month, category: 'active', contribution_base_fen: 500000, actor: 'a', recorded_at: 1 })))
+      .execute();
+    const entry = { account_id: account, entry_date: '2024-01-31', source: 's', text: 't', body: '{}', actor: 'a', created_at: 1 };
+    await db
+      .insertInto('account_entries')
+      .values([
+        { ...entry, id: `${account}/credit/2024-01`, seq: 1, kind: 'credit', amount_fen: 200, balance_after_fen: 200, period: '2024-01', request_id: null, request_hash: null },
+        {
+          ...entry,
+          id: `${account}/opening-balance/x`,
+          seq: 2,
+          kind: 'opening-balance',
+          amount_fen: 100,
+          balance_after_fen: 300,
+          period: null,
+          request_id: `op-${account}`,
+          request_hash: 'h',
+        },
+      ])
+      .execute();
+  }
 }
 
 async function rowsOf(db: AnyDb, table: string): Promise<Record<string, unknown>[]> {
@@ -197,6 +243,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(after.length, t).toBe(before[t]?.length);
         expect(after, t).toEqual(before[t]);
       }
+      // The holder id of an account's rows is its account's holder's.
+      for (const t of ['account_holders', 'account_entries']) {
+        const rows = await db.selectFrom(t).select(['holder_id', 'account_id']).execute();
+        expect(rows.length).toBeGreaterThan(0);
+        for (const r of rows) expect(r.holder_id, t).toBe(r.account_id === 'PA-1' ? 'M-P1' : 'M-P2');
+      }
       expect(await indexesOf(store)).toEqual(
         [
           'settlement_layers.settlement_layers_person(person_id,year,bucket)',
@@ -213,6 +265,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           'enrollments.enrollments_person_pk unique(person_id,id)',
           'enrollments.enrollments_request unique(person_id,request_id)',
           'enrollments.enrollments_person_year(person_id,coverage_year)',
+          'accounts.accounts_person_pk unique(holder_id,id)',
+          'accounts.accounts_id(id)',
+          'accounts.accounts_holder(holder_id,kind)',
+          'account_holders.account_holders_person_pk unique(holder_id,account_id,from_month)',
+          'account_entries.account_entries_person_pk unique(holder_id,id)',
+          'account_entries.account_entries_seq unique(holder_id,account_id,seq)',
+          'account_entries.account_entries_period unique(holder_id,account_id,period)',
+          'account_entries.account_entries_request unique(holder_id,request_id)',
+          'account_entries.account_entries_period_idx(period)',
         ].sort(),
       );
       if (store.dialect === 'sqlite') {
@@ -246,6 +307,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect((await ledger.reverse(first.entry.id, 'n-1-rev', agency)).created).toBe(true);
       await expect(ledger.reverse('S-2', 'm-2-rev', agency)).resolves.toMatchObject({ created: true });
       await expect(ledger.reverse('S-1', 'm-1-rev-again', agency)).rejects.toMatchObject({ code: 'ALREADY_REVERSED' });
+      // An account's rows must be its holder's: an entry naming another holder is refused by the key.
+      const stray = { id: 'x', holder_id: 'M-P2', account_id: 'PA-1', seq: 9, kind: 'credit', entry_date: '2024-01-31', amount_fen: 1, balance_after_fen: 1 };
+      await expect(
+        db
+          .insertInto('account_entries')
+          .values({ ...stray, source: 's', text: 't', body: '{}', actor: 'a', created_at: 1 })
+          .execute(),
+      ).rejects.toThrow(/foreign key/i);
+      if (store.dialect === 'sqlite') {
+        const fks = (await sql<{ table: string; from: string; to: string }>`select "table", "from", "to" from pragma_foreign_key_list('account_entries')`.execute(db)).rows;
+        expect(fks).toEqual([
+          { table: 'accounts', from: 'holder_id', to: 'holder_id' },
+          { table: 'accounts', from: 'account_id', to: 'id' },
+        ]);
+      }
     });
   });
 }

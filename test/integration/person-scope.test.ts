@@ -32,11 +32,11 @@ import { freshPostgres, pgAvailable, STORES } from '../support/stores.js';
 const PERSON_ID_COLUMNS = ['person_id', 'holder_id', 'psn_no', 'member_id'];
 
 /**
- * The person-scoped tables: the column that says whose row it is (`via`: through the account, whose
- * holder it is), and the keys that do not carry it yet ("pk(…)", "unique(…)"), each explained in
- * docs/scale.md.
+ * The person-scoped tables: the column that says whose row it is (an account's rows: its holder's,
+ * `holder_id`, since 0012), and the keys that do not carry it yet ("pk(…)", "unique(…)"), each
+ * explained in docs/scale.md.
  */
-const PERSON_SCOPED: Record<string, { column: string; via?: 'account'; gaps: string[] }> = {
+const PERSON_SCOPED: Record<string, { column: string; gaps: string[] }> = {
   persons: { column: 'id', gaps: [] },
   cap_usage: { column: 'person_id', gaps: [] },
   deductible_windows: { column: 'person_id', gaps: [] },
@@ -45,9 +45,9 @@ const PERSON_SCOPED: Record<string, { column: string; via?: 'account'; gaps: str
   settlement_layers: { column: 'person_id', gaps: [] },
   visits: { column: 'person_id', gaps: [] },
   enrollments: { column: 'person_id', gaps: [] },
-  accounts: { column: 'holder_id', gaps: ['pk(id)'] },
-  account_holders: { column: 'account_id', via: 'account', gaps: ['pk(account_id,from_month)'] },
-  account_entries: { column: 'account_id', via: 'account', gaps: ['pk(id)', 'unique(account_id,period)', 'unique(account_id,seq)', 'unique(request_id)'] },
+  accounts: { column: 'holder_id', gaps: [] },
+  account_holders: { column: 'holder_id', gaps: [] },
+  account_entries: { column: 'holder_id', gaps: [] },
   national_visits: { column: 'psn_no', gaps: ['pk(mdtrt_id)', 'unique(request_id)'] },
   fee_details: { column: 'psn_no', gaps: ['pk(id)', 'unique(institution_id,mdtrt_id,feedetl_sn)'] },
   national_reversals: { column: 'psn_no', gaps: ['pk(institution_id,oinfno,omsgid)'] },
@@ -161,28 +161,26 @@ async function recordPersonWrites(store: LedgerDb): Promise<void> {
   const db = store.db;
   await sql`create table person_writes (tbl text not null, person text)`.execute(db);
   if (store.dialect === 'sqlite') {
-    for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
+    for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
       for (const [event, row] of [
         ['insert', 'new'],
         ['update', 'new'],
         ['delete', 'old'],
       ] as const) {
-        const who = via === 'account' ? `(select holder_id from accounts where id = ${row}.${column})` : `${row}.${column}`;
-        await sql.raw(`create trigger pw_${table}_${event} after ${event} on ${table} begin insert into person_writes values ('${table}', ${who}); end`).execute(db);
+        await sql.raw(`create trigger pw_${table}_${event} after ${event} on ${table} begin insert into person_writes values ('${table}', ${row}.${column}); end`).execute(db);
       }
     }
   } else {
     await sql
       .raw(`create function person_write() returns trigger language plpgsql as $$
-        declare r jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end); who text := r ->> tg_argv[0];
+        declare r jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end);
         begin
-          if tg_argv[1] = 'account' then select holder_id into who from accounts where id = who; end if;
-          insert into person_writes values (tg_table_name, who);
+          insert into person_writes values (tg_table_name, r ->> tg_argv[0]);
           return null;
         end $$`)
       .execute(db);
-    for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
-      await sql.raw(`create trigger pw_${table} after insert or update or delete on ${table} for each row execute function person_write('${column}', '${via ?? ''}')`).execute(db);
+    for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
+      await sql.raw(`create trigger pw_${table} after insert or update or delete on ${table} for each row execute function person_write('${column}')`).execute(db);
     }
   }
 }
@@ -210,14 +208,11 @@ async function recordPersonReads(store: LedgerDb & { url: string }): Promise<str
   return url.toString();
 }
 
-/** Whose rows `op` read, by person (rows of an account's tables: its holder). */
+/** Whose rows `op` read, by person (rows of an account's tables: its holder's). */
 async function readsOf(store: LedgerDb, op: () => Promise<unknown>): Promise<string[]> {
   await sql`delete from person_reads`.execute(store.db);
   await op();
-  const rows = (
-    await sql<{ person: string | null }>`select distinct case when r.tbl in ('account_entries', 'account_holders') then a.holder_id else r.person end as person
-        from person_reads r left join accounts a on a.id = r.person`.execute(store.db)
-  ).rows;
+  const rows = (await sql<{ person: string | null }>`select distinct person from person_reads`.execute(store.db)).rows;
   return rows.map((r) => String(r.person)).sort();
 }
 
@@ -252,12 +247,11 @@ for (const s of STORES) {
     it('puts the person id in every primary and unique key of a person-scoped table, but for the gaps listed', async () => {
       const schema = await schemaOf(store);
       const found: Record<string, string[]> = {};
-      for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
+      for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
         const t = schema.get(table);
         expect(t?.columns, table).toContain(column);
-        // A table reached through the account has no holder id of its own: all its keys are gaps.
         found[table] = (t?.keys ?? [])
-          .filter((k) => via === 'account' || !k.columns.includes(column))
+          .filter((k) => !k.columns.includes(column))
           .map(describeKey)
           .sort();
       }
@@ -267,7 +261,7 @@ for (const s of STORES) {
         Object.entries(PERSON_SCOPED)
           .filter(([, r]) => r.gaps.length === 0)
           .map(([t]) => t),
-      ).toEqual(['persons', 'cap_usage', 'deductible_windows', 'settlements', 'settlement_layers', 'visits', 'enrollments']);
+      ).toEqual(['persons', 'cap_usage', 'deductible_windows', 'settlements', 'settlement_layers', 'visits', 'enrollments', 'accounts', 'account_holders', 'account_entries']);
     });
 
     it("writes one person's rows per settle, reversal, account settle and family member's payment", async () => {
