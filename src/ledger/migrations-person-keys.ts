@@ -25,6 +25,8 @@ type Columns = string;
 interface Index {
   columns: string[];
   unique?: boolean;
+  /** A partial index: of the rows where this column is null. */
+  whereNull?: string;
   /** Why it is there: the query it serves. */
   serves: string;
 }
@@ -140,8 +142,63 @@ const ACCOUNT_ENTRIES: Rebuilt = {
   },
 };
 
+const NATIONAL_VISITS: Rebuilt = {
+  table: 'national_visits',
+  columns: `mdtrt_id text!, institution_id text!, psn_no text!, kind text!, insutype text!, med_type text!, begntime bigint!, endtime bigint,
+    ipt_otp_no text!, status text!, info text!, request_id text!, request_hash text!, actor text!, created_at bigint!, updated_at bigint!`,
+  pk: ['psn_no', 'mdtrt_id'],
+  indexes: {
+    national_visits_request: {
+      columns: ['psn_no', 'request_id'],
+      unique: true,
+      serves: "idempotency of a registration (2201, 2401): the person's request id (national-visits.ts register)",
+    },
+    national_visits_mdtrt: { columns: ['mdtrt_id'], serves: 'a visit by its 就诊ID alone, then checked to be the message’s person’s (every 2202–2207, 2301–2305, 2402–2405)' },
+    national_visits_institution: { columns: ['institution_id', 'ipt_otp_no'], serves: "an institution's visit by its own number" },
+    national_visits_person: { columns: ['psn_no', 'begntime'], serves: "a person's visits in time order" },
+  },
+};
+
+const FEE_DETAILS: Rebuilt = {
+  table: 'fee_details',
+  columns: `id text!, institution_id text!, mdtrt_id text!, psn_no text!, feedetl_sn text!, chrg_bchno text, fee_ocur_time bigint!, med_list_codg text!,
+    medins_list_codg text!, cnt text!, pric text!, sumamt_fen bigint!, listed integer!, chrgitm_lv text, med_chrgitm_type text, list_type text,
+    selfpay_prop text, pric_uplmt_amt text, fulamt_ownpay_fen bigint!, overlmt_fen bigint!, preselfpay_fen bigint!, inscp_scp_fen bigint!, memo text!,
+    body text!, upload_request text!, uploaded_at bigint!, cancelled_at bigint, cancel_request text`,
+  pk: ['psn_no', 'id'],
+  indexes: {
+    fee_details_visit: { columns: ['institution_id', 'mdtrt_id', 'uploaded_at'], serves: "a visit's details (a settle's, a cancel's, 5205)" },
+    fee_details_upload: { columns: ['upload_request'], serves: 'idempotency of an upload (2204, 2301): the rows of its request' },
+    // A visit's live details have distinct serial numbers (both stores take a partial index).
+    fee_details_live_sn: { columns: ['psn_no', 'institution_id', 'mdtrt_id', 'feedetl_sn'], unique: true, whereNull: 'cancelled_at', serves: 'one live detail per serial number' },
+  },
+};
+
+const NATIONAL_REVERSALS: Rebuilt = {
+  table: 'national_reversals',
+  columns: 'institution_id text!, oinfno text!, omsgid text!, psn_no text!, msgid text!, target text, reversal_id text, actor text!, created_at bigint!',
+  pk: ['psn_no', 'institution_id', 'oinfno', 'omsgid'],
+  indexes: {
+    national_reversals_message: {
+      columns: ['institution_id', 'oinfno', 'omsgid'],
+      serves: "a message's 冲正 whoever's: an original refused once reversed (2207, 2304, 2401), a 2601 naming another person refused",
+    },
+  },
+};
+
 /** Parents before children: the order of creating; dropping is the reverse. */
-const REBUILT: readonly Rebuilt[] = [SETTLEMENTS, VISITS, SETTLEMENT_LAYERS, ENROLLMENTS, ACCOUNTS, ACCOUNT_HOLDERS, ACCOUNT_ENTRIES];
+const REBUILT: readonly Rebuilt[] = [
+  SETTLEMENTS,
+  VISITS,
+  SETTLEMENT_LAYERS,
+  ENROLLMENTS,
+  ACCOUNTS,
+  ACCOUNT_HOLDERS,
+  ACCOUNT_ENTRIES,
+  NATIONAL_VISITS,
+  FEE_DETAILS,
+  NATIONAL_REVERSALS,
+];
 
 const NEW = (table: string) => `${table}_0012`;
 
@@ -191,7 +248,8 @@ export const personKeysMigration: Migration = {
         for (const t of REBUILT) {
           for (const [name, ix] of Object.entries(t.indexes)) {
             const b = db.schema.createIndex(name).on(t.table).columns(ix.columns);
-            await (ix.unique ? b.unique() : b).execute();
+            const partial = ix.whereNull ? b.where(sql.ref(ix.whereNull), 'is', null) : b;
+            await (ix.unique ? partial.unique() : partial).execute();
           }
         }
         if (sqlite) {

@@ -13,7 +13,7 @@
  * When the original has not arrived the row stands as a tombstone: the original arriving later is
  * refused (REVERSED_BY_2601), and one being settled while the 2601 came is reversed and refused.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import type { NationalBookDeps } from './national-deps.js';
@@ -105,6 +105,11 @@ export class ReversalBook {
     await this.checkPerson(r, await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo));
     const now = this.deps.now();
     const created = await db.transaction().execute(async (trx) => {
+      // The message's lock (PostgreSQL; SQLite holds the one write lock): keyed by person, the
+      // table would take a second person's 冲正 of one message; the first one's is found here.
+      if (this.deps.postgres) await sql`select pg_advisory_xact_lock(hashtextextended(${`${r.institutionId}\u001f${r.oinfno}\u001f${r.omsgid}`}, 3))`.execute(trx);
+      const first = await this.row(trx, r.institutionId, r.oinfno, r.omsgid);
+      if (first && first.psn_no !== r.psnNo) throw mismatch(r, first);
       const inserted = await trx
         .insertInto('national_reversals')
         .values({
@@ -118,7 +123,7 @@ export class ReversalBook {
           actor: actor.id,
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(['institution_id', 'oinfno', 'omsgid']).doNothing())
+        .onConflict((oc) => oc.columns(['psn_no', 'institution_id', 'oinfno', 'omsgid']).doNothing())
         .executeTakeFirst();
       const made = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
       if (made) await writeAudit(trx, actor, now, 'national.2601', `${r.institutionId}/${r.oinfno}/${r.omsgid}`, { psnNo: r.psnNo, msgid: r.msgid });
@@ -126,9 +131,7 @@ export class ReversalBook {
     });
     const row = await this.row(db, r.institutionId, r.oinfno, r.omsgid);
     if (!row) throw new Error(`national_reversals: the row of ${r.institutionId}/${r.oinfno}/${r.omsgid} vanished`);
-    if (row.psn_no !== r.psnNo) {
-      throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 原交易 ${r.oinfno} ${r.omsgid} 的冲正（${row.msgid}）是人员 ${row.psn_no} 的，不是 ${r.psnNo}`);
-    }
+    if (row.psn_no !== r.psnNo) throw mismatch(r, row);
     const base = { oinfno: r.oinfno, omsgid: r.omsgid, firstMsgid: row.msgid, created };
     // The original again: it may have arrived while the row was being written.
     const original = await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo);
@@ -173,11 +176,13 @@ export class ReversalBook {
    */
   private async original(db: Db, institutionId: string, oinfno: string, omsgid: string, psnNo: string): Promise<{ id: string; person: string } | undefined> {
     if (oinfno === '2401') {
-      const v = await db
-        .selectFrom('national_visits')
-        .select(['mdtrt_id', 'psn_no'])
-        .where((eb) => eb.and({ institution_id: institutionId, request_id: visitRequestId(institutionId, oinfno, omsgid) }))
-        .executeTakeFirst();
+      const admission = (person?: string) =>
+        db
+          .selectFrom('national_visits')
+          .select(['mdtrt_id', 'psn_no'])
+          .where((eb) => eb.and({ ...(person === undefined ? {} : { psn_no: person }), institution_id: institutionId, request_id: visitRequestId(institutionId, oinfno, omsgid) }))
+          .executeTakeFirst();
+      const v = (await admission(psnNo)) ?? (await admission());
       return v ? { id: v.mdtrt_id, person: v.psn_no } : undefined;
     }
     const settlement = (person?: string) =>
@@ -221,6 +226,11 @@ export class ReversalBook {
       .execute();
     return reversalId;
   }
+}
+
+/** The refusal of a 2601 whose original's 冲正 is another person's. */
+function mismatch(r: ReversalRequest, row: { psn_no: string; msgid: string }): LedgerError {
+  return new LedgerError('PERSON_MISMATCH', `data.psn_no: 原交易 ${r.oinfno} ${r.omsgid} 的冲正（${row.msgid}）是人员 ${row.psn_no} 的，不是 ${r.psnNo}`);
 }
 
 /** The refusal of an original a 2601 reversed. */

@@ -29,6 +29,9 @@ const REBUILT: Record<string, string[]> = {
   accounts: ['id'],
   account_holders: ['account_id', 'from_month'],
   account_entries: ['id'],
+  national_visits: ['mdtrt_id'],
+  fee_details: ['id'],
+  national_reversals: ['institution_id', 'oinfno', 'omsgid'],
 };
 
 /** Columns 0012 adds, left out when rows are compared (and checked on their own). */
@@ -168,7 +171,45 @@ async function seed(db: AnyDb): Promise<void> {
       ])
       .execute();
   }
+  // The national interface's visits, their fee details (one cancelled, one live of the same serial
+  // number) and a 冲正.
+  const nv = {
+    institution_id: 'H1',
+    kind: 'outpatient',
+    insutype: '390',
+    med_type: '11',
+    begntime: 1,
+    ipt_otp_no: 'n',
+    status: 'open',
+    info: '{}',
+    request_hash: 'h',
+    actor: 'a',
+    created_at: 1,
+    updated_at: 1,
+  };
+  await db
+    .insertInto('national_visits')
+    .values([
+      { ...nv, mdtrt_id: 'MD-1', psn_no: 'M-P1', endtime: null, request_id: '2201:H1:1' },
+      { ...nv, mdtrt_id: 'MD-2', psn_no: 'M-P2', endtime: 2, request_id: '2201:H1:2' },
+    ])
+    .execute();
+  await db
+    .insertInto('fee_details')
+    .values([
+      { ...fee, ...amounts, id: 'F-1', upload_request: 'u1', cancelled_at: 2, cancel_request: 'c1' },
+      { ...fee, ...amounts, id: 'F-2', upload_request: 'u2', cancelled_at: null, cancel_request: null },
+    ])
+    .execute();
+  await db
+    .insertInto('national_reversals')
+    .values({ institution_id: 'H1', oinfno: '2207', omsgid: 'm1', psn_no: 'M-P1', msgid: 'r1', target: 'S-1', reversal_id: 'R-1', actor: 'a', created_at: 1 })
+    .execute();
 }
+
+/** A fee detail of MD-1 (serial number 1), as 0011 stored it. */
+const fee = { institution_id: 'H1', mdtrt_id: 'MD-1', psn_no: 'M-P1', feedetl_sn: '1', fee_ocur_time: 1, med_list_codg: 'x', medins_list_codg: 'y', cnt: '1', pric: '1' };
+const amounts = { sumamt_fen: 100, listed: 1, fulamt_ownpay_fen: 0, overlmt_fen: 0, preselfpay_fen: 0, inscp_scp_fen: 100, memo: '', body: '{}', uploaded_at: 1 };
 
 async function rowsOf(db: AnyDb, table: string): Promise<Record<string, unknown>[]> {
   let q = db.selectFrom(table).selectAll();
@@ -274,6 +315,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           'account_entries.account_entries_period unique(holder_id,account_id,period)',
           'account_entries.account_entries_request unique(holder_id,request_id)',
           'account_entries.account_entries_period_idx(period)',
+          'national_visits.national_visits_person_pk unique(psn_no,mdtrt_id)',
+          'national_visits.national_visits_request unique(psn_no,request_id)',
+          'national_visits.national_visits_mdtrt(mdtrt_id)',
+          'national_visits.national_visits_institution(institution_id,ipt_otp_no)',
+          'national_visits.national_visits_person(psn_no,begntime)',
+          'fee_details.fee_details_person_pk unique(psn_no,id)',
+          'fee_details.fee_details_visit(institution_id,mdtrt_id,uploaded_at)',
+          'fee_details.fee_details_upload(upload_request)',
+          'fee_details.fee_details_live_sn unique(psn_no,institution_id,mdtrt_id,feedetl_sn)',
+          'national_reversals.national_reversals_person_pk unique(psn_no,institution_id,oinfno,omsgid)',
+          'national_reversals.national_reversals_message(institution_id,oinfno,omsgid)',
         ].sort(),
       );
       if (store.dialect === 'sqlite') {
@@ -307,6 +359,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect((await ledger.reverse(first.entry.id, 'n-1-rev', agency)).created).toBe(true);
       await expect(ledger.reverse('S-2', 'm-2-rev', agency)).resolves.toMatchObject({ created: true });
       await expect(ledger.reverse('S-1', 'm-1-rev-again', agency)).rejects.toMatchObject({ code: 'ALREADY_REVERSED' });
+      // Still one live fee detail per serial number (the partial index, made again).
+      await expect(
+        db
+          .insertInto('fee_details')
+          .values({ ...fee, ...amounts, id: 'F-3', upload_request: 'u3' })
+          .execute(),
+      ).rejects.toThrow(/unique|duplicate key/i);
       // An account's rows must be its holder's: an entry naming another holder is refused by the key.
       const stray = { id: 'x', holder_id: 'M-P2', account_id: 'PA-1', seq: 9, kind: 'credit', entry_date: '2024-01-31', amount_fen: 1, balance_after_fen: 1 };
       await expect(
