@@ -5,12 +5,13 @@
  * and the ledger settles, replays and reverses on the migrated store.
  */
 import { sql, type Kysely } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { migrateToLatest, type LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, type Actor } from '../../src/ledger/ledger.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
+import { indexesOf } from '../support/schema.js';
 import { freshPostgres, freshSqlite, pgAvailable } from '../support/stores.js';
 
 const policies = loadPolicies();
@@ -218,60 +219,25 @@ async function rowsOf(db: AnyDb, table: string): Promise<Record<string, unknown>
   return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !(ADDED[table] ?? []).includes(k))));
 }
 
-/** Every index of the rebuilt tables, with its columns and whether unique, by name (keys by their columns). */
-async function indexesOf(store: LedgerDb): Promise<string[]> {
+/** Every index of the rebuilt tables: `table pk(columns)`, `table name unique(columns)`, `table name(columns)`. */
+async function indexesOfRebuilt(store: LedgerDb): Promise<string[]> {
   const out: string[] = [];
   for (const table of Object.keys(REBUILT)) {
-    if (store.dialect === 'sqlite') {
-      const list = (await sql<{ name: string; unique: number; origin: string }>`select name, "unique", origin from pragma_index_list(${table})`.execute(store.db)).rows;
-      for (const ix of list) {
-        const cols = (await sql<{ name: string; seqno: number }>`select name, seqno from pragma_index_info(${ix.name})`.execute(store.db)).rows;
-        const name = ix.origin === 'pk' ? `${table}_person_pk` : ix.name;
-        out.push(`${table}.${name}${ix.unique ? ' unique' : ''}(${cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name)})`);
-      }
-    } else {
-      const list = (
-        await sql<{ name: string; unique: boolean; columns: string[] }>`
-          select c.relname as name, i.indisunique as unique,
-                 array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
-                         join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n) as columns
-            from pg_index i join pg_class t on t.oid = i.indrelid join pg_class c on c.oid = i.indexrelid
-           where t.relname = ${table} and t.relnamespace = to_regnamespace(current_schema())`.execute(store.db)
-      ).rows;
-      for (const ix of list) out.push(`${table}.${ix.name}${ix.unique ? ' unique' : ''}(${ix.columns})`);
-    }
+    for (const ix of await indexesOf(store, table)) out.push(`${table} ${ix.primary ? 'pk' : `${ix.name}${ix.unique ? ' unique' : ''}`}(${ix.columns})`);
   }
   return out.sort();
 }
 
+const VISIT = { time: '2024-03-02T10:00:00+08:00', type: 'outpatient', institution: { id: 'H1', tier: 'county', grade: 2, contracted: true }, total: 200, eligible: 180 };
 const req = (requestId: string, person: string, visit: string) =>
-  parseSettleOne(
-    {
-      requestId,
-      person: { id: person, region: '410300', scheme: 'resident', category: 'adult' },
-      visit: {
-        id: visit,
-        time: '2024-03-02T10:00:00+08:00',
-        type: 'outpatient',
-        institution: { id: 'H1', tier: 'county', grade: 2, contracted: true },
-        total: 200,
-        eligible: 180,
-      },
-    },
-    policies,
-  );
+  parseSettleOne({ requestId, person: { id: person, region: '410300', scheme: 'resident', category: 'adult' }, visit: { ...VISIT, id: visit } }, policies);
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe.skipIf(kind === 'postgres' && !pgAvailable)(`migration 0012 on ${kind}`, () => {
-    const cleanup: (() => Promise<void>)[] = [];
-    afterAll(async () => {
-      for (const c of cleanup.reverse()) await c();
-    });
-
     it('keeps every row of every rebuilt table, with the person in every key, and the ledger works on it', async () => {
       const upTo = '0011_national';
       const store = kind === 'sqlite' ? await freshSqlite({ upTo }) : await freshPostgres(4, upTo);
-      cleanup.push(() => store.close());
+      onTestFinished(() => store.close());
       const db = store.db as AnyDb;
       await seed(db);
       const before: Record<string, Record<string, unknown>[]> = {};
@@ -290,42 +256,42 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(rows.length).toBeGreaterThan(0);
         for (const r of rows) expect(r.holder_id, t).toBe(r.account_id === 'PA-1' ? 'M-P1' : 'M-P2');
       }
-      expect(await indexesOf(store)).toEqual(
+      expect(await indexesOfRebuilt(store)).toEqual(
         [
-          'settlement_layers.settlement_layers_person(person_id,year,bucket)',
-          'settlement_layers.settlement_layers_person_pk unique(person_id,settlement_id,bucket,year)',
-          'settlements.settlements_id(id)',
-          'settlements.settlements_institution_time(institution_id,created_at)',
-          'settlements.settlements_person(person_id,created_at)',
-          'settlements.settlements_person_pk unique(person_id,id)',
-          'settlements.settlements_request unique(person_id,request_id)',
-          'settlements.settlements_reverses unique(person_id,reverses)',
-          'settlements.settlements_time(created_at)',
-          'settlements.settlements_visit(institution_id,visit_id)',
-          'visits.visits_person_pk unique(person_id,institution_id,id)',
-          'enrollments.enrollments_person_pk unique(person_id,id)',
-          'enrollments.enrollments_request unique(person_id,request_id)',
-          'enrollments.enrollments_person_year(person_id,coverage_year)',
-          'accounts.accounts_person_pk unique(holder_id,id)',
-          'accounts.accounts_id(id)',
-          'accounts.accounts_holder(holder_id,kind)',
-          'account_holders.account_holders_person_pk unique(holder_id,account_id,from_month)',
-          'account_entries.account_entries_person_pk unique(holder_id,id)',
-          'account_entries.account_entries_seq unique(holder_id,account_id,seq)',
-          'account_entries.account_entries_period unique(holder_id,account_id,period)',
-          'account_entries.account_entries_request unique(holder_id,request_id)',
-          'account_entries.account_entries_period_idx(period)',
-          'national_visits.national_visits_person_pk unique(psn_no,mdtrt_id)',
-          'national_visits.national_visits_request unique(psn_no,request_id)',
-          'national_visits.national_visits_mdtrt(mdtrt_id)',
-          'national_visits.national_visits_institution(institution_id,ipt_otp_no)',
-          'national_visits.national_visits_person(psn_no,begntime)',
-          'fee_details.fee_details_person_pk unique(psn_no,id)',
-          'fee_details.fee_details_visit(institution_id,mdtrt_id,uploaded_at)',
-          'fee_details.fee_details_upload(upload_request)',
-          'fee_details.fee_details_live_sn unique(psn_no,institution_id,mdtrt_id,feedetl_sn)',
-          'national_reversals.national_reversals_person_pk unique(psn_no,institution_id,oinfno,omsgid)',
-          'national_reversals.national_reversals_message(institution_id,oinfno,omsgid)',
+          'settlement_layers settlement_layers_person(person_id,year,bucket)',
+          'settlement_layers pk(person_id,settlement_id,bucket,year)',
+          'settlements settlements_id(id)',
+          'settlements settlements_institution_time(institution_id,created_at)',
+          'settlements settlements_person(person_id,created_at)',
+          'settlements pk(person_id,id)',
+          'settlements settlements_request unique(person_id,request_id)',
+          'settlements settlements_reverses unique(person_id,reverses)',
+          'settlements settlements_time(created_at)',
+          'settlements settlements_visit(institution_id,visit_id)',
+          'visits pk(person_id,institution_id,id)',
+          'enrollments pk(person_id,id)',
+          'enrollments enrollments_request unique(person_id,request_id)',
+          'enrollments enrollments_person_year(person_id,coverage_year)',
+          'accounts pk(holder_id,id)',
+          'accounts accounts_id(id)',
+          'accounts accounts_holder(holder_id,kind)',
+          'account_holders pk(holder_id,account_id,from_month)',
+          'account_entries pk(holder_id,id)',
+          'account_entries account_entries_seq unique(holder_id,account_id,seq)',
+          'account_entries account_entries_period unique(holder_id,account_id,period)',
+          'account_entries account_entries_request unique(holder_id,request_id)',
+          'account_entries account_entries_period_idx(period)',
+          'national_visits pk(psn_no,mdtrt_id)',
+          'national_visits national_visits_request unique(psn_no,request_id)',
+          'national_visits national_visits_mdtrt(mdtrt_id)',
+          'national_visits national_visits_institution(institution_id,ipt_otp_no)',
+          'national_visits national_visits_person(psn_no,begntime)',
+          'fee_details pk(psn_no,id)',
+          'fee_details fee_details_visit(institution_id,mdtrt_id,uploaded_at)',
+          'fee_details fee_details_upload(upload_request)',
+          'fee_details fee_details_live_sn unique(psn_no,institution_id,mdtrt_id,feedetl_sn)',
+          'national_reversals pk(psn_no,institution_id,oinfno,omsgid)',
+          'national_reversals national_reversals_message(institution_id,oinfno,omsgid)',
         ].sort(),
       );
       if (store.dialect === 'sqlite') {

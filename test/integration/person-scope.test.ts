@@ -26,6 +26,7 @@ import type { Database } from '../../src/ledger/schema.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
+import { indexesOf } from '../support/schema.js';
 import { freshPostgres, pgAvailable, STORES } from '../support/stores.js';
 
 /** Column names that hold a person id (参保人): the registry's own id is `persons.id`. */
@@ -88,40 +89,23 @@ interface Key {
 async function schemaOf(store: LedgerDb): Promise<Map<string, { columns: string[]; keys: Key[] }>> {
   const out = new Map<string, { columns: string[]; keys: Key[] }>();
   const db = store.db as Kysely<Database>;
-  if (store.dialect === 'sqlite') {
-    const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows;
-    for (const { name } of tables) {
-      const info = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${name})`.execute(db)).rows;
-      const keys: Key[] = [];
-      const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-      if (pk.length > 0) keys.push({ primary: true, columns: pk.map((c) => c.name) });
-      const indexes = (await sql<{ name: string; unique: number; origin: string }>`select name, "unique", origin from pragma_index_list(${name})`.execute(db)).rows;
-      for (const ix of indexes) {
-        if (!ix.unique || ix.origin === 'pk') continue;
-        const cols = (await sql<{ name: string; seqno: number }>`select name, seqno from pragma_index_info(${ix.name})`.execute(db)).rows;
-        keys.push({ primary: false, columns: cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name) });
-      }
-      out.set(name, { columns: info.map((c) => c.name), keys });
-    }
-  } else {
-    const cols = (
-      await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns
-         where table_schema = current_schema() order by table_name, ordinal_position`.execute(db)
-    ).rows;
-    for (const c of cols) {
-      const t = out.get(c.table_name) ?? { columns: [], keys: [] };
-      t.columns.push(c.column_name);
-      out.set(c.table_name, t);
-    }
-    const keys = (
-      await sql<{ table_name: string; primary: boolean; columns: string[] }>`
-        select t.relname as table_name, i.indisprimary as primary,
-               array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
-                       join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n) as columns
-          from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace s on s.oid = t.relnamespace
-         where s.nspname = current_schema() and i.indisunique`.execute(db)
-    ).rows;
-    for (const k of keys) out.get(k.table_name)?.keys.push({ primary: k.primary, columns: k.columns });
+  const columns =
+    store.dialect === 'sqlite'
+      ? (
+          await sql<{ table_name: string; column_name: string }>`select m.name as table_name, c.name as column_name
+             from sqlite_master m join pragma_table_info(m.name) c where m.type = 'table' and m.name not like 'sqlite_%' order by m.name, c.cid`.execute(db)
+        ).rows
+      : (
+          await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns
+             where table_schema = current_schema() order by table_name, ordinal_position`.execute(db)
+        ).rows;
+  for (const c of columns) {
+    const t = out.get(c.table_name) ?? { columns: [], keys: [] };
+    t.columns.push(c.column_name);
+    out.set(c.table_name, t);
+  }
+  for (const [table, t] of out) {
+    for (const ix of await indexesOf(store, table)) if (ix.primary || ix.unique) t.keys.push({ primary: ix.primary, columns: ix.columns });
   }
   return out;
 }
