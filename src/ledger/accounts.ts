@@ -366,8 +366,8 @@ export class AccountLedger {
           const { ok: _ok, ...result } = out;
           return result;
         }),
-      // The same request id committed by a concurrent request (on another account, or the same
-      // entry id under another request id).
+      // The same request id committed by a concurrent request (on another of the holder's accounts,
+      // or the same entry id under another request id).
       () => findOperation(this.db, accountId, req.requestId),
       operationReplay(accountId, req),
     );
