@@ -13,8 +13,9 @@
  * postgres-path.ts, kysely-path.ts) run them; decide.ts fills their bags.
  *
  * The read is one round trip for everything a settle reads: the person's entry with the request id (a
- * retry: a request id is its person's), the visit's live settlement whoever's (a visit is settled once), the institution's registry row, the person's caps, the windows at the
- * institution, the stored enrollment for the year, the person's registry record.
+ * retry: a request id is its person's), the visit's live settlement whoever's (a visit is settled
+ * once), the institution's registry row, the person's caps, the windows at the institution, the
+ * stored enrollment for the year, the person's registry record.
  */
 import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
 import { chinaDay, yearOf } from '../calendar/calendar.js';
