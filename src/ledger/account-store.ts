@@ -4,7 +4,7 @@
  * under a request id. Used by the account ledger (accounts.ts), the settle of a visit the account
  * pays (ledger.ts), and a reversal that gives it back (reverse.ts).
  */
-import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { authorize } from '../account/authorize.js';
 import { CLOSING_KINDS, type Account, type AccountEntry, type AccountState, type Refusal } from '../account/types.js';
 import type { PolicySet } from '../policy/registry.js';
@@ -53,6 +53,7 @@ export async function loadState(db: Db, row: AccountsTable): Promise<AccountStat
   const rows = await db
     .selectFrom('account_entries')
     .select(['body', 'id', 'seq', 'amount_fen', 'balance_after_fen', 'account_id'])
+    .where('holder_id', '=', row.holder_id)
     .where('account_id', '=', row.id)
     .orderBy('seq')
     .execute();
@@ -73,6 +74,8 @@ export async function insertEntry(db: Db, entry: AccountEntry, meta: { requestId
     .insertInto('account_entries')
     .values({
       id: e.id,
+      // The account's holder, from the account row (locked by the caller).
+      holder_id: (eb) => eb.selectFrom('accounts').select('holder_id').where('id', '=', e.accountId),
       account_id: e.accountId,
       seq: e.seq,
       kind: e.kind,
@@ -123,8 +126,23 @@ export function operationReplay(accountId: string, req: OperateRequest): Idempot
   };
 }
 
-/** The entry stored under a request id, if any. */
-export const findOperation = (db: Db, requestId: string) => db.selectFrom('account_entries').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+/** The entry stored under a request id by the account's holder (a request id is the holder's), if any. */
+export const findOperation = (db: Db, accountId: string, requestId: string) =>
+  db
+    .selectFrom('account_entries')
+    .selectAll()
+    .where((eb) => eb('holder_id', '=', eb.selectFrom('accounts').select('holder_id').where('id', '=', accountId)))
+    .where('request_id', '=', requestId)
+    .executeTakeFirst();
+
+/**
+ * PostgreSQL: the transaction-scoped advisory lock of an account id (in a hash space of its own):
+ * accounts are keyed by (holder_id, id), so two opens of one new id for different holders are
+ * serialized here and the second finds the first (SQLite: the one write lock does it).
+ */
+export async function lockAccountId(trx: Transaction<Database>, accountId: string): Promise<void> {
+  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtextextended(${accountId}, 2))`.execute(trx);
+}
 
 /** What {@link applyAccountOperation} answers: the entry, or the refusal (nothing written). */
 export type ApplyOutcome = ({ ok: true } & OperationResult) | { ok: false; refusal: Refusal };
@@ -147,7 +165,7 @@ export async function applyAccountOperation(
   now: number,
 ): Promise<ApplyOutcome> {
   const row = await lockAccount(trx, accountId);
-  const prior = replayIfSeen(operationReplay(accountId, req), await findOperation(trx, req.requestId));
+  const prior = replayIfSeen(operationReplay(accountId, req), await findOperation(trx, accountId, req.requestId));
   if (prior) return { ok: true, ...prior };
   const state = await loadState(trx, row);
   const answer = authorize(req.operation, state, policies);

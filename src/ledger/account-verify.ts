@@ -29,6 +29,8 @@ export async function verifyAccounts(db: Kysely<Database>): Promise<AccountVerif
     const rows = await db
       .selectFrom('account_entries')
       .selectAll()
+      // By the holders' keys (an account is one holder's): the entries of the chunk's accounts.
+      .where('holder_id', 'in', [...new Set(chunk.map((a) => a.holder_id))])
       .where(
         'account_id',
         'in',

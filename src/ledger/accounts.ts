@@ -32,6 +32,7 @@ import {
   insertEntry,
   isPostgres,
   lockAccount,
+  lockAccountId,
   operationReplay,
   type Db,
   type OperationResult,
@@ -122,9 +123,10 @@ function holderView(h: AccountHoldersTable): Record<string, unknown> {
   };
 }
 
-function holderRow(accountId: string, from: string, t: HolderTerms, actor: Actor, now: number): AccountHoldersTable {
+function holderRow(account: { id: string; holderId: string }, from: string, t: HolderTerms, actor: Actor, now: number): AccountHoldersTable {
   return {
-    account_id: accountId,
+    holder_id: account.holderId,
+    account_id: account.id,
     from_month: from,
     category: t.category,
     contribution_base_fen: t.contributionBase ?? null,
@@ -168,6 +170,7 @@ export class AccountLedger {
     return idempotently(
       () =>
         this.db.transaction().execute(async (trx) => {
+          await lockAccountId(trx, req.id);
           const existing = replayIfSeen(replay(trx), await find(trx));
           if (existing) return existing;
           const other = await trx
@@ -198,7 +201,7 @@ export class AccountLedger {
           if (req.holder)
             await trx
               .insertInto('account_holders')
-              .values(holderRow(req.id, req.holder.from ?? openedOn.slice(0, 7), req.holder, actor, now))
+              .values(holderRow({ id: req.id, holderId: req.holderId }, req.holder.from ?? openedOn.slice(0, 7), req.holder, actor, now))
               .execute();
           await audit(trx, actor, 'account-open', req.id, { kind: req.kind, holderId: req.holderId, region: req.region, openedOn }, now);
           return { account: await this.view(req.id, trx), created: true };
@@ -220,20 +223,29 @@ export class AccountLedger {
     return this.db.transaction().execute(async (trx) => {
       const row = await lockAccount(trx, accountId);
       if (row.closed_on !== null) throw new LedgerError('ACCOUNT_CLOSED', `account ${accountId} was closed on ${row.closed_on}`);
-      const next = holderRow(accountId, terms.from, terms, actor, now);
-      const same = await trx.selectFrom('account_holders').selectAll().where('account_id', '=', accountId).where('from_month', '=', terms.from).executeTakeFirst();
+      const next = holderRow({ id: accountId, holderId: row.holder_id }, terms.from, terms, actor, now);
+      const mine = { holder_id: row.holder_id, account_id: accountId, from_month: terms.from };
+      const same = await trx
+        .selectFrom('account_holders')
+        .selectAll()
+        .where((eb) => eb.and(mine))
+        .executeTakeFirst();
       const key = (h: AccountHoldersTable) => JSON.stringify(holderView(h));
       if (same && key(same) === key(next)) return { account: await this.view(accountId, trx), changed: false };
       const credited = await trx
         .selectFrom('account_entries')
         .select('period')
+        .where('holder_id', '=', row.holder_id)
         .where('account_id', '=', accountId)
         .where('period', '>=', terms.from)
         .orderBy('period')
         .executeTakeFirst();
       if (credited)
         throw new LedgerError('ALREADY_CREDITED', `from: ${credited.period} is already credited with the details before; give the holder's new details from a later month`);
-      await trx.deleteFrom('account_holders').where('account_id', '=', accountId).where('from_month', '=', terms.from).execute();
+      await trx
+        .deleteFrom('account_holders')
+        .where((eb) => eb.and(mine))
+        .execute();
       await trx.insertInto('account_holders').values(next).execute();
       await audit(trx, actor, 'account-holder', accountId, holderView(next), now);
       return { account: await this.view(accountId, trx), changed: true };
@@ -274,9 +286,12 @@ export class AccountLedger {
           (await trx.selectFrom('account_entries').select('account_id').where('period', '=', month).where('account_id', 'in', ids).execute()).map((r) => r.account_id),
         );
         const terms = new Map<string, AccountHoldersTable>();
+        // By the holders' keys: an account is one holder's, so these are the rows of the accounts in ids.
+        const holders = [...new Set(rows.map((r) => r.holder_id))];
         for (const h of await trx
           .selectFrom('account_holders')
           .selectAll()
+          .where('holder_id', 'in', holders.length > 0 ? holders : [''])
           .where('account_id', 'in', ids)
           .where('from_month', '<=', month)
           .orderBy('account_id')
@@ -351,9 +366,9 @@ export class AccountLedger {
           const { ok: _ok, ...result } = out;
           return result;
         }),
-      // The same request id committed by a concurrent request (on another account, or the same
-      // entry id under another request id).
-      () => findOperation(this.db, req.requestId),
+      // The same request id committed by a concurrent request (on another of the holder's accounts,
+      // or the same entry id under another request id).
+      () => findOperation(this.db, accountId, req.requestId),
       operationReplay(accountId, req),
     );
   }
@@ -362,7 +377,7 @@ export class AccountLedger {
   async view(accountId: string, db: Db = this.db): Promise<AccountView> {
     const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (!row) throw new LedgerError('NOT_FOUND', `account ${accountId} does not exist`);
-    const holders = await db.selectFrom('account_holders').selectAll().where('account_id', '=', accountId).orderBy('from_month').execute();
+    const holders = await db.selectFrom('account_holders').selectAll().where('holder_id', '=', row.holder_id).where('account_id', '=', accountId).orderBy('from_month').execute();
     return {
       id: row.id,
       kind: row.kind,
@@ -385,9 +400,9 @@ export class AccountLedger {
 
   /** The entries in ledger order (after seq `after`, at most `limit`), with who wrote them. */
   async entries(accountId: string, options: { after?: Positions['account'] | undefined; limit?: number } = {}): Promise<StoredEntry[]> {
-    const exists = await this.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+    const exists = await this.db.selectFrom('accounts').select('holder_id').where('id', '=', accountId).executeTakeFirst();
     if (!exists) throw new LedgerError('NOT_FOUND', `account ${accountId} does not exist`);
-    let q = this.db.selectFrom('account_entries').selectAll().where('account_id', '=', accountId);
+    let q = this.db.selectFrom('account_entries').selectAll().where('holder_id', '=', exists.holder_id).where('account_id', '=', accountId);
     if (options.after) q = q.where('seq', '>', options.after[0]);
     q = q.orderBy('seq');
     const rows = await (options.limit !== undefined ? q.limit(options.limit) : q).execute();

@@ -126,7 +126,7 @@ export async function monthGroups(db: Kysely<Database>, start: number, end: numb
   // not by joining the month to the whole table.
   const { rows } = await sql<Record<string, unknown>>`
     select s.institution_id as institution, coalesce(p.district, '') as district, s.policy as policy, s.benefit as benefit, s.kind as kind,
-           case when s.kind = 'reversal' and (select f.created_at from settlements f where f.id = s.reverses) < ${adjustBefore} then 1 else 0 end as adjustment,
+           case when s.kind = 'reversal' and (select f.created_at from settlements f where f.person_id = s.person_id and f.id = s.reverses) < ${adjustBefore} then 1 else 0 end as adjustment,
            count(*) as n, sum(s.total_fen) as total, sum(s.fund_pay_fen) as fund, sum(s.critical_illness_pay_fen) as critical,
            sum(s.assistance_pay_fen) as assistance, sum(s.account_pay_fen) as account, sum(s.cash_pay_fen) as cash
       from settlements s

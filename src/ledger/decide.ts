@@ -106,9 +106,9 @@ export function settleReplay(req: SettleOne): Idempotency<{ body: string; reques
   };
 }
 
-/** The entry a settle's request id was stored with, if any. */
-export async function findSettle(db: Pick<Kysely<Database>, 'executeQuery'>, st: SettleStatements, requestId: string) {
-  const { rows } = await runStatement(db, st.replay, { q: { request_id: requestId } });
+/** The entry a settle's request id was stored with for its person, if any. */
+export async function findSettle(db: Pick<Kysely<Database>, 'executeQuery'>, st: SettleStatements, req: SettleOne) {
+  const { rows } = await runStatement(db, st.replay, readBag(req));
   return rows[0] as { body: string; request_hash: string; kind: string } | undefined;
 }
 

@@ -52,7 +52,9 @@ export class EnrollmentBook {
    * IDEMPOTENCY_CONFLICT; nothing is written then.
    */
   async record(req: RecordRequest, actor: Actor): Promise<RecordResult> {
-    const find = (db: Pick<Kysely<Database>, 'selectFrom'>) => db.selectFrom('enrollments').selectAll().where('request_id', '=', req.requestId).executeTakeFirst();
+    // A request id is the person's (docs/service.md).
+    const find = (db: Pick<Kysely<Database>, 'selectFrom'>) =>
+      db.selectFrom('enrollments').selectAll().where('person_id', '=', req.person.id).where('request_id', '=', req.requestId).executeTakeFirst();
     const replay: Idempotency<Row, RecordResult> = {
       matches: (prior) => prior.request_hash === req.hash,
       answer: (prior) => ({ record: this.json(prior), created: false }),

@@ -75,7 +75,7 @@ export class KyselySettlePath implements SettlePath {
       });
     } catch (e) {
       if (e instanceof Replayed) return e.result;
-      return replayAfterRace(e, () => findSettle(this.db, st, req.requestId), settleReplay(req));
+      return replayAfterRace(e, () => findSettle(this.db, st, req), settleReplay(req));
     }
   }
 }

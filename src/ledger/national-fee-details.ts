@@ -57,8 +57,9 @@ type Db = Transaction<Database> | NationalBookDeps['db'];
 export class FeeDetailBook {
   constructor(readonly deps: NationalBookDeps) {}
 
-  private uploaded(db: Db, requestId: string): Promise<FeeDetailRow[]> {
-    return db.selectFrom('fee_details').selectAll().where('upload_request', '=', requestId).orderBy('feedetl_sn').orderBy('id').execute();
+  /** The rows an upload's request id stored for the person (a request id is its person's, docs/service.md). */
+  private uploaded(db: Db, u: FeeUpload): Promise<FeeDetailRow[]> {
+    return db.selectFrom('fee_details').selectAll().where('psn_no', '=', u.psnNo).where('upload_request', '=', u.requestId).orderBy('feedetl_sn').orderBy('id').execute();
   }
 
   /** The stored rows of the same upload (replayed), else IDEMPOTENCY_CONFLICT; undefined when the id is new. */
@@ -80,7 +81,7 @@ export class FeeDetailBook {
     const db = this.deps.db;
     try {
       return await db.transaction().execute(async (trx) => {
-        const again = this.replayOf(await this.uploaded(trx, u.requestId), u);
+        const again = this.replayOf(await this.uploaded(trx, u), u);
         if (again) return { rows: again, replayed: true };
         await openVisit(trx, u.institutionId, u.mdtrtId, u.psnNo, this.deps.postgres);
         const settled = await liveSettlementOf(trx, u.institutionId, u.mdtrtId);
@@ -94,7 +95,7 @@ export class FeeDetailBook {
         } catch (e) {
           // PostgreSQL (read committed): the same upload may have committed between the replay
           // read above and this one; its serial numbers are then live, and its rows are the answer.
-          const committed = e instanceof LedgerError && e.code === 'DUPLICATE_REFERENCE' ? this.replayOf(await this.uploaded(trx, u.requestId), u) : undefined;
+          const committed = e instanceof LedgerError && e.code === 'DUPLICATE_REFERENCE' ? this.replayOf(await this.uploaded(trx, u), u) : undefined;
           if (committed) return { rows: committed, replayed: true };
           throw e;
         }
@@ -148,7 +149,7 @@ export class FeeDetailBook {
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       // A race: the same upload committed meanwhile (its answer), or another took a serial number.
-      const again = this.replayOf(await this.uploaded(db, u.requestId), u);
+      const again = this.replayOf(await this.uploaded(db, u), u);
       if (again) return { rows: again, replayed: true };
       await this.refuseLiveSns(db, u);
       throw e;
@@ -193,7 +194,8 @@ export class FeeDetailBook {
     actor: Actor,
   ): Promise<{ cancelled: FeeDetailRow[]; replayed: boolean }> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const prior = await trx.selectFrom('fee_details').selectAll().where('cancel_request', '=', c.requestId).orderBy('feedetl_sn').execute();
+      // The person's rows of the request (a request id is its person's): by the key's psn_no.
+      const prior = await trx.selectFrom('fee_details').selectAll().where('psn_no', '=', c.psnNo).where('cancel_request', '=', c.requestId).orderBy('feedetl_sn').execute();
       if (prior.length > 0) {
         const same = prior.every(
           (r) =>

@@ -13,12 +13,12 @@
  * When the original has not arrived the row stands as a tombstone: the original arriving later is
  * refused (REVERSED_BY_2601), and one being settled while the 2601 came is reversed and refused.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { writeAudit } from './audit.js';
 import { LedgerError } from './errors.js';
 import type { NationalBookDeps } from './national-deps.js';
 import type { VisitBook } from './national-visits.js';
-import { reverseSettlement } from './reverse.js';
+import { reversalOf, reverseSettlement } from './reverse.js';
 import type { Database } from './schema.js';
 import type { Actor } from './types.js';
 
@@ -102,9 +102,14 @@ export class ReversalBook {
     }
     const db = this.deps.db;
     // The original, if it has arrived: its person must be the message's.
-    await this.checkPerson(r, await this.original(db, r.institutionId, r.oinfno, r.omsgid));
+    await this.checkPerson(r, await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo));
     const now = this.deps.now();
     const created = await db.transaction().execute(async (trx) => {
+      // The message's lock (PostgreSQL; SQLite holds the one write lock): keyed by person, the
+      // table would take a second person's 冲正 of one message; the first one's is found here.
+      if (this.deps.postgres) await sql`select pg_advisory_xact_lock(hashtextextended(${`${r.institutionId}\u001f${r.oinfno}\u001f${r.omsgid}`}, 3))`.execute(trx);
+      const first = await this.row(trx, r.institutionId, r.oinfno, r.omsgid);
+      if (first && first.psn_no !== r.psnNo) throw mismatch(r, first);
       const inserted = await trx
         .insertInto('national_reversals')
         .values({
@@ -118,7 +123,7 @@ export class ReversalBook {
           actor: actor.id,
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(['institution_id', 'oinfno', 'omsgid']).doNothing())
+        .onConflict((oc) => oc.columns(['psn_no', 'institution_id', 'oinfno', 'omsgid']).doNothing())
         .executeTakeFirst();
       const made = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
       if (made) await writeAudit(trx, actor, now, 'national.2601', `${r.institutionId}/${r.oinfno}/${r.omsgid}`, { psnNo: r.psnNo, msgid: r.msgid });
@@ -126,12 +131,10 @@ export class ReversalBook {
     });
     const row = await this.row(db, r.institutionId, r.oinfno, r.omsgid);
     if (!row) throw new Error(`national_reversals: the row of ${r.institutionId}/${r.oinfno}/${r.omsgid} vanished`);
-    if (row.psn_no !== r.psnNo) {
-      throw new LedgerError('PERSON_MISMATCH', `data.psn_no: 原交易 ${r.oinfno} ${r.omsgid} 的冲正（${row.msgid}）是人员 ${row.psn_no} 的，不是 ${r.psnNo}`);
-    }
+    if (row.psn_no !== r.psnNo) throw mismatch(r, row);
     const base = { oinfno: r.oinfno, omsgid: r.omsgid, firstMsgid: row.msgid, created };
     // The original again: it may have arrived while the row was being written.
-    const original = await this.original(db, r.institutionId, r.oinfno, r.omsgid);
+    const original = await this.original(db, r.institutionId, r.oinfno, r.omsgid, r.psnNo);
     if (!original) return { kind: 'registered-before-original', ...base };
     await this.checkPerson(r, original);
     if (r.oinfno === '2401') {
@@ -164,21 +167,33 @@ export class ReversalBook {
       .executeTakeFirst();
   }
 
-  /** The original message's settlement (2207/2304) or admission (2401) at the institution, if it has arrived. */
-  private async original(db: Db, institutionId: string, oinfno: string, omsgid: string): Promise<{ id: string; person: string } | undefined> {
+  /**
+   * The original message's settlement (2207/2304) or admission (2401) at the institution, if it has
+   * arrived: the message's person's (the settlement's request id is the person's), else another
+   * person's, which the caller refuses. Only that second look, made when the person has no such
+   * original (a 2601 before its original, or naming another person), reads beyond the person: by
+   * the institution's entries (docs/scale.md).
+   */
+  private async original(db: Db, institutionId: string, oinfno: string, omsgid: string, psnNo: string): Promise<{ id: string; person: string } | undefined> {
     if (oinfno === '2401') {
-      const v = await db
-        .selectFrom('national_visits')
-        .select(['mdtrt_id', 'psn_no'])
-        .where((eb) => eb.and({ institution_id: institutionId, request_id: visitRequestId(institutionId, oinfno, omsgid) }))
-        .executeTakeFirst();
+      const admission = (person?: string) =>
+        db
+          .selectFrom('national_visits')
+          .select(['mdtrt_id', 'psn_no'])
+          .where((eb) => eb.and({ ...(person === undefined ? {} : { psn_no: person }), institution_id: institutionId, request_id: visitRequestId(institutionId, oinfno, omsgid) }))
+          .executeTakeFirst();
+      const v = (await admission(psnNo)) ?? (await admission());
       return v ? { id: v.mdtrt_id, person: v.psn_no } : undefined;
     }
-    const s = await db
-      .selectFrom('settlements')
-      .select(['id', 'person_id'])
-      .where((eb) => eb.and({ institution_id: institutionId, request_id: settleRequestId(oinfno, omsgid), kind: 'settlement' }))
-      .executeTakeFirst();
+    const settlement = (person?: string) =>
+      db
+        .selectFrom('settlements')
+        .select(['id', 'person_id'])
+        .where((eb) =>
+          eb.and({ ...(person === undefined ? {} : { person_id: person }), institution_id: institutionId, request_id: settleRequestId(oinfno, omsgid), kind: 'settlement' }),
+        )
+        .executeTakeFirst();
+    const s = (await settlement(psnNo)) ?? (await settlement());
     return s ? { id: s.id, person: s.person_id } : undefined;
   }
 
@@ -200,7 +215,7 @@ export class ReversalBook {
       reversalId = entry.id;
     } catch (e) {
       if (!(e instanceof LedgerError) || e.code !== 'ALREADY_REVERSED') throw e;
-      const by = await this.deps.db.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
+      const by = await reversalOf(this.deps.db, settlementId);
       if (!by) throw e;
       reversalId = by.id;
     }
@@ -211,6 +226,11 @@ export class ReversalBook {
       .execute();
     return reversalId;
   }
+}
+
+/** The refusal of a 2601 whose original's 冲正 is another person's. */
+function mismatch(r: ReversalRequest, row: { psn_no: string; msgid: string }): LedgerError {
+  return new LedgerError('PERSON_MISMATCH', `data.psn_no: 原交易 ${r.oinfno} ${r.omsgid} 的冲正（${row.msgid}）是人员 ${row.psn_no} 的，不是 ${r.psnNo}`);
 }
 
 /** The refusal of an original a 2601 reversed. */

@@ -67,7 +67,9 @@ export async function liveSettlementOf(db: Transaction<Database> | NationalBookD
     .where('s.visit_id', '=', mdtrtId)
     .where('s.institution_id', '=', institutionId)
     .where('s.kind', '=', 'settlement')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('settlements as r').select('r.id').whereRef('r.reverses', '=', 's.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('settlements as r').select('r.id').whereRef('r.person_id', '=', 's.person_id').whereRef('r.reverses', '=', 's.id'))),
+    )
     .executeTakeFirst();
   return row?.id;
 }
@@ -109,7 +111,9 @@ export class VisitBook {
   /** Registers a visit: a new mdtrt_id (created) or, for the same request again, the same visit. */
   async register(v: VisitRegistration, actor: Actor): Promise<{ visit: NationalVisitRow; created: boolean }> {
     const db = this.deps.db;
-    const find = (q: Transaction<Database> | NationalBookDeps['db']) => q.selectFrom('national_visits').selectAll().where('request_id', '=', v.requestId).executeTakeFirst();
+    // A request id is the person's (docs/service.md).
+    const find = (q: Transaction<Database> | NationalBookDeps['db']) =>
+      q.selectFrom('national_visits').selectAll().where('psn_no', '=', v.psnNo).where('request_id', '=', v.requestId).executeTakeFirst();
     const spec: Idempotency<NationalVisitRow, { visit: NationalVisitRow; created: boolean }> = {
       matches: (prior) => prior.request_hash === v.requestHash && prior.institution_id === v.institutionId,
       answer: (prior) => ({ visit: prior, created: false }),

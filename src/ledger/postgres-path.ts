@@ -265,7 +265,7 @@ export class PostgresSettlePath implements SettlePath {
 
   /** Two requests with one id raced: the loser's insert hit the unique index. Answer as a retry. */
   private async afterUniqueViolation(client: pg.PoolClient, job: SettleJob, e: unknown): Promise<SettleOutcome> {
-    const { rows } = await client.query(bound(this.statements.replay, { q: { request_id: job.req.requestId } }, this.how));
+    const { rows } = await client.query(bound(this.statements.replay, readBag(job.req), this.how));
     const prior = rows[0] as { body: string; request_hash: string; kind: string } | undefined;
     if (!prior) throw e;
     try {

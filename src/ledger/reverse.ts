@@ -48,7 +48,12 @@ export async function reverseSettlement(
     answer: (prior) => ({ entry: JSON.parse(prior.body) as Entry, created: false, body: prior.body }),
     conflict: () => new LedgerError('IDEMPOTENCY_CONFLICT', `requestId: ${requestId} was already used for a different request`),
   };
-  const find = (q: Db) => q.selectFrom('settlements').select(['body', 'request_hash']).where('request_id', '=', requestId).executeTakeFirst();
+  // A request id is its person's: the person whose settlement is reversed (known once it is read).
+  let personId: string | undefined;
+  const find = async (q: Db) =>
+    personId === undefined
+      ? undefined
+      : q.selectFrom('settlements').select(['body', 'request_hash']).where('person_id', '=', personId).where('request_id', '=', requestId).executeTakeFirst();
   try {
     return await db.transaction().execute(async (trx) => {
       // Who may see the settlement is checked first, also for a retry: request ids are chosen by
@@ -58,6 +63,7 @@ export async function reverseSettlement(
       if (actor.role === 'institution' && actor.institutionId !== original.institution_id) {
         throw new LedgerError('NOT_FOUND', `settlement ${settlementId} does not exist`);
       }
+      personId = original.person_id;
       const retry = async () => replayIfSeen(spec, await find(trx));
       const before = await retry();
       if (before) return before;
@@ -70,7 +76,7 @@ export async function reverseSettlement(
         const after = await retry();
         if (after) return after;
       }
-      const already = await trx.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
+      const already = await reversalOf(trx, settlementId);
       if (already) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${already.id}`);
       // The reversal holds the settlement's money identity, negated: checked before anything is written.
       assertMoneyIdentity(`reversal of ${settlementId}`, storedAmounts(original));
@@ -107,7 +113,7 @@ export async function reverseSettlement(
             .execute();
       }
       // The later layers of the fund chain (大病保险, 医疗救助): each yearly total back by what the entry added.
-      const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('settlement_id', '=', settlementId).execute();
+      const layerRows = await trx.selectFrom('settlement_layers').selectAll().where('person_id', '=', original.person_id).where('settlement_id', '=', settlementId).execute();
       const layersRestored: { settlement_id: string; person_id: string; year: number; bucket: string; change_fen: number; after_fen: number }[] = [];
       for (const l of layerRows) {
         const after = await takeFromCap(trx, original.person_id, Number(l.year), l.bucket, Number(l.change_fen));
@@ -175,11 +181,21 @@ export async function reverseSettlement(
     // The same request id committed meanwhile; or the settlement reversed meanwhile under another.
     return replayAfterRace(e, () => find(db), spec, {
       otherwise: async () => {
-        const again = await db.selectFrom('settlements').select('id').where('reverses', '=', settlementId).executeTakeFirst();
+        const again = await reversalOf(db, settlementId);
         if (again) throw new LedgerError('ALREADY_REVERSED', `settlement ${settlementId} was already reversed by ${again.id}`);
       },
     });
   }
+}
+
+/** The id of the entry that reversed a settlement, if any (by the settlement's person and id: the unique key). */
+export async function reversalOf(db: Db, settlementId: string): Promise<{ id: string } | undefined> {
+  return db
+    .selectFrom('settlements as r')
+    .select('r.id')
+    .where((eb) => eb('r.person_id', '=', eb.selectFrom('settlements as o').select('o.person_id').where('o.id', '=', settlementId)))
+    .where('r.reverses', '=', settlementId)
+    .executeTakeFirst();
 }
 
 /**
@@ -192,6 +208,8 @@ async function restoreAccount(trx: Transaction<Database>, original: SettlementsT
   const payment = await trx
     .selectFrom('account_entries')
     .select(['account_id', 'id'])
+    // The person's own account paid (a settle pays from its person's account): the holder's entries.
+    .where('holder_id', '=', original.person_id)
     .where('settlement_id', '=', original.id)
     .where('kind', '=', 'visit-payment')
     .executeTakeFirst();

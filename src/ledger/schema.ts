@@ -206,6 +206,8 @@ export interface AccountsTable {
 
 /** The holder's details from a month on (what the month's credit needs). */
 export interface AccountHoldersTable {
+  /** The account's holder (accounts.holder_id), leading every key: the person the row belongs to (0012). */
+  holder_id: string;
   account_id: string;
   /** YYYY-MM: in force from this month until the next row's. */
   from_month: string;
@@ -221,6 +223,8 @@ export interface AccountHoldersTable {
 export interface AccountEntriesTable {
   /** The model's deterministic id: `ACCOUNT/credit/YYYY-MM`, `ACCOUNT/KIND/REF`. */
   id: string;
+  /** The account's holder (accounts.holder_id), leading every key: the person the row belongs to (0012). */
+  holder_id: string;
   account_id: string;
   seq: number;
   kind: string;

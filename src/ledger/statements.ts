@@ -12,9 +12,10 @@
  * run on the driver directly (no query building or compiling per settle). The paths (sqlite-path.ts,
  * postgres-path.ts, kysely-path.ts) run them; decide.ts fills their bags.
  *
- * The read is one round trip for everything a settle reads: the request id's entry (a retry), the
- * visit's live settlement, the institution's registry row, the person's caps, the windows at the
- * institution, the stored enrollment for the year, the person's registry record.
+ * The read is one round trip for everything a settle reads: the person's entry with the request id (a
+ * retry: a request id is its person's), the visit's live settlement whoever's (a visit is settled
+ * once), the institution's registry row, the person's caps, the windows at the institution, the
+ * stored enrollment for the year, the person's registry record.
  */
 import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
 import { chinaDay, yearOf } from '../calendar/calendar.js';
@@ -135,12 +136,12 @@ export class SettleStatements {
       'yb_read',
       sql`select 1 as k, body as s1, request_hash as s2, kind as s3,
                  cast(null as bigint) as n1, cast(null as bigint) as n2, cast(null as bigint) as n3
-            from settlements where request_id = ${q('request_id')}
+            from settlements where person_id = ${q('person_id')} and request_id = ${q('request_id')}
           union all
           select 2, s.id, null, null, null, null, null
             from settlements s
            where s.visit_id = ${q('visit_id')} and s.institution_id = ${q('institution_id')} and s.kind = 'settlement'
-             and not exists (select 1 from settlements r where r.reverses = s.id)
+             and not exists (select 1 from settlements r where r.person_id = s.person_id and r.reverses = s.id)
           union all
           select 3, tier, null, null, grade, contracted, null from institutions where id = ${q('institution_id')}
           union all
@@ -158,7 +159,16 @@ export class SettleStatements {
           union all
           select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`.compile(db),
     );
-    this.replay = compile('yb_replay', db.selectFrom('settlements').select(['body', 'request_hash', 'kind']).where('request_id', '=', p<never>('q', 'request_id')).compile());
+    // A request id is the person's (idempotency per person): its bag is the read's ({@link readBag}).
+    this.replay = compile(
+      'yb_replay',
+      db
+        .selectFrom('settlements')
+        .select(['body', 'request_hash', 'kind'])
+        .where('person_id', '=', p<never>('q', 'person_id'))
+        .where('request_id', '=', p<never>('q', 'request_id'))
+        .compile(),
+    );
     this.writes = [
       { flag: 0, stmt: this.person },
       { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
@@ -239,7 +249,7 @@ export class SettleStatements {
         payer: null,
         recorded_at: c('recorded_at'),
       })
-      .onConflict((oc) => oc.column('id').doNothing());
+      .onConflict((oc) => oc.columns(['person_id', 'id']).doNothing());
   }
 
   private visitInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
@@ -256,7 +266,7 @@ export class SettleStatements {
         total_fen: c('total_fen'),
         eligible_fen: c('eligible_fen'),
       })
-      .onConflict((oc) => oc.columns(['institution_id', 'id']).doNothing());
+      .onConflict((oc) => oc.columns(['person_id', 'institution_id', 'id']).doNothing());
   }
 
   private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {

@@ -36,7 +36,7 @@ const kindIndex = indexer(INSTITUTION_KINDS);
 export const visitTypeIndex = indexer(VISIT_TYPES);
 
 /** A live settlement: a settlement, and no reversal points at it. */
-export const LIVE = `s.kind = 'settlement' and not exists (select 1 from settlements r where r.reverses = s.id)`;
+export const LIVE = `s.kind = 'settlement' and not exists (select 1 from settlements r where r.person_id = s.person_id and r.reverses = s.id)`;
 
 /**
  * The columns of a settlement as the builder takes them, in the order `settlementSink` reads them;

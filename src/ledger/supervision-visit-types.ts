@@ -38,7 +38,7 @@ const typeIndexSql = (column: string) => `case ${column} ${VISIT_TYPES.map((t, i
  * benefit where that says, else from its visit.
  */
 export function visitTypeSql(byBenefit: ReadonlyMap<string, number>): string {
-  const lookup = `(select ${typeIndexSql('v.type')} from visits v where v.institution_id = s.institution_id and v.id = s.visit_id)`;
+  const lookup = `(select ${typeIndexSql('v.type')} from visits v where v.person_id = s.person_id and v.institution_id = s.institution_id and v.id = s.visit_id)`;
   if (byBenefit.size === 0) return `coalesce(${lookup}, 255)`;
   const whens = [...byBenefit].map(([id, i]) => `when ${quote(id)} then ${i}`).join(' ');
   return `case s.benefit ${whens} else coalesce(${lookup}, 255) end`;

@@ -118,7 +118,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyReport> 
   // A later layer's yearly total only grows with a settlement (and goes back with its reversal).
   const layersDown = await db
     .selectFrom('settlement_layers as l')
-    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .innerJoin('settlements as s', (j) => j.onRef('s.person_id', '=', 'l.person_id').onRef('s.id', '=', 'l.settlement_id'))
     .select(['l.settlement_id', 'l.bucket', 'l.year', 'l.change_fen'])
     .where(sql<boolean>`(case when s.kind = 'reversal' then -1 else 1 end) * l.change_fen < 0`)
     .execute();

@@ -225,6 +225,28 @@ for (const s of STORES) {
       await expect(accounts.operate('nope', op('nope', 'r1-x', body), agency)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect(await counts(store)).toEqual(before);
       expect(await accounts.balance('R-1')).toBe(10000 - 1234);
+
+      // A request id is the holder's: another holder's account takes the same id as another request.
+      await accounts.open(
+        open({ id: 'R-2', kind: 'employee-personal', holderId: 'r2', region: '410900', openedOn: '2023-01-01', holder: { category: 'retired', requiredYearsMet: true } }),
+        agency,
+      );
+      const anothers = await accounts.operate('R-2', op('R-2', 'r1-open', { kind: 'opening-balance', date: '2023-01-01', amount: 50 }), agency);
+      expect(anothers.created).toBe(true);
+      expect(await accounts.balance('R-2')).toBe(5000);
+      // One account id is one account, whoever holds it: a second holder's open of R-1 is refused,
+      // and of two opens of one new id for two holders at once, one opens it (the id's lock).
+      const holder = { category: 'retired', requiredYearsMet: true };
+      await expect(accounts.open(open({ id: 'R-1', kind: 'employee-personal', holderId: 'r3', region: '410900', openedOn: '2023-01-01', holder }), agency)).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_CONFLICT',
+      });
+      const raced = await Promise.allSettled(
+        ['r4', 'r5', 'r6', 'r7', 'r8', 'r9'].map((holderId) =>
+          accounts.open(open({ id: 'R-new', kind: 'employee-personal', holderId, region: '410900', openedOn: '2023-01-01', holder }), agency),
+        ),
+      );
+      expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(await store.db.selectFrom('accounts').select('holder_id').where('id', '=', 'R-new').execute()).toHaveLength(1);
     });
 
     it('never drives the balance negative under 32 concurrent payments to one account', async () => {

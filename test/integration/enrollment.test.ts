@@ -112,6 +112,11 @@ for (const s of STORES) {
       expect(other.status).toBe(409);
       expect(other.body.error.code).toBe('IDEMPOTENCY_CONFLICT');
       expect(await counts(store)).toEqual({ ...before, enrollments: before.enrollments + 1, persons: before.persons + 1, audit_log: before.audit_log + 1 });
+
+      // A request id is the person's: the same id for another person is another payment.
+      const anothers = await record(payment('pay-a1', 'e-a2', { amount: 300 }));
+      expect(anothers.status).toBe(201);
+      expect(anothers.body.id).not.toBe(first.body.id);
     });
 
     it('settles with the stored payment: nothing during the wait, paid after it (settle and pre-settle)', async () => {

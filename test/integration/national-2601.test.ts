@@ -126,6 +126,11 @@ for (const s of STORES) {
       expect(await entriesOf('R-2-v1')).toEqual([]);
       const retry = await post('2601', reversal('R-2', settle.msgid));
       expect([retry.status, retry.body.yibao.done, retry.body.yibao.replayed]).toEqual([200, 'registered', true]);
+      // The 冲正 is keyed by person (0012); another person's 2601 of the same message is still refused.
+      const another = await post('2601', reversal('R-2x', settle.msgid));
+      expect([another.status, another.body.error.code]).toEqual([409, 'PERSON_MISMATCH']);
+      const rows = await store.db.selectFrom('national_reversals').select('psn_no').where('omsgid', '=', settle.msgid).execute();
+      expect(rows).toEqual([{ psn_no: 'R-2' }]);
     });
 
     it('refuses another person, an original yibao cannot reverse, and a bad message (in Chinese), writing nothing', async () => {

@@ -26,31 +26,32 @@ import type { Database } from '../../src/ledger/schema.js';
 import { loadPolicies } from '../../src/policy/policies.js';
 import { parseOpenAccount, parseOperate } from '../../src/request/account-request.js';
 import { parseSettleOne } from '../../src/request/settle-one.js';
+import { indexesOf } from '../support/schema.js';
 import { freshPostgres, pgAvailable, STORES } from '../support/stores.js';
 
 /** Column names that hold a person id (参保人): the registry's own id is `persons.id`. */
 const PERSON_ID_COLUMNS = ['person_id', 'holder_id', 'psn_no', 'member_id'];
 
 /**
- * The person-scoped tables: the column that says whose row it is (`via`: through the account, whose
- * holder it is), and the keys that do not carry it yet ("pk(…)", "unique(…)"), each explained in
- * docs/scale.md.
+ * The person-scoped tables: the column that says whose row it is (an account's rows: its holder's,
+ * `holder_id`, since 0012), and the keys that do not carry it yet ("pk(…)", "unique(…)"), each
+ * explained in docs/scale.md.
  */
-const PERSON_SCOPED: Record<string, { column: string; via?: 'account'; gaps: string[] }> = {
+const PERSON_SCOPED: Record<string, { column: string; gaps: string[] }> = {
   persons: { column: 'id', gaps: [] },
   cap_usage: { column: 'person_id', gaps: [] },
   deductible_windows: { column: 'person_id', gaps: [] },
   person_identities: { column: 'person_id', gaps: ['unique(psn_cert_type,certno)'] },
-  settlements: { column: 'person_id', gaps: ['pk(id)', 'unique(request_id)', 'unique(reverses)'] },
-  settlement_layers: { column: 'person_id', gaps: ['pk(settlement_id,bucket,year)'] },
-  visits: { column: 'person_id', gaps: ['pk(institution_id,id)'] },
-  enrollments: { column: 'person_id', gaps: ['pk(id)', 'unique(request_id)'] },
-  accounts: { column: 'holder_id', gaps: ['pk(id)'] },
-  account_holders: { column: 'account_id', via: 'account', gaps: ['pk(account_id,from_month)'] },
-  account_entries: { column: 'account_id', via: 'account', gaps: ['pk(id)', 'unique(account_id,period)', 'unique(account_id,seq)', 'unique(request_id)'] },
-  national_visits: { column: 'psn_no', gaps: ['pk(mdtrt_id)', 'unique(request_id)'] },
-  fee_details: { column: 'psn_no', gaps: ['pk(id)', 'unique(institution_id,mdtrt_id,feedetl_sn)'] },
-  national_reversals: { column: 'psn_no', gaps: ['pk(institution_id,oinfno,omsgid)'] },
+  settlements: { column: 'person_id', gaps: [] },
+  settlement_layers: { column: 'person_id', gaps: [] },
+  visits: { column: 'person_id', gaps: [] },
+  enrollments: { column: 'person_id', gaps: [] },
+  accounts: { column: 'holder_id', gaps: [] },
+  account_holders: { column: 'holder_id', gaps: [] },
+  account_entries: { column: 'holder_id', gaps: [] },
+  national_visits: { column: 'psn_no', gaps: [] },
+  fee_details: { column: 'psn_no', gaps: [] },
+  national_reversals: { column: 'psn_no', gaps: [] },
 };
 
 /** Tables that are not one person's, though some name persons: why (docs/scale.md says where each would live). */
@@ -88,40 +89,23 @@ interface Key {
 async function schemaOf(store: LedgerDb): Promise<Map<string, { columns: string[]; keys: Key[] }>> {
   const out = new Map<string, { columns: string[]; keys: Key[] }>();
   const db = store.db as Kysely<Database>;
-  if (store.dialect === 'sqlite') {
-    const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows;
-    for (const { name } of tables) {
-      const info = (await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${name})`.execute(db)).rows;
-      const keys: Key[] = [];
-      const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-      if (pk.length > 0) keys.push({ primary: true, columns: pk.map((c) => c.name) });
-      const indexes = (await sql<{ name: string; unique: number; origin: string }>`select name, "unique", origin from pragma_index_list(${name})`.execute(db)).rows;
-      for (const ix of indexes) {
-        if (!ix.unique || ix.origin === 'pk') continue;
-        const cols = (await sql<{ name: string; seqno: number }>`select name, seqno from pragma_index_info(${ix.name})`.execute(db)).rows;
-        keys.push({ primary: false, columns: cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name) });
-      }
-      out.set(name, { columns: info.map((c) => c.name), keys });
-    }
-  } else {
-    const cols = (
-      await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns
-         where table_schema = current_schema() order by table_name, ordinal_position`.execute(db)
-    ).rows;
-    for (const c of cols) {
-      const t = out.get(c.table_name) ?? { columns: [], keys: [] };
-      t.columns.push(c.column_name);
-      out.set(c.table_name, t);
-    }
-    const keys = (
-      await sql<{ table_name: string; primary: boolean; columns: string[] }>`
-        select t.relname as table_name, i.indisprimary as primary,
-               array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
-                       join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n) as columns
-          from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace s on s.oid = t.relnamespace
-         where s.nspname = current_schema() and i.indisunique`.execute(db)
-    ).rows;
-    for (const k of keys) out.get(k.table_name)?.keys.push({ primary: k.primary, columns: k.columns });
+  const columns =
+    store.dialect === 'sqlite'
+      ? (
+          await sql<{ table_name: string; column_name: string }>`select m.name as table_name, c.name as column_name
+             from sqlite_master m join pragma_table_info(m.name) c where m.type = 'table' and m.name not like 'sqlite_%' order by m.name, c.cid`.execute(db)
+        ).rows
+      : (
+          await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns
+             where table_schema = current_schema() order by table_name, ordinal_position`.execute(db)
+        ).rows;
+  for (const c of columns) {
+    const t = out.get(c.table_name) ?? { columns: [], keys: [] };
+    t.columns.push(c.column_name);
+    out.set(c.table_name, t);
+  }
+  for (const [table, t] of out) {
+    for (const ix of await indexesOf(store, table)) if (ix.primary || ix.unique) t.keys.push({ primary: ix.primary, columns: ix.columns });
   }
   return out;
 }
@@ -161,28 +145,26 @@ async function recordPersonWrites(store: LedgerDb): Promise<void> {
   const db = store.db;
   await sql`create table person_writes (tbl text not null, person text)`.execute(db);
   if (store.dialect === 'sqlite') {
-    for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
+    for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
       for (const [event, row] of [
         ['insert', 'new'],
         ['update', 'new'],
         ['delete', 'old'],
       ] as const) {
-        const who = via === 'account' ? `(select holder_id from accounts where id = ${row}.${column})` : `${row}.${column}`;
-        await sql.raw(`create trigger pw_${table}_${event} after ${event} on ${table} begin insert into person_writes values ('${table}', ${who}); end`).execute(db);
+        await sql.raw(`create trigger pw_${table}_${event} after ${event} on ${table} begin insert into person_writes values ('${table}', ${row}.${column}); end`).execute(db);
       }
     }
   } else {
     await sql
       .raw(`create function person_write() returns trigger language plpgsql as $$
-        declare r jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end); who text := r ->> tg_argv[0];
+        declare r jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end);
         begin
-          if tg_argv[1] = 'account' then select holder_id into who from accounts where id = who; end if;
-          insert into person_writes values (tg_table_name, who);
+          insert into person_writes values (tg_table_name, r ->> tg_argv[0]);
           return null;
         end $$`)
       .execute(db);
-    for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
-      await sql.raw(`create trigger pw_${table} after insert or update or delete on ${table} for each row execute function person_write('${column}', '${via ?? ''}')`).execute(db);
+    for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
+      await sql.raw(`create trigger pw_${table} after insert or update or delete on ${table} for each row execute function person_write('${column}')`).execute(db);
     }
   }
 }
@@ -210,14 +192,11 @@ async function recordPersonReads(store: LedgerDb & { url: string }): Promise<str
   return url.toString();
 }
 
-/** Whose rows `op` read, by person (rows of an account's tables: its holder). */
+/** Whose rows `op` read, by person (rows of an account's tables: its holder's). */
 async function readsOf(store: LedgerDb, op: () => Promise<unknown>): Promise<string[]> {
   await sql`delete from person_reads`.execute(store.db);
   await op();
-  const rows = (
-    await sql<{ person: string | null }>`select distinct case when r.tbl in ('account_entries', 'account_holders') then a.holder_id else r.person end as person
-        from person_reads r left join accounts a on a.id = r.person`.execute(store.db)
-  ).rows;
+  const rows = (await sql<{ person: string | null }>`select distinct person from person_reads`.execute(store.db)).rows;
   return rows.map((r) => String(r.person)).sort();
 }
 
@@ -252,12 +231,11 @@ for (const s of STORES) {
     it('puts the person id in every primary and unique key of a person-scoped table, but for the gaps listed', async () => {
       const schema = await schemaOf(store);
       const found: Record<string, string[]> = {};
-      for (const [table, { column, via }] of Object.entries(PERSON_SCOPED)) {
+      for (const [table, { column }] of Object.entries(PERSON_SCOPED)) {
         const t = schema.get(table);
         expect(t?.columns, table).toContain(column);
-        // A table reached through the account has no holder id of its own: all its keys are gaps.
         found[table] = (t?.keys ?? [])
-          .filter((k) => via === 'account' || !k.columns.includes(column))
+          .filter((k) => !k.columns.includes(column))
           .map(describeKey)
           .sort();
       }
@@ -267,7 +245,21 @@ for (const s of STORES) {
         Object.entries(PERSON_SCOPED)
           .filter(([, r]) => r.gaps.length === 0)
           .map(([t]) => t),
-      ).toEqual(['persons', 'cap_usage', 'deductible_windows']);
+      ).toEqual([
+        'persons',
+        'cap_usage',
+        'deductible_windows',
+        'settlements',
+        'settlement_layers',
+        'visits',
+        'enrollments',
+        'accounts',
+        'account_holders',
+        'account_entries',
+        'national_visits',
+        'fee_details',
+        'national_reversals',
+      ]);
     });
 
     it("writes one person's rows per settle, reversal, account settle and family member's payment", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
+import type { SettleResult } from '../../src/ledger/types.js';
 import { SettlementError } from '../../src/engine/errors.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadPolicies } from '../../src/policy/policies.js';
@@ -65,10 +66,28 @@ for (const s of PATHS) {
       expect((await ledger.verify()).ok).toBe(true);
     });
 
-    it('one request id raced for several persons: one entry, the others refused', async () => {
+    it('one request id raced for several persons: a request of each person, each settled once', async () => {
+      // Request ids are unique per person (docs/service.md): the same id for another person is another request.
+      const before = await count(store, 'settlements');
+      const send = () =>
+        Promise.allSettled(Array.from({ length: 8 }, (_, i) => ledger.settle(req('race-1', person(`RACE${i}`), visit(`RACE${i}-v1`, '2023-03-01T09:00:00+08:00', 250)), agency)));
+      const results = await send();
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill('fulfilled'));
+      const value = (r: PromiseSettledResult<SettleResult>) => (r as PromiseFulfilledResult<SettleResult>).value;
+      expect(new Set(results.map((r) => value(r).entry.id)).size).toBe(8);
+      expect(await count(store, 'settlements')).toBe(before + 8);
+      // Each person's retry is answered with that person's entry, nothing written.
+      const again = await send();
+      expect(again.map(value)).toEqual(
+        Array.from({ length: 8 }, (_, i) => expect.objectContaining({ created: false, entry: expect.objectContaining({ visitId: `RACE${i}-v1` }) })),
+      );
+      expect(await count(store, 'settlements')).toBe(before + 8);
+    });
+
+    it('one request id raced by one person with different bodies: one entry, the others refused', async () => {
       const before = await count(store, 'settlements');
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => ledger.settle(req('race-1', person(`RACE${i}`), visit(`RACE${i}-v1`, '2023-03-01T09:00:00+08:00', 250)), agency)),
+        Array.from({ length: 8 }, (_, i) => ledger.settle(req('race-2', person('RACE-ONE'), visit(`RACE-ONE-v${i}`, '2023-03-01T09:00:00+08:00', 250)), agency)),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
