@@ -141,6 +141,8 @@ describe('yibao serve', () => {
       [['--headers-timeout', 'abc'], {}, '--headers-timeout'],
       [['--headers-timeout', '5000', '--request-timeout', '1000'], {}, 'headers timeout'],
       [['--sqlite-sync', 'off'], {}, '--sqlite-sync'],
+      [['--pg-statements', 'named'], {}, '--pg-statements must be prepared or unprepared'],
+      [[], { YIBAO_PG_STATEMENTS: 'off' }, 'YIBAO_PG_STATEMENTS'],
       [[], { YIBAO_MAX_QUEUE: '0' }, 'YIBAO_MAX_QUEUE'],
       [[], { YIBAO_CLOCK_TOLERANCE_MS: '-5' }, 'YIBAO_CLOCK_TOLERANCE_MS'],
     ] as const) {

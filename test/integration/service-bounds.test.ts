@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { CreatedKey } from '../../src/ledger/keys.js';
-import { SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../../src/ledger/connect.js';
+import { pgStatementsFrom, SYNCHRONOUS, sqliteSyncFrom, type LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, verifyLedger, type Actor } from '../../src/ledger/ledger.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
 import { loadPolicies } from '../../src/policy/policies.js';
@@ -503,5 +503,13 @@ describe("SQLite's synchronous mode, on every connection", () => {
     expect(sqliteSyncFrom('full', { YIBAO_SQLITE_SYNC: 'NORMAL' })).toBe('FULL');
     expect(() => sqliteSyncFrom('off', {})).toThrow(/--sqlite-sync must be full or normal/);
     expect(() => sqliteSyncFrom(undefined, { YIBAO_SQLITE_SYNC: 'OFF' })).toThrow(/YIBAO_SQLITE_SYNC/);
+  });
+
+  it('YIBAO_PG_STATEMENTS and --pg-statements choose how the settle statements go; anything but prepared or unprepared is refused', () => {
+    expect(pgStatementsFrom(undefined, {})).toBe('prepared');
+    expect(pgStatementsFrom(undefined, { YIBAO_PG_STATEMENTS: 'Unprepared' })).toBe('unprepared');
+    expect(pgStatementsFrom('prepared', { YIBAO_PG_STATEMENTS: 'unprepared' })).toBe('prepared');
+    expect(() => pgStatementsFrom('named', {})).toThrow(/--pg-statements must be prepared or unprepared/);
+    expect(() => pgStatementsFrom(undefined, { YIBAO_PG_STATEMENTS: 'off' })).toThrow(/YIBAO_PG_STATEMENTS/);
   });
 });
