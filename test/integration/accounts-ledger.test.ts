@@ -249,6 +249,47 @@ for (const s of STORES) {
       expect(await store.db.selectFrom('accounts').select('holder_id').where('id', '=', 'R-new').execute()).toHaveLength(1);
     });
 
+    it.skipIf(s.name !== 'postgres')("opens a new id only under the id's lock: another holder's account made meanwhile is found, not doubled", async () => {
+      // Accounts are keyed by (holder_id, id): nothing in the keys stops two holders' rows with one
+      // id. The open takes the id's advisory lock (account-store.ts lockAccountId) before it looks:
+      // held here from another connection, the open waits; the account another holder got meanwhile
+      // is committed with the lock's release, and the open finds it (IDEMPOTENCY_CONFLICT), where
+      // without the lock it would have looked at once, found nothing and opened a second R-held.
+      const pool = store.pool as import('pg').Pool;
+      const other = await pool.connect();
+      try {
+        await other.query('begin');
+        await other.query("select pg_advisory_xact_lock(hashtextextended('R-held', 2))");
+        let settled = false;
+        const opening = accounts
+          .open(
+            open({
+              id: 'R-held',
+              kind: 'employee-personal',
+              holderId: 'held-1',
+              region: '410900',
+              openedOn: '2023-01-01',
+              holder: { category: 'retired', requiredYearsMet: true },
+            }),
+            agency,
+          )
+          .finally(() => (settled = true));
+        opening.catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(settled, 'the open waits for the id').toBe(false);
+        await other.query(
+          `insert into accounts (id, kind, holder_id, region, members, opened_on, closed_on, balance_fen, seq, request_hash, created_at, updated_at)
+           values ('R-held', 'employee-personal', 'held-2', '410900', null, '2023-01-01', null, 0, 0, 'another', 0, 0)`,
+        );
+        await other.query('commit');
+        await expect(opening).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+        expect(await store.db.selectFrom('accounts').select('holder_id').where('id', '=', 'R-held').execute()).toEqual([{ holder_id: 'held-2' }]);
+      } finally {
+        await other.query('rollback').catch(() => undefined);
+        other.release();
+      }
+    });
+
     it('never drives the balance negative under 32 concurrent payments to one account', async () => {
       // Balance 100.00; 32 visits of 7.00 each ask for 224.00: 14 are paid whole (98.00), one pays the
       // last 2.00 and leaves 5.00 in cash, the other 17 are refused (balance 0).
