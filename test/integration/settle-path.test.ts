@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
+import { CLEARING_LOCK_KEY } from '../../src/ledger/statements.js';
 import type { SettleResult } from '../../src/ledger/types.js';
 import { SettlementError } from '../../src/engine/errors.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
@@ -258,6 +259,50 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
       expect(await store.db.selectFrom('persons').select('id').where('id', 'in', ['PB10', 'PBI2']).execute()).toEqual([]);
       expect((await ledger.verify()).ok).toBe(true);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("takes the visit's, the person's and the clearing's locks under the keys every other path uses", async () => {
+    const store = await freshPostgres();
+    const other = new pg.Client({ connectionString: store.url });
+    await other.connect();
+    try {
+      const ledger = new Ledger(store, engine);
+      const settledWhile = async (hold: string, body: Parameters<typeof req>) => {
+        await other.query('begin');
+        await other.query(hold);
+        let done = false;
+        const p = ledger.settle(req(...body), agency).finally(() => (done = true));
+        await new Promise((r) => setTimeout(r, 300));
+        const waited = !done;
+        await other.query('commit');
+        expect((await p).created).toBe(true);
+        return waited;
+      };
+      // The visit's key (statements.ts visitLock: institution id, chr(31), visit id; space 1).
+      expect(
+        await settledWhile(`select pg_advisory_xact_lock(hashtextextended('H1' || chr(31) || 'BL-v1', 1))`, [
+          'bl-1',
+          person('BL1'),
+          visit('BL-v1', '2023-03-01T09:00:00+08:00', 250),
+        ]),
+      ).toBe(true);
+      // The person's (personLock: space 0).
+      expect(await settledWhile(`select pg_advisory_xact_lock(hashtextextended('BL2', 0))`, ['bl-2', person('BL2'), visit('BL-v2', '2023-03-01T09:00:00+08:00', 250)])).toBe(true);
+      // The clearing lock held exclusively, as a month's close: every settle waits (it takes it shared).
+      expect(await settledWhile(`select pg_advisory_xact_lock(${CLEARING_LOCK_KEY})`, ['bl-3', person('BL3'), visit('BL-v3', '2023-03-01T09:00:00+08:00', 250)])).toBe(true);
+      // Another visit's and another person's keys hold nothing back.
+      expect(
+        await settledWhile(`select pg_advisory_xact_lock(hashtextextended('H1' || chr(31) || 'BL-v9', 1)), pg_advisory_xact_lock(hashtextextended('BL9', 0))`, [
+          'bl-4',
+          person('BL4'),
+          visit('BL-v4', '2023-03-01T09:00:00+08:00', 250),
+        ]),
+      ).toBe(false);
+    } finally {
+      await other.query('rollback').catch(() => undefined);
+      await other.end();
       await store.close();
     }
   });
