@@ -52,16 +52,21 @@ export interface Cluster {
 
 const asRoot = userInfo().uid === 0;
 
+/** `file args` as the postgres user when this process is root (PostgreSQL and PgBouncer refuse root), else as is. */
+export function asPostgresUser(file: string, args: readonly string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, [...args]];
+}
+
 /** Runs a PostgreSQL binary, as the postgres user when this process is root. */
 async function pgCommand(bin: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+  const [file, argv] = asPostgresUser(join(PG_BIN, bin), args);
   const { stdout } = await run(file, argv, { timeout: timeoutMs, cwd: '/' });
   return stdout;
 }
 
-/** A new temporary directory the postgres user owns (when this process is root). */
-async function clusterDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'yibao-pg-'));
+/** A new temporary directory (named from `prefix`) the postgres user owns when this process is root. */
+export async function postgresOwnedDir(prefix = 'yibao-pg-'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
@@ -100,7 +105,7 @@ function clusterAt(dir: string, data: string, port: number, extra = ''): Cluster
  * initdb's pg_hba, which lets `replication` connections from 127.0.0.1 in (trust).
  */
 export async function startCluster(options: { replication?: boolean } = {}): Promise<Cluster> {
-  const dir = await clusterDir();
+  const dir = await postgresOwnedDir();
   const data = join(dir, 'data');
   const port = await freePort();
   await pgCommand('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
@@ -115,7 +120,7 @@ export async function startCluster(options: { replication?: boolean } = {}): Pro
  * free port. Its reads are the primary's a moment ago; it refuses writes.
  */
 export async function startStandby(primary: Cluster): Promise<Cluster> {
-  const dir = await clusterDir();
+  const dir = await postgresOwnedDir();
   const data = join(dir, 'data');
   const port = await freePort();
   await pgCommand('pg_basebackup', ['-D', data, '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-X', 'stream', '-R', '--no-sync', '-c', 'fast']);

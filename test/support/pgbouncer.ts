@@ -8,12 +8,11 @@
  * files in a directory that user owns. Without the binary the tests that need it are skipped with
  * a message, except under CI=true, where they must run (.ci/run installs it).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './pg-cluster.js';
+import { asPostgresUser, freePort, postgresOwnedDir } from './pg-cluster.js';
 
 export const PGBOUNCER = process.env.YIBAO_TEST_PGBOUNCER ?? '/usr/sbin/pgbouncer';
 export const pgbouncerAvailable = existsSync(PGBOUNCER);
@@ -29,8 +28,6 @@ export interface Bouncer {
   stop(): Promise<void>;
 }
 
-const asRoot = userInfo().uid === 0;
-
 /**
  * PgBouncer for `target` (a postgres:// URL with host, port, user and database), in transaction
  * mode with `serverConnections` server connections at most; resolves once it accepts connections.
@@ -39,7 +36,7 @@ export async function startPgBouncer(target: string, serverConnections: number):
   const t = new URL(target);
   const database = t.pathname.slice(1);
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'yibao-pgbouncer-'));
+  const dir = await postgresOwnedDir('yibao-pgbouncer-');
   const ini = join(dir, 'pgbouncer.ini');
   const users = join(dir, 'users.txt');
   writeFileSync(users, `"${t.username || 'postgres'}" ""\n`);
@@ -64,12 +61,8 @@ export async function startPgBouncer(target: string, serverConnections: number):
       '',
     ].join('\n'),
   );
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    for (const f of [dir, ini, users]) chownSync(f, uid, gid);
-  }
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', PGBOUNCER, ini]] : [PGBOUNCER, [ini]];
+  // Written as this process's user, readable by all (0644): PgBouncer, as the postgres user, reads them.
+  const [file, argv] = asPostgresUser(PGBOUNCER, [ini]);
   const child: ChildProcess = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => void (output += d));
