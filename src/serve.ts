@@ -83,20 +83,24 @@ export async function exclusively(pool: pg.Pool, key: string, run: () => Promise
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('begin');
-    const { rows } = await client.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as got', [key]);
-    if (!rows[0]?.got) {
+    let got: boolean | undefined;
+    try {
+      await client.query('begin');
+      got = (await client.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as got', [key])).rows[0]?.got;
+    } catch (e) {
+      await client.query('rollback').catch((err: Error) => (broken = err));
+      throw e;
+    }
+    if (!got) {
       await client.query('rollback');
       return SKIPPED_ELSEWHERE;
     }
     try {
       return await run();
     } finally {
+      // Ends the transaction, and with it the lock, whether the turn succeeded or not.
       await client.query('commit').catch((e: Error) => (broken = e));
     }
-  } catch (e) {
-    if (!broken) await client.query('rollback').catch((err: Error) => (broken = err));
-    throw e;
   } finally {
     client.release(broken);
   }

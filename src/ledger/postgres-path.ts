@@ -36,7 +36,7 @@ export async function pipelined(client: pg.PoolClient, queries: readonly (string
   stream?.cork?.();
   let sent: Promise<pg.QueryResult>[];
   try {
-    sent = queries.map((q) => (typeof q === 'string' ? client.query(q) : client.query(q)));
+    sent = queries.map((q) => client.query(q));
   } finally {
     stream?.uncork?.();
   }
