@@ -1,7 +1,8 @@
 /**
- * PostgreSQL: settles batched, two round trips per batch, `BEGIN; locks; reads` and
- * `writes; COMMIT`, each settle's writes one statement (data-modifying CTEs), every statement
- * with bound parameters, the statements of a round trip sent together (pg's pipeline mode).
+ * PostgreSQL: settles batched, two round trips per batch, `BEGIN; locks; read` and
+ * `write; COMMIT`, the batch's reads one statement and its writes another (statements.ts
+ * batchRead, batchWrite), every statement with bound parameters, the statements of a round trip
+ * sent together (pg's pipeline mode).
  */
 import type pg from 'pg';
 import type { SettlementEngine } from '../engine/settle.js';
@@ -11,8 +12,8 @@ import { decide, settleReplay } from './decide.js';
 import { isUniqueViolation, replayed } from './idempotency.js';
 import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
 import type { RegistryMode } from './registry.js';
-import { readBag, visitLockBag, W_ALL, type SettleStatements, type Statement } from './statements.js';
-import type { Actor, Bag, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
+import { batchReadBag, batchWriteBag, readBag, visitLockBag, type SettleStatements, type Statement } from './statements.js';
+import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
 /**
  * A statement with its bound parameters. `prepared`: named, so pg parses it once per connection
@@ -63,11 +64,11 @@ export const PARALLEL_AFTER_MS = 20;
  * whatever the batch's size (group commit, one WAL flush per batch):
  *
  *   1. `BEGIN;` each person's advisory lock, in id order (so batches on other connections or
- *      other servers never deadlock); then each settle's read. Statements of one simple-protocol
- *      message run one after the other, each with its own snapshot, so every read sees what was
- *      committed before its locks were granted.
- *   2. Each settle decided (refusals and retries write nothing), its writes (one statement of
- *      data-modifying CTEs each); `COMMIT`.
+ *      other servers never deadlock), each visit's; then the batch's read, one statement for all
+ *      its settles. The statements run one after the other, each with its own snapshot, so the
+ *      read sees what was committed before the locks were granted.
+ *   2. Each settle decided (refusals and retries write nothing); the writes of all that were
+ *      settled, one statement (data-modifying CTEs, one a table); `COMMIT`.
  *
  * A batch holds each person, visit and request id at most once (a later one waits for the next
  * batch), so no read of a batch misses a write of the same batch; a new institution registered
@@ -87,7 +88,6 @@ export const PARALLEL_AFTER_MS = 20;
  * together ({@link pipelined}) on the settle pool's connections, which are in pg's pipeline mode.
  */
 export class PostgresSettlePath implements SettlePath {
-  private readonly writes: Statement[];
   private readonly queue: QueuedJob[] = [];
   /** When each batch in flight started (performance.now()). */
   private readonly inFlight = new Set<{ at: number }>();
@@ -104,10 +104,7 @@ export class PostgresSettlePath implements SettlePath {
     private readonly maxQueue = DEFAULT_MAX_QUEUE,
     private how: PgStatements = 'prepared',
     private readonly warn: (message: string) => void = () => undefined,
-  ) {
-    const st = statements;
-    this.writes = Array.from({ length: W_ALL + 1 }, (_, flags) => st.combinedWrite(flags));
-  }
+  ) {}
 
   settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     if (this.queue.length >= this.maxQueue) return Promise.reject(overloaded(this.queue.length, this.maxQueue));
@@ -223,20 +220,20 @@ export class PostgresSettlePath implements SettlePath {
         .map((j) => [j.req.visit.institution.id, j.req.visit.id] as const)
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
       const locks = [...persons.map((id) => bound(st.lock, { person: { id } }, this.how)), ...visits.map(([inst, id]) => bound(st.visitLock, visitLockBag(inst, id), this.how))];
-      const reads = batch.map((j) => bound(st.read, readBag(j.req), this.how));
       try {
-        const opened = await pipelined(client, ['begin', ...locks, ...reads]);
+        const opened = await pipelined(client, ['begin', ...locks, bound(st.batchRead, batchReadBag(batch.map((j) => j.req)), this.how)]);
+        const read = (opened[1 + locks.length] as pg.QueryResult).rows as (ReadRow & { i: number })[];
+        const rowsOf = batch.map((): ReadRow[] => []);
+        for (const r of read) rowsOf[r.i]?.push(r);
         const now = this.now();
         const outcomes: SettleOutcome[] = [];
-        const writes: pg.QueryConfig[] = [];
+        const decided: Extract<Decision, { bag: Bag }>[] = [];
         const registered = new Map<string, ReadRow>();
         batch.forEach((job, i) => {
           try {
-            const rows = (opened[1 + locks.length + i] as pg.QueryResult).rows as ReadRow[];
-            const d = decide(this.engine, job.req, job.actor, withRegistered(rows, job.req, registered), now, undefined, this.mode);
+            const d = decide(this.engine, job.req, job.actor, withRegistered(rowsOf[i] as ReadRow[], job.req, registered), now, undefined, this.mode);
             if ('replay' in d) return void outcomes.push({ ok: d.replay });
-            writes.push(bound(this.writes[d.flags] as Statement, d.bag, this.how));
-            for (const [stmt, bag] of st.layerCalls(d)) writes.push(bound(stmt, bag, this.how));
+            decided.push(d);
             const inst = job.req.visit.institution;
             registered.set(inst.id, { k: 3, s1: inst.tier, s2: null, s3: null, n1: inst.grade, n2: inst.contracted ? 1 : 0, n3: null });
             outcomes.push({ ok: d.result });
@@ -244,11 +241,11 @@ export class PostgresSettlePath implements SettlePath {
             outcomes.push({ error: e });
           }
         });
-        if (writes.length === 0) {
+        if (decided.length === 0) {
           await client.query('rollback');
           return outcomes;
         }
-        const done = await pipelined(client, [...writes, 'commit']);
+        const done = await pipelined(client, [bound(st.batchWrite, batchWriteBag(decided), this.how), 'commit']);
         // A failed write throws above; a COMMIT that PostgreSQL answers ROLLBACK committed nothing.
         const commit = done[done.length - 1] as pg.QueryResult;
         if (commit.command !== 'COMMIT') throw new Error(`the batch's commit was answered ${commit.command}`);

@@ -16,8 +16,12 @@
  * retry: a request id is its person's), the visit's live settlement whoever's (a visit is settled
  * once), the institution's registry row, the person's caps, the windows at the institution, the
  * stored enrollment for the year, the person's registry record.
+ *
+ * PostgreSQL runs a batch's reads as one statement and its writes as another (batchRead,
+ * batchWrite: the same read and inserts over a JSON parameter of the batch's rows), so that a
+ * batch of settles costs PostgreSQL two statements, not two a settle (docs/benchmarks.md).
  */
-import { CompiledQuery, sql, type Kysely, type QueryCreator } from 'kysely';
+import { CompiledQuery, sql, type InsertQueryBuilder, type InsertResult, type Kysely, type QueryCreator } from 'kysely';
 import { chinaDay, yearOf } from '../calendar/calendar.js';
 import type { SettleOne } from '../request/settle-one.js';
 import type { Database, SettlementsTable } from './schema.js';
@@ -122,19 +126,121 @@ export class SettleStatements {
   readonly writes: readonly { flag: number; stmt: Statement }[];
   /** The writes of one later layer of the fund chain: its yearly total, and the entry's change to it. */
   readonly layerWrites: readonly Statement[];
-  private readonly combined = new Map<number, Statement>();
+  /**
+   * PostgreSQL: the reads of a batch of settles as one statement: the read for each settle of
+   * {@link batchReadBag}'s rows (a lateral join), each row tagged with its settle's place `i`.
+   */
+  readonly batchRead: Statement;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(db: Kysely<Database>) {
     this.lock = compile('yb_lock', personLock(p<string>('person', 'id')).compile(db));
     this.visitLock = compile('yb_visit_lock', visitLock(p<string>('v', 'institution'), p<string>('v', 'id')).compile(db));
-    this.person = compile('yb_person', this.personUpsert(db).compile());
+    this.person = compile('yb_person', this.insertOf(db, WRITES[0] as TableWrite).compile());
     // One round trip for everything the settle reads. Columns: k (which part), s1–s3 text, n1–n3
     // numbers (typed in the first branch: PostgreSQL resolves a union's types pair by pair); see
     // decide.
-    const q = (col: string) => p<string>('q', col);
-    this.read = compile(
-      'yb_read',
-      sql`select 1 as k, body as s1, request_hash as s2, kind as s3,
+    this.read = compile('yb_read', readUnion((col) => p<string>('q', col)).compile(db));
+    // A request id is the person's (idempotency per person): its bag is the read's ({@link readBag}).
+    this.replay = compile(
+      'yb_replay',
+      db
+        .selectFrom('settlements')
+        .select(['body', 'request_hash', 'kind'])
+        .where('person_id', '=', p<never>('q', 'person_id'))
+        .where('request_id', '=', p<never>('q', 'request_id'))
+        .compile(),
+    );
+    this.writes = WRITES.map((w) => ({ flag: w.flag, stmt: w.key === 'person' ? this.person : compile(`yb_w_${w.table}`, this.insertOf(db, w).compile()) }));
+    this.layerWrites = LAYER_WRITES.map((w) => compile(`yb_w_layer_${w.table}`, this.insertOf(db, w).compile()));
+    const batch = p<string>('batch', 'rows');
+    this.batchRead = compile(
+      'yb_batch_read',
+      sql`select q.i, r.k, r.s1, r.s2, r.s3, r.n1, r.n2, r.n3
+            from jsonb_to_recordset(cast(${batch} as jsonb))
+                 as q(i integer, request_id text, visit_id text, institution_id text, person_id text, day integer, enrollment_person_id text, coverage_year integer)
+            cross join lateral (${readUnion((col) => sql.ref(`q.${col}`))}) as r`.compile(db),
+    );
+    // Kysely adds each CTE to the query's tables; none of these is read, so keep the plain type.
+    type Creator = QueryCreator<Database>;
+    let q = db.with('b', (qc) => qc.selectNoFrom(sql<string>`cast(${batch} as jsonb)`.as('j'))) as unknown as Creator;
+    // One CTE a table: a settle's cap and its later layers' caps are rows of one upsert.
+    const all = [...new Map([...WRITES, ...LAYER_WRITES].map((w) => [w.table, w])).values()];
+    const fromBatch = (c: Creator, w: TableWrite) =>
+      withConflict(
+        c
+          .insertInto(w.table as 'persons')
+          .columns(columnsOf(w) as never)
+          .expression(
+            sql`select ${sql.join(columnsOf(w).map((col) => sql.ref(`r.${col}`)))} from b, jsonb_populate_recordset(cast(null as ${sql.table(w.table)}), b.j -> ${sql.lit(w.table)}) as r`,
+          ),
+        w,
+      );
+    for (const w of all.slice(0, -1)) q = q.with(`w_${w.table}`, (c) => fromBatch(c as unknown as Creator, w) as never) as unknown as Creator;
+    this.batchWrite = compile('yb_batch_write', fromBatch(q, all[all.length - 1] as TableWrite).compile());
+  }
+
+  /**
+   * PostgreSQL: all the writes of a batch of settles as one statement: data-modifying CTEs, one
+   * per table, each inserting the batch's rows for it from one JSON parameter
+   * ({@link batchWriteBag}: `jsonb_populate_recordset` over the table's own row type, so each
+   * value takes its column's type). One statement a batch instead of one a settle: PostgreSQL
+   * starts, runs and answers one statement, and the foreign keys are checked at its end, as
+   * before. A batch holds each person once, so no two rows of an upsert share a key.
+   */
+  readonly batchWrite: Statement;
+
+  /** A decided settle's writes for the later layers of the fund chain, as statements with their bags, in order. */
+  layerCalls(d: { layers?: Bag[] }): readonly [Statement, Bag][] {
+    // Most settles have no later layer: nothing is made for them.
+    if (d.layers === undefined) return NO_CALLS;
+    const calls: [Statement, Bag][] = [];
+    for (const bag of d.layers) for (const stmt of this.layerWrites) calls.push([stmt, bag]);
+    return calls;
+  }
+
+  /** One settle's insert into one table, from the placeholders of its bag ({@link TableWrite}). */
+  private insertOf(db: Pick<Kysely<Database>, 'insertInto'>, w: TableWrite, key = w.key) {
+    const row = Object.fromEntries(w.columns.map((col) => [col, p(key, col)]));
+    return withConflict(db.insertInto(w.table as 'persons').values({ ...row, ...w.fixed } as never), w);
+  }
+}
+
+/**
+ * One of a settle's inserts: the table, the bag's key whose values fill it, the columns, values
+ * that are always the same (`fixed`), and what a row already there under the `conflict` key
+ * does: nothing, or its `update` column takes the new value (an accumulator's running total).
+ */
+interface TableWrite {
+  key: string;
+  table: keyof Database & string;
+  columns: readonly string[];
+  fixed?: Record<string, null>;
+  conflict?: readonly string[];
+  update?: string;
+}
+
+/** The insert's ON CONFLICT, as its {@link TableWrite} says. */
+function withConflict(q: PersonsInsert, w: TableWrite): PersonsInsert {
+  const { conflict, update } = w;
+  if (!conflict) return q;
+  return q.onConflict((oc) => {
+    const on = oc.columns(conflict as never);
+    return update ? on.doUpdateSet((eb) => ({ [update]: eb.ref(`excluded.${update}` as never) }) as never) : on.doNothing();
+  });
+}
+
+/** An insert, typed as one into persons: the writes are built from {@link TableWrite}s, table by table. */
+type PersonsInsert = InsertQueryBuilder<Database, 'persons', InsertResult>;
+
+/** The columns an insert fills: its bag's, then the fixed ones. */
+const columnsOf = (w: TableWrite): string[] => [...w.columns, ...Object.keys(w.fixed ?? {})];
+
+/**
+ * The read (statements.ts SettleStatements.read): everything a settle reads, one part per `k`
+ * (decide.ts), over the values `q` gives: a settle's parameters, or a batch's rows.
+ */
+function readUnion(q: (col: string) => unknown) {
+  return sql`select 1 as k, body as s1, request_hash as s2, kind as s3,
                  cast(null as bigint) as n1, cast(null as bigint) as n2, cast(null as bigint) as n3
             from settlements where person_id = ${q('person_id')} and request_id = ${q('request_id')}
           union all
@@ -157,164 +263,7 @@ export class SettleStatements {
           union all
           select 7, region, scheme, category, account_reformed, null, null from persons where id = ${q('person_id')}
           union all
-          select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`.compile(db),
-    );
-    // A request id is the person's (idempotency per person): its bag is the read's ({@link readBag}).
-    this.replay = compile(
-      'yb_replay',
-      db
-        .selectFrom('settlements')
-        .select(['body', 'request_hash', 'kind'])
-        .where('person_id', '=', p<never>('q', 'person_id'))
-        .where('request_id', '=', p<never>('q', 'request_id'))
-        .compile(),
-    );
-    this.writes = [
-      { flag: 0, stmt: this.person },
-      { flag: W_INSTITUTION, stmt: compile('yb_w_institution', this.institutionInsert(db).compile()) },
-      { flag: W_ENROLLMENT, stmt: compile('yb_w_enrollment', this.enrollmentInsert(db).compile()) },
-      { flag: 0, stmt: compile('yb_w_visit', this.visitInsert(db).compile()) },
-      { flag: 0, stmt: compile('yb_w_settlement', this.settlementInsert(db).compile()) },
-      { flag: W_CAP, stmt: compile('yb_w_cap', this.capUpsert(db).compile()) },
-      { flag: W_WINDOW, stmt: compile('yb_w_window', this.windowUpsert(db).compile()) },
-      { flag: 0, stmt: compile('yb_w_audit', this.auditInsert(db).compile()) },
-    ];
-    this.layerWrites = [compile('yb_w_layer_cap', this.capUpsert(db, 'layerCap').compile()), compile('yb_w_layer', this.layerInsert(db).compile())];
-  }
-
-  /**
-   * All of a settle's writes as one statement (PostgreSQL: data-modifying CTEs), per combination
-   * of the optional ones; compiled when first needed.
-   */
-  combinedWrite(flags: number): Statement {
-    let s = this.combined.get(flags);
-    if (!s) {
-      // Kysely adds each CTE to the query's tables; none of these is read, so keep the plain type.
-      type Creator = QueryCreator<Database>;
-      const add = (q: Creator, name: string, insert: (db: Creator) => unknown): Creator => q.with(name, (db) => insert(db as unknown as Creator) as never) as unknown as Creator;
-      let q = add(this.db, 'p', (db) => this.personUpsert(db));
-      q = add(q, 'v', (db) => this.visitInsert(db));
-      q = add(q, 's', (db) => this.settlementInsert(db));
-      if (flags & W_INSTITUTION) q = add(q, 'i', (db) => this.institutionInsert(db));
-      if (flags & W_ENROLLMENT) q = add(q, 'e', (db) => this.enrollmentInsert(db));
-      if (flags & W_CAP) q = add(q, 'c', (db) => this.capUpsert(db));
-      if (flags & W_WINDOW) q = add(q, 'w', (db) => this.windowUpsert(db));
-      s = compile(`yb_write_${flags}`, this.auditInsert(q).compile());
-      this.combined.set(flags, s);
-    }
-    return s;
-  }
-
-  private personUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('person', col);
-    return (
-      db
-        .insertInto('persons')
-        .values({
-          id: c('id'),
-          region: c('region'),
-          scheme: c('scheme'),
-          category: c('category'),
-          hardship: c('hardship'),
-          family_doctor_at: c('family_doctor_at'),
-          employment: c('employment'),
-          account_reformed: c('account_reformed'),
-          updated_at: c('updated_at'),
-        })
-        // A person's first settle (or recorded payment) registers them; nothing but the agency
-        // changes a registered person (registry.ts).
-        .onConflict((oc) => oc.column('id').doNothing())
-    );
-  }
-
-  private institutionInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('institution', col);
-    return db
-      .insertInto('institutions')
-      .values({ id: c('id'), name: null, tier: c('tier'), grade: c('grade'), contracted: c('contracted'), region: c('region'), updated_at: c('updated_at') })
-      .onConflict((oc) => oc.column('id').doNothing());
-  }
-
-  private enrollmentInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('enrollment', col);
-    return db
-      .insertInto('enrollments')
-      .values({
-        id: c('id'),
-        person_id: c('person_id'),
-        coverage_year: c('coverage_year'),
-        paid_on: c('paid_on'),
-        transfer: c('transfer'),
-        amount_fen: null,
-        payer: null,
-        recorded_at: c('recorded_at'),
-      })
-      .onConflict((oc) => oc.columns(['person_id', 'id']).doNothing());
-  }
-
-  private visitInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('visit', col);
-    return db
-      .insertInto('visits')
-      .values({
-        id: c('id'),
-        person_id: c('person_id'),
-        institution_id: c('institution_id'),
-        time_ms: c('time_ms'),
-        visit_date: c('visit_date'),
-        type: c('type'),
-        total_fen: c('total_fen'),
-        eligible_fen: c('eligible_fen'),
-      })
-      .onConflict((oc) => oc.columns(['person_id', 'institution_id', 'id']).doNothing());
-  }
-
-  private settlementInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const row = Object.fromEntries(SETTLEMENT_COLUMNS.map((col) => [col, p('settlement', col)])) as unknown as SettlementsTable;
-    return db.insertInto('settlements').values(row);
-  }
-
-  /** A decided settle's writes for the later layers of the fund chain, as statements with their bags, in order. */
-  layerCalls(d: { layers?: Bag[] }): readonly [Statement, Bag][] {
-    // Most settles have no later layer: nothing is made for them.
-    if (d.layers === undefined) return NO_CALLS;
-    const calls: [Statement, Bag][] = [];
-    for (const bag of d.layers) for (const stmt of this.layerWrites) calls.push([stmt, bag]);
-    return calls;
-  }
-
-  private layerInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('layer', col);
-    return db.insertInto('settlement_layers').values({
-      settlement_id: c('settlement_id'),
-      person_id: c('person_id'),
-      year: c('year'),
-      bucket: c('bucket'),
-      change_fen: c('change_fen'),
-      after_fen: c('after_fen'),
-    });
-  }
-
-  private capUpsert(db: Pick<Kysely<Database>, 'insertInto'>, key = 'cap') {
-    const c = (col: string) => p<never>(key, col);
-    return db
-      .insertInto('cap_usage')
-      .values({ person_id: c('person_id'), year: c('year'), bucket: c('bucket'), used_fen: c('used_fen') })
-      .onConflict((oc) => oc.columns(['person_id', 'year', 'bucket']).doUpdateSet((eb) => ({ used_fen: eb.ref('excluded.used_fen') })));
-  }
-
-  private windowUpsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('window', col);
-    return db
-      .insertInto('deductible_windows')
-      .values({ person_id: c('person_id'), bucket: c('bucket'), institution_id: c('institution_id'), day: c('day'), borne_fen: c('borne_fen') })
-      .onConflict((oc) => oc.columns(['person_id', 'bucket', 'institution_id', 'day']).doUpdateSet((eb) => ({ borne_fen: eb.ref('excluded.borne_fen') })));
-  }
-
-  private auditInsert(db: Pick<Kysely<Database>, 'insertInto'>) {
-    const c = (col: string) => p<never>('audit', col);
-    return db.insertInto('audit_log').values({ at: c('at'), actor: c('actor'), role: c('role'), action: c('action'), target: c('target'), detail: c('detail') });
-  }
+          select 8, hardship, family_doctor_at, employment, null, null, null from persons where id = ${q('person_id')}`;
 }
 
 const SETTLEMENT_COLUMNS: readonly (keyof SettlementsTable)[] = [
@@ -351,6 +300,89 @@ const SETTLEMENT_COLUMNS: readonly (keyof SettlementsTable)[] = [
   'actor',
   'created_at',
 ];
+
+/** A settle's writes in the order they run (persons first: the others' foreign keys name it). */
+const WRITES: readonly (TableWrite & { flag: number })[] = [
+  {
+    flag: 0,
+    key: 'person',
+    table: 'persons',
+    columns: ['id', 'region', 'scheme', 'category', 'hardship', 'family_doctor_at', 'employment', 'account_reformed', 'updated_at'],
+    // A person's first settle (or recorded payment) registers them; nothing but the agency
+    // changes a registered person (registry.ts).
+    conflict: ['id'],
+  },
+  {
+    flag: W_INSTITUTION,
+    key: 'institution',
+    table: 'institutions',
+    columns: ['id', 'tier', 'grade', 'contracted', 'region', 'updated_at'],
+    fixed: { name: null },
+    conflict: ['id'],
+  },
+  {
+    flag: W_ENROLLMENT,
+    key: 'enrollment',
+    table: 'enrollments',
+    columns: ['id', 'person_id', 'coverage_year', 'paid_on', 'transfer', 'recorded_at'],
+    fixed: { amount_fen: null, payer: null },
+    conflict: ['person_id', 'id'],
+  },
+  {
+    flag: 0,
+    key: 'visit',
+    table: 'visits',
+    columns: ['id', 'person_id', 'institution_id', 'time_ms', 'visit_date', 'type', 'total_fen', 'eligible_fen'],
+    conflict: ['person_id', 'institution_id', 'id'],
+  },
+  { flag: 0, key: 'settlement', table: 'settlements', columns: SETTLEMENT_COLUMNS },
+  { flag: W_CAP, key: 'cap', table: 'cap_usage', columns: ['person_id', 'year', 'bucket', 'used_fen'], conflict: ['person_id', 'year', 'bucket'], update: 'used_fen' },
+  {
+    flag: W_WINDOW,
+    key: 'window',
+    table: 'deductible_windows',
+    columns: ['person_id', 'bucket', 'institution_id', 'day', 'borne_fen'],
+    conflict: ['person_id', 'bucket', 'institution_id', 'day'],
+    update: 'borne_fen',
+  },
+  { flag: 0, key: 'audit', table: 'audit_log', columns: ['at', 'actor', 'role', 'action', 'target', 'detail'] },
+];
+
+/** The writes of one later layer of the fund chain: its yearly total (an upsert like the cap's), and the entry's change to it. */
+const LAYER_WRITES: readonly TableWrite[] = [
+  { ...(WRITES.find((w) => w.key === 'cap') as TableWrite), key: 'layerCap' },
+  { key: 'layer', table: 'settlement_layers', columns: ['settlement_id', 'person_id', 'year', 'bucket', 'change_fen', 'after_fen'] },
+];
+
+/**
+ * The bag of {@link SettleStatements.batchWrite}: the decided settles' rows by table, as JSON. A
+ * key of an upsert (a cap, a window) keeps its last row, as one statement after another would.
+ */
+export function batchWriteBag(decided: readonly Extract<Decision, { bag: Bag }>[]): Bag {
+  const rows = new Map<string, Map<string, unknown>>();
+  let n = 0;
+  const add = (w: TableWrite, row: object | undefined) => {
+    if (row === undefined) return;
+    let t = rows.get(w.table);
+    if (!t) rows.set(w.table, (t = new Map()));
+    const r = row as Record<string, unknown>;
+    const key = w.conflict ? w.conflict.map((c) => String(r[c])).join('\u0000') : String(n++);
+    // An upsert's last row stands; a row that does nothing on conflict leaves the first.
+    if (w.update || !t.has(key)) t.set(key, row);
+  };
+  for (const d of decided) {
+    for (const w of WRITES) if (w.flag === 0 || d.flags & w.flag) add(w, d.bag[w.key]);
+    for (const layer of d.layers ?? []) for (const w of LAYER_WRITES) add(w, layer[w.key]);
+  }
+  const out: Record<string, unknown[]> = {};
+  for (const [table, t] of rows) out[table] = [...t.values()];
+  return { batch: { rows: JSON.stringify(out) } };
+}
+
+/** The bag of {@link SettleStatements.batchRead}: each settle's read values ({@link readBag}), with its place `i`. */
+export function batchReadBag(reqs: readonly SettleOne[]): Bag {
+  return { batch: { rows: JSON.stringify(reqs.map((req, i) => ({ i, ...readBag(req).q }))) } };
+}
 
 /** The year (China time) whose enrollment on file applies to a visit. */
 export const coverageYearOf = (time: number) => yearOf(chinaDay(time));
