@@ -82,6 +82,36 @@ for (const s of STORES) {
       expect((await ledger.verify()).ok).toBe(true);
     });
 
+    it("stays of several persons sent together (one batch on PostgreSQL) keep each person's yearly totals", async () => {
+      // Eight persons, half of them on dibao, each a stay of 30000 and then one of 20000, each wave
+      // sent at once: on PostgreSQL a wave goes as few batches (one read, one write each), and
+      // every cap and later layer's total is a row of one upsert. Figures as the cases above.
+      const ids = Array.from({ length: 8 }, (_, i) => `BA${i}`);
+      const hardship = (i: number) => (i % 2 === 1 ? 'dibao' : undefined);
+      const first = await Promise.all(ids.map((id, i) => ledger.settle(req(`ba-${id}-1`, person(id, hardship(i)), stay(`${id}-1`, '2019-04-01T10:00:00+08:00', 30000)), agency)));
+      for (const [i, r] of first.entries()) {
+        expect(r.entry).toMatchObject(
+          hardship(i) ? { fundPay: 17400, criticalIllnessPay: 5928, assistancePay: 3970.4, cashPay: 2701.6 } : { fundPay: 17400, criticalIllnessPay: 1950, cashPay: 10650 },
+        );
+      }
+      const second = await Promise.all(ids.map((id, i) => ledger.settle(req(`ba-${id}-2`, person(id, hardship(i)), stay(`${id}-2`, '2019-05-01T10:00:00+08:00', 20000)), agency)));
+      expect(second.every((r) => r.created)).toBe(true);
+      for (const [i, id] of ids.entries()) {
+        expect(await used(id, 'inpatient')).toBe(1_740_000 + 1_140_000);
+        if (!hardship(i)) {
+          expect(second[i]?.entry).toMatchObject({ fundPay: 11400, criticalIllnessPay: 6450, cashPay: 2150 });
+          expect(await used(id, 'critical-illness-self-paid')).toBe(2_120_000);
+          expect(await used(id, 'critical-illness')).toBe(840_000);
+        } else {
+          expect(await used(id, 'assistance')).toBeGreaterThan(397_040);
+        }
+      }
+      const layers = await store.db.selectFrom('settlement_layers').select(sql<string>`count(*)`.as('n')).where('person_id', 'in', ids).executeTakeFirstOrThrow();
+      // Critical illness (its self-paid base and its pay) on each stay, assistance (its base and its pay) too on dibao's.
+      expect(Number(layers.n)).toBe(2 * (4 * 2 + 4 * 4));
+      expect((await ledger.verify()).ok).toBe(true);
+    });
+
     it('verify finds a critical-illness total that disagrees with the entries', async () => {
       await ledger.settle(req('ci-v1', person('CV'), stay('CV-1', '2019-03-01T10:00:00+08:00', 30000)), agency);
       await sql`update cap_usage set used_fen = used_fen + 1 where person_id = 'CV' and bucket = 'critical-illness'`.execute(store.db);
