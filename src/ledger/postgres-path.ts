@@ -12,7 +12,7 @@ import { decide, settleReplay } from './decide.js';
 import { isUniqueViolation, replayed } from './idempotency.js';
 import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
 import type { RegistryMode } from './registry.js';
-import { batchReadBag, batchWriteBag, readBag, visitLockBag, type SettleStatements, type Statement } from './statements.js';
+import { batchLocksBag, batchReadBag, batchWriteBag, readBag, type SettleStatements, type Statement } from './statements.js';
 import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
 
 /**
@@ -63,8 +63,9 @@ export const PARALLEL_AFTER_MS = 20;
  * PostgreSQL: settles batched into one transaction on a pooled connection, in two round trips
  * whatever the batch's size (group commit, one WAL flush per batch):
  *
- *   1. `BEGIN;` each person's advisory lock, in id order (so batches on other connections or
- *      other servers never deadlock), each visit's; then the batch's read, one statement for all
+ *   1. `BEGIN;` the batch's locks, one statement (statements.ts batchLocks: the clearing lock
+ *      shared, each person's advisory lock in id order, so batches on other connections or other
+ *      servers never deadlock, then each visit's); then the batch's read, one statement for all
  *      its settles. The statements run one after the other, each with its own snapshot, so the
  *      read sees what was committed before the locks were granted.
  *   2. Each settle decided (refusals and retries write nothing); the writes of all that were
@@ -214,15 +215,10 @@ export class PostgresSettlePath implements SettlePath {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      const persons = [...new Set(batch.map((j) => j.req.person.id))].sort();
-      // Every person's lock, then every visit's (a batch holds each visit once), each in order.
-      const visits = batch
-        .map((j) => [j.req.visit.institution.id, j.req.visit.id] as const)
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-      const locks = [...persons.map((id) => bound(st.lock, { person: { id } }, this.how)), ...visits.map(([inst, id]) => bound(st.visitLock, visitLockBag(inst, id), this.how))];
+      const reqs = batch.map((j) => j.req);
       try {
-        const opened = await pipelined(client, ['begin', ...locks, bound(st.batchRead, batchReadBag(batch.map((j) => j.req)), this.how)]);
-        const read = (opened[1 + locks.length] as pg.QueryResult).rows as (ReadRow & { i: number })[];
+        const opened = await pipelined(client, ['begin', bound(st.batchLocks, batchLocksBag(reqs), this.how), bound(st.batchRead, batchReadBag(reqs), this.how)]);
+        const read = (opened[2] as pg.QueryResult).rows as (ReadRow & { i: number })[];
         const rowsOf = batch.map((): ReadRow[] => []);
         for (const r of read) rowsOf[r.i]?.push(r);
         const now = this.now();

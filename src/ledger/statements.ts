@@ -104,6 +104,34 @@ export function visitLock(institutionId: string, visitId: string) {
   return sql`select pg_advisory_xact_lock(hashtextextended(${institutionId} || chr(31) || ${visitId}, 1))`;
 }
 
+/**
+ * PostgreSQL: the locks of a batch of settles in one statement, under the same keys as
+ * {@link personLock} and {@link visitLock}: the clearing lock shared, then each person's in the
+ * order of `persons`, then each visit's in the order of its institution and visit id. The branches
+ * of a UNION ALL run one after another and each reads its array in order, so the locks are taken
+ * in that order (every batch sorts them alike, so no two wait on each other in a circle).
+ */
+export function batchLocks(persons: unknown, institutions: unknown, visits: unknown) {
+  return sql`select count(*) as locks from (
+      select pg_advisory_xact_lock_shared(${sql.raw(CLEARING_LOCK_KEY)})
+      union all
+      select pg_advisory_xact_lock(hashtextextended(t.id, 0)) from unnest(cast(${persons} as text[])) with ordinality as t(id, n)
+      union all
+      select pg_advisory_xact_lock(hashtextextended(u.inst || chr(31) || u.id, 1))
+        from unnest(cast(${institutions} as text[]), cast(${visits} as text[])) with ordinality as u(inst, id, n)
+    ) as l`;
+}
+
+/**
+ * The bag of {@link SettleStatements.batchLocks}: the batch's persons, sorted, then its visits,
+ * sorted by institution and visit id.
+ */
+export function batchLocksBag(reqs: readonly SettleOne[]): Bag {
+  const persons = [...new Set(reqs.map((r) => r.person.id))].sort();
+  const visits = reqs.map((r) => [r.visit.institution.id, r.visit.id] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return { locks: { persons, institutions: visits.map((v) => v[0]), visits: visits.map((v) => v[1]) } };
+}
+
 /** The bag of {@link SettleStatements.visitLock}. */
 export const visitLockBag = (institutionId: string, visitId: string): Bag => ({ v: { institution: institutionId, id: visitId } });
 
@@ -118,6 +146,11 @@ export class SettleStatements {
   readonly lock: Statement;
   /** PostgreSQL: the visit's lock ({@link visitLock}), taken after the person's. */
   readonly visitLock: Statement;
+  /**
+   * PostgreSQL: a batch's locks in one statement ({@link batchLocks}), in the order of its bag
+   * ({@link batchLocksBag}): the clearing lock shared, each person's, then each visit's.
+   */
+  readonly batchLocks: Statement;
   /** The person's registry row, written (only when the person is new) with the settle's other writes. */
   readonly person: Statement;
   readonly read: Statement;
@@ -135,6 +168,7 @@ export class SettleStatements {
   constructor(db: Kysely<Database>) {
     this.lock = compile('yb_lock', personLock(p<string>('person', 'id')).compile(db));
     this.visitLock = compile('yb_visit_lock', visitLock(p<string>('v', 'institution'), p<string>('v', 'id')).compile(db));
+    this.batchLocks = compile('yb_batch_locks', batchLocks(p('locks', 'persons'), p('locks', 'institutions'), p('locks', 'visits')).compile(db));
     this.person = compile('yb_person', this.insertOf(db, WRITES[0] as TableWrite).compile());
     // One round trip for everything the settle reads. Columns: k (which part), s1–s3 text, n1–n3
     // numbers (typed in the first branch: PostgreSQL resolves a union's types pair by pair); see

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { LedgerDb } from '../../src/ledger/connect.js';
 import { Ledger, LedgerError, type Actor } from '../../src/ledger/ledger.js';
-import { CLEARING_LOCK_KEY } from '../../src/ledger/statements.js';
+import { bound } from '../../src/ledger/postgres-path.js';
+import { batchLocksBag, CLEARING_LOCK_KEY, SettleStatements } from '../../src/ledger/statements.js';
 import type { SettleResult } from '../../src/ledger/types.js';
 import { SettlementError } from '../../src/engine/errors.js';
 import { SettlementEngine } from '../../src/engine/settle.js';
@@ -303,6 +304,58 @@ describe.skipIf(!pgAvailable)('PostgreSQL batches', () => {
     } finally {
       await other.query('rollback').catch(() => undefined);
       await other.end();
+      await store.close();
+    }
+  });
+
+  it("takes a batch's locks in one statement, in order: the clearing lock, each person's, then each visit's", async () => {
+    const store = await freshPostgres();
+    const holder = new pg.Client({ connectionString: store.url });
+    const batch = new pg.Client({ connectionString: store.url });
+    await holder.connect();
+    await batch.connect();
+    try {
+      const st = new SettleStatements(store.db);
+      // Another transaction holds LB's lock: the batch's statement takes the clearing lock and
+      // LA's, then waits at LB's, before any visit's.
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(hashtextextended('LB', 0))`);
+      await batch.query('begin');
+      const { rows: pid } = await batch.query('select pg_backend_pid() as pid');
+      const reqs = [req('lo-2', person('LB'), visit('LO-v2', '2023-03-01T09:00:00+08:00', 250)), req('lo-1', person('LA'), visit('LO-v1', '2023-03-01T09:00:00+08:00', 250))];
+      const locking = batch.query(bound(st.batchLocks, batchLocksBag(reqs)));
+      await new Promise((r) => setTimeout(r, 300));
+      const held = async () => {
+        const { rows } = await store.pool!.query(
+          `select case when ((l.classid::bigint << 32) | l.objid::bigint) = ${CLEARING_LOCK_KEY} then 'clearing'
+                       when ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('LA', 0) then 'LA'
+                       when ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('LB', 0) then 'LB'
+                       else 'visit' end as lock, l.mode, l.granted
+             from pg_locks l where l.locktype = 'advisory' and l.pid = $1 order by 1`,
+          [pid[0].pid],
+        );
+        return rows;
+      };
+      expect(await held()).toEqual([
+        { lock: 'LA', mode: 'ExclusiveLock', granted: true },
+        { lock: 'LB', mode: 'ExclusiveLock', granted: false },
+        { lock: 'clearing', mode: 'ShareLock', granted: true },
+      ]);
+      await holder.query('commit');
+      expect((await locking).rows).toEqual([{ locks: '5' }]);
+      expect((await held()).map((r) => [r.lock, r.granted])).toEqual([
+        ['LA', true],
+        ['LB', true],
+        ['clearing', true],
+        ['visit', true],
+        ['visit', true],
+      ]);
+      await batch.query('commit');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await batch.query('rollback').catch(() => undefined);
+      await holder.end();
+      await batch.end();
       await store.close();
     }
   });
