@@ -21,7 +21,7 @@ import { uuidv7 } from './ids.js';
 import { assertMoneyIdentity, type CapSpent } from './invariants.js';
 import { OPEN_MODE, personForSettle, personRecordOf, personRowOf, recordOfPerson, type RegistryMode } from './registry.js';
 import type { Database, SettlementsTable } from './schema.js';
-import { coverageYearOf, readBag, runStatement, W_CAP, W_ENROLLMENT, W_INSTITUTION, W_WINDOW, type SettleStatements } from './statements.js';
+import { coverageYearOf, readBag, runStatement, W_CAP, W_ENROLLMENT, W_INSTITUTION, W_PERSON, W_WINDOW, type SettleStatements } from './statements.js';
 import type { AccountAtSettle, Actor, Bag, Decision, Entry, ReadRow, SettleResult } from './types.js';
 import { refuseVisitInFuture } from './visit-time.js';
 
@@ -228,6 +228,8 @@ export function decide(
         })
       : undefined;
   const registered = personForSettle(p, record, mode);
+  // A person the registry holds is not written again (the insert would do nothing).
+  if (!registry) flags |= W_PERSON;
   if (p.enrollment) flags |= W_ENROLLMENT;
   const person = storedPaymentFor(engine, registered, enrollmentsFor(registered, payments, visit.time, mode), visit.time);
   let s = engine.settle(person, visit, new LoadedAccumulators(caps, windows), { trace: true });

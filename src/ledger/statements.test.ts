@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchWriteBag, W_CAP, W_INSTITUTION } from './statements.js';
+import { batchWriteBag, W_CAP, W_INSTITUTION, W_PERSON } from './statements.js';
 import type { Bag, Decision } from './types.js';
 
 type Decided = Extract<Decision, { bag: Bag }>;
@@ -10,11 +10,12 @@ describe('batchWriteBag', () => {
   it('groups the rows by table, only the writes the flags ask for', () => {
     const rows = rowsOf(
       batchWriteBag([
-        decided({ person: { id: 'A' }, settlement: { id: 'S-1' }, cap: { person_id: 'A', year: 2024, bucket: 'outpatient', used_fen: 100 } }, 0),
+        decided({ person: { id: 'A' }, settlement: { id: 'S-1' }, cap: { person_id: 'A', year: 2024, bucket: 'outpatient', used_fen: 100 } }, W_PERSON),
         decided({ person: { id: 'B' }, settlement: { id: 'S-2' }, cap: { person_id: 'B', year: 2024, bucket: 'outpatient', used_fen: 5 } }, W_CAP),
       ]),
     );
-    expect(rows.persons).toEqual([{ id: 'A' }, { id: 'B' }]);
+    // B is registered already (no W_PERSON): only A's row.
+    expect(rows.persons).toEqual([{ id: 'A' }]);
     expect(rows.settlements).toEqual([{ id: 'S-1' }, { id: 'S-2' }]);
     // A's cap was not asked for (no W_CAP): only B's.
     expect(rows.cap_usage).toEqual([{ person_id: 'B', year: 2024, bucket: 'outpatient', used_fen: 5 }]);

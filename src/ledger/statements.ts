@@ -69,7 +69,9 @@ export const W_INSTITUTION = 1;
 export const W_ENROLLMENT = 2;
 export const W_CAP = 4;
 export const W_WINDOW = 8;
-export const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW;
+/** The person's registry row: only for a person the ledger does not hold yet (a settle never changes the registry). */
+export const W_PERSON = 16;
+export const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW | W_PERSON;
 
 /**
  * PostgreSQL: the transaction-scoped advisory lock of a person (on the hash of the id; a collision
@@ -338,7 +340,7 @@ const SETTLEMENT_COLUMNS: readonly (keyof SettlementsTable)[] = [
 /** A settle's writes in the order they run (persons first: the others' foreign keys name it). */
 const WRITES: readonly (TableWrite & { flag: number })[] = [
   {
-    flag: 0,
+    flag: W_PERSON,
     key: 'person',
     table: 'persons',
     columns: ['id', 'region', 'scheme', 'category', 'hardship', 'family_doctor_at', 'employment', 'account_reformed', 'updated_at'],
