@@ -1,7 +1,8 @@
 /**
  * How long migration 0012 (the person id in every person-scoped key, src/ledger/migrations-person-keys.ts)
  * takes on a ledger of a given size: the upgrade rebuilds and copies the settlements and their
- * visits with every instance stopped (docs/operations.md "Upgrading to 0012").
+ * visits with every instance stopped (docs/operations.md "Upgrading to 0012"); then 0013 (two
+ * unique keys made partial, src/ledger/migrations-partial-keys.ts), timed on its own.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/migration.js --settlements 200000
  *
@@ -107,21 +108,26 @@ async function run(label: string, store: LedgerDb, count: number, body: string, 
   const filledS = (performance.now() - t0) / 1000;
   const before = await size(store, file);
   const t1 = performance.now();
-  await migrateToLatest(store.db);
+  const to12 = await new Migrator({ db: store.db, provider: migrationProvider }).migrateTo('0012_person_keys');
+  if (to12.error) throw to12.error;
   const s = (performance.now() - t1) / 1000;
   const after = await size(store, file);
+  // 0013 (the partial unique keys) after it, timed on its own.
+  const t2 = performance.now();
+  await migrateToLatest(store.db);
+  const s13 = (performance.now() - t2) / 1000;
   const n = await sql<{ n: string }>`select count(*) as n from settlements`.execute(store.db);
   const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
   console.log(
     `${label.padEnd(9)} ${Number(n.rows[0]?.n).toLocaleString('en')} settlements (filled in ${filledS.toFixed(1)} s): 0012 took ${s.toFixed(1)} s, ` +
-      `${Math.round(count / s).toLocaleString('en')} settlements/s; store ${mb(before)} before, ${mb(after)} after`,
+      `${Math.round(count / s).toLocaleString('en')} settlements/s; store ${mb(before)} before, ${mb(after)} after; then 0013 took ${s13.toFixed(1)} s`,
   );
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const body = await realBody();
-  console.log(`yibao migration bench: 0011 → 0012 with ${o.settlements.toLocaleString('en')} settlements (entry text ${body.length} characters), node ${process.version}`);
+  console.log(`yibao migration bench: 0011 → 0012 → 0013 with ${o.settlements.toLocaleString('en')} settlements (entry text ${body.length} characters), node ${process.version}`);
   const dir = mkdtempSync(join(tmpdir(), 'yibao-bench-migration-'));
   try {
     const file = join(dir, 'ledger.db');

@@ -7,6 +7,7 @@ import { sql, SqliteAdapter, type Kysely, type Migration, type MigrationProvider
 import { atomically } from './migration-step.js';
 import { monitoringMigration } from './migrations-monitoring.js';
 import { nationalMigration } from './migrations-national.js';
+import { partialKeysMigration } from './migrations-partial-keys.js';
 import { personKeysMigration } from './migrations-person-keys.js';
 
 const migrations: Record<string, Migration> = {
@@ -453,6 +454,7 @@ const migrations: Record<string, Migration> = {
   '0010_monitoring': monitoringMigration,
   '0011_national': nationalMigration,
   '0012_person_keys': personKeysMigration,
+  '0013_partial_keys': partialKeysMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -223,7 +223,8 @@ async function rowsOf(db: AnyDb, table: string): Promise<Record<string, unknown>
 async function indexesOfRebuilt(store: LedgerDb): Promise<string[]> {
   const out: string[] = [];
   for (const table of Object.keys(REBUILT)) {
-    for (const ix of await indexesOf(store, table)) out.push(`${table} ${ix.primary ? 'pk' : `${ix.name}${ix.unique ? ' unique' : ''}`}(${ix.columns})`);
+    for (const ix of await indexesOf(store, table))
+      out.push(`${table} ${ix.primary ? 'pk' : `${ix.name}${ix.unique ? ' unique' : ''}${ix.partial ? ' partial' : ''}`}(${ix.columns})`);
   }
   return out.sort();
 }
@@ -243,7 +244,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const before: Record<string, Record<string, unknown>[]> = {};
       for (const t of Object.keys(REBUILT)) before[t] = await rowsOf(db, t);
 
-      expect(await migrateToLatest(store.db)).toEqual(['0012_person_keys']);
+      expect(await migrateToLatest(store.db)).toEqual(['0012_person_keys', '0013_partial_keys']);
 
       for (const t of Object.keys(REBUILT)) {
         const after = await rowsOf(db, t);
@@ -265,12 +266,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           'settlements settlements_person(person_id,created_at)',
           'settlements pk(person_id,id)',
           'settlements settlements_request unique(person_id,request_id)',
-          'settlements settlements_reverses unique(person_id,reverses)',
+          'settlements settlements_reverses unique partial(person_id,reverses)',
           'settlements settlements_time(created_at)',
           'settlements settlements_visit(institution_id,visit_id)',
           'visits pk(person_id,institution_id,id)',
           'enrollments pk(person_id,id)',
-          'enrollments enrollments_request unique(person_id,request_id)',
+          'enrollments enrollments_request unique partial(person_id,request_id)',
           'enrollments enrollments_person_year(person_id,coverage_year)',
           'accounts pk(holder_id,id)',
           'accounts accounts_id(id)',
@@ -289,7 +290,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           'fee_details pk(psn_no,id)',
           'fee_details fee_details_visit(institution_id,mdtrt_id,uploaded_at)',
           'fee_details fee_details_upload(upload_request)',
-          'fee_details fee_details_live_sn unique(psn_no,institution_id,mdtrt_id,feedetl_sn)',
+          'fee_details fee_details_live_sn unique partial(psn_no,institution_id,mdtrt_id,feedetl_sn)',
           'national_reversals pk(psn_no,institution_id,oinfno,omsgid)',
           'national_reversals national_reversals_message(institution_id,oinfno,omsgid)',
         ].sort(),
@@ -312,6 +313,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           .values(settlement('R-x', 'M-P2', 'm-x', 'reversal', 'S-1', 'M-V2', -1))
           .execute(),
       ).rejects.toThrow(/foreign key/i);
+      // 0013: the key of reversals holds reversals only, and still refuses a second reversal of
+      // one settlement; settlements that reverse nothing (null) were never in conflict.
+      await expect(
+        db
+          .insertInto('settlements')
+          .values(settlement('R-y', 'M-P1', 'm-y', 'reversal', 'S-1', 'M-V1', -1))
+          .execute(),
+      ).rejects.toThrow(/unique|duplicate key/i);
 
       // The ledger on the migrated store: a settle, its retry, the request id reused by another
       // person (another request), and a reversal.
