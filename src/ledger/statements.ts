@@ -71,7 +71,6 @@ export const W_CAP = 4;
 export const W_WINDOW = 8;
 /** The person's registry row: only for a person the ledger does not hold yet (a settle never changes the registry). */
 export const W_PERSON = 16;
-export const W_ALL = W_INSTITUTION | W_ENROLLMENT | W_CAP | W_WINDOW | W_PERSON;
 
 /**
  * PostgreSQL: the transaction-scoped advisory lock of a person (on the hash of the id; a collision
