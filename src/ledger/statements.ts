@@ -17,9 +17,10 @@
  * once), the institution's registry row, the person's caps, the windows at the institution, the
  * stored enrollment for the year, the person's registry record.
  *
- * PostgreSQL runs a batch's reads as one statement and its writes as another (batchRead,
- * batchWrite: the same read and inserts over a JSON parameter of the batch's rows), so that a
- * batch of settles costs PostgreSQL two statements, not two a settle (docs/benchmarks.md).
+ * PostgreSQL runs a batch's locks as one statement, its reads as another and its writes as a third
+ * (batchLocks, batchRead, batchWrite: the same locks, read and inserts over the batch's rows), so
+ * that a batch of settles costs PostgreSQL three statements, not about four a settle
+ * (docs/benchmarks.md).
  */
 import { CompiledQuery, sql, type InsertQueryBuilder, type InsertResult, type Kysely, type QueryCreator } from 'kysely';
 import { chinaDay, yearOf } from '../calendar/calendar.js';
@@ -79,8 +80,14 @@ export const W_PERSON = 16;
  * statement first takes the clearing lock shared ({@link CLEARING_LOCK_KEY}).
  */
 export function personLock(personId: string) {
-  return sql`select pg_advisory_xact_lock_shared(${sql.raw(CLEARING_LOCK_KEY)}), pg_advisory_xact_lock(hashtextextended(${personId}, 0))`;
+  return sql`select pg_advisory_xact_lock_shared(${sql.raw(CLEARING_LOCK_KEY)}), pg_advisory_xact_lock(${personKey(personId)})`;
 }
+
+/** A person's advisory lock key: the id's hash, in hash space 0 ({@link personLock}, {@link batchLocks}). */
+const personKey = (personId: unknown) => sql`hashtextextended(${personId}, 0)`;
+
+/** A visit's advisory lock key: institution id, chr(31), visit id, hashed in space 1 ({@link visitLock}, {@link batchLocks}). */
+const visitKey = (institutionId: unknown, visitId: unknown) => sql`hashtextextended(${institutionId} || chr(31) || ${visitId}, 1)`;
 
 /**
  * PostgreSQL: the clearing lock (清算锁), an advisory lock of its own number. Every transaction
@@ -102,7 +109,7 @@ export const clearingLock = () => sql`select pg_advisory_xact_lock(${sql.raw(CLE
  * other in a circle.
  */
 export function visitLock(institutionId: string, visitId: string) {
-  return sql`select pg_advisory_xact_lock(hashtextextended(${institutionId} || chr(31) || ${visitId}, 1))`;
+  return sql`select pg_advisory_xact_lock(${visitKey(institutionId, visitId)})`;
 }
 
 /**
@@ -116,9 +123,9 @@ export function batchLocks(persons: unknown, institutions: unknown, visits: unkn
   return sql`select count(*) as locks from (
       select pg_advisory_xact_lock_shared(${sql.raw(CLEARING_LOCK_KEY)})
       union all
-      select pg_advisory_xact_lock(hashtextextended(t.id, 0)) from unnest(cast(${persons} as text[])) with ordinality as t(id, n)
+      select pg_advisory_xact_lock(${personKey(sql.ref('t.id'))}) from unnest(cast(${persons} as text[])) with ordinality as t(id, n)
       union all
-      select pg_advisory_xact_lock(hashtextextended(u.inst || chr(31) || u.id, 1))
+      select pg_advisory_xact_lock(${visitKey(sql.ref('u.inst'), sql.ref('u.id'))})
         from unnest(cast(${institutions} as text[]), cast(${visits} as text[])) with ordinality as u(inst, id, n)
     ) as l`;
 }
