@@ -32,6 +32,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/$1/', '^src/(domain|errors)\\.ts$'] },
     },
     {
+      name: 'metrics-stand-alone',
+      severity: 'error',
+      comment: 'src/metrics (the metrics registry, pure) imports nothing else in src/: the ledger keeps its figures in it without knowing the service.',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/', pathNot: '^src/metrics/' },
+    },
+    {
       name: 'policy-below-engine',
       severity: 'error',
       comment: 'src/policy imports only src/money, src/calendar, src/domain.ts and src/errors.ts.',

@@ -31,7 +31,9 @@
  * issue 17's targets (SQLite fsync-durable ≥ 50% of the no-op route and p99 < 10 ms; PostgreSQL
  * ≥ 3,500 settles/s and p99 < 20 ms, at 32 connections). The targets are printed, not enforced.
  * On PostgreSQL it also prints, from pg_stat_database of the bench's own database, transactions
- * (= batches: two round trips each) and rows inserted/updated per settle.
+ * (= batches: two round trips each) and rows inserted/updated per settle. On both stores it reads
+ * the server's own `GET /metrics` before and after each run: the settle path's transactions, the
+ * settles each carried (group commit) and their time from BEGIN to the COMMIT's return.
  *
  * Exits 1 when a response was not 2xx, a request failed, or verify found a mismatch.
  * Loopback only; everything it creates is removed at the end, also on SIGINT/SIGTERM.
@@ -470,6 +472,7 @@ async function runPhases(label: string, server: Server, key: string, requests: R
     const mine0 = pgDb ? cpuByPid(await pgBackends(pgDb)) : undefined;
     const threads0 = threadCpuMs(server.child.pid);
     const stats0 = pgDb ? await pgDatabaseStats(pgDb) : undefined;
+    const path0 = label === 'noop' ? undefined : await settlePathMetrics(server.url, key);
     const r = await load(server.url, key, requests, seconds, o.connections, label === 'noop');
     const serverCpu = serverCpuMs(server.child.pid) - cpu0;
     const threads = threadReport(server.child.pid, threads0, threadCpuMs(server.child.pid), r.responses);
@@ -507,6 +510,15 @@ async function runPhases(label: string, server: Server, key: string, requests: R
         (Number.isNaN(pgMine) ? '' : `; of which this database's ${backends.length} backends ${fmt((pgMine * 1000) / Math.max(1, r.responses))} µs per request`),
     );
     console.log(`  server threads: ${threads}`);
+    const path1 = path0 ? await settlePathMetrics(server.url, key) : undefined;
+    if (path0 && path1) {
+      const n = path1.transactions - path0.transactions;
+      const seconds = path1.seconds - path0.seconds;
+      console.log(
+        `  settle path ${path1.path} (GET /metrics): ${fmt(n)} transactions, ${fmt((path1.settles - path0.settles) / Math.max(1, n), 1)} settles each, ` +
+          `${fmt((seconds * 1000) / Math.max(1, n), 2)} ms each from BEGIN to COMMIT's return, ${fmt(seconds / r.seconds, 2)} under way on average`,
+      );
+    }
     if (pgDb && stats0) {
       // Backends publish their counters when idle, at most once a second.
       await new Promise((r) => setTimeout(r, 1500));
@@ -522,6 +534,21 @@ async function runPhases(label: string, server: Server, key: string, requests: R
     out.push(result);
   }
   return out;
+}
+
+/** The service's settle path as its metrics show it (src/api/metrics.ts): the main queue's counters. */
+async function settlePathMetrics(url: string, key: string): Promise<{ path: string; transactions: number; settles: number; seconds: number } | undefined> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } }).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  const text = await res.text();
+  const value = (name: string): { path: string; v: number } | undefined => {
+    const m = new RegExp(`^${name}\\{queue="settle",path="([a-z-]+)"\\} (\\S+)$`, 'm').exec(text);
+    return m ? { path: m[1] as string, v: Number(m[2]) } : undefined;
+  };
+  const t = value('yibao_settle_transactions_total');
+  const st = value('yibao_settle_transaction_settles_total');
+  const sec = value('yibao_settle_transaction_seconds_sum');
+  return t && st && sec ? { path: t.path, transactions: t.v, settles: st.v, seconds: sec.v } : undefined;
 }
 
 async function benchStore(label: 'sqlite' | 'postgres', db: string, shown: string, o: Options): Promise<Outcome> {

@@ -31,6 +31,7 @@ import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
+import { registerMetrics } from './metrics.js';
 import type { KeyStore } from '../ledger/keys.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -303,6 +304,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const roles = req.routeOptions.config.roles;
     if (roles) req.actor = await ctx.authorize(req, ...roles);
   });
+
+  // Every answer counted, and GET /metrics for the operator's scraper (metrics.ts).
+  registerMetrics(app as unknown as FastifyInstance, ledger);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply: FastifyReply) => {

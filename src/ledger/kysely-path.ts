@@ -5,11 +5,11 @@ import type { SettlementEngine } from '../engine/settle.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { decide, findSettle, settleReplay } from './decide.js';
 import { replayAfterRace } from './idempotency.js';
-import { DEFAULT_MAX_QUEUE, overloaded } from './queue.js';
+import { DEFAULT_MAX_QUEUE, overloaded, TransactionCounts } from './queue.js';
 import type { RegistryMode } from './registry.js';
 import type { Database } from './schema.js';
 import { readThrough, runStatement, visitLockBag, writeThrough, type SettleStatements } from './statements.js';
-import type { AccountAtSettle, Actor, SettlePath, SettleResult } from './types.js';
+import type { AccountAtSettle, Actor, SettlePath, SettlePathStats, SettleResult } from './types.js';
 
 /** Ends a transaction that found a retry, by rolling it back. */
 class Replayed extends Error {
@@ -25,6 +25,7 @@ class Replayed extends Error {
 export class KyselySettlePath implements SettlePath {
   /** Settles begun and not yet answered: each waits for a connection (SQLite's one; the pool's). */
   private inFlight = 0;
+  private readonly counts = new TransactionCounts();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,11 +49,18 @@ export class KyselySettlePath implements SettlePath {
   async settle(req: SettleOne, actor: Actor): Promise<SettleResult> {
     if (this.inFlight >= this.maxQueue) throw overloaded(this.inFlight, this.maxQueue);
     this.inFlight++;
+    const started = performance.now();
     try {
       return await this.settleNow(req, actor);
     } finally {
       this.inFlight--;
+      // (The wait for a connection included: the settle's transaction is its whole time here.)
+      this.counts.record(1, (performance.now() - started) / 1000);
     }
+  }
+
+  stats(): SettlePathStats {
+    return { path: 'kysely', waiting: this.inFlight, maxQueue: this.maxQueue, transactions: this.counts };
   }
 
   private async settleNow(req: SettleOne, actor: Actor): Promise<SettleResult> {

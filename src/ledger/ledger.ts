@@ -47,7 +47,7 @@ import type { Database, SettlementsTable } from './schema.js';
 import { SettleStatements } from './statements.js';
 import { SqliteSettlePath } from './sqlite-path.js';
 import { SqliteWriterPath } from './sqlite-writer.js';
-import type { Actor, Entry, SettlePath, SettleResult } from './types.js';
+import type { Actor, Entry, SettlePath, SettlePathStats, SettleResult } from './types.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { clockTolerance } from './visit-time.js';
 import { ClearingBook } from './clearing.js';
@@ -60,7 +60,7 @@ import { fundStats, primaryReads, replicaReads, type AnalysisReads, type FundSta
 import type { AnyRule } from './supervision-rules.js';
 
 export { LedgerError, type LedgerErrorCode } from './errors.js';
-export type { Actor, Entry, SettleResult } from './types.js';
+export type { Actor, Entry, SettlePathStats, SettleResult } from './types.js';
 export { verifyLedger, type VerifyReport } from './verify.js';
 export { SettlementError };
 
@@ -113,6 +113,14 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 function entryOf(row: Pick<SettlementsTable, 'body'>): Entry {
   return JSON.parse(row.body) as Entry;
+}
+
+/** A PostgreSQL pool's connections: open, of those idle, and the requests waiting for one. */
+export interface PoolStats {
+  pool: string;
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export class Ledger {
@@ -194,6 +202,25 @@ export class Ledger {
    * file (rejects if it could not). The writer thread stops when the store closes.
    */
   readonly ready: Promise<void>;
+
+  /**
+   * What the settle paths have done since the ledger opened (the service's metrics): the path
+   * most settles take, then the one for visits that ask the personal account to pay.
+   */
+  settleStats(): SettlePathStats[] {
+    return [this.settlePath.stats(), this.accountPath.stats()];
+  }
+
+  /**
+   * PostgreSQL: the connections of each pool (the service's metrics): `main` (Kysely's reads and
+   * writes), `settle` (the settle path's pipelined connections), `replica` (the analysis reads,
+   * with `--read-db`); none on SQLite.
+   */
+  poolStats(): PoolStats[] {
+    const of = (pool: string, p: { totalCount: number; idleCount: number; waitingCount: number } | undefined): PoolStats[] =>
+      p ? [{ pool, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount }] : [];
+    return [...of('main', this.store.pool), ...of('settle', this.store.settlePool), ...of('replica', this.readReplica?.pool)];
+  }
 
   /** SQLite with a writer thread: `PRAGMA synchronous` of the thread's connection, as it reports it. */
   readonly writerSynchronous: Promise<number | undefined> = Promise.resolve(undefined);

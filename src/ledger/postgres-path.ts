@@ -10,10 +10,10 @@ import type { SettleOne } from '../request/settle-one.js';
 import { type PgStatements, SETTLE_CONNECTIONS } from './connect.js';
 import { decide, settleReplay } from './decide.js';
 import { isUniqueViolation, replayed } from './idempotency.js';
-import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
+import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded, TransactionCounts } from './queue.js';
 import type { RegistryMode } from './registry.js';
 import { batchLocksBag, batchReadBag, batchWriteBag, readBag, type SettleStatements, type Statement } from './statements.js';
-import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
+import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettlePathStats, SettleResult } from './types.js';
 
 /**
  * A statement with its bound parameters. `prepared`: named, so pg parses it once per connection
@@ -94,6 +94,9 @@ export class PostgresSettlePath implements SettlePath {
   private readonly inFlight = new Set<{ at: number }>();
   /** Set while settles wait for a batch in flight to commit or to be {@link PARALLEL_AFTER_MS} old. */
   private timer: NodeJS.Timeout | undefined;
+  /** Settles in the batches in flight. */
+  private inFlightSettles = 0;
+  private readonly counts = new TransactionCounts();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -113,6 +116,10 @@ export class PostgresSettlePath implements SettlePath {
       this.queue.push({ req, actor, resolve, reject });
       this.pump();
     });
+  }
+
+  stats(): SettlePathStats {
+    return { path: 'postgres', waiting: this.queue.length + this.inFlightSettles, maxQueue: this.maxQueue, transactions: this.counts };
   }
 
   /**
@@ -137,8 +144,10 @@ export class PostgresSettlePath implements SettlePath {
       const batch = this.takeBatch();
       const started = { at: performance.now() };
       this.inFlight.add(started);
+      this.inFlightSettles += batch.length;
       void this.runBatch(batch).finally(() => {
         this.inFlight.delete(started);
+        this.inFlightSettles -= batch.length;
         this.pump();
       });
     }
@@ -214,6 +223,7 @@ export class PostgresSettlePath implements SettlePath {
     const st = this.statements;
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    const started = performance.now();
     try {
       const reqs = batch.map((j) => j.req);
       try {
@@ -253,6 +263,7 @@ export class PostgresSettlePath implements SettlePath {
       }
     } finally {
       client.release(broken);
+      this.counts.record(batch.length, (performance.now() - started) / 1000);
     }
   }
 

@@ -11,11 +11,11 @@ import type { Kysely } from 'kysely';
 import type { SettlementEngine } from '../engine/settle.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { decide } from './decide.js';
-import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded } from './queue.js';
+import { answer, DEFAULT_MAX_QUEUE, MAX_BATCH, overloaded, TransactionCounts } from './queue.js';
 import type { RegistryMode } from './registry.js';
 import type { Database } from './schema.js';
 import { readBag, type SettleStatements, type Statement } from './statements.js';
-import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
+import type { Actor, Bag, Decision, QueuedJob, ReadRow, SettleJob, SettleOutcome, SettlePath, SettlePathStats, SettleResult } from './types.js';
 
 /**
  * SQLite: a batch of settles in one `BEGIN IMMEDIATE … COMMIT`, synchronously, on one connection
@@ -134,6 +134,9 @@ export class SqliteSettlePath implements SettlePath {
   private draining = false;
   private readonly batcher: SqliteBatchSettler;
   private readonly busyTimeout: number;
+  /** Settles of the batch under way. */
+  private inBatch = 0;
+  private readonly counts = new TransactionCounts();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -159,20 +162,31 @@ export class SqliteSettlePath implements SettlePath {
     });
   }
 
+  stats(): SettlePathStats {
+    return { path: 'sqlite', waiting: this.queue.length + this.inBatch, maxQueue: this.maxQueue, transactions: this.counts };
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
+        this.inBatch = batch.length;
         let outcomes: SettleOutcome[];
         try {
           // Kysely's hold on the one connection: no other transaction is open on it meanwhile.
           outcomes = await this.db.connection().execute(async () => {
             await this.beginImmediate();
-            return this.batcher.settleBatch(batch, true);
+            const started = performance.now();
+            try {
+              return this.batcher.settleBatch(batch, true);
+            } finally {
+              this.counts.record(batch.length, (performance.now() - started) / 1000);
+            }
           });
         } catch (e) {
           outcomes = batch.map(() => ({ error: e }));
         }
+        this.inBatch = 0;
         answer(batch, outcomes);
         // Let the requests that arrived meanwhile in, to join the next batch.
         if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));

@@ -44,6 +44,7 @@ function settleAll(jobs: (SettleJob & { seq: number })[]): void {
   for (let i = 0; i < jobs.length; i += MAX_BATCH) {
     const batch = jobs.slice(i, i + MAX_BATCH);
     let results: [number, ReturnType<typeof toWire>][];
+    const started = performance.now();
     try {
       const outcomes = settler.settleBatch(batch);
       results = batch.map((job, k) => [job.seq, toWire(outcomes[k] as Parameters<typeof toWire>[0])]);
@@ -51,7 +52,7 @@ function settleAll(jobs: (SettleJob & { seq: number })[]): void {
       // The transaction itself failed (BEGIN, COMMIT): nothing of the batch was written.
       results = batch.map((job) => [job.seq, toWire({ error: e })]);
     }
-    send({ results });
+    send({ results, seconds: (performance.now() - started) / 1000 });
   }
 }
 

@@ -21,9 +21,9 @@ import { SettlementError, type MissingParameter, type SettlementErrorCode } from
 import type { PolicyPack } from '../policy/model.js';
 import type { SettleOne } from '../request/settle-one.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
-import type { Actor, Entry, SettleJob, SettleOutcome, SettlePath, SettleResult } from './types.js';
+import type { Actor, Entry, SettleJob, SettleOutcome, SettlePath, SettlePathStats, SettleResult } from './types.js';
 import type { RegistryMode } from './registry.js';
-import { DEFAULT_MAX_QUEUE, overloaded } from './queue.js';
+import { DEFAULT_MAX_QUEUE, overloaded, TransactionCounts } from './queue.js';
 
 /** What the thread is started with. */
 export interface WriterThreadData {
@@ -51,8 +51,8 @@ export type WireOutcome =
   | { settlementError: { code: SettlementErrorCode; message: string; missing: readonly MissingParameter[] } }
   | { failure: { message: string; code?: string } };
 
-/** Writer → main. */
-export type FromWriter = { ready: true; synchronous: number } | { results: [seq: number, outcome: WireOutcome][] } | { fatal: string };
+/** Writer → main: a batch's outcomes after its transaction, with the seconds it took (BEGIN to COMMIT). */
+export type FromWriter = { ready: true; synchronous: number } | { results: [seq: number, outcome: WireOutcome][]; seconds: number } | { fatal: string };
 
 export function toWire(o: SettleOutcome): WireOutcome {
   if ('ok' in o) return { ok: { body: o.ok.body, created: o.ok.created } };
@@ -104,6 +104,7 @@ export class SqliteWriterPath implements SettlePath {
   private readonly waiting = new Map<number, Waiting>();
   private outbox: (SettleJob & { seq: number })[] = [];
   private seq = 0;
+  private readonly counts = new TransactionCounts();
   private stopped: Error | undefined;
   private readonly exited: Promise<void>;
   /** Resolves when the thread has opened the file and is ready; rejects if it could not. */
@@ -130,6 +131,7 @@ export class SqliteWriterPath implements SettlePath {
     this.ready.catch(() => undefined);
     this.worker.on('message', (m: FromWriter) => {
       if ('results' in m) {
+        this.counts.record(m.results.length, m.seconds);
         for (const [seq, w] of m.results) {
           const waiting = this.waiting.get(seq);
           if (!waiting) continue;
@@ -165,6 +167,10 @@ export class SqliteWriterPath implements SettlePath {
       this.waiting.set(seq, { resolve, reject });
       if (this.outbox.push({ seq, req, actor }) === 1) setImmediate(() => this.flush());
     });
+  }
+
+  stats(): SettlePathStats {
+    return { path: 'sqlite-writer', waiting: this.waiting.size, maxQueue: this.maxQueue, transactions: this.counts };
   }
 
   /** The settles of this turn of the event loop, in one message. */

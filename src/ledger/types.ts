@@ -5,6 +5,7 @@
 import type { AccountEntry, AccountState } from '../account/types.js';
 import type { PolicySet } from '../policy/registry.js';
 import type { SettleOne } from '../request/settle-one.js';
+import type { Durations } from '../metrics/registry.js';
 
 /** Who is acting: recorded on every write. */
 export interface Actor {
@@ -26,6 +27,37 @@ export interface SettleResult {
 
 export interface SettlePath {
   settle(req: SettleOne, actor: Actor): Promise<SettleResult>;
+  /** What the path has done since it started, for the service's metrics. */
+  stats(): SettlePathStats;
+}
+
+/**
+ * What a settle path has done since it started (运行指标: `GET /metrics`, docs/operations.md
+ * "Metrics"): how many settles wait, and the transactions that carried them.
+ */
+export interface SettlePathStats {
+  /**
+   * How it settles: `postgres` (batches on the settle pool, postgres-path.ts), `sqlite-writer`
+   * (batches on the writer thread, sqlite-writer.ts), `sqlite` (batches on the caller's thread),
+   * `kysely` (a transaction a settle: kysely-path.ts; the settles whose visit asks the personal
+   * account to pay, and stores opened without the drivers' handles).
+   */
+  path: 'postgres' | 'sqlite-writer' | 'sqlite' | 'kysely';
+  /** Settles accepted and not yet answered (queued, or in a transaction under way). */
+  waiting: number;
+  /** The most that may wait: one more is refused OVERLOADED (`yibao serve --max-queue`). */
+  maxQueue: number;
+  /** What the transactions did (queue.ts TransactionCounts). */
+  transactions: {
+    /** Transactions committed or rolled back. */
+    readonly count: number;
+    /** Settles they answered (written, retries answered, refusals). */
+    readonly settles: number;
+    /** Seconds each took. */
+    readonly seconds: Durations;
+    /** Settles each carried. */
+    readonly sizes: Durations;
+  };
 }
 
 /** One settle to run, and where its outcome goes. */
