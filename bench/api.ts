@@ -7,6 +7,7 @@
  *   node dist/bench/api.js --cpu-prof /tmp/prof      # the server writes a .cpuprofile there on exit
  *   node dist/bench/api.js --no-calibrate            # without the no-op Fastify route first
  *   node dist/bench/api.js --sqlite-sync normal      # SQLite with synchronous=NORMAL (default FULL, or YIBAO_SQLITE_SYNC)
+ *   node dist/bench/api.js --rounds 3                # the whole sequence three times: medians, with ranges
  *
  * For each store — SQLite (a fresh file in a temp directory) and PostgreSQL (a fresh database
  * created through --pg / YIBAO_BENCH_PG, default postgres://postgres@127.0.0.1:5432/test, and
@@ -65,6 +66,8 @@ interface Options {
   calibrate: boolean;
   /** SQLite's durability for the server (`yibao serve --sqlite-sync`). */
   sqliteSync: SqliteSync;
+  /** Rounds of the whole sequence (no-op route, SQLite, PostgreSQL), one after the other: the summary gives medians. */
+  rounds: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -80,6 +83,7 @@ function parseArgs(argv: readonly string[]): Options {
     seed: 20240101,
     calibrate: true,
     sqliteSync: sqliteSyncFrom(),
+    rounds: 1,
   };
   eachOption(argv, (a, { next, int }) => {
     switch (a) {
@@ -120,9 +124,12 @@ function parseArgs(argv: readonly string[]): Options {
       case '--sqlite-sync':
         o.sqliteSync = sqliteSyncFrom(next());
         break;
+      case '--rounds':
+        o.rounds = int(1, 20);
+        break;
       default:
         throw new Error(
-          `unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate --no-calibrate --sqlite-sync)`,
+          `unknown option ${a} (options: --store --duration --warmup --connections --persons --pg --pool-size --cpu-prof --seed --calibrate --no-calibrate --sqlite-sync --rounds)`,
         );
     }
   });
@@ -625,32 +632,70 @@ const TARGETS: Record<string, { text: string; check: (m: PhaseResult, ofNoop: nu
 async function main(): Promise<number> {
   onSignals('bench:api');
   const o = parseArgs(process.argv.slice(2));
-  console.log(`yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
-  const outcomes: Outcome[] = [];
-  if (o.calibrate) outcomes.push(await calibrate(o));
-  outcomes.push(
-    ...(await eachStore(
-      o.store,
-      o.pg,
-      (label, db, shown) => benchStore(label, db, shown, o),
-      (label, name) => (label === 'sqlite' ? `${name} (WAL, synchronous=${o.sqliteSync})` : name),
-    )),
+  console.log(
+    `yibao API bench: POST /v1/settlements, ${o.warmup} s warm-up + ${o.duration} s per store${o.rounds > 1 ? `, ${o.rounds} rounds` : ''}, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
   );
-  console.log(`\nsummary (${o.connections} connections, ${o.duration} s measured each):`);
+  const rounds: Outcome[][] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    if (o.rounds > 1) console.log(`\n######## round ${round} of ${o.rounds}`);
+    const outcomes: Outcome[] = [];
+    if (o.calibrate) outcomes.push(await calibrate(o));
+    outcomes.push(
+      ...(await eachStore(
+        o.store,
+        o.pg,
+        (label, db, shown) => benchStore(label, db, shown, o),
+        (label, name) => (label === 'sqlite' ? `${name} (WAL, synchronous=${o.sqliteSync})` : name),
+      )),
+    );
+    rounds.push(outcomes);
+  }
+  const all = rounds.flat();
+  const stores = [...new Set(all.map((x) => x.store))];
+  console.log(
+    `\nsummary (${o.connections} connections, ${o.duration} s measured each${o.rounds > 1 ? `; medians of ${o.rounds} rounds, each store's share of the no-op route of its own round, ranges in brackets` : ''}):`,
+  );
   console.log(`${'store'.padEnd(10)} ${'settles/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'of no-op'.padStart(9)}   ok    target (issue 17)`);
-  const noop = outcomes.find((x) => x.store === 'noop')?.measured;
-  for (const x of outcomes) {
-    const m = x.measured;
-    const ratio = m && noop && x.store !== 'noop' ? m.rate / noop.rate : undefined;
-    const t = TARGETS[x.store];
+  for (const store of stores) {
+    const runs = rounds.map((r) => ({ x: r.find((x) => x.store === store), noop: r.find((x) => x.store === 'noop')?.measured })).filter((r) => r.x);
+    const measured = runs.flatMap((r) => (r.x?.measured ? [r.x.measured] : []));
+    const ratios = runs.flatMap((r) => (r.x?.measured && r.noop && store !== 'noop' ? [r.x.measured.rate / r.noop.rate] : []));
+    const m: PhaseResult | undefined = measured.length
+      ? { ...(measured[0] as PhaseResult), rate: median(measured.map((x) => x.rate)), p50: median(measured.map((x) => x.p50)), p99: median(measured.map((x) => x.p99)) }
+      : undefined;
+    const ratio = ratios.length ? median(ratios) : undefined;
+    const ok = runs.every((r) => r.x?.ok);
+    const t = TARGETS[store];
     const verdict = t && m ? (t.check(m, ratio) ? 'met' : 'NOT met') : '';
+    const range = (v: number[], digits = 0) => (o.rounds > 1 && v.length > 1 ? ` [${fmt(Math.min(...v), digits)}–${fmt(Math.max(...v), digits)}]` : '');
+    const mode = runs.find((r) => r.x?.mode)?.x?.mode;
     console.log(
-      `${x.store.padEnd(10)} ${(m ? fmt(m.rate) : '-').padStart(9)} ${(m ? fmt(m.p50, 2) : '-').padStart(8)} ${(m ? fmt(m.p99, 2) : '-').padStart(8)} ${(ratio !== undefined ? `${fmt(ratio * 100, 1)}%` : '-').padStart(9)}   ${(x.ok ? 'yes' : 'NO').padEnd(5)} ${t ? `${t.text}: ${verdict}` : x.store === 'noop' ? '(the ceiling: requests/s)' : ''}${x.mode ? `   (${x.mode})` : ''}`,
+      `${store.padEnd(10)} ${(m ? fmt(m.rate) : '-').padStart(9)} ${(m ? fmt(m.p50, 2) : '-').padStart(8)} ${(m ? fmt(m.p99, 2) : '-').padStart(8)} ${(ratio !== undefined ? `${fmt(ratio * 100, 1)}%` : '-').padStart(9)}   ${(ok ? 'yes' : 'NO').padEnd(5)} ${t ? `${t.text}: ${verdict}` : store === 'noop' ? '(the ceiling: requests/s)' : ''}${mode ? `   (${mode})` : ''}` +
+        (o.rounds > 1
+          ? `\n${''.padEnd(10)} rates${range(measured.map((x) => x.rate))}, p99${range(
+              measured.map((x) => x.p99),
+              1,
+            )} ms${
+              ratios.length
+                ? `, of no-op${range(
+                    ratios.map((r) => r * 100),
+                    1,
+                  )}%`
+                : ''
+            }`
+          : ''),
     );
   }
-  const failed = outcomes.filter((x) => !x.ok);
-  console.log(failed.length ? `\nFAILED: ${failed.map((x) => x.store).join(', ')}` : '\nok');
+  const failed = all.filter((x) => !x.ok);
+  console.log(failed.length ? `\nFAILED: ${[...new Set(failed.map((x) => x.store))].join(', ')}` : '\nok');
   return failed.length ? 1 : 0;
+}
+
+/** The median of some numbers (the mean of the middle two when there is an even count). */
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 main().then(
