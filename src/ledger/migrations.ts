@@ -8,6 +8,7 @@ import { atomically } from './migration-step.js';
 import { monitoringMigration } from './migrations-monitoring.js';
 import { nationalMigration } from './migrations-national.js';
 import { partialKeysMigration } from './migrations-partial-keys.js';
+import { entryCompressionMigration } from './migrations-entry-compression.js';
 import { personKeysMigration } from './migrations-person-keys.js';
 
 const migrations: Record<string, Migration> = {
@@ -455,6 +456,7 @@ const migrations: Record<string, Migration> = {
   '0011_national': nationalMigration,
   '0012_person_keys': personKeysMigration,
   '0013_partial_keys': partialKeysMigration,
+  '0014_entry_compression': entryCompressionMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
