@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchWriteBag, W_CAP, W_INSTITUTION, W_PERSON } from './statements.js';
+import { batchWriteBag, TEXT_SEPARATOR, W_CAP, W_INSTITUTION, W_PERSON } from './statements.js';
 import type { Bag, Decision } from './types.js';
 
 type Decided = Extract<Decision, { bag: Bag }>;
@@ -10,8 +10,8 @@ describe('batchWriteBag', () => {
   it('groups the rows by table, only the writes the flags ask for', () => {
     const rows = rowsOf(
       batchWriteBag([
-        decided({ person: { id: 'A' }, settlement: { id: 'S-1' }, cap: { person_id: 'A', year: 2024, bucket: 'outpatient', used_fen: 100 } }, W_PERSON),
-        decided({ person: { id: 'B' }, settlement: { id: 'S-2' }, cap: { person_id: 'B', year: 2024, bucket: 'outpatient', used_fen: 5 } }, W_CAP),
+        decided({ person: { id: 'A' }, settlement: { id: 'S-1', body: '{"id":"S-1"}' }, cap: { person_id: 'A', year: 2024, bucket: 'outpatient', used_fen: 100 } }, W_PERSON),
+        decided({ person: { id: 'B' }, settlement: { id: 'S-2', body: '{"id":"S-2"}' }, cap: { person_id: 'B', year: 2024, bucket: 'outpatient', used_fen: 5 } }, W_CAP),
       ]),
     );
     // B is registered already (no W_PERSON): only A's row.
@@ -35,5 +35,15 @@ describe('batchWriteBag', () => {
     expect(rows.institutions).toEqual([{ id: 'H', tier: 'city' }]);
     // Rows without a conflict key are all kept.
     expect(rows.settlement_layers).toHaveLength(2);
+  });
+
+  it("sends the entries' texts apart, in the settlements' order, and refuses one holding the separator", () => {
+    const texts = ['{"id":"S-1","text":"统筹基金支付147.43元"}', '{"id":"S-2","quote":"\\"a\\""}', '{"id":"S-3"}'];
+    const bag = batchWriteBag(texts.map((body, i) => decided({ person: { id: `P${i}` }, settlement: { id: `S-${i + 1}`, body } }, 0)));
+    const batch = bag.batch as { rows: string; texts: string };
+    expect(rowsOf(bag).settlements).toEqual([{ id: 'S-1' }, { id: 'S-2' }, { id: 'S-3' }]);
+    expect(batch.texts.split(TEXT_SEPARATOR)).toEqual(texts);
+    expect(JSON.stringify({ text: `a${TEXT_SEPARATOR}b` })).not.toContain(TEXT_SEPARATOR);
+    expect(() => batchWriteBag([decided({ settlement: { id: 'S-9', body: `{}${TEXT_SEPARATOR}` } }, 0)])).toThrow(/U\+001E/);
   });
 });

@@ -207,13 +207,20 @@ export class SettleStatements {
     let q = db.with('b', (qc) => qc.selectNoFrom(sql<string>`cast(${batch} as jsonb)`.as('j'))) as unknown as Creator;
     // One CTE a table: a settle's cap and its later layers' caps are rows of one upsert.
     const all = [...new Map([...WRITES, ...LAYER_WRITES].map((w) => [w.table, w])).values()];
+    const texts = p<string>('batch', 'texts');
+    const rowsOf = (w: TableWrite) => sql`jsonb_populate_recordset(cast(null as ${sql.table(w.table)}), b.j -> ${sql.lit(w.table)})`;
     const fromBatch = (c: Creator, w: TableWrite) =>
       withConflict(
         c
           .insertInto(w.table as 'persons')
           .columns(columnsOf(w) as never)
           .expression(
-            sql`select ${sql.join(columnsOf(w).map((col) => sql.ref(`r.${col}`)))} from b, jsonb_populate_recordset(cast(null as ${sql.table(w.table)}), b.j -> ${sql.lit(w.table)}) as r`,
+            w.apart
+              ? // The long column's values, in the rows' order, from their own parameter.
+                sql`select ${sql.join(columnsOf(w).map((col) => sql.ref(col === w.apart ? 't.v' : `r.${col}`)))}
+                      from b, ${rowsOf(w)} with ordinality as r
+                      join unnest(string_to_array(cast(${texts} as text), chr(${sql.lit(TEXT_SEPARATOR.charCodeAt(0))}))) with ordinality as t(v, n) on t.n = r.ordinality`
+              : sql`select ${sql.join(columnsOf(w).map((col) => sql.ref(`r.${col}`)))} from b, ${rowsOf(w)} as r`,
           ),
         w,
       );
@@ -225,7 +232,8 @@ export class SettleStatements {
    * PostgreSQL: all the writes of a batch of settles as one statement: data-modifying CTEs, one
    * per table, each inserting the batch's rows for it from one JSON parameter
    * ({@link batchWriteBag}: `jsonb_populate_recordset` over the table's own row type, so each
-   * value takes its column's type). One statement a batch instead of one a settle: PostgreSQL
+   * value takes its column's type), the settlements' entry texts from a second one, matched by
+   * their order. One statement a batch instead of one a settle: PostgreSQL
    * starts, runs and answers one statement, and the foreign keys are checked at its end, as
    * before. A batch holds each person once, so no two rows of an upsert share a key.
    */
@@ -259,7 +267,15 @@ interface TableWrite {
   fixed?: Record<string, null>;
   conflict?: readonly string[];
   update?: string;
+  /**
+   * A long text column whose values the batch's write takes from a parameter of their own, joined
+   * by {@link TEXT_SEPARATOR}, rather than escaped inside its JSON ({@link batchWriteBag}).
+   */
+  apart?: string;
 }
+
+/** Separates the entries' texts in the batch's write (U+001E): `JSON.stringify` escapes it, so no entry holds it. */
+export const TEXT_SEPARATOR = '\u001e';
 
 /** The insert's ON CONFLICT, as its {@link TableWrite} says. */
 function withConflict(q: PersonsInsert, w: TableWrite): PersonsInsert {
@@ -377,7 +393,7 @@ const WRITES: readonly (TableWrite & { flag: number })[] = [
     columns: ['id', 'person_id', 'institution_id', 'time_ms', 'visit_date', 'type', 'total_fen', 'eligible_fen'],
     conflict: ['person_id', 'institution_id', 'id'],
   },
-  { flag: 0, key: 'settlement', table: 'settlements', columns: SETTLEMENT_COLUMNS },
+  { flag: 0, key: 'settlement', table: 'settlements', columns: SETTLEMENT_COLUMNS, apart: 'body' },
   { flag: W_CAP, key: 'cap', table: 'cap_usage', columns: ['person_id', 'year', 'bucket', 'used_fen'], conflict: ['person_id', 'year', 'bucket'], update: 'used_fen' },
   {
     flag: W_WINDOW,
@@ -397,8 +413,11 @@ const LAYER_WRITES: readonly TableWrite[] = [
 ];
 
 /**
- * The bag of {@link SettleStatements.batchWrite}: the decided settles' rows by table, as JSON. A
- * key of an upsert (a cap, a window) keeps its last row, as one statement after another would.
+ * The bag of {@link SettleStatements.batchWrite}: the decided settles' rows by table, as JSON
+ * (`rows`), but for the entries' texts, which go apart (`texts`, joined by {@link TEXT_SEPARATOR},
+ * in the settlements' order): escaped inside the JSON, 2.6 kB an entry cost PostgreSQL about 25 µs
+ * a settle to parse (docs/benchmarks.md "Thread by thread"). A key of an upsert (a cap, a window)
+ * keeps its last row, as one statement after another would.
  */
 export function batchWriteBag(decided: readonly Extract<Decision, { bag: Bag }>[]): Bag {
   const rows = new Map<string, Map<string, unknown>>();
@@ -417,8 +436,23 @@ export function batchWriteBag(decided: readonly Extract<Decision, { bag: Bag }>[
     for (const layer of d.layers ?? []) for (const w of LAYER_WRITES) add(w, layer[w.key]);
   }
   const out: Record<string, unknown[]> = {};
-  for (const [table, t] of rows) out[table] = [...t.values()];
-  return { batch: { rows: JSON.stringify(out) } };
+  const texts: string[] = [];
+  for (const [table, t] of rows) {
+    const apart = APART.get(table);
+    out[table] = apart ? [...t.values()].map((row) => withoutText(row as Record<string, unknown>, apart, texts)) : [...t.values()];
+  }
+  return { batch: { rows: JSON.stringify(out), texts: texts.join(TEXT_SEPARATOR) } };
+}
+
+/** The tables with a column sent apart, and that column ({@link TableWrite} `apart`). */
+const APART = new Map<string, string>([...WRITES, ...LAYER_WRITES].flatMap((w) => (w.apart ? [[w.table, w.apart] as const] : [])));
+
+/** The row without its long text, which joins `texts` (in the rows' order). */
+function withoutText(row: Record<string, unknown>, column: string, texts: string[]): Record<string, unknown> {
+  const { [column]: text, ...rest } = row;
+  if (typeof text !== 'string' || text.includes(TEXT_SEPARATOR)) throw new Error(`batch write: ${column} must be a text without U+001E`);
+  texts.push(text);
+  return rest;
 }
 
 /** The bag of {@link SettleStatements.batchRead}: each settle's read values ({@link readBag}), with its place `i`. */

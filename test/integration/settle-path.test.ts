@@ -53,6 +53,21 @@ for (const s of PATHS) {
       await store?.close();
     });
 
+    it('stores each entry as it was answered, byte for byte, when many are written at once', async () => {
+      // Twelve persons at once: on PostgreSQL one or a few batches, whose entries' texts travel
+      // apart from the rows and are matched to them by order (statements.ts batchWriteBag).
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => ledger.settle(req(`t-${i}`, person(`TXT${i}`), visit(`TXT${i}-v1`, '2023-03-01T09:00:00+08:00', 100 + 37 * i)), agency)),
+      );
+      for (const a of answers) {
+        const row = await store.db.selectFrom('settlements').select(['body', 'person_id', 'total_fen']).where('id', '=', a.entry.id).executeTakeFirstOrThrow();
+        expect(row.body).toBe(a.body);
+        // The text is the row's own: its visit and amount are the row's.
+        expect(JSON.parse(row.body)).toMatchObject({ visitId: `${row.person_id}-v1`, total: Number(row.total_fen) / 100 });
+      }
+      expect(new Set(answers.map((a) => JSON.parse(a.body).total)).size).toBe(12);
+    });
+
     it('keeps ids that need quoting intact', async () => {
       const ids = ["O'Brien", 'back\\slash', "both\\'quote", '$1; select 1', '患者-甲'];
       for (const [i, id] of ids.entries()) {
