@@ -415,7 +415,7 @@ const LAYER_WRITES: readonly TableWrite[] = [
 /**
  * The bag of {@link SettleStatements.batchWrite}: the decided settles' rows by table, as JSON
  * (`rows`), but for the entries' texts, which go apart (`texts`, joined by {@link TEXT_SEPARATOR},
- * in the settlements' order): escaped inside the JSON, 2.6 kB an entry cost PostgreSQL about 25 µs
+ * in the settlements' order): escaped inside the JSON, 2.6 kB an entry cost PostgreSQL 25–38 µs
  * a settle to parse (docs/benchmarks.md "Thread by thread"). A key of an upsert (a cap, a window)
  * keeps its last row, as one statement after another would.
  */
@@ -444,8 +444,9 @@ export function batchWriteBag(decided: readonly Extract<Decision, { bag: Bag }>[
   return { batch: { rows: JSON.stringify(out), texts: texts.join(TEXT_SEPARATOR) } };
 }
 
-/** The tables with a column sent apart, and that column ({@link TableWrite} `apart`). */
+/** The table with a column sent apart, and that column ({@link TableWrite} `apart`): one at most, as there is one `texts`. */
 const APART = new Map<string, string>([...WRITES, ...LAYER_WRITES].flatMap((w) => (w.apart ? [[w.table, w.apart] as const] : [])));
+if (APART.size > 1) throw new Error('batch write: one column at most goes apart (one texts parameter)');
 
 /** The row without its long text, which joins `texts` (in the rows' order). */
 function withoutText(row: Record<string, unknown>, column: string, texts: string[]): Record<string, unknown> {
