@@ -32,11 +32,30 @@ export const SYNCHRONOUS: Record<SqliteSync, number> = { NORMAL: 1, FULL: 2 };
  * @throws Error naming the setting when it is neither FULL nor NORMAL.
  */
 export function sqliteSyncFrom(flag?: string, env: NodeJS.ProcessEnv = process.env): SqliteSync {
-  const raw = flag ?? env.YIBAO_SQLITE_SYNC;
-  if (raw === undefined || raw === '') return 'FULL';
-  const v = raw.toUpperCase();
-  if (v !== 'FULL' && v !== 'NORMAL') throw new Error(`${flag !== undefined ? '--sqlite-sync' : 'YIBAO_SQLITE_SYNC'} must be full or normal, not ${JSON.stringify(raw)}`);
-  return v;
+  return choiceFrom(flag, '--sqlite-sync', env, 'YIBAO_SQLITE_SYNC', ['FULL', 'NORMAL'], (s) => s.toUpperCase());
+}
+
+/**
+ * A setting given by a flag, else by an environment variable: one of `choices` (any case), the
+ * first when neither gives it.
+ *
+ * @throws Error naming the flag or the variable, and the choices.
+ */
+function choiceFrom<T extends string>(
+  flag: string | undefined,
+  flagName: string,
+  env: NodeJS.ProcessEnv,
+  envName: string,
+  choices: readonly [T, ...T[]],
+  spell: (s: string) => string,
+): T {
+  const raw = flag ?? env[envName];
+  if (raw === undefined || raw === '') return choices[0];
+  const v = spell(raw);
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new Error(`${flag !== undefined ? flagName : envName} must be ${choices.map((c) => c.toLowerCase()).join(' or ')}, not ${JSON.stringify(raw)}`);
+  }
+  return v as T;
 }
 
 /**
@@ -52,12 +71,7 @@ export type PgStatements = 'prepared' | 'unprepared';
 
 /** `--pg-statements`, else YIBAO_PG_STATEMENTS, else `prepared`; case-insensitive, anything else refused. */
 export function pgStatementsFrom(flag?: string, env: NodeJS.ProcessEnv = process.env): PgStatements {
-  const raw = flag ?? env.YIBAO_PG_STATEMENTS;
-  if (raw === undefined || raw === '') return 'prepared';
-  const v = raw.toLowerCase();
-  if (v !== 'prepared' && v !== 'unprepared')
-    throw new Error(`${flag !== undefined ? '--pg-statements' : 'YIBAO_PG_STATEMENTS'} must be prepared or unprepared, not ${JSON.stringify(raw)}`);
-  return v;
+  return choiceFrom(flag, '--pg-statements', env, 'YIBAO_PG_STATEMENTS', ['prepared', 'unprepared'], (s) => s.toLowerCase());
 }
 
 export interface LedgerDb {
