@@ -11,7 +11,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, SettlePathStats } from '../ledger/ledger.js';
 import { MetricsRegistry, SECONDS_BUCKETS, type Sample } from '../metrics/registry.js';
 
 /** The exposition format's media type. */
@@ -45,12 +45,8 @@ export function serviceMetrics(ledger: Ledger): {
   );
   const errors = registry.counter('yibao_http_errors_total', "Answers of status 400 and above, by the error's code.", ['code']);
 
-  const paths = (): { queue: string; s: ReturnType<Ledger['settleStats']>[number] }[] => {
-    const [settle, account] = ledger.settleStats();
-    return [...(settle ? [{ queue: 'settle', s: settle }] : []), ...(account ? [{ queue: 'account', s: account }] : [])];
-  };
-  const perPath = (value: (s: ReturnType<Ledger['settleStats']>[number]) => Sample['value']) => () =>
-    paths().map(({ queue, s }) => ({ labels: { queue, path: s.path }, value: value(s) }));
+  const perPath = (value: (s: SettlePathStats) => Sample['value']) => () =>
+    Object.entries(ledger.settleStats()).map(([queue, s]) => ({ labels: { queue, path: s.path }, value: value(s) }));
   const pathLabels = ['queue', 'path'];
   registry.collect(
     'yibao_settle_waiting',

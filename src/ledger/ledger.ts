@@ -204,11 +204,11 @@ export class Ledger {
   readonly ready: Promise<void>;
 
   /**
-   * What the settle paths have done since the ledger opened (the service's metrics): the path
-   * most settles take, then the one for visits that ask the personal account to pay.
+   * What the settle paths have done since the ledger opened (the service's metrics): `settle`, the
+   * path most settles take; `account`, the one for visits that ask the personal account to pay.
    */
-  settleStats(): SettlePathStats[] {
-    return [this.settlePath.stats(), this.accountPath.stats()];
+  settleStats(): { settle: SettlePathStats; account: SettlePathStats } {
+    return { settle: this.settlePath.stats(), account: this.accountPath.stats() };
   }
 
   /**
