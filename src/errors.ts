@@ -32,6 +32,11 @@ export const ERROR_CODES = {
     'INVALID_PERIOD',
     'INVALID_FILE',
     'INVALID_CATALOGUE',
+    // The transport's, before a route has the request (src/api/server.ts).
+    'REQUEST_TIMEOUT',
+    'BODY_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'HEADERS_TOO_LARGE',
   ],
   /** Who is calling, or whether they may. */
   access: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_SIGNED_IN'],

@@ -29,6 +29,7 @@ import { storeUnavailable } from '../ledger/errors.js';
 import { replicaState } from '../ledger/analysis.js';
 import type { PolicySet } from '../policy/registry.js';
 import { ID_MAX } from '../request/id.js';
+import { RequestError } from '../request/settle-request.js';
 import { auditRowOf, JSON_TYPE, openApiTransform, registerRoutes, routeContext, serializerCompiler, validatorCompiler } from './context.js';
 import { answerOf, errorBody, INTERNAL, RETRY_AFTER_S } from './status.js';
 import { registerMetrics } from './metrics.js';
@@ -132,8 +133,15 @@ function clientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: 
 /** Keys a JSON body may not have anywhere: they could change an object's prototype. */
 const FORBIDDEN_KEYS = ['__proto__', 'constructor'];
 
-/** The path of the first forbidden key in `value`, or undefined (a walk without recursion: any depth). */
-function forbiddenKey(value: unknown): string | undefined {
+/** How JSON writes U+0000 (NUL): the only way a body's value can hold one (a raw NUL is not JSON). */
+const NUL_ESCAPE = '\\u0000';
+
+/**
+ * The first place in `value` (a walk without recursion: any depth) with a forbidden key, or (with
+ * `nul`) a key or a string holding U+0000; undefined when there is none.
+ */
+function refusedPlace(value: unknown, nul: boolean): { path: string; nul: boolean } | undefined {
+  if (nul && typeof value === 'string' && value.includes('\u0000')) return { path: '(the body)', nul: true };
   const stack: [unknown, string][] = [[value, '']];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [v, path] = item;
@@ -141,14 +149,19 @@ function forbiddenKey(value: unknown): string | undefined {
     const array = Array.isArray(v);
     for (const key of Object.keys(v)) {
       const here = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      if (!array && FORBIDDEN_KEYS.includes(key)) return here;
-      stack.push([(v as Record<string, unknown>)[key], here]);
+      if (!array && FORBIDDEN_KEYS.includes(key)) return { path: here, nul: false };
+      const child = (v as Record<string, unknown>)[key];
+      if (nul && (key.includes('\u0000') || (typeof child === 'string' && child.includes('\u0000')))) return { path: here.replaceAll('\u0000', '\\u0000'), nul: true };
+      stack.push([child, here]);
     }
   }
   return undefined;
 }
 
-/** A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or constructor key. */
+/**
+ * A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or
+ * constructor key, 400 INVALID_REQUEST naming a string or key that holds U+0000.
+ */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
   const read = readJsonBody(body);
   if (read instanceof YibaoError) done(read);
@@ -164,10 +177,18 @@ function readJsonBody(body: string): { value: unknown } | YibaoError {
   } catch (e) {
     return new YibaoError('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message}`);
   }
-  // The walk only when the text has such a key at all.
-  const key = FORBIDDEN_KEYS.some((k) => body.includes(k)) ? forbiddenKey(value) : undefined;
-  if (key) {
-    return new YibaoError('FORBIDDEN_KEY', `${key}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`);
+  // The walk only when the text has such a key or a NUL at all.
+  const nul = body.includes(NUL_ESCAPE);
+  const refused = nul || FORBIDDEN_KEYS.some((k) => body.includes(k)) ? refusedPlace(value, nul) : undefined;
+  if (refused?.nul) {
+    // No field takes it, and PostgreSQL cannot store it in text: refused alike on both stores.
+    return new RequestError([`${refused.path}: must be printable: the character U+0000 (NUL) is refused in every field`]);
+  }
+  if (refused) {
+    return new YibaoError(
+      'FORBIDDEN_KEY',
+      `${refused.path}: the keys ${FORBIDDEN_KEYS.join(' and ')} are refused anywhere in a body (they could change objects' prototypes); remove it`,
+    );
   }
   return { value };
 }

@@ -66,6 +66,10 @@ describe('parseScenario', () => {
       'tiers.primary.cost: amounts must not fall as the percentile rises',
       'tiers.county.cost: must give p0 (the least cost) and p100 (the greatest)',
     ]);
+    // An empty distribution gives no cost to draw: refused, not a failure in the simulation's thread.
+    expect(problems({ ...valid, tiers: { primary: { share: 50, cost: {} }, county: tier(50) } })).toEqual([
+      'tiers.primary.cost: must give p0 (the least cost) and p100 (the greatest)',
+    ]);
     // Cross-field checks once the fields themselves are good.
     expect(
       problems({

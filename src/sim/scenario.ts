@@ -131,7 +131,8 @@ const costSchema = z.record(z.string(), yuan).transform((raw, ctx) => {
     knots.push({ at: Math.round(Number(m[1]) * (PPM / 100)), fen });
   }
   knots.sort((a, b) => a.at - b.at);
-  if (knots.length > 0 && (knots[0]?.at !== 0 || knots[knots.length - 1]?.at !== PPM)) {
+  // An empty distribution too: there would be no amount to draw a visit's cost from.
+  if (knots[0]?.at !== 0 || knots[knots.length - 1]?.at !== PPM) {
     ctx.addIssue({ code: 'custom', message: 'must give p0 (the least cost) and p100 (the greatest)' });
   }
   for (let i = 1; i < knots.length; i++) {

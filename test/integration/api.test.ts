@@ -408,6 +408,16 @@ for (const s of STORES) {
         { name: 'person.id with a lone surrogate', body: mut((b) => (b.person.id = 'lu\ud800')), status: 400, code: INVALID, names: ['person.id'] },
         { name: 'person.id beginning with a space', body: mut((b) => (b.person.id = ' lu-space')), status: 400, code: INVALID, names: ['person.id', 'space'] },
         { name: 'institution name with a NUL', body: mut((b) => (b.visit.institution.name = 'a\u0000b')), status: 400, code: INVALID, names: ['visit.institution.name'] },
+        // NUL anywhere in a body: no field takes it and PostgreSQL cannot store it, so the same refusal on both stores
+        { name: 'a key with a NUL', raw: () => JSON.stringify(base()).replace('"visit":{', '"visit":{"a\\u0000b":1,'), status: 400, code: INVALID, names: ['U+0000', 'u0000b'] },
+        { name: 'a NUL in an array', raw: () => JSON.stringify({ ...base(), tags: ['ok', 'a\u0000'] }), status: 400, code: INVALID, names: ['tags[1]', 'U+0000'] },
+        {
+          name: 'an escaped backslash before u0000 is no NUL',
+          raw: () => JSON.stringify({ ...base(), note: '\\u0000' }),
+          status: 400,
+          code: INVALID,
+          names: ['note', 'Unrecognized'],
+        },
         {
           name: 'a path id with a NUL',
           url: '/v1/settlements/S-%00/reversal',
