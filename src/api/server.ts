@@ -162,14 +162,17 @@ function refusedPlace(value: unknown, nul: boolean): { path: string; nul: boolea
  * A JSON body: 400 INVALID_JSON when it is not JSON, 400 FORBIDDEN_KEY naming a __proto__ or
  * constructor key, 400 INVALID_REQUEST naming a string or key that holds U+0000.
  */
-function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
-  const read = readJsonBody(body);
+function parseJsonBody(req: { url: string }, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  const read = readJsonBody(body, req.url.startsWith('/v1/national/'));
   if (read instanceof YibaoError) done(read);
   else done(null, read.value);
 }
 
-/** A body's JSON value, or why it is refused. */
-function readJsonBody(body: string): { value: unknown } | YibaoError {
+/**
+ * A body's JSON value, or why it is refused. A national message's field is named as the national
+ * problems name it (`data.psn_no`, not `input.data.psn_no`: src/national/problems.ts), in Chinese first.
+ */
+function readJsonBody(body: string, national: boolean): { value: unknown } | YibaoError {
   if (body.length === 0) return new YibaoError('INVALID_JSON', 'the body is empty; send a JSON object');
   let value: unknown;
   try {
@@ -182,7 +185,8 @@ function readJsonBody(body: string): { value: unknown } | YibaoError {
   const refused = nul || FORBIDDEN_KEYS.some((k) => body.includes(k)) ? refusedPlace(value, nul) : undefined;
   if (refused?.nul) {
     // No field takes it, and PostgreSQL cannot store it in text: refused alike on both stores.
-    return new RequestError([`${refused.path}: must be printable: the character U+0000 (NUL) is refused in every field`]);
+    const why = 'must be printable: the character U+0000 (NUL) is refused in every field';
+    return new RequestError([national ? `${refused.path.replace(/^input\.(?=\w)/, '')}: 不可含空字符 U+0000（${why}）` : `${refused.path}: ${why}`]);
   }
   if (refused) {
     return new YibaoError(

@@ -754,6 +754,7 @@ for (const s of STORES) {
           const res = await call({ url, key: h1.key });
           expect(res.statusCode, url).toBe(403);
           expect(res.body_.error.code).toBe('FORBIDDEN');
+          expect(res.body_.error.message).toMatch(/^an institution key may not do this \(allowed: [a-z, ]*agency/);
         }
         expect(await counts(store)).toEqual(before);
         // The agency sees everything.

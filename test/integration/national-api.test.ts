@@ -204,9 +204,10 @@ for (const s of STORES) {
         ...(['2206', '2207', '2303', '2304'] as const).flatMap((infno): [string, unknown, number, RegExp][] => {
           const m = (more: Parameters<typeof outpatient>[2]) => ({ ...outpatient('N-bad', 'N-bad-v1', more), infno });
           return [
-            [infno, m({ data: { psn_no: 'N\u0000bad' } }), 400, /^data\.psn_no: .*must be printable/],
+            // A NUL anywhere in a body: refused before the message is read (src/api/server.ts), in Chinese first.
+            [infno, m({ data: { psn_no: 'N\u0000bad' } }), 400, /^data\.psn_no: 不可含空字符 U\+0000（must be printable/],
             [infno, m({ data: { mdtrt_id: 'v\n1' } }), 400, /^data\.mdtrt_id: .*must be printable/],
-            [infno, m({ fixmedins_code: 'H\u00001' }), 400, /^fixmedins_code: .*must be printable/],
+            [infno, m({ fixmedins_code: 'H\u00001' }), 400, /^fixmedins_code: 不可含空字符 U\+0000（must be printable/],
             [infno, m({ data: { psn_no: 'n'.repeat(129) } }), 400, /^data\.psn_no: 数值过大.*must be at most 128/],
           ];
         }),
