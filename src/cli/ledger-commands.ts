@@ -2,6 +2,7 @@
  * The commands that use the ledger: `serve`, `ledger verify|history`, `audit`, `keys
  * create|revoke|list`, and `settle FILE --db`.
  */
+import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { missingParameters } from '../policy/show.js';
 import { parseArgs } from 'node:util';
@@ -31,9 +32,22 @@ import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
 import type { SettleRequest } from '../request/settle-request.js';
 import { envOf, pathIn, pathsIn, printJson, UsageError, type Command, type Io } from './io.js';
 
-/** The ledger at --db, else YIBAO_DB or DATABASE_URL of the Io's environment, else ./yibao.db. */
-export async function openStore(db: string | undefined, io: Io): Promise<LedgerDb> {
-  const store = await openLedgerDb({ target: target(db, io) });
+/**
+ * The ledger at --db, else YIBAO_DB or DATABASE_URL of the Io's environment, else ./yibao.db.
+ * A SQLite file that does not exist is created (the first write makes the ledger), except with
+ * `existing`: a command that only reads refuses it, so that a mistyped path is not verified or
+ * listed as an empty ledger.
+ *
+ * @throws UsageError (exit 2) with `existing`, when the SQLite file does not exist.
+ */
+export async function openStore(db: string | undefined, io: Io, options: { existing?: boolean } = {}): Promise<LedgerDb> {
+  const t = target(db, io);
+  if (options.existing && !/^postgres(ql)?:\/\//.test(t) && t !== ':memory:' && !existsSync(t)) {
+    throw new UsageError(
+      `账本不存在：${t}（no ledger at ${t}: the file does not exist; a ledger is made by its first write — yibao keys create, settle --db, serve; check --db, YIBAO_DB or DATABASE_URL）`,
+    );
+  }
+  const store = await openLedgerDb({ target: t });
   await migrateToLatest(store.db);
   return store;
 }
@@ -109,7 +123,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
   if (positionals[0] === 'history') {
     if (positionals.length !== 2) throw new UsageError('ledger history needs a PERSON id');
     const o = parseOptions(historyOptions, { person: positionals[1], year: values.year, limit: values.limit, cursor: values.cursor }, ['person']);
-    const store = await openStore(values.db, io);
+    const store = await openStore(values.db, io, { existing: true });
     try {
       const ledger = new Ledger(store, new SettlementEngine(loadPolicies()));
       await auditCliRead(store, 'read.history', o.person, { ...(o.year ? { year: Number(o.year) } : {}), ...(o.cursor ? { cursor: true } : {}) });
@@ -122,7 +136,7 @@ export async function ledgerCommand(args: string[], io: Io): Promise<number> {
     }
   }
   if (positionals[0] !== 'verify' || positionals.length !== 1) throw new UsageError('ledger needs a command: verify | history PERSON');
-  const store = await openStore(values.db, io);
+  const store = await openStore(values.db, io, { existing: true });
   try {
     const report = await verifyLedger(store.db);
     const accounts = await verifyAccounts(store.db);
@@ -161,7 +175,7 @@ export async function auditCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('audit takes options only');
   const { db, json, ...filters } = values;
   const f = parseOptions(auditQuerySchema, filters);
-  const store = await openStore(db, io);
+  const store = await openStore(db, io, { existing: true });
   try {
     await auditCliRead(store, 'read.audit', f.target ?? f.actor ?? '*', { filter: { ...filters, cursor: filters.cursor ? true : undefined } });
     const page = await readAudit(store.db, { ...f, after: f.cursor });
@@ -186,7 +200,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   const [sub, arg] = positionals;
   if (sub === 'list') {
     if (arg !== undefined) throw new UsageError('keys list takes no arguments');
-    const store = await openStore(values.db, io);
+    const store = await openStore(values.db, io, { existing: true });
     try {
       const keys = await listKeys(store.db);
       if (values.json) printJson(io, keys);
@@ -206,7 +220,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   if (sub === 'create') {
     if (!arg || !(ROLES as readonly string[]).includes(arg)) throw new UsageError(`keys create needs a ROLE: ${ROLES.join(' | ')}`);
     if (arg === 'institution' && !values.institution) throw new UsageError('an institution key needs --institution ID');
-    if (arg !== 'institution' && values.institution) throw new UsageError(`a ${arg} key is not tied to an institution; drop --institution`);
+    if (arg !== 'institution' && values.institution) throw new UsageError(`an ${arg} key is not tied to an institution; drop --institution`);
     const store = await openStore(values.db, io);
     try {
       const k = await createKey(store.db, arg as Role, {
@@ -222,7 +236,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
   }
   if (sub === 'revoke') {
     if (!arg) throw new UsageError('keys revoke needs a key id (K-...)');
-    const store = await openStore(values.db, io);
+    const store = await openStore(values.db, io, { existing: true });
     try {
       const done = await revokeKey(store.db, arg);
       io.stderr(done ? `revoked ${arg}\n` : `no active key ${arg}\n`);

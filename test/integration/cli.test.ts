@@ -222,6 +222,20 @@ describe('yibao policy', () => {
     expect(badDate.stderr).toContain('--date must be a real date');
   });
 
+  it('a command that only reads refuses a ledger file that does not exist, and creates none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yibao-cli-missing-'));
+    const missing = join(dir, 'typo.db');
+    for (const args of [['ledger', 'verify'], ['ledger', 'history', 'P-1'], ['audit'], ['keys', 'list'], ['keys', 'revoke', 'K-1']]) {
+      const r = await yibao([...args, '--db', missing]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(`账本不存在：${missing}`);
+      expect(existsSync(missing), args.join(' ')).toBe(false);
+    }
+    // The first write makes it; then the reads read it.
+    expect((await yibao(['keys', 'create', 'agency', '--db', missing])).code).toBe(0);
+    expect((await yibao(['ledger', 'verify', '--db', missing])).code).toBe(0);
+  });
+
   it('refuses unknown commands and options with usage help', async () => {
     expect((await yibao(['frobnicate'])).code).toBe(2);
     expect((await yibao(['settle', '--bogus', 'x'])).code).toBe(2);
