@@ -19,7 +19,7 @@ import { id } from '../request/id.js';
 import { pageFields } from '../request/page.js';
 import { z } from 'zod';
 import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 

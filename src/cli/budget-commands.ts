@@ -27,7 +27,7 @@ import { formatIssues } from '../policy/schema.js';
 import type { PaymentRecord } from '../ledger/budgets.js';
 import type { BudgetRecord } from '../monitoring/budget.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 import { emitTables, reportFormat, textTable, writeExport, writeOut, type ReportFormat } from './output.js';
 
 /** The command line acts as the system (as its audited reads do). */

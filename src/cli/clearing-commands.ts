@@ -28,7 +28,7 @@ import { parseCentre, parseDistrict, parseInstitutionClearing, parseRemittance }
 import { RequestError } from '../request/settle-request.js';
 import { formatIssues } from '../policy/schema.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 import { commandReplicaTarget, openReplica } from './read-replica.js';
 import { emitTables, pairs, reportFormat, textTable, writeExport, writeOut, type ReportFormat } from './output.js';
 

@@ -15,7 +15,7 @@ import { SettlementEngine } from '../engine/settle.js';
 import { Ledger, LedgerError, type Actor } from '../ledger/ledger.js';
 import { loadPolicies } from '../policy/policies.js';
 import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 

@@ -2,7 +2,6 @@
  * The commands that use the ledger: `serve`, `ledger verify|history`, `audit`, `keys
  * create|revoke|list`, and `settle FILE --db`.
  */
-import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { missingParameters } from '../policy/show.js';
 import { parseArgs } from 'node:util';
@@ -20,7 +19,7 @@ import { NATIONAL_SERVE_FLAGS, nationalServeOptions } from './national-serve.js'
 import { DEFAULT_TIMEOUTS, MAX_EVERY_MS, MIN_EVERY_MS, startService, type Timeouts } from '../serve.js';
 import { SettlementError } from '../engine/errors.js';
 import { SettlementEngine } from '../engine/settle.js';
-import { defaultTarget, migrateToLatest, openLedgerDb, pgStatementsFrom, sqliteSyncFrom, type LedgerDb, type PgStatements, type SqliteSync } from '../ledger/connect.js';
+import { migrateToLatest, openLedgerDb, pgStatementsFrom, sqliteSyncFrom, type LedgerDb, type PgStatements, type SqliteSync } from '../ledger/connect.js';
 import { openReplica, readReplicaTarget, replicaLine } from './read-replica.js';
 import { DEFAULT_MAX_QUEUE } from '../ledger/queue.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS, setClockTolerance } from '../ledger/visit-time.js';
@@ -30,32 +29,8 @@ import { Ledger, LedgerError, verifyLedger, type Actor } from '../ledger/ledger.
 import type { PolicySet } from '../policy/registry.js';
 import { parseSettleOne, canonicalJson } from '../request/settle-one.js';
 import type { SettleRequest } from '../request/settle-request.js';
-import { envOf, pathIn, pathsIn, printJson, UsageError, type Command, type Io } from './io.js';
-
-/**
- * The ledger at --db, else YIBAO_DB or DATABASE_URL of the Io's environment, else ./yibao.db.
- * A SQLite file that does not exist is created (the first write makes the ledger), except with
- * `existing`: a command that only reads refuses it, so that a mistyped path is not verified or
- * listed as an empty ledger.
- *
- * @throws UsageError (exit 2) with `existing`, when the SQLite file does not exist.
- */
-export async function openStore(db: string | undefined, io: Io, options: { existing?: boolean } = {}): Promise<LedgerDb> {
-  const t = target(db, io);
-  if (options.existing && !/^postgres(ql)?:\/\//.test(t) && t !== ':memory:' && !existsSync(t)) {
-    throw new UsageError(
-      `账本不存在：${t}（no ledger at ${t}: the file does not exist; a ledger is made by its first write — yibao keys create, settle --db, serve; check --db, YIBAO_DB or DATABASE_URL）`,
-    );
-  }
-  const store = await openLedgerDb({ target: t });
-  await migrateToLatest(store.db);
-  return store;
-}
-
-function target(db: string | undefined, io: Io): string {
-  const t = defaultTarget(db, envOf(io));
-  return /^postgres(ql)?:\/\//.test(t) ? t : pathIn(io, t);
-}
+import { envOf, pathsIn, printJson, UsageError, type Command, type Io } from './io.js';
+import { openStore, target } from './open-store.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 

@@ -16,7 +16,7 @@ import { loadPolicies } from '../policy/policies.js';
 import { parsePersonRecord } from '../request/person-request.js';
 import { identityCommand } from './identity-commands.js';
 import { pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'agency' };
 

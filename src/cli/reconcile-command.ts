@@ -27,7 +27,7 @@ import { loadPolicies } from '../policy/policies.js';
 import { isId } from '../request/id.js';
 import { CLI_ACTOR } from './clearing-commands.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 import { formatOfFile, readBytes, textTable, writeExport, writeOut } from './output.js';
 
 /** The differences the summary shows; --out writes them all. */

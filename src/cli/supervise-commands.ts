@@ -54,7 +54,7 @@ import {
 } from '../request/supervision-request.js';
 import { CLI_ACTOR } from './clearing-commands.js';
 import { EXIT_INVALID, EXIT_OK, pathsIn, printJson, printRefusal, readJson, UsageError, type Command, type Io } from './io.js';
-import { openStore } from './ledger-commands.js';
+import { openStore } from './open-store.js';
 import { commandReplicaTarget, openReplica } from './read-replica.js';
 import { emitTables, pairs, readBytes, reportFormat, textTable, writeOut, type ReportFormat } from './output.js';
 
