@@ -557,10 +557,10 @@ async function runPhases(label: string, server: Server, key: string, requests: R
         `status ${codes || 'none'}; non-2xx ${non2xx}, connection errors and timeouts ${r.errors}`,
     );
     console.log(
-      `  cpu: server ${fmt(serverCpu)} ms (${fmt((serverCpu * 1000) / Math.max(1, r.responses))} µs per request, ${fmt(serverCpu / 10 / r.seconds)}% of a core); ` +
+      `  cpu: server ${fmt(serverCpu)} ms (${fmt(result.cpu.server)} µs per request, ${fmt(serverCpu / 10 / r.seconds)}% of a core); ` +
         `load generator (${r.generator}) ${fmt(r.cpuMs)} ms${r.startCpuMs > 0 ? ` (${fmt(r.startCpuMs)} ms of it before the load, formatting the bodies; ${fmt(result.cpu.generator)} µs per request after)` : ''}` +
-        (Number.isNaN(pgCpu) ? '' : `; postgres processes ${fmt(pgCpu)} ms (${fmt((pgCpu * 1000) / Math.max(1, r.responses))} µs per request, other databases' work included)`) +
-        (Number.isNaN(pgMine) ? '' : `; of which this database's ${backends.length} backends ${fmt((pgMine * 1000) / Math.max(1, r.responses))} µs per request`),
+        (Number.isNaN(pgCpu) ? '' : `; postgres processes ${fmt(pgCpu)} ms (${fmt(perRequest(pgCpu))} µs per request, other databases' work included)`) +
+        (Number.isNaN(pgMine) ? '' : `; of which this database's ${backends.length} backends ${fmt(result.cpu.postgres)} µs per request`),
     );
     console.log(`  server threads: ${threads}`);
     const path1 = path0 ? await settlePathMetrics(server.url, key) : undefined;

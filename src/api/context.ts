@@ -252,7 +252,7 @@ export function routeContext(
       req.log.info({ actor: actor.id, role: actor.role }, 'authenticated');
       actors.set(req, actor);
       if (!roles.includes(actor.role as Role)) {
-        throw new YibaoError('FORBIDDEN', `${/^[aeiou]/.test(actor.role) ? 'an' : 'a'} ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
+        throw new YibaoError('FORBIDDEN', `an ${actor.role} key may not do this (allowed: ${roles.join(', ')})`);
       }
       return actor;
     },

@@ -11,6 +11,7 @@
 import { calculationRoutes } from './routes/calculations.js';
 import { simulationRoutes } from './routes/simulations.js';
 import { DEFAULT_NATIONAL_OPTIONS, type NationalOptions } from '../national/options.js';
+import { nationalPath } from '../national/problems.js';
 import { nationalInpatientRoutes } from './routes/national-inpatient.js';
 import { nationalOutpatientRoutes } from './routes/national-outpatient.js';
 import { nationalReversalRoutes } from './routes/national-reversal.js';
@@ -186,7 +187,7 @@ function readJsonBody(body: string, national: boolean): { value: unknown } | Yib
   if (refused?.nul) {
     // No field takes it, and PostgreSQL cannot store it in text: refused alike on both stores.
     const why = 'must be printable: the character U+0000 (NUL) is refused in every field';
-    return new RequestError([national ? `${refused.path.replace(/^input\.(?=\w)/, '')}: 不可含空字符 U+0000（${why}）` : `${refused.path}: ${why}`]);
+    return new RequestError([national ? `${nationalPath(refused.path)}: 不可含空字符 U+0000（${why}）` : `${refused.path}: ${why}`]);
   }
   if (refused) {
     return new YibaoError(

@@ -3,7 +3,7 @@
  * ./yibao.db, migrated to the latest schema.
  */
 import { existsSync } from 'node:fs';
-import { defaultTarget, migrateToLatest, openLedgerDb, type LedgerDb } from '../ledger/connect.js';
+import { defaultTarget, isPostgresUrl, migrateToLatest, openLedgerDb, type LedgerDb } from '../ledger/connect.js';
 import { envOf, pathIn, UsageError, type Io } from './io.js';
 
 /**
@@ -16,7 +16,7 @@ import { envOf, pathIn, UsageError, type Io } from './io.js';
  */
 export async function openStore(db: string | undefined, io: Io, options: { existing?: boolean } = {}): Promise<LedgerDb> {
   const t = target(db, io);
-  if (options.existing && !/^postgres(ql)?:\/\//.test(t) && t !== ':memory:' && !existsSync(t)) {
+  if (options.existing && !isPostgresUrl(t) && t !== ':memory:' && !existsSync(t)) {
     throw new UsageError(
       `账本不存在：${t}（no ledger at ${t}: the file does not exist; a ledger is made by its first write — yibao keys create, settle --db, serve; check --db, YIBAO_DB or DATABASE_URL）`,
     );
@@ -28,5 +28,5 @@ export async function openStore(db: string | undefined, io: Io, options: { exist
 
 export function target(db: string | undefined, io: Io): string {
   const t = defaultTarget(db, envOf(io));
-  return /^postgres(ql)?:\/\//.test(t) ? t : pathIn(io, t);
+  return isPostgresUrl(t) ? t : pathIn(io, t);
 }

@@ -3,10 +3,8 @@
  * to (src/ledger/analysis.ts; docs/operations.md "Reads on a replica"). PostgreSQL only.
  */
 import { replicaState } from '../ledger/analysis.js';
-import { defaultTarget, openReadReplica, type LedgerDb } from '../ledger/connect.js';
+import { defaultTarget, isPostgresUrl, openReadReplica, type LedgerDb } from '../ledger/connect.js';
 import { envOf, type Io, UsageError } from './io.js';
-
-const isPostgres = (t: string) => /^postgres(ql)?:\/\//.test(t);
 
 /**
  * The read replica's URL: `--read-db`, else YIBAO_READ_DATABASE_URL, else none.
@@ -17,12 +15,12 @@ export function readReplicaTarget(flag: string | undefined, primary: string, env
   const raw = flag ?? env.YIBAO_READ_DATABASE_URL;
   if (raw === undefined || raw === '') return undefined;
   const name = flag !== undefined ? '--read-db' : 'YIBAO_READ_DATABASE_URL';
-  if (!isPostgres(primary)) {
+  if (!isPostgresUrl(primary)) {
     throw new UsageError(
       `${name}: a read replica is for a PostgreSQL ledger; this ledger is the SQLite file ${primary}, whose reads need no replica (drop ${name}, or give --db a postgres:// URL)`,
     );
   }
-  if (!isPostgres(raw)) throw new UsageError(`${name} must be a postgres:// URL of a replica of the ledger's database, not ${JSON.stringify(raw)}`);
+  if (!isPostgresUrl(raw)) throw new UsageError(`${name} must be a postgres:// URL of a replica of the ledger's database, not ${JSON.stringify(raw)}`);
   return raw;
 }
 

@@ -146,7 +146,8 @@ export function defaultTarget(flag?: string, env: NodeJS.ProcessEnv = process.en
   return flag ?? env.DATABASE_URL ?? env.YIBAO_DB ?? './yibao.db';
 }
 
-const isPostgresUrl = (t: string) => /^postgres(ql)?:\/\//.test(t);
+/** Whether a ledger target is a PostgreSQL URL (else it is a SQLite file's path). */
+export const isPostgresUrl = (t: string) => /^postgres(ql)?:\/\//.test(t);
 
 /** BIGINT (int8) comes back from pg as text; our amounts are far below 2^53, so read numbers. */
 function parseInt8(value: string): number {

@@ -28,7 +28,7 @@ export interface CreatedKey {
 
 export async function createKey(db: Kysely<Database>, role: Role, options: { institutionId?: string; label?: string; actor?: string; now?: number } = {}): Promise<CreatedKey> {
   if (role === 'institution' && !options.institutionId) throw new Error('an institution key needs --institution ID');
-  if (role !== 'institution' && options.institutionId) throw new Error(`${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role} key is not tied to an institution; drop --institution`);
+  if (role !== 'institution' && options.institutionId) throw new Error(`an ${role} key is not tied to an institution; drop --institution`);
   const key = `yb_${randomBytes(24).toString('base64url')}`;
   const id = `K-${randomUUID()}`;
   const now = options.now ?? Date.now();

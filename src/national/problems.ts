@@ -27,14 +27,18 @@ export function chineseMessage(issue: z.core.$ZodIssue): string {
   return issue.message === render(en, issue) ? chinese : `${chinese}（${issue.message}）`;
 }
 
+/** A field's path as the national problems name it: the national node (`data.psn_no`) for `input.data.psn_no`. */
+export const nationalPath = (path: string): string => path.replace(/^input\.(?=\w)/, '');
+
 /** `path: message` lines, the national node (`data`, `signIn` …) for `input.data`, `input.signIn`. */
 export function nationalProblems(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
-    const path = issue.path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-      .join('')
-      .replace(/^\./, '')
-      .replace(/^input\.(?=\w)/, '');
+    const path = nationalPath(
+      issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, ''),
+    );
     return `${path || '(报文)'}: ${chineseMessage(issue)}`;
   });
 }
